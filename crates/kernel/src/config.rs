@@ -1,0 +1,126 @@
+//! Configuration: defaults that need no file, then `tinhso.toml` when present (or the file
+//! named by `--config`), then `TINHSO_*` environment variables, then command-line flags.
+//! Every setting is listed, with its default, in `docs/configuration.md`.
+
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address the HTTP server listens on.
+    pub listen: String,
+    /// The address people reach the server at (links in e-mails, QR codes). Defaults to
+    /// `http://` + `listen`.
+    pub public_url: Option<String>,
+    /// Where the SQLite database, blobs and generated secrets live.
+    pub data_dir: PathBuf,
+    /// `sqlite://...` or `postgres://...`; defaults to `sqlite://<data_dir>/tinhso.db`.
+    pub database_url: Option<String>,
+    /// Pool size.
+    pub db_max_connections: u32,
+    /// Bearer token with full administrative rights, for bootstrapping a deployment. When unset
+    /// one is generated and kept in `<data_dir>/admin-token`.
+    pub admin_token: Option<String>,
+    pub log_format: LogFormat,
+    /// tracing filter, e.g. `info` or `tinhso=debug,tower_http=info`.
+    pub log_level: String,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// Time limit for one request, in seconds.
+    pub request_timeout_secs: u64,
+    /// Name of the province shown on pages.
+    pub province_name: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: "127.0.0.1:8080".into(),
+            public_url: None,
+            data_dir: PathBuf::from("./tinhso-data"),
+            database_url: None,
+            db_max_connections: 16,
+            admin_token: None,
+            log_format: LogFormat::Text,
+            log_level: "info".into(),
+            max_body_bytes: 16 * 1024 * 1024,
+            request_timeout_secs: 30,
+            province_name: "Tỉnh Số".into(),
+        }
+    }
+}
+
+impl Config {
+    /// Loads defaults, then the TOML file (`path`, or `tinhso.toml` in the working directory
+    /// when it exists), then `TINHSO_*` variables (`TINHSO_DATABASE_URL`, `TINHSO_LISTEN`...).
+    pub fn load(path: Option<&Path>) -> Result<Config, String> {
+        let mut fig = Figment::from(Serialized::defaults(Config::default()));
+        match path {
+            Some(p) => {
+                if !p.exists() {
+                    return Err(format!("config file {} does not exist", p.display()));
+                }
+                fig = fig.merge(Toml::file_exact(p));
+            }
+            None => {
+                if Path::new("tinhso.toml").exists() {
+                    fig = fig.merge(Toml::file_exact("tinhso.toml"));
+                }
+            }
+        }
+        fig = fig.merge(Env::prefixed("TINHSO_").ignore(&["TEST_PG_URL", "REQUIRE_PG"]));
+        fig.extract().map_err(|e| format!("configuration error: {e}"))
+    }
+
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(u) => u.clone(),
+            None => format!("sqlite://{}", self.data_dir.join("tinhso.db").display()),
+        }
+    }
+
+    pub fn public_url(&self) -> String {
+        match &self.public_url {
+            Some(u) => u.trim_end_matches('/').to_owned(),
+            None => format!("http://{}", self.listen),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_need_no_file() {
+        let c = Config::default();
+        assert_eq!(c.database_url(), "sqlite://./tinhso-data/tinhso.db");
+        assert_eq!(c.public_url(), "http://127.0.0.1:8080");
+    }
+
+    #[test]
+    fn file_values_override_defaults_and_unknown_keys_are_errors() {
+        let dir = std::env::temp_dir().join(format!("tinhso-cfg-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let f = dir.join("t.toml");
+        std::fs::write(&f, "listen = \"127.0.0.1:9999\"\nprovince_name = \"Tỉnh Thử\"\n").unwrap();
+        let c = Config::load(Some(&f)).unwrap();
+        assert_eq!(c.listen, "127.0.0.1:9999");
+        assert_eq!(c.province_name, "Tỉnh Thử");
+        std::fs::write(&f, "lisen = 1\n").unwrap();
+        assert!(Config::load(Some(&f)).unwrap_err().contains("lisen"));
+        assert!(Config::load(Some(&dir.join("missing.toml"))).is_err());
+    }
+}

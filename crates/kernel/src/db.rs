@@ -1,0 +1,374 @@
+//! The database handle: one enum over a SQLite pool and a PostgreSQL pool.
+//!
+//! Queries are written once in a portable subset of SQL (TEXT ids, BIGINT unix-ms instants,
+//! JSON as TEXT, `$n` placeholders, `ON CONFLICT`, `RETURNING`) and bound with [`Q`]. Where the
+//! backends must differ (full-text search, locking), callers branch on [`Db::backend`].
+//! sqlx's `Any` driver is avoided on purpose: it hides the native pool, which the SQLite backup
+//! and PostgreSQL's `SKIP LOCKED` leases need.
+
+use std::borrow::Cow;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
+use sqlx::{AssertSqlSafe, Postgres, Row as _, Sqlite};
+
+use crate::{Error, Result};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+impl Db {
+    /// Connects to `sqlite://path` (created when missing) or `postgres://...`.
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Db> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let opts = PgConnectOptions::from_str(url).map_err(|e| Error::internal(format!("bad database URL: {e}")))?;
+            let pool = PgPoolOptions::new()
+                .max_connections(max_connections.max(2))
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(opts)
+                .await?;
+            Ok(Db::Postgres(pool))
+        } else if url.starts_with("sqlite:") {
+            let opts = SqliteConnectOptions::from_str(url)
+                .map_err(|e| Error::internal(format!("bad database URL: {e}")))?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(15))
+                .pragma("temp_store", "memory");
+            let pool = SqlitePoolOptions::new()
+                .max_connections(max_connections.max(2))
+                .acquire_timeout(Duration::from_secs(15))
+                .connect_with(opts)
+                .await?;
+            Ok(Db::Sqlite(pool))
+        } else {
+            Err(Error::internal(format!(
+                "unsupported database URL «{}»: use sqlite://PATH or postgres://USER:PASS@HOST/DB",
+                redact_url(url)
+            )))
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Starts a write transaction. On SQLite it takes the write lock at once (`BEGIN
+    /// IMMEDIATE`), so two writers queue instead of failing when one upgrades its read lock.
+    pub async fn begin(&self) -> Result<Tx> {
+        Ok(match self {
+            Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+
+    /// Checks that the database answers.
+    pub async fn ping(&self) -> Result<()> {
+        q("SELECT 1").execute(self).await.map(|_| ())
+    }
+
+    pub async fn close(&self) {
+        match self {
+            Db::Sqlite(p) => p.close().await,
+            Db::Postgres(p) => p.close().await,
+        }
+    }
+}
+
+/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`, for messages and logs.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.find(':') {
+                Some(c) => format!("{}{}:***{}", &url[..s + 3], &creds[..c], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// A transaction on either backend; dropped without [`Tx::commit`] it rolls back.
+pub enum Tx {
+    Sqlite(sqlx::Transaction<'static, Sqlite>),
+    Postgres(sqlx::Transaction<'static, Postgres>),
+}
+
+impl Tx {
+    pub fn backend(&self) -> Backend {
+        match self {
+            Tx::Sqlite(_) => Backend::Sqlite,
+            Tx::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    pub async fn commit(self) -> Result<()> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Postgres(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+
+    pub async fn rollback(self) -> Result<()> {
+        match self {
+            Tx::Sqlite(t) => t.rollback().await?,
+            Tx::Postgres(t) => t.rollback().await?,
+        }
+        Ok(())
+    }
+}
+
+/// Where a query runs: the pool or an open transaction.
+pub enum Ex<'a> {
+    Db(&'a Db),
+    Tx(&'a mut Tx),
+}
+
+impl<'a> From<&'a Db> for Ex<'a> {
+    fn from(d: &'a Db) -> Self {
+        Ex::Db(d)
+    }
+}
+
+impl<'a> From<&'a mut Tx> for Ex<'a> {
+    fn from(t: &'a mut Tx) -> Self {
+        Ex::Tx(t)
+    }
+}
+
+impl Ex<'_> {
+    pub fn backend(&self) -> Backend {
+        match self {
+            Ex::Db(d) => d.backend(),
+            Ex::Tx(t) => t.backend(),
+        }
+    }
+}
+
+/// A bound argument, typed so that NULLs reach PostgreSQL with the right type.
+#[derive(Debug, Clone)]
+pub enum Arg {
+    Int(Option<i64>),
+    Real(Option<f64>),
+    Text(Option<String>),
+    Bool(Option<bool>),
+    Bytes(Option<Vec<u8>>),
+}
+
+macro_rules! arg_from {
+    ($variant:ident, $t:ty, $conv:expr) => {
+        impl From<$t> for Arg {
+            fn from(v: $t) -> Arg {
+                Arg::$variant(Some($conv(v)))
+            }
+        }
+        impl From<Option<$t>> for Arg {
+            fn from(v: Option<$t>) -> Arg {
+                Arg::$variant(v.map($conv))
+            }
+        }
+    };
+}
+arg_from!(Int, i64, |v| v);
+arg_from!(Int, i32, |v: i32| v as i64);
+arg_from!(Int, u32, |v: u32| v as i64);
+arg_from!(Real, f64, |v| v);
+arg_from!(Text, String, |v| v);
+arg_from!(Text, &str, |v: &str| v.to_owned());
+arg_from!(Text, &String, |v: &String| v.clone());
+arg_from!(Bool, bool, |v| v);
+arg_from!(Bytes, Vec<u8>, |v| v);
+
+
+/// A query with its arguments, runnable on either backend.
+#[derive(Debug, Clone)]
+pub struct Q {
+    sql: Cow<'static, str>,
+    args: Vec<Arg>,
+}
+
+/// Starts a query. Placeholders are `$1`, `$2`... on both backends.
+pub fn q(sql: impl Into<Cow<'static, str>>) -> Q {
+    Q { sql: sql.into(), args: Vec::new() }
+}
+
+macro_rules! bound {
+    ($db:ty, $q:expr) => {{
+        let mut query = sqlx::query::<$db>(AssertSqlSafe($q.sql));
+        for a in $q.args {
+            query = match a {
+                Arg::Int(v) => query.bind(v),
+                Arg::Real(v) => query.bind(v),
+                Arg::Text(v) => query.bind(v),
+                Arg::Bool(v) => query.bind(v),
+                Arg::Bytes(v) => query.bind(v),
+            };
+        }
+        query
+    }};
+}
+
+impl Q {
+    pub fn bind(mut self, v: impl Into<Arg>) -> Self {
+        self.args.push(v.into());
+        self
+    }
+
+    pub fn sql(&self) -> &str {
+        &self.sql
+    }
+
+    /// Runs a statement; returns the number of rows affected.
+    pub async fn execute<'e>(self, ex: impl Into<Ex<'e>>) -> Result<u64> {
+        Ok(match ex.into() {
+            Ex::Db(Db::Sqlite(p)) => bound!(Sqlite, self).execute(p).await?.rows_affected(),
+            Ex::Db(Db::Postgres(p)) => bound!(Postgres, self).execute(p).await?.rows_affected(),
+            Ex::Tx(Tx::Sqlite(t)) => bound!(Sqlite, self).execute(&mut **t).await?.rows_affected(),
+            Ex::Tx(Tx::Postgres(t)) => bound!(Postgres, self).execute(&mut **t).await?.rows_affected(),
+        })
+    }
+
+    pub async fn fetch_all<'e>(self, ex: impl Into<Ex<'e>>) -> Result<Vec<Row>> {
+        Ok(match ex.into() {
+            Ex::Db(Db::Sqlite(p)) => bound!(Sqlite, self).fetch_all(p).await?.into_iter().map(Row::Sqlite).collect(),
+            Ex::Db(Db::Postgres(p)) => bound!(Postgres, self).fetch_all(p).await?.into_iter().map(Row::Postgres).collect(),
+            Ex::Tx(Tx::Sqlite(t)) => bound!(Sqlite, self).fetch_all(&mut **t).await?.into_iter().map(Row::Sqlite).collect(),
+            Ex::Tx(Tx::Postgres(t)) => bound!(Postgres, self).fetch_all(&mut **t).await?.into_iter().map(Row::Postgres).collect(),
+        })
+    }
+
+    pub async fn fetch_optional<'e>(self, ex: impl Into<Ex<'e>>) -> Result<Option<Row>> {
+        Ok(match ex.into() {
+            Ex::Db(Db::Sqlite(p)) => bound!(Sqlite, self).fetch_optional(p).await?.map(Row::Sqlite),
+            Ex::Db(Db::Postgres(p)) => bound!(Postgres, self).fetch_optional(p).await?.map(Row::Postgres),
+            Ex::Tx(Tx::Sqlite(t)) => bound!(Sqlite, self).fetch_optional(&mut **t).await?.map(Row::Sqlite),
+            Ex::Tx(Tx::Postgres(t)) => bound!(Postgres, self).fetch_optional(&mut **t).await?.map(Row::Postgres),
+        })
+    }
+
+    pub async fn fetch_one<'e>(self, ex: impl Into<Ex<'e>>) -> Result<Row> {
+        self.fetch_optional(ex).await?.ok_or_else(|| Error::Db(sqlx::Error::RowNotFound))
+    }
+
+    /// The first column of the first row as an integer (`SELECT COUNT(*) ...`).
+    pub async fn fetch_i64<'e>(self, ex: impl Into<Ex<'e>>) -> Result<i64> {
+        self.fetch_one(ex).await?.get_idx(0)
+    }
+}
+
+/// A value that decodes from a column on both backends.
+pub trait Col: for<'r> sqlx::Decode<'r, Sqlite> + sqlx::Type<Sqlite> + for<'r> sqlx::Decode<'r, Postgres> + sqlx::Type<Postgres> {}
+impl<T> Col for T where T: for<'r> sqlx::Decode<'r, Sqlite> + sqlx::Type<Sqlite> + for<'r> sqlx::Decode<'r, Postgres> + sqlx::Type<Postgres> {}
+
+/// A result row from either backend.
+pub enum Row {
+    Sqlite(SqliteRow),
+    Postgres(PgRow),
+}
+
+impl Row {
+    pub fn get<T: Col>(&self, col: &str) -> Result<T> {
+        Ok(match self {
+            Row::Sqlite(r) => r.try_get(col)?,
+            Row::Postgres(r) => r.try_get(col)?,
+        })
+    }
+
+    pub fn get_idx<T: Col>(&self, idx: usize) -> Result<T> {
+        Ok(match self {
+            Row::Sqlite(r) => r.try_get(idx)?,
+            Row::Postgres(r) => r.try_get(idx)?,
+        })
+    }
+
+    pub fn text(&self, col: &str) -> Result<String> {
+        self.get(col)
+    }
+
+    pub fn opt_text(&self, col: &str) -> Result<Option<String>> {
+        self.get(col)
+    }
+
+    pub fn int(&self, col: &str) -> Result<i64> {
+        self.get(col)
+    }
+
+    pub fn opt_int(&self, col: &str) -> Result<Option<i64>> {
+        self.get(col)
+    }
+
+    pub fn bool(&self, col: &str) -> Result<bool> {
+        self.get(col)
+    }
+
+    /// A JSON column stored as TEXT, decoded into `T`.
+    pub fn json<T: serde::de::DeserializeOwned>(&self, col: &str) -> Result<T> {
+        let text: String = self.get(col)?;
+        serde_json::from_str(&text).map_err(|e| Error::internal(format!("column {col} holds bad JSON: {e}")))
+    }
+
+    /// A date column stored as `YYYY-MM-DD` text.
+    pub fn date(&self, col: &str) -> Result<::time::Date> {
+        let text: String = self.get(col)?;
+        crate::time::parse_date(&text).ok_or_else(|| Error::internal(format!("column {col} holds a bad date «{text}»")))
+    }
+
+    pub fn opt_date(&self, col: &str) -> Result<Option<::time::Date>> {
+        let text: Option<String> = self.get(col)?;
+        match text {
+            None => Ok(None),
+            Some(t) => crate::time::parse_date(&t).map(Some).ok_or_else(|| Error::internal(format!("column {col} holds a bad date «{t}»"))),
+        }
+    }
+}
+
+/// Allocates the next value of a named counter inside `tx` (dossier codes, document numbers).
+/// The counter row is created at 1 or incremented atomically, so concurrent transactions on
+/// several server processes never get the same value and a rolled-back one gives its value back.
+pub async fn next_counter(tx: &mut Tx, scope: &str, key: &str) -> Result<i64> {
+    q("INSERT INTO counters (scope, key, value) VALUES ($1, $2, 1)
+       ON CONFLICT (scope, key) DO UPDATE SET value = counters.value + 1
+       RETURNING value")
+    .bind(scope)
+    .bind(key)
+    .fetch_i64(tx)
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_url;
+
+    #[test]
+    fn passwords_are_hidden_in_urls() {
+        assert_eq!(redact_url("postgres://u:secret@h:5432/db"), "postgres://u:***@h:5432/db");
+        assert_eq!(redact_url("sqlite://./x.db"), "sqlite://./x.db");
+    }
+}
