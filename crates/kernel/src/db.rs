@@ -164,6 +164,14 @@ impl<'a> From<&'a mut Tx> for Ex<'a> {
 }
 
 impl Ex<'_> {
+    /// A shorter-lived handle to the same pool or transaction, to run several queries.
+    pub fn reborrow(&mut self) -> Ex<'_> {
+        match self {
+            Ex::Db(d) => Ex::Db(d),
+            Ex::Tx(t) => Ex::Tx(t),
+        }
+    }
+
     pub fn backend(&self) -> Backend {
         match self {
             Ex::Db(d) => d.backend(),
@@ -233,6 +241,40 @@ macro_rules! bound {
         }
         query
     }};
+}
+
+/// Builds a `WHERE` clause with numbered placeholders, so optional filters stay bound
+/// parameters: `let p = w.arg(x); w.and(format!("a = {p}"));`.
+#[derive(Debug, Default)]
+pub struct Where {
+    clauses: Vec<String>,
+    args: Vec<Arg>,
+}
+
+impl Where {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Registers an argument and returns its placeholder (`$n`).
+    pub fn arg(&mut self, v: impl Into<Arg>) -> String {
+        self.args.push(v.into());
+        format!("${}", self.args.len())
+    }
+
+    pub fn and(&mut self, clause: impl Into<String>) {
+        self.clauses.push(clause.into());
+    }
+
+    /// ` WHERE a AND b`, or nothing.
+    pub fn sql(&self) -> String {
+        if self.clauses.is_empty() { String::new() } else { format!(" WHERE {}", self.clauses.join(" AND ")) }
+    }
+
+    /// A query of `sql` with this clause's arguments bound, in order.
+    pub fn query(&self, sql: String) -> Q {
+        Q { sql: sql.into(), args: self.args.clone() }
+    }
 }
 
 impl Q {

@@ -13,4 +13,5 @@ pub mod id;
 pub mod money;
 pub mod time;
 
-pub use error::{Error, FieldError, Result};
+pub use error::{Error, FieldError, Result, Violations};
+pub use sqlx;
