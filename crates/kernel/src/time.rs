@@ -31,8 +31,26 @@ pub fn date_text(d: Date) -> String {
     format!("{:04}-{:02}-{:02}", d.year(), d.month() as u8, d.day())
 }
 
+/// A date or a reference to one, so templates can pass whatever they hold.
+pub trait DateLike {
+    fn get(&self) -> Date;
+}
+
+impl DateLike for Date {
+    fn get(&self) -> Date {
+        *self
+    }
+}
+
+impl<T: DateLike + ?Sized> DateLike for &T {
+    fn get(&self) -> Date {
+        (**self).get()
+    }
+}
+
 /// Vietnamese display form `dd/mm/yyyy`.
-pub fn date_vi(d: Date) -> String {
+pub fn date_vi(d: impl DateLike) -> String {
+    let d = d.get();
     format!("{:02}/{:02}/{:04}", d.day(), d.month() as u8, d.year())
 }
 

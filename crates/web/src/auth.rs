@@ -51,6 +51,18 @@ impl<S: Send + Sync> FromRequestParts<S> for Admin {
     }
 }
 
+/// `Option<Admin>`: `None` without a bearer token, an error for a wrong one.
+impl<S: Send + Sync> axum::extract::OptionalFromRequestParts<S> for Admin {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Option<Self>, Self::Rejection> {
+        if bearer(parts).is_none() {
+            return Ok(None);
+        }
+        <Admin as FromRequestParts<S>>::from_request_parts(parts, state).await.map(Some)
+    }
+}
+
 /// The calling system as named by `Information-Mediator-Client` or `X-Road-Client`
 /// (`INSTANCE/CLASS/MEMBER/SUBSYSTEM`, each part percent-encoded), if it named itself.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,4 +1,4 @@
-use kernel::calendar::{Calendar, DayKind, WorkingWeek, holidays as statutory};
+use kernel::calendar::{Calendar, WorkingWeek, holidays as statutory};
 use kernel::{Error, Result};
 use time::{Date, Duration};
 
@@ -112,11 +112,3 @@ impl Catalog {
     }
 }
 
-pub fn kind_label(k: DayKind, en: bool) -> &'static str {
-    match (k, en) {
-        (DayKind::Off, false) => "Nghỉ",
-        (DayKind::Working, false) => "Làm việc bù",
-        (DayKind::Off, true) => "Day off",
-        (DayKind::Working, true) => "Make-up working day",
-    }
-}

@@ -16,12 +16,13 @@ pub enum AgencyLevel {
     L4 = 4,
 }
 
-fn parse_parts(s: &str, what: &str) -> Result<[String; 4], CodeError> {
+fn parse_parts(s: &str, what: (&str, &str)) -> Result<[String; 4], CodeError> {
     let s = s.trim();
     let parts: Vec<&str> = s.split('.').collect();
     let bad = |why: &str| {
         CodeError(format!(
-            "{what} «{s}» không hợp lệ: {why} (invalid {what}; expected V1V2V3.Z1Z2.Y1Y2.MX1X2, e.g. 000.00.00.H41)"
+            "{} «{s}» không hợp lệ: {why} (invalid {}; expected V1V2V3.Z1Z2.Y1Y2.MX1X2, e.g. 000.00.00.H41)",
+            what.0, what.1
         ))
     };
     if parts.len() != 4 {
@@ -66,12 +67,12 @@ code_type!(AgencyCode);
 
 impl AgencyCode {
     pub fn parse(s: &str) -> Result<Self, CodeError> {
-        let parts = parse_parts(s, "mã định danh cơ quan")?;
+        let parts = parse_parts(s, ("mã định danh cơ quan", "agency identifier"))?;
         Ok(Self(parts.join(".")))
     }
 
     pub fn level(&self) -> AgencyLevel {
-        level_of(&parse_parts(&self.0, "").expect("validated"))
+        level_of(&parse_parts(&self.0, ("", "")).expect("validated"))
     }
 
     /// The level-1 letter group: `H` for provinces and cities, `G` for central bodies...
@@ -81,7 +82,7 @@ impl AgencyCode {
 
     /// The code of the unit one level up, if any: `000.00.15.H17` → `000.00.00.H17`.
     pub fn parent_code(&self) -> Option<AgencyCode> {
-        let mut p = parse_parts(&self.0, "").expect("validated");
+        let mut p = parse_parts(&self.0, ("", "")).expect("validated");
         match level_of(&p) {
             AgencyLevel::L1 => return None,
             AgencyLevel::L2 => p[2] = "00".into(),
@@ -100,7 +101,7 @@ code_type!(QcvnAgencyCode);
 
 impl QcvnAgencyCode {
     pub fn parse(s: &str) -> Result<Self, CodeError> {
-        let parts = parse_parts(s, "mã QCVN 102 của cơ quan")?;
+        let parts = parse_parts(s, ("mã QCVN 102 của cơ quan", "QCVN 102 agency code"))?;
         Ok(Self(parts.join(".")))
     }
 }

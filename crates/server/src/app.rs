@@ -1,0 +1,117 @@
+//! The assembled application: every component's routes, the OpenAPI description and its docs
+//! page, operations endpoints, and the middleware stack.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{HeaderName, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use catalog::Catalog;
+use kernel::config::Config;
+use kernel::db::Db;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_swagger_ui::SwaggerUi;
+use web::page::SiteInfo;
+use web::{AdminToken, Problem};
+
+/// What request handlers share.
+#[derive(Clone)]
+pub struct App {
+    pub db: Db,
+    pub config: Arc<Config>,
+    pub catalog: Catalog,
+    pub admin_token: Arc<str>,
+}
+
+impl App {
+    pub fn new(db: Db, config: Config, admin_token: String) -> App {
+        App { catalog: Catalog::new(db.clone()), db, config: Arc::new(config), admin_token: admin_token.into() }
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Tỉnh Số API", description = "APIs of the Tỉnh Số provincial e-government platform. Errors are application/problem+json (RFC 9457).", license(name = "AGPL-3.0-or-later")),
+    modifiers(&Security),
+    tags(
+        (name = "catalog", description = "Shared catalogs: administrative units, agencies, code lists (danh mục dùng chung)"),
+        (name = "calendar", description = "Holidays and working-day arithmetic"),
+        (name = "procedures", description = "The administrative procedure catalog (thủ tục hành chính) with versions"),
+        (name = "registries", description = "Generic registries through the GovStack Digital Registries API")
+    )
+)]
+struct ApiDoc;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("admin", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).description(Some("The bootstrap administrator token")).build()));
+    }
+}
+
+/// The OpenAPI description of every API.
+pub fn openapi(app: &App) -> utoipa::openapi::OpenApi {
+    api_router(app).1
+}
+
+fn api_router(app: &App) -> (Router, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(catalog::api::router().with_state(app.catalog.clone()))
+        .split_for_parts()
+}
+
+async fn not_found(req: Request) -> Response {
+    let path = req.uri().path();
+    if path.starts_with("/api/") || path.starts_with("/data/") || path.starts_with("/r1/") {
+        Problem::new("not-found", Some(format!("không có đường dẫn {path} (no such endpoint)"))).into_response()
+    } else {
+        let (mut parts, _) = req.into_parts();
+        use axum::extract::FromRequestParts;
+        let shell = match web::Shell::from_request_parts(&mut parts, &()).await {
+            Ok(s) => s,
+            Err(never) => match never {},
+        };
+        web::page::error_page(shell, kernel::Error::not_found(format!("trang {}", parts.uri.path())))
+    }
+}
+
+/// The whole HTTP application.
+pub fn build_router(app: App) -> Router {
+    crate::ops::prometheus();
+    let (api, openapi) = api_router(&app);
+    let request_id = HeaderName::from_static("x-request-id");
+    let ops = Router::new()
+        .route("/healthz", get(crate::ops::healthz))
+        .route("/readyz", get(crate::ops::readyz))
+        .route("/metrics", get(crate::ops::metrics))
+        .with_state(app.clone());
+    Router::new()
+        .merge(api)
+        .merge(catalog::pages::router().with_state(app.catalog.clone()))
+        .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi))
+        .merge(ops)
+        .merge(web::page::routes())
+        .fallback(not_found)
+        .route_layer(axum::middleware::from_fn(crate::ops::track))
+        .layer(DefaultBodyLimit::max(app.config.max_body_bytes))
+        .layer(axum::Extension(AdminToken(app.admin_token.clone())))
+        .layer(axum::Extension(Arc::new(SiteInfo { province_name: app.config.province_name.clone() })))
+        .layer(axum::middleware::from_fn(web::headers::security_headers))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(app.config.request_timeout_secs)))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
+            let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+            tracing::info_span!("http", method = %req.method(), path = %req.uri().path(), request_id = %id)
+        }))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+}

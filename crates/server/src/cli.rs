@@ -1,0 +1,167 @@
+//! The command line.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use kernel::config::{Config, LogFormat};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "tinhso",
+    version,
+    about = "Tỉnh Số: the core of a province's e-government in one program",
+    long_about = "Tỉnh Số (\"digital province\") runs a province's public service portal, one-stop dossier system, \
+shared catalogs and integration platform. It stores its data in SQLite under ./tinhso-data by default, or in \
+PostgreSQL with --database-url.\n\nStart with `tinhso demo` to see a seeded demo province at http://127.0.0.1:8080.\n\n\
+Settings come from tinhso.toml (if present), TINHSO_* environment variables (e.g. TINHSO_DATABASE_URL) and these flags."
+)]
+pub struct Cli {
+    /// Configuration file (default: ./tinhso.toml when it exists).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Database: sqlite://PATH or postgres://USER:PASSWORD@HOST/DB (default: SQLite in the data directory).
+    #[arg(long, global = true, value_name = "URL")]
+    pub database_url: Option<String>,
+    /// Directory for the SQLite database, files and generated secrets (default: ./tinhso-data).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Log as JSON lines instead of text.
+    #[arg(long, global = true)]
+    pub log_json: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the server.
+    Serve {
+        /// Address to listen on (default 127.0.0.1:8080).
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<String>,
+    },
+    /// Seed the invented demo province (tỉnh Thái An) and run the server.
+    Demo {
+        /// Address to listen on (default 127.0.0.1:8080).
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<String>,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Import procedures, agencies or administrative units from a JSON or CSV file. Every row
+    /// is checked first; if any row is bad, each is printed with the reason and nothing is written.
+    Import {
+        /// What the file holds.
+        kind: ImportKind,
+        /// A .json file (an array of objects) or a .csv file with a header row.
+        file: PathBuf,
+        /// For procedures already in the catalog, record the rows as new versions instead of refusing them.
+        #[arg(long)]
+        new_versions: bool,
+    },
+    /// Make a consistent copy of the database, also while the server runs.
+    Backup {
+        /// Where to write the copy (default: <data dir>/backups/tinhso-<time>.db, or .dump for PostgreSQL).
+        #[arg(long, value_name = "PATH")]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum ImportKind {
+    Procedures,
+    Agencies,
+    Units,
+}
+
+fn config(cli: &Cli) -> anyhow::Result<Config> {
+    let mut c = Config::load(cli.config.as_deref()).map_err(anyhow::Error::msg)?;
+    if let Some(u) = &cli.database_url {
+        c.database_url = Some(u.clone());
+    }
+    if let Some(d) = &cli.data_dir {
+        c.data_dir = d.clone();
+    }
+    if cli.log_json {
+        c.log_format = LogFormat::Json;
+    }
+    Ok(c)
+}
+
+fn init_logs(c: &Config) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("TINHSO_LOG").unwrap_or_else(|_| EnvFilter::new(&c.log_level));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+    let _ = match c.log_format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let mut c = config(&cli)?;
+    init_logs(&c);
+    match cli.command {
+        Command::Serve { listen } => {
+            if let Some(l) = listen {
+                c.listen = l;
+            }
+            serve(c, false).await
+        }
+        Command::Demo { listen } => {
+            if let Some(l) = listen {
+                c.listen = l;
+            }
+            serve(c, true).await
+        }
+        Command::Migrate => {
+            let db = crate::serve::open(&c).await?;
+            println!("database {} is up to date", kernel::db::redact_url(&c.database_url()));
+            db.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Import { kind, file, new_versions } => crate::import::run(&c, kind, &file, new_versions).await,
+        Command::Backup { output } => crate::backup::run(&c, output).await,
+    }
+}
+
+async fn serve(mut c: Config, demo: bool) -> anyhow::Result<ExitCode> {
+    if demo && c.province_name == Config::default().province_name {
+        c.province_name = catalog::seed::DEMO_PROVINCE_NAME.into();
+    }
+    let db = crate::serve::open(&c).await?;
+    let catalog = catalog::Catalog::new(db.clone());
+    catalog::seed::system(&catalog).await?;
+    if demo {
+        catalog::seed::demo(&catalog).await?;
+    }
+    let token = crate::serve::admin_token(&c)?;
+    let listener = tokio::net::TcpListener::bind(&c.listen).await.map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", c.listen))?;
+    let addr = listener.local_addr()?;
+    if c.public_url.is_none() {
+        c.public_url = Some(format!("http://{addr}"));
+    }
+    let base = c.public_url();
+    let app = crate::App::new(db, c.clone(), token.clone());
+    let running = crate::serve::start(app, listener).await?;
+    println!("Tỉnh Số is running{}", if demo { " with the demo province (tỉnh Thái An)" } else { "" });
+    println!("  portal:        {base}/");
+    println!("  procedures:    {base}/procedures");
+    println!("  API docs:      {base}/api/docs");
+    println!("  OpenAPI:       {base}/api/openapi.json");
+    println!("  health:        {base}/healthz   readiness: {base}/readyz   metrics: {base}/metrics");
+    println!("  database:      {}", kernel::db::redact_url(&c.database_url()));
+    if c.admin_token.is_some() {
+        println!("  admin token:   (from the configuration)");
+    } else {
+        println!("  admin token:   {token}  (kept in {})", c.data_dir.join("admin-token").display());
+    }
+    println!("Stop with Ctrl-C.");
+    crate::serve::signal().await;
+    println!("stopping: finishing requests in flight...");
+    let _ = running.shutdown.send(true);
+    let _ = running.done.await;
+    println!("stopped");
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,47 @@
+//! Migrations embedded in the binary, one tree per backend (`migrations/sqlite`,
+//! `migrations/postgres`), applied by sqlx's migrator (checksums recorded; on PostgreSQL an
+//! advisory lock keeps several nodes starting at once from racing).
+
+use std::borrow::Cow;
+
+use kernel::db::Db;
+use kernel::sqlx::migrate::{Migration, MigrationType, Migrator};
+use kernel::sqlx::{AssertSqlSafe, SqlSafeStr};
+
+macro_rules! migrations {
+    ($backend:literal: $($version:literal => $name:literal),* $(,)?) => {
+        vec![$(
+            Migration::new(
+                $version,
+                Cow::Borrowed($name),
+                MigrationType::Simple,
+                AssertSqlSafe(include_str!(concat!("../../../migrations/", $backend, "/", $name, ".sql"))).into_sql_str(),
+                false,
+            ),
+        )*]
+    };
+}
+
+fn sqlite() -> Vec<Migration> {
+    migrations!("sqlite": 1 => "0001_kernel", 2 => "0002_catalog")
+}
+
+fn postgres() -> Vec<Migration> {
+    migrations!("postgres": 1 => "0001_kernel", 2 => "0002_catalog")
+}
+
+/// Applies every pending migration. Returns how many the database now has.
+pub async fn run(db: &Db) -> anyhow::Result<usize> {
+    match db {
+        Db::Sqlite(pool) => {
+            let m = Migrator::with_migrations(sqlite());
+            m.run(pool).await?;
+            Ok(m.iter().count())
+        }
+        Db::Postgres(pool) => {
+            let m = Migrator::with_migrations(postgres());
+            m.run(pool).await?;
+            Ok(m.iter().count())
+        }
+    }
+}

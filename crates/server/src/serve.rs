@@ -1,0 +1,122 @@
+//! Running the server: open the database, migrate, seed the system lists, listen, run the
+//! background worker, and stop gracefully on Ctrl-C or SIGTERM (in-flight requests finish).
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use kernel::config::Config;
+use kernel::db::Db;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::App;
+
+/// Opens the database named by the configuration and applies migrations.
+pub async fn open(config: &Config) -> anyhow::Result<Db> {
+    let url = config.database_url();
+    if url.starts_with("sqlite:") {
+        std::fs::create_dir_all(&config.data_dir)
+            .map_err(|e| anyhow::anyhow!("cannot create data directory {}: {e}", config.data_dir.display()))?;
+    }
+    let db = Db::connect(&url, config.db_max_connections)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot open database {}: {e}", kernel::db::redact_url(&url)))?;
+    crate::migrate::run(&db).await?;
+    Ok(db)
+}
+
+/// The bootstrap administrator token: from the configuration, else kept in
+/// `<data_dir>/admin-token` (created with a random value, readable by the owner only).
+pub fn admin_token(config: &Config) -> anyhow::Result<String> {
+    if let Some(t) = config.admin_token.as_ref().filter(|t| !t.is_empty()) {
+        return Ok(t.clone());
+    }
+    let path = config.data_dir.join("admin-token");
+    if let Ok(t) = std::fs::read_to_string(&path) {
+        if !t.trim().is_empty() {
+            return Ok(t.trim().to_owned());
+        }
+    }
+    std::fs::create_dir_all(&config.data_dir)?;
+    let token = kernel::id::random_token(24);
+    std::fs::write(&path, &token)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(token)
+}
+
+/// A server that is listening; `shutdown` stops it and `done` resolves when it has stopped.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub shutdown: watch::Sender<bool>,
+    pub done: tokio::task::JoinHandle<()>,
+}
+
+/// Starts the application on `listener` with the background worker.
+pub async fn start(app: App, listener: TcpListener) -> anyhow::Result<Running> {
+    let addr = listener.local_addr()?;
+    let (tx, rx) = watch::channel(false);
+    let router = crate::build_router(app.clone());
+    let worker = tokio::spawn(background(app.clone(), rx.clone()));
+    let mut stop = rx.clone();
+    let done = tokio::spawn(async move {
+        let served = axum::serve(listener, router)
+            .with_graceful_shutdown(async move {
+                let _ = stop.wait_for(|v| *v).await;
+            })
+            .await;
+        if let Err(e) = served {
+            tracing::error!(error = %e, "server stopped with an error");
+        }
+        worker.abort();
+        app.db.close().await;
+    });
+    Ok(Running { addr, shutdown: tx, done })
+}
+
+/// Periodic work: versions of procedures whose effective date has come are put in force, and
+/// next year's holidays are seeded ahead of time.
+async fn background(app: App, mut stop: watch::Receiver<bool>) {
+    loop {
+        match app.catalog.promote_due_versions().await {
+            Ok(n) if n > 0 => tracing::info!(count = n, "procedure versions came into force"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "promoting procedure versions failed"),
+        }
+        let year = kernel::time::today_vn().year();
+        for y in year..=year + 1 {
+            if let Err(e) = app.catalog.seed_holidays(y).await {
+                tracing::warn!(error = %e, year = y, "seeding holidays failed");
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(3600)) => {}
+            _ = stop.wait_for(|v| *v) => return,
+        }
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}
