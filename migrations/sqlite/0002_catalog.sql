@@ -54,6 +54,7 @@ CREATE TABLE code_items (
     code TEXT NOT NULL,
     name TEXT NOT NULL,
     name_en TEXT,
+    name_folded TEXT NOT NULL DEFAULT '',
     sort BIGINT NOT NULL DEFAULT 0,
     active BOOLEAN NOT NULL DEFAULT TRUE,
     updated_at BIGINT NOT NULL,

@@ -1,1 +1,247 @@
+//! Test support: start the whole application on `127.0.0.1:0` against SQLite (a temporary
+//! directory) or PostgreSQL (a fresh database per test on the server named by
+//! `TINHSO_TEST_PG_URL`), talk to it over HTTP, stop it.
+//!
+//! [`storage_test!`] writes one test per backend. Without `TINHSO_TEST_PG_URL` the PostgreSQL
+//! variant says it was skipped, unless `TINHSO_REQUIRE_PG=1` (as `scripts/test` sets), in which
+//! case it fails.
 
+use kernel::config::Config;
+use kernel::db::Db;
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A running application and an HTTP client for it.
+pub struct TestApp {
+    pub base: String,
+    pub admin_token: String,
+    pub http: reqwest::Client,
+    pub app: server::App,
+    running: Option<server::serve::Running>,
+    _dir: tempfile::TempDir,
+    pg: Option<(String, String)>,
+}
+
+/// An HTTP answer, read whole.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub text: String,
+}
+
+impl Answer {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Field names of a problem+json `errors` list.
+    pub fn error_fields(&self) -> Vec<String> {
+        self.json()["errors"].as_array().map(|a| a.iter().filter_map(|e| e["field"].as_str().map(str::to_owned)).collect()).unwrap_or_default()
+    }
+}
+
+fn pg_admin_url() -> Option<String> {
+    match std::env::var("TINHSO_TEST_PG_URL") {
+        Ok(u) if !u.is_empty() => Some(u),
+        _ => {
+            if std::env::var("TINHSO_REQUIRE_PG").as_deref() == Ok("1") {
+                panic!("TINHSO_REQUIRE_PG=1 but TINHSO_TEST_PG_URL is not set: PostgreSQL tests cannot run");
+            }
+            None
+        }
+    }
+}
+
+/// `postgres://u:p@h:5432/postgres` with the database name replaced.
+fn with_database(url: &str, db: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let cut = base.rfind('/').filter(|i| *i > base.find("://").map(|x| x + 2).unwrap_or(0)).unwrap_or(base.len());
+    let mut out = format!("{}/{db}", &base[..cut]);
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
+    }
+    out
+}
+
+/// Creates a fresh PostgreSQL database; returns (admin url, database name).
+pub async fn fresh_pg_database() -> Option<(String, String)> {
+    let admin = pg_admin_url()?;
+    let name = format!("tinhso_t_{}", uuid::Uuid::new_v4().simple());
+    let db = Db::connect(&admin, 2).await.unwrap_or_else(|e| panic!("cannot reach TINHSO_TEST_PG_URL: {e}"));
+    kernel::db::q(format!("CREATE DATABASE {name}")).execute(&db).await.expect("create test database");
+    db.close().await;
+    Some((admin.clone(), name))
+}
+
+/// Drops a database made by [`fresh_pg_database`].
+pub async fn drop_pg_database(admin: &str, name: &str) {
+    if let Ok(db) = Db::connect(admin, 2).await {
+        let _ = kernel::db::q(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&db).await;
+        db.close().await;
+    }
+}
+
+/// The URL of a database made by [`fresh_pg_database`].
+pub fn pg_url(admin: &str, name: &str) -> String {
+    with_database(admin, name)
+}
+
+impl TestApp {
+    /// Starts the application with the system code lists; `None` when the backend is not
+    /// available here (PostgreSQL without `TINHSO_TEST_PG_URL`).
+    pub async fn start(backend: Backend) -> Option<TestApp> {
+        Self::start_with(backend, false).await
+    }
+
+    /// Starts the application with the demo province seeded.
+    pub async fn start_demo(backend: Backend) -> Option<TestApp> {
+        Self::start_with(backend, true).await
+    }
+
+    async fn start_with(backend: Backend, demo: bool) -> Option<TestApp> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let pg = match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres => Some(fresh_pg_database().await?),
+        };
+        let mut config = Config { data_dir: dir.path().to_path_buf(), db_max_connections: 8, ..Config::default() };
+        config.database_url = Some(match &pg {
+            None => format!("sqlite://{}", dir.path().join("test.db").display()),
+            Some((admin, name)) => with_database(admin, name),
+        });
+        config.admin_token = Some("test-admin-token".into());
+        let db = server::serve::open(&config).await.expect("open database");
+        let cat = catalog::Catalog::new(db.clone());
+        catalog::seed::system(&cat).await.expect("seed system lists");
+        if demo {
+            catalog::seed::demo(&cat).await.expect("seed demo province");
+        }
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        config.public_url = Some(format!("http://{addr}"));
+        let app = server::App::new(db, config, "test-admin-token".into());
+        let running = server::serve::start(app.clone(), listener).await.expect("start");
+        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+        Some(TestApp { base: format!("http://{addr}"), admin_token: "test-admin-token".into(), http, app, running: Some(running), _dir: dir, pg })
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    async fn send(&self, method: Method, path: &str, body: Option<&Value>, admin: bool) -> Answer {
+        let mut req = self.http.request(method, self.url(path));
+        if admin {
+            req = req.bearer_auth(&self.admin_token);
+        }
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        let resp = req.send().await.expect("request");
+        Answer { status: resp.status(), headers: resp.headers().clone(), text: resp.text().await.unwrap_or_default() }
+    }
+
+    pub async fn get(&self, path: &str) -> Answer {
+        self.send(Method::GET, path, None, false).await
+    }
+
+    pub async fn get_admin(&self, path: &str) -> Answer {
+        self.send(Method::GET, path, None, true).await
+    }
+
+    /// POST JSON as the administrator.
+    pub async fn post(&self, path: &str, body: &Value) -> Answer {
+        self.send(Method::POST, path, Some(body), true).await
+    }
+
+    /// POST JSON without credentials.
+    pub async fn post_anon(&self, path: &str, body: &Value) -> Answer {
+        self.send(Method::POST, path, Some(body), false).await
+    }
+
+    pub async fn put(&self, path: &str, body: &Value) -> Answer {
+        self.send(Method::PUT, path, Some(body), true).await
+    }
+
+    pub async fn delete(&self, path: &str) -> Answer {
+        self.send(Method::DELETE, path, None, true).await
+    }
+
+    /// Sends a request built by the caller (headers, raw bodies).
+    pub async fn raw(&self, req: reqwest::RequestBuilder) -> Answer {
+        let resp = req.send().await.expect("request");
+        Answer { status: resp.status(), headers: resp.headers().clone(), text: resp.text().await.unwrap_or_default() }
+    }
+
+    /// Stops the server gracefully and removes the PostgreSQL database.
+    pub async fn stop(mut self) {
+        if let Some(r) = self.running.take() {
+            let _ = r.shutdown.send(true);
+            let _ = r.done.await;
+        }
+        if let Some((admin, name)) = self.pg.take() {
+            drop_pg_database(&admin, &name).await;
+        }
+    }
+}
+
+/// One test per backend: `storage_test!(name, async |app: &TestApp| { ... });` (system lists
+/// seeded) or `storage_test!(demo name, ...)` (the demo province seeded).
+#[macro_export]
+macro_rules! storage_test {
+    (@one $name:ident, $backend:ident, $start:ident, $body:expr) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $name() {
+            let Some(app) = $crate::TestApp::$start($crate::Backend::$backend).await else {
+                eprintln!("skipped: TINHSO_TEST_PG_URL is not set");
+                return;
+            };
+            let f = $body;
+            f(&app).await;
+            app.stop().await;
+        }
+    };
+    (demo $name:ident, $body:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            $crate::storage_test!(@one sqlite, Sqlite, start_demo, $body);
+            $crate::storage_test!(@one postgres, Postgres, start_demo, $body);
+        }
+    };
+    ($name:ident, $body:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            $crate::storage_test!(@one sqlite, Sqlite, start, $body);
+            $crate::storage_test!(@one postgres, Postgres, start, $body);
+        }
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_database;
+
+    #[test]
+    fn database_name_is_replaced() {
+        assert_eq!(with_database("postgres://u:p@h:5432/postgres", "x"), "postgres://u:p@h:5432/x");
+        assert_eq!(with_database("postgres://u:p@h/postgres?sslmode=disable", "x"), "postgres://u:p@h/x?sslmode=disable");
+        assert_eq!(with_database("postgres://u:p@h:5432", "x"), "postgres://u:p@h:5432/x");
+    }
+}

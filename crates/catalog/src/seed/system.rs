@@ -75,12 +75,13 @@ async fn list(c: &Catalog, code: &str, name: &str, name_en: &str, items: &[(Stri
     codelists::upsert_list(&mut tx, code, name, Some(name_en), true).await?;
     q("UPDATE code_lists SET system = TRUE WHERE code = $1").bind(code).execute(&mut tx).await?;
     for (i, (c, n, en)) in items.iter().enumerate() {
-        q("INSERT INTO code_items (list_code, code, name, name_en, sort, active, updated_at) VALUES ($1, $2, $3, $4, $5, TRUE, $6)
+        q("INSERT INTO code_items (list_code, code, name, name_en, name_folded, sort, active, updated_at) VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7)
            ON CONFLICT (list_code, code) DO NOTHING")
         .bind(code)
         .bind(c.as_str())
         .bind(n.as_str())
         .bind(en.clone())
+        .bind(codelists::folded(c, n, en.as_deref()))
         .bind(i as i64)
         .bind(kernel::time::now_ms())
         .execute(&mut tx)

@@ -35,13 +35,14 @@ pub async fn upsert_list<'e>(ex: impl Into<Ex<'e>>, code: &str, name: &str, name
 }
 
 pub async fn upsert_item<'e>(ex: impl Into<Ex<'e>>, list: &str, item: &CodeItem) -> Result<()> {
-    q("INSERT INTO code_items (list_code, code, name, name_en, sort, active, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
-       ON CONFLICT (list_code, code) DO UPDATE SET name = excluded.name, name_en = excluded.name_en, sort = excluded.sort,
-         active = excluded.active, updated_at = excluded.updated_at")
+    q("INSERT INTO code_items (list_code, code, name, name_en, name_folded, sort, active, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+       ON CONFLICT (list_code, code) DO UPDATE SET name = excluded.name, name_en = excluded.name_en, name_folded = excluded.name_folded,
+         sort = excluded.sort, active = excluded.active, updated_at = excluded.updated_at")
     .bind(list)
     .bind(item.code.trim())
     .bind(item.name.trim())
     .bind(item.name_en.clone())
+    .bind(folded(item.code.trim(), item.name.trim(), item.name_en.as_deref()))
     .bind(item.sort)
     .bind(item.active)
     .bind(kernel::time::now_ms())
@@ -68,9 +69,9 @@ pub async fn items<'e>(ex: impl Into<Ex<'e>>, list: &str, text: Option<&str>, of
     let mut w = Where::new();
     let p = w.arg(list);
     w.and(format!("list_code = {p}"));
-    if let Some(t) = text.filter(|t| !t.trim().is_empty()) {
-        let p = w.arg(format!("%{}%", t.trim().to_lowercase()));
-        w.and(format!("(LOWER(name) LIKE {p} OR LOWER(code) LIKE {p})"));
+    if let Some(t) = text.map(kernel::fold::fold).filter(|t| !t.is_empty()) {
+        let p = w.arg(format!("%{t}%"));
+        w.and(format!("name_folded LIKE {p}"));
     }
     let total = w.query(format!("SELECT COUNT(*) FROM code_items{}", w.sql())).fetch_i64(ex.reborrow()).await?;
     let rows = w
@@ -82,4 +83,9 @@ pub async fn items<'e>(ex: impl Into<Ex<'e>>, list: &str, text: Option<&str>, of
         .map(|r| Ok(CodeItem { code: r.text("code")?, name: r.text("name")?, name_en: r.opt_text("name_en")?, sort: r.int("sort")?, active: r.bool("active")? }))
         .collect::<Result<_>>()?;
     Ok((items, total))
+}
+
+/// What item search matches: code, name and English name, folded.
+pub fn folded(code: &str, name: &str, name_en: Option<&str>) -> String {
+    kernel::fold::fold(&format!("{code} {name} {}", name_en.unwrap_or("")))
 }

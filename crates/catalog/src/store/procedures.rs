@@ -234,12 +234,12 @@ pub async fn search(db: &Db, f: &ProcedureFilter, offset: i64, limit: i64) -> Re
     let phrase = w.arg(format!("%{}%", words.join(" ")));
     let (from, rank) = match db.backend() {
         Backend::Sqlite => {
-            let m = w.arg(words.iter().map(|t| format!("\"{t}\"*")).collect::<Vec<_>>().join(" "));
+            let m = w.arg(fts_terms(&words, |t| format!("\"{t}\""), |t| format!("\"{t}\"*"), " "));
             w.and(format!("procedure_fts MATCH {m}"));
             ("procedure_fts JOIN procedure_index i ON i.procedure_id = procedure_fts.procedure_id", "bm25(procedure_fts)".to_string())
         }
         Backend::Postgres => {
-            let m = w.arg(words.iter().map(|t| format!("{t}:*")).collect::<Vec<_>>().join(" & "));
+            let m = w.arg(fts_terms(&words, |t| t.to_owned(), |t| format!("{t}:*"), " & "));
             w.and(format!("to_tsvector('simple', i.search_text) @@ to_tsquery('simple', {m})"));
             ("procedure_index i", format!("-ts_rank(to_tsvector('simple', i.search_text), to_tsquery('simple', {m}))"))
         }
@@ -253,6 +253,12 @@ pub async fn search(db: &Db, f: &ProcedureFilter, offset: i64, limit: i64) -> Re
         .fetch_all(db)
         .await?;
     Ok((rows.iter().map(summary_from_row).collect::<Result<_>>()?, total))
+}
+
+/// Every word must appear; the last one may be a prefix (the user may still be typing it).
+fn fts_terms(words: &[String], whole: impl Fn(&str) -> String, prefix: impl Fn(&str) -> String, sep: &str) -> String {
+    let last = words.len().saturating_sub(1);
+    words.iter().enumerate().map(|(i, t)| if i == last { prefix(t) } else { whole(t) }).collect::<Vec<_>>().join(sep)
 }
 
 pub async fn count<'e>(ex: impl Into<Ex<'e>>) -> Result<i64> {
