@@ -81,7 +81,8 @@ impl Config {
             }
         }
         fig = fig.merge(Env::prefixed("TINHSO_").ignore(&["TEST_PG_URL", "REQUIRE_PG"]));
-        fig.extract().map_err(|e| format!("configuration error: {e}"))
+        fig.extract()
+            .map_err(|e| format!("configuration error: {e}"))
     }
 
     pub fn database_url(&self) -> String {
@@ -115,7 +116,11 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("tinhso-cfg-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let f = dir.join("t.toml");
-        std::fs::write(&f, "listen = \"127.0.0.1:9999\"\nprovince_name = \"Tỉnh Thử\"\n").unwrap();
+        std::fs::write(
+            &f,
+            "listen = \"127.0.0.1:9999\"\nprovince_name = \"Tỉnh Thử\"\n",
+        )
+        .unwrap();
         let c = Config::load(Some(&f)).unwrap();
         assert_eq!(c.listen, "127.0.0.1:9999");
         assert_eq!(c.province_name, "Tỉnh Thử");

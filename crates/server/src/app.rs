@@ -33,7 +33,12 @@ pub struct App {
 
 impl App {
     pub fn new(db: Db, config: Config, admin_token: String) -> App {
-        App { catalog: Catalog::new(db.clone()), db, config: Arc::new(config), admin_token: admin_token.into() }
+        App {
+            catalog: Catalog::new(db.clone()),
+            db,
+            config: Arc::new(config),
+            admin_token: admin_token.into(),
+        }
     }
 }
 
@@ -55,7 +60,15 @@ struct Security;
 impl Modify for Security {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme("admin", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).description(Some("The bootstrap administrator token")).build()));
+        components.add_security_scheme(
+            "admin",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("The bootstrap administrator token"))
+                    .build(),
+            ),
+        );
     }
 }
 
@@ -73,7 +86,11 @@ fn api_router(app: &App) -> (Router, utoipa::openapi::OpenApi) {
 async fn not_found(req: Request) -> Response {
     let path = req.uri().path();
     if path.starts_with("/api/") || path.starts_with("/data/") || path.starts_with("/r1/") {
-        Problem::new("not-found", Some(format!("không có đường dẫn {path} (no such endpoint)"))).into_response()
+        Problem::new(
+            "not-found",
+            Some(format!("không có đường dẫn {path} (no such endpoint)")),
+        )
+        .into_response()
     } else {
         let (mut parts, _) = req.into_parts();
         use axum::extract::FromRequestParts;
@@ -81,7 +98,10 @@ async fn not_found(req: Request) -> Response {
             Ok(s) => s,
             Err(never) => match never {},
         };
-        web::page::error_page(shell, kernel::Error::not_found(format!("trang {}", parts.uri.path())))
+        web::page::error_page(
+            shell,
+            kernel::Error::not_found(format!("trang {}", parts.uri.path())),
+        )
     }
 }
 

@@ -15,12 +15,18 @@ use crate::App;
 pub async fn open(config: &Config) -> anyhow::Result<Db> {
     let url = config.database_url();
     if url.starts_with("sqlite:") {
-        std::fs::create_dir_all(&config.data_dir)
-            .map_err(|e| anyhow::anyhow!("cannot create data directory {}: {e}", config.data_dir.display()))?;
+        std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+            anyhow::anyhow!(
+                "cannot create data directory {}: {e}",
+                config.data_dir.display()
+            )
+        })?;
     }
     let db = Db::connect(&url, config.db_max_connections)
         .await
-        .map_err(|e| anyhow::anyhow!("cannot open database {}: {e}", kernel::db::redact_url(&url)))?;
+        .map_err(|e| {
+            anyhow::anyhow!("cannot open database {}: {e}", kernel::db::redact_url(&url))
+        })?;
     crate::migrate::run(&db).await?;
     Ok(db)
 }
@@ -74,7 +80,11 @@ pub async fn start(app: App, listener: TcpListener) -> anyhow::Result<Running> {
         worker.abort();
         app.db.close().await;
     });
-    Ok(Running { addr, shutdown: tx, done })
+    Ok(Running {
+        addr,
+        shutdown: tx,
+        done,
+    })
 }
 
 /// Periodic work: versions of procedures whose effective date has come are put in force, and

@@ -3,25 +3,37 @@
 use serde_json::json;
 use testkit::{TestApp, storage_test};
 
-storage_test!(health_readiness_and_metrics_answer, async |app: &TestApp| {
-    let h = app.get("/healthz").await;
-    assert_eq!((h.status.as_u16(), h.text.as_str()), (200, "ok"));
-    assert_eq!(app.get("/readyz").await.status, 200);
-    app.get("/api/code-lists").await;
-    let m = app.get("/metrics").await;
-    assert_eq!(m.status, 200);
-    assert!(m.text.contains("http_requests_total"), "{}", m.text);
-    assert!(m.text.contains("route=\"/api/code-lists\""), "{}", m.text);
-    assert!(m.text.contains("http_request_duration_seconds_bucket"));
-});
+storage_test!(
+    health_readiness_and_metrics_answer,
+    async |app: &TestApp| {
+        let h = app.get("/healthz").await;
+        assert_eq!((h.status.as_u16(), h.text.as_str()), (200, "ok"));
+        assert_eq!(app.get("/readyz").await.status, 200);
+        app.get("/api/code-lists").await;
+        let m = app.get("/metrics").await;
+        assert_eq!(m.status, 200);
+        assert!(m.text.contains("http_requests_total"), "{}", m.text);
+        assert!(m.text.contains("route=\"/api/code-lists\""), "{}", m.text);
+        assert!(m.text.contains("http_request_duration_seconds_bucket"));
+    }
+);
 
 storage_test!(openapi_describes_every_api, async |app: &TestApp| {
     let doc = app.get("/api/openapi.json").await.json();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     let paths = doc["paths"].as_object().unwrap();
-    for p in ["/api/procedures", "/api/procedures/{code}/versions", "/api/units", "/api/agencies/{code}", "/api/holidays",
-        "/api/calendar/add-working-days", "/data/{registry}/{version}/{id}/readValue/{file}", "/data/{registry}/{version}/{id}/read-value/{file}",
-        "/data/myPersonalDataUsage", "/data/MyPersonalDataUsage/1.0"] {
+    for p in [
+        "/api/procedures",
+        "/api/procedures/{code}/versions",
+        "/api/units",
+        "/api/agencies/{code}",
+        "/api/holidays",
+        "/api/calendar/add-working-days",
+        "/data/{registry}/{version}/{id}/readValue/{file}",
+        "/data/{registry}/{version}/{id}/read-value/{file}",
+        "/data/myPersonalDataUsage",
+        "/data/MyPersonalDataUsage/1.0",
+    ] {
         assert!(paths.contains_key(p), "{p} missing");
     }
     assert!(doc["components"]["securitySchemes"]["admin"].is_object());
@@ -30,37 +42,81 @@ storage_test!(openapi_describes_every_api, async |app: &TestApp| {
     assert!(docs.text.contains("swagger"), "{}", docs.text);
 });
 
-storage_test!(every_response_carries_security_headers_and_a_request_id, async |app: &TestApp| {
-    for path in ["/", "/api/procedures", "/nope", "/api/nope"] {
-        let r = app.get(path).await;
-        assert!(r.header("content-security-policy").unwrap().contains("default-src 'self'"), "{path}");
-        assert_eq!(r.header("x-content-type-options"), Some("nosniff"), "{path}");
-        assert_eq!(r.header("x-frame-options"), Some("DENY"), "{path}");
-        assert!(r.header("x-request-id").is_some_and(|v| v.len() >= 32), "{path}");
+storage_test!(
+    every_response_carries_security_headers_and_a_request_id,
+    async |app: &TestApp| {
+        for path in ["/", "/api/procedures", "/nope", "/api/nope"] {
+            let r = app.get(path).await;
+            assert!(
+                r.header("content-security-policy")
+                    .unwrap()
+                    .contains("default-src 'self'"),
+                "{path}"
+            );
+            assert_eq!(
+                r.header("x-content-type-options"),
+                Some("nosniff"),
+                "{path}"
+            );
+            assert_eq!(r.header("x-frame-options"), Some("DENY"), "{path}");
+            assert!(
+                r.header("x-request-id").is_some_and(|v| v.len() >= 32),
+                "{path}"
+            );
+        }
+        let r = app
+            .raw(
+                app.http
+                    .get(app.url("/healthz"))
+                    .header("x-request-id", "abc-123"),
+            )
+            .await;
+        assert_eq!(r.header("x-request-id"), Some("abc-123"));
     }
-    let r = app.raw(app.http.get(app.url("/healthz")).header("x-request-id", "abc-123")).await;
-    assert_eq!(r.header("x-request-id"), Some("abc-123"));
-});
+);
 
-storage_test!(unknown_paths_get_problem_json_or_a_page, async |app: &TestApp| {
-    let api = app.get("/api/nope").await;
-    assert_eq!(api.status, 404);
-    assert_eq!(api.header("content-type"), Some("application/problem+json"));
-    assert_eq!(api.json()["type"], "/problems/not-found");
-    let page = app.get("/nope").await;
-    assert_eq!(page.status, 404);
-    assert!(page.header("content-type").unwrap().starts_with("text/html"));
-    assert!(page.text.contains("Không tìm thấy"));
-    let t = app.get("/problems/invalid-input").await;
-    assert!(t.text.contains("422"));
-});
+storage_test!(
+    unknown_paths_get_problem_json_or_a_page,
+    async |app: &TestApp| {
+        let api = app.get("/api/nope").await;
+        assert_eq!(api.status, 404);
+        assert_eq!(api.header("content-type"), Some("application/problem+json"));
+        assert_eq!(api.json()["type"], "/problems/not-found");
+        let page = app.get("/nope").await;
+        assert_eq!(page.status, 404);
+        assert!(
+            page.header("content-type")
+                .unwrap()
+                .starts_with("text/html")
+        );
+        assert!(page.text.contains("Không tìm thấy"));
+        let t = app.get("/problems/invalid-input").await;
+        assert!(t.text.contains("422"));
+    }
+);
 
 storage_test!(oversized_bodies_are_refused, async |app: &TestApp| {
     let big = "x".repeat(17 * 1024 * 1024);
-    let r = app.raw(app.http.post(app.url("/api/code-lists")).bearer_auth(&app.admin_token).header("content-type", "application/json").body(format!("{{\"code\":\"{big}\"}}"))).await;
+    let r = app
+        .raw(
+            app.http
+                .post(app.url("/api/code-lists"))
+                .bearer_auth(&app.admin_token)
+                .header("content-type", "application/json")
+                .body(format!("{{\"code\":\"{big}\"}}")),
+        )
+        .await;
     assert_eq!(r.status, 413, "{}", &r.text[..r.text.len().min(300)]);
     assert_eq!(r.json()["type"], "/problems/payload-too-large");
-    assert_eq!(app.get("/api/code-lists").await.json().as_array().unwrap().len(), 9);
+    assert_eq!(
+        app.get("/api/code-lists")
+            .await
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        9
+    );
 });
 
 storage_test!(demo pages_render_in_both_languages, async |app: &TestApp| {

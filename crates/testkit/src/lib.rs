@@ -47,7 +47,14 @@ impl Answer {
 
     /// Field names of a problem+json `errors` list.
     pub fn error_fields(&self) -> Vec<String> {
-        self.json()["errors"].as_array().map(|a| a.iter().filter_map(|e| e["field"].as_str().map(str::to_owned)).collect()).unwrap_or_default()
+        self.json()["errors"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|e| e["field"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 }
 
@@ -56,7 +63,9 @@ fn pg_admin_url() -> Option<String> {
         Ok(u) if !u.is_empty() => Some(u),
         _ => {
             if std::env::var("TINHSO_REQUIRE_PG").as_deref() == Ok("1") {
-                panic!("TINHSO_REQUIRE_PG=1 but TINHSO_TEST_PG_URL is not set: PostgreSQL tests cannot run");
+                panic!(
+                    "TINHSO_REQUIRE_PG=1 but TINHSO_TEST_PG_URL is not set: PostgreSQL tests cannot run"
+                );
             }
             None
         }
@@ -69,7 +78,10 @@ fn with_database(url: &str, db: &str) -> String {
         Some((b, q)) => (b, Some(q)),
         None => (url, None),
     };
-    let cut = base.rfind('/').filter(|i| *i > base.find("://").map(|x| x + 2).unwrap_or(0)).unwrap_or(base.len());
+    let cut = base
+        .rfind('/')
+        .filter(|i| *i > base.find("://").map(|x| x + 2).unwrap_or(0))
+        .unwrap_or(base.len());
     let mut out = format!("{}/{db}", &base[..cut]);
     if let Some(q) = query {
         out.push('?');
@@ -82,8 +94,13 @@ fn with_database(url: &str, db: &str) -> String {
 pub async fn fresh_pg_database() -> Option<(String, String)> {
     let admin = pg_admin_url()?;
     let name = format!("tinhso_t_{}", uuid::Uuid::new_v4().simple());
-    let db = Db::connect(&admin, 2).await.unwrap_or_else(|e| panic!("cannot reach TINHSO_TEST_PG_URL: {e}"));
-    kernel::db::q(format!("CREATE DATABASE {name}")).execute(&db).await.expect("create test database");
+    let db = Db::connect(&admin, 2)
+        .await
+        .unwrap_or_else(|e| panic!("cannot reach TINHSO_TEST_PG_URL: {e}"));
+    kernel::db::q(format!("CREATE DATABASE {name}"))
+        .execute(&db)
+        .await
+        .expect("create test database");
     db.close().await;
     Some((admin.clone(), name))
 }
@@ -91,7 +108,9 @@ pub async fn fresh_pg_database() -> Option<(String, String)> {
 /// Drops a database made by [`fresh_pg_database`].
 pub async fn drop_pg_database(admin: &str, name: &str) {
     if let Ok(db) = Db::connect(admin, 2).await {
-        let _ = kernel::db::q(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&db).await;
+        let _ = kernel::db::q(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .execute(&db)
+            .await;
         db.close().await;
     }
 }
@@ -119,7 +138,11 @@ impl TestApp {
             Backend::Sqlite => None,
             Backend::Postgres => Some(fresh_pg_database().await?),
         };
-        let mut config = Config { data_dir: dir.path().to_path_buf(), db_max_connections: 8, ..Config::default() };
+        let mut config = Config {
+            data_dir: dir.path().to_path_buf(),
+            db_max_connections: 8,
+            ..Config::default()
+        };
         config.database_url = Some(match &pg {
             None => format!("sqlite://{}", dir.path().join("test.db").display()),
             Some((admin, name)) => with_database(admin, name),
@@ -127,17 +150,34 @@ impl TestApp {
         config.admin_token = Some("test-admin-token".into());
         let db = server::serve::open(&config).await.expect("open database");
         let cat = catalog::Catalog::new(db.clone());
-        catalog::seed::system(&cat).await.expect("seed system lists");
+        catalog::seed::system(&cat)
+            .await
+            .expect("seed system lists");
         if demo {
             catalog::seed::demo(&cat).await.expect("seed demo province");
         }
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let addr = listener.local_addr().expect("addr");
         config.public_url = Some(format!("http://{addr}"));
         let app = server::App::new(db, config, "test-admin-token".into());
-        let running = server::serve::start(app.clone(), listener).await.expect("start");
-        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-        Some(TestApp { base: format!("http://{addr}"), admin_token: "test-admin-token".into(), http, app, running: Some(running), _dir: dir, pg })
+        let running = server::serve::start(app.clone(), listener)
+            .await
+            .expect("start");
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        Some(TestApp {
+            base: format!("http://{addr}"),
+            admin_token: "test-admin-token".into(),
+            http,
+            app,
+            running: Some(running),
+            _dir: dir,
+            pg,
+        })
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -153,7 +193,11 @@ impl TestApp {
             req = req.json(b);
         }
         let resp = req.send().await.expect("request");
-        Answer { status: resp.status(), headers: resp.headers().clone(), text: resp.text().await.unwrap_or_default() }
+        Answer {
+            status: resp.status(),
+            headers: resp.headers().clone(),
+            text: resp.text().await.unwrap_or_default(),
+        }
     }
 
     pub async fn get(&self, path: &str) -> Answer {
@@ -185,7 +229,11 @@ impl TestApp {
     /// Sends a request built by the caller (headers, raw bodies).
     pub async fn raw(&self, req: reqwest::RequestBuilder) -> Answer {
         let resp = req.send().await.expect("request");
-        Answer { status: resp.status(), headers: resp.headers().clone(), text: resp.text().await.unwrap_or_default() }
+        Answer {
+            status: resp.status(),
+            headers: resp.headers().clone(),
+            text: resp.text().await.unwrap_or_default(),
+        }
     }
 
     /// Stops the server gracefully and removes the PostgreSQL database.
@@ -240,8 +288,17 @@ mod tests {
 
     #[test]
     fn database_name_is_replaced() {
-        assert_eq!(with_database("postgres://u:p@h:5432/postgres", "x"), "postgres://u:p@h:5432/x");
-        assert_eq!(with_database("postgres://u:p@h/postgres?sslmode=disable", "x"), "postgres://u:p@h/x?sslmode=disable");
-        assert_eq!(with_database("postgres://u:p@h:5432", "x"), "postgres://u:p@h:5432/x");
+        assert_eq!(
+            with_database("postgres://u:p@h:5432/postgres", "x"),
+            "postgres://u:p@h:5432/x"
+        );
+        assert_eq!(
+            with_database("postgres://u:p@h/postgres?sslmode=disable", "x"),
+            "postgres://u:p@h/x?sslmode=disable"
+        );
+        assert_eq!(
+            with_database("postgres://u:p@h:5432", "x"),
+            "postgres://u:p@h:5432/x"
+        );
     }
 }

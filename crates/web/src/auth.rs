@@ -55,11 +55,16 @@ impl<S: Send + Sync> FromRequestParts<S> for Admin {
 impl<S: Send + Sync> axum::extract::OptionalFromRequestParts<S> for Admin {
     type Rejection = Problem;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Option<Self>, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &S,
+    ) -> Result<Option<Self>, Self::Rejection> {
         if bearer(parts).is_none() {
             return Ok(None);
         }
-        <Admin as FromRequestParts<S>>::from_request_parts(parts, state).await.map(Some)
+        <Admin as FromRequestParts<S>>::from_request_parts(parts, state)
+            .await
+            .map(Some)
     }
 }
 
@@ -71,7 +76,11 @@ pub struct ImClient(pub Option<String>);
 impl ImClient {
     /// Parses and normalises the header value; `None` when it is not four non-empty parts.
     pub fn parse(v: &str) -> Option<String> {
-        let parts: Vec<String> = v.trim().split('/').map(percent_decode).collect::<Option<Vec<_>>>()?;
+        let parts: Vec<String> = v
+            .trim()
+            .split('/')
+            .map(percent_decode)
+            .collect::<Option<Vec<_>>>()?;
         (parts.len() == 4 && parts.iter().all(|p| !p.is_empty())).then(|| parts.join("/"))
     }
 }
@@ -112,8 +121,14 @@ mod tests {
 
     #[test]
     fn client_header_has_four_parts() {
-        assert_eq!(ImClient::parse("VN/GOV/000.00.00.H41/ONESTOP").as_deref(), Some("VN/GOV/000.00.00.H41/ONESTOP"));
-        assert_eq!(ImClient::parse("VN/GOV/000.00.00.H41/M%E1%BB%99t").as_deref(), Some("VN/GOV/000.00.00.H41/Một"));
+        assert_eq!(
+            ImClient::parse("VN/GOV/000.00.00.H41/ONESTOP").as_deref(),
+            Some("VN/GOV/000.00.00.H41/ONESTOP")
+        );
+        assert_eq!(
+            ImClient::parse("VN/GOV/000.00.00.H41/M%E1%BB%99t").as_deref(),
+            Some("VN/GOV/000.00.00.H41/Một")
+        );
         assert_eq!(ImClient::parse("VN/GOV/H41"), None);
         assert_eq!(ImClient::parse("VN//H41/X"), None);
     }

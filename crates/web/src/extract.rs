@@ -66,7 +66,10 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
             Ok(axum::extract::Query(v)) => Ok(Query(v)),
             Err(QueryRejection::FailedToDeserializeQueryString(e)) => Err(Problem::new(
                 "invalid-input",
-                Some(format!("tham số truy vấn không hợp lệ (bad query parameters): {}", e.body_text())),
+                Some(format!(
+                    "tham số truy vấn không hợp lệ (bad query parameters): {}",
+                    e.body_text()
+                )),
             )),
             Err(other) => Err(Problem::new("malformed-request", Some(other.body_text()))),
         }

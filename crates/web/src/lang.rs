@@ -2,8 +2,8 @@
 //! `lang` cookie that the switch link sets, then Vietnamese.
 
 use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
 use axum::http::header;
+use axum::http::request::Parts;
 use std::convert::Infallible;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

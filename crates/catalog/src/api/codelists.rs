@@ -14,7 +14,9 @@ use crate::Catalog;
 use crate::model::codelist::{CodeItem, CodeList, CodeListInput};
 
 pub fn router() -> OpenApiRouter<Catalog> {
-    OpenApiRouter::new().routes(routes!(lists, create_list)).routes(routes!(items, put_items))
+    OpenApiRouter::new()
+        .routes(routes!(lists, create_list))
+        .routes(routes!(items, put_items))
 }
 
 /// Every code list with its number of items.
@@ -26,7 +28,11 @@ async fn lists(State(c): State<Catalog>) -> ApiResult<Json<Vec<CodeList>>> {
 /// Create a new code list (administrator).
 #[utoipa::path(post, path = "/api/code-lists", tag = "catalog", request_body = CodeListInput, security(("admin" = [])),
     responses((status = 201, body = CodeList), (status = 409, body = web::Problem), (status = 422, body = web::Problem)))]
-async fn create_list(State(c): State<Catalog>, _: Admin, Json(input): Json<CodeListInput>) -> ApiResult<Response> {
+async fn create_list(
+    State(c): State<Catalog>,
+    _: Admin,
+    Json(input): Json<CodeListInput>,
+) -> ApiResult<Response> {
     Ok(created(c.create_code_list(&input).await.or_problem()?))
 }
 
@@ -40,15 +46,28 @@ struct ItemFilter {
 /// Items of a code list.
 #[utoipa::path(get, path = "/api/code-lists/{list}/items", tag = "catalog", params(("list" = String, Path), ItemFilter, PageQuery),
     responses((status = 200, body = Paged<CodeItem>), (status = 404, body = web::Problem)))]
-async fn items(State(c): State<Catalog>, Path(list): Path<String>, Query(f): Query<ItemFilter>, Query(p): Query<PageQuery>) -> ApiResult<Json<Paged<CodeItem>>> {
-    let (items, total) = c.code_items(&list, f.q.as_deref(), p.offset(), p.limit()).await.or_problem()?;
+async fn items(
+    State(c): State<Catalog>,
+    Path(list): Path<String>,
+    Query(f): Query<ItemFilter>,
+    Query(p): Query<PageQuery>,
+) -> ApiResult<Json<Paged<CodeItem>>> {
+    let (items, total) = c
+        .code_items(&list, f.q.as_deref(), p.offset(), p.limit())
+        .await
+        .or_problem()?;
     Ok(Json(Paged::new(items, total, &p)))
 }
 
 /// Add or change items of a code list, all or none (administrator).
 #[utoipa::path(put, path = "/api/code-lists/{list}/items", tag = "catalog", params(("list" = String, Path)), request_body = Vec<CodeItem>,
     security(("admin" = [])), responses((status = 204), (status = 422, body = web::Problem), (status = 404, body = web::Problem)))]
-async fn put_items(State(c): State<Catalog>, _: Admin, Path(list): Path<String>, Json(items): Json<Vec<CodeItem>>) -> ApiResult<axum::http::StatusCode> {
+async fn put_items(
+    State(c): State<Catalog>,
+    _: Admin,
+    Path(list): Path<String>,
+    Json(items): Json<Vec<CodeItem>>,
+) -> ApiResult<axum::http::StatusCode> {
     c.upsert_code_items(&list, &items).await.or_problem()?;
     Ok(axum::http::StatusCode::NO_CONTENT)
 }

@@ -48,13 +48,20 @@ pub fn router() -> OpenApiRouter<Catalog> {
 /// Maps errors to problem+json; "not found" says `no record found` as the specification does.
 fn dr(e: kernel::Error) -> Problem {
     match e {
-        kernel::Error::NotFound(what) if what == "no record found" => Problem::new("not-found", Some(what)),
+        kernel::Error::NotFound(what) if what == "no record found" => {
+            Problem::new("not-found", Some(what))
+        }
         other => Problem::from(other),
     }
 }
 
 /// The registry, checking that the caller may read it.
-async fn readable(c: &Catalog, name: &str, version: &str, admin: &Option<Admin>) -> ApiResult<Registry> {
+async fn readable(
+    c: &Catalog,
+    name: &str,
+    version: &str,
+    admin: &Option<Admin>,
+) -> ApiResult<Registry> {
     let reg = c.registry(name, version).await.map_err(dr)?;
     if reg.personal_field.is_some() && admin.is_none() {
         return Err(Problem::new("unauthorized", Some("registry chứa dữ liệu cá nhân: cần xác thực (this registry holds personal data; authentication required)".into())));
@@ -75,7 +82,11 @@ async fn list_registries(State(c): State<Catalog>) -> ApiResult<Json<Vec<Registr
 /// Define (or redefine) a registry and the JSON Schema of its records (administrator).
 #[utoipa::path(post, path = "/api/registries", tag = "registries", request_body = RegistryInput, security(("admin" = [])),
     responses((status = 201, body = Registry), (status = 422, body = web::Problem)))]
-async fn define_registry(State(c): State<Catalog>, _: Admin, Json(input): Json<RegistryInput>) -> ApiResult<Response> {
+async fn define_registry(
+    State(c): State<Catalog>,
+    _: Admin,
+    Json(input): Json<RegistryInput>,
+) -> ApiResult<Response> {
     Ok(created(c.define_registry(&input).await.or_problem()?))
 }
 
@@ -115,17 +126,33 @@ async fn list(
     let size = p.page_size.unwrap_or(20).clamp(1, 200);
     let filters: Map<String, Value> = all
         .iter()
-        .filter_map(|(k, v)| k.strip_prefix("query.").map(|f| (f.to_owned(), Value::String(v.clone()))))
+        .filter_map(|(k, v)| {
+            k.strip_prefix("query.")
+                .map(|f| (f.to_owned(), Value::String(v.clone())))
+        })
         .collect();
     let descending = p.ordering.as_deref() == Some("descending");
     let (results, count) = c
-        .dr_list(&reg, p.search.as_deref(), &filters, (page as i64 - 1) * size as i64, size as i64, descending, client(&im, &admin).as_deref())
+        .dr_list(
+            &reg,
+            p.search.as_deref(),
+            &filters,
+            (page as i64 - 1) * size as i64,
+            size as i64,
+            descending,
+            client(&im, &admin).as_deref(),
+        )
         .await
         .map_err(dr)?;
     let base = format!("/data/{name}/{version}?page_size={size}");
     let next = ((page as i64) * (size as i64) < count).then(|| format!("{base}&page={}", page + 1));
     let previous = (page > 1).then(|| format!("{base}&page={}", page - 1));
-    Ok(Json(ListAnswer { count, next, previous, results }))
+    Ok(Json(ListAnswer {
+        count,
+        next,
+        previous,
+        results,
+    }))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -154,9 +181,18 @@ struct ContentAnswer {
 #[utoipa::path(post, path = "/data/{registry}/{version}/create", tag = "registries", params(("registry" = String, Path), ("version" = String, Path)),
     request_body = WriteBody, security(("admin" = [])),
     responses((status = 200, body = ContentAnswer), (status = 409, body = web::Problem), (status = 422, body = web::Problem)))]
-async fn create(State(c): State<Catalog>, _: Admin, im: ImClient, Path((name, version)): Path<(String, String)>, Json(b): Json<WriteBody>) -> ApiResult<Json<ContentAnswer>> {
+async fn create(
+    State(c): State<Catalog>,
+    _: Admin,
+    im: ImClient,
+    Path((name, version)): Path<(String, String)>,
+    Json(b): Json<WriteBody>,
+) -> ApiResult<Json<ContentAnswer>> {
     let reg = c.registry(&name, &version).await.map_err(dr)?;
-    let content = c.dr_create(&reg, &b.write, Some(im.0.as_deref().unwrap_or("admin"))).await.map_err(dr)?;
+    let content = c
+        .dr_create(&reg, &b.write, Some(im.0.as_deref().unwrap_or("admin")))
+        .await
+        .map_err(dr)?;
     Ok(Json(ContentAnswer { content }))
 }
 
@@ -174,66 +210,155 @@ struct Answer {
 /// Whether a record matching the query exists.
 #[utoipa::path(post, path = "/data/{registry}/{version}/exists", tag = "registries", params(("registry" = String, Path), ("version" = String, Path)),
     request_body = QueryBody, responses((status = 200, body = ExistsAnswer)))]
-async fn exists(State(c): State<Catalog>, admin: Option<Admin>, im: ImClient, Path((name, version)): Path<(String, String)>, Json(b): Json<QueryBody>) -> ApiResult<Json<ExistsAnswer>> {
+async fn exists(
+    State(c): State<Catalog>,
+    admin: Option<Admin>,
+    im: ImClient,
+    Path((name, version)): Path<(String, String)>,
+    Json(b): Json<QueryBody>,
+) -> ApiResult<Json<ExistsAnswer>> {
     let reg = readable(&c, &name, &version, &admin).await?;
-    let status = c.dr_exists(&reg, &b.query, client(&im, &admin).as_deref()).await.map_err(dr)?;
-    let message = if status { "Object found from database" } else { "Object not found from database" }.to_string();
-    Ok(Json(ExistsAnswer { answer: Answer { status, message } }))
+    let status = c
+        .dr_exists(&reg, &b.query, client(&im, &admin).as_deref())
+        .await
+        .map_err(dr)?;
+    let message = if status {
+        "Object found from database"
+    } else {
+        "Object not found from database"
+    }
+    .to_string();
+    Ok(Json(ExistsAnswer {
+        answer: Answer { status, message },
+    }))
 }
 
 /// The first record matching the query.
 #[utoipa::path(post, path = "/data/{registry}/{version}/read", tag = "registries", params(("registry" = String, Path), ("version" = String, Path)),
     request_body = QueryBody, responses((status = 200, body = ContentAnswer), (status = 404, body = web::Problem)))]
-async fn read(State(c): State<Catalog>, admin: Option<Admin>, im: ImClient, Path((name, version)): Path<(String, String)>, Json(b): Json<QueryBody>) -> ApiResult<Json<ContentAnswer>> {
+async fn read(
+    State(c): State<Catalog>,
+    admin: Option<Admin>,
+    im: ImClient,
+    Path((name, version)): Path<(String, String)>,
+    Json(b): Json<QueryBody>,
+) -> ApiResult<Json<ContentAnswer>> {
     let reg = readable(&c, &name, &version, &admin).await?;
-    let content = c.dr_read(&reg, &b.query, client(&im, &admin).as_deref()).await.map_err(dr)?;
+    let content = c
+        .dr_read(&reg, &b.query, client(&im, &admin).as_deref())
+        .await
+        .map_err(dr)?;
     Ok(Json(ContentAnswer { content }))
 }
 
-async fn do_update(c: &Catalog, im: &ImClient, name: &str, version: &str, b: UpdateBody, all: bool) -> ApiResult<Response> {
+async fn do_update(
+    c: &Catalog,
+    im: &ImClient,
+    name: &str,
+    version: &str,
+    b: UpdateBody,
+    all: bool,
+) -> ApiResult<Response> {
     let reg = c.registry(name, version).await.map_err(dr)?;
-    let updated = c.dr_update(&reg, b.query.as_ref(), &b.write, all, Some(im.0.as_deref().unwrap_or("admin"))).await.map_err(dr)?;
+    let updated = c
+        .dr_update(
+            &reg,
+            b.query.as_ref(),
+            &b.write,
+            all,
+            Some(im.0.as_deref().unwrap_or("admin")),
+        )
+        .await
+        .map_err(dr)?;
     Ok(Json(serde_json::json!({ "updated": updated.len() })).into_response())
 }
 
 /// Update the first record matching the query by merging `write` into it (administrator).
 #[utoipa::path(put, path = "/data/{registry}/{version}/update", tag = "registries", params(("registry" = String, Path), ("version" = String, Path)),
     request_body = UpdateBody, security(("admin" = [])), responses((status = 200), (status = 404, body = web::Problem), (status = 422, body = web::Problem)))]
-async fn update(State(c): State<Catalog>, _: Admin, im: ImClient, Path((name, version)): Path<(String, String)>, Json(b): Json<UpdateBody>) -> ApiResult<Response> {
+async fn update(
+    State(c): State<Catalog>,
+    _: Admin,
+    im: ImClient,
+    Path((name, version)): Path<(String, String)>,
+    Json(b): Json<UpdateBody>,
+) -> ApiResult<Response> {
     do_update(&c, &im, &name, &version, b, false).await
 }
 
 /// Update every record matching the query (administrator).
 #[utoipa::path(put, path = "/data/{registry}/{version}/updateEntries", tag = "registries", params(("registry" = String, Path), ("version" = String, Path)),
     request_body = UpdateBody, security(("admin" = [])), responses((status = 200), (status = 404, body = web::Problem)))]
-async fn update_entries(State(c): State<Catalog>, _: Admin, im: ImClient, Path((name, version)): Path<(String, String)>, Json(b): Json<UpdateBody>) -> ApiResult<Response> {
+async fn update_entries(
+    State(c): State<Catalog>,
+    _: Admin,
+    im: ImClient,
+    Path((name, version)): Path<(String, String)>,
+    Json(b): Json<UpdateBody>,
+) -> ApiResult<Response> {
     do_update(&c, &im, &name, &version, b, true).await
 }
 
 /// Same as `updateEntries`, with the specification's spelling.
 #[utoipa::path(put, path = "/data/{registry}/{version}/update-entries", tag = "registries", params(("registry" = String, Path), ("version" = String, Path)),
     request_body = UpdateBody, security(("admin" = [])), responses((status = 200), (status = 404, body = web::Problem)))]
-async fn update_entries_hyphen(State(c): State<Catalog>, _: Admin, im: ImClient, Path((name, version)): Path<(String, String)>, Json(b): Json<UpdateBody>) -> ApiResult<Response> {
+async fn update_entries_hyphen(
+    State(c): State<Catalog>,
+    _: Admin,
+    im: ImClient,
+    Path((name, version)): Path<(String, String)>,
+    Json(b): Json<UpdateBody>,
+) -> ApiResult<Response> {
     do_update(&c, &im, &name, &version, b, true).await
 }
 
-async fn do_upsert(c: &Catalog, im: &ImClient, name: &str, version: &str, b: UpdateBody) -> ApiResult<Response> {
+async fn do_upsert(
+    c: &Catalog,
+    im: &ImClient,
+    name: &str,
+    version: &str,
+    b: UpdateBody,
+) -> ApiResult<Response> {
     let reg = c.registry(name, version).await.map_err(dr)?;
-    let (content, was_created) = c.dr_update_or_create(&reg, b.query.as_ref(), &b.write, Some(im.0.as_deref().unwrap_or("admin"))).await.map_err(dr)?;
-    Ok(if was_created { created(ContentAnswer { content }) } else { Json(ContentAnswer { content }).into_response() })
+    let (content, was_created) = c
+        .dr_update_or_create(
+            &reg,
+            b.query.as_ref(),
+            &b.write,
+            Some(im.0.as_deref().unwrap_or("admin")),
+        )
+        .await
+        .map_err(dr)?;
+    Ok(if was_created {
+        created(ContentAnswer { content })
+    } else {
+        Json(ContentAnswer { content }).into_response()
+    })
 }
 
 /// Update the matching record or create it (administrator).
 #[utoipa::path(post, path = "/data/{registry}/{version}/updateOrCreate", tag = "registries", params(("registry" = String, Path), ("version" = String, Path)),
     request_body = UpdateBody, security(("admin" = [])), responses((status = 200, body = ContentAnswer), (status = 201, body = ContentAnswer)))]
-async fn update_or_create(State(c): State<Catalog>, _: Admin, im: ImClient, Path((name, version)): Path<(String, String)>, Json(b): Json<UpdateBody>) -> ApiResult<Response> {
+async fn update_or_create(
+    State(c): State<Catalog>,
+    _: Admin,
+    im: ImClient,
+    Path((name, version)): Path<(String, String)>,
+    Json(b): Json<UpdateBody>,
+) -> ApiResult<Response> {
     do_upsert(&c, &im, &name, &version, b).await
 }
 
 /// Same as `updateOrCreate`, with the specification's spelling.
 #[utoipa::path(post, path = "/data/{registry}/{version}/update-or-create", tag = "registries", params(("registry" = String, Path), ("version" = String, Path)),
     request_body = UpdateBody, security(("admin" = [])), responses((status = 200, body = ContentAnswer), (status = 201, body = ContentAnswer)))]
-async fn update_or_create_hyphen(State(c): State<Catalog>, _: Admin, im: ImClient, Path((name, version)): Path<(String, String)>, Json(b): Json<UpdateBody>) -> ApiResult<Response> {
+async fn update_or_create_hyphen(
+    State(c): State<Catalog>,
+    _: Admin,
+    im: ImClient,
+    Path((name, version)): Path<(String, String)>,
+    Json(b): Json<UpdateBody>,
+) -> ApiResult<Response> {
     do_upsert(&c, &im, &name, &version, b).await
 }
 
@@ -241,19 +366,47 @@ async fn update_or_create_hyphen(State(c): State<Catalog>, _: Admin, im: ImClien
 #[utoipa::path(delete, path = "/data/{registry}/{version}/{id}/delete", tag = "registries",
     params(("registry" = String, Path), ("version" = String, Path), ("id" = String, Path)), security(("admin" = [])),
     responses((status = 204), (status = 404, body = web::Problem)))]
-async fn delete(State(c): State<Catalog>, _: Admin, im: ImClient, Path((name, version, id)): Path<(String, String, String)>) -> ApiResult<StatusCode> {
+async fn delete(
+    State(c): State<Catalog>,
+    _: Admin,
+    im: ImClient,
+    Path((name, version, id)): Path<(String, String, String)>,
+) -> ApiResult<StatusCode> {
     let reg = c.registry(&name, &version).await.map_err(dr)?;
-    c.dr_delete(&reg, &id, Some(im.0.as_deref().unwrap_or("admin"))).await.map_err(dr)?;
+    c.dr_delete(&reg, &id, Some(im.0.as_deref().unwrap_or("admin")))
+        .await
+        .map_err(dr)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn do_read_value(c: &Catalog, admin: &Option<Admin>, im: &ImClient, name: &str, version: &str, id: &str, file: &str) -> ApiResult<Response> {
+async fn do_read_value(
+    c: &Catalog,
+    admin: &Option<Admin>,
+    im: &ImClient,
+    name: &str,
+    version: &str,
+    id: &str,
+    file: &str,
+) -> ApiResult<Response> {
     let reg = readable(c, name, version, admin).await?;
-    let (field, ext) = file.rsplit_once('.').ok_or_else(|| Problem::new("malformed-request", Some("dùng {field}.{ext}, ví dụ FirstName.json (use {field}.{ext})".into())))?;
+    let (field, ext) = file.rsplit_once('.').ok_or_else(|| {
+        Problem::new(
+            "malformed-request",
+            Some("dùng {field}.{ext}, ví dụ FirstName.json (use {field}.{ext})".into()),
+        )
+    })?;
     if !matches!(ext, "json" | "txt") {
-        return Err(Problem::new("malformed-request", Some(format!("định dạng .{ext} chưa hỗ trợ; dùng .json hoặc .txt (use .json or .txt)"))));
+        return Err(Problem::new(
+            "malformed-request",
+            Some(format!(
+                "định dạng .{ext} chưa hỗ trợ; dùng .json hoặc .txt (use .json or .txt)"
+            )),
+        ));
     }
-    let value = c.dr_read_value(&reg, id, field, client(im, admin).as_deref()).await.map_err(dr)?;
+    let value = c
+        .dr_read_value(&reg, id, field, client(im, admin).as_deref())
+        .await
+        .map_err(dr)?;
     Ok(if ext == "json" {
         Json(serde_json::json!({ "value": value })).into_response()
     } else {
@@ -269,7 +422,12 @@ async fn do_read_value(c: &Catalog, admin: &Option<Admin>, im: &ImClient, name: 
 #[utoipa::path(get, path = "/data/{registry}/{version}/{id}/readValue/{file}", tag = "registries",
     params(("registry" = String, Path), ("version" = String, Path), ("id" = String, Path), ("file" = String, Path, example = "FirstName.json")),
     responses((status = 200, body = Object), (status = 404, body = web::Problem)))]
-async fn read_value(State(c): State<Catalog>, admin: Option<Admin>, im: ImClient, Path((name, version, id, file)): Path<(String, String, String, String)>) -> ApiResult<Response> {
+async fn read_value(
+    State(c): State<Catalog>,
+    admin: Option<Admin>,
+    im: ImClient,
+    Path((name, version, id, file)): Path<(String, String, String, String)>,
+) -> ApiResult<Response> {
     do_read_value(&c, &admin, &im, &name, &version, &id, &file).await
 }
 
@@ -277,7 +435,12 @@ async fn read_value(State(c): State<Catalog>, admin: Option<Admin>, im: ImClient
 #[utoipa::path(get, path = "/data/{registry}/{version}/{id}/read-value/{file}", tag = "registries",
     params(("registry" = String, Path), ("version" = String, Path), ("id" = String, Path), ("file" = String, Path)),
     responses((status = 200, body = Object), (status = 404, body = web::Problem)))]
-async fn read_value_hyphen(State(c): State<Catalog>, admin: Option<Admin>, im: ImClient, Path((name, version, id, file)): Path<(String, String, String, String)>) -> ApiResult<Response> {
+async fn read_value_hyphen(
+    State(c): State<Catalog>,
+    admin: Option<Admin>,
+    im: ImClient,
+    Path((name, version, id, file)): Path<(String, String, String, String)>,
+) -> ApiResult<Response> {
     do_read_value(&c, &admin, &im, &name, &version, &id, &file).await
 }
 
@@ -293,21 +456,39 @@ struct UsageParams {
 
 async fn do_usage(c: &Catalog, p: UsageParams) -> ApiResult<Json<Vec<UsageEntry>>> {
     if p.userID.trim().is_empty() {
-        return Err(Problem::new("invalid-input", Some("userID bắt buộc (userID is required)".into())));
+        return Err(Problem::new(
+            "invalid-input",
+            Some("userID bắt buộc (userID is required)".into()),
+        ));
     }
-    Ok(Json(c.personal_data_usage(p.userID.trim(), p.DatabaseID.as_deref().filter(|s| !s.is_empty())).await.or_problem()?))
+    Ok(Json(
+        c.personal_data_usage(
+            p.userID.trim(),
+            p.DatabaseID.as_deref().filter(|s| !s.is_empty()),
+        )
+        .await
+        .or_problem()?,
+    ))
 }
 
 /// Who read the data of a person (administrator until citizens sign in).
 #[utoipa::path(get, path = "/data/myPersonalDataUsage", tag = "registries", params(UsageParams), security(("admin" = [])),
     responses((status = 200, body = Vec<UsageEntry>)))]
-async fn personal_usage(State(c): State<Catalog>, _: Admin, Query(p): Query<UsageParams>) -> ApiResult<Json<Vec<UsageEntry>>> {
+async fn personal_usage(
+    State(c): State<Catalog>,
+    _: Admin,
+    Query(p): Query<UsageParams>,
+) -> ApiResult<Json<Vec<UsageEntry>>> {
     do_usage(&c, p).await
 }
 
 /// Same as `myPersonalDataUsage`, with the specification's path.
 #[utoipa::path(get, path = "/data/MyPersonalDataUsage/1.0", tag = "registries", params(UsageParams), security(("admin" = [])),
     responses((status = 200, body = Vec<UsageEntry>)))]
-async fn personal_usage_spec(State(c): State<Catalog>, _: Admin, Query(p): Query<UsageParams>) -> ApiResult<Json<Vec<UsageEntry>>> {
+async fn personal_usage_spec(
+    State(c): State<Catalog>,
+    _: Admin,
+    Query(p): Query<UsageParams>,
+) -> ApiResult<Json<Vec<UsageEntry>>> {
     do_usage(&c, p).await
 }

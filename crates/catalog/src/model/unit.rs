@@ -74,16 +74,28 @@ pub enum UnitKind {
 
 impl UnitKind {
     pub const ALL: [UnitKind; 10] = [
-        UnitKind::Province, UnitKind::Municipality, UnitKind::District, UnitKind::UrbanDistrict,
-        UnitKind::Town, UnitKind::ProvincialCity, UnitKind::Commune, UnitKind::Ward,
-        UnitKind::Township, UnitKind::SpecialZone,
+        UnitKind::Province,
+        UnitKind::Municipality,
+        UnitKind::District,
+        UnitKind::UrbanDistrict,
+        UnitKind::Town,
+        UnitKind::ProvincialCity,
+        UnitKind::Commune,
+        UnitKind::Ward,
+        UnitKind::Township,
+        UnitKind::SpecialZone,
     ];
 
     pub fn tier(self) -> Tier {
         match self {
             UnitKind::Province | UnitKind::Municipality => Tier::Province,
-            UnitKind::District | UnitKind::UrbanDistrict | UnitKind::Town | UnitKind::ProvincialCity => Tier::District,
-            UnitKind::Commune | UnitKind::Ward | UnitKind::Township | UnitKind::SpecialZone => Tier::Commune,
+            UnitKind::District
+            | UnitKind::UrbanDistrict
+            | UnitKind::Town
+            | UnitKind::ProvincialCity => Tier::District,
+            UnitKind::Commune | UnitKind::Ward | UnitKind::Township | UnitKind::SpecialZone => {
+                Tier::Commune
+            }
         }
     }
 
@@ -188,34 +200,77 @@ impl UnitInput {
         if kind.is_none() {
             v.add("kind", format!("loại «{}» không hợp lệ (unknown kind; use one of province, municipality, district, urban_district, town, provincial_city, commune, ward, township, special_zone)", self.kind));
         }
-        let parent_code = self.parent_code.as_deref().map(str::trim).filter(|s| !s.is_empty()).and_then(|p| v.check("parent_code", UnitCode::parse(p)));
-        let merged_into_code = self.merged_into_code.as_deref().map(str::trim).filter(|s| !s.is_empty()).and_then(|p| v.check("merged_into_code", UnitCode::parse(p)));
+        let parent_code = self
+            .parent_code
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .and_then(|p| v.check("parent_code", UnitCode::parse(p)));
+        let merged_into_code = self
+            .merged_into_code
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .and_then(|p| v.check("merged_into_code", UnitCode::parse(p)));
         let valid_from = super::opt_date(&mut v, "valid_from", &self.valid_from);
         let valid_to = super::opt_date(&mut v, "valid_to", &self.valid_to);
         if let (Some(f), Some(t)) = (valid_from, valid_to) {
             if t < f {
-                v.add("valid_to", "ngày kết thúc trước ngày bắt đầu (ends before it starts)");
+                v.add(
+                    "valid_to",
+                    "ngày kết thúc trước ngày bắt đầu (ends before it starts)",
+                );
             }
         }
         if merged_into_code.is_some() && valid_to.is_none() {
-            v.add("valid_to", "đơn vị đã sáp nhập phải có ngày kết thúc (a merged unit needs the date it ended)");
+            v.add(
+                "valid_to",
+                "đơn vị đã sáp nhập phải có ngày kết thúc (a merged unit needs the date it ended)",
+            );
         }
         if let (Some(c), Some(k)) = (&code, kind) {
             if c.as_str().len() != k.tier().code_len() {
-                v.add("code", format!("mã cấp {} phải có {} chữ số ({} codes have {} digits)", k.label_vi(), k.tier().code_len(), k.tier().as_str(), k.tier().code_len()));
+                v.add(
+                    "code",
+                    format!(
+                        "mã cấp {} phải có {} chữ số ({} codes have {} digits)",
+                        k.label_vi(),
+                        k.tier().code_len(),
+                        k.tier().as_str(),
+                        k.tier().code_len()
+                    ),
+                );
             }
             if k.tier() == Tier::Province && parent_code.is_some() {
-                v.add("parent_code", "tỉnh không có đơn vị cấp trên (a province has no parent)");
+                v.add(
+                    "parent_code",
+                    "tỉnh không có đơn vị cấp trên (a province has no parent)",
+                );
             }
             if k.tier() != Tier::Province && parent_code.is_none() {
-                v.add("parent_code", "bắt buộc với đơn vị cấp huyện, xã (required below the province tier)");
+                v.add(
+                    "parent_code",
+                    "bắt buộc với đơn vị cấp huyện, xã (required below the province tier)",
+                );
             }
-            if k.tier() == Tier::District && valid_from.is_none_or(|f| f < TWO_TIER_REFORM) && valid_to.is_some_and(|t| t >= TWO_TIER_REFORM) {
+            if k.tier() == Tier::District
+                && valid_from.is_none_or(|f| f < TWO_TIER_REFORM)
+                && valid_to.is_some_and(|t| t >= TWO_TIER_REFORM)
+            {
                 v.add("valid_to", "cấp huyện chấm dứt hoạt động từ 01/07/2025 (districts ceased to exist on 1 July 2025)");
             }
         }
         match (v.is_empty(), code, kind) {
-            (true, Some(code), Some(kind)) => Ok(ValidUnit { code, name, name_en, kind, parent_code, valid_from, valid_to, merged_into_code }),
+            (true, Some(code), Some(kind)) => Ok(ValidUnit {
+                code,
+                name,
+                name_en,
+                kind,
+                parent_code,
+                valid_from,
+                valid_to,
+                merged_into_code,
+            }),
             _ => Err(v),
         }
     }
@@ -226,9 +281,15 @@ impl UnitInput {
 pub fn check_parent(child: &ValidUnit, parent_tier: Tier) -> Result<(), String> {
     let tier = child.kind.tier();
     if parent_tier.rank() >= tier.rank() {
-        return Err(format!("đơn vị cấp trên phải ở cấp cao hơn (the parent must be of a higher tier than {})", tier.as_str()));
+        return Err(format!(
+            "đơn vị cấp trên phải ở cấp cao hơn (the parent must be of a higher tier than {})",
+            tier.as_str()
+        ));
     }
-    if tier == Tier::Commune && parent_tier == Tier::District && child.valid_from.is_some_and(|f| f >= TWO_TIER_REFORM) {
+    if tier == Tier::Commune
+        && parent_tier == Tier::District
+        && child.valid_from.is_some_and(|f| f >= TWO_TIER_REFORM)
+    {
         return Err("xã, phường thành lập từ 01/07/2025 trực thuộc tỉnh (communes formed after 1 July 2025 belong directly to the province)".into());
     }
     Ok(())
@@ -239,7 +300,13 @@ mod tests {
     use super::*;
 
     fn input(code: &str, kind: &str, parent: Option<&str>) -> UnitInput {
-        UnitInput { code: code.into(), name: "Thử".into(), kind: kind.into(), parent_code: parent.map(Into::into), ..Default::default() }
+        UnitInput {
+            code: code.into(),
+            name: "Thử".into(),
+            kind: kind.into(),
+            parent_code: parent.map(Into::into),
+            ..Default::default()
+        }
     }
 
     #[test]
@@ -290,9 +357,16 @@ mod tests {
     #[test]
     fn existence_is_bounded_by_dates() {
         let u = AdminUnit {
-            id: "x".into(), code: UnitCode::parse("941").unwrap(), name: "Huyện".into(), name_en: None,
-            kind: UnitKind::District, tier: Tier::District, parent_code: None, valid_from: None,
-            valid_to: Some(time::macros::date!(2025 - 06 - 30)), merged_into_code: None,
+            id: "x".into(),
+            code: UnitCode::parse("941").unwrap(),
+            name: "Huyện".into(),
+            name_en: None,
+            kind: UnitKind::District,
+            tier: Tier::District,
+            parent_code: None,
+            valid_from: None,
+            valid_to: Some(time::macros::date!(2025 - 06 - 30)),
+            merged_into_code: None,
         };
         assert!(u.exists_on(time::macros::date!(2024 - 01 - 01)));
         assert!(!u.exists_on(TWO_TIER_REFORM));

@@ -12,16 +12,32 @@ pub async fn lists<'e>(ex: impl Into<Ex<'e>>) -> Result<Vec<CodeList>> {
     .await?;
     rows.iter()
         .map(|r| {
-            Ok(CodeList { code: r.text("code")?, name: r.text("name")?, name_en: r.opt_text("name_en")?, system: r.bool("system")?, item_count: r.int("n")? })
+            Ok(CodeList {
+                code: r.text("code")?,
+                name: r.text("name")?,
+                name_en: r.opt_text("name_en")?,
+                system: r.bool("system")?,
+                item_count: r.int("n")?,
+            })
         })
         .collect()
 }
 
 pub async fn list_exists<'e>(ex: impl Into<Ex<'e>>, code: &str) -> Result<bool> {
-    Ok(q("SELECT COUNT(*) FROM code_lists WHERE code = $1").bind(code).fetch_i64(ex).await? > 0)
+    Ok(q("SELECT COUNT(*) FROM code_lists WHERE code = $1")
+        .bind(code)
+        .fetch_i64(ex)
+        .await?
+        > 0)
 }
 
-pub async fn upsert_list<'e>(ex: impl Into<Ex<'e>>, code: &str, name: &str, name_en: Option<&str>, system: bool) -> Result<()> {
+pub async fn upsert_list<'e>(
+    ex: impl Into<Ex<'e>>,
+    code: &str,
+    name: &str,
+    name_en: Option<&str>,
+    system: bool,
+) -> Result<()> {
     q("INSERT INTO code_lists (code, name, name_en, system, created_at) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (code) DO UPDATE SET name = excluded.name, name_en = excluded.name_en")
     .bind(code)
@@ -57,11 +73,25 @@ pub async fn item<'e>(ex: impl Into<Ex<'e>>, list: &str, code: &str) -> Result<O
         .bind(code)
         .fetch_optional(ex)
         .await?;
-    row.map(|r| Ok(CodeItem { code: r.text("code")?, name: r.text("name")?, name_en: r.opt_text("name_en")?, sort: r.int("sort")?, active: r.bool("active")? }))
-        .transpose()
+    row.map(|r| {
+        Ok(CodeItem {
+            code: r.text("code")?,
+            name: r.text("name")?,
+            name_en: r.opt_text("name_en")?,
+            sort: r.int("sort")?,
+            active: r.bool("active")?,
+        })
+    })
+    .transpose()
 }
 
-pub async fn items<'e>(ex: impl Into<Ex<'e>>, list: &str, text: Option<&str>, offset: i64, limit: i64) -> Result<(Vec<CodeItem>, i64)> {
+pub async fn items<'e>(
+    ex: impl Into<Ex<'e>>,
+    list: &str,
+    text: Option<&str>,
+    offset: i64,
+    limit: i64,
+) -> Result<(Vec<CodeItem>, i64)> {
     let mut ex = ex.into();
     if !list_exists(ex.reborrow(), list).await? {
         return Err(Error::not_found(format!("danh mục {list}")));
@@ -73,14 +103,25 @@ pub async fn items<'e>(ex: impl Into<Ex<'e>>, list: &str, text: Option<&str>, of
         let p = w.arg(format!("%{t}%"));
         w.and(format!("name_folded LIKE {p}"));
     }
-    let total = w.query(format!("SELECT COUNT(*) FROM code_items{}", w.sql())).fetch_i64(ex.reborrow()).await?;
+    let total = w
+        .query(format!("SELECT COUNT(*) FROM code_items{}", w.sql()))
+        .fetch_i64(ex.reborrow())
+        .await?;
     let rows = w
         .query(format!("SELECT code, name, name_en, sort, active FROM code_items{} ORDER BY sort, code LIMIT {limit} OFFSET {offset}", w.sql()))
         .fetch_all(ex.reborrow())
         .await?;
     let items = rows
         .iter()
-        .map(|r| Ok(CodeItem { code: r.text("code")?, name: r.text("name")?, name_en: r.opt_text("name_en")?, sort: r.int("sort")?, active: r.bool("active")? }))
+        .map(|r| {
+            Ok(CodeItem {
+                code: r.text("code")?,
+                name: r.text("name")?,
+                name_en: r.opt_text("name_en")?,
+                sort: r.int("sort")?,
+                active: r.bool("active")?,
+            })
+        })
         .collect::<Result<_>>()?;
     Ok((items, total))
 }

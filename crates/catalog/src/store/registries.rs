@@ -24,17 +24,34 @@ const SELECT_REGISTRY: &str = "SELECT g.id, g.name, g.version, g.title, g.descri
     (SELECT COUNT(*) FROM registry_records r WHERE r.registry_id = g.id AND r.deleted_at IS NULL) AS n FROM registries g";
 
 pub async fn get<'e>(ex: impl Into<Ex<'e>>, name: &str, version: &str) -> Result<Registry> {
-    let row = q(format!("{SELECT_REGISTRY} WHERE g.name = $1 AND g.version = $2")).bind(name).bind(version).fetch_optional(ex).await?;
+    let row = q(format!(
+        "{SELECT_REGISTRY} WHERE g.name = $1 AND g.version = $2"
+    ))
+    .bind(name)
+    .bind(version)
+    .fetch_optional(ex)
+    .await?;
     registry_from_row(&row.ok_or_else(|| Error::not_found(format!("registry {name}/{version}")))?)
 }
 
 pub async fn all<'e>(ex: impl Into<Ex<'e>>) -> Result<Vec<Registry>> {
-    let rows = q(format!("{SELECT_REGISTRY} ORDER BY g.name, g.version")).fetch_all(ex).await?;
+    let rows = q(format!("{SELECT_REGISTRY} ORDER BY g.name, g.version"))
+        .fetch_all(ex)
+        .await?;
     rows.iter().map(registry_from_row).collect()
 }
 
 #[allow(clippy::too_many_arguments)]
-pub async fn upsert<'e>(ex: impl Into<Ex<'e>>, name: &str, version: &str, title: &str, description: Option<&str>, schema: &Value, id_field: &str, personal_field: Option<&str>) -> Result<String> {
+pub async fn upsert<'e>(
+    ex: impl Into<Ex<'e>>,
+    name: &str,
+    version: &str,
+    title: &str,
+    description: Option<&str>,
+    schema: &Value,
+    id_field: &str,
+    personal_field: Option<&str>,
+) -> Result<String> {
     let now = kernel::time::now_ms();
     q("INSERT INTO registries (id, name, version, title, description, schema, id_field, personal_field, created_at, updated_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
@@ -64,7 +81,11 @@ pub struct Record {
 }
 
 fn record_from_row(r: &Row) -> Result<Record> {
-    Ok(Record { id: r.text("id")?, subject: r.opt_text("subject")?, data: r.json("data")? })
+    Ok(Record {
+        id: r.text("id")?,
+        subject: r.opt_text("subject")?,
+        data: r.json("data")?,
+    })
 }
 
 /// Adds `field = value` conditions on the JSON content, one per entry of `query`.
@@ -72,7 +93,13 @@ fn match_content(w: &mut Where, backend: Backend, query: &serde_json::Map<String
     for (field, value) in query {
         let text = match value {
             Value::String(s) => s.clone(),
-            Value::Bool(b) if backend == Backend::Sqlite => if *b { "1".into() } else { "0".into() },
+            Value::Bool(b) if backend == Backend::Sqlite => {
+                if *b {
+                    "1".into()
+                } else {
+                    "0".into()
+                }
+            }
             other => other.to_string(),
         };
         match backend {
@@ -91,7 +118,12 @@ fn match_content(w: &mut Where, backend: Backend, query: &serde_json::Map<String
 }
 
 /// Records of a registry whose content matches every field of `query`.
-pub async fn find<'e>(ex: impl Into<Ex<'e>>, registry_id: &str, query: &serde_json::Map<String, Value>, limit: i64) -> Result<Vec<Record>> {
+pub async fn find<'e>(
+    ex: impl Into<Ex<'e>>,
+    registry_id: &str,
+    query: &serde_json::Map<String, Value>,
+    limit: i64,
+) -> Result<Vec<Record>> {
     let ex = ex.into();
     let mut w = Where::new();
     let p = w.arg(registry_id);
@@ -103,7 +135,15 @@ pub async fn find<'e>(ex: impl Into<Ex<'e>>, registry_id: &str, query: &serde_js
 }
 
 /// A page of records; `search` matches any value in the content (case-insensitive).
-pub async fn list<'e>(ex: impl Into<Ex<'e>>, registry_id: &str, search: Option<&str>, query: &serde_json::Map<String, Value>, offset: i64, limit: i64, descending: bool) -> Result<(Vec<Record>, i64)> {
+pub async fn list<'e>(
+    ex: impl Into<Ex<'e>>,
+    registry_id: &str,
+    search: Option<&str>,
+    query: &serde_json::Map<String, Value>,
+    offset: i64,
+    limit: i64,
+    descending: bool,
+) -> Result<(Vec<Record>, i64)> {
     let mut ex = ex.into();
     let mut w = Where::new();
     let p = w.arg(registry_id);
@@ -114,16 +154,29 @@ pub async fn list<'e>(ex: impl Into<Ex<'e>>, registry_id: &str, search: Option<&
         w.and(format!("LOWER(r.data) LIKE {p}"));
     }
     match_content(&mut w, ex.backend(), query);
-    let total = w.query(format!("SELECT COUNT(*) FROM registry_records r{}", w.sql())).fetch_i64(ex.reborrow()).await?;
+    let total = w
+        .query(format!(
+            "SELECT COUNT(*) FROM registry_records r{}",
+            w.sql()
+        ))
+        .fetch_i64(ex.reborrow())
+        .await?;
     let order = if descending { "DESC" } else { "ASC" };
     let rows = w
         .query(format!("SELECT r.id, r.subject, r.data FROM registry_records r{} ORDER BY r.key_value {order} LIMIT {limit} OFFSET {offset}", w.sql()))
         .fetch_all(ex.reborrow())
         .await?;
-    Ok((rows.iter().map(record_from_row).collect::<Result<_>>()?, total))
+    Ok((
+        rows.iter().map(record_from_row).collect::<Result<_>>()?,
+        total,
+    ))
 }
 
-pub async fn by_id<'e>(ex: impl Into<Ex<'e>>, registry_id: &str, id: &str) -> Result<Option<Record>> {
+pub async fn by_id<'e>(
+    ex: impl Into<Ex<'e>>,
+    registry_id: &str,
+    id: &str,
+) -> Result<Option<Record>> {
     let row = q("SELECT r.id, r.subject, r.data FROM registry_records r WHERE r.registry_id = $1 AND r.id = $2 AND r.deleted_at IS NULL")
         .bind(registry_id)
         .bind(id)
@@ -132,7 +185,13 @@ pub async fn by_id<'e>(ex: impl Into<Ex<'e>>, registry_id: &str, id: &str) -> Re
     row.as_ref().map(record_from_row).transpose()
 }
 
-pub async fn insert<'e>(ex: impl Into<Ex<'e>>, registry_id: &str, key: &str, subject: Option<&str>, data: &Value) -> Result<String> {
+pub async fn insert<'e>(
+    ex: impl Into<Ex<'e>>,
+    registry_id: &str,
+    key: &str,
+    subject: Option<&str>,
+    data: &Value,
+) -> Result<String> {
     let id = kernel::id::new_id();
     let now = kernel::time::now_ms();
     q("INSERT INTO registry_records (id, registry_id, key_value, subject, data, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6)")
@@ -147,7 +206,13 @@ pub async fn insert<'e>(ex: impl Into<Ex<'e>>, registry_id: &str, key: &str, sub
     Ok(id)
 }
 
-pub async fn update<'e>(ex: impl Into<Ex<'e>>, id: &str, key: &str, subject: Option<&str>, data: &Value) -> Result<()> {
+pub async fn update<'e>(
+    ex: impl Into<Ex<'e>>,
+    id: &str,
+    key: &str,
+    subject: Option<&str>,
+    data: &Value,
+) -> Result<()> {
     q("UPDATE registry_records SET key_value = $1, subject = $2, data = $3, updated_at = $4 WHERE id = $5")
         .bind(key)
         .bind(subject)
@@ -160,7 +225,11 @@ pub async fn update<'e>(ex: impl Into<Ex<'e>>, id: &str, key: &str, subject: Opt
 }
 
 /// Soft-deletes the record whose key is `key`; true when one was deleted.
-pub async fn delete_by_key<'e>(ex: impl Into<Ex<'e>>, registry_id: &str, key: &str) -> Result<Option<Record>> {
+pub async fn delete_by_key<'e>(
+    ex: impl Into<Ex<'e>>,
+    registry_id: &str,
+    key: &str,
+) -> Result<Option<Record>> {
     let mut ex = ex.into();
     let row = q("SELECT r.id, r.subject, r.data FROM registry_records r WHERE r.registry_id = $1 AND r.key_value = $2 AND r.deleted_at IS NULL")
         .bind(registry_id)
@@ -169,7 +238,11 @@ pub async fn delete_by_key<'e>(ex: impl Into<Ex<'e>>, registry_id: &str, key: &s
         .await?;
     let Some(row) = row else { return Ok(None) };
     let rec = record_from_row(&row)?;
-    q("UPDATE registry_records SET deleted_at = $1 WHERE id = $2").bind(kernel::time::now_ms()).bind(&rec.id).execute(ex.reborrow()).await?;
+    q("UPDATE registry_records SET deleted_at = $1 WHERE id = $2")
+        .bind(kernel::time::now_ms())
+        .bind(&rec.id)
+        .execute(ex.reborrow())
+        .await?;
     Ok(Some(rec))
 }
 
@@ -209,7 +282,11 @@ pub struct Usage {
     pub at: i64,
 }
 
-pub async fn usage<'e>(ex: impl Into<Ex<'e>>, subject: &str, registry_name: Option<&str>) -> Result<Vec<Usage>> {
+pub async fn usage<'e>(
+    ex: impl Into<Ex<'e>>,
+    subject: &str,
+    registry_name: Option<&str>,
+) -> Result<Vec<Usage>> {
     let rows = q("SELECT l.id, l.client, l.action, l.record_id, g.name, l.at FROM registry_access_log l JOIN registries g ON g.id = l.registry_id
                   WHERE l.subject = $1 AND ($2 = '' OR g.name = $2) ORDER BY l.at DESC LIMIT 1000")
     .bind(subject)
