@@ -87,7 +87,7 @@ test('search for a procedure and open it', { timeout: TEST_TIMEOUT }, async () =
       page.press('#q', 'Enter'),
     ]);
 
-    const first = page.locator('ul.results li h3 a').first();
+    const first = page.locator('ul.results li h2 a').first();
     assert.equal(await text(first), 'Đăng ký khai sinh', 'first search result');
 
     await Promise.all([
@@ -127,7 +127,7 @@ test('filters work without JavaScript', { timeout: TEST_TIMEOUT }, async () => {
     for (let i = 0; i < n; i++) {
       const item = items.nth(i);
       const tags = (await item.locator('.tags li').allTextContents()).map((t) => t.trim());
-      const name = await text(item.locator('h3'));
+      const name = await text(item.locator('h2'));
       assert.ok(tags.includes('Hộ tịch'), `result ${i + 1} "${name}" has tags ${JSON.stringify(tags)}`);
     }
     // The chosen field stays selected on the result page.

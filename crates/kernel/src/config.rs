@@ -62,6 +62,21 @@ impl Default for Config {
     }
 }
 
+/// The settings' names, as keys of `tinhso.toml` and (upper case) of `TINHSO_*` variables.
+const SETTINGS: [&str; 11] = [
+    "listen",
+    "public_url",
+    "data_dir",
+    "database_url",
+    "db_max_connections",
+    "admin_token",
+    "log_format",
+    "log_level",
+    "max_body_bytes",
+    "request_timeout_secs",
+    "province_name",
+];
+
 impl Config {
     /// Loads defaults, then the TOML file (`path`, or `tinhso.toml` in the working directory
     /// when it exists), then `TINHSO_*` variables (`TINHSO_DATABASE_URL`, `TINHSO_LISTEN`...).
@@ -80,7 +95,8 @@ impl Config {
                 }
             }
         }
-        fig = fig.merge(Env::prefixed("TINHSO_").ignore(&["TEST_PG_URL", "REQUIRE_PG"]));
+        // Only the settings themselves: other TINHSO_* variables (test and tool settings) are not config.
+        fig = fig.merge(Env::prefixed("TINHSO_").only(&SETTINGS));
         fig.extract()
             .map_err(|e| format!("configuration error: {e}"))
     }
@@ -127,5 +143,9 @@ mod tests {
         std::fs::write(&f, "lisen = 1\n").unwrap();
         assert!(Config::load(Some(&f)).unwrap_err().contains("lisen"));
         assert!(Config::load(Some(&dir.join("missing.toml"))).is_err());
+        std::fs::write(&f, "listen = \"127.0.0.1:9999\"\n").unwrap();
+        // Unrelated TINHSO_* variables (tools, tests) do not stop the server from starting.
+        unsafe { std::env::set_var("TINHSO_SOMETHING_ELSE", "x") };
+        assert!(Config::load(Some(&f)).is_ok());
     }
 }
