@@ -117,7 +117,8 @@ CREATE TABLE procedure_index (
     fee_total BIGINT NOT NULL,
     version BIGINT NOT NULL,
     active BOOLEAN NOT NULL,
-    search_text TEXT NOT NULL
+    search_text TEXT NOT NULL,
+    search_tsv tsvector GENERATED ALWAYS AS (to_tsvector('simple', search_text)) STORED
 );
 CREATE INDEX procedure_index_field ON procedure_index(field_code);
 CREATE INDEX procedure_index_name ON procedure_index(name_folded);
@@ -130,7 +131,7 @@ CREATE TABLE procedure_agencies (
 CREATE INDEX procedure_agencies_agency ON procedure_agencies(agency_id);
 
 -- Full-text index over the folded search text (PostgreSQL tsvector; SQLite uses FTS5).
-CREATE INDEX procedure_index_tsv ON procedure_index USING GIN (to_tsvector('simple', search_text));
+CREATE INDEX procedure_index_tsv ON procedure_index USING GIN (search_tsv);
 
 CREATE TABLE registries (
     id TEXT PRIMARY KEY,

@@ -332,28 +332,32 @@ pub async fn search(
                 |t| format!("{t}:*"),
                 " & ",
             ));
-            w.and(format!(
-                "to_tsvector('simple', i.search_text) @@ to_tsquery('simple', {m})"
-            ));
+            w.and(format!("i.search_tsv @@ to_tsquery('simple', {m})"));
             (
                 "procedure_index i",
-                format!(
-                    "-ts_rank(to_tsvector('simple', i.search_text), to_tsquery('simple', {m}))"
-                ),
+                format!("-ts_rank(i.search_tsv, to_tsquery('simple', {m}))"),
             )
         }
     };
-    let total = w
-        .query(format!("SELECT COUNT(*) FROM {from}{}", w.sql()))
-        .fetch_i64(db)
-        .await?;
+    // One pass: the total comes with the page (a window count), so the full-text match runs once.
+    // The rank is computed in a subquery because FTS5's bm25() cannot sit beside a window function.
     let rows = w
         .query(format!(
-            "SELECT {cols} FROM {from}{} ORDER BY CASE WHEN i.name_folded LIKE {phrase} THEN 0 ELSE 1 END, {rank}, i.code LIMIT {limit} OFFSET {offset}",
+            "SELECT m.*, COUNT(*) OVER () AS total FROM (SELECT {cols}, i.name_folded, {rank} AS rank FROM {from}{}) m
+             ORDER BY CASE WHEN m.name_folded LIKE {phrase} THEN 0 ELSE 1 END, m.rank, m.code LIMIT {limit} OFFSET {offset}",
             w.sql()
         ))
         .fetch_all(db)
         .await?;
+    let total = match rows.first() {
+        Some(r) => r.int("total")?,
+        None if offset > 0 => {
+            w.query(format!("SELECT COUNT(*) FROM {from}{}", w.sql()))
+                .fetch_i64(db)
+                .await?
+        }
+        None => 0,
+    };
     Ok((
         rows.iter().map(summary_from_row).collect::<Result<_>>()?,
         total,
