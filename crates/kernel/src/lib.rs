@@ -3,6 +3,7 @@
 //! folding, the database handle over SQLite or PostgreSQL, configuration and the common error
 //! type. Nothing here decides policy; components do.
 
+pub mod authz;
 pub mod calendar;
 pub mod codes;
 pub mod config;
