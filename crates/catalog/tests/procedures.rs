@@ -203,7 +203,14 @@ storage_test!(
                     .json(&input("1.999004", "X", "1", "2024-01-01")),
             )
             .await;
-        assert_eq!(wrong.status, 403);
+        // A bearer token that is not valid is refused as such (RFC 6750).
+        assert_eq!(wrong.status, 401);
+        assert!(
+            wrong
+                .header("www-authenticate")
+                .unwrap()
+                .contains("invalid_token")
+        );
         assert_eq!(app.get("/api/procedures/1.999004").await.status, 404);
         assert_eq!(app.get("/api/procedures/abc").await.status, 422);
     }

@@ -19,8 +19,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_swagger_ui::SwaggerUi;
+use web::Problem;
 use web::page::SiteInfo;
-use web::{AdminToken, Problem};
 
 /// What request handlers share.
 #[derive(Clone)]
@@ -28,16 +28,19 @@ pub struct App {
     pub db: Db,
     pub config: Arc<Config>,
     pub catalog: Catalog,
-    pub admin_token: Arc<str>,
+    pub identity: identity::Identity,
 }
 
 impl App {
     pub fn new(db: Db, config: Config, admin_token: String) -> App {
+        let catalog = Catalog::new(db.clone());
+        let secure = config.public_url().starts_with("https://");
+        let identity = identity::Identity::new(db.clone(), catalog.clone(), &admin_token, secure);
         App {
-            catalog: Catalog::new(db.clone()),
+            catalog,
+            identity,
             db,
             config: Arc::new(config),
-            admin_token: admin_token.into(),
         }
     }
 }
@@ -50,7 +53,8 @@ impl App {
         (name = "catalog", description = "Shared catalogs: administrative units, agencies, code lists (danh mục dùng chung)"),
         (name = "calendar", description = "Holidays and working-day arithmetic"),
         (name = "procedures", description = "The administrative procedure catalog (thủ tục hành chính) with versions"),
-        (name = "registries", description = "Generic registries through the GovStack Digital Registries API")
+        (name = "registries", description = "Generic registries through the GovStack Digital Registries API"),
+        (name = "identity", description = "Accounts, sign-in, sessions, officials and roles, the security audit log")
     )
 )]
 struct ApiDoc;
@@ -80,6 +84,7 @@ pub fn openapi(app: &App) -> utoipa::openapi::OpenApi {
 fn api_router(app: &App) -> (Router, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(catalog::api::router().with_state(app.catalog.clone()))
+        .merge(identity::api::router().with_state(app.identity.clone()))
         .split_for_parts()
 }
 
@@ -118,13 +123,14 @@ pub fn build_router(app: App) -> Router {
     Router::new()
         .merge(api)
         .merge(catalog::pages::router().with_state(app.catalog.clone()))
+        .merge(identity::pages::router().with_state(app.identity.clone()))
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi))
         .merge(ops)
         .merge(web::page::routes())
         .fallback(not_found)
         .route_layer(axum::middleware::from_fn(crate::ops::track))
         .layer(DefaultBodyLimit::max(app.config.max_body_bytes))
-        .layer(axum::Extension(AdminToken(app.admin_token.clone())))
+        .layer(axum::middleware::from_fn_with_state(app.identity.clone(), identity::middleware::authenticate))
         .layer(axum::Extension(Arc::new(SiteInfo { province_name: app.config.province_name.clone() })))
         .layer(axum::middleware::from_fn(web::headers::security_headers))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(app.config.request_timeout_secs)))

@@ -147,6 +147,10 @@ async fn serve(mut c: Config, demo: bool) -> anyhow::Result<ExitCode> {
         catalog::seed::demo(&catalog).await?;
     }
     let token = crate::serve::admin_token(&c)?;
+    if demo {
+        let id = identity::Identity::new(db.clone(), catalog.clone(), &token, false);
+        identity::seed::demo(&id).await?;
+    }
     let listener = tokio::net::TcpListener::bind(&c.listen)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", c.listen))?;
@@ -183,6 +187,12 @@ async fn serve(mut c: Config, demo: bool) -> anyhow::Result<ExitCode> {
             "  admin token:   {token}  (kept in {})",
             c.data_dir.join("admin-token").display()
         );
+    }
+    println!("  sign in:       {base}/login");
+    if demo {
+        for line in identity::seed::describe() {
+            println!("  {line}");
+        }
     }
     println!("Stop with Ctrl-C.");
     crate::serve::signal().await;

@@ -23,11 +23,11 @@ macro_rules! migrations {
 }
 
 fn sqlite() -> Vec<Migration> {
-    migrations!("sqlite": 1 => "0001_kernel", 2 => "0002_catalog")
+    migrations!("sqlite": 1 => "0001_kernel", 2 => "0002_catalog", 3 => "0003_identity")
 }
 
 fn postgres() -> Vec<Migration> {
-    migrations!("postgres": 1 => "0001_kernel", 2 => "0002_catalog")
+    migrations!("postgres": 1 => "0001_kernel", 2 => "0002_catalog", 3 => "0003_identity")
 }
 
 /// Applies every pending migration. Returns how many the database now has.

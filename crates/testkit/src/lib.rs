@@ -28,6 +28,13 @@ pub struct TestApp {
     pg: Option<(String, String)>,
 }
 
+/// A signed-in browser session: the cookie and its anti-forgery token.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub cookie: String,
+    pub csrf: String,
+}
+
 /// An HTTP answer, read whole.
 #[derive(Debug)]
 pub struct Answer {
@@ -132,7 +139,23 @@ impl TestApp {
         Self::start_with(backend, true).await
     }
 
+    /// Starts the application with a configuration changed by `tune` (limits, names...).
+    pub async fn start_configured(
+        backend: Backend,
+        tune: impl FnOnce(&mut Config),
+    ) -> Option<TestApp> {
+        Self::start_full(backend, false, tune).await
+    }
+
     async fn start_with(backend: Backend, demo: bool) -> Option<TestApp> {
+        Self::start_full(backend, demo, |_| {}).await
+    }
+
+    async fn start_full(
+        backend: Backend,
+        demo: bool,
+        tune: impl FnOnce(&mut Config),
+    ) -> Option<TestApp> {
         let dir = tempfile::tempdir().expect("temp dir");
         let pg = match backend {
             Backend::Sqlite => None,
@@ -148,6 +171,7 @@ impl TestApp {
             Some((admin, name)) => with_database(admin, name),
         });
         config.admin_token = Some("test-admin-token".into());
+        tune(&mut config);
         let db = server::serve::open(&config).await.expect("open database");
         let cat = catalog::Catalog::new(db.clone());
         catalog::seed::system(&cat)
@@ -162,6 +186,11 @@ impl TestApp {
         let addr = listener.local_addr().expect("addr");
         config.public_url = Some(format!("http://{addr}"));
         let app = server::App::new(db, config, "test-admin-token".into());
+        if demo {
+            identity::seed::demo(&app.identity)
+                .await
+                .expect("seed demo accounts");
+        }
         let running = server::serve::start(app.clone(), listener)
             .await
             .expect("start");
@@ -234,6 +263,63 @@ impl TestApp {
             headers: resp.headers().clone(),
             text: resp.text().await.unwrap_or_default(),
         }
+    }
+
+    /// Signs in through the API; the answer, and the session when it succeeded.
+    pub async fn login(
+        &self,
+        login: &str,
+        password: &str,
+        totp: Option<&str>,
+    ) -> (Answer, Option<Session>) {
+        let body = serde_json::json!({"login": login, "password": password, "totp": totp});
+        let r = self
+            .raw(self.http.post(self.url("/api/identity/login")).json(&body))
+            .await;
+        let session = r
+            .header("set-cookie")
+            .and_then(|c| c.split(';').next())
+            .map(|c| Session {
+                cookie: c.to_owned(),
+                csrf: r.json()["csrf_token"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+            });
+        (r, session)
+    }
+
+    /// Signs in or panics.
+    pub async fn session(&self, login: &str, password: &str, totp: Option<&str>) -> Session {
+        let (r, s) = self.login(login, password, totp).await;
+        s.unwrap_or_else(|| panic!("sign-in of {login} failed: {} {}", r.status, r.text))
+    }
+
+    /// A request with a session's cookie and anti-forgery token.
+    pub async fn send_as(
+        &self,
+        s: &Session,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Answer {
+        let mut req = self
+            .http
+            .request(method, self.url(path))
+            .header("cookie", &s.cookie)
+            .header("x-csrf-token", &s.csrf);
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        self.raw(req).await
+    }
+
+    pub async fn get_as(&self, s: &Session, path: &str) -> Answer {
+        self.send_as(s, Method::GET, path, None).await
+    }
+
+    pub async fn post_as(&self, s: &Session, path: &str, body: &Value) -> Answer {
+        self.send_as(s, Method::POST, path, Some(body)).await
     }
 
     /// Stops the server gracefully and removes the PostgreSQL database.

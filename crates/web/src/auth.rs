@@ -1,27 +1,107 @@
-//! Who is calling, as far as this layer knows it.
-//!
-//! Until accounts exist, administrative writes are allowed to the bootstrap administrator: a
-//! bearer token set in the configuration (or generated at first start). Callers from other
-//! systems name themselves with the GovStack `Information-Mediator-Client` header (the same
-//! identity as X-Road's `X-Road-Client`).
+//! Who is calling. The identity component's middleware resolves the caller (a session cookie,
+//! a bearer access token, or the deployment's bootstrap administrator token) and puts a
+//! [`Caller`] in the request extensions; handlers ask for what they need:
+//! [`kernel::authz::Principal`] (401 when nobody is signed in) or [`Admin`] (the right to edit
+//! shared catalogs). Permissions are checked with `Principal::allows` (deny by default).
+//! Other systems name themselves with the GovStack `Information-Mediator-Client` header (the
+//! same identity as X-Road's `X-Road-Client`).
 
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum::http::header;
 use axum::http::request::Parts;
+use kernel::authz::{Permission, Principal};
 use std::convert::Infallible;
 use std::sync::Arc;
 
 use crate::problem::Problem;
 
-/// The bootstrap administrator token, put in the request extensions by the server.
-#[derive(Clone)]
-pub struct AdminToken(pub Arc<str>);
+/// The resolved caller of a request, put in the extensions by the identity middleware.
+#[derive(Clone, Default)]
+pub struct Caller {
+    pub principal: Option<Arc<Principal>>,
+    /// The session's anti-forgery token, when the caller came with a session cookie.
+    pub csrf: Option<String>,
+    /// The session id, when the caller came with a session cookie.
+    pub session_id: Option<String>,
+}
 
-/// Extractor that succeeds only for `Authorization: Bearer <admin token>`.
-#[derive(Debug, Clone, Copy)]
-pub struct Admin;
+impl Caller {
+    pub fn of(parts: &Parts) -> Caller {
+        parts
+            .extensions
+            .get::<Caller>()
+            .cloned()
+            .unwrap_or_default()
+    }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    /// True when `given` is this session's anti-forgery token.
+    pub fn csrf_ok(&self, given: &str) -> bool {
+        self.csrf
+            .as_deref()
+            .is_some_and(|c| constant_time_eq(c.as_bytes(), given.as_bytes()))
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Caller {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Caller::of(parts))
+    }
+}
+
+/// The signed-in principal; 401 problem+json when there is none.
+pub struct Authed(pub Arc<Principal>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Authed {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        match Caller::of(parts).principal {
+            Some(p) => Ok(Authed(p)),
+            None => Err(Problem::new(
+                "unauthorized",
+                Some("cần đăng nhập (sign in first)".into()),
+            )),
+        }
+    }
+}
+
+/// A caller allowed to edit the shared catalogs (`Permission::CatalogManage`).
+#[derive(Debug, Clone)]
+pub struct Admin(pub Arc<Principal>);
+
+fn admin(parts: &Parts) -> Result<Option<Admin>, Problem> {
+    match Caller::of(parts).principal {
+        None => Ok(None),
+        Some(p) if p.allows(Permission::CatalogManage, None) => Ok(Some(Admin(p))),
+        Some(_) => Err(Problem::new(
+            "forbidden",
+            Some("cần quyền quản trị danh mục (catalog administration rights are required)".into()),
+        )),
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Admin {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        admin(parts)?.ok_or_else(|| {
+            Problem::new("unauthorized", Some("cần đăng nhập với quyền quản trị hoặc mã quản trị (Authorization: Bearer ...) (administrator credentials are required)".into()))
+        })
+    }
+}
+
+/// `Option<Admin>`: `None` for anonymous callers, 403 for signed-in callers without the right.
+impl<S: Send + Sync> OptionalFromRequestParts<S> for Admin {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Option<Self>, Self::Rejection> {
+        admin(parts)
+    }
+}
+
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }
@@ -35,37 +115,18 @@ pub fn bearer(parts: &Parts) -> Option<&str> {
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for Admin {
-    type Rejection = Problem;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let expected = parts.extensions.get::<AdminToken>().map(|t| t.0.clone());
-        match (bearer(parts), expected) {
-            (None, _) => Err(Problem::new(
-                "unauthorized",
-                Some("cần header Authorization: Bearer <mã quản trị> (an administrator bearer token is required)".into()),
-            )),
-            (Some(given), Some(exp)) if constant_time_eq(given.as_bytes(), exp.as_bytes()) => Ok(Admin),
-            _ => Err(Problem::new("forbidden", Some("mã quản trị không đúng (wrong administrator token)".into()))),
-        }
-    }
-}
-
-/// `Option<Admin>`: `None` without a bearer token, an error for a wrong one.
-impl<S: Send + Sync> axum::extract::OptionalFromRequestParts<S> for Admin {
-    type Rejection = Problem;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &S,
-    ) -> Result<Option<Self>, Self::Rejection> {
-        if bearer(parts).is_none() {
-            return Ok(None);
-        }
-        <Admin as FromRequestParts<S>>::from_request_parts(parts, state)
-            .await
-            .map(Some)
-    }
+/// The value of cookie `name`, if sent.
+pub fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
+    parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|s| s.split(';'))
+        .find_map(|c| {
+            let (k, v) = c.trim().split_once('=')?;
+            (k == name).then_some(v)
+        })
 }
 
 /// The calling system as named by `Information-Mediator-Client` or `X-Road-Client`
@@ -138,5 +199,22 @@ mod tests {
         assert!(constant_time_eq(b"abc", b"abc"));
         assert!(!constant_time_eq(b"abc", b"abd"));
         assert!(!constant_time_eq(b"abc", b"abcd"));
+    }
+}
+
+/// The client's address (the peer of the connection), for audit logs and rate limits.
+#[derive(Debug, Clone)]
+pub struct ClientIp(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0.ip().to_string()),
+        ))
     }
 }

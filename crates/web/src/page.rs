@@ -27,6 +27,10 @@ pub struct Shell {
     pub title: String,
     /// Which navigation entry is current: `home`, `procedures`, `agencies`, `units`.
     pub section: &'static str,
+    /// The signed-in person's name, if any.
+    pub user: Option<String>,
+    /// The session's anti-forgery token, for forms (sign-out).
+    pub csrf: String,
 }
 
 impl Shell {
@@ -77,12 +81,16 @@ impl<S: Send + Sync> FromRequestParts<S> for Shell {
         } else {
             format!("{path}?{}", query.join("&"))
         };
+        let caller = crate::auth::Caller::of(parts);
+        let user = caller.principal.as_ref().map(|p| p.name.clone());
         Ok(Shell {
             lang: Lang::from_parts(parts),
             province,
             here,
             title: String::new(),
             section: "",
+            user,
+            csrf: caller.csrf.unwrap_or_default(),
         })
     }
 }

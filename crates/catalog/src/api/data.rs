@@ -13,13 +13,14 @@ use std::collections::HashMap;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use kernel::authz::Permission;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use web::problem::OrProblem;
-use web::{Admin, ApiResult, ImClient, Json, Problem, Query};
+use web::{Admin, ApiResult, Caller, ImClient, Json, Problem, Query};
 
 use super::created;
 use crate::Catalog;
@@ -56,21 +57,45 @@ fn dr(e: kernel::Error) -> Problem {
 }
 
 /// The registry, checking that the caller may read it.
-async fn readable(
-    c: &Catalog,
-    name: &str,
-    version: &str,
-    admin: &Option<Admin>,
-) -> ApiResult<Registry> {
+async fn readable(c: &Catalog, name: &str, version: &str, caller: &Caller) -> ApiResult<Registry> {
     let reg = c.registry(name, version).await.map_err(dr)?;
-    if reg.personal_field.is_some() && admin.is_none() {
-        return Err(Problem::new("unauthorized", Some("registry chứa dữ liệu cá nhân: cần xác thực (this registry holds personal data; authentication required)".into())));
+    if reg.personal_field.is_some() {
+        match &caller.principal {
+            None => {
+                return Err(Problem::new(
+                    "unauthorized",
+                    Some("registry chứa dữ liệu cá nhân: cần xác thực (this registry holds personal data; authentication required)".into()),
+                ));
+            }
+            Some(p) if !p.allows(Permission::RegistryReadPersonal, None) => {
+                return Err(Problem::new(
+                    "forbidden",
+                    Some(
+                        "không có quyền đọc dữ liệu cá nhân (not allowed to read personal data)"
+                            .into(),
+                    ),
+                ));
+            }
+            Some(_) => {}
+        }
     }
     Ok(reg)
 }
 
-fn client(im: &ImClient, admin: &Option<Admin>) -> Option<String> {
-    im.0.clone().or_else(|| admin.map(|_| "admin".to_string()))
+/// Who the access log records: the calling system, else the signed-in principal.
+fn client(im: &ImClient, caller: &Caller) -> Option<String> {
+    im.0.clone().or_else(|| {
+        caller
+            .principal
+            .as_ref()
+            .map(|p| format!("{:?}:{}", p.kind, p.id).to_lowercase())
+    })
+}
+
+/// Who the access log records for a write.
+fn writer(im: &ImClient, admin: &Admin) -> String {
+    im.0.clone()
+        .unwrap_or_else(|| format!("{:?}:{}", admin.0.kind, admin.0.id).to_lowercase())
 }
 
 /// Registries this deployment serves.
@@ -115,13 +140,13 @@ struct ListAnswer {
     responses((status = 200, body = ListAnswer), (status = 404, body = web::Problem)))]
 async fn list(
     State(c): State<Catalog>,
-    admin: Option<Admin>,
+    caller: Caller,
     im: ImClient,
     Path((name, version)): Path<(String, String)>,
     Query(p): Query<ListParams>,
     Query(all): Query<HashMap<String, String>>,
 ) -> ApiResult<Json<ListAnswer>> {
-    let reg = readable(&c, &name, &version, &admin).await?;
+    let reg = readable(&c, &name, &version, &caller).await?;
     let page = p.page.unwrap_or(1).max(1);
     let size = p.page_size.unwrap_or(20).clamp(1, 200);
     let filters: Map<String, Value> = all
@@ -140,7 +165,7 @@ async fn list(
             (page as i64 - 1) * size as i64,
             size as i64,
             descending,
-            client(&im, &admin).as_deref(),
+            client(&im, &caller).as_deref(),
         )
         .await
         .map_err(dr)?;
@@ -183,14 +208,14 @@ struct ContentAnswer {
     responses((status = 200, body = ContentAnswer), (status = 409, body = web::Problem), (status = 422, body = web::Problem)))]
 async fn create(
     State(c): State<Catalog>,
-    _: Admin,
+    admin: Admin,
     im: ImClient,
     Path((name, version)): Path<(String, String)>,
     Json(b): Json<WriteBody>,
 ) -> ApiResult<Json<ContentAnswer>> {
     let reg = c.registry(&name, &version).await.map_err(dr)?;
     let content = c
-        .dr_create(&reg, &b.write, Some(im.0.as_deref().unwrap_or("admin")))
+        .dr_create(&reg, &b.write, Some(&writer(&im, &admin)))
         .await
         .map_err(dr)?;
     Ok(Json(ContentAnswer { content }))
@@ -212,14 +237,14 @@ struct Answer {
     request_body = QueryBody, responses((status = 200, body = ExistsAnswer)))]
 async fn exists(
     State(c): State<Catalog>,
-    admin: Option<Admin>,
+    caller: Caller,
     im: ImClient,
     Path((name, version)): Path<(String, String)>,
     Json(b): Json<QueryBody>,
 ) -> ApiResult<Json<ExistsAnswer>> {
-    let reg = readable(&c, &name, &version, &admin).await?;
+    let reg = readable(&c, &name, &version, &caller).await?;
     let status = c
-        .dr_exists(&reg, &b.query, client(&im, &admin).as_deref())
+        .dr_exists(&reg, &b.query, client(&im, &caller).as_deref())
         .await
         .map_err(dr)?;
     let message = if status {
@@ -238,14 +263,14 @@ async fn exists(
     request_body = QueryBody, responses((status = 200, body = ContentAnswer), (status = 404, body = web::Problem)))]
 async fn read(
     State(c): State<Catalog>,
-    admin: Option<Admin>,
+    caller: Caller,
     im: ImClient,
     Path((name, version)): Path<(String, String)>,
     Json(b): Json<QueryBody>,
 ) -> ApiResult<Json<ContentAnswer>> {
-    let reg = readable(&c, &name, &version, &admin).await?;
+    let reg = readable(&c, &name, &version, &caller).await?;
     let content = c
-        .dr_read(&reg, &b.query, client(&im, &admin).as_deref())
+        .dr_read(&reg, &b.query, client(&im, &caller).as_deref())
         .await
         .map_err(dr)?;
     Ok(Json(ContentAnswer { content }))
@@ -253,6 +278,7 @@ async fn read(
 
 async fn do_update(
     c: &Catalog,
+    admin: &Admin,
     im: &ImClient,
     name: &str,
     version: &str,
@@ -266,7 +292,7 @@ async fn do_update(
             b.query.as_ref(),
             &b.write,
             all,
-            Some(im.0.as_deref().unwrap_or("admin")),
+            Some(&writer(im, admin)),
         )
         .await
         .map_err(dr)?;
@@ -278,12 +304,12 @@ async fn do_update(
     request_body = UpdateBody, security(("admin" = [])), responses((status = 200), (status = 404, body = web::Problem), (status = 422, body = web::Problem)))]
 async fn update(
     State(c): State<Catalog>,
-    _: Admin,
+    admin: Admin,
     im: ImClient,
     Path((name, version)): Path<(String, String)>,
     Json(b): Json<UpdateBody>,
 ) -> ApiResult<Response> {
-    do_update(&c, &im, &name, &version, b, false).await
+    do_update(&c, &admin, &im, &name, &version, b, false).await
 }
 
 /// Update every record matching the query (administrator).
@@ -291,12 +317,12 @@ async fn update(
     request_body = UpdateBody, security(("admin" = [])), responses((status = 200), (status = 404, body = web::Problem)))]
 async fn update_entries(
     State(c): State<Catalog>,
-    _: Admin,
+    admin: Admin,
     im: ImClient,
     Path((name, version)): Path<(String, String)>,
     Json(b): Json<UpdateBody>,
 ) -> ApiResult<Response> {
-    do_update(&c, &im, &name, &version, b, true).await
+    do_update(&c, &admin, &im, &name, &version, b, true).await
 }
 
 /// Same as `updateEntries`, with the specification's spelling.
@@ -304,16 +330,17 @@ async fn update_entries(
     request_body = UpdateBody, security(("admin" = [])), responses((status = 200), (status = 404, body = web::Problem)))]
 async fn update_entries_hyphen(
     State(c): State<Catalog>,
-    _: Admin,
+    admin: Admin,
     im: ImClient,
     Path((name, version)): Path<(String, String)>,
     Json(b): Json<UpdateBody>,
 ) -> ApiResult<Response> {
-    do_update(&c, &im, &name, &version, b, true).await
+    do_update(&c, &admin, &im, &name, &version, b, true).await
 }
 
 async fn do_upsert(
     c: &Catalog,
+    admin: &Admin,
     im: &ImClient,
     name: &str,
     version: &str,
@@ -321,12 +348,7 @@ async fn do_upsert(
 ) -> ApiResult<Response> {
     let reg = c.registry(name, version).await.map_err(dr)?;
     let (content, was_created) = c
-        .dr_update_or_create(
-            &reg,
-            b.query.as_ref(),
-            &b.write,
-            Some(im.0.as_deref().unwrap_or("admin")),
-        )
+        .dr_update_or_create(&reg, b.query.as_ref(), &b.write, Some(&writer(im, admin)))
         .await
         .map_err(dr)?;
     Ok(if was_created {
@@ -341,12 +363,12 @@ async fn do_upsert(
     request_body = UpdateBody, security(("admin" = [])), responses((status = 200, body = ContentAnswer), (status = 201, body = ContentAnswer)))]
 async fn update_or_create(
     State(c): State<Catalog>,
-    _: Admin,
+    admin: Admin,
     im: ImClient,
     Path((name, version)): Path<(String, String)>,
     Json(b): Json<UpdateBody>,
 ) -> ApiResult<Response> {
-    do_upsert(&c, &im, &name, &version, b).await
+    do_upsert(&c, &admin, &im, &name, &version, b).await
 }
 
 /// Same as `updateOrCreate`, with the specification's spelling.
@@ -354,12 +376,12 @@ async fn update_or_create(
     request_body = UpdateBody, security(("admin" = [])), responses((status = 200, body = ContentAnswer), (status = 201, body = ContentAnswer)))]
 async fn update_or_create_hyphen(
     State(c): State<Catalog>,
-    _: Admin,
+    admin: Admin,
     im: ImClient,
     Path((name, version)): Path<(String, String)>,
     Json(b): Json<UpdateBody>,
 ) -> ApiResult<Response> {
-    do_upsert(&c, &im, &name, &version, b).await
+    do_upsert(&c, &admin, &im, &name, &version, b).await
 }
 
 /// Delete the record with this key (administrator).
@@ -368,12 +390,12 @@ async fn update_or_create_hyphen(
     responses((status = 204), (status = 404, body = web::Problem)))]
 async fn delete(
     State(c): State<Catalog>,
-    _: Admin,
+    admin: Admin,
     im: ImClient,
     Path((name, version, id)): Path<(String, String, String)>,
 ) -> ApiResult<StatusCode> {
     let reg = c.registry(&name, &version).await.map_err(dr)?;
-    c.dr_delete(&reg, &id, Some(im.0.as_deref().unwrap_or("admin")))
+    c.dr_delete(&reg, &id, Some(&writer(&im, &admin)))
         .await
         .map_err(dr)?;
     Ok(StatusCode::NO_CONTENT)
@@ -381,14 +403,14 @@ async fn delete(
 
 async fn do_read_value(
     c: &Catalog,
-    admin: &Option<Admin>,
+    caller: &Caller,
     im: &ImClient,
     name: &str,
     version: &str,
     id: &str,
     file: &str,
 ) -> ApiResult<Response> {
-    let reg = readable(c, name, version, admin).await?;
+    let reg = readable(c, name, version, caller).await?;
     let (field, ext) = file.rsplit_once('.').ok_or_else(|| {
         Problem::new(
             "malformed-request",
@@ -404,7 +426,7 @@ async fn do_read_value(
         ));
     }
     let value = c
-        .dr_read_value(&reg, id, field, client(im, admin).as_deref())
+        .dr_read_value(&reg, id, field, client(im, caller).as_deref())
         .await
         .map_err(dr)?;
     Ok(if ext == "json" {
@@ -424,11 +446,11 @@ async fn do_read_value(
     responses((status = 200, body = Object), (status = 404, body = web::Problem)))]
 async fn read_value(
     State(c): State<Catalog>,
-    admin: Option<Admin>,
+    caller: Caller,
     im: ImClient,
     Path((name, version, id, file)): Path<(String, String, String, String)>,
 ) -> ApiResult<Response> {
-    do_read_value(&c, &admin, &im, &name, &version, &id, &file).await
+    do_read_value(&c, &caller, &im, &name, &version, &id, &file).await
 }
 
 /// Same as `readValue`, with the specification's spelling.
@@ -437,11 +459,11 @@ async fn read_value(
     responses((status = 200, body = Object), (status = 404, body = web::Problem)))]
 async fn read_value_hyphen(
     State(c): State<Catalog>,
-    admin: Option<Admin>,
+    caller: Caller,
     im: ImClient,
     Path((name, version, id, file)): Path<(String, String, String, String)>,
 ) -> ApiResult<Response> {
-    do_read_value(&c, &admin, &im, &name, &version, &id, &file).await
+    do_read_value(&c, &caller, &im, &name, &version, &id, &file).await
 }
 
 #[derive(Deserialize, IntoParams)]

@@ -1,0 +1,5 @@
+//! SQL of the identity component.
+
+pub mod accounts;
+pub mod audit;
+pub mod sessions;
