@@ -6,6 +6,7 @@
 pub mod api;
 pub mod middleware;
 pub mod model;
+pub mod oidc;
 pub mod pages;
 pub mod password;
 pub mod seed;

@@ -24,19 +24,17 @@ pub async fn authenticate(State(id): State<Identity>, mut req: Request, next: Ne
         if id.is_bootstrap_token(token) {
             caller.principal = Some(Arc::new(Principal::bootstrap()));
         } else {
-            let mut r = Problem::new(
-                "unauthorized",
-                Some(
-                    "mã truy cập không hợp lệ hoặc đã hết hạn (invalid or expired access token)"
-                        .into(),
-                ),
-            )
-            .into_response();
-            r.headers_mut().insert(
-                "www-authenticate",
-                axum::http::HeaderValue::from_static("Bearer error=\"invalid_token\""),
-            );
-            return r;
+            match bearer_principal(&id, token).await {
+                Some(p) => caller.principal = Some(Arc::new(p)),
+                None => {
+                    let mut r = Problem::new("unauthorized", Some("mã truy cập không hợp lệ hoặc đã hết hạn (invalid or expired access token)".into())).into_response();
+                    r.headers_mut().insert(
+                        "www-authenticate",
+                        axum::http::HeaderValue::from_static("Bearer error=\"invalid_token\""),
+                    );
+                    return r;
+                }
+            }
         }
     } else if let Some(token) = web::auth::cookie(&parts, SESSION_COOKIE) {
         match id.session(token).await {
@@ -68,6 +66,26 @@ pub async fn authenticate(State(id): State<Identity>, mut req: Request, next: Ne
     parts.extensions.insert(caller);
     req = Request::from_parts(parts, body);
     next.run(req).await
+}
+
+/// The principal behind an access token issued by this deployment's OpenID provider.
+async fn bearer_principal(id: &Identity, token: &str) -> Option<Principal> {
+    let claims = crate::oidc::flow::verify_access(id, token).await.ok()??;
+    if claims.kind == "client" {
+        return Some(Principal {
+            kind: kernel::authz::PrincipalKind::System,
+            id: claims.client_id,
+            name: claims.sub,
+            citizen_id: None,
+            tax_code: None,
+            agency_id: None,
+            grants: vec![],
+            mfa: false,
+        });
+    }
+    id.principal(&claims.sub, claims.amr.iter().any(|a| a == "otp"))
+        .await
+        .ok()
 }
 
 /// The client's address as the request saw it (for the audit log and rate limits).

@@ -34,8 +34,12 @@ pub struct App {
 impl App {
     pub fn new(db: Db, config: Config, admin_token: String) -> App {
         let catalog = Catalog::new(db.clone());
-        let secure = config.public_url().starts_with("https://");
-        let identity = identity::Identity::new(db.clone(), catalog.clone(), &admin_token, secure);
+        let identity = identity::Identity::new(
+            db.clone(),
+            catalog.clone(),
+            &admin_token,
+            &config.public_url(),
+        );
         App {
             catalog,
             identity,
@@ -124,6 +128,7 @@ pub fn build_router(app: App) -> Router {
         .merge(api)
         .merge(catalog::pages::router().with_state(app.catalog.clone()))
         .merge(identity::pages::router().with_state(app.identity.clone()))
+        .merge(identity::oidc::api::router().with_state(app.identity.clone()))
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi))
         .merge(ops)
         .merge(web::page::routes())

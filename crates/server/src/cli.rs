@@ -148,7 +148,7 @@ async fn serve(mut c: Config, demo: bool) -> anyhow::Result<ExitCode> {
     }
     let token = crate::serve::admin_token(&c)?;
     if demo {
-        let id = identity::Identity::new(db.clone(), catalog.clone(), &token, false);
+        let id = identity::Identity::new(db.clone(), catalog.clone(), &token, &c.public_url());
         identity::seed::demo(&id).await?;
     }
     let listener = tokio::net::TcpListener::bind(&c.listen)

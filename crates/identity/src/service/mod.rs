@@ -4,7 +4,7 @@
 mod accounts;
 mod sessions;
 
-pub use sessions::{LoginOutcome, SessionInfo};
+pub use sessions::{LoginOutcome, SessionInfo, token_hash};
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
@@ -31,22 +31,22 @@ pub struct Identity {
     bootstrap_token: Arc<str>,
     /// Cookies get `Secure` when people reach the server over HTTPS.
     pub secure_cookies: bool,
+    /// The OpenID Connect issuer: the public address of this deployment.
+    pub issuer: String,
     /// Sign-in attempts per client address in the current minute (per node).
     attempts: Arc<Mutex<HashMap<String, (i64, u32)>>>,
 }
 
 impl Identity {
-    pub fn new(
-        db: Db,
-        catalog: catalog::Catalog,
-        bootstrap_token: &str,
-        secure_cookies: bool,
-    ) -> Identity {
+    pub fn new(db: Db, catalog: catalog::Catalog, bootstrap_token: &str, issuer: &str) -> Identity {
+        let issuer = issuer.trim_end_matches('/').to_owned();
+        let secure_cookies = issuer.starts_with("https://");
         Identity {
             db,
             catalog,
             bootstrap_token: bootstrap_token.into(),
             secure_cookies,
+            issuer,
             attempts: Default::default(),
         }
     }
