@@ -42,6 +42,8 @@ pub struct Config {
     pub request_timeout_secs: u64,
     /// Name of the province shown on pages.
     pub province_name: String,
+    /// Sign-in attempts one client address may make per minute (per node).
+    pub login_attempts_per_minute: u32,
 }
 
 impl Default for Config {
@@ -58,12 +60,13 @@ impl Default for Config {
             max_body_bytes: 16 * 1024 * 1024,
             request_timeout_secs: 30,
             province_name: "Tỉnh Số".into(),
+            login_attempts_per_minute: 30,
         }
     }
 }
 
 /// The settings' names, as keys of `tinhso.toml` and (upper case) of `TINHSO_*` variables.
-const SETTINGS: [&str; 11] = [
+const SETTINGS: [&str; 12] = [
     "listen",
     "public_url",
     "data_dir",
@@ -75,6 +78,7 @@ const SETTINGS: [&str; 11] = [
     "max_body_bytes",
     "request_timeout_secs",
     "province_name",
+    "login_attempts_per_minute",
 ];
 
 impl Config {

@@ -1,12 +1,14 @@
 //! Security headers on every response. The content security policy allows only this origin;
-//! the API documentation page (Swagger UI) gets the looser policy it needs.
+//! the API documentation page (Swagger UI) gets the looser policy it needs. There is no
+//! `form-action` directive: browsers apply it to the redirects that follow a form post, and
+//! the sign-in and consent forms of the OpenID provider must end at the client's address.
 
 use axum::extract::Request;
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
 
-const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
+const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'self'";
 const CSP_DOCS: &str = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'; object-src 'none'; frame-ancestors 'none'; base-uri 'self'";
 
 pub async fn security_headers(req: Request, next: Next) -> Response {

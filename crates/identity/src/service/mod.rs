@@ -19,7 +19,7 @@ use crate::store;
 /// Failed passwords before an account is locked, and for how long.
 pub const MAX_FAILURES: i64 = 5;
 pub const LOCKOUT_MS: i64 = 15 * 60 * 1000;
-/// Sign-in attempts one address may make per minute, whatever the account.
+/// Sign-in attempts one address may make per minute by default, whatever the account.
 pub const ATTEMPTS_PER_MINUTE: u32 = 30;
 /// Sessions expire after this long without use.
 pub const SESSION_IDLE_MS: i64 = 12 * 3600 * 1000;
@@ -33,6 +33,8 @@ pub struct Identity {
     pub secure_cookies: bool,
     /// The OpenID Connect issuer: the public address of this deployment.
     pub issuer: String,
+    /// Sign-in attempts one address may make per minute.
+    pub attempts_per_minute: u32,
     /// Sign-in attempts per client address in the current minute (per node).
     attempts: Arc<Mutex<HashMap<String, (i64, u32)>>>,
 }
@@ -47,6 +49,7 @@ impl Identity {
             bootstrap_token: bootstrap_token.into(),
             secure_cookies,
             issuer,
+            attempts_per_minute: ATTEMPTS_PER_MINUTE,
             attempts: Default::default(),
         }
     }
@@ -67,7 +70,7 @@ impl Identity {
             *e = (minute, 0);
         }
         e.1 += 1;
-        e.1 <= ATTEMPTS_PER_MINUTE
+        e.1 <= self.attempts_per_minute
     }
 
     pub async fn audit(
