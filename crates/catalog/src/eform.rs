@@ -18,15 +18,10 @@ pub fn check_schema(schema: &Value) -> Vec<(String, String)> {
         }
     }
     if let Err(e) = jsonschema::validator_for(schema) {
-        out.push((
-            format!("{}", e.instance_path()),
-            format!("JSON Schema không hợp lệ (invalid JSON Schema): {e}"),
-        ));
+        out.push((format!("{}", e.instance_path()), format!("JSON Schema không hợp lệ (invalid JSON Schema): {e}")));
         return out;
     }
-    if schema.get("type").and_then(Value::as_str) != Some("object")
-        || !schema.get("properties").is_some_and(Value::is_object)
-    {
+    if schema.get("type").and_then(Value::as_str) != Some("object") || !schema.get("properties").is_some_and(Value::is_object) {
         out.push(("".into(), "biểu mẫu phải là một object có properties (an e-form must be an object with properties)".into()));
         return out;
     }
@@ -36,10 +31,7 @@ pub fn check_schema(schema: &Value) -> Vec<(String, String)> {
 
 fn check_object(schema: &Value, path: &str, depth: usize, out: &mut Vec<(String, String)>) {
     if depth > 4 {
-        out.push((
-            path.into(),
-            "biểu mẫu lồng quá 4 cấp (forms nest at most 4 levels)".into(),
-        ));
+        out.push((path.into(), "biểu mẫu lồng quá 4 cấp (forms nest at most 4 levels)".into()));
         return;
     }
     let props = schema.get("properties").and_then(Value::as_object);
@@ -50,11 +42,11 @@ fn check_object(schema: &Value, path: &str, depth: usize, out: &mut Vec<(String,
     }
     if let Some(req) = schema.get("required").and_then(Value::as_array) {
         for r in req {
-            if !r
-                .as_str()
-                .is_some_and(|r| props.is_some_and(|p| p.contains_key(r)))
-            {
-                out.push((format!("{path}/required"), format!("trường bắt buộc {r} không có trong properties (required field is not a property)")));
+            if !r.as_str().is_some_and(|r| props.is_some_and(|p| p.contains_key(r))) {
+                out.push((
+                    format!("{path}/required"),
+                    format!("trường bắt buộc {r} không có trong properties (required field is not a property)"),
+                ));
             }
         }
     }
@@ -66,20 +58,18 @@ fn check_property(p: &Value, path: &str, depth: usize, out: &mut Vec<(String, St
         Some(t) if TYPES.contains(&t) => {}
         _ if p.get("enum").is_some() => {}
         _ => {
-            out.push((format!("{path}/type"), "mỗi trường cần type là string, number, integer, boolean, object hoặc array (each field needs a supported type)".into()));
+            out.push((
+                format!("{path}/type"),
+                "mỗi trường cần type là string, number, integer, boolean, object hoặc array (each field needs a supported type)".into(),
+            ));
             return;
         }
     }
     match ty {
         Some("object") => check_object(p, path, depth + 1, out),
         Some("array") => match p.get("items") {
-            Some(items) if items.is_object() => {
-                check_property(items, &format!("{path}/items"), depth + 1, out)
-            }
-            _ => out.push((
-                format!("{path}/items"),
-                "mảng cần mô tả items (an array needs items)".into(),
-            )),
+            Some(items) if items.is_object() => check_property(items, &format!("{path}/items"), depth + 1, out),
+            _ => out.push((format!("{path}/items"), "mảng cần mô tả items (an array needs items)".into())),
         },
         _ => {}
     }
@@ -93,20 +83,10 @@ pub fn validate_data(schema: &Value, data: &Value) -> Vec<FieldError> {
             .iter_errors(data)
             .map(|e| {
                 let path = e.instance_path().to_string();
-                FieldError::new(
-                    if path.is_empty() {
-                        "/".to_string()
-                    } else {
-                        path
-                    },
-                    e.to_string(),
-                )
+                FieldError::new(if path.is_empty() { "/".to_string() } else { path }, e.to_string())
             })
             .collect(),
-        Err(e) => vec![FieldError::new(
-            "/",
-            format!("biểu mẫu của thủ tục không hợp lệ (the procedure's e-form is invalid): {e}"),
-        )],
+        Err(e) => vec![FieldError::new("/", format!("biểu mẫu của thủ tục không hợp lệ (the procedure's e-form is invalid): {e}"))],
     }
 }
 
@@ -132,35 +112,17 @@ mod tests {
 
     #[test]
     fn renderable_schemas_are_accepted() {
-        assert!(
-            check_schema(&form()).is_empty(),
-            "{:?}",
-            check_schema(&form())
-        );
+        assert!(check_schema(&form()).is_empty(), "{:?}", check_schema(&form()));
     }
 
     #[test]
     fn schemas_the_portal_cannot_render_are_refused() {
         assert!(!check_schema(&json!({"type": "string"})).is_empty());
-        assert!(
-            !check_schema(&json!({"type": "object", "properties": {"a": {"type": "nonsense"}}}))
-                .is_empty()
-        );
+        assert!(!check_schema(&json!({"type": "object", "properties": {"a": {"type": "nonsense"}}})).is_empty());
         assert!(!check_schema(&json!({"type": "object", "properties": {"a": {}}})).is_empty());
-        assert!(
-            !check_schema(&json!({"type": "object", "properties": {"a": {"type": "array"}}}))
-                .is_empty()
-        );
-        assert!(
-            !check_schema(&json!({"type": "object", "properties": {}, "required": ["x"]}))
-                .is_empty()
-        );
-        assert!(
-            !check_schema(
-                &json!({"$schema": "http://evil.example/x", "type": "object", "properties": {}})
-            )
-            .is_empty()
-        );
+        assert!(!check_schema(&json!({"type": "object", "properties": {"a": {"type": "array"}}})).is_empty());
+        assert!(!check_schema(&json!({"type": "object", "properties": {}, "required": ["x"]})).is_empty());
+        assert!(!check_schema(&json!({"$schema": "http://evil.example/x", "type": "object", "properties": {}})).is_empty());
     }
 
     #[test]
@@ -169,16 +131,7 @@ mod tests {
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
         assert!(fields.contains(&"/ho_ten"), "{fields:?}");
         assert!(fields.contains(&"/so_con"), "{fields:?}");
-        assert!(
-            fields.contains(&"/"),
-            "missing required ngay_sinh: {fields:?}"
-        );
-        assert!(
-            validate_data(
-                &form(),
-                &json!({"ho_ten": "Nguyễn Văn A", "ngay_sinh": "1990-01-01"})
-            )
-            .is_empty()
-        );
+        assert!(fields.contains(&"/"), "missing required ngay_sinh: {fields:?}");
+        assert!(validate_data(&form(), &json!({"ho_ten": "Nguyễn Văn A", "ngay_sinh": "1990-01-01"})).is_empty());
     }
 }

@@ -29,12 +29,7 @@ pub enum Format {
 
 impl Format {
     pub fn from_path(p: &Path) -> anyhow::Result<Format> {
-        match p
-            .extension()
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase)
-            .as_deref()
-        {
+        match p.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
             Some("json") => Ok(Format::Json),
             Some("csv") => Ok(Format::Csv),
             _ => anyhow::bail!("{}: use a .json or .csv file", p.display()),
@@ -67,35 +62,16 @@ fn rows_json<T: DeserializeOwned>(text: &str) -> Result<Vec<Result<T, String>>, 
         },
         _ => return Err("expected a JSON array of objects".into()),
     };
-    Ok(items
-        .into_iter()
-        .map(|i| serde_json::from_value::<T>(i).map_err(|e| e.to_string()))
-        .collect())
+    Ok(items.into_iter().map(|i| serde_json::from_value::<T>(i).map_err(|e| e.to_string())).collect())
 }
 
-fn csv_records(
-    text: &str,
-) -> Result<Vec<Result<std::collections::HashMap<String, String>, String>>, String> {
-    let mut r = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .flexible(false)
-        .from_reader(text.as_bytes());
-    let headers: Vec<String> = r
-        .headers()
-        .map_err(|e| format!("cannot read the header row: {e}"))?
-        .iter()
-        .map(str::to_owned)
-        .collect();
+fn csv_records(text: &str) -> Result<Vec<Result<std::collections::HashMap<String, String>, String>>, String> {
+    let mut r = csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(false).from_reader(text.as_bytes());
+    let headers: Vec<String> = r.headers().map_err(|e| format!("cannot read the header row: {e}"))?.iter().map(str::to_owned).collect();
     Ok(r.records()
         .map(|rec| {
-            rec.map_err(|e| e.to_string()).map(|rec| {
-                headers
-                    .iter()
-                    .cloned()
-                    .zip(rec.iter().map(str::to_owned))
-                    .filter(|(_, v)| !v.is_empty())
-                    .collect()
-            })
+            rec.map_err(|e| e.to_string())
+                .map(|rec| headers.iter().cloned().zip(rec.iter().map(str::to_owned)).filter(|(_, v)| !v.is_empty()).collect())
         })
         .collect())
 }
@@ -148,28 +124,17 @@ fn agency_from_csv(m: &std::collections::HashMap<String, String>) -> Result<Agen
 
 /// Splits `a|b|c;d|e|f` into parts.
 fn groups(s: &str) -> Vec<Vec<String>> {
-    s.split(';')
-        .filter(|g| !g.trim().is_empty())
-        .map(|g| g.split('|').map(|x| x.trim().to_owned()).collect())
-        .collect()
+    s.split(';').filter(|g| !g.trim().is_empty()).map(|g| g.split('|').map(|x| x.trim().to_owned()).collect()).collect()
 }
 
-fn procedure_from_csv(
-    m: &std::collections::HashMap<String, String>,
-) -> Result<ProcedureInput, String> {
+fn procedure_from_csv(m: &std::collections::HashMap<String, String>) -> Result<ProcedureInput, String> {
     let value = req(m, "processing_value");
-    let processing_value: f64 = value
-        .replace(',', ".")
-        .parse()
-        .map_err(|_| format!("processing_value: «{value}» is not a number"))?;
+    let processing_value: f64 = value.replace(',', ".").parse().map_err(|_| format!("processing_value: «{value}» is not a number"))?;
     let mut documents = Vec::new();
     for (i, g) in groups(&req(m, "documents")).into_iter().enumerate() {
         let num = |k: usize, what: &str| -> Result<u32, String> {
             g.get(k)
-                .map(|x| {
-                    x.parse::<u32>()
-                        .map_err(|_| format!("documents[{i}]: {what} «{x}» is not a whole number"))
-                })
+                .map(|x| x.parse::<u32>().map_err(|_| format!("documents[{i}]: {what} «{x}» is not a whole number")))
                 .unwrap_or(Ok(if k == 1 { 1 } else { 0 }))
         };
         documents.push(RequiredDocument {
@@ -184,36 +149,16 @@ fn procedure_from_csv(
     }
     let mut fees = Vec::new();
     for (i, g) in groups(&req(m, "fees")).into_iter().enumerate() {
-        let amount = g
-            .get(1)
-            .ok_or_else(|| format!("fees[{i}]: use name|amount"))?;
-        let amount: i64 = amount
-            .replace('.', "")
-            .parse()
-            .map_err(|_| format!("fees[{i}]: amount «{amount}» is not a whole number of đồng"))?;
-        fees.push(Fee {
-            name: g[0].clone(),
-            amount: Vnd(amount),
-            note: None,
-        });
+        let amount = g.get(1).ok_or_else(|| format!("fees[{i}]: use name|amount"))?;
+        let amount: i64 =
+            amount.replace('.', "").parse().map_err(|_| format!("fees[{i}]: amount «{amount}» is not a whole number of đồng"))?;
+        fees.push(Fee { name: g[0].clone(), amount: Vnd(amount), note: None });
     }
     let legal_bases = groups(&req(m, "legal_bases"))
         .into_iter()
-        .map(|g| LegalBasis {
-            number: g[0].clone(),
-            title: g.get(1).cloned().unwrap_or_default(),
-            issued_by: None,
-            issued_on: None,
-        })
+        .map(|g| LegalBasis { number: g[0].clone(), title: g.get(1).cloned().unwrap_or_default(), issued_by: None, issued_on: None })
         .collect();
-    let list = |k: &str| {
-        req(m, k)
-            .split(';')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-            .collect::<Vec<_>>()
-    };
+    let list = |k: &str| req(m, k).split(';').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect::<Vec<_>>();
     Ok(ProcedureInput {
         code: req(m, "code"),
         name: req(m, "name"),
@@ -246,10 +191,7 @@ fn parse<T: DeserializeOwned>(
 ) -> Result<Vec<Result<T, String>>, String> {
     match format {
         Format::Json => rows_json(text),
-        Format::Csv => Ok(csv_records(text)?
-            .into_iter()
-            .map(|r| r.and_then(|m| from_csv(&m)))
-            .collect()),
+        Format::Csv => Ok(csv_records(text)?.into_iter().map(|r| r.and_then(|m| from_csv(&m))).collect()),
     }
 }
 
@@ -286,51 +228,27 @@ async fn write<T>(
     }
     match f(&good).await {
         Ok(n) => Ok(Outcome::Written(n)),
-        Err(kernel::Error::Invalid(errors)) => Ok(Outcome::Rejected(
-            errors
-                .iter()
-                .map(|e| describe(format, &e.field, &e.message))
-                .collect(),
-        )),
+        Err(kernel::Error::Invalid(errors)) => {
+            Ok(Outcome::Rejected(errors.iter().map(|e| describe(format, &e.field, &e.message)).collect()))
+        }
         Err(e) => Err(anyhow::anyhow!("{e}")),
     }
 }
 
 /// Imports `text` as `kind`; all rows or none.
-pub async fn import(
-    c: &Catalog,
-    kind: Kind,
-    format: Format,
-    text: &str,
-    new_versions: bool,
-) -> anyhow::Result<Outcome> {
+pub async fn import(c: &Catalog, kind: Kind, format: Format, text: &str, new_versions: bool) -> anyhow::Result<Outcome> {
     let fail = |e: String| Ok(Outcome::Rejected(vec![e]));
     match kind {
         Kind::Units => match parse(format, text, unit_from_csv) {
-            Ok(rows) => {
-                write(format, rows, async |v: &[UnitInput]| {
-                    c.upsert_units(v).await.map(|x| x.len())
-                })
-                .await
-            }
+            Ok(rows) => write(format, rows, async |v: &[UnitInput]| c.upsert_units(v).await.map(|x| x.len())).await,
             Err(e) => fail(e),
         },
         Kind::Agencies => match parse(format, text, agency_from_csv) {
-            Ok(rows) => {
-                write(format, rows, async |v: &[AgencyInput]| {
-                    c.upsert_agencies(v).await.map(|x| x.len())
-                })
-                .await
-            }
+            Ok(rows) => write(format, rows, async |v: &[AgencyInput]| c.upsert_agencies(v).await.map(|x| x.len())).await,
             Err(e) => fail(e),
         },
         Kind::Procedures => match parse(format, text, procedure_from_csv) {
-            Ok(rows) => {
-                write(format, rows, async |v: &[ProcedureInput]| {
-                    c.create_procedures(v, new_versions).await.map(|x| x.len())
-                })
-                .await
-            }
+            Ok(rows) => write(format, rows, async |v: &[ProcedureInput]| c.create_procedures(v, new_versions).await.map(|x| x.len())).await,
             Err(e) => fail(e),
         },
     }

@@ -4,6 +4,7 @@
 //! every component who is calling.
 
 pub mod api;
+pub mod external;
 pub mod middleware;
 pub mod model;
 pub mod oidc;

@@ -27,11 +27,12 @@ pub async fn authenticate(State(id): State<Identity>, mut req: Request, next: Ne
             match bearer_principal(&id, token).await {
                 Some(p) => caller.principal = Some(Arc::new(p)),
                 None => {
-                    let mut r = Problem::new("unauthorized", Some("mã truy cập không hợp lệ hoặc đã hết hạn (invalid or expired access token)".into())).into_response();
-                    r.headers_mut().insert(
-                        "www-authenticate",
-                        axum::http::HeaderValue::from_static("Bearer error=\"invalid_token\""),
-                    );
+                    let mut r = Problem::new(
+                        "unauthorized",
+                        Some("mã truy cập không hợp lệ hoặc đã hết hạn (invalid or expired access token)".into()),
+                    )
+                    .into_response();
+                    r.headers_mut().insert("www-authenticate", axum::http::HeaderValue::from_static("Bearer error=\"invalid_token\""));
                     return r;
                 }
             }
@@ -39,23 +40,17 @@ pub async fn authenticate(State(id): State<Identity>, mut req: Request, next: Ne
     } else if let Some(token) = web::auth::cookie(&parts, SESSION_COOKIE) {
         match id.session(token).await {
             Ok(Some((p, session_id, csrf))) => {
-                caller = Caller {
-                    principal: Some(Arc::new(p)),
-                    csrf: Some(csrf),
-                    session_id: Some(session_id),
-                };
-                let unsafe_method =
-                    !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
-                let api =
-                    parts.uri.path().starts_with("/api/") || parts.uri.path().starts_with("/data/");
+                caller = Caller { principal: Some(Arc::new(p)), csrf: Some(csrf), session_id: Some(session_id) };
+                let unsafe_method = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+                let api = parts.uri.path().starts_with("/api/") || parts.uri.path().starts_with("/data/");
                 if unsafe_method && api {
-                    let given = parts
-                        .headers
-                        .get("x-csrf-token")
-                        .and_then(|v| v.to_str().ok())
-                        .unwrap_or("");
+                    let given = parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or("");
                     if !caller.csrf_ok(given) {
-                        return Problem::new("forbidden", Some("thiếu hoặc sai mã chống giả mạo X-CSRF-Token (missing or wrong X-CSRF-Token)".into())).into_response();
+                        return Problem::new(
+                            "forbidden",
+                            Some("thiếu hoặc sai mã chống giả mạo X-CSRF-Token (missing or wrong X-CSRF-Token)".into()),
+                        )
+                        .into_response();
                     }
                 }
             }
@@ -83,16 +78,12 @@ async fn bearer_principal(id: &Identity, token: &str) -> Option<Principal> {
             mfa: false,
         });
     }
-    id.principal(&claims.sub, claims.amr.iter().any(|a| a == "otp"))
-        .await
-        .ok()
+    id.principal(&claims.sub, claims.amr.iter().any(|a| a == "otp")).await.ok()
 }
 
 /// The client's address as the request saw it (for the audit log and rate limits).
 pub fn ip_of(parts_ext: &axum::http::Extensions) -> Option<String> {
-    parts_ext
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
+    parts_ext.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip().to_string())
 }
 
 /// `Set-Cookie` value for a new session.
@@ -106,8 +97,5 @@ pub fn session_cookie(token: &str, secure: bool) -> String {
 
 /// `Set-Cookie` value that removes the session cookie.
 pub fn clear_cookie(secure: bool) -> String {
-    format!(
-        "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{}",
-        if secure { "; Secure" } else { "" }
-    )
+    format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{}", if secure { "; Secure" } else { "" })
 }

@@ -9,17 +9,12 @@ fn hasher() -> Argon2<'static> {
 }
 
 pub fn hash(password: &str) -> kernel::Result<String> {
-    hasher()
-        .hash_password(password.as_bytes())
-        .map(|h| h.to_string())
-        .map_err(kernel::Error::internal)
+    hasher().hash_password(password.as_bytes()).map(|h| h.to_string()).map_err(kernel::Error::internal)
 }
 
 /// True when `password` matches the stored PHC string.
 pub fn verify(password: &str, stored: &str) -> bool {
-    hasher()
-        .verify_password(password.as_bytes(), stored)
-        .is_ok()
+    hasher().verify_password(password.as_bytes(), stored).is_ok()
 }
 
 /// Why a password is refused, if it is.

@@ -21,18 +21,13 @@ fn code_at(secret: &[u8], counter: u64) -> u32 {
     mac.update(&counter.to_be_bytes());
     let h = mac.finalize().into_bytes();
     let off = (h[19] & 0x0f) as usize;
-    let bin = ((h[off] as u32 & 0x7f) << 24)
-        | ((h[off + 1] as u32) << 16)
-        | ((h[off + 2] as u32) << 8)
-        | h[off + 3] as u32;
+    let bin = ((h[off] as u32 & 0x7f) << 24) | ((h[off + 1] as u32) << 16) | ((h[off + 2] as u32) << 8) | h[off + 3] as u32;
     bin % 10u32.pow(DIGITS)
 }
 
 /// The code for `unix_secs`, zero-padded.
 pub fn code(secret_b32: &str, unix_secs: u64) -> Option<String> {
-    let key = data_encoding::BASE32_NOPAD
-        .decode(secret_b32.trim().trim_end_matches('=').as_bytes())
-        .ok()?;
+    let key = data_encoding::BASE32_NOPAD.decode(secret_b32.trim().trim_end_matches('=').as_bytes()).ok()?;
     Some(format!("{:06}", code_at(&key, unix_secs / STEP)))
 }
 
@@ -52,21 +47,10 @@ pub fn verify(secret_b32: &str, given: &str, unix_secs: u64) -> bool {
 pub fn uri(secret_b32: &str, account: &str, issuer: &str) -> String {
     let enc = |s: &str| {
         s.bytes()
-            .map(|b| {
-                if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                    (b as char).to_string()
-                } else {
-                    format!("%{b:02X}")
-                }
-            })
+            .map(|b| if b.is_ascii_alphanumeric() || b"-._~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
             .collect::<String>()
     };
-    format!(
-        "otpauth://totp/{}:{}?secret={secret_b32}&issuer={}&algorithm=SHA1&digits=6&period=30",
-        enc(issuer),
-        enc(account),
-        enc(issuer)
-    )
+    format!("otpauth://totp/{}:{}?secret={secret_b32}&issuer={}&algorithm=SHA1&digits=6&period=30", enc(issuer), enc(account), enc(issuer))
 }
 
 pub fn now_secs() -> u64 {
@@ -82,18 +66,10 @@ mod tests {
         // Secret "12345678901234567890" (RFC 6238 Appendix B), 8-digit codes truncated to 6.
         let key = b"12345678901234567890";
         let b32 = data_encoding::BASE32_NOPAD.encode(key);
-        for (t, full) in [
-            (59u64, 94287082u32),
-            (1111111109, 7081804),
-            (1111111111, 14050471),
-            (1234567890, 89005924),
-            (2000000000, 69279037),
-        ] {
-            assert_eq!(
-                code(&b32, t).unwrap(),
-                format!("{:06}", full % 1_000_000),
-                "t={t}"
-            );
+        for (t, full) in
+            [(59u64, 94287082u32), (1111111109, 7081804), (1111111111, 14050471), (1234567890, 89005924), (2000000000, 69279037)]
+        {
+            assert_eq!(code(&b32, t).unwrap(), format!("{:06}", full % 1_000_000), "t={t}");
         }
     }
 
@@ -105,9 +81,6 @@ mod tests {
         assert!(verify(&s, &code(&s, t - 30).unwrap(), t));
         assert!(!verify(&s, &code(&s, t - 90).unwrap(), t));
         assert!(!verify(&s, "12345", t));
-        assert!(
-            uri(&s, "lanhdao", "Tỉnh Số")
-                .starts_with("otpauth://totp/T%E1%BB%89nh%20S%E1%BB%91:lanhdao?secret=")
-        );
+        assert!(uri(&s, "lanhdao", "Tỉnh Số").starts_with("otpauth://totp/T%E1%BB%89nh%20S%E1%BB%91:lanhdao?secret="));
     }
 }

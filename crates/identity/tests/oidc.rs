@@ -4,8 +4,8 @@
 use identity::seed::DEMO_PASSWORD;
 use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata};
 use openidconnect::{
-    AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce, OAuth2TokenResponse,
-    PkceCodeChallenge, RedirectUrl, Scope, TokenResponse,
+    AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce, OAuth2TokenResponse, PkceCodeChallenge, RedirectUrl, Scope,
+    TokenResponse,
 };
 use serde_json::{Value, json};
 use testkit::{Session, TestApp, storage_test};
@@ -17,19 +17,12 @@ type HttpResult = Result<openidconnect::HttpResponse, reqwest::Error>;
 /// Lets the library talk through the test's reqwest client.
 fn http_client(
     c: reqwest::Client,
-) -> impl Fn(
-    openidconnect::HttpRequest,
-) -> std::pin::Pin<Box<dyn std::future::Future<Output = HttpResult> + Send>> {
+) -> impl Fn(openidconnect::HttpRequest) -> std::pin::Pin<Box<dyn std::future::Future<Output = HttpResult> + Send>> {
     move |req: openidconnect::HttpRequest| {
         let c = c.clone();
         Box::pin(async move {
             let (parts, body) = req.into_parts();
-            let resp = c
-                .request(parts.method, parts.uri.to_string())
-                .headers(parts.headers)
-                .body(body)
-                .send()
-                .await?;
+            let resp = c.request(parts.method, parts.uri.to_string()).headers(parts.headers).body(body).send().await?;
             let mut b = http::Response::builder().status(resp.status());
             for (k, v) in resp.headers() {
                 b = b.header(k, v);
@@ -45,39 +38,20 @@ async fn register(app: &TestApp, grants: &[&str], scopes: &[&str]) -> (String, S
         .await;
     assert_eq!(r.status, 201, "{}", r.text);
     let v = r.json();
-    (
-        v["client"]["client_id"].as_str().unwrap().to_owned(),
-        v["client_secret"].as_str().unwrap().to_owned(),
-    )
+    (v["client"]["client_id"].as_str().unwrap().to_owned(), v["client_secret"].as_str().unwrap().to_owned())
 }
 
 /// Follows the browser part of the flow: the authorization request with the session cookie,
 /// the consent form when one is shown; returns the redirect's query parameters.
 async fn browse(app: &TestApp, s: &Session, auth_url: &str) -> Vec<(String, String)> {
-    let r = app
-        .raw(app.http.get(auth_url).header("cookie", &s.cookie))
-        .await;
+    let r = app.raw(app.http.get(auth_url).header("cookie", &s.cookie)).await;
     let location = if r.status == 200 {
-        assert!(
-            r.text.contains("decision"),
-            "expected the consent page: {}",
-            r.text
-        );
+        assert!(r.text.contains("decision"), "expected the consent page: {}", r.text);
         let url = reqwest::Url::parse(auth_url).unwrap();
-        let mut form: Vec<(String, String)> = url
-            .query_pairs()
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect();
+        let mut form: Vec<(String, String)> = url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
         form.push(("decision".into(), "allow".into()));
         form.push(("_csrf".into(), s.csrf.clone()));
-        let c = app
-            .raw(
-                app.http
-                    .post(app.url("/oauth/authorize"))
-                    .header("cookie", &s.cookie)
-                    .form(&form),
-            )
-            .await;
+        let c = app.raw(app.http.post(app.url("/oauth/authorize")).header("cookie", &s.cookie).form(&form)).await;
         assert_eq!(c.status, 303, "{}", c.text);
         c.header("location").unwrap().to_owned()
     } else {
@@ -85,32 +59,15 @@ async fn browse(app: &TestApp, s: &Session, auth_url: &str) -> Vec<(String, Stri
         r.header("location").unwrap().to_owned()
     };
     assert!(location.starts_with(CALLBACK), "{location}");
-    reqwest::Url::parse(&location)
-        .unwrap()
-        .query_pairs()
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect()
+    reqwest::Url::parse(&location).unwrap().query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
 }
 
 fn param(q: &[(String, String)], k: &str) -> String {
-    q.iter()
-        .find(|(a, _)| a == k)
-        .map(|x| x.1.clone())
-        .unwrap_or_default()
+    q.iter().find(|(a, _)| a == k).map(|x| x.1.clone()).unwrap_or_default()
 }
 
-async fn token_raw(
-    app: &TestApp,
-    client: &(String, String),
-    form: &[(&str, &str)],
-) -> testkit::Answer {
-    app.raw(
-        app.http
-            .post(app.url("/oauth/token"))
-            .basic_auth(&client.0, Some(&client.1))
-            .form(form),
-    )
-    .await
+async fn token_raw(app: &TestApp, client: &(String, String), form: &[(&str, &str)]) -> testkit::Answer {
+    app.raw(app.http.post(app.url("/oauth/token")).basic_auth(&client.0, Some(&client.1)).form(form)).await
 }
 
 storage_test!(demo a_client_library_completes_the_code_flow_with_pkce, async |app: &TestApp| {
@@ -239,92 +196,47 @@ storage_test!(demo bad_requests_are_refused_with_standard_errors, async |app: &T
     assert!(events["total"].as_i64().unwrap() >= 2);
 });
 
-storage_test!(
-    systems_get_tokens_with_client_credentials_and_keys_rotate,
-    async |app: &TestApp| {
-        let r = app.post("/api/oidc/clients", &json!({"name": "Hệ thống một cửa", "grant_types": ["client_credentials"], "scopes": ["lgsp:call"]})).await;
-        assert_eq!(r.status, 201, "{}", r.text);
-        let client = (
-            r.json()["client"]["client_id"].as_str().unwrap().to_owned(),
-            r.json()["client_secret"].as_str().unwrap().to_owned(),
-        );
-        let t = token_raw(app, &client, &[("grant_type", "client_credentials")]).await;
-        assert_eq!(t.status, 200, "{}", t.text);
-        assert_eq!(t.json()["scope"], "lgsp:call");
-        assert!(t.json().get("refresh_token").is_none());
-        let access = t.json()["access_token"].as_str().unwrap().to_owned();
-        let me = app
-            .raw(
-                app.http
-                    .get(app.url("/api/identity/me"))
-                    .bearer_auth(&access),
-            )
-            .await
-            .json();
-        assert_eq!(me["kind"], "system");
-        // A system token has no catalog rights.
-        assert_eq!(
-            app.raw(
-                app.http
-                    .post(app.url("/api/code-lists"))
-                    .bearer_auth(&access)
-                    .json(&json!({"code": "x", "name": "x"}))
-            )
-            .await
-            .status,
-            403
-        );
-        // Rotation: a new key signs, the old one still verifies tokens it signed.
-        let before = app.get("/oauth/jwks").await.json()["keys"]
-            .as_array()
-            .unwrap()
-            .len();
-        assert_eq!(
-            app.post("/api/oidc/keys/rotate", &json!({})).await.status,
-            200
-        );
-        let after = app.get("/oauth/jwks").await.json()["keys"]
-            .as_array()
-            .unwrap()
-            .len();
-        assert_eq!(after, before + 1);
-        assert_eq!(
-            app.raw(
-                app.http
-                    .get(app.url("/api/identity/me"))
-                    .bearer_auth(&access)
-            )
-            .await
-            .status,
-            200
-        );
-        let t2 = token_raw(app, &client, &[("grant_type", "client_credentials")])
-            .await
-            .json();
-        assert_ne!(
-            jsonwebtoken::decode_header(t2["access_token"].as_str().unwrap())
-                .unwrap()
-                .kid,
-            jsonwebtoken::decode_header(&access).unwrap().kid
-        );
-        // Bad registrations and disabled clients.
-        let bad = app.post("/api/oidc/clients", &json!({"name": "", "grant_types": ["implicit"], "redirect_uris": ["http://evil.example/cb"], "scopes": ["root"]})).await;
-        assert_eq!(bad.status, 422);
-        assert!(bad.error_fields().len() >= 3, "{}", bad.text);
-        assert_eq!(
-            app.delete(&format!("/api/oidc/clients/{}", client.0))
-                .await
-                .status,
-            204
-        );
-        assert_eq!(
-            token_raw(app, &client, &[("grant_type", "client_credentials")])
-                .await
-                .status,
-            401
-        );
-        let disc = app.get("/.well-known/openid-configuration").await.json();
-        assert_eq!(disc["issuer"], app.base.as_str());
-        assert_eq!(disc["code_challenge_methods_supported"], json!(["S256"]));
-    }
-);
+storage_test!(systems_get_tokens_with_client_credentials_and_keys_rotate, async |app: &TestApp| {
+    let r = app
+        .post("/api/oidc/clients", &json!({"name": "Hệ thống một cửa", "grant_types": ["client_credentials"], "scopes": ["lgsp:call"]}))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let client = (r.json()["client"]["client_id"].as_str().unwrap().to_owned(), r.json()["client_secret"].as_str().unwrap().to_owned());
+    let t = token_raw(app, &client, &[("grant_type", "client_credentials")]).await;
+    assert_eq!(t.status, 200, "{}", t.text);
+    assert_eq!(t.json()["scope"], "lgsp:call");
+    assert!(t.json().get("refresh_token").is_none());
+    let access = t.json()["access_token"].as_str().unwrap().to_owned();
+    let me = app.raw(app.http.get(app.url("/api/identity/me")).bearer_auth(&access)).await.json();
+    assert_eq!(me["kind"], "system");
+    // A system token has no catalog rights.
+    assert_eq!(
+        app.raw(app.http.post(app.url("/api/code-lists")).bearer_auth(&access).json(&json!({"code": "x", "name": "x"}))).await.status,
+        403
+    );
+    // Rotation: a new key signs, the old one still verifies tokens it signed.
+    let before = app.get("/oauth/jwks").await.json()["keys"].as_array().unwrap().len();
+    assert_eq!(app.post("/api/oidc/keys/rotate", &json!({})).await.status, 200);
+    let after = app.get("/oauth/jwks").await.json()["keys"].as_array().unwrap().len();
+    assert_eq!(after, before + 1);
+    assert_eq!(app.raw(app.http.get(app.url("/api/identity/me")).bearer_auth(&access)).await.status, 200);
+    let t2 = token_raw(app, &client, &[("grant_type", "client_credentials")]).await.json();
+    assert_ne!(
+        jsonwebtoken::decode_header(t2["access_token"].as_str().unwrap()).unwrap().kid,
+        jsonwebtoken::decode_header(&access).unwrap().kid
+    );
+    // Bad registrations and disabled clients.
+    let bad = app
+        .post(
+            "/api/oidc/clients",
+            &json!({"name": "", "grant_types": ["implicit"], "redirect_uris": ["http://evil.example/cb"], "scopes": ["root"]}),
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.error_fields().len() >= 3, "{}", bad.text);
+    assert_eq!(app.delete(&format!("/api/oidc/clients/{}", client.0)).await.status, 204);
+    assert_eq!(token_raw(app, &client, &[("grant_type", "client_credentials")]).await.status, 401);
+    let disc = app.get("/.well-known/openid-configuration").await.json();
+    assert_eq!(disc["issuer"], app.base.as_str());
+    assert_eq!(disc["code_challenge_methods_supported"], json!(["S256"]));
+});

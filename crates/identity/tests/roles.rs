@@ -16,8 +16,7 @@ async fn official(app: &TestApp, login: &str) -> Session {
         .find(|o| o.0 == login)
         .and_then(|o| kernel::authz::Role::parse(o.3))
         .is_some_and(kernel::authz::Role::needs_second_factor);
-    app.session(login, DEMO_PASSWORD, needs.then(code).as_deref())
-        .await
+    app.session(login, DEMO_PASSWORD, needs.then(code).as_deref()).await
 }
 
 fn new_official(login: &str, agency: &str) -> Value {

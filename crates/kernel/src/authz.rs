@@ -130,14 +130,7 @@ impl Role {
             Role::Clerk => &[DossierView, DocumentNumber],
             Role::Cashier => &[DossierView, FeeCollect],
             Role::AgencyAdmin => &[OfficialsManage],
-            Role::ProvincialAdmin => &[
-                CatalogManage,
-                RegistryReadPersonal,
-                OfficialsManage,
-                ClientsManage,
-                AuditRead,
-                ReportsView,
-            ],
+            Role::ProvincialAdmin => &[CatalogManage, RegistryReadPersonal, OfficialsManage, ClientsManage, AuditRead, ReportsView],
             Role::Auditor => &[AuditRead, DossierView, ReportsView],
         }
     }
@@ -149,10 +142,7 @@ impl Role {
 
     /// Roles whose holders must use a second factor (approval or administration rights).
     pub fn needs_second_factor(self) -> bool {
-        matches!(
-            self,
-            Role::DepartmentHead | Role::AgencyLeader | Role::AgencyAdmin | Role::ProvincialAdmin
-        )
+        matches!(self, Role::DepartmentHead | Role::AgencyLeader | Role::AgencyAdmin | Role::ProvincialAdmin)
     }
 }
 
@@ -207,12 +197,7 @@ impl Principal {
             citizen_id: None,
             tax_code: None,
             agency_id: None,
-            grants: vec![Grant {
-                role: Role::ProvincialAdmin,
-                agency_id: String::new(),
-                include_children: true,
-                covers: BTreeSet::new(),
-            }],
+            grants: vec![Grant { role: Role::ProvincialAdmin, agency_id: String::new(), include_children: true, covers: BTreeSet::new() }],
             mfa: true,
         }
     }
@@ -242,8 +227,7 @@ impl Principal {
     pub fn agencies_with(&self, perm: Permission) -> Option<BTreeSet<String>> {
         let mut out = BTreeSet::new();
         for g in &self.grants {
-            if !g.role.permissions().contains(&perm) || (g.role.needs_second_factor() && !self.mfa)
-            {
+            if !g.role.permissions().contains(&perm) || (g.role.needs_second_factor() && !self.mfa) {
                 continue;
             }
             if g.role.province_wide() {
@@ -285,14 +269,8 @@ mod tests {
     fn permissions_are_scoped_to_the_agencies_a_grant_covers() {
         let p = official(Role::ReceptionOfficer, &["A"], false);
         assert!(p.allows(Permission::DossierReceive, Some("A")));
-        assert!(
-            !p.allows(Permission::DossierReceive, Some("B")),
-            "agency A's officer acts for B"
-        );
-        assert!(
-            !p.allows(Permission::DossierApprove, Some("A")),
-            "a reception officer approves"
-        );
+        assert!(!p.allows(Permission::DossierReceive, Some("B")), "agency A's officer acts for B");
+        assert!(!p.allows(Permission::DossierApprove, Some("A")), "a reception officer approves");
         assert!(!p.allows(Permission::DossierReceive, None));
     }
 

@@ -44,6 +44,13 @@ pub struct Config {
     pub province_name: String,
     /// Sign-in attempts one client address may make per minute (per node).
     pub login_attempts_per_minute: u32,
+    /// An external OpenID provider people may sign in with (the national identity platform):
+    /// its issuer URL. Unset: no external sign-in.
+    pub external_idp_issuer: Option<String>,
+    pub external_idp_client_id: Option<String>,
+    pub external_idp_client_secret: Option<String>,
+    /// Name shown on the sign-in button.
+    pub external_idp_name: String,
 }
 
 impl Default for Config {
@@ -61,12 +68,16 @@ impl Default for Config {
             request_timeout_secs: 30,
             province_name: "Tỉnh Số".into(),
             login_attempts_per_minute: 30,
+            external_idp_issuer: None,
+            external_idp_client_id: None,
+            external_idp_client_secret: None,
+            external_idp_name: "VNeID".into(),
         }
     }
 }
 
 /// The settings' names, as keys of `tinhso.toml` and (upper case) of `TINHSO_*` variables.
-const SETTINGS: [&str; 12] = [
+const SETTINGS: [&str; 16] = [
     "listen",
     "public_url",
     "data_dir",
@@ -79,6 +90,10 @@ const SETTINGS: [&str; 12] = [
     "request_timeout_secs",
     "province_name",
     "login_attempts_per_minute",
+    "external_idp_issuer",
+    "external_idp_client_id",
+    "external_idp_client_secret",
+    "external_idp_name",
 ];
 
 impl Config {
@@ -101,8 +116,7 @@ impl Config {
         }
         // Only the settings themselves: other TINHSO_* variables (test and tool settings) are not config.
         fig = fig.merge(Env::prefixed("TINHSO_").only(&SETTINGS));
-        fig.extract()
-            .map_err(|e| format!("configuration error: {e}"))
+        fig.extract().map_err(|e| format!("configuration error: {e}"))
     }
 
     pub fn database_url(&self) -> String {
@@ -136,11 +150,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("tinhso-cfg-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let f = dir.join("t.toml");
-        std::fs::write(
-            &f,
-            "listen = \"127.0.0.1:9999\"\nprovince_name = \"Tỉnh Thử\"\n",
-        )
-        .unwrap();
+        std::fs::write(&f, "listen = \"127.0.0.1:9999\"\nprovince_name = \"Tỉnh Thử\"\n").unwrap();
         let c = Config::load(Some(&f)).unwrap();
         assert_eq!(c.listen, "127.0.0.1:9999");
         assert_eq!(c.province_name, "Tỉnh Thử");

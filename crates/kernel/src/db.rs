@@ -11,10 +11,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
-    SqliteSynchronous,
-};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
 use sqlx::{AssertSqlSafe, Postgres, Row as _, Sqlite};
 
 use crate::{Error, Result};
@@ -44,8 +41,7 @@ impl Db {
     /// Connects to `sqlite://path` (created when missing) or `postgres://...`.
     pub async fn connect(url: &str, max_connections: u32) -> Result<Db> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let opts = PgConnectOptions::from_str(url)
-                .map_err(|e| Error::internal(format!("bad database URL: {e}")))?;
+            let opts = PgConnectOptions::from_str(url).map_err(|e| Error::internal(format!("bad database URL: {e}")))?;
             let pool = PgPoolOptions::new()
                 .max_connections(max_connections.max(2))
                 .acquire_timeout(Duration::from_secs(10))
@@ -227,10 +223,7 @@ pub struct Q {
 
 /// Starts a query. Placeholders are `$1`, `$2`... on both backends.
 pub fn q(sql: impl Into<Cow<'static, str>>) -> Q {
-    Q {
-        sql: sql.into(),
-        args: Vec::new(),
-    }
+    Q { sql: sql.into(), args: Vec::new() }
 }
 
 macro_rules! bound {
@@ -274,19 +267,12 @@ impl Where {
 
     /// ` WHERE a AND b`, or nothing.
     pub fn sql(&self) -> String {
-        if self.clauses.is_empty() {
-            String::new()
-        } else {
-            format!(" WHERE {}", self.clauses.join(" AND "))
-        }
+        if self.clauses.is_empty() { String::new() } else { format!(" WHERE {}", self.clauses.join(" AND ")) }
     }
 
     /// A query of `sql` with this clause's arguments bound, in order.
     pub fn query(&self, sql: String) -> Q {
-        Q {
-            sql: sql.into(),
-            args: self.args.clone(),
-        }
+        Q { sql: sql.into(), args: self.args.clone() }
     }
 }
 
@@ -305,71 +291,31 @@ impl Q {
         Ok(match ex.into() {
             Ex::Db(Db::Sqlite(p)) => bound!(Sqlite, self).execute(p).await?.rows_affected(),
             Ex::Db(Db::Postgres(p)) => bound!(Postgres, self).execute(p).await?.rows_affected(),
-            Ex::Tx(Tx::Sqlite(t)) => bound!(Sqlite, self)
-                .execute(&mut **t)
-                .await?
-                .rows_affected(),
-            Ex::Tx(Tx::Postgres(t)) => bound!(Postgres, self)
-                .execute(&mut **t)
-                .await?
-                .rows_affected(),
+            Ex::Tx(Tx::Sqlite(t)) => bound!(Sqlite, self).execute(&mut **t).await?.rows_affected(),
+            Ex::Tx(Tx::Postgres(t)) => bound!(Postgres, self).execute(&mut **t).await?.rows_affected(),
         })
     }
 
     pub async fn fetch_all<'e>(self, ex: impl Into<Ex<'e>>) -> Result<Vec<Row>> {
         Ok(match ex.into() {
-            Ex::Db(Db::Sqlite(p)) => bound!(Sqlite, self)
-                .fetch_all(p)
-                .await?
-                .into_iter()
-                .map(Row::Sqlite)
-                .collect(),
-            Ex::Db(Db::Postgres(p)) => bound!(Postgres, self)
-                .fetch_all(p)
-                .await?
-                .into_iter()
-                .map(Row::Postgres)
-                .collect(),
-            Ex::Tx(Tx::Sqlite(t)) => bound!(Sqlite, self)
-                .fetch_all(&mut **t)
-                .await?
-                .into_iter()
-                .map(Row::Sqlite)
-                .collect(),
-            Ex::Tx(Tx::Postgres(t)) => bound!(Postgres, self)
-                .fetch_all(&mut **t)
-                .await?
-                .into_iter()
-                .map(Row::Postgres)
-                .collect(),
+            Ex::Db(Db::Sqlite(p)) => bound!(Sqlite, self).fetch_all(p).await?.into_iter().map(Row::Sqlite).collect(),
+            Ex::Db(Db::Postgres(p)) => bound!(Postgres, self).fetch_all(p).await?.into_iter().map(Row::Postgres).collect(),
+            Ex::Tx(Tx::Sqlite(t)) => bound!(Sqlite, self).fetch_all(&mut **t).await?.into_iter().map(Row::Sqlite).collect(),
+            Ex::Tx(Tx::Postgres(t)) => bound!(Postgres, self).fetch_all(&mut **t).await?.into_iter().map(Row::Postgres).collect(),
         })
     }
 
     pub async fn fetch_optional<'e>(self, ex: impl Into<Ex<'e>>) -> Result<Option<Row>> {
         Ok(match ex.into() {
-            Ex::Db(Db::Sqlite(p)) => bound!(Sqlite, self)
-                .fetch_optional(p)
-                .await?
-                .map(Row::Sqlite),
-            Ex::Db(Db::Postgres(p)) => bound!(Postgres, self)
-                .fetch_optional(p)
-                .await?
-                .map(Row::Postgres),
-            Ex::Tx(Tx::Sqlite(t)) => bound!(Sqlite, self)
-                .fetch_optional(&mut **t)
-                .await?
-                .map(Row::Sqlite),
-            Ex::Tx(Tx::Postgres(t)) => bound!(Postgres, self)
-                .fetch_optional(&mut **t)
-                .await?
-                .map(Row::Postgres),
+            Ex::Db(Db::Sqlite(p)) => bound!(Sqlite, self).fetch_optional(p).await?.map(Row::Sqlite),
+            Ex::Db(Db::Postgres(p)) => bound!(Postgres, self).fetch_optional(p).await?.map(Row::Postgres),
+            Ex::Tx(Tx::Sqlite(t)) => bound!(Sqlite, self).fetch_optional(&mut **t).await?.map(Row::Sqlite),
+            Ex::Tx(Tx::Postgres(t)) => bound!(Postgres, self).fetch_optional(&mut **t).await?.map(Row::Postgres),
         })
     }
 
     pub async fn fetch_one<'e>(self, ex: impl Into<Ex<'e>>) -> Result<Row> {
-        self.fetch_optional(ex)
-            .await?
-            .ok_or_else(|| Error::Db(sqlx::Error::RowNotFound))
+        self.fetch_optional(ex).await?.ok_or_else(|| Error::Db(sqlx::Error::RowNotFound))
     }
 
     /// The first column of the first row as an integer (`SELECT COUNT(*) ...`).
@@ -379,20 +325,8 @@ impl Q {
 }
 
 /// A value that decodes from a column on both backends.
-pub trait Col:
-    for<'r> sqlx::Decode<'r, Sqlite>
-    + sqlx::Type<Sqlite>
-    + for<'r> sqlx::Decode<'r, Postgres>
-    + sqlx::Type<Postgres>
-{
-}
-impl<T> Col for T where
-    T: for<'r> sqlx::Decode<'r, Sqlite>
-        + sqlx::Type<Sqlite>
-        + for<'r> sqlx::Decode<'r, Postgres>
-        + sqlx::Type<Postgres>
-{
-}
+pub trait Col: for<'r> sqlx::Decode<'r, Sqlite> + sqlx::Type<Sqlite> + for<'r> sqlx::Decode<'r, Postgres> + sqlx::Type<Postgres> {}
+impl<T> Col for T where T: for<'r> sqlx::Decode<'r, Sqlite> + sqlx::Type<Sqlite> + for<'r> sqlx::Decode<'r, Postgres> + sqlx::Type<Postgres> {}
 
 /// A result row from either backend.
 pub enum Row {
@@ -438,24 +372,20 @@ impl Row {
     /// A JSON column stored as TEXT, decoded into `T`.
     pub fn json<T: serde::de::DeserializeOwned>(&self, col: &str) -> Result<T> {
         let text: String = self.get(col)?;
-        serde_json::from_str(&text)
-            .map_err(|e| Error::internal(format!("column {col} holds bad JSON: {e}")))
+        serde_json::from_str(&text).map_err(|e| Error::internal(format!("column {col} holds bad JSON: {e}")))
     }
 
     /// A date column stored as `YYYY-MM-DD` text.
     pub fn date(&self, col: &str) -> Result<::time::Date> {
         let text: String = self.get(col)?;
-        crate::time::parse_date(&text)
-            .ok_or_else(|| Error::internal(format!("column {col} holds a bad date «{text}»")))
+        crate::time::parse_date(&text).ok_or_else(|| Error::internal(format!("column {col} holds a bad date «{text}»")))
     }
 
     pub fn opt_date(&self, col: &str) -> Result<Option<::time::Date>> {
         let text: Option<String> = self.get(col)?;
         match text {
             None => Ok(None),
-            Some(t) => crate::time::parse_date(&t)
-                .map(Some)
-                .ok_or_else(|| Error::internal(format!("column {col} holds a bad date «{t}»"))),
+            Some(t) => crate::time::parse_date(&t).map(Some).ok_or_else(|| Error::internal(format!("column {col} holds a bad date «{t}»"))),
         }
     }
 }
@@ -479,10 +409,7 @@ mod tests {
 
     #[test]
     fn passwords_are_hidden_in_urls() {
-        assert_eq!(
-            redact_url("postgres://u:secret@h:5432/db"),
-            "postgres://u:***@h:5432/db"
-        );
+        assert_eq!(redact_url("postgres://u:secret@h:5432/db"), "postgres://u:***@h:5432/db");
         assert_eq!(redact_url("sqlite://./x.db"), "sqlite://./x.db");
     }
 }

@@ -14,10 +14,7 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            field: field.into(),
-            message: message.into(),
-        }
+        Self { field: field.into(), message: message.into() }
     }
 }
 
@@ -48,11 +45,7 @@ pub enum Error {
 }
 
 fn summary(errors: &[FieldError]) -> String {
-    errors
-        .iter()
-        .map(|e| format!("{}: {}", e.field, e.message))
-        .collect::<Vec<_>>()
-        .join("; ")
+    errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; ")
 }
 
 impl Error {
@@ -75,9 +68,7 @@ impl Error {
     /// True when the database refused a duplicate key.
     pub fn is_unique_violation(&self) -> bool {
         match self {
-            Error::Db(e) => e
-                .as_database_error()
-                .is_some_and(|d| d.is_unique_violation()),
+            Error::Db(e) => e.as_database_error().is_some_and(|d| d.is_unique_violation()),
             _ => false,
         }
     }
@@ -98,11 +89,7 @@ impl Violations {
     }
 
     /// Records the error of `r` under `field` and returns its value if any.
-    pub fn check<T, E: std::fmt::Display>(
-        &mut self,
-        field: &str,
-        r: std::result::Result<T, E>,
-    ) -> Option<T> {
+    pub fn check<T, E: std::fmt::Display>(&mut self, field: &str, r: std::result::Result<T, E>) -> Option<T> {
         match r {
             Ok(v) => Some(v),
             Err(e) => {
@@ -117,10 +104,6 @@ impl Violations {
     }
 
     pub fn into_result(self) -> Result<()> {
-        if self.0.is_empty() {
-            Ok(())
-        } else {
-            Err(Error::Invalid(self.0))
-        }
+        if self.0.is_empty() { Ok(()) } else { Err(Error::Invalid(self.0)) }
     }
 }

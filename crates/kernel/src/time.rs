@@ -16,9 +16,7 @@ pub fn now_ms() -> i64 {
 
 /// An instant (unix ms) as a date-time in Vietnam.
 pub fn vn_datetime(ms: i64) -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
-        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
-        .to_offset(VN_OFFSET)
+    OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000).unwrap_or(OffsetDateTime::UNIX_EPOCH).to_offset(VN_OFFSET)
 }
 
 /// Today's date in Vietnam.
@@ -62,7 +60,5 @@ pub fn parse_date(s: &str) -> Option<Date> {
 
 /// RFC 3339 text of an instant in Vietnam's offset, for APIs and logs people read.
 pub fn rfc3339_vn(ms: i64) -> String {
-    vn_datetime(ms)
-        .format(&::time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
+    vn_datetime(ms).format(&::time::format_description::well_known::Rfc3339).unwrap_or_default()
 }

@@ -34,19 +34,17 @@ pub struct App {
 impl App {
     pub fn new(db: Db, config: Config, admin_token: String) -> App {
         let catalog = Catalog::new(db.clone());
-        let mut identity = identity::Identity::new(
-            db.clone(),
-            catalog.clone(),
-            &admin_token,
-            &config.public_url(),
-        );
+        let mut identity = identity::Identity::new(db.clone(), catalog.clone(), &admin_token, &config.public_url());
         identity.attempts_per_minute = config.login_attempts_per_minute;
-        App {
-            catalog,
-            identity,
-            db,
-            config: Arc::new(config),
+        if let (Some(issuer), Some(client_id)) = (&config.external_idp_issuer, &config.external_idp_client_id) {
+            identity.external = Some(Arc::new(identity::external::ExternalIdp {
+                issuer: issuer.trim_end_matches('/').to_owned(),
+                client_id: client_id.clone(),
+                client_secret: config.external_idp_client_secret.clone(),
+                name: config.external_idp_name.clone(),
+            }));
         }
+        App { catalog, identity, db, config: Arc::new(config) }
     }
 }
 
@@ -72,10 +70,7 @@ impl Modify for Security {
         components.add_security_scheme(
             "admin",
             SecurityScheme::Http(
-                HttpBuilder::new()
-                    .scheme(HttpAuthScheme::Bearer)
-                    .description(Some("The bootstrap administrator token"))
-                    .build(),
+                HttpBuilder::new().scheme(HttpAuthScheme::Bearer).description(Some("The bootstrap administrator token")).build(),
             ),
         );
     }
@@ -96,11 +91,7 @@ fn api_router(app: &App) -> (Router, utoipa::openapi::OpenApi) {
 async fn not_found(req: Request) -> Response {
     let path = req.uri().path();
     if path.starts_with("/api/") || path.starts_with("/data/") || path.starts_with("/r1/") {
-        Problem::new(
-            "not-found",
-            Some(format!("không có đường dẫn {path} (no such endpoint)")),
-        )
-        .into_response()
+        Problem::new("not-found", Some(format!("không có đường dẫn {path} (no such endpoint)"))).into_response()
     } else {
         let (mut parts, _) = req.into_parts();
         use axum::extract::FromRequestParts;
@@ -108,10 +99,7 @@ async fn not_found(req: Request) -> Response {
             Ok(s) => s,
             Err(never) => match never {},
         };
-        web::page::error_page(
-            shell,
-            kernel::Error::not_found(format!("trang {}", parts.uri.path())),
-        )
+        web::page::error_page(shell, kernel::Error::not_found(format!("trang {}", parts.uri.path())))
     }
 }
 

@@ -11,12 +11,7 @@ use kernel::db::{Db, q};
 
 pub async fn run(c: &Config, output: Option<PathBuf>) -> anyhow::Result<ExitCode> {
     let url = c.database_url();
-    let db = Db::connect(&url, 2).await.map_err(|e| {
-        anyhow::anyhow!(
-            "cannot reach the database {}: {e}",
-            kernel::db::redact_url(&url)
-        )
-    })?;
+    let db = Db::connect(&url, 2).await.map_err(|e| anyhow::anyhow!("cannot reach the database {}: {e}", kernel::db::redact_url(&url)))?;
     db.ping().await?;
     let stamp = kernel::time::vn_datetime(kernel::time::now_ms());
     let name = format!(
@@ -30,62 +25,36 @@ pub async fn run(c: &Config, output: Option<PathBuf>) -> anyhow::Result<ExitCode
     );
     let code = match &db {
         Db::Sqlite(_) => {
-            let out =
-                output.unwrap_or_else(|| c.data_dir.join("backups").join(format!("{name}.db")));
+            let out = output.unwrap_or_else(|| c.data_dir.join("backups").join(format!("{name}.db")));
             if out.exists() {
                 anyhow::bail!("{} already exists; choose another --output", out.display());
             }
             if let Some(dir) = out.parent() {
                 std::fs::create_dir_all(dir)?;
             }
-            let target = out
-                .to_str()
-                .ok_or_else(|| anyhow::anyhow!("the output path must be valid UTF-8"))?;
-            eprintln!(
-                "copying {} to {} ...",
-                kernel::db::redact_url(&url),
-                out.display()
-            );
+            let target = out.to_str().ok_or_else(|| anyhow::anyhow!("the output path must be valid UTF-8"))?;
+            eprintln!("copying {} to {} ...", kernel::db::redact_url(&url), out.display());
             q("VACUUM INTO $1").bind(target).execute(&db).await?;
             let copy = Db::connect(&format!("sqlite://{target}"), 2).await?;
-            let check = q("PRAGMA integrity_check")
-                .fetch_one(&copy)
-                .await?
-                .get_idx::<String>(0)?;
+            let check = q("PRAGMA integrity_check").fetch_one(&copy).await?.get_idx::<String>(0)?;
             copy.close().await;
             if check != "ok" {
                 anyhow::bail!("the copy failed its integrity check: {check}");
             }
             let size = std::fs::metadata(&out)?.len();
-            println!(
-                "backup written: {} ({:.1} MB, integrity ok)",
-                out.display(),
-                size as f64 / 1_048_576.0
-            );
+            println!("backup written: {} ({:.1} MB, integrity ok)", out.display(), size as f64 / 1_048_576.0);
             ExitCode::SUCCESS
         }
         Db::Postgres(_) => {
-            let out =
-                output.unwrap_or_else(|| c.data_dir.join("backups").join(format!("{name}.dump")));
+            let out = output.unwrap_or_else(|| c.data_dir.join("backups").join(format!("{name}.dump")));
             if let Some(dir) = out.parent() {
                 std::fs::create_dir_all(dir)?;
             }
-            eprintln!(
-                "PostgreSQL at {} is reachable; running pg_dump ...",
-                kernel::db::redact_url(&url)
-            );
-            let status = std::process::Command::new("pg_dump")
-                .arg("--format=custom")
-                .arg("--file")
-                .arg(&out)
-                .arg(&url)
-                .status();
+            eprintln!("PostgreSQL at {} is reachable; running pg_dump ...", kernel::db::redact_url(&url));
+            let status = std::process::Command::new("pg_dump").arg("--format=custom").arg("--file").arg(&out).arg(&url).status();
             match status {
                 Ok(s) if s.success() => {
-                    println!(
-                        "backup written: {} (pg_dump custom format; restore with pg_restore)",
-                        out.display()
-                    );
+                    println!("backup written: {} (pg_dump custom format; restore with pg_restore)", out.display());
                     ExitCode::SUCCESS
                 }
                 Ok(s) => {
@@ -93,14 +62,8 @@ pub async fn run(c: &Config, output: Option<PathBuf>) -> anyhow::Result<ExitCode
                     ExitCode::FAILURE
                 }
                 Err(e) => {
-                    eprintln!(
-                        "pg_dump could not be started ({e}). Install the PostgreSQL client (Debian: postgresql-client) or run:"
-                    );
-                    eprintln!(
-                        "  pg_dump --format=custom --file {} '{}'",
-                        out.display(),
-                        kernel::db::redact_url(&url)
-                    );
+                    eprintln!("pg_dump could not be started ({e}). Install the PostgreSQL client (Debian: postgresql-client) or run:");
+                    eprintln!("  pg_dump --format=custom --file {} '{}'", out.display(), kernel::db::redact_url(&url));
                     ExitCode::FAILURE
                 }
             }

@@ -91,11 +91,8 @@ fn config(cli: &Cli) -> anyhow::Result<Config> {
 
 fn init_logs(c: &Config) {
     use tracing_subscriber::EnvFilter;
-    let filter =
-        EnvFilter::try_from_env("TINHSO_LOG").unwrap_or_else(|_| EnvFilter::new(&c.log_level));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_target(false);
+    let filter = EnvFilter::try_from_env("TINHSO_LOG").unwrap_or_else(|_| EnvFilter::new(&c.log_level));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
     let _ = match c.log_format {
         LogFormat::Json => builder.json().try_init(),
         LogFormat::Text => builder.try_init(),
@@ -120,18 +117,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Migrate => {
             let db = crate::serve::open(&c).await?;
-            println!(
-                "database {} is up to date",
-                kernel::db::redact_url(&c.database_url())
-            );
+            println!("database {} is up to date", kernel::db::redact_url(&c.database_url()));
             db.close().await;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Import {
-            kind,
-            file,
-            new_versions,
-        } => crate::import::run(&c, kind, &file, new_versions).await,
+        Command::Import { kind, file, new_versions } => crate::import::run(&c, kind, &file, new_versions).await,
         Command::Backup { output } => crate::backup::run(&c, output).await,
     }
 }
@@ -151,9 +141,7 @@ async fn serve(mut c: Config, demo: bool) -> anyhow::Result<ExitCode> {
         let id = identity::Identity::new(db.clone(), catalog.clone(), &token, &c.public_url());
         identity::seed::demo(&id).await?;
     }
-    let listener = tokio::net::TcpListener::bind(&c.listen)
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", c.listen))?;
+    let listener = tokio::net::TcpListener::bind(&c.listen).await.map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", c.listen))?;
     let addr = listener.local_addr()?;
     if c.public_url.is_none() {
         c.public_url = Some(format!("http://{addr}"));
@@ -161,32 +149,17 @@ async fn serve(mut c: Config, demo: bool) -> anyhow::Result<ExitCode> {
     let base = c.public_url();
     let app = crate::App::new(db, c.clone(), token.clone());
     let running = crate::serve::start(app, listener).await?;
-    println!(
-        "Tỉnh Số is running{}",
-        if demo {
-            " with the demo province (tỉnh Thái An)"
-        } else {
-            ""
-        }
-    );
+    println!("Tỉnh Số is running{}", if demo { " with the demo province (tỉnh Thái An)" } else { "" });
     println!("  portal:        {base}/");
     println!("  procedures:    {base}/procedures");
     println!("  API docs:      {base}/api/docs");
     println!("  OpenAPI:       {base}/api/openapi.json");
-    println!(
-        "  health:        {base}/healthz   readiness: {base}/readyz   metrics: {base}/metrics"
-    );
-    println!(
-        "  database:      {}",
-        kernel::db::redact_url(&c.database_url())
-    );
+    println!("  health:        {base}/healthz   readiness: {base}/readyz   metrics: {base}/metrics");
+    println!("  database:      {}", kernel::db::redact_url(&c.database_url()));
     if c.admin_token.is_some() {
         println!("  admin token:   (from the configuration)");
     } else {
-        println!(
-            "  admin token:   {token}  (kept in {})",
-            c.data_dir.join("admin-token").display()
-        );
+        println!("  admin token:   {token}  (kept in {})", c.data_dir.join("admin-token").display());
     }
     println!("  sign in:       {base}/login");
     if demo {

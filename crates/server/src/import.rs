@@ -8,14 +8,8 @@ use kernel::config::Config;
 
 use crate::cli::ImportKind;
 
-pub async fn run(
-    c: &Config,
-    kind: ImportKind,
-    file: &Path,
-    new_versions: bool,
-) -> anyhow::Result<ExitCode> {
-    let text = std::fs::read_to_string(file)
-        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+pub async fn run(c: &Config, kind: ImportKind, file: &Path, new_versions: bool) -> anyhow::Result<ExitCode> {
+    let text = std::fs::read_to_string(file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
     let kind = match kind {
         ImportKind::Procedures => Kind::Procedures,
         ImportKind::Agencies => Kind::Agencies,
@@ -34,11 +28,7 @@ pub async fn run(
             Ok(ExitCode::SUCCESS)
         }
         Outcome::Rejected(rows) => {
-            eprintln!(
-                "{} is not imported: {} problem(s), nothing was written",
-                file.display(),
-                rows.len()
-            );
+            eprintln!("{} is not imported: {} problem(s), nothing was written", file.display(), rows.len());
             for r in rows {
                 eprintln!("  {r}");
             }

@@ -2,10 +2,7 @@ use clap::Parser;
 
 fn main() -> std::process::ExitCode {
     let cli = server::cli::Cli::parse();
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("tinhso: cannot start the runtime: {e}");

@@ -15,18 +15,12 @@ use crate::App;
 pub async fn open(config: &Config) -> anyhow::Result<Db> {
     let url = config.database_url();
     if url.starts_with("sqlite:") {
-        std::fs::create_dir_all(&config.data_dir).map_err(|e| {
-            anyhow::anyhow!(
-                "cannot create data directory {}: {e}",
-                config.data_dir.display()
-            )
-        })?;
+        std::fs::create_dir_all(&config.data_dir)
+            .map_err(|e| anyhow::anyhow!("cannot create data directory {}: {e}", config.data_dir.display()))?;
     }
     let db = Db::connect(&url, config.db_max_connections)
         .await
-        .map_err(|e| {
-            anyhow::anyhow!("cannot open database {}: {e}", kernel::db::redact_url(&url))
-        })?;
+        .map_err(|e| anyhow::anyhow!("cannot open database {}: {e}", kernel::db::redact_url(&url)))?;
     crate::migrate::run(&db).await?;
     Ok(db)
 }
@@ -69,25 +63,18 @@ pub async fn start(app: App, listener: TcpListener) -> anyhow::Result<Running> {
     let worker = tokio::spawn(background(app.clone(), rx.clone()));
     let mut stop = rx.clone();
     let done = tokio::spawn(async move {
-        let served = axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move {
-            let _ = stop.wait_for(|v| *v).await;
-        })
-        .await;
+        let served = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(async move {
+                let _ = stop.wait_for(|v| *v).await;
+            })
+            .await;
         if let Err(e) = served {
             tracing::error!(error = %e, "server stopped with an error");
         }
         worker.abort();
         app.db.close().await;
     });
-    Ok(Running {
-        addr,
-        shutdown: tx,
-        done,
-    })
+    Ok(Running { addr, shutdown: tx, done })
 }
 
 /// Periodic work: versions of procedures whose effective date has come are put in force, and

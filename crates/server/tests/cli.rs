@@ -14,17 +14,10 @@ fn tinhso(data_dir: &std::path::Path, db_url: &str, args: &[&str]) -> (i32, Stri
         .env_remove("TINHSO_DATABASE_URL")
         .output()
         .expect("run tinhso");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
-async fn database(
-    backend: Backend,
-    dir: &std::path::Path,
-) -> Option<(String, Option<(String, String)>)> {
+async fn database(backend: Backend, dir: &std::path::Path) -> Option<(String, Option<(String, String)>)> {
     match backend {
         Backend::Sqlite => Some((format!("sqlite://{}", dir.join("cli.db").display()), None)),
         Backend::Postgres => {
@@ -62,11 +55,7 @@ async fn import_is_all_or_nothing(backend: Backend) {
 
     let bad = dir.path().join("bad.csv");
     std::fs::write(&bad, UNITS_BAD).unwrap();
-    let (code, out, err) = tinhso(
-        dir.path(),
-        &url,
-        &["import", "units", bad.to_str().unwrap()],
-    );
+    let (code, out, err) = tinhso(dir.path(), &url, &["import", "units", bad.to_str().unwrap()]);
     assert_eq!(code, 2, "{out}{err}");
     assert!(err.contains("nothing was written"), "{err}");
     assert!(err.contains("line 4 (row 3): kind"), "{err}");
@@ -75,11 +64,7 @@ async fn import_is_all_or_nothing(backend: Backend) {
 
     let good = dir.path().join("good.csv");
     std::fs::write(&good, UNITS_GOOD).unwrap();
-    let (code, out, err) = tinhso(
-        dir.path(),
-        &url,
-        &["import", "units", good.to_str().unwrap()],
-    );
+    let (code, out, err) = tinhso(dir.path(), &url, &["import", "units", good.to_str().unwrap()]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("imported 4 rows"), "{out}");
 
@@ -89,58 +74,19 @@ async fn import_is_all_or_nothing(backend: Backend) {
         {"code": "1.888001", "name": "Thủ tục nhập 1", "field_code": "HT", "level": "commune", "online_level": "full", "processing_value": 2, "decision_number": "9/QĐ"},
         {"code": "1.888002", "name": "Thủ tục nhập 2", "field_code": "HT", "level": "commune", "online_level": "full", "processing_value": 2, "decision_number": "9/QĐ", "agency_codes": ["000.00.00.H42"]}
     ]"#).unwrap();
-    let (code, _, err) = tinhso(
-        dir.path(),
-        &url,
-        &["import", "procedures", procs.to_str().unwrap()],
-    );
+    let (code, _, err) = tinhso(dir.path(), &url, &["import", "procedures", procs.to_str().unwrap()]);
     assert_eq!(code, 2);
     assert!(err.contains("item 2: agency_codes[0]"), "{err}");
-    let fixed = std::fs::read_to_string(&procs)
-        .unwrap()
-        .replace(r#", "agency_codes": ["000.00.00.H42"]"#, "");
+    let fixed = std::fs::read_to_string(&procs).unwrap().replace(r#", "agency_codes": ["000.00.00.H42"]"#, "");
     std::fs::write(&procs, fixed).unwrap();
-    let (code, out, err) = tinhso(
-        dir.path(),
-        &url,
-        &["import", "procedures", procs.to_str().unwrap()],
-    );
+    let (code, out, err) = tinhso(dir.path(), &url, &["import", "procedures", procs.to_str().unwrap()]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("imported 2 rows"));
     // Importing them again without --new-versions is refused; with it they get version 2.
-    assert_eq!(
-        tinhso(
-            dir.path(),
-            &url,
-            &["import", "procedures", procs.to_str().unwrap()]
-        )
-        .0,
-        2
-    );
-    assert_eq!(
-        tinhso(
-            dir.path(),
-            &url,
-            &[
-                "import",
-                "procedures",
-                procs.to_str().unwrap(),
-                "--new-versions"
-            ]
-        )
-        .0,
-        0
-    );
+    assert_eq!(tinhso(dir.path(), &url, &["import", "procedures", procs.to_str().unwrap()]).0, 2);
+    assert_eq!(tinhso(dir.path(), &url, &["import", "procedures", procs.to_str().unwrap(), "--new-versions"]).0, 0);
 
-    let (code, _, err) = tinhso(
-        dir.path(),
-        &url,
-        &[
-            "import",
-            "units",
-            dir.path().join("missing.csv").to_str().unwrap(),
-        ],
-    );
+    let (code, _, err) = tinhso(dir.path(), &url, &["import", "units", dir.path().join("missing.csv").to_str().unwrap()]);
     assert_ne!(code, 0);
     assert!(err.contains("cannot read"), "{err}");
     if let Some((admin, name)) = pg {
@@ -171,13 +117,7 @@ async fn sqlite_backup_is_consistent_while_the_server_writes() {
         tokio::spawn(async move {
             for i in 0..40 {
                 let body = serde_json::json!({"date": format!("2031-01-{:02}", (i % 28) + 1), "name": format!("Ngày thử {i}")});
-                let r = http
-                    .post(format!("{base}/api/holidays"))
-                    .bearer_auth(&token)
-                    .json(&body)
-                    .send()
-                    .await
-                    .unwrap();
+                let r = http.post(format!("{base}/api/holidays")).bearer_auth(&token).json(&body).send().await.unwrap();
                 assert!(r.status().is_success());
             }
         })
@@ -185,34 +125,19 @@ async fn sqlite_backup_is_consistent_while_the_server_writes() {
     let out = data_dir.join("copy.db");
     let (code, stdout, stderr) = tokio::task::spawn_blocking({
         let out = out.clone();
-        move || {
-            tinhso(
-                &data_dir,
-                &url,
-                &["backup", "--output", out.to_str().unwrap()],
-            )
-        }
+        move || tinhso(&data_dir, &url, &["backup", "--output", out.to_str().unwrap()])
     })
     .await
     .unwrap();
     writer.await.unwrap();
     assert_eq!(code, 0, "{stdout}{stderr}");
     assert!(stdout.contains("integrity ok"), "{stdout}");
-    let copy = kernel::db::Db::connect(&format!("sqlite://{}", out.display()), 2)
-        .await
-        .unwrap();
-    let n = kernel::db::q("SELECT COUNT(*) FROM procedure_index")
-        .fetch_i64(&copy)
-        .await
-        .unwrap();
+    let copy = kernel::db::Db::connect(&format!("sqlite://{}", out.display()), 2).await.unwrap();
+    let n = kernel::db::q("SELECT COUNT(*) FROM procedure_index").fetch_i64(&copy).await.unwrap();
     assert!(n >= 60, "{n}");
     copy.close().await;
     // A second backup to the same file is refused rather than overwriting it.
-    let (code, _, err) = tinhso(
-        &app.app.config.data_dir,
-        &app.app.config.database_url(),
-        &["backup", "--output", out.to_str().unwrap()],
-    );
+    let (code, _, err) = tinhso(&app.app.config.data_dir, &app.app.config.database_url(), &["backup", "--output", out.to_str().unwrap()]);
     assert_ne!(code, 0);
     assert!(err.contains("already exists"), "{err}");
     app.stop().await;
@@ -227,11 +152,7 @@ async fn postgres_backup_checks_the_server() {
     };
     assert_eq!(tinhso(dir.path(), &url, &["migrate"]).0, 0);
     let out = dir.path().join("x.dump");
-    let (code, stdout, stderr) = tinhso(
-        dir.path(),
-        &url,
-        &["backup", "--output", out.to_str().unwrap()],
-    );
+    let (code, stdout, stderr) = tinhso(dir.path(), &url, &["backup", "--output", out.to_str().unwrap()]);
     if code == 0 {
         assert!(out.exists() && stdout.contains("pg_dump"), "{stdout}");
     } else {
@@ -240,10 +161,7 @@ async fn postgres_backup_checks_the_server() {
     let unreachable = "postgres://nobody:x@127.0.0.1:1/none";
     let (code, _, err) = tinhso(dir.path(), unreachable, &["backup"]);
     assert_ne!(code, 0);
-    assert!(
-        err.contains("cannot reach the database") && !err.contains(":x@"),
-        "{err}"
-    );
+    assert!(err.contains("cannot reach the database") && !err.contains(":x@"), "{err}");
     if let Some((admin, name)) = pg {
         testkit::drop_pg_database(&admin, &name).await;
     }

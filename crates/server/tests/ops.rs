@@ -3,20 +3,17 @@
 use serde_json::json;
 use testkit::{TestApp, storage_test};
 
-storage_test!(
-    health_readiness_and_metrics_answer,
-    async |app: &TestApp| {
-        let h = app.get("/healthz").await;
-        assert_eq!((h.status.as_u16(), h.text.as_str()), (200, "ok"));
-        assert_eq!(app.get("/readyz").await.status, 200);
-        app.get("/api/code-lists").await;
-        let m = app.get("/metrics").await;
-        assert_eq!(m.status, 200);
-        assert!(m.text.contains("http_requests_total"), "{}", m.text);
-        assert!(m.text.contains("route=\"/api/code-lists\""), "{}", m.text);
-        assert!(m.text.contains("http_request_duration_seconds_bucket"));
-    }
-);
+storage_test!(health_readiness_and_metrics_answer, async |app: &TestApp| {
+    let h = app.get("/healthz").await;
+    assert_eq!((h.status.as_u16(), h.text.as_str()), (200, "ok"));
+    assert_eq!(app.get("/readyz").await.status, 200);
+    app.get("/api/code-lists").await;
+    let m = app.get("/metrics").await;
+    assert_eq!(m.status, 200);
+    assert!(m.text.contains("http_requests_total"), "{}", m.text);
+    assert!(m.text.contains("route=\"/api/code-lists\""), "{}", m.text);
+    assert!(m.text.contains("http_request_duration_seconds_bucket"));
+});
 
 storage_test!(openapi_describes_every_api, async |app: &TestApp| {
     let doc = app.get("/api/openapi.json").await.json();
@@ -42,62 +39,33 @@ storage_test!(openapi_describes_every_api, async |app: &TestApp| {
     assert!(docs.text.contains("swagger"), "{}", docs.text);
 });
 
-storage_test!(
-    every_response_carries_security_headers_and_a_request_id,
-    async |app: &TestApp| {
-        for path in ["/", "/api/procedures", "/nope", "/api/nope"] {
-            let r = app.get(path).await;
-            assert!(
-                r.header("content-security-policy")
-                    .unwrap()
-                    .contains("default-src 'self'"),
-                "{path}"
-            );
-            assert_eq!(
-                r.header("x-content-type-options"),
-                Some("nosniff"),
-                "{path}"
-            );
-            assert_eq!(r.header("x-frame-options"), Some("DENY"), "{path}");
-            assert!(
-                r.header("x-request-id").is_some_and(|v| v.len() >= 32),
-                "{path}"
-            );
-        }
-        let r = app
-            .raw(
-                app.http
-                    .get(app.url("/healthz"))
-                    .header("x-request-id", "abc-123"),
-            )
-            .await;
-        assert_eq!(r.header("x-request-id"), Some("abc-123"));
+storage_test!(every_response_carries_security_headers_and_a_request_id, async |app: &TestApp| {
+    for path in ["/", "/api/procedures", "/nope", "/api/nope"] {
+        let r = app.get(path).await;
+        assert!(r.header("content-security-policy").unwrap().contains("default-src 'self'"), "{path}");
+        assert_eq!(r.header("x-content-type-options"), Some("nosniff"), "{path}");
+        assert_eq!(r.header("x-frame-options"), Some("DENY"), "{path}");
+        assert!(r.header("x-request-id").is_some_and(|v| v.len() >= 32), "{path}");
     }
-);
+    let r = app.raw(app.http.get(app.url("/healthz")).header("x-request-id", "abc-123")).await;
+    assert_eq!(r.header("x-request-id"), Some("abc-123"));
+});
 
-storage_test!(
-    unknown_paths_get_problem_json_or_a_page,
-    async |app: &TestApp| {
-        let api = app.get("/api/nope").await;
-        assert_eq!(api.status, 404);
-        assert_eq!(api.header("content-type"), Some("application/problem+json"));
-        assert_eq!(api.json()["type"], "/problems/not-found");
-        let page = app.get("/nope").await;
-        assert_eq!(page.status, 404);
-        assert!(
-            page.header("content-type")
-                .unwrap()
-                .starts_with("text/html")
-        );
-        assert!(page.text.contains("Không tìm thấy"));
-        let t = app.get("/problems/invalid-input").await;
-        assert!(t.text.contains("422"));
-    }
-);
+storage_test!(unknown_paths_get_problem_json_or_a_page, async |app: &TestApp| {
+    let api = app.get("/api/nope").await;
+    assert_eq!(api.status, 404);
+    assert_eq!(api.header("content-type"), Some("application/problem+json"));
+    assert_eq!(api.json()["type"], "/problems/not-found");
+    let page = app.get("/nope").await;
+    assert_eq!(page.status, 404);
+    assert!(page.header("content-type").unwrap().starts_with("text/html"));
+    assert!(page.text.contains("Không tìm thấy"));
+    let t = app.get("/problems/invalid-input").await;
+    assert!(t.text.contains("422"));
+});
 
 async fn oversized_bodies_are_refused(backend: testkit::Backend) {
-    let Some(app) = TestApp::start_configured(backend, |c| c.max_body_bytes = 64 * 1024).await
-    else {
+    let Some(app) = TestApp::start_configured(backend, |c| c.max_body_bytes = 64 * 1024).await else {
         eprintln!("skipped: TINHSO_TEST_PG_URL is not set");
         return;
     };
@@ -113,15 +81,7 @@ async fn oversized_bodies_are_refused(backend: testkit::Backend) {
         .await;
     assert_eq!(r.status, 413, "{}", &r.text[..r.text.len().min(300)]);
     assert_eq!(r.json()["type"], "/problems/payload-too-large");
-    assert_eq!(
-        app.get("/api/code-lists")
-            .await
-            .json()
-            .as_array()
-            .unwrap()
-            .len(),
-        9
-    );
+    assert_eq!(app.get("/api/code-lists").await.json().as_array().unwrap().len(), 9);
     app.stop().await;
 }
 

@@ -56,11 +56,7 @@ impl Answer {
     pub fn error_fields(&self) -> Vec<String> {
         self.json()["errors"]
             .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|e| e["field"].as_str().map(str::to_owned))
-                    .collect()
-            })
+            .map(|a| a.iter().filter_map(|e| e["field"].as_str().map(str::to_owned)).collect())
             .unwrap_or_default()
     }
 }
@@ -70,9 +66,7 @@ fn pg_admin_url() -> Option<String> {
         Ok(u) if !u.is_empty() => Some(u),
         _ => {
             if std::env::var("TINHSO_REQUIRE_PG").as_deref() == Ok("1") {
-                panic!(
-                    "TINHSO_REQUIRE_PG=1 but TINHSO_TEST_PG_URL is not set: PostgreSQL tests cannot run"
-                );
+                panic!("TINHSO_REQUIRE_PG=1 but TINHSO_TEST_PG_URL is not set: PostgreSQL tests cannot run");
             }
             None
         }
@@ -85,10 +79,7 @@ fn with_database(url: &str, db: &str) -> String {
         Some((b, q)) => (b, Some(q)),
         None => (url, None),
     };
-    let cut = base
-        .rfind('/')
-        .filter(|i| *i > base.find("://").map(|x| x + 2).unwrap_or(0))
-        .unwrap_or(base.len());
+    let cut = base.rfind('/').filter(|i| *i > base.find("://").map(|x| x + 2).unwrap_or(0)).unwrap_or(base.len());
     let mut out = format!("{}/{db}", &base[..cut]);
     if let Some(q) = query {
         out.push('?');
@@ -101,23 +92,21 @@ fn with_database(url: &str, db: &str) -> String {
 pub async fn fresh_pg_database() -> Option<(String, String)> {
     let admin = pg_admin_url()?;
     let name = format!("tinhso_t_{}", uuid::Uuid::new_v4().simple());
-    let db = Db::connect(&admin, 2)
-        .await
-        .unwrap_or_else(|e| panic!("cannot reach TINHSO_TEST_PG_URL: {e}"));
-    kernel::db::q(format!("CREATE DATABASE {name}"))
-        .execute(&db)
-        .await
-        .expect("create test database");
+    let db = Db::connect(&admin, 2).await.unwrap_or_else(|e| panic!("cannot reach TINHSO_TEST_PG_URL: {e}"));
+    kernel::db::q(format!("CREATE DATABASE {name}")).execute(&db).await.expect("create test database");
     db.close().await;
     Some((admin.clone(), name))
+}
+
+/// A free loopback port (bound and released: good enough for tests on one machine).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
 }
 
 /// Drops a database made by [`fresh_pg_database`].
 pub async fn drop_pg_database(admin: &str, name: &str) {
     if let Ok(db) = Db::connect(admin, 2).await {
-        let _ = kernel::db::q(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            .execute(&db)
-            .await;
+        let _ = kernel::db::q(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&db).await;
         db.close().await;
     }
 }
@@ -140,10 +129,7 @@ impl TestApp {
     }
 
     /// Starts the application with a configuration changed by `tune` (limits, names...).
-    pub async fn start_configured(
-        backend: Backend,
-        tune: impl FnOnce(&mut Config),
-    ) -> Option<TestApp> {
+    pub async fn start_configured(backend: Backend, tune: impl FnOnce(&mut Config)) -> Option<TestApp> {
         Self::start_full(backend, false, tune).await
     }
 
@@ -151,21 +137,13 @@ impl TestApp {
         Self::start_full(backend, demo, |_| {}).await
     }
 
-    async fn start_full(
-        backend: Backend,
-        demo: bool,
-        tune: impl FnOnce(&mut Config),
-    ) -> Option<TestApp> {
+    async fn start_full(backend: Backend, demo: bool, tune: impl FnOnce(&mut Config)) -> Option<TestApp> {
         let dir = tempfile::tempdir().expect("temp dir");
         let pg = match backend {
             Backend::Sqlite => None,
             Backend::Postgres => Some(fresh_pg_database().await?),
         };
-        let mut config = Config {
-            data_dir: dir.path().to_path_buf(),
-            db_max_connections: 8,
-            ..Config::default()
-        };
+        let mut config = Config { data_dir: dir.path().to_path_buf(), db_max_connections: 8, ..Config::default() };
         config.database_url = Some(match &pg {
             None => format!("sqlite://{}", dir.path().join("test.db").display()),
             Some((admin, name)) => with_database(admin, name),
@@ -174,30 +152,21 @@ impl TestApp {
         tune(&mut config);
         let db = server::serve::open(&config).await.expect("open database");
         let cat = catalog::Catalog::new(db.clone());
-        catalog::seed::system(&cat)
-            .await
-            .expect("seed system lists");
+        catalog::seed::system(&cat).await.expect("seed system lists");
         if demo {
             catalog::seed::demo(&cat).await.expect("seed demo province");
         }
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
+        // A test that needs to know the address in advance sets `listen`; others get a free port.
+        let bind = if config.listen == Config::default().listen { "127.0.0.1:0".to_string() } else { config.listen.clone() };
+        let listener = tokio::net::TcpListener::bind(&bind).await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         config.public_url = Some(format!("http://{addr}"));
         let app = server::App::new(db, config, "test-admin-token".into());
         if demo {
-            identity::seed::demo(&app.identity)
-                .await
-                .expect("seed demo accounts");
+            identity::seed::demo(&app.identity).await.expect("seed demo accounts");
         }
-        let running = server::serve::start(app.clone(), listener)
-            .await
-            .expect("start");
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("client");
+        let running = server::serve::start(app.clone(), listener).await.expect("start");
+        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
         Some(TestApp {
             base: format!("http://{addr}"),
             admin_token: "test-admin-token".into(),
@@ -222,11 +191,7 @@ impl TestApp {
             req = req.json(b);
         }
         let resp = req.send().await.expect("request");
-        Answer {
-            status: resp.status(),
-            headers: resp.headers().clone(),
-            text: resp.text().await.unwrap_or_default(),
-        }
+        Answer { status: resp.status(), headers: resp.headers().clone(), text: resp.text().await.unwrap_or_default() }
     }
 
     pub async fn get(&self, path: &str) -> Answer {
@@ -258,34 +223,17 @@ impl TestApp {
     /// Sends a request built by the caller (headers, raw bodies).
     pub async fn raw(&self, req: reqwest::RequestBuilder) -> Answer {
         let resp = req.send().await.expect("request");
-        Answer {
-            status: resp.status(),
-            headers: resp.headers().clone(),
-            text: resp.text().await.unwrap_or_default(),
-        }
+        Answer { status: resp.status(), headers: resp.headers().clone(), text: resp.text().await.unwrap_or_default() }
     }
 
     /// Signs in through the API; the answer, and the session when it succeeded.
-    pub async fn login(
-        &self,
-        login: &str,
-        password: &str,
-        totp: Option<&str>,
-    ) -> (Answer, Option<Session>) {
+    pub async fn login(&self, login: &str, password: &str, totp: Option<&str>) -> (Answer, Option<Session>) {
         let body = serde_json::json!({"login": login, "password": password, "totp": totp});
-        let r = self
-            .raw(self.http.post(self.url("/api/identity/login")).json(&body))
-            .await;
+        let r = self.raw(self.http.post(self.url("/api/identity/login")).json(&body)).await;
         let session = r
             .header("set-cookie")
             .and_then(|c| c.split(';').next())
-            .map(|c| Session {
-                cookie: c.to_owned(),
-                csrf: r.json()["csrf_token"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_owned(),
-            });
+            .map(|c| Session { cookie: c.to_owned(), csrf: r.json()["csrf_token"].as_str().unwrap_or_default().to_owned() });
         (r, session)
     }
 
@@ -296,18 +244,8 @@ impl TestApp {
     }
 
     /// A request with a session's cookie and anti-forgery token.
-    pub async fn send_as(
-        &self,
-        s: &Session,
-        method: Method,
-        path: &str,
-        body: Option<&Value>,
-    ) -> Answer {
-        let mut req = self
-            .http
-            .request(method, self.url(path))
-            .header("cookie", &s.cookie)
-            .header("x-csrf-token", &s.csrf);
+    pub async fn send_as(&self, s: &Session, method: Method, path: &str, body: Option<&Value>) -> Answer {
+        let mut req = self.http.request(method, self.url(path)).header("cookie", &s.cookie).header("x-csrf-token", &s.csrf);
         if let Some(b) = body {
             req = req.json(b);
         }
@@ -374,17 +312,8 @@ mod tests {
 
     #[test]
     fn database_name_is_replaced() {
-        assert_eq!(
-            with_database("postgres://u:p@h:5432/postgres", "x"),
-            "postgres://u:p@h:5432/x"
-        );
-        assert_eq!(
-            with_database("postgres://u:p@h/postgres?sslmode=disable", "x"),
-            "postgres://u:p@h/x?sslmode=disable"
-        );
-        assert_eq!(
-            with_database("postgres://u:p@h:5432", "x"),
-            "postgres://u:p@h:5432/x"
-        );
+        assert_eq!(with_database("postgres://u:p@h:5432/postgres", "x"), "postgres://u:p@h:5432/x");
+        assert_eq!(with_database("postgres://u:p@h/postgres?sslmode=disable", "x"), "postgres://u:p@h/x?sslmode=disable");
+        assert_eq!(with_database("postgres://u:p@h:5432", "x"), "postgres://u:p@h:5432/x");
     }
 }

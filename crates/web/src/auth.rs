@@ -27,18 +27,12 @@ pub struct Caller {
 
 impl Caller {
     pub fn of(parts: &Parts) -> Caller {
-        parts
-            .extensions
-            .get::<Caller>()
-            .cloned()
-            .unwrap_or_default()
+        parts.extensions.get::<Caller>().cloned().unwrap_or_default()
     }
 
     /// True when `given` is this session's anti-forgery token.
     pub fn csrf_ok(&self, given: &str) -> bool {
-        self.csrf
-            .as_deref()
-            .is_some_and(|c| constant_time_eq(c.as_bytes(), given.as_bytes()))
+        self.csrf.as_deref().is_some_and(|c| constant_time_eq(c.as_bytes(), given.as_bytes()))
     }
 }
 
@@ -59,10 +53,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Authed {
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         match Caller::of(parts).principal {
             Some(p) => Ok(Authed(p)),
-            None => Err(Problem::new(
-                "unauthorized",
-                Some("cần đăng nhập (sign in first)".into()),
-            )),
+            None => Err(Problem::new("unauthorized", Some("cần đăng nhập (sign in first)".into()))),
         }
     }
 }
@@ -75,10 +66,7 @@ fn admin(parts: &Parts) -> Result<Option<Admin>, Problem> {
     match Caller::of(parts).principal {
         None => Ok(None),
         Some(p) if p.allows(Permission::CatalogManage, None) => Ok(Some(Admin(p))),
-        Some(_) => Err(Problem::new(
-            "forbidden",
-            Some("cần quyền quản trị danh mục (catalog administration rights are required)".into()),
-        )),
+        Some(_) => Err(Problem::new("forbidden", Some("cần quyền quản trị danh mục (catalog administration rights are required)".into()))),
     }
 }
 
@@ -117,16 +105,10 @@ pub fn bearer(parts: &Parts) -> Option<&str> {
 
 /// The value of cookie `name`, if sent.
 pub fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
-    parts
-        .headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|s| s.split(';'))
-        .find_map(|c| {
-            let (k, v) = c.trim().split_once('=')?;
-            (k == name).then_some(v)
-        })
+    parts.headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|s| s.split(';')).find_map(|c| {
+        let (k, v) = c.trim().split_once('=')?;
+        (k == name).then_some(v)
+    })
 }
 
 /// The calling system as named by `Information-Mediator-Client` or `X-Road-Client`
@@ -137,11 +119,7 @@ pub struct ImClient(pub Option<String>);
 impl ImClient {
     /// Parses and normalises the header value; `None` when it is not four non-empty parts.
     pub fn parse(v: &str) -> Option<String> {
-        let parts: Vec<String> = v
-            .trim()
-            .split('/')
-            .map(percent_decode)
-            .collect::<Option<Vec<_>>>()?;
+        let parts: Vec<String> = v.trim().split('/').map(percent_decode).collect::<Option<Vec<_>>>()?;
         (parts.len() == 4 && parts.iter().all(|p| !p.is_empty())).then(|| parts.join("/"))
     }
 }
@@ -167,11 +145,8 @@ impl<S: Send + Sync> FromRequestParts<S> for ImClient {
     type Rejection = Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let raw = parts
-            .headers
-            .get("information-mediator-client")
-            .or_else(|| parts.headers.get("x-road-client"))
-            .and_then(|v| v.to_str().ok());
+        let raw =
+            parts.headers.get("information-mediator-client").or_else(|| parts.headers.get("x-road-client")).and_then(|v| v.to_str().ok());
         Ok(ImClient(raw.and_then(ImClient::parse)))
     }
 }
@@ -182,14 +157,8 @@ mod tests {
 
     #[test]
     fn client_header_has_four_parts() {
-        assert_eq!(
-            ImClient::parse("VN/GOV/000.00.00.H41/ONESTOP").as_deref(),
-            Some("VN/GOV/000.00.00.H41/ONESTOP")
-        );
-        assert_eq!(
-            ImClient::parse("VN/GOV/000.00.00.H41/M%E1%BB%99t").as_deref(),
-            Some("VN/GOV/000.00.00.H41/Một")
-        );
+        assert_eq!(ImClient::parse("VN/GOV/000.00.00.H41/ONESTOP").as_deref(), Some("VN/GOV/000.00.00.H41/ONESTOP"));
+        assert_eq!(ImClient::parse("VN/GOV/000.00.00.H41/M%E1%BB%99t").as_deref(), Some("VN/GOV/000.00.00.H41/Một"));
         assert_eq!(ImClient::parse("VN/GOV/H41"), None);
         assert_eq!(ImClient::parse("VN//H41/X"), None);
     }
@@ -210,11 +179,6 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     type Rejection = Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientIp(
-            parts
-                .extensions
-                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-                .map(|c| c.0.ip().to_string()),
-        ))
+        Ok(ClientIp(parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip().to_string())))
     }
 }

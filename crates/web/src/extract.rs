@@ -30,10 +30,9 @@ fn json_rejection(rej: JsonRejection) -> Problem {
             "invalid-input",
             Some(format!("dữ liệu JSON không đúng cấu trúc (JSON does not match the expected shape): {}", e.body_text())),
         ),
-        JsonRejection::JsonSyntaxError(e) => Problem::new(
-            "malformed-request",
-            Some(format!("JSON sai cú pháp (malformed JSON): {}", e.body_text())),
-        ),
+        JsonRejection::JsonSyntaxError(e) => {
+            Problem::new("malformed-request", Some(format!("JSON sai cú pháp (malformed JSON): {}", e.body_text())))
+        }
         JsonRejection::MissingJsonContentType(_) => Problem::new(
             "malformed-request",
             Some("cần header Content-Type: application/json (expected Content-Type: application/json)".into()),
@@ -64,13 +63,9 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         match axum::extract::Query::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Query(v)) => Ok(Query(v)),
-            Err(QueryRejection::FailedToDeserializeQueryString(e)) => Err(Problem::new(
-                "invalid-input",
-                Some(format!(
-                    "tham số truy vấn không hợp lệ (bad query parameters): {}",
-                    e.body_text()
-                )),
-            )),
+            Err(QueryRejection::FailedToDeserializeQueryString(e)) => {
+                Err(Problem::new("invalid-input", Some(format!("tham số truy vấn không hợp lệ (bad query parameters): {}", e.body_text()))))
+            }
             Err(other) => Err(Problem::new("malformed-request", Some(other.body_text()))),
         }
     }

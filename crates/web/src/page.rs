@@ -51,11 +51,7 @@ impl Shell {
     }
 
     pub fn current(&self, section: &str) -> &'static str {
-        if self.section == section {
-            "page"
-        } else {
-            "false"
-        }
+        if self.section == section { "page" } else { "false" }
     }
 }
 
@@ -63,24 +59,10 @@ impl<S: Send + Sync> FromRequestParts<S> for Shell {
     type Rejection = Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let province = parts
-            .extensions
-            .get::<Arc<SiteInfo>>()
-            .map(|s| s.province_name.clone())
-            .unwrap_or_else(|| "Tỉnh Số".into());
+        let province = parts.extensions.get::<Arc<SiteInfo>>().map(|s| s.province_name.clone()).unwrap_or_else(|| "Tỉnh Số".into());
         let path = parts.uri.path().to_owned();
-        let query: Vec<&str> = parts
-            .uri
-            .query()
-            .unwrap_or("")
-            .split('&')
-            .filter(|p| !p.is_empty() && !p.starts_with("lang="))
-            .collect();
-        let here = if query.is_empty() {
-            path
-        } else {
-            format!("{path}?{}", query.join("&"))
-        };
+        let query: Vec<&str> = parts.uri.query().unwrap_or("").split('&').filter(|p| !p.is_empty() && !p.starts_with("lang=")).collect();
+        let here = if query.is_empty() { path } else { format!("{path}?{}", query.join("&")) };
         let caller = crate::auth::Caller::of(parts);
         let user = caller.principal.as_ref().map(|p| p.name.clone());
         Ok(Shell {
@@ -132,11 +114,7 @@ pub fn error_page(shell: Shell, err: kernel::Error) -> Response {
     let title = shell.t(&problem.title, &problem.title_en).to_owned();
     let shell = shell.titled(title, "");
     let message = problem.detail.clone().unwrap_or_default();
-    let mut resp = render(&ErrorPage {
-        shell: &shell,
-        status: problem.status,
-        message,
-    });
+    let mut resp = render(&ErrorPage { shell: &shell, status: problem.status, message });
     *resp.status_mut() = problem.status_code();
     resp
 }
@@ -156,14 +134,8 @@ pub const STYLESHEET: &str = include_str!("../static/site.css");
 pub async fn stylesheet() -> Response {
     let mut r = STYLESHEET.into_response();
     let h = r.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/css; charset=utf-8"),
-    );
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=86400"),
-    );
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/css; charset=utf-8"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400"));
     r
 }
 
@@ -179,15 +151,9 @@ pub async fn switch_lang(
     axum::extract::Query(q): axum::extract::Query<SwitchQuery>,
 ) -> Response {
     let lang = Lang::parse(&code).unwrap_or_default();
-    let next = q
-        .next
-        .filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
-        .unwrap_or_else(|| "/".into());
+    let next = q.next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\')).unwrap_or_else(|| "/".into());
     let mut r = Redirect::to(&next).into_response();
-    let cookie = format!(
-        "lang={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly",
-        lang.code()
-    );
+    let cookie = format!("lang={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly", lang.code());
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         r.headers_mut().insert(header::SET_COOKIE, v);
     }
@@ -205,26 +171,14 @@ struct ProblemTypePage<'a> {
 }
 
 /// `/problems/{slug}`: what a problem type means, for people who follow the `type` link.
-pub async fn problem_type(
-    shell: Shell,
-    axum::extract::Path(slug): axum::extract::Path<String>,
-) -> Response {
+pub async fn problem_type(shell: Shell, axum::extract::Path(slug): axum::extract::Path<String>) -> Response {
     match crate::problem::PROBLEM_TYPES.iter().find(|p| p.0 == slug) {
         Some(&(s, status, vi, en)) => {
             let title = format!("{status} {}", shell.lang.t(vi, en));
             let shell = shell.titled(title, "");
-            render(&ProblemTypePage {
-                shell: &shell,
-                slug: s,
-                status,
-                title_vi: vi,
-                title_en: en,
-            })
+            render(&ProblemTypePage { shell: &shell, slug: s, status, title_vi: vi, title_en: en })
         }
-        None => error_page(
-            shell,
-            kernel::Error::not_found(format!("problem type «{slug}»")),
-        ),
+        None => error_page(shell, kernel::Error::not_found(format!("problem type «{slug}»"))),
     }
 }
 

@@ -43,12 +43,7 @@ pub struct Paged<T: ToSchema> {
 
 impl<T: ToSchema> Paged<T> {
     pub fn new(items: Vec<T>, total: i64, q: &PageQuery) -> Self {
-        Paged {
-            items,
-            total,
-            page: q.page(),
-            per_page: q.per_page(),
-        }
+        Paged { items, total, page: q.page(), per_page: q.per_page() }
     }
 
     pub fn pages(&self) -> u32 {

@@ -24,74 +24,26 @@ pub struct Problem {
 
 /// The problem types this server uses: (slug, status, Vietnamese title, English title).
 pub const PROBLEM_TYPES: &[(&str, u16, &str, &str)] = &[
-    (
-        "invalid-input",
-        422,
-        "Dữ liệu không hợp lệ",
-        "Invalid input",
-    ),
-    (
-        "malformed-request",
-        400,
-        "Yêu cầu không đúng định dạng",
-        "Malformed request",
-    ),
+    ("invalid-input", 422, "Dữ liệu không hợp lệ", "Invalid input"),
+    ("malformed-request", 400, "Yêu cầu không đúng định dạng", "Malformed request"),
     ("not-found", 404, "Không tìm thấy", "Not found"),
-    (
-        "conflict",
-        409,
-        "Xung đột với trạng thái hiện tại",
-        "Conflict with the current state",
-    ),
-    (
-        "unauthorized",
-        401,
-        "Cần đăng nhập hoặc xác thực",
-        "Authentication required",
-    ),
+    ("conflict", 409, "Xung đột với trạng thái hiện tại", "Conflict with the current state"),
+    ("unauthorized", 401, "Cần đăng nhập hoặc xác thực", "Authentication required"),
     ("forbidden", 403, "Không có quyền thực hiện", "Not allowed"),
-    (
-        "payload-too-large",
-        413,
-        "Dữ liệu gửi lên quá lớn",
-        "Payload too large",
-    ),
-    (
-        "unavailable",
-        503,
-        "Dịch vụ tạm thời không sẵn sàng",
-        "Service temporarily unavailable",
-    ),
+    ("payload-too-large", 413, "Dữ liệu gửi lên quá lớn", "Payload too large"),
+    ("unavailable", 503, "Dịch vụ tạm thời không sẵn sàng", "Service temporarily unavailable"),
     ("internal", 500, "Lỗi hệ thống", "Internal error"),
 ];
 
 impl Problem {
     pub fn new(slug: &str, detail: impl Into<Option<String>>) -> Problem {
-        let (s, status, vi, en) = PROBLEM_TYPES
-            .iter()
-            .find(|p| p.0 == slug)
-            .copied()
-            .unwrap_or(PROBLEM_TYPES[8]);
-        Problem {
-            kind: format!("/problems/{s}"),
-            title: vi.into(),
-            title_en: en.into(),
-            status,
-            detail: detail.into(),
-            errors: Vec::new(),
-        }
+        let (s, status, vi, en) = PROBLEM_TYPES.iter().find(|p| p.0 == slug).copied().unwrap_or(PROBLEM_TYPES[8]);
+        Problem { kind: format!("/problems/{s}"), title: vi.into(), title_en: en.into(), status, detail: detail.into(), errors: Vec::new() }
     }
 
     pub fn invalid(errors: Vec<FieldError>) -> Problem {
-        let detail = errors
-            .iter()
-            .map(|e| format!("{}: {}", e.field, e.message))
-            .collect::<Vec<_>>()
-            .join("; ");
-        Problem {
-            errors,
-            ..Problem::new("invalid-input", Some(detail))
-        }
+        let detail = errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; ");
+        Problem { errors, ..Problem::new("invalid-input", Some(detail)) }
     }
 
     pub fn status_code(&self) -> StatusCode {
@@ -103,30 +55,18 @@ impl From<Error> for Problem {
     fn from(e: Error) -> Problem {
         match e {
             Error::Invalid(errors) => Problem::invalid(errors),
-            Error::NotFound(what) => Problem::new(
-                "not-found",
-                Some(format!("{what} không tồn tại (not found)")),
-            ),
+            Error::NotFound(what) => Problem::new("not-found", Some(format!("{what} không tồn tại (not found)"))),
             Error::Conflict(what) => Problem::new("conflict", Some(what)),
             Error::Unauthorized => Problem::new("unauthorized", None),
             Error::Forbidden(what) => Problem::new("forbidden", Some(what)),
             Error::BadRequest(what) => Problem::new("malformed-request", Some(what)),
             Error::Db(ref db) => {
                 if e.is_unique_violation() {
-                    return Problem::new(
-                        "conflict",
-                        Some("bản ghi đã tồn tại (a record with this key already exists)".into()),
-                    );
+                    return Problem::new("conflict", Some("bản ghi đã tồn tại (a record with this key already exists)".into()));
                 }
-                if matches!(
-                    db,
-                    kernel::sqlx::Error::PoolTimedOut | kernel::sqlx::Error::Io(_)
-                ) {
+                if matches!(db, kernel::sqlx::Error::PoolTimedOut | kernel::sqlx::Error::Io(_)) {
                     tracing::error!(error = %db, "database unavailable");
-                    return Problem::new(
-                        "unavailable",
-                        Some("cơ sở dữ liệu không phản hồi (database not reachable)".into()),
-                    );
+                    return Problem::new("unavailable", Some("cơ sở dữ liệu không phản hồi (database not reachable)".into()));
                 }
                 tracing::error!(error = %db, "database error");
                 Problem::new("internal", None)
@@ -144,10 +84,7 @@ impl IntoResponse for Problem {
         let status = self.status_code();
         let body = serde_json::to_vec(&self).unwrap_or_default();
         let mut resp = (status, body).into_response();
-        resp.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/problem+json"),
-        );
+        resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
         resp
     }
 }

@@ -33,15 +33,10 @@ struct YearQuery {
 
 /// Holidays and make-up working days of a year (seeded from the Labour Code when first asked).
 #[utoipa::path(get, path = "/api/holidays", tag = "calendar", params(YearQuery), responses((status = 200, body = Vec<HolidayEntry>)))]
-async fn list_holidays(
-    State(c): State<Catalog>,
-    Query(q): Query<YearQuery>,
-) -> ApiResult<Json<Vec<HolidayEntry>>> {
+async fn list_holidays(State(c): State<Catalog>, Query(q): Query<YearQuery>) -> ApiResult<Json<Vec<HolidayEntry>>> {
     let year = q.year.unwrap_or_else(|| kernel::time::today_vn().year());
     if !(1990..=2200).contains(&year) {
-        return Err(
-            kernel::Error::invalid("year", "từ 1990 đến 2200 (between 1990 and 2200)").into(),
-        );
+        return Err(kernel::Error::invalid("year", "từ 1990 đến 2200 (between 1990 and 2200)").into());
     }
     c.seed_holidays(year).await.or_problem()?;
     Ok(Json(c.holidays(year).await.or_problem()?))
@@ -50,22 +45,14 @@ async fn list_holidays(
 /// Set a day off or a make-up working day for the province or one agency (administrator).
 #[utoipa::path(post, path = "/api/holidays", tag = "calendar", request_body = HolidayInput, security(("admin" = [])),
     responses((status = 201, body = HolidayEntry), (status = 422, body = web::Problem)))]
-async fn create_holiday(
-    State(c): State<Catalog>,
-    _: Admin,
-    Json(input): Json<HolidayInput>,
-) -> ApiResult<Response> {
+async fn create_holiday(State(c): State<Catalog>, _: Admin, Json(input): Json<HolidayInput>) -> ApiResult<Response> {
     Ok(created(c.set_holiday(&input).await.or_problem()?))
 }
 
 /// Remove a holiday entry (administrator).
 #[utoipa::path(delete, path = "/api/holidays/{id}", tag = "calendar", params(("id" = String, Path)), security(("admin" = [])),
     responses((status = 204), (status = 404, body = web::Problem)))]
-async fn delete_holiday(
-    State(c): State<Catalog>,
-    _: Admin,
-    Path(id): Path<String>,
-) -> ApiResult<StatusCode> {
+async fn delete_holiday(State(c): State<Catalog>, _: Admin, Path(id): Path<String>) -> ApiResult<StatusCode> {
     c.delete_holiday(&id).await.or_problem()?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -90,30 +77,19 @@ struct DateAnswer {
 }
 
 fn date_param(field: &str, s: &str) -> ApiResult<time::Date> {
-    kernel::time::parse_date(s)
-        .ok_or_else(|| kernel::Error::invalid(field, "dùng YYYY-MM-DD (use YYYY-MM-DD)").into())
+    kernel::time::parse_date(s).ok_or_else(|| kernel::Error::invalid(field, "dùng YYYY-MM-DD (use YYYY-MM-DD)").into())
 }
 
 /// The date a number of working days after a start date.
 #[utoipa::path(get, path = "/api/calendar/add-working-days", tag = "calendar", params(AddQuery),
     responses((status = 200, body = DateAnswer), (status = 422, body = web::Problem)))]
-async fn add_days(
-    State(c): State<Catalog>,
-    Query(q): Query<AddQuery>,
-) -> ApiResult<Json<DateAnswer>> {
+async fn add_days(State(c): State<Catalog>, Query(q): Query<AddQuery>) -> ApiResult<Json<DateAnswer>> {
     let from = date_param("from", &q.from)?;
     if q.days > 3650 {
         return Err(kernel::Error::invalid("days", "tối đa 3650 (at most 3650)").into());
     }
-    let due = c
-        .add_working_days(q.agency.as_deref().filter(|s| !s.is_empty()), from, q.days)
-        .await
-        .or_problem()?;
-    Ok(Json(DateAnswer {
-        from: kernel::time::date_text(from),
-        days: q.days,
-        due: kernel::time::date_text(due),
-    }))
+    let due = c.add_working_days(q.agency.as_deref().filter(|s| !s.is_empty()), from, q.days).await.or_problem()?;
+    Ok(Json(DateAnswer { from: kernel::time::date_text(from), days: q.days, due: kernel::time::date_text(due) }))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -135,27 +111,13 @@ struct CountAnswer {
 /// How many working days lie between two dates.
 #[utoipa::path(get, path = "/api/calendar/working-days-between", tag = "calendar", params(BetweenQuery),
     responses((status = 200, body = CountAnswer), (status = 422, body = web::Problem)))]
-async fn between(
-    State(c): State<Catalog>,
-    Query(q): Query<BetweenQuery>,
-) -> ApiResult<Json<CountAnswer>> {
+async fn between(State(c): State<Catalog>, Query(q): Query<BetweenQuery>) -> ApiResult<Json<CountAnswer>> {
     let (from, to) = (date_param("from", &q.from)?, date_param("to", &q.to)?);
     if (to - from).whole_days().abs() > 3660 * 3 {
-        return Err(kernel::Error::invalid(
-            "to",
-            "khoảng cách tối đa 30 năm (at most 30 years apart)",
-        )
-        .into());
+        return Err(kernel::Error::invalid("to", "khoảng cách tối đa 30 năm (at most 30 years apart)").into());
     }
-    let n = c
-        .working_days_between(q.agency.as_deref().filter(|s| !s.is_empty()), from, to)
-        .await
-        .or_problem()?;
-    Ok(Json(CountAnswer {
-        from: q.from,
-        to: q.to,
-        working_days: n,
-    }))
+    let n = c.working_days_between(q.agency.as_deref().filter(|s| !s.is_empty()), from, to).await.or_problem()?;
+    Ok(Json(CountAnswer { from: q.from, to: q.to, working_days: n }))
 }
 
 /// The province's default working week.
@@ -168,20 +130,10 @@ async fn get_week(State(c): State<Catalog>) -> ApiResult<Json<WorkingWeek>> {
 /// `{"mon": ["07:30-11:30", "13:30-17:00"], ..., "sat": ["07:30-11:30"]}`.
 #[utoipa::path(put, path = "/api/calendar/default-week", tag = "calendar", request_body = Object, security(("admin" = [])),
     responses((status = 200, body = Object), (status = 422, body = web::Problem)))]
-async fn put_week(
-    State(c): State<Catalog>,
-    _: Admin,
-    Json(v): Json<serde_json::Value>,
-) -> ApiResult<Json<WorkingWeek>> {
-    let week: WorkingWeek = serde_json::from_value(v)
-        .map_err(|e| kernel::Error::invalid("working_week", e.to_string()))
-        .or_problem()?;
+async fn put_week(State(c): State<Catalog>, _: Admin, Json(v): Json<serde_json::Value>) -> ApiResult<Json<WorkingWeek>> {
+    let week: WorkingWeek = serde_json::from_value(v).map_err(|e| kernel::Error::invalid("working_week", e.to_string())).or_problem()?;
     if week.days.iter().all(Vec::is_empty) {
-        return Err(kernel::Error::invalid(
-            "working_week",
-            "cần ít nhất một ngày làm việc (at least one working day)",
-        )
-        .into());
+        return Err(kernel::Error::invalid("working_week", "cần ít nhất một ngày làm việc (at least one working day)").into());
     }
     c.set_default_week(&week).await.or_problem()?;
     Ok(Json(week))

@@ -14,9 +14,7 @@ use crate::Catalog;
 use crate::model::codelist::{CodeItem, CodeList, CodeListInput};
 
 pub fn router() -> OpenApiRouter<Catalog> {
-    OpenApiRouter::new()
-        .routes(routes!(lists, create_list))
-        .routes(routes!(items, put_items))
+    OpenApiRouter::new().routes(routes!(lists, create_list)).routes(routes!(items, put_items))
 }
 
 /// Every code list with its number of items.
@@ -28,11 +26,7 @@ async fn lists(State(c): State<Catalog>) -> ApiResult<Json<Vec<CodeList>>> {
 /// Create a new code list (administrator).
 #[utoipa::path(post, path = "/api/code-lists", tag = "catalog", request_body = CodeListInput, security(("admin" = [])),
     responses((status = 201, body = CodeList), (status = 409, body = web::Problem), (status = 422, body = web::Problem)))]
-async fn create_list(
-    State(c): State<Catalog>,
-    _: Admin,
-    Json(input): Json<CodeListInput>,
-) -> ApiResult<Response> {
+async fn create_list(State(c): State<Catalog>, _: Admin, Json(input): Json<CodeListInput>) -> ApiResult<Response> {
     Ok(created(c.create_code_list(&input).await.or_problem()?))
 }
 
@@ -52,10 +46,7 @@ async fn items(
     Query(f): Query<ItemFilter>,
     Query(p): Query<PageQuery>,
 ) -> ApiResult<Json<Paged<CodeItem>>> {
-    let (items, total) = c
-        .code_items(&list, f.q.as_deref(), p.offset(), p.limit())
-        .await
-        .or_problem()?;
+    let (items, total) = c.code_items(&list, f.q.as_deref(), p.offset(), p.limit()).await.or_problem()?;
     Ok(Json(Paged::new(items, total, &p)))
 }
 

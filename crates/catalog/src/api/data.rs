@@ -49,9 +49,7 @@ pub fn router() -> OpenApiRouter<Catalog> {
 /// Maps errors to problem+json; "not found" says `no record found` as the specification does.
 fn dr(e: kernel::Error) -> Problem {
     match e {
-        kernel::Error::NotFound(what) if what == "no record found" => {
-            Problem::new("not-found", Some(what))
-        }
+        kernel::Error::NotFound(what) if what == "no record found" => Problem::new("not-found", Some(what)),
         other => Problem::from(other),
     }
 }
@@ -70,10 +68,7 @@ async fn readable(c: &Catalog, name: &str, version: &str, caller: &Caller) -> Ap
             Some(p) if !p.allows(Permission::RegistryReadPersonal, None) => {
                 return Err(Problem::new(
                     "forbidden",
-                    Some(
-                        "không có quyền đọc dữ liệu cá nhân (not allowed to read personal data)"
-                            .into(),
-                    ),
+                    Some("không có quyền đọc dữ liệu cá nhân (not allowed to read personal data)".into()),
                 ));
             }
             Some(_) => {}
@@ -84,18 +79,12 @@ async fn readable(c: &Catalog, name: &str, version: &str, caller: &Caller) -> Ap
 
 /// Who the access log records: the calling system, else the signed-in principal.
 fn client(im: &ImClient, caller: &Caller) -> Option<String> {
-    im.0.clone().or_else(|| {
-        caller
-            .principal
-            .as_ref()
-            .map(|p| format!("{:?}:{}", p.kind, p.id).to_lowercase())
-    })
+    im.0.clone().or_else(|| caller.principal.as_ref().map(|p| format!("{:?}:{}", p.kind, p.id).to_lowercase()))
 }
 
 /// Who the access log records for a write.
 fn writer(im: &ImClient, admin: &Admin) -> String {
-    im.0.clone()
-        .unwrap_or_else(|| format!("{:?}:{}", admin.0.kind, admin.0.id).to_lowercase())
+    im.0.clone().unwrap_or_else(|| format!("{:?}:{}", admin.0.kind, admin.0.id).to_lowercase())
 }
 
 /// Registries this deployment serves.
@@ -107,11 +96,7 @@ async fn list_registries(State(c): State<Catalog>) -> ApiResult<Json<Vec<Registr
 /// Define (or redefine) a registry and the JSON Schema of its records (administrator).
 #[utoipa::path(post, path = "/api/registries", tag = "registries", request_body = RegistryInput, security(("admin" = [])),
     responses((status = 201, body = Registry), (status = 422, body = web::Problem)))]
-async fn define_registry(
-    State(c): State<Catalog>,
-    _: Admin,
-    Json(input): Json<RegistryInput>,
-) -> ApiResult<Response> {
+async fn define_registry(State(c): State<Catalog>, _: Admin, Json(input): Json<RegistryInput>) -> ApiResult<Response> {
     Ok(created(c.define_registry(&input).await.or_problem()?))
 }
 
@@ -149,13 +134,8 @@ async fn list(
     let reg = readable(&c, &name, &version, &caller).await?;
     let page = p.page.unwrap_or(1).max(1);
     let size = p.page_size.unwrap_or(20).clamp(1, 200);
-    let filters: Map<String, Value> = all
-        .iter()
-        .filter_map(|(k, v)| {
-            k.strip_prefix("query.")
-                .map(|f| (f.to_owned(), Value::String(v.clone())))
-        })
-        .collect();
+    let filters: Map<String, Value> =
+        all.iter().filter_map(|(k, v)| k.strip_prefix("query.").map(|f| (f.to_owned(), Value::String(v.clone())))).collect();
     let descending = p.ordering.as_deref() == Some("descending");
     let (results, count) = c
         .dr_list(
@@ -172,12 +152,7 @@ async fn list(
     let base = format!("/data/{name}/{version}?page_size={size}");
     let next = ((page as i64) * (size as i64) < count).then(|| format!("{base}&page={}", page + 1));
     let previous = (page > 1).then(|| format!("{base}&page={}", page - 1));
-    Ok(Json(ListAnswer {
-        count,
-        next,
-        previous,
-        results,
-    }))
+    Ok(Json(ListAnswer { count, next, previous, results }))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -214,10 +189,7 @@ async fn create(
     Json(b): Json<WriteBody>,
 ) -> ApiResult<Json<ContentAnswer>> {
     let reg = c.registry(&name, &version).await.map_err(dr)?;
-    let content = c
-        .dr_create(&reg, &b.write, Some(&writer(&im, &admin)))
-        .await
-        .map_err(dr)?;
+    let content = c.dr_create(&reg, &b.write, Some(&writer(&im, &admin))).await.map_err(dr)?;
     Ok(Json(ContentAnswer { content }))
 }
 
@@ -243,19 +215,9 @@ async fn exists(
     Json(b): Json<QueryBody>,
 ) -> ApiResult<Json<ExistsAnswer>> {
     let reg = readable(&c, &name, &version, &caller).await?;
-    let status = c
-        .dr_exists(&reg, &b.query, client(&im, &caller).as_deref())
-        .await
-        .map_err(dr)?;
-    let message = if status {
-        "Object found from database"
-    } else {
-        "Object not found from database"
-    }
-    .to_string();
-    Ok(Json(ExistsAnswer {
-        answer: Answer { status, message },
-    }))
+    let status = c.dr_exists(&reg, &b.query, client(&im, &caller).as_deref()).await.map_err(dr)?;
+    let message = if status { "Object found from database" } else { "Object not found from database" }.to_string();
+    Ok(Json(ExistsAnswer { answer: Answer { status, message } }))
 }
 
 /// The first record matching the query.
@@ -269,33 +231,13 @@ async fn read(
     Json(b): Json<QueryBody>,
 ) -> ApiResult<Json<ContentAnswer>> {
     let reg = readable(&c, &name, &version, &caller).await?;
-    let content = c
-        .dr_read(&reg, &b.query, client(&im, &caller).as_deref())
-        .await
-        .map_err(dr)?;
+    let content = c.dr_read(&reg, &b.query, client(&im, &caller).as_deref()).await.map_err(dr)?;
     Ok(Json(ContentAnswer { content }))
 }
 
-async fn do_update(
-    c: &Catalog,
-    admin: &Admin,
-    im: &ImClient,
-    name: &str,
-    version: &str,
-    b: UpdateBody,
-    all: bool,
-) -> ApiResult<Response> {
+async fn do_update(c: &Catalog, admin: &Admin, im: &ImClient, name: &str, version: &str, b: UpdateBody, all: bool) -> ApiResult<Response> {
     let reg = c.registry(name, version).await.map_err(dr)?;
-    let updated = c
-        .dr_update(
-            &reg,
-            b.query.as_ref(),
-            &b.write,
-            all,
-            Some(&writer(im, admin)),
-        )
-        .await
-        .map_err(dr)?;
+    let updated = c.dr_update(&reg, b.query.as_ref(), &b.write, all, Some(&writer(im, admin))).await.map_err(dr)?;
     Ok(Json(serde_json::json!({ "updated": updated.len() })).into_response())
 }
 
@@ -338,24 +280,10 @@ async fn update_entries_hyphen(
     do_update(&c, &admin, &im, &name, &version, b, true).await
 }
 
-async fn do_upsert(
-    c: &Catalog,
-    admin: &Admin,
-    im: &ImClient,
-    name: &str,
-    version: &str,
-    b: UpdateBody,
-) -> ApiResult<Response> {
+async fn do_upsert(c: &Catalog, admin: &Admin, im: &ImClient, name: &str, version: &str, b: UpdateBody) -> ApiResult<Response> {
     let reg = c.registry(name, version).await.map_err(dr)?;
-    let (content, was_created) = c
-        .dr_update_or_create(&reg, b.query.as_ref(), &b.write, Some(&writer(im, admin)))
-        .await
-        .map_err(dr)?;
-    Ok(if was_created {
-        created(ContentAnswer { content })
-    } else {
-        Json(ContentAnswer { content }).into_response()
-    })
+    let (content, was_created) = c.dr_update_or_create(&reg, b.query.as_ref(), &b.write, Some(&writer(im, admin))).await.map_err(dr)?;
+    Ok(if was_created { created(ContentAnswer { content }) } else { Json(ContentAnswer { content }).into_response() })
 }
 
 /// Update the matching record or create it (administrator).
@@ -395,9 +323,7 @@ async fn delete(
     Path((name, version, id)): Path<(String, String, String)>,
 ) -> ApiResult<StatusCode> {
     let reg = c.registry(&name, &version).await.map_err(dr)?;
-    c.dr_delete(&reg, &id, Some(&writer(&im, &admin)))
-        .await
-        .map_err(dr)?;
+    c.dr_delete(&reg, &id, Some(&writer(&im, &admin))).await.map_err(dr)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -411,24 +337,16 @@ async fn do_read_value(
     file: &str,
 ) -> ApiResult<Response> {
     let reg = readable(c, name, version, caller).await?;
-    let (field, ext) = file.rsplit_once('.').ok_or_else(|| {
-        Problem::new(
-            "malformed-request",
-            Some("dùng {field}.{ext}, ví dụ FirstName.json (use {field}.{ext})".into()),
-        )
-    })?;
+    let (field, ext) = file
+        .rsplit_once('.')
+        .ok_or_else(|| Problem::new("malformed-request", Some("dùng {field}.{ext}, ví dụ FirstName.json (use {field}.{ext})".into())))?;
     if !matches!(ext, "json" | "txt") {
         return Err(Problem::new(
             "malformed-request",
-            Some(format!(
-                "định dạng .{ext} chưa hỗ trợ; dùng .json hoặc .txt (use .json or .txt)"
-            )),
+            Some(format!("định dạng .{ext} chưa hỗ trợ; dùng .json hoặc .txt (use .json or .txt)")),
         ));
     }
-    let value = c
-        .dr_read_value(&reg, id, field, client(im, caller).as_deref())
-        .await
-        .map_err(dr)?;
+    let value = c.dr_read_value(&reg, id, field, client(im, caller).as_deref()).await.map_err(dr)?;
     Ok(if ext == "json" {
         Json(serde_json::json!({ "value": value })).into_response()
     } else {
@@ -478,39 +396,21 @@ struct UsageParams {
 
 async fn do_usage(c: &Catalog, p: UsageParams) -> ApiResult<Json<Vec<UsageEntry>>> {
     if p.userID.trim().is_empty() {
-        return Err(Problem::new(
-            "invalid-input",
-            Some("userID bắt buộc (userID is required)".into()),
-        ));
+        return Err(Problem::new("invalid-input", Some("userID bắt buộc (userID is required)".into())));
     }
-    Ok(Json(
-        c.personal_data_usage(
-            p.userID.trim(),
-            p.DatabaseID.as_deref().filter(|s| !s.is_empty()),
-        )
-        .await
-        .or_problem()?,
-    ))
+    Ok(Json(c.personal_data_usage(p.userID.trim(), p.DatabaseID.as_deref().filter(|s| !s.is_empty())).await.or_problem()?))
 }
 
 /// Who read the data of a person (administrator until citizens sign in).
 #[utoipa::path(get, path = "/data/myPersonalDataUsage", tag = "registries", params(UsageParams), security(("admin" = [])),
     responses((status = 200, body = Vec<UsageEntry>)))]
-async fn personal_usage(
-    State(c): State<Catalog>,
-    _: Admin,
-    Query(p): Query<UsageParams>,
-) -> ApiResult<Json<Vec<UsageEntry>>> {
+async fn personal_usage(State(c): State<Catalog>, _: Admin, Query(p): Query<UsageParams>) -> ApiResult<Json<Vec<UsageEntry>>> {
     do_usage(&c, p).await
 }
 
 /// Same as `myPersonalDataUsage`, with the specification's path.
 #[utoipa::path(get, path = "/data/MyPersonalDataUsage/1.0", tag = "registries", params(UsageParams), security(("admin" = [])),
     responses((status = 200, body = Vec<UsageEntry>)))]
-async fn personal_usage_spec(
-    State(c): State<Catalog>,
-    _: Admin,
-    Query(p): Query<UsageParams>,
-) -> ApiResult<Json<Vec<UsageEntry>>> {
+async fn personal_usage_spec(State(c): State<Catalog>, _: Admin, Query(p): Query<UsageParams>) -> ApiResult<Json<Vec<UsageEntry>>> {
     do_usage(&c, p).await
 }

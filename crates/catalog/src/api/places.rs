@@ -37,21 +37,14 @@ async fn list_units(
 /// Create or update an administrative unit (administrator).
 #[utoipa::path(post, path = "/api/units", tag = "catalog", request_body = UnitInput, security(("admin" = [])),
     responses((status = 201, body = AdminUnit), (status = 422, body = web::Problem), (status = 401, body = web::Problem)))]
-async fn create_unit(
-    State(c): State<Catalog>,
-    _: Admin,
-    Json(input): Json<UnitInput>,
-) -> ApiResult<Response> {
+async fn create_unit(State(c): State<Catalog>, _: Admin, Json(input): Json<UnitInput>) -> ApiResult<Response> {
     Ok(created(c.upsert_unit(&input).await.or_problem()?))
 }
 
 /// One administrative unit by its code.
 #[utoipa::path(get, path = "/api/units/{code}", tag = "catalog", params(("code" = String, Path)),
     responses((status = 200, body = AdminUnit), (status = 404, body = web::Problem)))]
-async fn get_unit(
-    State(c): State<Catalog>,
-    Path(code): Path<String>,
-) -> ApiResult<Json<AdminUnit>> {
+async fn get_unit(State(c): State<Catalog>, Path(code): Path<String>) -> ApiResult<Json<AdminUnit>> {
     Ok(Json(c.unit(&code).await.or_problem()?))
 }
 
@@ -68,11 +61,9 @@ async fn put_unit(
         input.code = code.clone();
     }
     if input.code.trim() != code {
-        return Err(kernel::Error::invalid(
-            "code",
-            "mã trong nội dung khác mã trên đường dẫn (the body's code differs from the path)",
-        )
-        .into());
+        return Err(
+            kernel::Error::invalid("code", "mã trong nội dung khác mã trên đường dẫn (the body's code differs from the path)").into()
+        );
     }
     Ok(Json(c.upsert_unit(&input).await.or_problem()?))
 }
@@ -92,11 +83,7 @@ async fn list_agencies(
 /// Create or update an agency (administrator).
 #[utoipa::path(post, path = "/api/agencies", tag = "catalog", request_body = AgencyInput, security(("admin" = [])),
     responses((status = 201, body = Agency), (status = 422, body = web::Problem)))]
-async fn create_agency(
-    State(c): State<Catalog>,
-    _: Admin,
-    Json(input): Json<AgencyInput>,
-) -> ApiResult<Response> {
+async fn create_agency(State(c): State<Catalog>, _: Admin, Json(input): Json<AgencyInput>) -> ApiResult<Response> {
     Ok(created(c.upsert_agency(&input).await.or_problem()?))
 }
 
@@ -104,9 +91,7 @@ async fn create_agency(
 #[utoipa::path(get, path = "/api/agencies/{code}", tag = "catalog", params(("code" = String, Path)),
     responses((status = 200, body = Agency), (status = 404, body = web::Problem)))]
 async fn get_agency(State(c): State<Catalog>, Path(code): Path<String>) -> ApiResult<Json<Agency>> {
-    kernel::codes::AgencyCode::parse(&code)
-        .map_err(|e| kernel::Error::invalid("code", e.to_string()))
-        .or_problem()?;
+    kernel::codes::AgencyCode::parse(&code).map_err(|e| kernel::Error::invalid("code", e.to_string())).or_problem()?;
     Ok(Json(c.agency(&code).await.or_problem()?))
 }
 
@@ -123,11 +108,9 @@ async fn put_agency(
         input.code = code.clone();
     }
     if input.code.trim() != code {
-        return Err(kernel::Error::invalid(
-            "code",
-            "mã trong nội dung khác mã trên đường dẫn (the body's code differs from the path)",
-        )
-        .into());
+        return Err(
+            kernel::Error::invalid("code", "mã trong nội dung khác mã trên đường dẫn (the body's code differs from the path)").into()
+        );
     }
     Ok(Json(c.upsert_agency(&input).await.or_problem()?))
 }

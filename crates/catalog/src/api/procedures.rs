@@ -31,21 +31,14 @@ async fn search(
     Query(f): Query<ProcedureFilter>,
     Query(p): Query<PageQuery>,
 ) -> ApiResult<Json<Paged<ProcedureSummary>>> {
-    let (items, total) = c
-        .search_procedures(&f, p.offset(), p.limit())
-        .await
-        .or_problem()?;
+    let (items, total) = c.search_procedures(&f, p.offset(), p.limit()).await.or_problem()?;
     Ok(Json(Paged::new(items, total, &p)))
 }
 
 /// Create a procedure with its first version (administrator).
 #[utoipa::path(post, path = "/api/procedures", tag = "procedures", request_body = ProcedureInput, security(("admin" = [])),
     responses((status = 201, body = ProcedureVersion), (status = 422, body = web::Problem)))]
-async fn create(
-    State(c): State<Catalog>,
-    _: Admin,
-    Json(input): Json<ProcedureInput>,
-) -> ApiResult<Response> {
+async fn create(State(c): State<Catalog>, _: Admin, Json(input): Json<ProcedureInput>) -> ApiResult<Response> {
     Ok(created(c.create_procedure(&input).await.or_problem()?))
 }
 
@@ -68,40 +61,20 @@ struct AgencyRef {
 /// The version in force of a procedure.
 #[utoipa::path(get, path = "/api/procedures/{code}", tag = "procedures", params(("code" = String, Path, example = "1.001193")),
     responses((status = 200, body = ProcedureDetail), (status = 404, body = web::Problem), (status = 422, body = web::Problem)))]
-async fn get_one(
-    State(c): State<Catalog>,
-    Path(code): Path<String>,
-) -> ApiResult<Json<ProcedureDetail>> {
-    let pc = kernel::codes::ProcedureCode::parse(&code)
-        .map_err(|e| kernel::Error::invalid("code", e.to_string()))
-        .or_problem()?;
+async fn get_one(State(c): State<Catalog>, Path(code): Path<String>) -> ApiResult<Json<ProcedureDetail>> {
+    let pc = kernel::codes::ProcedureCode::parse(&code).map_err(|e| kernel::Error::invalid("code", e.to_string())).or_problem()?;
     let version = c.procedure(&code).await.or_problem()?;
-    let agencies: Vec<AgencyRef> = c
-        .procedure_agencies(&version.procedure_id)
-        .await
-        .or_problem()?
-        .into_iter()
-        .map(|(code, name)| AgencyRef { code, name })
-        .collect();
-    let combined_codes = agencies
-        .iter()
-        .filter_map(|a| kernel::codes::AgencyCode::parse(&a.code).ok())
-        .map(|a| pc.with_agency(&a))
-        .collect();
-    Ok(Json(ProcedureDetail {
-        version,
-        agencies,
-        combined_codes,
-    }))
+    let agencies: Vec<AgencyRef> =
+        c.procedure_agencies(&version.procedure_id).await.or_problem()?.into_iter().map(|(code, name)| AgencyRef { code, name }).collect();
+    let combined_codes =
+        agencies.iter().filter_map(|a| kernel::codes::AgencyCode::parse(&a.code).ok()).map(|a| pc.with_agency(&a)).collect();
+    Ok(Json(ProcedureDetail { version, agencies, combined_codes }))
 }
 
 /// Every version of a procedure, oldest first.
 #[utoipa::path(get, path = "/api/procedures/{code}/versions", tag = "procedures", params(("code" = String, Path)),
     responses((status = 200, body = Vec<ProcedureVersion>), (status = 404, body = web::Problem)))]
-async fn versions(
-    State(c): State<Catalog>,
-    Path(code): Path<String>,
-) -> ApiResult<Json<Vec<ProcedureVersion>>> {
+async fn versions(State(c): State<Catalog>, Path(code): Path<String>) -> ApiResult<Json<Vec<ProcedureVersion>>> {
     Ok(Json(c.procedure_versions(&code).await.or_problem()?))
 }
 
@@ -115,20 +88,13 @@ async fn add_version(
     Path(code): Path<String>,
     Json(input): Json<ProcedureInput>,
 ) -> ApiResult<Response> {
-    Ok(created(
-        c.add_procedure_version(&code, &input).await.or_problem()?,
-    ))
+    Ok(created(c.add_procedure_version(&code, &input).await.or_problem()?))
 }
 
 /// One version of a procedure.
 #[utoipa::path(get, path = "/api/procedures/{code}/versions/{version}", tag = "procedures",
     params(("code" = String, Path), ("version" = i64, Path)),
     responses((status = 200, body = ProcedureVersion), (status = 404, body = web::Problem)))]
-async fn get_version(
-    State(c): State<Catalog>,
-    Path((code, version)): Path<(String, i64)>,
-) -> ApiResult<Json<ProcedureVersion>> {
-    Ok(Json(
-        c.procedure_version(&code, version).await.or_problem()?,
-    ))
+async fn get_version(State(c): State<Catalog>, Path((code, version)): Path<(String, i64)>) -> ApiResult<Json<ProcedureVersion>> {
+    Ok(Json(c.procedure_version(&code, version).await.or_problem()?))
 }

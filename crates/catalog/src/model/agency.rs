@@ -47,9 +47,7 @@ impl AgencyLevel {
     }
 
     pub fn parse(s: &str) -> Option<AgencyLevel> {
-        AgencyLevel::ALL
-            .into_iter()
-            .find(|l| l.as_str() == s.trim())
+        AgencyLevel::ALL.into_iter().find(|l| l.as_str() == s.trim())
     }
 
     pub fn label(self, en: bool) -> &'static str {
@@ -136,20 +134,12 @@ pub struct ValidAgency {
 
 fn valid_phone(p: &str) -> bool {
     let digits = p.chars().filter(|c| c.is_ascii_digit()).count();
-    (8..=15).contains(&digits)
-        && p.chars()
-            .all(|c| c.is_ascii_digit() || " +().-".contains(c))
+    (8..=15).contains(&digits) && p.chars().all(|c| c.is_ascii_digit() || " +().-".contains(c))
 }
 
 fn valid_email(e: &str) -> bool {
     match e.split_once('@') {
-        Some((l, d)) => {
-            !l.is_empty()
-                && d.contains('.')
-                && !d.starts_with('.')
-                && !d.ends_with('.')
-                && !e.contains(char::is_whitespace)
-        }
+        Some((l, d)) => !l.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.') && !e.contains(char::is_whitespace),
         None => false,
     }
 }
@@ -158,31 +148,22 @@ impl AgencyInput {
     pub fn validate(&self) -> Result<ValidAgency, Violations> {
         let mut v = Violations::new();
         let code = v.check("code", AgencyCode::parse(&self.code));
-        let qcvn_code = self
-            .qcvn_code
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .and_then(|c| v.check("qcvn_code", QcvnAgencyCode::parse(c)));
+        let qcvn_code =
+            self.qcvn_code.as_deref().map(str::trim).filter(|s| !s.is_empty()).and_then(|c| v.check("qcvn_code", QcvnAgencyCode::parse(c)));
         let name = super::text(&mut v, "name", &self.name, true, 300);
         let name_en = super::opt_text(&mut v, "name_en", &self.name_en, 300);
         let short_name = super::opt_text(&mut v, "short_name", &self.short_name, 60);
-        let parent_code = self
-            .parent_code
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .and_then(|c| v.check("parent_code", AgencyCode::parse(c)));
+        let parent_code =
+            self.parent_code.as_deref().map(str::trim).filter(|s| !s.is_empty()).and_then(|c| v.check("parent_code", AgencyCode::parse(c)));
         let level = AgencyLevel::parse(&self.level);
         if level.is_none() {
-            v.add("level", format!("cấp «{}» không hợp lệ (unknown level; use central, province, department, district, commune or unit)", self.level));
+            v.add(
+                "level",
+                format!("cấp «{}» không hợp lệ (unknown level; use central, province, department, district, commune or unit)", self.level),
+            );
         }
-        let unit_code = self
-            .unit_code
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .and_then(|c| v.check("unit_code", UnitCode::parse(c)));
+        let unit_code =
+            self.unit_code.as_deref().map(str::trim).filter(|s| !s.is_empty()).and_then(|c| v.check("unit_code", UnitCode::parse(c)));
         let address = super::opt_text(&mut v, "address", &self.address, 300);
         let phone = super::opt_text(&mut v, "phone", &self.phone, 40);
         if phone.as_deref().is_some_and(|p| !valid_phone(p)) {
@@ -190,27 +171,15 @@ impl AgencyInput {
         }
         let email = super::opt_text(&mut v, "email", &self.email, 200);
         if email.as_deref().is_some_and(|e| !valid_email(e)) {
-            v.add(
-                "email",
-                "địa chỉ thư điện tử không hợp lệ (invalid e-mail address)",
-            );
+            v.add("email", "địa chỉ thư điện tử không hợp lệ (invalid e-mail address)");
         }
         let website = super::opt_text(&mut v, "website", &self.website, 300);
-        if website
-            .as_deref()
-            .is_some_and(|w| !(w.starts_with("https://") || w.starts_with("http://")))
-        {
-            v.add(
-                "website",
-                "cần bắt đầu bằng http:// hoặc https:// (must start with http:// or https://)",
-            );
+        if website.as_deref().is_some_and(|w| !(w.starts_with("https://") || w.starts_with("http://"))) {
+            v.add("website", "cần bắt đầu bằng http:// hoặc https:// (must start with http:// or https://)");
         }
         let working_week = match &self.working_week {
             None | Some(serde_json::Value::Null) => None,
-            Some(w) => v.check(
-                "working_week",
-                serde_json::from_value::<WorkingWeek>(w.clone()),
-            ),
+            Some(w) => v.check("working_week", serde_json::from_value::<WorkingWeek>(w.clone())),
         };
         if let (Some(c), Some(p)) = (&code, &parent_code) {
             if c == p {
@@ -244,12 +213,7 @@ mod tests {
     use super::*;
 
     fn input() -> AgencyInput {
-        AgencyInput {
-            code: "000.00.00.H99".into(),
-            name: "UBND tỉnh".into(),
-            level: "province".into(),
-            ..Default::default()
-        }
+        AgencyInput { code: "000.00.00.H99".into(), name: "UBND tỉnh".into(), level: "province".into(), ..Default::default() }
     }
 
     #[test]
@@ -268,21 +232,8 @@ mod tests {
         i.email = Some("nobody".into());
         i.phone = Some("12ab".into());
         i.working_week = Some(serde_json::json!({"mon": ["9-5"]}));
-        let fields: Vec<String> = i
-            .validate()
-            .unwrap_err()
-            .0
-            .into_iter()
-            .map(|f| f.field)
-            .collect();
-        for f in [
-            "code",
-            "qcvn_code",
-            "level",
-            "email",
-            "phone",
-            "working_week",
-        ] {
+        let fields: Vec<String> = i.validate().unwrap_err().0.into_iter().map(|f| f.field).collect();
+        for f in ["code", "qcvn_code", "level", "email", "phone", "working_week"] {
             assert!(fields.contains(&f.to_string()), "{f} missing in {fields:?}");
         }
     }

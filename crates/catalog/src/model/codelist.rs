@@ -38,20 +38,14 @@ pub struct CodeListInput {
 }
 
 fn valid_code(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 60
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-._".contains(&b))
+    !s.is_empty() && s.len() <= 60 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._".contains(&b))
 }
 
 impl CodeListInput {
     pub fn validate(&self) -> Result<(), Violations> {
         let mut v = Violations::new();
         if !valid_code(self.code.trim()) {
-            v.add(
-                "code",
-                "1–60 ký tự chữ, số, '.', '-', '_' (1–60 letters, digits, '.', '-', '_')",
-            );
+            v.add("code", "1–60 ký tự chữ, số, '.', '-', '_' (1–60 letters, digits, '.', '-', '_')");
         }
         super::text(&mut v, "name", &self.name, true, 200);
         if v.is_empty() { Ok(()) } else { Err(v) }
@@ -62,10 +56,7 @@ impl CodeItem {
     pub fn validate(&self) -> Result<(), Violations> {
         let mut v = Violations::new();
         if !valid_code(self.code.trim()) {
-            v.add(
-                "code",
-                "1–60 ký tự chữ, số, '.', '-', '_' (1–60 letters, digits, '.', '-', '_')",
-            );
+            v.add("code", "1–60 ký tự chữ, số, '.', '-', '_' (1–60 letters, digits, '.', '-', '_')");
         }
         super::text(&mut v, "name", &self.name, true, 300);
         super::opt_text(&mut v, "name_en", &self.name_en, 300);

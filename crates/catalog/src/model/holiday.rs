@@ -41,10 +41,7 @@ impl HolidayInput {
             "off" => Some(DayKind::Off),
             "working" => Some(DayKind::Working),
             other => {
-                v.add(
-                    "kind",
-                    format!("«{other}» không hợp lệ, dùng off hoặc working (use off or working)"),
-                );
+                v.add("kind", format!("«{other}» không hợp lệ, dùng off hoặc working (use off or working)"));
                 None
             }
         };
@@ -64,9 +61,5 @@ pub fn kind_str(k: DayKind) -> &'static str {
 }
 
 pub fn parse_kind(s: &str) -> DayKind {
-    if s == "working" {
-        DayKind::Working
-    } else {
-        DayKind::Off
-    }
+    if s == "working" { DayKind::Working } else { DayKind::Off }
 }

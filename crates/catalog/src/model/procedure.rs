@@ -22,12 +22,7 @@ pub enum ProcLevel {
 }
 
 impl ProcLevel {
-    pub const ALL: [ProcLevel; 4] = [
-        ProcLevel::Central,
-        ProcLevel::Province,
-        ProcLevel::District,
-        ProcLevel::Commune,
-    ];
+    pub const ALL: [ProcLevel; 4] = [ProcLevel::Central, ProcLevel::Province, ProcLevel::District, ProcLevel::Commune];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -77,9 +72,7 @@ impl OnlineLevel {
     }
 
     pub fn parse(s: &str) -> Option<OnlineLevel> {
-        [OnlineLevel::Full, OnlineLevel::Partial, OnlineLevel::None]
-            .into_iter()
-            .find(|l| l.as_str() == s.trim())
+        [OnlineLevel::Full, OnlineLevel::Partial, OnlineLevel::None].into_iter().find(|l| l.as_str() == s.trim())
     }
 
     pub fn label(self, en: bool) -> &'static str {
@@ -114,13 +107,7 @@ impl TimeUnit {
     }
 
     pub fn parse(s: &str) -> Option<TimeUnit> {
-        [
-            TimeUnit::WorkingDays,
-            TimeUnit::WorkingHours,
-            TimeUnit::Days,
-        ]
-        .into_iter()
-        .find(|u| u.as_str() == s.trim())
+        [TimeUnit::WorkingDays, TimeUnit::WorkingHours, TimeUnit::Days].into_iter().find(|u| u.as_str() == s.trim())
     }
 }
 
@@ -321,42 +308,22 @@ impl ProcedureInput {
         let field_code = v.check("field_code", FieldCode::parse(&self.field_code));
         let level = ProcLevel::parse(&self.level);
         if level.is_none() {
-            v.add(
-                "level",
-                format!(
-                    "cấp «{}» không hợp lệ (use central, province, district or commune)",
-                    self.level
-                ),
-            );
+            v.add("level", format!("cấp «{}» không hợp lệ (use central, province, district or commune)", self.level));
         }
         let online_level = OnlineLevel::parse(&self.online_level);
         if online_level.is_none() {
-            v.add(
-                "online_level",
-                format!(
-                    "mức «{}» không hợp lệ (use full, partial or none)",
-                    self.online_level
-                ),
-            );
+            v.add("online_level", format!("mức «{}» không hợp lệ (use full, partial or none)", self.online_level));
         }
         let unit = TimeUnit::parse(self.processing_unit.as_deref().unwrap_or("working_days"));
         if unit.is_none() {
             v.add("processing_unit", "dùng working_days, working_hours hoặc days (use working_days, working_hours or days)");
         }
-        if !(self.processing_value.is_finite()
-            && self.processing_value > 0.0
-            && self.processing_value <= 3650.0)
-        {
-            v.add(
-                "processing_value",
-                "thời hạn phải lớn hơn 0 (must be a positive number of days or hours)",
-            );
+        if !(self.processing_value.is_finite() && self.processing_value > 0.0 && self.processing_value <= 3650.0) {
+            v.add("processing_value", "thời hạn phải lớn hơn 0 (must be a positive number of days or hours)");
         }
-        let decision_number =
-            super::text(&mut v, "decision_number", &self.decision_number, true, 100);
+        let decision_number = super::text(&mut v, "decision_number", &self.decision_number, true, 100);
         let decision_date = super::opt_date(&mut v, "decision_date", &self.decision_date);
-        let effective_from =
-            super::opt_date(&mut v, "effective_from", &self.effective_from).unwrap_or(today);
+        let effective_from = super::opt_date(&mut v, "effective_from", &self.effective_from).unwrap_or(today);
         if let Some(d) = decision_date {
             if d > effective_from {
                 v.add("effective_from", "hiệu lực trước ngày ban hành quyết định (takes effect before the decision was made)");
@@ -365,24 +332,15 @@ impl ProcedureInput {
         let mut seen = std::collections::BTreeSet::new();
         for (i, d) in self.body.documents.iter().enumerate() {
             if d.code.trim().is_empty() || d.code.len() > 40 {
-                v.add(
-                    format!("documents[{i}].code"),
-                    "bắt buộc, tối đa 40 ký tự (required, at most 40 characters)",
-                );
+                v.add(format!("documents[{i}].code"), "bắt buộc, tối đa 40 ký tự (required, at most 40 characters)");
             } else if !seen.insert(d.code.trim().to_owned()) {
-                v.add(
-                    format!("documents[{i}].code"),
-                    format!("mã «{}» bị trùng (duplicate document code)", d.code),
-                );
+                v.add(format!("documents[{i}].code"), format!("mã «{}» bị trùng (duplicate document code)", d.code));
             }
             if d.name.trim().is_empty() {
                 v.add(format!("documents[{i}].name"), "bắt buộc (required)");
             }
             if d.originals + d.copies == 0 {
-                v.add(
-                    format!("documents[{i}]"),
-                    "cần ít nhất một bản chính hoặc bản sao (needs at least one original or copy)",
-                );
+                v.add(format!("documents[{i}]"), "cần ít nhất một bản chính hoặc bản sao (needs at least one original or copy)");
             }
         }
         for (i, f) in self.body.fees.iter().enumerate() {
@@ -390,26 +348,17 @@ impl ProcedureInput {
                 v.add(format!("fees[{i}].name"), "bắt buộc (required)");
             }
             if f.amount.0 < 0 {
-                v.add(
-                    format!("fees[{i}].amount"),
-                    "không được âm (must not be negative)",
-                );
+                v.add(format!("fees[{i}].amount"), "không được âm (must not be negative)");
             }
         }
         for (i, l) in self.body.legal_bases.iter().enumerate() {
             if l.number.trim().is_empty() || l.title.trim().is_empty() {
-                v.add(
-                    format!("legal_bases[{i}]"),
-                    "cần số hiệu và trích yếu (number and title are required)",
-                );
+                v.add(format!("legal_bases[{i}]"), "cần số hiệu và trích yếu (number and title are required)");
             }
         }
         for (i, c) in self.body.channels.iter().enumerate() {
             if !CHANNELS.contains(&c.as_str()) {
-                v.add(
-                    format!("channels[{i}]"),
-                    "dùng in_person, online hoặc post (use in_person, online or post)",
-                );
+                v.add(format!("channels[{i}]"), "dùng in_person, online hoặc post (use in_person, online or post)");
             }
         }
         for (i, a) in self.body.applicant_types.iter().enumerate() {
@@ -417,18 +366,12 @@ impl ProcedureInput {
                 v.add(format!("applicant_types[{i}]"), "dùng citizen, business hoặc organisation (use citizen, business or organisation)");
             }
         }
-        if online_level != Some(OnlineLevel::None)
-            && !self.body.channels.is_empty()
-            && !self.body.channels.iter().any(|c| c == "online")
-        {
+        if online_level != Some(OnlineLevel::None) && !self.body.channels.is_empty() && !self.body.channels.iter().any(|c| c == "online") {
             v.add("channels", "thủ tục trực tuyến phải có kênh online (an online procedure must list the online channel)");
         }
         if let Some(l) = self.body.legacy_level {
             if !(1..=4).contains(&l) {
-                v.add(
-                    "legacy_level",
-                    "mức độ cũ từ 1 đến 4 (legacy levels are 1 to 4)",
-                );
+                v.add("legacy_level", "mức độ cũ từ 1 đến 4 (legacy levels are 1 to 4)");
             }
         }
         let mut agency_codes = Vec::new();
@@ -452,10 +395,7 @@ impl ProcedureInput {
                     field_code,
                     level,
                     online_level,
-                    processing: ProcessingTime {
-                        value: self.processing_value,
-                        unit,
-                    },
+                    processing: ProcessingTime { value: self.processing_value, unit },
                     decision_number,
                     decision_date,
                     effective_from,
@@ -496,11 +436,7 @@ mod tests {
                     template: None,
                     note: None,
                 }],
-                fees: vec![Fee {
-                    name: "Lệ phí".into(),
-                    amount: Vnd(0),
-                    note: None,
-                }],
+                fees: vec![Fee { name: "Lệ phí".into(), amount: Vnd(0), note: None }],
                 result: "Giấy khai sinh".into(),
                 ..Default::default()
             },
@@ -510,9 +446,7 @@ mod tests {
 
     #[test]
     fn a_complete_procedure_is_valid() {
-        let p = sample()
-            .validate(time::macros::date!(2026 - 01 - 01))
-            .unwrap();
+        let p = sample().validate(time::macros::date!(2026 - 01 - 01)).unwrap();
         assert_eq!(p.processing.unit, TimeUnit::WorkingDays);
         assert_eq!(p.processing.display(false), "1 ngày làm việc");
     }
@@ -527,35 +461,15 @@ mod tests {
         i.body.documents[1].originals = 0;
         i.body.fees[0].amount = Vnd(-5);
         i.body.agency_codes = vec!["xyz".into()];
-        let fields: Vec<String> = i
-            .validate(time::macros::date!(2026 - 01 - 01))
-            .unwrap_err()
-            .0
-            .into_iter()
-            .map(|f| f.field)
-            .collect();
-        for f in [
-            "code",
-            "level",
-            "processing_value",
-            "documents[1].code",
-            "documents[1]",
-            "fees[0].amount",
-            "agency_codes[0]",
-        ] {
-            assert!(
-                fields.contains(&f.to_string()),
-                "{f} missing from {fields:?}"
-            );
+        let fields: Vec<String> = i.validate(time::macros::date!(2026 - 01 - 01)).unwrap_err().0.into_iter().map(|f| f.field).collect();
+        for f in ["code", "level", "processing_value", "documents[1].code", "documents[1]", "fees[0].amount", "agency_codes[0]"] {
+            assert!(fields.contains(&f.to_string()), "{f} missing from {fields:?}");
         }
     }
 
     #[test]
     fn processing_time_reads_naturally() {
-        let t = ProcessingTime {
-            value: 0.5,
-            unit: TimeUnit::WorkingDays,
-        };
+        let t = ProcessingTime { value: 0.5, unit: TimeUnit::WorkingDays };
         assert_eq!(t.display(false), "0,5 ngày làm việc");
         assert_eq!(t.display(true), "0.5 working days");
     }

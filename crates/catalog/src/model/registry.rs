@@ -40,26 +40,17 @@ pub struct RegistryInput {
 }
 
 fn url_safe(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 80
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+    !s.is_empty() && s.len() <= 80 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
 }
 
 impl RegistryInput {
     pub fn validate(&self) -> Result<String, Violations> {
         let mut v = Violations::new();
         if !url_safe(&self.name) {
-            v.add(
-                "name",
-                "1–80 ký tự chữ, số, '-', '_', '.' (letters, digits, '-', '_', '.')",
-            );
+            v.add("name", "1–80 ký tự chữ, số, '-', '_', '.' (letters, digits, '-', '_', '.')");
         }
         if !url_safe(&self.version) {
-            v.add(
-                "version",
-                "1–80 ký tự chữ, số, '-', '_', '.' (letters, digits, '-', '_', '.')",
-            );
+            v.add("version", "1–80 ký tự chữ, số, '-', '_', '.' (letters, digits, '-', '_', '.')");
         }
         super::text(&mut v, "title", &self.title, true, 200);
         for (p, m) in crate::eform::check_schema(&self.schema) {
@@ -68,17 +59,11 @@ impl RegistryInput {
         let id_field = self.id_field.clone().unwrap_or_else(|| "ID".into());
         let props = self.schema.get("properties").and_then(Value::as_object);
         if !props.is_some_and(|p| p.contains_key(&id_field)) {
-            v.add(
-                "id_field",
-                format!("«{id_field}» không có trong schema (not a property of the schema)"),
-            );
+            v.add("id_field", format!("«{id_field}» không có trong schema (not a property of the schema)"));
         }
         if let Some(pf) = &self.personal_field {
             if !props.is_some_and(|p| p.contains_key(pf)) {
-                v.add(
-                    "personal_field",
-                    format!("«{pf}» không có trong schema (not a property of the schema)"),
-                );
+                v.add("personal_field", format!("«{pf}» không có trong schema (not a property of the schema)"));
             }
         }
         if v.is_empty() { Ok(id_field) } else { Err(v) }

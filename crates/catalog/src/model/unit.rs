@@ -89,13 +89,8 @@ impl UnitKind {
     pub fn tier(self) -> Tier {
         match self {
             UnitKind::Province | UnitKind::Municipality => Tier::Province,
-            UnitKind::District
-            | UnitKind::UrbanDistrict
-            | UnitKind::Town
-            | UnitKind::ProvincialCity => Tier::District,
-            UnitKind::Commune | UnitKind::Ward | UnitKind::Township | UnitKind::SpecialZone => {
-                Tier::Commune
-            }
+            UnitKind::District | UnitKind::UrbanDistrict | UnitKind::Town | UnitKind::ProvincialCity => Tier::District,
+            UnitKind::Commune | UnitKind::Ward | UnitKind::Township | UnitKind::SpecialZone => Tier::Commune,
         }
     }
 
@@ -200,12 +195,8 @@ impl UnitInput {
         if kind.is_none() {
             v.add("kind", format!("loại «{}» không hợp lệ (unknown kind; use one of province, municipality, district, urban_district, town, provincial_city, commune, ward, township, special_zone)", self.kind));
         }
-        let parent_code = self
-            .parent_code
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .and_then(|p| v.check("parent_code", UnitCode::parse(p)));
+        let parent_code =
+            self.parent_code.as_deref().map(str::trim).filter(|s| !s.is_empty()).and_then(|p| v.check("parent_code", UnitCode::parse(p)));
         let merged_into_code = self
             .merged_into_code
             .as_deref()
@@ -216,17 +207,11 @@ impl UnitInput {
         let valid_to = super::opt_date(&mut v, "valid_to", &self.valid_to);
         if let (Some(f), Some(t)) = (valid_from, valid_to) {
             if t < f {
-                v.add(
-                    "valid_to",
-                    "ngày kết thúc trước ngày bắt đầu (ends before it starts)",
-                );
+                v.add("valid_to", "ngày kết thúc trước ngày bắt đầu (ends before it starts)");
             }
         }
         if merged_into_code.is_some() && valid_to.is_none() {
-            v.add(
-                "valid_to",
-                "đơn vị đã sáp nhập phải có ngày kết thúc (a merged unit needs the date it ended)",
-            );
+            v.add("valid_to", "đơn vị đã sáp nhập phải có ngày kết thúc (a merged unit needs the date it ended)");
         }
         if let (Some(c), Some(k)) = (&code, kind) {
             if c.as_str().len() != k.tier().code_len() {
@@ -242,16 +227,10 @@ impl UnitInput {
                 );
             }
             if k.tier() == Tier::Province && parent_code.is_some() {
-                v.add(
-                    "parent_code",
-                    "tỉnh không có đơn vị cấp trên (a province has no parent)",
-                );
+                v.add("parent_code", "tỉnh không có đơn vị cấp trên (a province has no parent)");
             }
             if k.tier() != Tier::Province && parent_code.is_none() {
-                v.add(
-                    "parent_code",
-                    "bắt buộc với đơn vị cấp huyện, xã (required below the province tier)",
-                );
+                v.add("parent_code", "bắt buộc với đơn vị cấp huyện, xã (required below the province tier)");
             }
             if k.tier() == Tier::District
                 && valid_from.is_none_or(|f| f < TWO_TIER_REFORM)
@@ -261,16 +240,9 @@ impl UnitInput {
             }
         }
         match (v.is_empty(), code, kind) {
-            (true, Some(code), Some(kind)) => Ok(ValidUnit {
-                code,
-                name,
-                name_en,
-                kind,
-                parent_code,
-                valid_from,
-                valid_to,
-                merged_into_code,
-            }),
+            (true, Some(code), Some(kind)) => {
+                Ok(ValidUnit { code, name, name_en, kind, parent_code, valid_from, valid_to, merged_into_code })
+            }
             _ => Err(v),
         }
     }
@@ -281,16 +253,12 @@ impl UnitInput {
 pub fn check_parent(child: &ValidUnit, parent_tier: Tier) -> Result<(), String> {
     let tier = child.kind.tier();
     if parent_tier.rank() >= tier.rank() {
-        return Err(format!(
-            "đơn vị cấp trên phải ở cấp cao hơn (the parent must be of a higher tier than {})",
-            tier.as_str()
-        ));
+        return Err(format!("đơn vị cấp trên phải ở cấp cao hơn (the parent must be of a higher tier than {})", tier.as_str()));
     }
-    if tier == Tier::Commune
-        && parent_tier == Tier::District
-        && child.valid_from.is_some_and(|f| f >= TWO_TIER_REFORM)
-    {
-        return Err("xã, phường thành lập từ 01/07/2025 trực thuộc tỉnh (communes formed after 1 July 2025 belong directly to the province)".into());
+    if tier == Tier::Commune && parent_tier == Tier::District && child.valid_from.is_some_and(|f| f >= TWO_TIER_REFORM) {
+        return Err(
+            "xã, phường thành lập từ 01/07/2025 trực thuộc tỉnh (communes formed after 1 July 2025 belong directly to the province)".into(),
+        );
     }
     Ok(())
 }
@@ -300,13 +268,7 @@ mod tests {
     use super::*;
 
     fn input(code: &str, kind: &str, parent: Option<&str>) -> UnitInput {
-        UnitInput {
-            code: code.into(),
-            name: "Thử".into(),
-            kind: kind.into(),
-            parent_code: parent.map(Into::into),
-            ..Default::default()
-        }
+        UnitInput { code: code.into(), name: "Thử".into(), kind: kind.into(), parent_code: parent.map(Into::into), ..Default::default() }
     }
 
     #[test]

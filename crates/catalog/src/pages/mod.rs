@@ -24,11 +24,7 @@ pub fn router() -> Router<Catalog> {
 pub(crate) fn keep_query(pairs: &[(&str, &Option<String>)]) -> String {
     pairs
         .iter()
-        .filter_map(|(k, v)| {
-            v.as_deref()
-                .filter(|s| !s.is_empty())
-                .map(|v| format!("{k}={}", urlencoding(v)))
-        })
+        .filter_map(|(k, v)| v.as_deref().filter(|s| !s.is_empty()).map(|v| format!("{k}={}", urlencoding(v))))
         .collect::<Vec<_>>()
         .join("&")
 }

@@ -37,20 +37,12 @@ fn field_name(fields: &[CodeItem], code: &str, en: bool) -> String {
     fields
         .iter()
         .find(|f| f.code == code)
-        .map(|f| {
-            if en {
-                f.name_en.clone().unwrap_or_else(|| f.name.clone())
-            } else {
-                f.name.clone()
-            }
-        })
+        .map(|f| if en { f.name_en.clone().unwrap_or_else(|| f.name.clone()) } else { f.name.clone() })
         .unwrap_or_else(|| code.to_owned())
 }
 
 pub async fn home(State(c): State<Catalog>, shell: Shell) -> Result<Response, PageError> {
-    let title = shell
-        .t("Cổng dịch vụ công", "Public service portal")
-        .to_owned();
+    let title = shell.t("Cổng dịch vụ công", "Public service portal").to_owned();
     let shell = shell.titled(title, "home");
     let run = async {
         let items = field_items(&c).await?;
@@ -58,19 +50,10 @@ pub async fn home(State(c): State<Catalog>, shell: Shell) -> Result<Response, Pa
         let total = counts.iter().map(|x| x.1).sum();
         let fields = counts
             .into_iter()
-            .map(|(code, count)| FieldCount {
-                name: field_name(&items, &code, shell.lang.is_en()),
-                code,
-                count,
-            })
+            .map(|(code, count)| FieldCount { name: field_name(&items, &code, shell.lang.is_en()), code, count })
             .collect();
         let agencies = c.agencies(&Default::default(), 0, 1).await?.1;
-        Ok::<_, kernel::Error>(render(&Home {
-            shell: shell.clone(),
-            fields,
-            total,
-            agencies,
-        }))
+        Ok::<_, kernel::Error>(render(&Home { shell: shell.clone(), fields, total, agencies }))
     };
     run.await.map_err(|e| PageError(shell.clone(), e))
 }
@@ -107,31 +90,16 @@ struct List {
 
 impl List {
     fn sel(&self, current: &Option<String>, value: &str) -> &'static str {
-        if current.as_deref() == Some(value) {
-            "selected"
-        } else {
-            ""
-        }
+        if current.as_deref() == Some(value) { "selected" } else { "" }
     }
 }
 
-pub async fn list(
-    State(c): State<Catalog>,
-    shell: Shell,
-    Query(q): Query<ListQuery>,
-) -> Result<Response, PageError> {
-    let title = shell
-        .t("Thủ tục hành chính", "Administrative procedures")
-        .to_owned();
+pub async fn list(State(c): State<Catalog>, shell: Shell, Query(q): Query<ListQuery>) -> Result<Response, PageError> {
+    let title = shell.t("Thủ tục hành chính", "Administrative procedures").to_owned();
     let shell = shell.titled(title, "procedures");
     let en = shell.lang.is_en();
     let run = async {
-        let page = q
-            .page
-            .as_deref()
-            .and_then(|p| p.parse::<u32>().ok())
-            .unwrap_or(1)
-            .max(1);
+        let page = q.page.as_deref().and_then(|p| p.parse::<u32>().ok()).unwrap_or(1).max(1);
         let per = 20u32;
         let f = ProcedureFilter {
             q: q.q.clone(),
@@ -140,17 +108,9 @@ pub async fn list(
             level: q.level.clone(),
             online: q.online.clone(),
         };
-        let (items, total) = c
-            .search_procedures(&f, (page as i64 - 1) * per as i64, per as i64)
-            .await?;
+        let (items, total) = c.search_procedures(&f, (page as i64 - 1) * per as i64, per as i64).await?;
         let fields = field_items(&c).await?;
-        let rows = items
-            .into_iter()
-            .map(|p| Row {
-                field_name: field_name(&fields, &p.field_code, en),
-                p,
-            })
-            .collect();
+        let rows = items.into_iter().map(|p| Row { field_name: field_name(&fields, &p.field_code, en), p }).collect();
         let agencies = c
             .all_agencies()
             .await?
@@ -158,30 +118,10 @@ pub async fn list(
             .filter(|a| a.level != crate::model::agency::AgencyLevel::Unit)
             .map(|a| (a.code.to_string(), a.name))
             .collect();
-        let query = keep_query(&[
-            ("q", &q.q),
-            ("field", &q.field),
-            ("agency", &q.agency),
-            ("level", &q.level),
-            ("online", &q.online),
-        ]);
+        let query = keep_query(&[("q", &q.q), ("field", &q.field), ("agency", &q.agency), ("level", &q.level), ("online", &q.online)]);
         let pages = ((total.max(0) as u64).div_ceil(per as u64)).max(1) as u32;
-        let levels = vec![
-            ("province", if en { "Province" } else { "Cấp tỉnh" }),
-            ("commune", if en { "Commune" } else { "Cấp xã" }),
-        ];
-        Ok::<_, kernel::Error>(render(&List {
-            shell: shell.clone(),
-            q,
-            rows,
-            total,
-            page,
-            pages,
-            query,
-            fields,
-            agencies,
-            levels,
-        }))
+        let levels = vec![("province", if en { "Province" } else { "Cấp tỉnh" }), ("commune", if en { "Commune" } else { "Cấp xã" })];
+        Ok::<_, kernel::Error>(render(&List { shell: shell.clone(), q, rows, total, page, pages, query, fields, agencies, levels }))
     };
     run.await.map_err(|e| PageError(shell.clone(), e))
 }
@@ -202,40 +142,23 @@ impl Detail {
         if self.v.body.fees.is_empty() {
             self.shell.t("Không thu phí, lệ phí", "No fees").to_owned()
         } else {
-            self.v
-                .body
-                .fees
-                .iter()
-                .map(|f| format!("{}: {}", f.name, f.amount.display_vi()))
-                .collect::<Vec<_>>()
-                .join("; ")
+            self.v.body.fees.iter().map(|f| format!("{}: {}", f.name, f.amount.display_vi())).collect::<Vec<_>>().join("; ")
         }
     }
 
     fn channel_label(&self, c: &str) -> &'static str {
         match c {
-            "in_person" => self.shell.lang.t(
-                "Trực tiếp tại Bộ phận Một cửa",
-                "In person at the one-stop counter",
-            ),
+            "in_person" => self.shell.lang.t("Trực tiếp tại Bộ phận Một cửa", "In person at the one-stop counter"),
             "online" => self.shell.lang.t("Trực tuyến", "Online"),
-            "post" => self
-                .shell
-                .lang
-                .t("Qua dịch vụ bưu chính công ích", "By public postal service"),
+            "post" => self.shell.lang.t("Qua dịch vụ bưu chính công ích", "By public postal service"),
             _ => "",
         }
     }
 }
 
-pub async fn detail(
-    State(c): State<Catalog>,
-    shell: Shell,
-    Path(code): Path<String>,
-) -> Result<Response, PageError> {
+pub async fn detail(State(c): State<Catalog>, shell: Shell, Path(code): Path<String>) -> Result<Response, PageError> {
     let run = async {
-        kernel::codes::ProcedureCode::parse(&code)
-            .map_err(|e| kernel::Error::invalid("code", e.to_string()))?;
+        kernel::codes::ProcedureCode::parse(&code).map_err(|e| kernel::Error::invalid("code", e.to_string()))?;
         let v = c.procedure(&code).await?;
         let fields = field_items(&c).await?;
         let field_name = field_name(&fields, &v.field_code, shell.lang.is_en());
@@ -243,41 +166,21 @@ pub async fn detail(
         let versions = c.procedure_versions(&code).await?;
         let eform_fields = eform_summary(v.eform.as_ref());
         let shell = shell.clone().titled(v.name.clone(), "procedures");
-        Ok::<_, kernel::Error>(render(&Detail {
-            shell,
-            v,
-            field_name,
-            agencies,
-            versions,
-            eform_fields,
-        }))
+        Ok::<_, kernel::Error>(render(&Detail { shell, v, field_name, agencies, versions, eform_fields }))
     };
-    run.await
-        .map_err(|e| PageError(shell.clone().titled("", "procedures"), e))
+    run.await.map_err(|e| PageError(shell.clone().titled("", "procedures"), e))
 }
 
 /// (name, title, required) of the top-level fields of an e-form, for the detail page.
 fn eform_summary(schema: Option<&serde_json::Value>) -> Vec<(String, String, bool)> {
     let Some(s) = schema else { return vec![] };
-    let required: Vec<&str> = s
-        .get("required")
-        .and_then(|r| r.as_array())
-        .map(|a| a.iter().filter_map(|x| x.as_str()).collect())
-        .unwrap_or_default();
+    let required: Vec<&str> =
+        s.get("required").and_then(|r| r.as_array()).map(|a| a.iter().filter_map(|x| x.as_str()).collect()).unwrap_or_default();
     s.get("properties")
         .and_then(|p| p.as_object())
         .map(|p| {
             p.iter()
-                .map(|(k, v)| {
-                    (
-                        k.clone(),
-                        v.get("title")
-                            .and_then(|t| t.as_str())
-                            .unwrap_or(k)
-                            .to_owned(),
-                        required.contains(&k.as_str()),
-                    )
-                })
+                .map(|(k, v)| (k.clone(), v.get("title").and_then(|t| t.as_str()).unwrap_or(k).to_owned(), required.contains(&k.as_str())))
                 .collect()
         })
         .unwrap_or_default()

@@ -12,15 +12,7 @@ pub const DEMO_PROVINCE_NAME: &str = "Tỉnh Thái An";
 pub const DEMO_PROVINCE_AGENCY: &str = "000.00.00.H99";
 const SUFFIX: &str = "H99";
 
-fn unit(
-    code: &str,
-    name: &str,
-    kind: &str,
-    parent: Option<&str>,
-    from: Option<&str>,
-    to: Option<&str>,
-    merged: Option<&str>,
-) -> UnitInput {
+fn unit(code: &str, name: &str, kind: &str, parent: Option<&str>, from: Option<&str>, to: Option<&str>, merged: Option<&str>) -> UnitInput {
     UnitInput {
         code: code.into(),
         name: name.into(),
@@ -50,15 +42,7 @@ const NEW_COMMUNES: [(&str, &str, &str, &str); 9] = [
 ];
 
 fn units() -> Vec<UnitInput> {
-    let mut u = vec![unit(
-        "99",
-        DEMO_PROVINCE_NAME,
-        "province",
-        None,
-        None,
-        None,
-        None,
-    )];
+    let mut u = vec![unit("99", DEMO_PROVINCE_NAME, "province", None, None, None, None)];
     // The three-tier structure before 1 July 2025.
     for (code, name, kind) in [
         ("990", "Thành phố Thái An", "provincial_city"),
@@ -89,15 +73,7 @@ fn units() -> Vec<UnitInput> {
         ("99135", "Xã Hải Bình", "commune", "993", "99009"),
     ];
     for (code, name, kind, parent, into) in old {
-        u.push(unit(
-            code,
-            name,
-            kind,
-            Some(parent),
-            None,
-            REFORM_END,
-            Some(into),
-        ));
+        u.push(unit(code, name, kind, Some(parent), None, REFORM_END, Some(into)));
     }
     for (code, name, kind, _) in NEW_COMMUNES {
         u.push(unit(code, name, kind, Some("99"), REFORM_START, None, None));
@@ -105,20 +81,8 @@ fn units() -> Vec<UnitInput> {
     u
 }
 
-fn agency(
-    code: &str,
-    name: &str,
-    short: Option<&str>,
-    parent: Option<&str>,
-    level: &str,
-    unit: &str,
-) -> AgencyInput {
-    let n = code
-        .split('.')
-        .nth(2)
-        .unwrap_or("00")
-        .parse::<u32>()
-        .unwrap_or(0);
+fn agency(code: &str, name: &str, short: Option<&str>, parent: Option<&str>, level: &str, unit: &str) -> AgencyInput {
+    let n = code.split('.').nth(2).unwrap_or("00").parse::<u32>().unwrap_or(0);
     AgencyInput {
         code: code.into(),
         qcvn_code: Some(code.into()),
@@ -128,10 +92,7 @@ fn agency(
         parent_code: parent.map(Into::into),
         level: level.into(),
         unit_code: Some(unit.into()),
-        address: Some(format!(
-            "Số {} đường Trần Hưng Đạo, phường Thái An, tỉnh Thái An",
-            10 + n * 2
-        )),
+        address: Some(format!("Số {} đường Trần Hưng Đạo, phường Thái An, tỉnh Thái An", 10 + n * 2)),
         phone: Some(format!("0299 3{:06}", 820_000 + n * 11)),
         email: Some(format!("vanthu{n}@thaian.gov.vn")),
         website: Some("https://thaian.gov.vn".into()),
@@ -142,14 +103,7 @@ fn agency(
 
 fn agencies() -> Vec<AgencyInput> {
     let p = Some(DEMO_PROVINCE_AGENCY);
-    let mut a = vec![agency(
-        DEMO_PROVINCE_AGENCY,
-        "Ủy ban nhân dân tỉnh Thái An",
-        Some("UBND"),
-        None,
-        "province",
-        "99",
-    )];
+    let mut a = vec![agency(DEMO_PROVINCE_AGENCY, "Ủy ban nhân dân tỉnh Thái An", Some("UBND"), None, "province", "99")];
     let departments: [(&str, &str, &str); 20] = [
         ("10", "Trung tâm Phục vụ hành chính công tỉnh", "TTPVHCC"),
         ("11", "Văn phòng Ủy ban nhân dân tỉnh", "VP"),
@@ -169,61 +123,28 @@ fn agencies() -> Vec<AgencyInput> {
         ("25", "Sở Ngoại vụ", "SNgV"),
         ("26", "Ban Quản lý dự án đầu tư xây dựng tỉnh", "BQLDA"),
         ("27", "Đài Phát thanh và Truyền hình tỉnh", "PTTH"),
-        (
-            "28",
-            "Văn phòng Đoàn đại biểu Quốc hội và Hội đồng nhân dân tỉnh",
-            "VPĐĐBQH",
-        ),
+        ("28", "Văn phòng Đoàn đại biểu Quốc hội và Hội đồng nhân dân tỉnh", "VPĐĐBQH"),
         ("29", "Quỹ Đầu tư phát triển tỉnh", "QĐTPT"),
     ];
     for (n, name, short) in departments {
         let level = if n == "10" { "unit" } else { "department" };
-        a.push(agency(
-            &format!("000.00.{n}.{SUFFIX}"),
-            name,
-            Some(short),
-            p,
-            level,
-            "99",
-        ));
+        a.push(agency(&format!("000.00.{n}.{SUFFIX}"), name, Some(short), p, level, "99"));
     }
     let units: [(&str, &str, &str); 5] = [
         ("000.01.13.H99", "Phòng Hành chính tư pháp", "000.00.13.H99"),
         ("000.01.14.H99", "Phòng Đăng ký kinh doanh", "000.00.14.H99"),
-        (
-            "000.01.16.H99",
-            "Văn phòng Đăng ký đất đai",
-            "000.00.16.H99",
-        ),
-        (
-            "000.01.17.H99",
-            "Phòng Quản lý vận tải, phương tiện và người lái",
-            "000.00.17.H99",
-        ),
-        (
-            "000.01.12.H99",
-            "Trung tâm Dịch vụ việc làm",
-            "000.00.12.H99",
-        ),
+        ("000.01.16.H99", "Văn phòng Đăng ký đất đai", "000.00.16.H99"),
+        ("000.01.17.H99", "Phòng Quản lý vận tải, phương tiện và người lái", "000.00.17.H99"),
+        ("000.01.12.H99", "Trung tâm Dịch vụ việc làm", "000.00.12.H99"),
     ];
     for (code, name, parent) in units {
         a.push(agency(code, name, None, Some(parent), "unit", "99"));
     }
     for (code, name, _, n) in NEW_COMMUNES {
-        let mut c = agency(
-            &format!("000.00.{n}.{SUFFIX}"),
-            &format!("Ủy ban nhân dân {}", lower_first(name)),
-            None,
-            p,
-            "commune",
-            code,
-        );
+        let mut c = agency(&format!("000.00.{n}.{SUFFIX}"), &format!("Ủy ban nhân dân {}", lower_first(name)), None, p, "commune", code);
         if n == "51" {
             // The largest ward's one-stop unit also receives on Saturday mornings.
-            c.working_week = Some(
-                serde_json::to_value(kernel::calendar::WorkingWeek::with_saturday_morning())
-                    .unwrap_or_default(),
-            );
+            c.working_week = Some(serde_json::to_value(kernel::calendar::WorkingWeek::with_saturday_morning()).unwrap_or_default());
         }
         a.push(c);
     }
@@ -234,14 +155,7 @@ fn agencies() -> Vec<AgencyInput> {
         ("43", "Ủy ban nhân dân huyện Tây Hà", "992"),
         ("44", "Ủy ban nhân dân thị xã Bình Minh", "993"),
     ] {
-        let mut d = agency(
-            &format!("000.00.{n}.{SUFFIX}"),
-            name,
-            None,
-            p,
-            "district",
-            unit,
-        );
+        let mut d = agency(&format!("000.00.{n}.{SUFFIX}"), name, None, p, "district", unit);
         d.active = Some(false);
         a.push(d);
     }
@@ -258,10 +172,7 @@ fn lower_first(s: &str) -> String {
 
 /// Codes of the commune/ward People's Committees that take commune-level procedures.
 pub fn commune_agency_codes() -> Vec<String> {
-    NEW_COMMUNES
-        .iter()
-        .map(|(_, _, _, n)| format!("000.00.{n}.{SUFFIX}"))
-        .collect()
+    NEW_COMMUNES.iter().map(|(_, _, _, n)| format!("000.00.{n}.{SUFFIX}")).collect()
 }
 
 /// Seeds the demo province. Safe to run on a database that already has it: units and
@@ -272,10 +183,7 @@ pub async fn demo(c: &Catalog) -> Result<()> {
     c.upsert_agencies(&agencies()).await?;
     let mut missing = Vec::new();
     for p in super::demo_procedures(SUFFIX, &commune_agency_codes()) {
-        if crate::store::procedures::find(&c.db, &p.code)
-            .await?
-            .is_none()
-        {
+        if crate::store::procedures::find(&c.db, &p.code).await?.is_none() {
             missing.push(p);
         }
     }

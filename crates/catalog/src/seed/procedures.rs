@@ -11,11 +11,7 @@ use crate::model::procedure::{Fee, LegalBasis, ProcedureBody, ProcedureInput, Re
 pub const FIELDS: [(&str, &str, &str); 16] = [
     ("HT", "Hộ tịch", "Civil status"),
     ("CT", "Chứng thực", "Certification"),
-    (
-        "DN",
-        "Thành lập và hoạt động của doanh nghiệp",
-        "Enterprises",
-    ),
+    ("DN", "Thành lập và hoạt động của doanh nghiệp", "Enterprises"),
     ("HKD", "Hộ kinh doanh", "Household businesses"),
     ("DT", "Đầu tư", "Investment"),
     ("XD", "Xây dựng", "Construction"),
@@ -26,11 +22,7 @@ pub const FIELDS: [(&str, &str, &str); 16] = [
     ("NCC", "Người có công", "Persons with meritorious services"),
     ("GD", "Giáo dục và đào tạo", "Education and training"),
     ("YT", "Y tế", "Health"),
-    (
-        "VH",
-        "Văn hóa, thể thao và du lịch",
-        "Culture, sports and tourism",
-    ),
+    ("VH", "Văn hóa, thể thao và du lịch", "Culture, sports and tourism"),
     ("MT", "Môi trường", "Environment"),
     ("TP", "Lý lịch tư pháp", "Judicial records"),
 ];
@@ -993,57 +985,30 @@ fn eform_for(field: &str) -> Value {
     let mut required = vec!["ho_ten", "so_dinh_danh"];
     match field {
         "HT" => {
-            props.insert("ho_ten_nguoi_duoc_dang_ky".into(), json!({"type": "string", "title": "Họ, chữ đệm và tên người được đăng ký", "minLength": 2}));
             props.insert(
-                "gioi_tinh".into(),
-                json!({"enum": ["Nam", "Nữ"], "title": "Giới tính"}),
+                "ho_ten_nguoi_duoc_dang_ky".into(),
+                json!({"type": "string", "title": "Họ, chữ đệm và tên người được đăng ký", "minLength": 2}),
             );
-            props.insert(
-                "dan_toc".into(),
-                json!({"type": "string", "title": "Dân tộc"}),
-            );
-            props.insert(
-                "quan_he".into(),
-                json!({"type": "string", "title": "Quan hệ với người được đăng ký"}),
-            );
+            props.insert("gioi_tinh".into(), json!({"enum": ["Nam", "Nữ"], "title": "Giới tính"}));
+            props.insert("dan_toc".into(), json!({"type": "string", "title": "Dân tộc"}));
+            props.insert("quan_he".into(), json!({"type": "string", "title": "Quan hệ với người được đăng ký"}));
             required.push("ho_ten_nguoi_duoc_dang_ky");
         }
         "DN" | "HKD" | "DT" => {
             props.insert("ten_doanh_nghiep".into(), json!({"type": "string", "title": "Tên doanh nghiệp / hộ kinh doanh", "minLength": 3}));
-            props.insert(
-                "nganh_nghe".into(),
-                json!({"type": "string", "title": "Ngành, nghề kinh doanh"}),
-            );
-            props.insert(
-                "von".into(),
-                json!({"type": "integer", "title": "Vốn (đồng)", "minimum": 0}),
-            );
+            props.insert("nganh_nghe".into(), json!({"type": "string", "title": "Ngành, nghề kinh doanh"}));
+            props.insert("von".into(), json!({"type": "integer", "title": "Vốn (đồng)", "minimum": 0}));
             required.push("ten_doanh_nghiep");
         }
         "XD" | "DD" => {
-            props.insert(
-                "dia_chi_thua_dat".into(),
-                json!({"type": "string", "title": "Địa chỉ thửa đất / công trình"}),
-            );
-            props.insert(
-                "so_thua".into(),
-                json!({"type": "string", "title": "Thửa đất số"}),
-            );
-            props.insert(
-                "to_ban_do".into(),
-                json!({"type": "string", "title": "Tờ bản đồ số"}),
-            );
-            props.insert(
-                "dien_tich".into(),
-                json!({"type": "number", "title": "Diện tích (m²)", "exclusiveMinimum": 0}),
-            );
+            props.insert("dia_chi_thua_dat".into(), json!({"type": "string", "title": "Địa chỉ thửa đất / công trình"}));
+            props.insert("so_thua".into(), json!({"type": "string", "title": "Thửa đất số"}));
+            props.insert("to_ban_do".into(), json!({"type": "string", "title": "Tờ bản đồ số"}));
+            props.insert("dien_tich".into(), json!({"type": "number", "title": "Diện tích (m²)", "exclusiveMinimum": 0}));
             required.push("dia_chi_thua_dat");
         }
         _ => {
-            props.insert(
-                "noi_dung".into(),
-                json!({"type": "string", "title": "Nội dung đề nghị", "maxLength": 2000}),
-            );
+            props.insert("noi_dung".into(), json!({"type": "string", "title": "Nội dung đề nghị", "maxLength": 2000}));
         }
     }
     json!({"type": "object", "required": required, "properties": props})
@@ -1067,11 +1032,8 @@ pub fn demo_procedures(province_suffix: &str, commune_codes: &[String]) -> Vec<P
                     RequiredDocument { code: format!("TP{}", i + 1), name, originals, copies, mandatory: true, template, note: None }
                 })
                 .collect();
-            let agency_codes = if r.agency == "commune" {
-                commune_codes.to_vec()
-            } else {
-                vec![format!("000.00.{}.{}", r.agency, province_suffix)]
-            };
+            let agency_codes =
+                if r.agency == "commune" { commune_codes.to_vec() } else { vec![format!("000.00.{}.{}", r.agency, province_suffix)] };
             let channels = match r.online {
                 "none" => vec!["in_person".to_string(), "post".into()],
                 _ => vec!["in_person".to_string(), "online".into(), "post".into()],
@@ -1094,15 +1056,28 @@ pub fn demo_procedures(province_suffix: &str, commune_codes: &[String]) -> Vec<P
                         "Bộ phận Một cửa kiểm tra, tiếp nhận hồ sơ; hồ sơ chưa đầy đủ được hướng dẫn bổ sung một lần.".into(),
                         "Cơ quan có thẩm quyền xem xét, giải quyết và trả kết quả theo thời hạn quy định.".into(),
                     ],
-                    applicant_types: if matches!(r.field, "DN" | "DT") { vec!["business".into()] } else { vec!["citizen".into(), "business".into()] },
+                    applicant_types: if matches!(r.field, "DN" | "DT") {
+                        vec!["business".into()]
+                    } else {
+                        vec!["citizen".into(), "business".into()]
+                    },
                     conditions: None,
                     channels,
                     documents,
                     fees,
                     result: r.result.into(),
-                    legal_bases: vec![LegalBasis { number: r.law.into(), title: format!("Văn bản quy phạm pháp luật số {}", r.law), issued_by: None, issued_on: None }],
+                    legal_bases: vec![LegalBasis {
+                        number: r.law.into(),
+                        title: format!("Văn bản quy phạm pháp luật số {}", r.law),
+                        issued_by: None,
+                        issued_on: None,
+                    }],
                     agency_codes,
-                    legacy_level: Some(match r.online { "full" => 4, "partial" => 3, _ => 2 }),
+                    legacy_level: Some(match r.online {
+                        "full" => 4,
+                        "partial" => 3,
+                        _ => 2,
+                    }),
                 },
                 eform: Some(eform_for(r.field)),
             }
@@ -1121,18 +1096,9 @@ mod tests {
         assert!(list.len() >= 60, "{} procedures", list.len());
         let mut codes = std::collections::HashSet::new();
         for p in &list {
-            assert!(
-                p.validate(today).is_ok(),
-                "{}: {:?}",
-                p.code,
-                p.validate(today).err()
-            );
+            assert!(p.validate(today).is_ok(), "{}: {:?}", p.code, p.validate(today).err());
             assert!(codes.insert(p.code.clone()), "duplicate {}", p.code);
-            assert!(
-                FIELDS.iter().any(|f| f.0 == p.field_code),
-                "unknown field {}",
-                p.field_code
-            );
+            assert!(FIELDS.iter().any(|f| f.0 == p.field_code), "unknown field {}", p.field_code);
         }
     }
 }

@@ -17,10 +17,7 @@ impl Catalog {
         for (i, input) in inputs.iter().enumerate() {
             match input.validate() {
                 Ok(a) => valid.push(a),
-                Err(e) => {
-                    e.0.into_iter()
-                        .for_each(|f| v.add(row_field(n, i, &f.field), f.message))
-                }
+                Err(e) => e.0.into_iter().for_each(|f| v.add(row_field(n, i, &f.field), f.message)),
             }
         }
         v.into_result()?;
@@ -29,29 +26,16 @@ impl Catalog {
         let mut v = Violations::new();
         for (i, a) in valid.iter().enumerate() {
             if !seen.insert(a.code.as_str()) {
-                v.add(
-                    row_field(n, i, "code"),
-                    "mã bị trùng trong tệp (duplicate code in the batch)",
-                );
+                v.add(row_field(n, i, "code"), "mã bị trùng trong tệp (duplicate code in the batch)");
             }
             if let Some(p) = &a.parent_code {
-                if !batch.contains(p.as_str())
-                    && agencies::find_id(&self.db, p.as_str()).await?.is_none()
-                {
-                    v.add(
-                        row_field(n, i, "parent_code"),
-                        format!("không có cơ quan {p} (no agency with this code)"),
-                    );
+                if !batch.contains(p.as_str()) && agencies::find_id(&self.db, p.as_str()).await?.is_none() {
+                    v.add(row_field(n, i, "parent_code"), format!("không có cơ quan {p} (no agency with this code)"));
                 }
             }
             if let Some(u) = &a.unit_code {
                 if units::find(&self.db, u.as_str()).await?.is_none() {
-                    v.add(
-                        row_field(n, i, "unit_code"),
-                        format!(
-                            "không có đơn vị hành chính {u} (no administrative unit with this code)"
-                        ),
-                    );
+                    v.add(row_field(n, i, "unit_code"), format!("không có đơn vị hành chính {u} (no administrative unit with this code)"));
                 }
             }
         }
@@ -77,11 +61,7 @@ impl Catalog {
                 Some(u) => units::find(&mut tx, u.as_str()).await?.map(|x| x.0),
                 None => None,
             };
-            let parent = agencies::find_id(
-                &mut tx,
-                a.parent_code.as_ref().map(|c| c.as_str()).unwrap_or(""),
-            )
-            .await?;
+            let parent = agencies::find_id(&mut tx, a.parent_code.as_ref().map(|c| c.as_str()).unwrap_or("")).await?;
             agencies::upsert(&mut tx, a, parent.as_deref(), unit_id.as_deref()).await?;
         }
         let mut out = Vec::new();
@@ -94,16 +74,10 @@ impl Catalog {
 
     /// Refuses a batch that would make an agency its own ancestor.
     async fn check_no_cycles(&self, valid: &[ValidAgency], v: &mut Violations) -> Result<()> {
-        let mut parent: std::collections::HashMap<String, Option<String>> = agencies::all(&self.db)
-            .await?
-            .into_iter()
-            .map(|a| (a.code.to_string(), a.parent_code))
-            .collect();
+        let mut parent: std::collections::HashMap<String, Option<String>> =
+            agencies::all(&self.db).await?.into_iter().map(|a| (a.code.to_string(), a.parent_code)).collect();
         for a in valid {
-            parent.insert(
-                a.code.to_string(),
-                a.parent_code.as_ref().map(|p| p.to_string()),
-            );
+            parent.insert(a.code.to_string(), a.parent_code.as_ref().map(|p| p.to_string()));
         }
         for (i, a) in valid.iter().enumerate() {
             let mut cur = a.parent_code.as_ref().map(|p| p.to_string());
@@ -124,22 +98,14 @@ impl Catalog {
     }
 
     pub async fn upsert_agency(&self, input: &AgencyInput) -> Result<Agency> {
-        self.upsert_agencies(std::slice::from_ref(input))
-            .await?
-            .pop()
-            .ok_or_else(|| Error::internal("no agency written"))
+        self.upsert_agencies(std::slice::from_ref(input)).await?.pop().ok_or_else(|| Error::internal("no agency written"))
     }
 
     pub async fn agency(&self, code: &str) -> Result<Agency> {
         agencies::get(&self.db, code).await
     }
 
-    pub async fn agencies(
-        &self,
-        f: &AgencyFilter,
-        offset: i64,
-        limit: i64,
-    ) -> Result<(Vec<Agency>, i64)> {
+    pub async fn agencies(&self, f: &AgencyFilter, offset: i64, limit: i64) -> Result<(Vec<Agency>, i64)> {
         agencies::list(&self.db, f, offset, limit).await
     }
 

@@ -18,12 +18,7 @@ impl Catalog {
     }
 
     pub async fn set_default_week(&self, week: &WorkingWeek) -> Result<()> {
-        settings::put(
-            &self.db,
-            DEFAULT_WEEK,
-            &serde_json::to_string(week).map_err(Error::internal)?,
-        )
-        .await
+        settings::put(&self.db, DEFAULT_WEEK, &serde_json::to_string(week).map_err(Error::internal)?).await
     }
 
     /// Seeds the statutory holidays of `year` once: a year already seeded is left alone, so
@@ -57,24 +52,12 @@ impl Catalog {
     pub async fn set_holiday(&self, input: &HolidayInput) -> Result<HolidayEntry> {
         let (date, kind, name) = input.validate().map_err(|v| Error::Invalid(v.0))?;
         let scope = match input.agency_code.as_deref().filter(|s| !s.is_empty()) {
-            Some(code) => agencies::find_id(&self.db, code).await?.ok_or_else(|| {
-                Error::invalid(
-                    "agency_code",
-                    format!("không có cơ quan {code} (no agency with this code)"),
-                )
-            })?,
+            Some(code) => agencies::find_id(&self.db, code)
+                .await?
+                .ok_or_else(|| Error::invalid("agency_code", format!("không có cơ quan {code} (no agency with this code)")))?,
             None => String::new(),
         };
-        let id = holidays::upsert(
-            &self.db,
-            date,
-            &scope,
-            kind,
-            &name,
-            input.name_en.as_deref(),
-            "admin",
-        )
-        .await?;
+        let id = holidays::upsert(&self.db, date, &scope, kind, &name, input.name_en.as_deref(), "admin").await?;
         let agency_id = (!scope.is_empty()).then_some(scope.as_str());
         holidays::between(&self.db, date, date, agency_id)
             .await?
@@ -88,12 +71,7 @@ impl Catalog {
     }
 
     /// The working-day calendar of an agency (or the province) covering `from..=to`.
-    pub async fn calendar(
-        &self,
-        agency_code: Option<&str>,
-        from: Date,
-        to: Date,
-    ) -> Result<Calendar> {
+    pub async fn calendar(&self, agency_code: Option<&str>, from: Date, to: Date) -> Result<Calendar> {
         for y in from.year()..=to.year() {
             self.seed_holidays(y).await?;
         }
@@ -116,29 +94,13 @@ impl Catalog {
     }
 
     /// The date `n` working days after `start` for an agency (every deadline uses this).
-    pub async fn add_working_days(
-        &self,
-        agency_code: Option<&str>,
-        start: Date,
-        n: u32,
-    ) -> Result<Date> {
-        let cal = self
-            .calendar(
-                agency_code,
-                start,
-                start + Duration::days(n as i64 * 3 + 120),
-            )
-            .await?;
+    pub async fn add_working_days(&self, agency_code: Option<&str>, start: Date, n: u32) -> Result<Date> {
+        let cal = self.calendar(agency_code, start, start + Duration::days(n as i64 * 3 + 120)).await?;
         Ok(cal.add_working_days(start, n))
     }
 
     /// Working days in `(from, to]` for an agency.
-    pub async fn working_days_between(
-        &self,
-        agency_code: Option<&str>,
-        from: Date,
-        to: Date,
-    ) -> Result<i64> {
+    pub async fn working_days_between(&self, agency_code: Option<&str>, from: Date, to: Date) -> Result<i64> {
         let (a, b) = if from <= to { (from, to) } else { (to, from) };
         let cal = self.calendar(agency_code, a, b).await?;
         Ok(cal.working_days_between(from, to))

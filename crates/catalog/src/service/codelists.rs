@@ -12,24 +12,10 @@ impl Catalog {
     pub async fn create_code_list(&self, input: &CodeListInput) -> Result<CodeList> {
         input.validate().map_err(|v| Error::Invalid(v.0))?;
         if codelists::list_exists(&self.db, input.code.trim()).await? {
-            return Err(Error::conflict(format!(
-                "danh mục {} đã có (the list already exists)",
-                input.code.trim()
-            )));
+            return Err(Error::conflict(format!("danh mục {} đã có (the list already exists)", input.code.trim())));
         }
-        codelists::upsert_list(
-            &self.db,
-            input.code.trim(),
-            input.name.trim(),
-            input.name_en.as_deref(),
-            false,
-        )
-        .await?;
-        self.code_lists()
-            .await?
-            .into_iter()
-            .find(|l| l.code == input.code.trim())
-            .ok_or_else(|| Error::internal("list vanished"))
+        codelists::upsert_list(&self.db, input.code.trim(), input.name.trim(), input.name_en.as_deref(), false).await?;
+        self.code_lists().await?.into_iter().find(|l| l.code == input.code.trim()).ok_or_else(|| Error::internal("list vanished"))
     }
 
     /// Adds or changes items of an existing list, all or none.
@@ -40,9 +26,7 @@ impl Catalog {
         let mut v = kernel::Violations::new();
         for (i, item) in items.iter().enumerate() {
             if let Err(e) = item.validate() {
-                e.0.into_iter().for_each(|f| {
-                    v.add(super::units::row_field(items.len(), i, &f.field), f.message)
-                });
+                e.0.into_iter().for_each(|f| v.add(super::units::row_field(items.len(), i, &f.field), f.message));
             }
         }
         v.into_result()?;
@@ -53,13 +37,7 @@ impl Catalog {
         tx.commit().await
     }
 
-    pub async fn code_items(
-        &self,
-        list: &str,
-        text: Option<&str>,
-        offset: i64,
-        limit: i64,
-    ) -> Result<(Vec<CodeItem>, i64)> {
+    pub async fn code_items(&self, list: &str, text: Option<&str>, offset: i64, limit: i64) -> Result<(Vec<CodeItem>, i64)> {
         codelists::items(&self.db, list, text, offset, limit).await
     }
 

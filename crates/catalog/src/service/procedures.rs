@@ -10,10 +10,7 @@ use crate::store::{agencies, codelists};
 impl Catalog {
     /// Validates procedure inputs including references: the field must be in the `field` code
     /// list and every implementing agency must exist.
-    async fn validate_procedures(
-        &self,
-        inputs: &[ProcedureInput],
-    ) -> Result<Vec<(ValidProcedure, Vec<String>)>> {
+    async fn validate_procedures(&self, inputs: &[ProcedureInput]) -> Result<Vec<(ValidProcedure, Vec<String>)>> {
         let n = inputs.len();
         let today = kernel::time::today_vn();
         let mut v = Violations::new();
@@ -21,16 +18,10 @@ impl Catalog {
         for (i, input) in inputs.iter().enumerate() {
             match input.validate(today) {
                 Ok(p) => {
-                    if codelists::item(&self.db, FIELD_LIST, p.field_code.as_str())
-                        .await?
-                        .is_none()
-                    {
+                    if codelists::item(&self.db, FIELD_LIST, p.field_code.as_str()).await?.is_none() {
                         v.add(
                             row_field(n, i, "field_code"),
-                            format!(
-                                "lĩnh vực {} không có trong danh mục (unknown field of procedures)",
-                                p.field_code
-                            ),
+                            format!("lĩnh vực {} không có trong danh mục (unknown field of procedures)", p.field_code),
                         );
                     }
                     let mut ids = Vec::new();
@@ -45,10 +36,7 @@ impl Catalog {
                     }
                     out.push((p, ids));
                 }
-                Err(e) => {
-                    e.0.into_iter()
-                        .for_each(|f| v.add(row_field(n, i, &f.field), f.message))
-                }
+                Err(e) => e.0.into_iter().for_each(|f| v.add(row_field(n, i, &f.field), f.message)),
             }
         }
         v.into_result()?;
@@ -59,33 +47,19 @@ impl Catalog {
     async fn search_text(&self, v: &ProcedureVersion) -> Result<String> {
         let field = self.code_name(FIELD_LIST, &v.field_code, false).await?;
         let docs: Vec<&str> = v.body.documents.iter().map(|d| d.name.as_str()).collect();
-        Ok(kernel::fold::fold(&format!(
-            "{} {} {} {} {}",
-            v.code,
-            v.name,
-            field,
-            v.body.result,
-            docs.join(" ")
-        )))
+        Ok(kernel::fold::fold(&format!("{} {} {} {} {}", v.code, v.name, field, v.body.result, docs.join(" "))))
     }
 
     /// Creates procedures with their first version; an existing code is a conflict (use
     /// [`Catalog::add_procedure_version`] for a new decision). With `replace`, an existing code
     /// gets a new version instead (imports of an updated catalog).
-    pub async fn create_procedures(
-        &self,
-        inputs: &[ProcedureInput],
-        replace: bool,
-    ) -> Result<Vec<ProcedureVersion>> {
+    pub async fn create_procedures(&self, inputs: &[ProcedureInput], replace: bool) -> Result<Vec<ProcedureVersion>> {
         let valid = self.validate_procedures(inputs).await?;
         let mut v = Violations::new();
         let mut seen = std::collections::HashSet::new();
         for (i, (p, _)) in valid.iter().enumerate() {
             if !seen.insert(p.code.clone()) {
-                v.add(
-                    row_field(valid.len(), i, "code"),
-                    "mã bị trùng trong tệp (duplicate code in the batch)",
-                );
+                v.add(row_field(valid.len(), i, "code"), "mã bị trùng trong tệp (duplicate code in the batch)");
             }
         }
         v.into_result()?;
@@ -97,10 +71,7 @@ impl Catalog {
                 Some(_) if !replace => {
                     return Err(Error::Invalid(vec![kernel::FieldError::new(
                         row_field(valid.len(), i, "code"),
-                        format!(
-                            "thủ tục {} đã có; quyết định mới tạo phiên bản mới (procedure exists; add a version instead)",
-                            p.code
-                        ),
+                        format!("thủ tục {} đã có; quyết định mới tạo phiên bản mới (procedure exists; add a version instead)", p.code),
                     )]));
                 }
                 Some(id) => id,
@@ -124,32 +95,19 @@ impl Catalog {
     }
 
     pub async fn create_procedure(&self, input: &ProcedureInput) -> Result<ProcedureVersion> {
-        self.create_procedures(std::slice::from_ref(input), false)
-            .await?
-            .pop()
-            .ok_or_else(|| Error::internal("nothing written"))
+        self.create_procedures(std::slice::from_ref(input), false).await?.pop().ok_or_else(|| Error::internal("nothing written"))
     }
 
     /// Records a new decision about procedure `code`: a new version, in force from its
     /// effective date (at once when that date has come). Earlier versions stay as they were.
-    pub async fn add_procedure_version(
-        &self,
-        code: &str,
-        input: &ProcedureInput,
-    ) -> Result<ProcedureVersion> {
+    pub async fn add_procedure_version(&self, code: &str, input: &ProcedureInput) -> Result<ProcedureVersion> {
         if procedures::find(&self.db, code).await?.is_none() {
             return Err(Error::not_found(format!("thủ tục {code}")));
         }
         if input.code.trim() != code {
-            return Err(Error::invalid(
-                "code",
-                format!("mã trong nội dung phải là {code} (the body's code must match the URL)"),
-            ));
+            return Err(Error::invalid("code", format!("mã trong nội dung phải là {code} (the body's code must match the URL)")));
         }
-        self.create_procedures(std::slice::from_ref(input), true)
-            .await?
-            .pop()
-            .ok_or_else(|| Error::internal("nothing written"))
+        self.create_procedures(std::slice::from_ref(input), true).await?.pop().ok_or_else(|| Error::internal("nothing written"))
     }
 
     /// Puts in force the versions whose effective date has come. Returns how many changed.
@@ -192,12 +150,7 @@ impl Catalog {
         Ok(v)
     }
 
-    pub async fn search_procedures(
-        &self,
-        f: &ProcedureFilter,
-        offset: i64,
-        limit: i64,
-    ) -> Result<(Vec<ProcedureSummary>, i64)> {
+    pub async fn search_procedures(&self, f: &ProcedureFilter, offset: i64, limit: i64) -> Result<(Vec<ProcedureSummary>, i64)> {
         procedures::search(&self.db, f, offset, limit).await
     }
 

@@ -72,10 +72,7 @@ impl Catalog {
         store::all(&self.db).await
     }
 
-    fn check_content(
-        reg: &Registry,
-        content: &Map<String, Value>,
-    ) -> Result<(String, Option<String>)> {
+    fn check_content(reg: &Registry, content: &Map<String, Value>) -> Result<(String, Option<String>)> {
         let errors = validate_data(&reg.schema, &Value::Object(content.clone()));
         if !errors.is_empty() {
             return Err(Error::Invalid(errors));
@@ -83,17 +80,8 @@ impl Catalog {
         let key = content
             .get(&reg.id_field)
             .and_then(key_text)
-            .ok_or_else(|| {
-                Error::invalid(
-                    format!("/{}", reg.id_field),
-                    "bắt buộc (the record key is required)",
-                )
-            })?;
-        let subject = reg
-            .personal_field
-            .as_ref()
-            .and_then(|f| content.get(f))
-            .and_then(key_text);
+            .ok_or_else(|| Error::invalid(format!("/{}", reg.id_field), "bắt buộc (the record key is required)"))?;
+        let subject = reg.personal_field.as_ref().and_then(|f| content.get(f)).and_then(key_text);
         Ok((key, subject))
     }
 
@@ -103,27 +91,13 @@ impl Catalog {
             .keys()
             .filter(|k| !props.is_some_and(|p| p.contains_key(*k)))
             .map(|k| {
-                kernel::FieldError::new(
-                    format!("query.content.{k}"),
-                    "không có trường này trong registry (no such field in the registry)",
-                )
+                kernel::FieldError::new(format!("query.content.{k}"), "không có trường này trong registry (no such field in the registry)")
             })
             .collect();
-        if unknown.is_empty() {
-            Ok(())
-        } else {
-            Err(Error::Invalid(unknown))
-        }
+        if unknown.is_empty() { Ok(()) } else { Err(Error::Invalid(unknown)) }
     }
 
-    async fn log(
-        &self,
-        reg: &Registry,
-        rec: Option<&Record>,
-        client: Option<&str>,
-        action: &str,
-        fields: Option<String>,
-    ) -> Result<()> {
+    async fn log(&self, reg: &Registry, rec: Option<&Record>, client: Option<&str>, action: &str, fields: Option<String>) -> Result<()> {
         store::log_access(
             &self.db,
             Access {
@@ -138,63 +112,31 @@ impl Catalog {
         .await
     }
 
-    pub async fn dr_create(
-        &self,
-        reg: &Registry,
-        write: &DrWrite,
-        client: Option<&str>,
-    ) -> Result<Value> {
+    pub async fn dr_create(&self, reg: &Registry, write: &DrWrite, client: Option<&str>) -> Result<Value> {
         let (key, subject) = Self::check_content(reg, &write.content)?;
         let data = Value::Object(write.content.clone());
         let id = match store::insert(&self.db, &reg.id, &key, subject.as_deref(), &data).await {
             Err(e) if e.is_unique_violation() => {
-                return Err(Error::conflict(format!(
-                    "đã có bản ghi {}={key} (a record with this key exists)",
-                    reg.id_field
-                )));
+                return Err(Error::conflict(format!("đã có bản ghi {}={key} (a record with this key exists)", reg.id_field)));
             }
             other => other?,
         };
-        let rec = Record {
-            id,
-            subject,
-            data: data.clone(),
-        };
+        let rec = Record { id, subject, data: data.clone() };
         self.log(reg, Some(&rec), client, "create", None).await?;
         Ok(data)
     }
 
-    pub async fn dr_exists(
-        &self,
-        reg: &Registry,
-        query: &DrQuery,
-        client: Option<&str>,
-    ) -> Result<bool> {
+    pub async fn dr_exists(&self, reg: &Registry, query: &DrQuery, client: Option<&str>) -> Result<bool> {
         Self::check_query_fields(reg, &query.content)?;
         let found = store::find(&self.db, &reg.id, &query.content, 1).await?;
-        self.log(
-            reg,
-            found.first(),
-            client,
-            "exists",
-            Some(query.content.keys().cloned().collect::<Vec<_>>().join(",")),
-        )
-        .await?;
+        self.log(reg, found.first(), client, "exists", Some(query.content.keys().cloned().collect::<Vec<_>>().join(","))).await?;
         Ok(!found.is_empty())
     }
 
-    pub async fn dr_read(
-        &self,
-        reg: &Registry,
-        query: &DrQuery,
-        client: Option<&str>,
-    ) -> Result<Value> {
+    pub async fn dr_read(&self, reg: &Registry, query: &DrQuery, client: Option<&str>) -> Result<Value> {
         Self::check_query_fields(reg, &query.content)?;
         let found = store::find(&self.db, &reg.id, &query.content, 1).await?;
-        let rec = found
-            .into_iter()
-            .next()
-            .ok_or_else(|| Error::NotFound("no record found".into()))?;
+        let rec = found.into_iter().next().ok_or_else(|| Error::NotFound("no record found".into()))?;
         self.log(reg, Some(&rec), client, "read", None).await?;
         Ok(rec.data)
     }
@@ -225,34 +167,19 @@ impl Catalog {
         for (rec, key, subject, data) in &planned {
             match store::update(&mut tx, &rec.id, key, subject.as_deref(), data).await {
                 Err(e) if e.is_unique_violation() => {
-                    return Err(Error::conflict(format!(
-                        "đã có bản ghi {}={key} (a record with this key exists)",
-                        reg.id_field
-                    )));
+                    return Err(Error::conflict(format!("đã có bản ghi {}={key} (a record with this key exists)", reg.id_field)));
                 }
                 other => other?,
             }
         }
         tx.commit().await?;
         for (rec, ..) in &planned {
-            self.log(
-                reg,
-                Some(rec),
-                client,
-                "update",
-                Some(write.content.keys().cloned().collect::<Vec<_>>().join(",")),
-            )
-            .await?;
+            self.log(reg, Some(rec), client, "update", Some(write.content.keys().cloned().collect::<Vec<_>>().join(","))).await?;
         }
         Ok(planned.into_iter().map(|p| p.3).collect())
     }
 
-    fn update_query(
-        &self,
-        reg: &Registry,
-        query: Option<&DrQuery>,
-        write: &DrWrite,
-    ) -> Result<Map<String, Value>> {
+    fn update_query(&self, reg: &Registry, query: Option<&DrQuery>, write: &DrWrite) -> Result<Map<String, Value>> {
         match query {
             Some(q) if !q.content.is_empty() => {
                 Self::check_query_fields(reg, &q.content)?;
@@ -260,7 +187,10 @@ impl Catalog {
             }
             _ => {
                 let key = write.content.get(&reg.id_field).cloned().ok_or_else(|| {
-                    Error::invalid("query", format!("cần query hoặc trường {} trong write (a query or the key field is required)", reg.id_field))
+                    Error::invalid(
+                        "query",
+                        format!("cần query hoặc trường {} trong write (a query or the key field is required)", reg.id_field),
+                    )
                 })?;
                 Ok(Map::from_iter([(reg.id_field.clone(), key)]))
             }
@@ -279,54 +209,28 @@ impl Catalog {
             Err(Error::NotFound(_)) => {
                 let mut content = query.map(|q| q.content.clone()).unwrap_or_default();
                 content.extend(write.content.clone());
-                Ok((
-                    self.dr_create(reg, &DrWrite { content }, client).await?,
-                    true,
-                ))
+                Ok((self.dr_create(reg, &DrWrite { content }, client).await?, true))
             }
             Err(e) => Err(e),
         }
     }
 
     pub async fn dr_delete(&self, reg: &Registry, key: &str, client: Option<&str>) -> Result<()> {
-        let rec = store::delete_by_key(&self.db, &reg.id, key)
-            .await?
-            .ok_or_else(|| Error::NotFound("no record found".into()))?;
+        let rec = store::delete_by_key(&self.db, &reg.id, key).await?.ok_or_else(|| Error::NotFound("no record found".into()))?;
         self.log(reg, Some(&rec), client, "delete", None).await
     }
 
     /// One field of one record, by its uuid or its key.
-    pub async fn dr_read_value(
-        &self,
-        reg: &Registry,
-        id: &str,
-        field: &str,
-        client: Option<&str>,
-    ) -> Result<Value> {
+    pub async fn dr_read_value(&self, reg: &Registry, id: &str, field: &str, client: Option<&str>) -> Result<Value> {
         let rec = match store::by_id(&self.db, &reg.id, id).await? {
             Some(r) => r,
             None => {
                 let q = Map::from_iter([(reg.id_field.clone(), Value::String(id.to_owned()))]);
-                store::find(&self.db, &reg.id, &q, 1)
-                    .await?
-                    .into_iter()
-                    .next()
-                    .ok_or_else(|| Error::NotFound("no record found".into()))?
+                store::find(&self.db, &reg.id, &q, 1).await?.into_iter().next().ok_or_else(|| Error::NotFound("no record found".into()))?
             }
         };
-        let value = rec
-            .data
-            .get(field)
-            .cloned()
-            .ok_or_else(|| Error::NotFound(format!("field {field}")))?;
-        self.log(
-            reg,
-            Some(&rec),
-            client,
-            "read-value",
-            Some(field.to_owned()),
-        )
-        .await?;
+        let value = rec.data.get(field).cloned().ok_or_else(|| Error::NotFound(format!("field {field}")))?;
+        self.log(reg, Some(&rec), client, "read-value", Some(field.to_owned())).await?;
         Ok(value)
     }
 
@@ -341,8 +245,7 @@ impl Catalog {
         client: Option<&str>,
     ) -> Result<(Vec<Value>, i64)> {
         Self::check_query_fields(reg, query)?;
-        let (recs, total) =
-            store::list(&self.db, &reg.id, search, query, offset, limit, descending).await?;
+        let (recs, total) = store::list(&self.db, &reg.id, search, query, offset, limit, descending).await?;
         for r in recs.iter().filter(|r| r.subject.is_some()) {
             self.log(reg, Some(r), client, "list", None).await?;
         }
@@ -350,11 +253,7 @@ impl Catalog {
     }
 
     /// Who read the data of the person with identification number `subject`.
-    pub async fn personal_data_usage(
-        &self,
-        subject: &str,
-        registry: Option<&str>,
-    ) -> Result<Vec<UsageEntry>> {
+    pub async fn personal_data_usage(&self, subject: &str, registry: Option<&str>) -> Result<Vec<UsageEntry>> {
         let rows = store::usage(&self.db, subject, registry).await?;
         Ok(rows
             .into_iter()
@@ -368,11 +267,7 @@ impl Catalog {
                     search_date_time: kernel::time::rfc3339_vn(u.at),
                     action: u.action,
                     database_id: u.registry,
-                    references: u
-                        .record_id
-                        .map(|r| serde_json::json!({"ReferenceID": r}))
-                        .into_iter()
-                        .collect(),
+                    references: u.record_id.map(|r| serde_json::json!({"ReferenceID": r})).into_iter().collect(),
                 }
             })
             .collect())

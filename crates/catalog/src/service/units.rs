@@ -16,17 +16,11 @@ impl Catalog {
         for (i, input) in inputs.iter().enumerate() {
             match input.validate() {
                 Ok(u) => valid.push(u),
-                Err(e) => {
-                    e.0.into_iter()
-                        .for_each(|f| v.add(row_field(inputs.len(), i, &f.field), f.message))
-                }
+                Err(e) => e.0.into_iter().for_each(|f| v.add(row_field(inputs.len(), i, &f.field), f.message)),
             }
         }
         v.into_result()?;
-        let batch: HashMap<&str, Tier> = valid
-            .iter()
-            .map(|u| (u.code.as_str(), u.kind.tier()))
-            .collect();
+        let batch: HashMap<&str, Tier> = valid.iter().map(|u| (u.code.as_str(), u.kind.tier())).collect();
         let mut v = Violations::new();
         for (i, u) in valid.iter().enumerate() {
             if let Some(p) = &u.parent_code {
@@ -35,10 +29,7 @@ impl Catalog {
                     None => units::find(&self.db, p.as_str()).await?.map(|x| x.1),
                 };
                 match tier {
-                    None => v.add(
-                        row_field(valid.len(), i, "parent_code"),
-                        format!("không có đơn vị {p} (no unit with this code)"),
-                    ),
+                    None => v.add(row_field(valid.len(), i, "parent_code"), format!("không có đơn vị {p} (no unit with this code)")),
                     Some(t) => {
                         if let Err(m) = check_parent(u, t) {
                             v.add(row_field(valid.len(), i, "parent_code"), m);
@@ -47,13 +38,8 @@ impl Catalog {
                 }
             }
             if let Some(m) = &u.merged_into_code {
-                if !batch.contains_key(m.as_str())
-                    && units::find(&self.db, m.as_str()).await?.is_none()
-                {
-                    v.add(
-                        row_field(valid.len(), i, "merged_into_code"),
-                        format!("không có đơn vị {m} (no unit with this code)"),
-                    );
+                if !batch.contains_key(m.as_str()) && units::find(&self.db, m.as_str()).await?.is_none() {
+                    v.add(row_field(valid.len(), i, "merged_into_code"), format!("không có đơn vị {m} (no unit with this code)"));
                 }
             }
         }
@@ -67,31 +53,14 @@ impl Catalog {
                 Some(p) => units::find(&mut tx, p.as_str()).await?.map(|x| x.0),
                 None => None,
             };
-            units::upsert(
-                &mut tx,
-                &ValidUnit {
-                    merged_into_code: None,
-                    ..(*u).clone()
-                },
-                parent_id.as_deref(),
-                None,
-            )
-            .await?;
+            units::upsert(&mut tx, &ValidUnit { merged_into_code: None, ..(*u).clone() }, parent_id.as_deref(), None).await?;
         }
         for u in order.iter().filter(|u| u.merged_into_code.is_some()) {
             let parent_id = match &u.parent_code {
                 Some(p) => units::find(&mut tx, p.as_str()).await?.map(|x| x.0),
                 None => None,
             };
-            let merged = units::find(
-                &mut tx,
-                u.merged_into_code
-                    .as_ref()
-                    .map(|c| c.as_str())
-                    .unwrap_or(""),
-            )
-            .await?
-            .map(|x| x.0);
+            let merged = units::find(&mut tx, u.merged_into_code.as_ref().map(|c| c.as_str()).unwrap_or("")).await?.map(|x| x.0);
             units::upsert(&mut tx, u, parent_id.as_deref(), merged.as_deref()).await?;
         }
         let mut out = Vec::new();
@@ -111,21 +80,12 @@ impl Catalog {
         units::get(&self.db, code).await
     }
 
-    pub async fn units(
-        &self,
-        f: &UnitFilter,
-        offset: i64,
-        limit: i64,
-    ) -> Result<(Vec<AdminUnit>, i64)> {
+    pub async fn units(&self, f: &UnitFilter, offset: i64, limit: i64) -> Result<(Vec<AdminUnit>, i64)> {
         units::list(&self.db, f, offset, limit).await
     }
 }
 
 /// Names a field of row `i` in a batch (`rows[3].code`), or just the field for one input.
 pub(crate) fn row_field(n: usize, i: usize, field: &str) -> String {
-    if n == 1 {
-        field.to_owned()
-    } else {
-        format!("rows[{i}].{field}")
-    }
+    if n == 1 { field.to_owned() } else { format!("rows[{i}].{field}") }
 }

@@ -24,20 +24,10 @@ pub async fn lists<'e>(ex: impl Into<Ex<'e>>) -> Result<Vec<CodeList>> {
 }
 
 pub async fn list_exists<'e>(ex: impl Into<Ex<'e>>, code: &str) -> Result<bool> {
-    Ok(q("SELECT COUNT(*) FROM code_lists WHERE code = $1")
-        .bind(code)
-        .fetch_i64(ex)
-        .await?
-        > 0)
+    Ok(q("SELECT COUNT(*) FROM code_lists WHERE code = $1").bind(code).fetch_i64(ex).await? > 0)
 }
 
-pub async fn upsert_list<'e>(
-    ex: impl Into<Ex<'e>>,
-    code: &str,
-    name: &str,
-    name_en: Option<&str>,
-    system: bool,
-) -> Result<()> {
+pub async fn upsert_list<'e>(ex: impl Into<Ex<'e>>, code: &str, name: &str, name_en: Option<&str>, system: bool) -> Result<()> {
     q("INSERT INTO code_lists (code, name, name_en, system, created_at) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (code) DO UPDATE SET name = excluded.name, name_en = excluded.name_en")
     .bind(code)
@@ -85,13 +75,7 @@ pub async fn item<'e>(ex: impl Into<Ex<'e>>, list: &str, code: &str) -> Result<O
     .transpose()
 }
 
-pub async fn items<'e>(
-    ex: impl Into<Ex<'e>>,
-    list: &str,
-    text: Option<&str>,
-    offset: i64,
-    limit: i64,
-) -> Result<(Vec<CodeItem>, i64)> {
+pub async fn items<'e>(ex: impl Into<Ex<'e>>, list: &str, text: Option<&str>, offset: i64, limit: i64) -> Result<(Vec<CodeItem>, i64)> {
     let mut ex = ex.into();
     if !list_exists(ex.reborrow(), list).await? {
         return Err(Error::not_found(format!("danh mục {list}")));
@@ -103,12 +87,12 @@ pub async fn items<'e>(
         let p = w.arg(format!("%{t}%"));
         w.and(format!("name_folded LIKE {p}"));
     }
-    let total = w
-        .query(format!("SELECT COUNT(*) FROM code_items{}", w.sql()))
-        .fetch_i64(ex.reborrow())
-        .await?;
+    let total = w.query(format!("SELECT COUNT(*) FROM code_items{}", w.sql())).fetch_i64(ex.reborrow()).await?;
     let rows = w
-        .query(format!("SELECT code, name, name_en, sort, active FROM code_items{} ORDER BY sort, code LIMIT {limit} OFFSET {offset}", w.sql()))
+        .query(format!(
+            "SELECT code, name, name_en, sort, active FROM code_items{} ORDER BY sort, code LIMIT {limit} OFFSET {offset}",
+            w.sql()
+        ))
         .fetch_all(ex.reborrow())
         .await?;
     let items = rows

@@ -48,13 +48,7 @@ pub async fn upsert<'e>(
 
 /// Inserts a seeded day unless one already exists for that date and scope (an
 /// administrator's edit is never overwritten by seeding).
-pub async fn seed<'e>(
-    ex: impl Into<Ex<'e>>,
-    date: Date,
-    name: &str,
-    name_en: &str,
-    source: &str,
-) -> Result<bool> {
+pub async fn seed<'e>(ex: impl Into<Ex<'e>>, date: Date, name: &str, name_en: &str, source: &str) -> Result<bool> {
     let n = q("INSERT INTO holidays (id, date, scope, kind, name, name_en, source, updated_at) VALUES ($1, $2, '', 'off', $3, $4, $5, $6)
                ON CONFLICT (date, scope) DO NOTHING")
     .bind(kernel::id::new_id())
@@ -69,10 +63,7 @@ pub async fn seed<'e>(
 }
 
 pub async fn delete<'e>(ex: impl Into<Ex<'e>>, id: &str) -> Result<()> {
-    let n = q("DELETE FROM holidays WHERE id = $1")
-        .bind(id)
-        .execute(ex)
-        .await?;
+    let n = q("DELETE FROM holidays WHERE id = $1").bind(id).execute(ex).await?;
     if n == 0 {
         return Err(Error::not_found(format!("ngày nghỉ {id}")));
     }
@@ -80,18 +71,11 @@ pub async fn delete<'e>(ex: impl Into<Ex<'e>>, id: &str) -> Result<()> {
 }
 
 /// Exceptions between two dates inclusive, for the province and, when given, one agency.
-pub async fn between<'e>(
-    ex: impl Into<Ex<'e>>,
-    from: Date,
-    to: Date,
-    agency_id: Option<&str>,
-) -> Result<Vec<HolidayEntry>> {
-    let rows = q(
-        "SELECT h.id, h.date, h.kind, h.name, h.name_en, h.source, a.code AS agency_code
+pub async fn between<'e>(ex: impl Into<Ex<'e>>, from: Date, to: Date, agency_id: Option<&str>) -> Result<Vec<HolidayEntry>> {
+    let rows = q("SELECT h.id, h.date, h.kind, h.name, h.name_en, h.source, a.code AS agency_code
                   FROM holidays h LEFT JOIN agencies a ON a.id = h.scope
                   WHERE h.date >= $1 AND h.date <= $2 AND (h.scope = '' OR h.scope = $3)
-                  ORDER BY h.date, h.scope",
-    )
+                  ORDER BY h.date, h.scope")
     .bind(kernel::time::date_text(from))
     .bind(kernel::time::date_text(to))
     .bind(agency_id.unwrap_or(""))
@@ -102,11 +86,9 @@ pub async fn between<'e>(
 
 /// Every exception of one year, of every scope (administration view).
 pub async fn year<'e>(ex: impl Into<Ex<'e>>, year: i32) -> Result<Vec<HolidayEntry>> {
-    let rows = q(
-        "SELECT h.id, h.date, h.kind, h.name, h.name_en, h.source, a.code AS agency_code
+    let rows = q("SELECT h.id, h.date, h.kind, h.name, h.name_en, h.source, a.code AS agency_code
                   FROM holidays h LEFT JOIN agencies a ON a.id = h.scope
-                  WHERE h.date >= $1 AND h.date <= $2 ORDER BY h.date, h.scope",
-    )
+                  WHERE h.date >= $1 AND h.date <= $2 ORDER BY h.date, h.scope")
     .bind(format!("{year:04}-01-01"))
     .bind(format!("{year:04}-12-31"))
     .fetch_all(ex)

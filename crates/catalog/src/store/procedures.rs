@@ -6,10 +6,7 @@ use kernel::money::Vnd;
 use kernel::{Error, Result};
 use time::Date;
 
-use crate::model::procedure::{
-    OnlineLevel, ProcLevel, ProcedureSummary, ProcedureVersion, ProcessingTime, TimeUnit,
-    ValidProcedure,
-};
+use crate::model::procedure::{OnlineLevel, ProcLevel, ProcedureSummary, ProcedureVersion, ProcessingTime, TimeUnit, ValidProcedure};
 
 const SELECT_VERSION: &str = "SELECT v.id, v.procedure_id, p.code, v.version, v.decision_number, v.decision_date, v.effective_from,
     v.name, v.field_code, v.level, v.online_level, v.processing_value, v.processing_unit, v.body, v.eform,
@@ -30,9 +27,7 @@ fn unit(s: &str) -> Result<TimeUnit> {
 
 fn version_from_row(r: &Row) -> Result<ProcedureVersion> {
     let eform: Option<String> = r.opt_text("eform")?;
-    let current: i64 = r
-        .get("is_current")
-        .or_else(|_| r.get::<i32>("is_current").map(i64::from))?;
+    let current: i64 = r.get("is_current").or_else(|_| r.get::<i32>("is_current").map(i64::from))?;
     Ok(ProcedureVersion {
         id: r.text("id")?,
         procedure_id: r.text("procedure_id")?,
@@ -45,25 +40,16 @@ fn version_from_row(r: &Row) -> Result<ProcedureVersion> {
         field_code: r.text("field_code")?,
         level: level(&r.text("level")?)?,
         online_level: online(&r.text("online_level")?)?,
-        processing: ProcessingTime {
-            value: r.get("processing_value")?,
-            unit: unit(&r.text("processing_unit")?)?,
-        },
+        processing: ProcessingTime { value: r.get("processing_value")?, unit: unit(&r.text("processing_unit")?)? },
         body: r.json("body")?,
-        eform: eform
-            .map(|e| serde_json::from_str(&e))
-            .transpose()
-            .map_err(Error::internal)?,
+        eform: eform.map(|e| serde_json::from_str(&e)).transpose().map_err(Error::internal)?,
         current: current == 1,
     })
 }
 
 /// Id of the procedure with `code`, if it exists.
 pub async fn find<'e>(ex: impl Into<Ex<'e>>, code: &str) -> Result<Option<String>> {
-    let row = q("SELECT id FROM procedures WHERE code = $1")
-        .bind(code)
-        .fetch_optional(ex)
-        .await?;
+    let row = q("SELECT id FROM procedures WHERE code = $1").bind(code).fetch_optional(ex).await?;
     row.map(|r| r.text("id")).transpose()
 }
 
@@ -79,16 +65,11 @@ pub async fn insert_procedure(tx: &mut Tx, code: &ProcedureCode) -> Result<Strin
     Ok(id)
 }
 
-pub async fn insert_version(
-    tx: &mut Tx,
-    procedure_id: &str,
-    p: &ValidProcedure,
-) -> Result<(String, i64)> {
-    let version =
-        q("SELECT COALESCE(MAX(version), 0) + 1 FROM procedure_versions WHERE procedure_id = $1")
-            .bind(procedure_id)
-            .fetch_i64(&mut *tx)
-            .await?;
+pub async fn insert_version(tx: &mut Tx, procedure_id: &str, p: &ValidProcedure) -> Result<(String, i64)> {
+    let version = q("SELECT COALESCE(MAX(version), 0) + 1 FROM procedure_versions WHERE procedure_id = $1")
+        .bind(procedure_id)
+        .fetch_i64(&mut *tx)
+        .await?;
     let id = kernel::id::new_id();
     q("INSERT INTO procedure_versions (id, procedure_id, version, decision_number, decision_date, effective_from, name, field_code,
          level, online_level, processing_value, processing_unit, body, eform, created_at)
@@ -115,12 +96,7 @@ pub async fn insert_version(
 
 /// Makes version `v` the one in force: the procedure points at it and the list/search index,
 /// the implementing agencies and (on SQLite) the FTS table describe it.
-pub async fn make_current(
-    tx: &mut Tx,
-    v: &ProcedureVersion,
-    agency_ids: &[String],
-    search_text: &str,
-) -> Result<()> {
+pub async fn make_current(tx: &mut Tx, v: &ProcedureVersion, agency_ids: &[String], search_text: &str) -> Result<()> {
     let pid = &v.procedure_id;
     q("UPDATE procedures SET current_version_id = $1, updated_at = $2 WHERE id = $3")
         .bind(&v.id)
@@ -128,10 +104,7 @@ pub async fn make_current(
         .bind(pid)
         .execute(&mut *tx)
         .await?;
-    q("DELETE FROM procedure_index WHERE procedure_id = $1")
-        .bind(pid)
-        .execute(&mut *tx)
-        .await?;
+    q("DELETE FROM procedure_index WHERE procedure_id = $1").bind(pid).execute(&mut *tx).await?;
     q("INSERT INTO procedure_index (procedure_id, code, name, name_folded, field_code, level, online_level, processing_value,
          processing_unit, fee_total, version, active, search_text)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, TRUE, $12)")
@@ -149,10 +122,7 @@ pub async fn make_current(
     .bind(search_text)
     .execute(&mut *tx)
     .await?;
-    q("DELETE FROM procedure_agencies WHERE procedure_id = $1")
-        .bind(pid)
-        .execute(&mut *tx)
-        .await?;
+    q("DELETE FROM procedure_agencies WHERE procedure_id = $1").bind(pid).execute(&mut *tx).await?;
     for a in agency_ids {
         q("INSERT INTO procedure_agencies (procedure_id, agency_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
             .bind(pid)
@@ -161,62 +131,30 @@ pub async fn make_current(
             .await?;
     }
     if tx.backend() == Backend::Sqlite {
-        q("DELETE FROM procedure_fts WHERE procedure_id = $1")
-            .bind(pid)
-            .execute(&mut *tx)
-            .await?;
-        q("INSERT INTO procedure_fts (procedure_id, search_text) VALUES ($1, $2)")
-            .bind(pid)
-            .bind(search_text)
-            .execute(&mut *tx)
-            .await?;
+        q("DELETE FROM procedure_fts WHERE procedure_id = $1").bind(pid).execute(&mut *tx).await?;
+        q("INSERT INTO procedure_fts (procedure_id, search_text) VALUES ($1, $2)").bind(pid).bind(search_text).execute(&mut *tx).await?;
     }
     Ok(())
 }
 
 pub async fn version_by_id<'e>(ex: impl Into<Ex<'e>>, id: &str) -> Result<ProcedureVersion> {
-    let row = q(format!("{SELECT_VERSION} WHERE v.id = $1"))
-        .bind(id)
-        .fetch_optional(ex)
-        .await?;
+    let row = q(format!("{SELECT_VERSION} WHERE v.id = $1")).bind(id).fetch_optional(ex).await?;
     version_from_row(&row.ok_or_else(|| Error::not_found(format!("phiên bản thủ tục {id}")))?)
 }
 
 /// The version in force of procedure `code`.
 pub async fn current<'e>(ex: impl Into<Ex<'e>>, code: &str) -> Result<ProcedureVersion> {
-    let row = q(format!(
-        "{SELECT_VERSION} WHERE p.code = $1 AND v.id = p.current_version_id"
-    ))
-    .bind(code)
-    .fetch_optional(ex)
-    .await?;
+    let row = q(format!("{SELECT_VERSION} WHERE p.code = $1 AND v.id = p.current_version_id")).bind(code).fetch_optional(ex).await?;
     version_from_row(&row.ok_or_else(|| Error::not_found(format!("thủ tục {code}")))?)
 }
 
-pub async fn version<'e>(
-    ex: impl Into<Ex<'e>>,
-    code: &str,
-    version: i64,
-) -> Result<ProcedureVersion> {
-    let row = q(format!(
-        "{SELECT_VERSION} WHERE p.code = $1 AND v.version = $2"
-    ))
-    .bind(code)
-    .bind(version)
-    .fetch_optional(ex)
-    .await?;
-    version_from_row(
-        &row.ok_or_else(|| Error::not_found(format!("thủ tục {code} phiên bản {version}")))?,
-    )
+pub async fn version<'e>(ex: impl Into<Ex<'e>>, code: &str, version: i64) -> Result<ProcedureVersion> {
+    let row = q(format!("{SELECT_VERSION} WHERE p.code = $1 AND v.version = $2")).bind(code).bind(version).fetch_optional(ex).await?;
+    version_from_row(&row.ok_or_else(|| Error::not_found(format!("thủ tục {code} phiên bản {version}")))?)
 }
 
 pub async fn versions<'e>(ex: impl Into<Ex<'e>>, code: &str) -> Result<Vec<ProcedureVersion>> {
-    let rows = q(format!(
-        "{SELECT_VERSION} WHERE p.code = $1 ORDER BY v.version"
-    ))
-    .bind(code)
-    .fetch_all(ex)
-    .await?;
+    let rows = q(format!("{SELECT_VERSION} WHERE p.code = $1 ORDER BY v.version")).bind(code).fetch_all(ex).await?;
     rows.iter().map(version_from_row).collect()
 }
 
@@ -257,10 +195,7 @@ fn summary_from_row(r: &Row) -> Result<ProcedureSummary> {
         field_code: r.text("field_code")?,
         level: level(&r.text("level")?)?,
         online_level: online(&r.text("online_level")?)?,
-        processing: ProcessingTime {
-            value: r.get("processing_value")?,
-            unit: unit(&r.text("processing_unit")?)?,
-        },
+        processing: ProcessingTime { value: r.get("processing_value")?, unit: unit(&r.text("processing_unit")?)? },
         fee_total: Vnd(r.int("fee_total")?),
         version: r.int("version")?,
     })
@@ -268,16 +203,8 @@ fn summary_from_row(r: &Row) -> Result<ProcedureSummary> {
 
 /// Lists procedures in force, filtered; with words, ranked: names containing the whole phrase
 /// first, then by full-text relevance (FTS5 bm25 on SQLite, ts_rank on PostgreSQL).
-pub async fn search(
-    db: &Db,
-    f: &ProcedureFilter,
-    offset: i64,
-    limit: i64,
-) -> Result<(Vec<ProcedureSummary>, i64)> {
-    let words: Vec<String> = kernel::fold::fold_words(f.q.as_deref().unwrap_or(""))
-        .into_iter()
-        .take(12)
-        .collect();
+pub async fn search(db: &Db, f: &ProcedureFilter, offset: i64, limit: i64) -> Result<(Vec<ProcedureSummary>, i64)> {
+    let words: Vec<String> = kernel::fold::fold_words(f.q.as_deref().unwrap_or("")).into_iter().take(12).collect();
     let mut w = Where::new();
     w.and("i.active = TRUE");
     if let Some(v) = f.field.as_deref().filter(|s| !s.is_empty()) {
@@ -300,43 +227,24 @@ pub async fn search(
     }
     let cols = "i.procedure_id, i.code, i.name, i.field_code, i.level, i.online_level, i.processing_value, i.processing_unit, i.fee_total, i.version";
     if words.is_empty() {
-        let total = w
-            .query(format!("SELECT COUNT(*) FROM procedure_index i{}", w.sql()))
-            .fetch_i64(db)
+        let total = w.query(format!("SELECT COUNT(*) FROM procedure_index i{}", w.sql())).fetch_i64(db).await?;
+        let rows = w
+            .query(format!("SELECT {cols} FROM procedure_index i{} ORDER BY i.name_folded, i.code LIMIT {limit} OFFSET {offset}", w.sql()))
+            .fetch_all(db)
             .await?;
-        let rows = w.query(format!("SELECT {cols} FROM procedure_index i{} ORDER BY i.name_folded, i.code LIMIT {limit} OFFSET {offset}", w.sql())).fetch_all(db).await?;
-        return Ok((
-            rows.iter().map(summary_from_row).collect::<Result<_>>()?,
-            total,
-        ));
+        return Ok((rows.iter().map(summary_from_row).collect::<Result<_>>()?, total));
     }
     let phrase = w.arg(format!("%{}%", words.join(" ")));
     let (from, rank) = match db.backend() {
         Backend::Sqlite => {
-            let m = w.arg(fts_terms(
-                &words,
-                |t| format!("\"{t}\""),
-                |t| format!("\"{t}\"*"),
-                " ",
-            ));
+            let m = w.arg(fts_terms(&words, |t| format!("\"{t}\""), |t| format!("\"{t}\"*"), " "));
             w.and(format!("procedure_fts MATCH {m}"));
-            (
-                "procedure_fts JOIN procedure_index i ON i.procedure_id = procedure_fts.procedure_id",
-                "bm25(procedure_fts)".to_string(),
-            )
+            ("procedure_fts JOIN procedure_index i ON i.procedure_id = procedure_fts.procedure_id", "bm25(procedure_fts)".to_string())
         }
         Backend::Postgres => {
-            let m = w.arg(fts_terms(
-                &words,
-                |t| t.to_owned(),
-                |t| format!("{t}:*"),
-                " & ",
-            ));
+            let m = w.arg(fts_terms(&words, |t| t.to_owned(), |t| format!("{t}:*"), " & "));
             w.and(format!("i.search_tsv @@ to_tsquery('simple', {m})"));
-            (
-                "procedure_index i",
-                format!("-ts_rank(i.search_tsv, to_tsquery('simple', {m}))"),
-            )
+            ("procedure_index i", format!("-ts_rank(i.search_tsv, to_tsquery('simple', {m}))"))
         }
     };
     // One pass: the total comes with the page (a window count), so the full-text match runs once.
@@ -351,59 +259,35 @@ pub async fn search(
         .await?;
     let total = match rows.first() {
         Some(r) => r.int("total")?,
-        None if offset > 0 => {
-            w.query(format!("SELECT COUNT(*) FROM {from}{}", w.sql()))
-                .fetch_i64(db)
-                .await?
-        }
+        None if offset > 0 => w.query(format!("SELECT COUNT(*) FROM {from}{}", w.sql())).fetch_i64(db).await?,
         None => 0,
     };
-    Ok((
-        rows.iter().map(summary_from_row).collect::<Result<_>>()?,
-        total,
-    ))
+    Ok((rows.iter().map(summary_from_row).collect::<Result<_>>()?, total))
 }
 
 /// Every word must appear; the last one may be a prefix (the user may still be typing it).
-fn fts_terms(
-    words: &[String],
-    whole: impl Fn(&str) -> String,
-    prefix: impl Fn(&str) -> String,
-    sep: &str,
-) -> String {
+fn fts_terms(words: &[String], whole: impl Fn(&str) -> String, prefix: impl Fn(&str) -> String, sep: &str) -> String {
     let last = words.len().saturating_sub(1);
-    words
-        .iter()
-        .enumerate()
-        .map(|(i, t)| if i == last { prefix(t) } else { whole(t) })
-        .collect::<Vec<_>>()
-        .join(sep)
+    words.iter().enumerate().map(|(i, t)| if i == last { prefix(t) } else { whole(t) }).collect::<Vec<_>>().join(sep)
 }
 
 pub async fn count<'e>(ex: impl Into<Ex<'e>>) -> Result<i64> {
-    q("SELECT COUNT(*) FROM procedure_index WHERE active = TRUE")
-        .fetch_i64(ex)
-        .await
+    q("SELECT COUNT(*) FROM procedure_index WHERE active = TRUE").fetch_i64(ex).await
 }
 
 /// Procedure counts per field code, for the browse-by-field view.
 pub async fn counts_by_field<'e>(ex: impl Into<Ex<'e>>) -> Result<Vec<(String, i64)>> {
-    let rows = q("SELECT field_code, COUNT(*) AS n FROM procedure_index WHERE active = TRUE GROUP BY field_code ORDER BY field_code").fetch_all(ex).await?;
-    rows.iter()
-        .map(|r| Ok((r.text("field_code")?, r.int("n")?)))
-        .collect()
+    let rows = q("SELECT field_code, COUNT(*) AS n FROM procedure_index WHERE active = TRUE GROUP BY field_code ORDER BY field_code")
+        .fetch_all(ex)
+        .await?;
+    rows.iter().map(|r| Ok((r.text("field_code")?, r.int("n")?))).collect()
 }
 
 /// Codes of the agencies implementing a procedure's current version.
-pub async fn agencies_of<'e>(
-    ex: impl Into<Ex<'e>>,
-    procedure_id: &str,
-) -> Result<Vec<(String, String)>> {
+pub async fn agencies_of<'e>(ex: impl Into<Ex<'e>>, procedure_id: &str) -> Result<Vec<(String, String)>> {
     let rows = q("SELECT a.code, a.name FROM procedure_agencies pa JOIN agencies a ON a.id = pa.agency_id WHERE pa.procedure_id = $1 ORDER BY a.code")
         .bind(procedure_id)
         .fetch_all(ex)
         .await?;
-    rows.iter()
-        .map(|r| Ok((r.text("code")?, r.text("name")?)))
-        .collect()
+    rows.iter().map(|r| Ok((r.text("code")?, r.text("name")?))).collect()
 }

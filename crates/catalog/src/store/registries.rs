@@ -24,20 +24,12 @@ const SELECT_REGISTRY: &str = "SELECT g.id, g.name, g.version, g.title, g.descri
     (SELECT COUNT(*) FROM registry_records r WHERE r.registry_id = g.id AND r.deleted_at IS NULL) AS n FROM registries g";
 
 pub async fn get<'e>(ex: impl Into<Ex<'e>>, name: &str, version: &str) -> Result<Registry> {
-    let row = q(format!(
-        "{SELECT_REGISTRY} WHERE g.name = $1 AND g.version = $2"
-    ))
-    .bind(name)
-    .bind(version)
-    .fetch_optional(ex)
-    .await?;
+    let row = q(format!("{SELECT_REGISTRY} WHERE g.name = $1 AND g.version = $2")).bind(name).bind(version).fetch_optional(ex).await?;
     registry_from_row(&row.ok_or_else(|| Error::not_found(format!("registry {name}/{version}")))?)
 }
 
 pub async fn all<'e>(ex: impl Into<Ex<'e>>) -> Result<Vec<Registry>> {
-    let rows = q(format!("{SELECT_REGISTRY} ORDER BY g.name, g.version"))
-        .fetch_all(ex)
-        .await?;
+    let rows = q(format!("{SELECT_REGISTRY} ORDER BY g.name, g.version")).fetch_all(ex).await?;
     rows.iter().map(registry_from_row).collect()
 }
 
@@ -81,11 +73,7 @@ pub struct Record {
 }
 
 fn record_from_row(r: &Row) -> Result<Record> {
-    Ok(Record {
-        id: r.text("id")?,
-        subject: r.opt_text("subject")?,
-        data: r.json("data")?,
-    })
+    Ok(Record { id: r.text("id")?, subject: r.opt_text("subject")?, data: r.json("data")? })
 }
 
 /// Adds `field = value` conditions on the JSON content, one per entry of `query`.
@@ -118,19 +106,17 @@ fn match_content(w: &mut Where, backend: Backend, query: &serde_json::Map<String
 }
 
 /// Records of a registry whose content matches every field of `query`.
-pub async fn find<'e>(
-    ex: impl Into<Ex<'e>>,
-    registry_id: &str,
-    query: &serde_json::Map<String, Value>,
-    limit: i64,
-) -> Result<Vec<Record>> {
+pub async fn find<'e>(ex: impl Into<Ex<'e>>, registry_id: &str, query: &serde_json::Map<String, Value>, limit: i64) -> Result<Vec<Record>> {
     let ex = ex.into();
     let mut w = Where::new();
     let p = w.arg(registry_id);
     w.and(format!("r.registry_id = {p}"));
     w.and("r.deleted_at IS NULL");
     match_content(&mut w, ex.backend(), query);
-    let rows = w.query(format!("SELECT r.id, r.subject, r.data FROM registry_records r{} ORDER BY r.created_at, r.id LIMIT {limit}", w.sql())).fetch_all(ex).await?;
+    let rows = w
+        .query(format!("SELECT r.id, r.subject, r.data FROM registry_records r{} ORDER BY r.created_at, r.id LIMIT {limit}", w.sql()))
+        .fetch_all(ex)
+        .await?;
     rows.iter().map(record_from_row).collect()
 }
 
@@ -154,29 +140,19 @@ pub async fn list<'e>(
         w.and(format!("LOWER(r.data) LIKE {p}"));
     }
     match_content(&mut w, ex.backend(), query);
-    let total = w
-        .query(format!(
-            "SELECT COUNT(*) FROM registry_records r{}",
-            w.sql()
-        ))
-        .fetch_i64(ex.reborrow())
-        .await?;
+    let total = w.query(format!("SELECT COUNT(*) FROM registry_records r{}", w.sql())).fetch_i64(ex.reborrow()).await?;
     let order = if descending { "DESC" } else { "ASC" };
     let rows = w
-        .query(format!("SELECT r.id, r.subject, r.data FROM registry_records r{} ORDER BY r.key_value {order} LIMIT {limit} OFFSET {offset}", w.sql()))
+        .query(format!(
+            "SELECT r.id, r.subject, r.data FROM registry_records r{} ORDER BY r.key_value {order} LIMIT {limit} OFFSET {offset}",
+            w.sql()
+        ))
         .fetch_all(ex.reborrow())
         .await?;
-    Ok((
-        rows.iter().map(record_from_row).collect::<Result<_>>()?,
-        total,
-    ))
+    Ok((rows.iter().map(record_from_row).collect::<Result<_>>()?, total))
 }
 
-pub async fn by_id<'e>(
-    ex: impl Into<Ex<'e>>,
-    registry_id: &str,
-    id: &str,
-) -> Result<Option<Record>> {
+pub async fn by_id<'e>(ex: impl Into<Ex<'e>>, registry_id: &str, id: &str) -> Result<Option<Record>> {
     let row = q("SELECT r.id, r.subject, r.data FROM registry_records r WHERE r.registry_id = $1 AND r.id = $2 AND r.deleted_at IS NULL")
         .bind(registry_id)
         .bind(id)
@@ -185,13 +161,7 @@ pub async fn by_id<'e>(
     row.as_ref().map(record_from_row).transpose()
 }
 
-pub async fn insert<'e>(
-    ex: impl Into<Ex<'e>>,
-    registry_id: &str,
-    key: &str,
-    subject: Option<&str>,
-    data: &Value,
-) -> Result<String> {
+pub async fn insert<'e>(ex: impl Into<Ex<'e>>, registry_id: &str, key: &str, subject: Option<&str>, data: &Value) -> Result<String> {
     let id = kernel::id::new_id();
     let now = kernel::time::now_ms();
     q("INSERT INTO registry_records (id, registry_id, key_value, subject, data, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6)")
@@ -206,13 +176,7 @@ pub async fn insert<'e>(
     Ok(id)
 }
 
-pub async fn update<'e>(
-    ex: impl Into<Ex<'e>>,
-    id: &str,
-    key: &str,
-    subject: Option<&str>,
-    data: &Value,
-) -> Result<()> {
+pub async fn update<'e>(ex: impl Into<Ex<'e>>, id: &str, key: &str, subject: Option<&str>, data: &Value) -> Result<()> {
     q("UPDATE registry_records SET key_value = $1, subject = $2, data = $3, updated_at = $4 WHERE id = $5")
         .bind(key)
         .bind(subject)
@@ -225,17 +189,14 @@ pub async fn update<'e>(
 }
 
 /// Soft-deletes the record whose key is `key`; true when one was deleted.
-pub async fn delete_by_key<'e>(
-    ex: impl Into<Ex<'e>>,
-    registry_id: &str,
-    key: &str,
-) -> Result<Option<Record>> {
+pub async fn delete_by_key<'e>(ex: impl Into<Ex<'e>>, registry_id: &str, key: &str) -> Result<Option<Record>> {
     let mut ex = ex.into();
-    let row = q("SELECT r.id, r.subject, r.data FROM registry_records r WHERE r.registry_id = $1 AND r.key_value = $2 AND r.deleted_at IS NULL")
-        .bind(registry_id)
-        .bind(key)
-        .fetch_optional(ex.reborrow())
-        .await?;
+    let row =
+        q("SELECT r.id, r.subject, r.data FROM registry_records r WHERE r.registry_id = $1 AND r.key_value = $2 AND r.deleted_at IS NULL")
+            .bind(registry_id)
+            .bind(key)
+            .fetch_optional(ex.reborrow())
+            .await?;
     let Some(row) = row else { return Ok(None) };
     let rec = record_from_row(&row)?;
     q("UPDATE registry_records SET deleted_at = $1 WHERE id = $2")
@@ -282,17 +243,14 @@ pub struct Usage {
     pub at: i64,
 }
 
-pub async fn usage<'e>(
-    ex: impl Into<Ex<'e>>,
-    subject: &str,
-    registry_name: Option<&str>,
-) -> Result<Vec<Usage>> {
-    let rows = q("SELECT l.id, l.client, l.action, l.record_id, g.name, l.at FROM registry_access_log l JOIN registries g ON g.id = l.registry_id
+pub async fn usage<'e>(ex: impl Into<Ex<'e>>, subject: &str, registry_name: Option<&str>) -> Result<Vec<Usage>> {
+    let rows =
+        q("SELECT l.id, l.client, l.action, l.record_id, g.name, l.at FROM registry_access_log l JOIN registries g ON g.id = l.registry_id
                   WHERE l.subject = $1 AND ($2 = '' OR g.name = $2) ORDER BY l.at DESC LIMIT 1000")
-    .bind(subject)
-    .bind(registry_name.unwrap_or(""))
-    .fetch_all(ex)
-    .await?;
+        .bind(subject)
+        .bind(registry_name.unwrap_or(""))
+        .fetch_all(ex)
+        .await?;
     rows.iter()
         .map(|r| {
             Ok(Usage {

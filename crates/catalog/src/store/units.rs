@@ -12,8 +12,7 @@ const SELECT: &str = "SELECT u.id, u.code, u.name, u.name_en, u.kind, u.tier, u.
 
 fn from_row(r: &Row) -> Result<AdminUnit> {
     let kind_s = r.text("kind")?;
-    let kind = UnitKind::parse(&kind_s)
-        .ok_or_else(|| Error::internal(format!("unknown unit kind {kind_s}")))?;
+    let kind = UnitKind::parse(&kind_s).ok_or_else(|| Error::internal(format!("unknown unit kind {kind_s}")))?;
     Ok(AdminUnit {
         id: r.text("id")?,
         code: UnitCode::parse(&r.text("code")?).map_err(Error::internal)?,
@@ -30,26 +29,17 @@ fn from_row(r: &Row) -> Result<AdminUnit> {
 
 /// Id and tier of the unit with `code`.
 pub async fn find<'e>(ex: impl Into<Ex<'e>>, code: &str) -> Result<Option<(String, Tier)>> {
-    let row = q("SELECT id, kind FROM admin_units WHERE code = $1")
-        .bind(code)
-        .fetch_optional(ex)
-        .await?;
+    let row = q("SELECT id, kind FROM admin_units WHERE code = $1").bind(code).fetch_optional(ex).await?;
     match row {
         None => Ok(None),
         Some(r) => {
-            let kind = UnitKind::parse(&r.text("kind")?)
-                .ok_or_else(|| Error::internal("bad unit kind"))?;
+            let kind = UnitKind::parse(&r.text("kind")?).ok_or_else(|| Error::internal("bad unit kind"))?;
             Ok(Some((r.text("id")?, kind.tier())))
         }
     }
 }
 
-pub async fn upsert<'e>(
-    ex: impl Into<Ex<'e>>,
-    u: &ValidUnit,
-    parent_id: Option<&str>,
-    merged_id: Option<&str>,
-) -> Result<String> {
+pub async fn upsert<'e>(ex: impl Into<Ex<'e>>, u: &ValidUnit, parent_id: Option<&str>, merged_id: Option<&str>) -> Result<String> {
     let now = kernel::time::now_ms();
     q("INSERT INTO admin_units (id, code, name, name_en, kind, tier, parent_id, valid_from, valid_to, merged_into_id, name_folded, created_at, updated_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)
@@ -75,10 +65,7 @@ pub async fn upsert<'e>(
 }
 
 pub async fn get<'e>(ex: impl Into<Ex<'e>>, code: &str) -> Result<AdminUnit> {
-    let row = q(format!("{SELECT} WHERE u.code = $1"))
-        .bind(code)
-        .fetch_optional(ex)
-        .await?;
+    let row = q(format!("{SELECT} WHERE u.code = $1")).bind(code).fetch_optional(ex).await?;
     from_row(&row.ok_or_else(|| Error::not_found(format!("đơn vị hành chính {code}")))?)
 }
 
@@ -96,12 +83,7 @@ pub struct UnitFilter {
     pub q: Option<String>,
 }
 
-pub async fn list(
-    db: &kernel::db::Db,
-    f: &UnitFilter,
-    offset: i64,
-    limit: i64,
-) -> Result<(Vec<AdminUnit>, i64)> {
+pub async fn list(db: &kernel::db::Db, f: &UnitFilter, offset: i64, limit: i64) -> Result<(Vec<AdminUnit>, i64)> {
     let mut w = Where::new();
     if let Some(t) = f.tier.as_deref().filter(|s| !s.is_empty()) {
         let p = w.arg(t);
@@ -112,10 +94,9 @@ pub async fn list(
         w.and(format!("p.code = {p}"));
     }
     let on = match (&f.on, f.current) {
-        (Some(d), _) if !d.is_empty() => Some(
-            kernel::time::parse_date(d)
-                .ok_or_else(|| Error::invalid("on", "dùng YYYY-MM-DD (use YYYY-MM-DD)"))?,
-        ),
+        (Some(d), _) if !d.is_empty() => {
+            Some(kernel::time::parse_date(d).ok_or_else(|| Error::invalid("on", "dùng YYYY-MM-DD (use YYYY-MM-DD)"))?)
+        }
         (_, Some(true)) => Some(kernel::time::today_vn()),
         _ => None,
     };
@@ -123,28 +104,15 @@ pub async fn list(
         let p = w.arg(kernel::time::date_text(d));
         w.and(format!("(u.valid_from IS NULL OR u.valid_from <= {p}) AND (u.valid_to IS NULL OR u.valid_to >= {p})"));
     }
-    if let Some(text) =
-        f.q.as_deref()
-            .map(kernel::fold::fold)
-            .filter(|s| !s.is_empty())
-    {
+    if let Some(text) = f.q.as_deref().map(kernel::fold::fold).filter(|s| !s.is_empty()) {
         let p = w.arg(format!("%{text}%"));
         w.and(format!("u.name_folded LIKE {p}"));
     }
     let total = w
-        .query(format!(
-            "SELECT COUNT(*) FROM admin_units u LEFT JOIN admin_units p ON p.id = u.parent_id{}",
-            w.sql()
-        ))
+        .query(format!("SELECT COUNT(*) FROM admin_units u LEFT JOIN admin_units p ON p.id = u.parent_id{}", w.sql()))
         .fetch_i64(db)
         .await?;
-    let rows = w
-        .query(format!(
-            "{SELECT}{} ORDER BY u.code LIMIT {limit} OFFSET {offset}",
-            w.sql()
-        ))
-        .fetch_all(db)
-        .await?;
+    let rows = w.query(format!("{SELECT}{} ORDER BY u.code LIMIT {limit} OFFSET {offset}", w.sql())).fetch_all(db).await?;
     Ok((rows.iter().map(from_row).collect::<Result<_>>()?, total))
 }
 

@@ -11,7 +11,5 @@ use utoipa_axum::router::OpenApiRouter;
 use crate::Identity;
 
 pub fn router() -> OpenApiRouter<Identity> {
-    OpenApiRouter::new()
-        .merge(session::router())
-        .merge(officials::router())
+    OpenApiRouter::new().merge(session::router()).merge(officials::router())
 }

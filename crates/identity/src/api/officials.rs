@@ -27,24 +27,13 @@ pub fn router() -> OpenApiRouter<Identity> {
 
 fn need(p: &kernel::authz::Principal, perm: Permission) -> ApiResult<()> {
     let any = p.agencies_with(perm).is_none_or(|s| !s.is_empty());
-    if any {
-        Ok(())
-    } else {
-        Err(Problem::new(
-            "forbidden",
-            Some("không có quyền thực hiện (not allowed)".into()),
-        ))
-    }
+    if any { Ok(()) } else { Err(Problem::new("forbidden", Some("không có quyền thực hiện (not allowed)".into()))) }
 }
 
 /// Officials the caller manages.
 #[utoipa::path(get, path = "/api/officials", tag = "identity", params(PageQuery),
     responses((status = 200, body = Paged<Account>), (status = 401, body = web::Problem), (status = 403, body = web::Problem)))]
-async fn list(
-    State(id): State<Identity>,
-    Authed(p): Authed,
-    Query(q): Query<PageQuery>,
-) -> ApiResult<Json<Paged<Account>>> {
+async fn list(State(id): State<Identity>, Authed(p): Authed, Query(q): Query<PageQuery>) -> ApiResult<Json<Paged<Account>>> {
     need(&p, Permission::OfficialsManage)?;
     let (items, total) = id.officials(&p, q.offset(), q.limit()).await.or_problem()?;
     Ok(Json(Paged::new(items, total, &q)))
@@ -53,11 +42,7 @@ async fn list(
 /// Create an official at an agency the caller manages.
 #[utoipa::path(post, path = "/api/officials", tag = "identity", request_body = OfficialInput,
     responses((status = 201, body = Account), (status = 403, body = web::Problem), (status = 409, body = web::Problem), (status = 422, body = web::Problem)))]
-async fn create(
-    State(id): State<Identity>,
-    Authed(p): Authed,
-    Json(input): Json<OfficialInput>,
-) -> ApiResult<Response> {
+async fn create(State(id): State<Identity>, Authed(p): Authed, Json(input): Json<OfficialInput>) -> ApiResult<Response> {
     need(&p, Permission::OfficialsManage)?;
     let a = id.create_official(&p, &input).await.or_problem()?;
     Ok((StatusCode::CREATED, axum::Json(a)).into_response())
@@ -66,25 +51,10 @@ async fn create(
 /// One official with their roles.
 #[utoipa::path(get, path = "/api/officials/{id}", tag = "identity", params(("id" = String, Path)),
     responses((status = 200, body = Account), (status = 404, body = web::Problem)))]
-async fn get_one(
-    State(id): State<Identity>,
-    Authed(p): Authed,
-    Path(account): Path<String>,
-) -> ApiResult<Json<Account>> {
+async fn get_one(State(id): State<Identity>, Authed(p): Authed, Path(account): Path<String>) -> ApiResult<Json<Account>> {
     need(&p, Permission::OfficialsManage)?;
-    let visible = id
-        .officials(&p, 0, 100_000)
-        .await
-        .or_problem()?
-        .0
-        .into_iter()
-        .find(|a| a.id == account);
-    visible.map(Json).ok_or_else(|| {
-        Problem::new(
-            "not-found",
-            Some(format!("cán bộ {account} không tồn tại (not found)")),
-        )
-    })
+    let visible = id.officials(&p, 0, 100_000).await.or_problem()?.0.into_iter().find(|a| a.id == account);
+    visible.map(Json).ok_or_else(|| Problem::new("not-found", Some(format!("cán bộ {account} không tồn tại (not found)"))))
 }
 
 /// Grant a role at an agency.
@@ -103,15 +73,9 @@ async fn grant(
 /// Take a role back (the official's sessions are signed out).
 #[utoipa::path(delete, path = "/api/officials/{id}/roles/{grant}", tag = "identity", params(("id" = String, Path), ("grant" = String, Path)),
     responses((status = 200, body = Account), (status = 403, body = web::Problem), (status = 404, body = web::Problem)))]
-async fn revoke(
-    State(id): State<Identity>,
-    Authed(p): Authed,
-    Path((account, grant)): Path<(String, String)>,
-) -> ApiResult<Json<Account>> {
+async fn revoke(State(id): State<Identity>, Authed(p): Authed, Path((account, grant)): Path<(String, String)>) -> ApiResult<Json<Account>> {
     need(&p, Permission::OfficialsManage)?;
-    Ok(Json(
-        id.revoke_grant(&p, &account, &grant).await.or_problem()?,
-    ))
+    Ok(Json(id.revoke_grant(&p, &account, &grant).await.or_problem()?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -134,18 +98,10 @@ async fn set_status(
         "active" => AccountStatus::Active,
         "disabled" => AccountStatus::Disabled,
         _ => {
-            return Err(kernel::Error::invalid(
-                "status",
-                "dùng active hoặc disabled (use active or disabled)",
-            )
-            .into());
+            return Err(kernel::Error::invalid("status", "dùng active hoặc disabled (use active or disabled)").into());
         }
     };
-    Ok(Json(
-        id.set_account_status(&p, &account, status)
-            .await
-            .or_problem()?,
-    ))
+    Ok(Json(id.set_account_status(&p, &account, status).await.or_problem()?))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -166,19 +122,8 @@ async fn events(
     Query(q): Query<PageQuery>,
 ) -> ApiResult<Json<Paged<SecurityEvent>>> {
     if !p.allows(Permission::AuditRead, None) {
-        return Err(Problem::new(
-            "forbidden",
-            Some("cần quyền thanh tra, kiểm tra (auditor rights are required)".into()),
-        ));
+        return Err(Problem::new("forbidden", Some("cần quyền thanh tra, kiểm tra (auditor rights are required)".into())));
     }
-    let (items, total) = id
-        .security_events(
-            f.kind.as_deref(),
-            f.account_id.as_deref(),
-            q.offset(),
-            q.limit(),
-        )
-        .await
-        .or_problem()?;
+    let (items, total) = id.security_events(f.kind.as_deref(), f.account_id.as_deref(), q.offset(), q.limit()).await.or_problem()?;
     Ok(Json(Paged::new(items, total, &q)))
 }

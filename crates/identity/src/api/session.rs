@@ -38,10 +38,7 @@ async fn register_citizen(
     ClientIp(ip): ClientIp,
     Json(input): Json<CitizenRegistration>,
 ) -> ApiResult<Response> {
-    let a = id
-        .register_citizen(&input, ip.as_deref())
-        .await
-        .or_problem()?;
+    let a = id.register_citizen(&input, ip.as_deref()).await.or_problem()?;
     Ok((StatusCode::CREATED, axum::Json(a)).into_response())
 }
 
@@ -53,10 +50,7 @@ async fn register_business(
     ClientIp(ip): ClientIp,
     Json(input): Json<BusinessRegistration>,
 ) -> ApiResult<Response> {
-    let a = id
-        .register_business(&input, ip.as_deref())
-        .await
-        .or_problem()?;
+    let a = id.register_business(&input, ip.as_deref()).await.or_problem()?;
     Ok((StatusCode::CREATED, axum::Json(a)).into_response())
 }
 
@@ -87,27 +81,11 @@ async fn login(
     headers: HeaderMap,
     Json(input): Json<LoginInput>,
 ) -> ApiResult<Response> {
-    let ua = headers
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok());
-    let out = id
-        .login(
-            &input.login,
-            &input.password,
-            input.totp.as_deref(),
-            ip.as_deref(),
-            ua,
-        )
-        .await
-        .map_err(login_problem)?;
+    let ua = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok());
+    let out = id.login(&input.login, &input.password, input.totp.as_deref(), ip.as_deref(), ua).await.map_err(login_problem)?;
     let account = id.account(&out.principal.id).await.or_problem()?;
     let mfa_required = Identity::needs_mfa(&out.principal) && !out.principal.mfa;
-    let mut r = axum::Json(LoginAnswer {
-        account,
-        csrf_token: out.csrf,
-        mfa_required,
-    })
-    .into_response();
+    let mut r = axum::Json(LoginAnswer { account, csrf_token: out.csrf, mfa_required }).into_response();
     if let Ok(v) = HeaderValue::from_str(&session_cookie(&out.token, id.secure_cookies)) {
         r.headers_mut().insert(header::SET_COOKIE, v);
     }
@@ -117,26 +95,17 @@ async fn login(
 /// Wrong login or password: one message for both.
 pub(crate) fn login_problem(e: kernel::Error) -> web::Problem {
     match e {
-        kernel::Error::Unauthorized => web::Problem::new(
-            "unauthorized",
-            Some("tên đăng nhập hoặc mật khẩu không đúng (wrong login or password)".into()),
-        ),
-        kernel::Error::Conflict(m) => web::Problem {
-            status: 429,
-            ..web::Problem::new("conflict", Some(m))
-        },
+        kernel::Error::Unauthorized => {
+            web::Problem::new("unauthorized", Some("tên đăng nhập hoặc mật khẩu không đúng (wrong login or password)".into()))
+        }
+        kernel::Error::Conflict(m) => web::Problem { status: 429, ..web::Problem::new("conflict", Some(m)) },
         other => web::Problem::from(other),
     }
 }
 
 /// Sign out of this session.
 #[utoipa::path(post, path = "/api/identity/logout", tag = "identity", responses((status = 204), (status = 401, body = web::Problem)))]
-async fn logout(
-    State(id): State<Identity>,
-    caller: Caller,
-    Authed(p): Authed,
-    ClientIp(ip): ClientIp,
-) -> ApiResult<Response> {
+async fn logout(State(id): State<Identity>, caller: Caller, Authed(p): Authed, ClientIp(ip): ClientIp) -> ApiResult<Response> {
     if let Some(s) = &caller.session_id {
         id.logout(&p.id, s, ip.as_deref()).await.or_problem()?;
     }
@@ -165,27 +134,20 @@ async fn me(State(id): State<Identity>, Authed(p): Authed) -> ApiResult<Json<Me>
         kernel::authz::PrincipalKind::Bootstrap | kernel::authz::PrincipalKind::System => None,
         _ => Some(id.account(&p.id).await.or_problem()?),
     };
-    let grants = serde_json::to_value(p.grants.iter().map(|g| serde_json::json!({"role": g.role, "agency_id": g.agency_id, "include_children": g.include_children})).collect::<Vec<_>>()).unwrap_or_default();
-    Ok(Json(Me {
-        account,
-        kind: format!("{:?}", p.kind).to_lowercase(),
-        grants,
-        mfa: p.mfa,
-    }))
+    let grants = serde_json::to_value(
+        p.grants
+            .iter()
+            .map(|g| serde_json::json!({"role": g.role, "agency_id": g.agency_id, "include_children": g.include_children}))
+            .collect::<Vec<_>>(),
+    )
+    .unwrap_or_default();
+    Ok(Json(Me { account, kind: format!("{:?}", p.kind).to_lowercase(), grants, mfa: p.mfa }))
 }
 
 /// The account's open sessions.
 #[utoipa::path(get, path = "/api/identity/sessions", tag = "identity", responses((status = 200, body = Vec<SessionInfo>), (status = 401, body = web::Problem)))]
-async fn list_sessions(
-    State(id): State<Identity>,
-    caller: Caller,
-    Authed(p): Authed,
-) -> ApiResult<Json<Vec<SessionInfo>>> {
-    Ok(Json(
-        id.sessions(&p.id, caller.session_id.as_deref())
-            .await
-            .or_problem()?,
-    ))
+async fn list_sessions(State(id): State<Identity>, caller: Caller, Authed(p): Authed) -> ApiResult<Json<Vec<SessionInfo>>> {
+    Ok(Json(id.sessions(&p.id, caller.session_id.as_deref()).await.or_problem()?))
 }
 
 /// Sign out one session of the account (for instance one left open elsewhere).
@@ -203,14 +165,8 @@ async fn revoke_session(
 
 /// Sign out everywhere.
 #[utoipa::path(post, path = "/api/identity/sessions/revoke-all", tag = "identity", responses((status = 204), (status = 401, body = web::Problem)))]
-async fn revoke_all(
-    State(id): State<Identity>,
-    Authed(p): Authed,
-    ClientIp(ip): ClientIp,
-) -> ApiResult<Response> {
-    id.logout_everywhere(&p.id, ip.as_deref())
-        .await
-        .or_problem()?;
+async fn revoke_all(State(id): State<Identity>, Authed(p): Authed, ClientIp(ip): ClientIp) -> ApiResult<Response> {
+    id.logout_everywhere(&p.id, ip.as_deref()).await.or_problem()?;
     let mut r = StatusCode::NO_CONTENT.into_response();
     if let Ok(v) = HeaderValue::from_str(&clear_cookie(id.secure_cookies)) {
         r.headers_mut().insert(header::SET_COOKIE, v);
@@ -233,9 +189,7 @@ async fn change_password(
     ClientIp(ip): ClientIp,
     Json(b): Json<PasswordChange>,
 ) -> ApiResult<StatusCode> {
-    id.change_password(&p, &b.current_password, &b.new_password, ip.as_deref())
-        .await
-        .or_problem()?;
+    id.change_password(&p, &b.current_password, &b.new_password, ip.as_deref()).await.or_problem()?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -272,14 +226,6 @@ async fn mfa_enable(
     ClientIp(ip): ClientIp,
     Json(b): Json<MfaEnable>,
 ) -> ApiResult<StatusCode> {
-    id.totp_enable(
-        &p,
-        &b.secret,
-        &b.code,
-        caller.session_id.as_deref(),
-        ip.as_deref(),
-    )
-    .await
-    .or_problem()?;
+    id.totp_enable(&p, &b.secret, &b.code, caller.session_id.as_deref(), ip.as_deref()).await.or_problem()?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -24,13 +24,7 @@ impl AccountKind {
     }
 
     pub fn parse(s: &str) -> Option<AccountKind> {
-        [
-            AccountKind::Citizen,
-            AccountKind::Business,
-            AccountKind::Official,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == s)
+        [AccountKind::Citizen, AccountKind::Business, AccountKind::Official].into_iter().find(|k| k.as_str() == s)
     }
 }
 
@@ -92,54 +86,27 @@ pub struct RoleGrant {
 
 fn email_ok(e: &str) -> bool {
     match e.split_once('@') {
-        Some((l, d)) => {
-            !l.is_empty()
-                && d.contains('.')
-                && !d.starts_with('.')
-                && !d.ends_with('.')
-                && !e.contains(char::is_whitespace)
-        }
+        Some((l, d)) => !l.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.') && !e.contains(char::is_whitespace),
         None => false,
     }
 }
 
 fn phone_ok(p: &str) -> bool {
     let digits: String = p.chars().filter(|c| c.is_ascii_digit()).collect();
-    (9..=12).contains(&digits.len())
-        && p.chars()
-            .all(|c| c.is_ascii_digit() || " +().-".contains(c))
+    (9..=12).contains(&digits.len()) && p.chars().all(|c| c.is_ascii_digit() || " +().-".contains(c))
 }
 
-fn contact(
-    v: &mut Violations,
-    email: &Option<String>,
-    phone: &Option<String>,
-    required: bool,
-) -> (Option<String>, Option<String>) {
-    let email = email
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_lowercase);
-    let phone = phone
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned);
+fn contact(v: &mut Violations, email: &Option<String>, phone: &Option<String>, required: bool) -> (Option<String>, Option<String>) {
+    let email = email.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_lowercase);
+    let phone = phone.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
     if email.as_deref().is_some_and(|e| !email_ok(e)) {
-        v.add(
-            "email",
-            "địa chỉ thư điện tử không hợp lệ (invalid e-mail address)",
-        );
+        v.add("email", "địa chỉ thư điện tử không hợp lệ (invalid e-mail address)");
     }
     if phone.as_deref().is_some_and(|p| !phone_ok(p)) {
         v.add("phone", "số điện thoại không hợp lệ (invalid phone number)");
     }
     if required && email.is_none() && phone.is_none() {
-        v.add(
-            "email",
-            "cần thư điện tử hoặc số điện thoại (an e-mail address or a phone number is required)",
-        );
+        v.add("email", "cần thư điện tử hoặc số điện thoại (an e-mail address or a phone number is required)");
     }
     (email, phone)
 }
@@ -237,22 +204,12 @@ impl BusinessRegistration {
             v.add("password", w);
         }
         if self.representatives.is_empty() {
-            v.add(
-                "representatives",
-                "cần ít nhất một người đại diện (at least one representative)",
-            );
+            v.add("representatives", "cần ít nhất một người đại diện (at least one representative)");
         }
         let mut reps = Vec::new();
         for (i, r) in self.representatives.iter().enumerate() {
-            let c = v.check(
-                &format!("representatives[{i}].citizen_id"),
-                CitizenId::parse(&r.citizen_id),
-            );
-            let n = name(
-                &mut v,
-                &format!("representatives[{i}].full_name"),
-                &r.full_name,
-            );
+            let c = v.check(&format!("representatives[{i}].citizen_id"), CitizenId::parse(&r.citizen_id));
+            let n = name(&mut v, &format!("representatives[{i}].full_name"), &r.full_name);
             if let Some(c) = c {
                 reps.push((c, n, r.position.clone()));
             }
@@ -296,22 +253,14 @@ impl OfficialInput {
     pub fn validate(&self) -> Result<NewAccount, Violations> {
         let mut v = Violations::new();
         let login = self.login.trim().to_owned();
-        if !(3..=40).contains(&login.len())
-            || !login
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
-        {
+        if !(3..=40).contains(&login.len()) || !login.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b)) {
             v.add("login", "3–40 ký tự thường, số, '.', '_', '-' (3–40 lower-case letters, digits, '.', '_', '-')");
         }
         let full_name = name(&mut v, "full_name", &self.full_name);
         let agency = v.check("agency_code", AgencyCode::parse(&self.agency_code));
         let (email, phone) = contact(&mut v, &self.email, &self.phone, false);
-        let cid = self
-            .citizen_id
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .and_then(|c| v.check("citizen_id", CitizenId::parse(c)));
+        let cid =
+            self.citizen_id.as_deref().map(str::trim).filter(|s| !s.is_empty()).and_then(|c| v.check("citizen_id", CitizenId::parse(c)));
         if let Some(w) = crate::password::weakness(&self.password, &login) {
             v.add("password", w);
         }
@@ -351,10 +300,7 @@ impl GrantInput {
         let mut v = Violations::new();
         let role = Role::parse(&self.role);
         if role.is_none() {
-            v.add(
-                "role",
-                format!("vai trò «{}» không có (unknown role)", self.role),
-            );
+            v.add("role", format!("vai trò «{}» không có (unknown role)", self.role));
         }
         let agency = v.check("agency_code", AgencyCode::parse(&self.agency_code));
         match (v.is_empty(), role, agency) {
@@ -388,13 +334,7 @@ mod tests {
             phone: Some("12".into()),
             password: "x".into(),
         };
-        let fields: Vec<String> = bad
-            .validate()
-            .unwrap_err()
-            .0
-            .into_iter()
-            .map(|f| f.field)
-            .collect();
+        let fields: Vec<String> = bad.validate().unwrap_err().0.into_iter().map(|f| f.field).collect();
         for f in ["citizen_id", "full_name", "phone", "password"] {
             assert!(fields.contains(&f.to_string()), "{f}: {fields:?}");
         }
@@ -410,13 +350,7 @@ mod tests {
             password: "Thai-An-2026!".into(),
             representatives: vec![],
         };
-        let fields: Vec<String> = b
-            .validate()
-            .unwrap_err()
-            .0
-            .into_iter()
-            .map(|f| f.field)
-            .collect();
+        let fields: Vec<String> = b.validate().unwrap_err().0.into_iter().map(|f| f.field).collect();
         assert!(fields.contains(&"tax_code".into()) && fields.contains(&"representatives".into()));
     }
 }

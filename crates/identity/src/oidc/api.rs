@@ -27,10 +27,7 @@ pub fn router() -> Router<Identity> {
         .route("/oauth/userinfo", get(userinfo).post(userinfo))
         .route("/oauth/logout", get(end_session))
         .route("/api/oidc/clients", get(list_clients).post(create_client))
-        .route(
-            "/api/oidc/clients/{id}",
-            axum::routing::delete(disable_client),
-        )
+        .route("/api/oidc/clients/{id}", axum::routing::delete(disable_client))
         .route("/api/oidc/keys/rotate", post(rotate_keys))
 }
 
@@ -57,10 +54,7 @@ async fn discovery(State(id): State<Identity>) -> Response {
 
 async fn jwks(State(id): State<Identity>) -> Result<Response, Problem> {
     let mut r = Json(super::keys::jwks(&id.db).await.or_problem()?).into_response();
-    r.headers_mut().insert(
-        header::CACHE_CONTROL,
-        axum::http::HeaderValue::from_static("public, max-age=300"),
-    );
+    r.headers_mut().insert(header::CACHE_CONTROL, axum::http::HeaderValue::from_static("public, max-age=300"));
     Ok(r)
 }
 
@@ -81,22 +75,13 @@ struct AuthParams {
 
 fn redirect_with(uri: &str, params: &[(&str, &str)]) -> Response {
     let sep = if uri.contains('?') { '&' } else { '?' };
-    let q: Vec<String> = params
-        .iter()
-        .map(|(k, v)| format!("{k}={}", enc(v)))
-        .collect();
+    let q: Vec<String> = params.iter().map(|(k, v)| format!("{k}={}", enc(v))).collect();
     Redirect::to(&format!("{uri}{sep}{}", q.join("&"))).into_response()
 }
 
 fn enc(s: &str) -> String {
     s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
+        .map(|b| if b.is_ascii_alphanumeric() || b"-._~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
         .collect()
 }
 
@@ -110,13 +95,8 @@ fn error_redirect(uri: &str, state: &Option<String>, error: &str, description: &
 
 /// Checks the parts of an authorization request that decide where errors may be sent. An
 /// unknown client or an unregistered redirect URI is shown to the person, never redirected.
-async fn checked(
-    id: &Identity,
-    shell: &Shell,
-    p: &AuthParams,
-) -> Result<(Client, String), Response> {
-    let page =
-        |msg: &str| web::page::error_page(shell.clone(), kernel::Error::BadRequest(msg.to_owned()));
+async fn checked(id: &Identity, shell: &Shell, p: &AuthParams) -> Result<(Client, String), Response> {
+    let page = |msg: &str| web::page::error_page(shell.clone(), kernel::Error::BadRequest(msg.to_owned()));
     let Some(cid) = p.client_id.as_deref() else {
         return Err(page("thiếu client_id (missing client_id)"));
     };
@@ -129,18 +109,8 @@ async fn checked(
         return Err(page("thiếu redirect_uri (missing redirect_uri)"));
     };
     if !client.redirect_uris.iter().any(|u| *u == uri) {
-        let _ = id
-            .audit(
-                "oidc.redirect_rejected",
-                None,
-                Some(cid),
-                None,
-                json!({"redirect_uri": uri}),
-            )
-            .await;
-        return Err(page(
-            "địa chỉ chuyển hướng không được đăng ký cho ứng dụng này (redirect_uri is not registered)",
-        ));
+        let _ = id.audit("oidc.redirect_rejected", None, Some(cid), None, json!({"redirect_uri": uri})).await;
+        return Err(page("địa chỉ chuyển hướng không được đăng ký cho ứng dụng này (redirect_uri is not registered)"));
     }
     Ok((client, uri))
 }
@@ -154,58 +124,27 @@ struct ConsentPage {
     csrf: String,
 }
 
-async fn authorize(
-    State(id): State<Identity>,
-    shell: Shell,
-    caller: Caller,
-    headers: HeaderMap,
-    Query(p): Query<AuthParams>,
-) -> Response {
+async fn authorize(State(id): State<Identity>, shell: Shell, caller: Caller, headers: HeaderMap, Query(p): Query<AuthParams>) -> Response {
     let (client, uri) = match checked(&id, &shell, &p).await {
         Ok(x) => x,
         Err(r) => return r,
     };
     if p.response_type.as_deref() != Some("code") {
-        return error_redirect(
-            &uri,
-            &p.state,
-            "unsupported_response_type",
-            "only response_type=code is supported",
-        );
+        return error_redirect(&uri, &p.state, "unsupported_response_type", "only response_type=code is supported");
     }
     if !client.grant_types.iter().any(|g| g == "authorization_code") {
-        return error_redirect(
-            &uri,
-            &p.state,
-            "unauthorized_client",
-            "the client may not use the authorization code flow",
-        );
+        return error_redirect(&uri, &p.state, "unauthorized_client", "the client may not use the authorization code flow");
     }
     let challenge = p.code_challenge.clone().unwrap_or_default();
-    if p.code_challenge_method.as_deref() != Some("S256")
-        || challenge.len() < 43
-        || challenge.len() > 128
-    {
-        return error_redirect(
-            &uri,
-            &p.state,
-            "invalid_request",
-            "PKCE with code_challenge_method=S256 is required",
-        );
+    if p.code_challenge_method.as_deref() != Some("S256") || challenge.len() < 43 || challenge.len() > 128 {
+        return error_redirect(&uri, &p.state, "invalid_request", "PKCE with code_challenge_method=S256 is required");
     }
     let scopes = match flow::granted_scopes(&client, p.scope.as_deref().unwrap_or("openid")) {
         Ok(s) => s,
         Err(e) => return error_redirect(&uri, &p.state, e.error, &e.description),
     };
-    let Some(principal) = caller
-        .principal
-        .clone()
-        .filter(|p| !matches!(p.kind, PrincipalKind::Bootstrap | PrincipalKind::System))
-    else {
-        let here = headers
-            .get("x-original-uri")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
+    let Some(principal) = caller.principal.clone().filter(|p| !matches!(p.kind, PrincipalKind::Bootstrap | PrincipalKind::System)) else {
+        let here = headers.get("x-original-uri").and_then(|v| v.to_str().ok()).map(str::to_owned);
         let query = serde_urlencoded_pairs(&p);
         let next = here.unwrap_or_else(|| format!("/oauth/authorize?{query}"));
         return Redirect::to(&format!("/login?next={}", enc(&next))).into_response();
@@ -214,9 +153,7 @@ async fn authorize(
         match flow::has_consent(&id, &principal.id, &client.client_id, "citizen_id").await {
             Ok(true) => {}
             Ok(false) => {
-                let title = shell
-                    .t("Chia sẻ thông tin", "Share your information")
-                    .to_owned();
+                let title = shell.t("Chia sẻ thông tin", "Share your information").to_owned();
                 return render(&ConsentPage {
                     shell: shell.titled(title, "account"),
                     client: client.name.clone(),
@@ -281,12 +218,7 @@ fn serde_urlencoded_pairs(p: &AuthParams) -> String {
 }
 
 /// The consent form's answer.
-async fn consent(
-    State(id): State<Identity>,
-    shell: Shell,
-    caller: Caller,
-    Form(p): Form<AuthParams>,
-) -> Response {
+async fn consent(State(id): State<Identity>, shell: Shell, caller: Caller, Form(p): Form<AuthParams>) -> Response {
     let (client, uri) = match checked(&id, &shell, &p).await {
         Ok(x) => x,
         Err(r) => return r,
@@ -354,46 +286,26 @@ fn form_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-async fn token(
-    State(id): State<Identity>,
-    headers: HeaderMap,
-    Form(f): Form<TokenForm>,
-) -> Result<Response, OAuthError> {
+async fn token(State(id): State<Identity>, headers: HeaderMap, Form(f): Form<TokenForm>) -> Result<Response, OAuthError> {
     let (cid, secret) = match basic(&headers) {
         Some((u, p)) => (u, Some(p)),
-        None => (
-            f.client_id.clone().unwrap_or_default(),
-            f.client_secret.clone(),
-        ),
+        None => (f.client_id.clone().unwrap_or_default(), f.client_secret.clone()),
     };
     if cid.is_empty() {
-        return Err(OAuthError::invalid_client(
-            "client authentication is required",
-        ));
+        return Err(OAuthError::invalid_client("client authentication is required"));
     }
     let Some(client) = clients::authenticate(&id.db, &cid, secret.as_deref()).await? else {
-        id.audit("oidc.client_rejected", None, Some(&cid), None, json!({}))
-            .await?;
+        id.audit("oidc.client_rejected", None, Some(&cid), None, json!({})).await?;
         return Err(OAuthError::invalid_client("unknown client or wrong secret"));
     };
     let grant = f.grant_type.as_deref().unwrap_or("");
     if !client.grant_types.iter().any(|g| g == grant) {
-        return Err(OAuthError::new(
-            400,
-            "unauthorized_client",
-            format!("the client may not use grant_type={grant}"),
-        ));
+        return Err(OAuthError::new(400, "unauthorized_client", format!("the client may not use grant_type={grant}")));
     }
     let answer = match grant {
         "authorization_code" => {
-            let (Some(code), Some(uri), Some(verifier)) = (
-                f.code.as_deref(),
-                f.redirect_uri.as_deref(),
-                f.code_verifier.as_deref(),
-            ) else {
-                return Err(OAuthError::invalid_request(
-                    "code, redirect_uri and code_verifier are required",
-                ));
+            let (Some(code), Some(uri), Some(verifier)) = (f.code.as_deref(), f.redirect_uri.as_deref(), f.code_verifier.as_deref()) else {
+                return Err(OAuthError::invalid_request("code, redirect_uri and code_verifier are required"));
             };
             flow::exchange_code(&id, &client, code, uri, verifier).await?
         }
@@ -403,45 +315,26 @@ async fn token(
             };
             flow::refresh(&id, &client, t).await?
         }
-        "client_credentials" => {
-            flow::client_credentials(&id, &client, f.scope.as_deref().unwrap_or("")).await?
-        }
+        "client_credentials" => flow::client_credentials(&id, &client, f.scope.as_deref().unwrap_or("")).await?,
         _ => {
-            return Err(OAuthError::new(
-                400,
-                "unsupported_grant_type",
-                "unsupported grant_type",
-            ));
+            return Err(OAuthError::new(400, "unsupported_grant_type", "unsupported grant_type"));
         }
     };
     let mut r = Json(answer).into_response();
-    r.headers_mut().insert(
-        header::CACHE_CONTROL,
-        axum::http::HeaderValue::from_static("no-store"),
-    );
+    r.headers_mut().insert(header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
     Ok(r)
 }
 
 async fn userinfo(State(id): State<Identity>, headers: HeaderMap) -> Response {
     let unauthorized = || {
-        let mut r = (
-            StatusCode::UNAUTHORIZED,
-            Json(json!({"error": "invalid_token"})),
-        )
-            .into_response();
-        r.headers_mut().insert(
-            "www-authenticate",
-            axum::http::HeaderValue::from_static("Bearer error=\"invalid_token\""),
-        );
+        let mut r = (StatusCode::UNAUTHORIZED, Json(json!({"error": "invalid_token"}))).into_response();
+        r.headers_mut().insert("www-authenticate", axum::http::HeaderValue::from_static("Bearer error=\"invalid_token\""));
         r
     };
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        });
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")));
     let Some(token) = token else {
         return unauthorized();
     };
@@ -466,25 +359,15 @@ struct LogoutParams {
 }
 
 /// RP-initiated logout: ends the browser session and returns to a registered address.
-async fn end_session(
-    State(id): State<Identity>,
-    shell: Shell,
-    caller: Caller,
-    Query(p): Query<LogoutParams>,
-) -> Response {
+async fn end_session(State(id): State<Identity>, shell: Shell, caller: Caller, Query(p): Query<LogoutParams>) -> Response {
     if let (Some(pr), Some(s)) = (&caller.principal, &caller.session_id) {
         let _ = id.logout(&pr.id, s, None).await;
     }
     let clear = crate::middleware::clear_cookie(id.secure_cookies);
-    let client_id = p
-        .client_id
-        .clone()
-        .or_else(|| p.id_token_hint.as_deref().and_then(hint_audience));
+    let client_id = p.client_id.clone().or_else(|| p.id_token_hint.as_deref().and_then(hint_audience));
     let target = match (&p.post_logout_redirect_uri, client_id) {
         (Some(uri), Some(cid)) => match clients::get(&id.db, &cid).await {
-            Ok(Some(c)) if c.post_logout_redirect_uris.iter().any(|u| u == uri) => {
-                Some(uri.clone())
-            }
+            Ok(Some(c)) if c.post_logout_redirect_uris.iter().any(|u| u == uri) => Some(uri.clone()),
             _ => None,
         },
         _ => None,
@@ -509,92 +392,41 @@ async fn end_session(
 /// send the person back, and only to an address that client registered).
 fn hint_audience(token: &str) -> Option<String> {
     let payload = token.split('.').nth(1)?;
-    let bytes = data_encoding::BASE64URL_NOPAD
-        .decode(payload.as_bytes())
-        .ok()?;
+    let bytes = data_encoding::BASE64URL_NOPAD.decode(payload.as_bytes()).ok()?;
     let v: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
-    v.get("aud").and_then(|a| {
-        a.as_str()
-            .map(str::to_owned)
-            .or_else(|| a.get(0).and_then(|x| x.as_str()).map(str::to_owned))
-    })
+    v.get("aud").and_then(|a| a.as_str().map(str::to_owned).or_else(|| a.get(0).and_then(|x| x.as_str()).map(str::to_owned)))
 }
 
 fn clients_admin(p: &kernel::authz::Principal) -> ApiResult<()> {
     if p.allows(Permission::ClientsManage, None) {
         Ok(())
     } else {
-        Err(Problem::new(
-            "forbidden",
-            Some("cần quyền quản trị ứng dụng (client administration rights are required)".into()),
-        ))
+        Err(Problem::new("forbidden", Some("cần quyền quản trị ứng dụng (client administration rights are required)".into())))
     }
 }
 
-async fn list_clients(
-    State(id): State<Identity>,
-    Authed(p): Authed,
-) -> ApiResult<Json<Vec<Client>>> {
+async fn list_clients(State(id): State<Identity>, Authed(p): Authed) -> ApiResult<Json<Vec<Client>>> {
     clients_admin(&p)?;
     Ok(Json(clients::all(&id.db).await.or_problem()?))
 }
 
-async fn create_client(
-    State(id): State<Identity>,
-    Authed(p): Authed,
-    Json(input): Json<ClientInput>,
-) -> ApiResult<Response> {
+async fn create_client(State(id): State<Identity>, Authed(p): Authed, Json(input): Json<ClientInput>) -> ApiResult<Response> {
     clients_admin(&p)?;
     let (client, secret) = clients::create(&id.db, &input, None).await.or_problem()?;
-    id.audit(
-        "oidc.client_registered",
-        None,
-        Some(&p.id),
-        None,
-        json!({"client": client.client_id}),
-    )
-    .await
-    .or_problem()?;
-    Ok((
-        StatusCode::CREATED,
-        axum::Json(json!({"client": client, "client_secret": secret})),
-    )
-        .into_response())
+    id.audit("oidc.client_registered", None, Some(&p.id), None, json!({"client": client.client_id})).await.or_problem()?;
+    Ok((StatusCode::CREATED, axum::Json(json!({"client": client, "client_secret": secret}))).into_response())
 }
 
-async fn disable_client(
-    State(id): State<Identity>,
-    Authed(p): Authed,
-    Path(cid): Path<String>,
-) -> ApiResult<StatusCode> {
+async fn disable_client(State(id): State<Identity>, Authed(p): Authed, Path(cid): Path<String>) -> ApiResult<StatusCode> {
     clients_admin(&p)?;
     clients::disable(&id.db, &cid).await.or_problem()?;
-    id.audit(
-        "oidc.client_disabled",
-        None,
-        Some(&p.id),
-        None,
-        json!({"client": cid}),
-    )
-    .await
-    .or_problem()?;
+    id.audit("oidc.client_disabled", None, Some(&p.id), None, json!({"client": cid})).await.or_problem()?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn rotate_keys(
-    State(id): State<Identity>,
-    Authed(p): Authed,
-) -> ApiResult<Json<serde_json::Value>> {
+async fn rotate_keys(State(id): State<Identity>, Authed(p): Authed) -> ApiResult<Json<serde_json::Value>> {
     clients_admin(&p)?;
     let kid = super::keys::rotate(&id.db).await.or_problem()?;
-    id.audit(
-        "oidc.keys_rotated",
-        None,
-        Some(&p.id),
-        None,
-        json!({"kid": kid}),
-    )
-    .await
-    .or_problem()?;
+    id.audit("oidc.keys_rotated", None, Some(&p.id), None, json!({"kid": kid})).await.or_problem()?;
     Ok(Json(json!({"kid": kid})))
 }

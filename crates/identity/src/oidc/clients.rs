@@ -40,9 +40,7 @@ fn yes() -> bool {
 const GRANTS: [&str; 3] = ["authorization_code", "refresh_token", "client_credentials"];
 
 fn uri_ok(u: &str) -> bool {
-    let local = u.starts_with("http://127.0.0.1")
-        || u.starts_with("http://localhost")
-        || u.starts_with("http://[::1]");
+    let local = u.starts_with("http://127.0.0.1") || u.starts_with("http://localhost") || u.starts_with("http://[::1]");
     (u.starts_with("https://") || local) && !u.contains('#') && !u.contains(char::is_whitespace)
 }
 
@@ -50,52 +48,38 @@ impl ClientInput {
     pub fn validate(&self) -> Result<(), Violations> {
         let mut v = Violations::new();
         if self.name.trim().is_empty() || self.name.chars().count() > 120 {
-            v.add(
-                "name",
-                "bắt buộc, tối đa 120 ký tự (required, at most 120 characters)",
-            );
+            v.add("name", "bắt buộc, tối đa 120 ký tự (required, at most 120 characters)");
         }
         if self.grant_types.is_empty() {
             v.add("grant_types", "cần ít nhất một (at least one)");
         }
         for (i, g) in self.grant_types.iter().enumerate() {
             if !GRANTS.contains(&g.as_str()) {
-                v.add(
-                    format!("grant_types[{i}]"),
-                    "dùng authorization_code, refresh_token hoặc client_credentials",
-                );
+                v.add(format!("grant_types[{i}]"), "dùng authorization_code, refresh_token hoặc client_credentials");
             }
         }
-        if self.grant_types.iter().any(|g| g == "authorization_code")
-            && self.redirect_uris.is_empty()
-        {
-            v.add(
-                "redirect_uris",
-                "cần ít nhất một địa chỉ chuyển hướng (at least one redirect URI)",
-            );
+        if self.grant_types.iter().any(|g| g == "authorization_code") && self.redirect_uris.is_empty() {
+            v.add("redirect_uris", "cần ít nhất một địa chỉ chuyển hướng (at least one redirect URI)");
         }
         if self.grant_types.iter().any(|g| g == "client_credentials") && !self.confidential {
             v.add("confidential", "client credentials chỉ dành cho client bảo mật (client credentials need a confidential client)");
         }
         for (i, u) in self.redirect_uris.iter().enumerate() {
             if !uri_ok(u) {
-                v.add(format!("redirect_uris[{i}]"), "https:// (hoặc http://127.0.0.1 khi thử nghiệm), không có # (https, or http on loopback; no fragment)");
+                v.add(
+                    format!("redirect_uris[{i}]"),
+                    "https:// (hoặc http://127.0.0.1 khi thử nghiệm), không có # (https, or http on loopback; no fragment)",
+                );
             }
         }
         for (i, u) in self.post_logout_redirect_uris.iter().enumerate() {
             if !uri_ok(u) {
-                v.add(
-                    format!("post_logout_redirect_uris[{i}]"),
-                    "https:// (hoặc http://127.0.0.1 khi thử nghiệm)",
-                );
+                v.add(format!("post_logout_redirect_uris[{i}]"), "https:// (hoặc http://127.0.0.1 khi thử nghiệm)");
             }
         }
         for (i, s) in self.scopes.iter().enumerate() {
             if !super::SCOPES.contains(&s.as_str()) && !s.starts_with("lgsp:") {
-                v.add(
-                    format!("scopes[{i}]"),
-                    format!("phạm vi «{s}» không có (unknown scope)"),
-                );
+                v.add(format!("scopes[{i}]"), format!("phạm vi «{s}» không có (unknown scope)"));
             }
         }
         if v.is_empty() { Ok(()) } else { Err(v) }
@@ -122,24 +106,18 @@ fn from_row(r: &Row) -> Result<Client> {
 const COLS: &str = "client_id, secret_hash, name, redirect_uris, post_logout_redirect_uris, grant_types, scopes, disabled";
 
 /// Registers a client; returns it with its secret (shown once) for confidential clients.
-pub async fn create(
-    db: &Db,
-    input: &ClientInput,
-    client_id: Option<&str>,
-) -> Result<(Client, Option<String>)> {
+pub async fn create(db: &Db, input: &ClientInput, client_id: Option<&str>) -> Result<(Client, Option<String>)> {
     input.validate().map_err(|v| Error::Invalid(v.0))?;
-    let id = client_id
-        .map(str::to_owned)
-        .unwrap_or_else(|| format!("c-{}", kernel::id::random_token(8)));
+    let id = client_id.map(str::to_owned).unwrap_or_else(|| format!("c-{}", kernel::id::random_token(8)));
     let secret = input.confidential.then(|| kernel::id::random_token(32));
     let mut scopes = input.scopes.clone();
-    if !scopes.iter().any(|s| s == "openid")
-        && input.grant_types.iter().any(|g| g == "authorization_code")
-    {
+    if !scopes.iter().any(|s| s == "openid") && input.grant_types.iter().any(|g| g == "authorization_code") {
         scopes.insert(0, "openid".into());
     }
-    let r = q("INSERT INTO oidc_clients (client_id, secret_hash, name, redirect_uris, post_logout_redirect_uris, grant_types, scopes, created_at)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+    let r = q(
+        "INSERT INTO oidc_clients (client_id, secret_hash, name, redirect_uris, post_logout_redirect_uris, grant_types, scopes, created_at)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
     .bind(&id)
     .bind(secret.as_deref().map(super::sha256_hex))
     .bind(input.name.trim())
@@ -156,38 +134,21 @@ pub async fn create(
         }
         other => other?,
     };
-    Ok((
-        get(db, &id)
-            .await?
-            .ok_or_else(|| Error::internal("client vanished"))?,
-        secret,
-    ))
+    Ok((get(db, &id).await?.ok_or_else(|| Error::internal("client vanished"))?, secret))
 }
 
 pub async fn get(db: &Db, client_id: &str) -> Result<Option<Client>> {
-    let row = q(format!(
-        "SELECT {COLS} FROM oidc_clients WHERE client_id = $1"
-    ))
-    .bind(client_id)
-    .fetch_optional(db)
-    .await?;
+    let row = q(format!("SELECT {COLS} FROM oidc_clients WHERE client_id = $1")).bind(client_id).fetch_optional(db).await?;
     row.as_ref().map(from_row).transpose()
 }
 
 pub async fn all(db: &Db) -> Result<Vec<Client>> {
-    let rows = q(format!(
-        "SELECT {COLS} FROM oidc_clients ORDER BY client_id"
-    ))
-    .fetch_all(db)
-    .await?;
+    let rows = q(format!("SELECT {COLS} FROM oidc_clients ORDER BY client_id")).fetch_all(db).await?;
     rows.iter().map(from_row).collect()
 }
 
 pub async fn disable(db: &Db, client_id: &str) -> Result<()> {
-    let n = q("UPDATE oidc_clients SET disabled = TRUE WHERE client_id = $1")
-        .bind(client_id)
-        .execute(db)
-        .await?;
+    let n = q("UPDATE oidc_clients SET disabled = TRUE WHERE client_id = $1").bind(client_id).execute(db).await?;
     if n == 0 {
         return Err(Error::not_found(format!("client {client_id}")));
     }
@@ -195,29 +156,16 @@ pub async fn disable(db: &Db, client_id: &str) -> Result<()> {
 }
 
 /// The client, if `secret` is its secret (confidential) or it is public and gave none.
-pub async fn authenticate(
-    db: &Db,
-    client_id: &str,
-    secret: Option<&str>,
-) -> Result<Option<Client>> {
-    let row = q("SELECT secret_hash, disabled FROM oidc_clients WHERE client_id = $1")
-        .bind(client_id)
-        .fetch_optional(db)
-        .await?;
+pub async fn authenticate(db: &Db, client_id: &str, secret: Option<&str>) -> Result<Option<Client>> {
+    let row = q("SELECT secret_hash, disabled FROM oidc_clients WHERE client_id = $1").bind(client_id).fetch_optional(db).await?;
     let Some(row) = row else { return Ok(None) };
     if row.bool("disabled")? {
         return Ok(None);
     }
     let ok = match (row.opt_text("secret_hash")?, secret) {
-        (Some(h), Some(s)) => {
-            web::auth::constant_time_eq(h.as_bytes(), super::sha256_hex(s).as_bytes())
-        }
+        (Some(h), Some(s)) => web::auth::constant_time_eq(h.as_bytes(), super::sha256_hex(s).as_bytes()),
         (None, None) => true,
         _ => false,
     };
-    if ok {
-        get(db, client_id).await
-    } else {
-        Ok(None)
-    }
+    if ok { get(db, client_id).await } else { Ok(None) }
 }

@@ -45,18 +45,11 @@ fn now_s() -> i64 {
 }
 
 /// The scopes a request may have: those asked for that the client is registered for.
-pub fn granted_scopes(
-    client: &Client,
-    asked: &str,
-) -> std::result::Result<Vec<String>, OAuthError> {
+pub fn granted_scopes(client: &Client, asked: &str) -> std::result::Result<Vec<String>, OAuthError> {
     let mut out = Vec::new();
     for s in asked.split_whitespace() {
         if !client.scopes.iter().any(|c| c == s) {
-            return Err(OAuthError::new(
-                400,
-                "invalid_scope",
-                format!("scope {s} is not registered for this client"),
-            ));
+            return Err(OAuthError::new(400, "invalid_scope", format!("scope {s} is not registered for this client")));
         }
         if !out.iter().any(|o| o == s) {
             out.push(s.to_owned());
@@ -109,14 +102,7 @@ async fn sign<T: Serialize>(id: &Identity, claims: &T) -> Result<String> {
     jsonwebtoken::encode(&header, claims, &key.encoding).map_err(Error::internal)
 }
 
-async fn access_token(
-    id: &Identity,
-    sub: &str,
-    client_id: &str,
-    scope: &str,
-    kind: &str,
-    mfa: bool,
-) -> Result<String> {
+async fn access_token(id: &Identity, sub: &str, client_id: &str, scope: &str, kind: &str, mfa: bool) -> Result<String> {
     let now = now_s();
     let claims = AccessClaims {
         iss: id.issuer.clone(),
@@ -140,20 +126,13 @@ async fn access_token(
 }
 
 /// Claims about a person, released according to the scopes (and consent for `citizen_id`).
-pub async fn person_claims(
-    id: &Identity,
-    account_id: &str,
-    scopes: &[String],
-) -> Result<serde_json::Map<String, Value>> {
+pub async fn person_claims(id: &Identity, account_id: &str, scopes: &[String]) -> Result<serde_json::Map<String, Value>> {
     let a = id.account(account_id).await?;
     let mut m = serde_json::Map::new();
     m.insert("sub".into(), json!(a.id));
     let has = |s: &str| scopes.iter().any(|x| x == s);
     if has("profile") {
-        m.insert(
-            "name".into(),
-            json!(a.business_name.clone().unwrap_or(a.full_name.clone())),
-        );
+        m.insert("name".into(), json!(a.business_name.clone().unwrap_or(a.full_name.clone())));
         m.insert("preferred_username".into(), json!(a.login));
         m.insert("account_kind".into(), json!(a.kind));
     }
@@ -180,15 +159,7 @@ pub async fn person_claims(
         if let Some(ag) = &a.agency_code {
             m.insert("agency".into(), json!(ag));
         }
-        m.insert(
-            "roles".into(),
-            json!(
-                a.roles
-                    .iter()
-                    .map(|r| json!({"role": r.role, "agency": r.agency_code}))
-                    .collect::<Vec<_>>()
-            ),
-        );
+        m.insert("roles".into(), json!(a.roles.iter().map(|r| json!({"role": r.role, "agency": r.agency_code})).collect::<Vec<_>>()));
     }
     Ok(m)
 }
@@ -209,24 +180,14 @@ async fn id_token(
     claims.insert("iat".into(), json!(now));
     claims.insert("exp".into(), json!(now + ID_TOKEN_SECS));
     claims.insert("auth_time".into(), json!(auth_time / 1000));
-    claims.insert(
-        "amr".into(),
-        json!(if mfa { vec!["pwd", "otp"] } else { vec!["pwd"] }),
-    );
+    claims.insert("amr".into(), json!(if mfa { vec!["pwd", "otp"] } else { vec!["pwd"] }));
     if let Some(n) = nonce {
         claims.insert("nonce".into(), json!(n));
     }
     sign(id, &Value::Object(claims)).await
 }
 
-async fn new_refresh(
-    id: &Identity,
-    family: &str,
-    client_id: &str,
-    account_id: &str,
-    scope: &str,
-    mfa: bool,
-) -> Result<String> {
+async fn new_refresh(id: &Identity, family: &str, client_id: &str, account_id: &str, scope: &str, mfa: bool) -> Result<String> {
     let token = kernel::id::random_token(32);
     q("INSERT INTO oidc_refresh_tokens (token_hash, family, client_id, account_id, scope, mfa, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
         .bind(sha256_hex(&token))
@@ -259,19 +220,9 @@ pub async fn exchange_code(
     .fetch_optional(&id.db)
     .await?;
     let Some(row) = row else {
-        id.audit(
-            "oidc.code_rejected",
-            None,
-            Some(&client.client_id),
-            None,
-            json!({"reason": "unknown or already used code"}),
-        )
-        .await?;
+        id.audit("oidc.code_rejected", None, Some(&client.client_id), None, json!({"reason": "unknown or already used code"})).await?;
         // A replayed code revokes what it issued (RFC 6749 §4.1.2).
-        let used = q("SELECT account_id FROM oidc_codes WHERE code_hash = $1")
-            .bind(sha256_hex(code))
-            .fetch_optional(&id.db)
-            .await?;
+        let used = q("SELECT account_id FROM oidc_codes WHERE code_hash = $1").bind(sha256_hex(code)).fetch_optional(&id.db).await?;
         if let Some(u) = used {
             q("UPDATE oidc_refresh_tokens SET revoked_at = $1 WHERE client_id = $2 AND account_id = $3 AND revoked_at IS NULL")
                 .bind(now)
@@ -280,35 +231,20 @@ pub async fn exchange_code(
                 .execute(&id.db)
                 .await?;
         }
-        return Err(OAuthError::invalid_grant(
-            "the code is unknown, expired or already used",
-        ));
+        return Err(OAuthError::invalid_grant("the code is unknown, expired or already used"));
     };
     if row.text("client_id")? != client.client_id {
-        return Err(OAuthError::invalid_grant(
-            "the code was issued to another client",
-        ));
+        return Err(OAuthError::invalid_grant("the code was issued to another client"));
     }
     if row.int("expires_at")? < now {
         return Err(OAuthError::invalid_grant("the code has expired"));
     }
     if row.text("redirect_uri")? != redirect_uri {
-        return Err(OAuthError::invalid_grant(
-            "redirect_uri differs from the authorization request",
-        ));
+        return Err(OAuthError::invalid_grant("redirect_uri differs from the authorization request"));
     }
     if pkce_s256(verifier) != row.text("code_challenge")? {
-        id.audit(
-            "oidc.code_rejected",
-            None,
-            Some(&client.client_id),
-            None,
-            json!({"reason": "wrong PKCE verifier"}),
-        )
-        .await?;
-        return Err(OAuthError::invalid_grant(
-            "the PKCE code_verifier does not match",
-        ));
+        id.audit("oidc.code_rejected", None, Some(&client.client_id), None, json!({"reason": "wrong PKCE verifier"})).await?;
+        return Err(OAuthError::invalid_grant("the PKCE code_verifier does not match"));
     }
     let account_id = row.text("account_id")?;
     let scope = row.text("scope")?;
@@ -316,33 +252,12 @@ pub async fn exchange_code(
     let mfa = row.bool("mfa")?;
     let access = access_token(id, &account_id, &client.client_id, &scope, "user", mfa).await?;
     let idt = if scopes.iter().any(|s| s == "openid") {
-        Some(
-            id_token(
-                id,
-                &account_id,
-                &client.client_id,
-                &scopes,
-                row.opt_text("nonce")?.as_deref(),
-                row.int("auth_time")?,
-                mfa,
-            )
-            .await?,
-        )
+        Some(id_token(id, &account_id, &client.client_id, &scopes, row.opt_text("nonce")?.as_deref(), row.int("auth_time")?, mfa).await?)
     } else {
         None
     };
     let refresh = if client.grant_types.iter().any(|g| g == "refresh_token") {
-        Some(
-            new_refresh(
-                id,
-                &kernel::id::new_id(),
-                &client.client_id,
-                &account_id,
-                &scope,
-                mfa,
-            )
-            .await?,
-        )
+        Some(new_refresh(id, &kernel::id::new_id(), &client.client_id, &account_id, &scope, mfa).await?)
     } else {
         None
     };
@@ -366,55 +281,39 @@ pub async fn exchange_code(
 
 /// Rotates a refresh token. Using one twice revokes its whole family (it was stolen or
 /// replayed).
-pub async fn refresh(
-    id: &Identity,
-    client: &Client,
-    token: &str,
-) -> std::result::Result<TokenAnswer, OAuthError> {
+pub async fn refresh(id: &Identity, client: &Client, token: &str) -> std::result::Result<TokenAnswer, OAuthError> {
     let now = kernel::time::now_ms();
-    let row = q("SELECT family, client_id, account_id, scope, mfa, expires_at, used_at, revoked_at FROM oidc_refresh_tokens WHERE token_hash = $1")
-        .bind(sha256_hex(token))
-        .fetch_optional(&id.db)
-        .await?;
+    let row = q(
+        "SELECT family, client_id, account_id, scope, mfa, expires_at, used_at, revoked_at FROM oidc_refresh_tokens WHERE token_hash = $1",
+    )
+    .bind(sha256_hex(token))
+    .fetch_optional(&id.db)
+    .await?;
     let Some(row) = row else {
         return Err(OAuthError::invalid_grant("unknown refresh token"));
     };
     let family = row.text("family")?;
     if row.text("client_id")? != client.client_id {
-        return Err(OAuthError::invalid_grant(
-            "the refresh token was issued to another client",
-        ));
+        return Err(OAuthError::invalid_grant("the refresh token was issued to another client"));
     }
     if row.opt_int("revoked_at")?.is_some() || row.int("expires_at")? < now {
-        return Err(OAuthError::invalid_grant(
-            "the refresh token is revoked or expired",
-        ));
+        return Err(OAuthError::invalid_grant("the refresh token is revoked or expired"));
     }
-    let claimed =
-        q("UPDATE oidc_refresh_tokens SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL")
+    let claimed = q("UPDATE oidc_refresh_tokens SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL")
+        .bind(now)
+        .bind(sha256_hex(token))
+        .execute(&id.db)
+        .await?;
+    if claimed == 0 {
+        q("UPDATE oidc_refresh_tokens SET revoked_at = $1 WHERE family = $2 AND revoked_at IS NULL")
             .bind(now)
-            .bind(sha256_hex(token))
+            .bind(&family)
             .execute(&id.db)
             .await?;
-    if claimed == 0 {
-        q("UPDATE oidc_refresh_tokens SET revoked_at = $1 WHERE family = $2 AND revoked_at IS NULL").bind(now).bind(&family).execute(&id.db).await?;
-        id.audit(
-            "oidc.refresh_reused",
-            Some(&row.text("account_id")?),
-            Some(&client.client_id),
-            None,
-            json!({"family": family}),
-        )
-        .await?;
-        return Err(OAuthError::invalid_grant(
-            "the refresh token was already used; its family is revoked",
-        ));
+        id.audit("oidc.refresh_reused", Some(&row.text("account_id")?), Some(&client.client_id), None, json!({"family": family})).await?;
+        return Err(OAuthError::invalid_grant("the refresh token was already used; its family is revoked"));
     }
-    let (account_id, scope, mfa) = (
-        row.text("account_id")?,
-        row.text("scope")?,
-        row.bool("mfa")?,
-    );
+    let (account_id, scope, mfa) = (row.text("account_id")?, row.text("scope")?, row.bool("mfa")?);
     let access = access_token(id, &account_id, &client.client_id, &scope, "user", mfa).await?;
     let next = new_refresh(id, &family, &client.client_id, &account_id, &scope, mfa).await?;
     Ok(TokenAnswer {
@@ -428,31 +327,14 @@ pub async fn refresh(
 }
 
 /// A token for a system acting as itself (the LGSP's callers).
-pub async fn client_credentials(
-    id: &Identity,
-    client: &Client,
-    asked: &str,
-) -> std::result::Result<TokenAnswer, OAuthError> {
+pub async fn client_credentials(id: &Identity, client: &Client, asked: &str) -> std::result::Result<TokenAnswer, OAuthError> {
     let scopes = if asked.trim().is_empty() {
-        client
-            .scopes
-            .iter()
-            .filter(|s| s.starts_with("lgsp:"))
-            .cloned()
-            .collect()
+        client.scopes.iter().filter(|s| s.starts_with("lgsp:")).cloned().collect()
     } else {
         granted_scopes(client, asked)?
     };
     let scope = scopes.join(" ");
-    let access = access_token(
-        id,
-        &client.client_id,
-        &client.client_id,
-        &scope,
-        "client",
-        false,
-    )
-    .await?;
+    let access = access_token(id, &client.client_id, &client.client_id, &scope, "client", false).await?;
     Ok(TokenAnswer {
         access_token: access,
         token_type: "Bearer",
@@ -485,29 +367,16 @@ pub async fn verify_access(id: &Identity, token: &str) -> Result<Option<AccessCl
 }
 
 /// Whether the person already agreed to give `client` their personal number.
-pub async fn has_consent(
-    id: &Identity,
-    account_id: &str,
-    client_id: &str,
-    scope: &str,
-) -> Result<bool> {
+pub async fn has_consent(id: &Identity, account_id: &str, client_id: &str, scope: &str) -> Result<bool> {
     let row = q("SELECT scopes FROM oidc_consents WHERE account_id = $1 AND client_id = $2")
         .bind(account_id)
         .bind(client_id)
         .fetch_optional(&id.db)
         .await?;
-    Ok(row
-        .map(|r| r.text("scopes"))
-        .transpose()?
-        .is_some_and(|s| s.split_whitespace().any(|x| x == scope)))
+    Ok(row.map(|r| r.text("scopes")).transpose()?.is_some_and(|s| s.split_whitespace().any(|x| x == scope)))
 }
 
-pub async fn record_consent(
-    id: &Identity,
-    account_id: &str,
-    client_id: &str,
-    scopes: &[String],
-) -> Result<()> {
+pub async fn record_consent(id: &Identity, account_id: &str, client_id: &str, scopes: &[String]) -> Result<()> {
     q("INSERT INTO oidc_consents (account_id, client_id, scopes, granted_at) VALUES ($1, $2, $3, $4)
        ON CONFLICT (account_id, client_id) DO UPDATE SET scopes = excluded.scopes, granted_at = excluded.granted_at")
     .bind(account_id)
@@ -516,12 +385,5 @@ pub async fn record_consent(
     .bind(kernel::time::now_ms())
     .execute(&id.db)
     .await?;
-    id.audit(
-        "oidc.consent",
-        Some(account_id),
-        Some(account_id),
-        None,
-        json!({"client": client_id, "scopes": scopes}),
-    )
-    .await
+    id.audit("oidc.consent", Some(account_id), Some(account_id), None, json!({"client": client_id, "scopes": scopes})).await
 }

@@ -24,15 +24,9 @@ fn new_key() -> Result<(String, String, String)> {
         if let Ok(sk) = p256::ecdsa::SigningKey::from_bytes(&bytes.into()) {
             let der = sk.to_pkcs8_der().map_err(kernel::Error::internal)?;
             let point = sk.verifying_key().to_encoded_point(false);
-            let (x, y) = (
-                point.x().ok_or_else(|| kernel::Error::internal("no x"))?,
-                point.y().ok_or_else(|| kernel::Error::internal("no y"))?,
-            );
-            return Ok((
-                super::b64url(der.as_bytes()),
-                super::b64url(x),
-                super::b64url(y),
-            ));
+            let (x, y) =
+                (point.x().ok_or_else(|| kernel::Error::internal("no x"))?, point.y().ok_or_else(|| kernel::Error::internal("no y"))?);
+            return Ok((super::b64url(der.as_bytes()), super::b64url(x), super::b64url(y)));
         }
     }
 }
@@ -43,10 +37,7 @@ pub async fn rotate(db: &Db) -> Result<String> {
     let kid = format!("k{}", kernel::id::random_token(8));
     let now = kernel::time::now_ms();
     let mut tx = db.begin().await?;
-    q("UPDATE oidc_keys SET retired_at = $1 WHERE retired_at IS NULL")
-        .bind(now)
-        .execute(&mut tx)
-        .await?;
+    q("UPDATE oidc_keys SET retired_at = $1 WHERE retired_at IS NULL").bind(now).execute(&mut tx).await?;
     q("INSERT INTO oidc_keys (kid, private_der, x, y, created_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(&kid)
         .bind(der)
@@ -62,30 +53,30 @@ pub async fn rotate(db: &Db) -> Result<String> {
 /// The key to sign with, made or rotated when needed.
 pub async fn current(db: &Db) -> Result<SigningKey> {
     let now = kernel::time::now_ms();
-    let row = q("SELECT kid, private_der, created_at FROM oidc_keys WHERE retired_at IS NULL ORDER BY created_at DESC LIMIT 1").fetch_optional(db).await?;
+    let row = q("SELECT kid, private_der, created_at FROM oidc_keys WHERE retired_at IS NULL ORDER BY created_at DESC LIMIT 1")
+        .fetch_optional(db)
+        .await?;
     let row = match row {
         Some(r) if now - r.int("created_at")? < ROTATE_AFTER_MS => r,
         _ => {
             rotate(db).await?;
-            q("SELECT kid, private_der, created_at FROM oidc_keys WHERE retired_at IS NULL ORDER BY created_at DESC LIMIT 1").fetch_one(db).await?
+            q("SELECT kid, private_der, created_at FROM oidc_keys WHERE retired_at IS NULL ORDER BY created_at DESC LIMIT 1")
+                .fetch_one(db)
+                .await?
         }
     };
-    let der = data_encoding::BASE64URL_NOPAD
-        .decode(row.text("private_der")?.as_bytes())
-        .map_err(kernel::Error::internal)?;
-    Ok(SigningKey {
-        kid: row.text("kid")?,
-        encoding: EncodingKey::from_ec_der(&der),
-    })
+    let der = data_encoding::BASE64URL_NOPAD.decode(row.text("private_der")?.as_bytes()).map_err(kernel::Error::internal)?;
+    Ok(SigningKey { kid: row.text("kid")?, encoding: EncodingKey::from_ec_der(&der) })
 }
 
 /// Public keys that verify tokens: the current one and those retired less than a day ago.
 pub async fn public(db: &Db) -> Result<Vec<(String, String, String)>> {
     let since = kernel::time::now_ms() - KEEP_RETIRED_MS;
-    let rows = q("SELECT kid, x, y FROM oidc_keys WHERE retired_at IS NULL OR retired_at > $1 ORDER BY created_at DESC").bind(since).fetch_all(db).await?;
-    rows.iter()
-        .map(|r| Ok((r.text("kid")?, r.text("x")?, r.text("y")?)))
-        .collect()
+    let rows = q("SELECT kid, x, y FROM oidc_keys WHERE retired_at IS NULL OR retired_at > $1 ORDER BY created_at DESC")
+        .bind(since)
+        .fetch_all(db)
+        .await?;
+    rows.iter().map(|r| Ok((r.text("kid")?, r.text("x")?, r.text("y")?))).collect()
 }
 
 pub async fn jwks(db: &Db) -> Result<Value> {
@@ -103,9 +94,7 @@ pub async fn jwks(db: &Db) -> Result<Value> {
 pub async fn decoding(db: &Db, kid: &str) -> Result<Option<DecodingKey>> {
     for (k, x, y) in public(db).await? {
         if k == kid {
-            return Ok(Some(
-                DecodingKey::from_ec_components(&x, &y).map_err(kernel::Error::internal)?,
-            ));
+            return Ok(Some(DecodingKey::from_ec_components(&x, &y).map_err(kernel::Error::internal)?));
         }
     }
     Ok(None)

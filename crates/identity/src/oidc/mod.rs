@@ -29,11 +29,7 @@ pub struct OAuthError {
 
 impl OAuthError {
     pub fn new(status: u16, error: &'static str, description: impl Into<String>) -> Self {
-        OAuthError {
-            status,
-            error,
-            description: description.into(),
-        }
+        OAuthError { status, error, description: description.into() }
     }
 
     pub fn invalid_request(d: impl Into<String>) -> Self {
@@ -59,22 +55,13 @@ impl From<kernel::Error> for OAuthError {
 impl axum::response::IntoResponse for OAuthError {
     fn into_response(self) -> axum::response::Response {
         let mut r = (
-            axum::http::StatusCode::from_u16(self.status)
-                .unwrap_or(axum::http::StatusCode::BAD_REQUEST),
-            axum::Json(
-                serde_json::json!({"error": self.error, "error_description": self.description}),
-            ),
+            axum::http::StatusCode::from_u16(self.status).unwrap_or(axum::http::StatusCode::BAD_REQUEST),
+            axum::Json(serde_json::json!({"error": self.error, "error_description": self.description})),
         )
             .into_response();
-        r.headers_mut().insert(
-            axum::http::header::CACHE_CONTROL,
-            axum::http::HeaderValue::from_static("no-store"),
-        );
+        r.headers_mut().insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
         if self.status == 401 {
-            r.headers_mut().insert(
-                "www-authenticate",
-                axum::http::HeaderValue::from_static("Basic realm=\"tinhso\""),
-            );
+            r.headers_mut().insert("www-authenticate", axum::http::HeaderValue::from_static("Basic realm=\"tinhso\""));
         }
         r
     }

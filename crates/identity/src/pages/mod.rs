@@ -27,13 +27,13 @@ pub fn router() -> Router<Identity> {
         .route("/account/sessions/{id}/revoke", post(revoke_session))
         .route("/account/sessions/revoke-all", post(revoke_all))
         .route("/account/mfa", get(mfa_page).post(mfa_submit))
+        .route("/login/external", get(external_start))
+        .route("/login/external/callback", get(external_callback))
 }
 
 /// Only local paths are followed after sign-in.
 fn safe_next(next: Option<&str>) -> String {
-    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
-        .unwrap_or("/account")
-        .to_owned()
+    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\')).unwrap_or("/account").to_owned()
 }
 
 fn with_cookie(mut r: Response, cookie: &str) -> Response {
@@ -44,24 +44,16 @@ fn with_cookie(mut r: Response, cookie: &str) -> Response {
 }
 
 fn form_token(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|s| s.split(';'))
-        .find_map(|c| {
-            let (k, v) = c.trim().split_once('=')?;
-            (k == FORM_COOKIE).then(|| v.to_owned())
-        })
+    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|s| s.split(';')).find_map(|c| {
+        let (k, v) = c.trim().split_once('=')?;
+        (k == FORM_COOKIE).then(|| v.to_owned())
+    })
 }
 
 /// A fresh pre-session token and the cookie that carries it.
 fn new_form_token() -> (String, String) {
     let t = kernel::id::random_token(16);
-    (
-        t.clone(),
-        format!("{FORM_COOKIE}={t}; Path=/; HttpOnly; SameSite=Strict; Max-Age=3600"),
-    )
+    (t.clone(), format!("{FORM_COOKIE}={t}; Path=/; HttpOnly; SameSite=Strict; Max-Age=3600"))
 }
 
 fn form_ok(headers: &HeaderMap, given: &str) -> bool {
@@ -72,6 +64,8 @@ fn form_ok(headers: &HeaderMap, given: &str) -> bool {
 #[template(path = "login.html")]
 struct LoginPage {
     shell: Shell,
+    /// Name of the external identity provider, when one is configured.
+    external: Option<String>,
     token: String,
     next: String,
     login: String,
@@ -84,10 +78,11 @@ struct NextQuery {
     next: Option<String>,
 }
 
-async fn login_page(shell: Shell, Query(q): Query<NextQuery>) -> Response {
+async fn login_page(State(id): State<Identity>, shell: Shell, Query(q): Query<NextQuery>) -> Response {
     let title = shell.t("Đăng nhập", "Sign in").to_owned();
     let (token, cookie) = new_form_token();
     let page = LoginPage {
+        external: id.external.as_ref().map(|e| e.name.clone()),
         shell: shell.titled(title, "login"),
         token,
         next: safe_next(q.next.as_deref()),
@@ -120,6 +115,7 @@ async fn login_submit(
     let (token, cookie) = new_form_token();
     let fail = |status: StatusCode, message: String, need_totp: bool| {
         let page = LoginPage {
+            external: id.external.as_ref().map(|e| e.name.clone()),
             shell: shell.clone(),
             token: token.clone(),
             next: next.clone(),
@@ -134,22 +130,12 @@ async fn login_submit(
     if !form_ok(&headers, &f._form) {
         return fail(
             StatusCode::FORBIDDEN,
-            shell
-                .t(
-                    "Phiên biểu mẫu đã hết hạn, vui lòng thử lại.",
-                    "The form expired; please try again.",
-                )
-                .into(),
+            shell.t("Phiên biểu mẫu đã hết hạn, vui lòng thử lại.", "The form expired; please try again.").into(),
             false,
         );
     }
-    let ua = headers
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok());
-    match id
-        .login(&f.login, &f.password, f.totp.as_deref(), ip.as_deref(), ua)
-        .await
-    {
+    let ua = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok());
+    match id.login(&f.login, &f.password, f.totp.as_deref(), ip.as_deref(), ua).await {
         Ok(out) => {
             let r = Redirect::to(&next).into_response();
             with_cookie(r, &session_cookie(&out.token, id.secure_cookies))
@@ -169,22 +155,14 @@ struct CsrfForm {
     _csrf: String,
 }
 
-async fn logout(
-    State(id): State<Identity>,
-    caller: Caller,
-    ClientIp(ip): ClientIp,
-    Form(f): Form<CsrfForm>,
-) -> Response {
+async fn logout(State(id): State<Identity>, caller: Caller, ClientIp(ip): ClientIp, Form(f): Form<CsrfForm>) -> Response {
     if let (Some(p), Some(s)) = (&caller.principal, &caller.session_id) {
         if !caller.csrf_ok(&f._csrf) {
             return (StatusCode::FORBIDDEN, "anti-forgery token mismatch").into_response();
         }
         let _ = id.logout(&p.id, s, ip.as_deref()).await;
     }
-    with_cookie(
-        Redirect::to("/").into_response(),
-        &clear_cookie(id.secure_cookies),
-    )
+    with_cookie(Redirect::to("/").into_response(), &clear_cookie(id.secure_cookies))
 }
 
 #[derive(Template)]
@@ -198,12 +176,7 @@ struct RegisterPage {
 
 impl RegisterPage {
     fn error(&self, field: &str) -> String {
-        self.errors
-            .iter()
-            .filter(|e| e.0 == field)
-            .map(|e| e.1.clone())
-            .collect::<Vec<_>>()
-            .join("; ")
+        self.errors.iter().filter(|e| e.0 == field).map(|e| e.1.clone()).collect::<Vec<_>>().join("; ")
     }
 }
 
@@ -223,12 +196,7 @@ async fn register_page(shell: Shell) -> Response {
     let title = shell.t("Đăng ký tài khoản", "Create an account").to_owned();
     let (token, cookie) = new_form_token();
     with_cookie(
-        render(&RegisterPage {
-            shell: shell.titled(title, "login"),
-            token,
-            values: RegisterForm::default(),
-            errors: vec![],
-        }),
+        render(&RegisterPage { shell: shell.titled(title, "login"), token, values: RegisterForm::default(), errors: vec![] }),
         &cookie,
     )
 }
@@ -247,20 +215,10 @@ async fn register_submit(
     if !form_ok(&headers, &f._form) {
         errors.push((
             "form".into(),
-            shell
-                .t(
-                    "Phiên biểu mẫu đã hết hạn, vui lòng gửi lại.",
-                    "The form expired; please send it again.",
-                )
-                .into(),
+            shell.t("Phiên biểu mẫu đã hết hạn, vui lòng gửi lại.", "The form expired; please send it again.").into(),
         ));
     } else if f.password != f.password2 {
-        errors.push((
-            "password2".into(),
-            shell
-                .t("Hai mật khẩu không khớp.", "The passwords differ.")
-                .into(),
-        ));
+        errors.push(("password2".into(), shell.t("Hai mật khẩu không khớp.", "The passwords differ.").into()));
     } else {
         let input = CitizenRegistration {
             citizen_id: f.citizen_id.clone(),
@@ -270,39 +228,19 @@ async fn register_submit(
             password: f.password.clone(),
         };
         match id.register_citizen(&input, ip.as_deref()).await {
-            Ok(_) => match id
-                .login(&f.citizen_id, &f.password, None, ip.as_deref(), None)
-                .await
-            {
+            Ok(_) => match id.login(&f.citizen_id, &f.password, None, ip.as_deref(), None).await {
                 Ok(out) => {
-                    return with_cookie(
-                        Redirect::to("/account").into_response(),
-                        &session_cookie(&out.token, id.secure_cookies),
-                    );
+                    return with_cookie(Redirect::to("/account").into_response(), &session_cookie(&out.token, id.secure_cookies));
                 }
                 Err(e) => errors.push(("form".into(), e.to_string())),
             },
-            Err(kernel::Error::Invalid(list)) => {
-                errors.extend(list.into_iter().map(|e| (e.field, e.message)))
-            }
+            Err(kernel::Error::Invalid(list)) => errors.extend(list.into_iter().map(|e| (e.field, e.message))),
             Err(kernel::Error::Conflict(m)) => errors.push(("citizen_id".into(), m)),
             Err(e) => errors.push(("form".into(), web::Problem::from(e).title)),
         }
     }
-    let values = RegisterForm {
-        password: String::new(),
-        password2: String::new(),
-        ..f
-    };
-    let mut r = with_cookie(
-        render(&RegisterPage {
-            shell,
-            token,
-            values,
-            errors,
-        }),
-        &cookie,
-    );
+    let values = RegisterForm { password: String::new(), password2: String::new(), ..f };
+    let mut r = with_cookie(render(&RegisterPage { shell, token, values, errors }), &cookie);
     *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     r
 }
@@ -320,9 +258,7 @@ struct AccountPage {
 
 impl AccountPage {
     fn role_label(&self, role: &str) -> String {
-        kernel::authz::Role::parse(role)
-            .map(|r| r.label(self.shell.lang.is_en()).to_owned())
-            .unwrap_or_else(|| role.to_owned())
+        kernel::authz::Role::parse(role).map(|r| r.label(self.shell.lang.is_en()).to_owned()).unwrap_or_else(|| role.to_owned())
     }
 }
 
@@ -350,8 +286,7 @@ async fn account(State(id): State<Identity>, shell: Shell, caller: Caller) -> Re
             mfa: p.mfa,
         }))
     };
-    run.await
-        .unwrap_or_else(|e| web::page::error_page(shell, e))
+    run.await.unwrap_or_else(|e| web::page::error_page(shell, e))
 }
 
 async fn revoke_session(
@@ -371,12 +306,7 @@ async fn revoke_session(
     Redirect::to("/account").into_response()
 }
 
-async fn revoke_all(
-    State(id): State<Identity>,
-    caller: Caller,
-    ClientIp(ip): ClientIp,
-    Form(f): Form<CsrfForm>,
-) -> Response {
+async fn revoke_all(State(id): State<Identity>, caller: Caller, ClientIp(ip): ClientIp, Form(f): Form<CsrfForm>) -> Response {
     let Some(p) = caller.principal.clone() else {
         return sign_in_first("/account");
     };
@@ -384,10 +314,7 @@ async fn revoke_all(
         return (StatusCode::FORBIDDEN, "anti-forgery token mismatch").into_response();
     }
     let _ = id.logout_everywhere(&p.id, ip.as_deref()).await;
-    with_cookie(
-        Redirect::to("/login").into_response(),
-        &clear_cookie(id.secure_cookies),
-    )
+    with_cookie(Redirect::to("/login").into_response(), &clear_cookie(id.secure_cookies))
 }
 
 #[derive(Template)]
@@ -409,16 +336,8 @@ async fn mfa_page(State(id): State<Identity>, shell: Shell, caller: Caller) -> R
         Err(e) => return web::page::error_page(shell, e),
     };
     let (secret, uri) = id.totp_offer(&login);
-    let title = shell
-        .t("Xác thực hai lớp", "Two-step verification")
-        .to_owned();
-    render(&MfaPage {
-        shell: shell.titled(title, "account"),
-        secret,
-        uri,
-        csrf: caller.csrf.unwrap_or_default(),
-        error: None,
-    })
+    let title = shell.t("Xác thực hai lớp", "Two-step verification").to_owned();
+    render(&MfaPage { shell: shell.titled(title, "account"), secret, uri, csrf: caller.csrf.unwrap_or_default(), error: None })
 }
 
 #[derive(Deserialize)]
@@ -428,34 +347,17 @@ struct MfaForm {
     _csrf: String,
 }
 
-async fn mfa_submit(
-    State(id): State<Identity>,
-    shell: Shell,
-    caller: Caller,
-    ClientIp(ip): ClientIp,
-    Form(f): Form<MfaForm>,
-) -> Response {
+async fn mfa_submit(State(id): State<Identity>, shell: Shell, caller: Caller, ClientIp(ip): ClientIp, Form(f): Form<MfaForm>) -> Response {
     let Some(p) = caller.principal.clone() else {
         return sign_in_first("/account/mfa");
     };
     if !caller.csrf_ok(&f._csrf) {
         return (StatusCode::FORBIDDEN, "anti-forgery token mismatch").into_response();
     }
-    match id
-        .totp_enable(
-            &p,
-            &f.secret,
-            &f.code,
-            caller.session_id.as_deref(),
-            ip.as_deref(),
-        )
-        .await
-    {
+    match id.totp_enable(&p, &f.secret, &f.code, caller.session_id.as_deref(), ip.as_deref()).await {
         Ok(()) => Redirect::to("/account").into_response(),
         Err(e) => {
-            let title = shell
-                .t("Xác thực hai lớp", "Two-step verification")
-                .to_owned();
+            let title = shell.t("Xác thực hai lớp", "Two-step verification").to_owned();
             let login = id.account(&p.id).await.map(|a| a.login).unwrap_or_default();
             let uri = crate::totp::uri(&f.secret, &login, "Tỉnh Số");
             let mut r = render(&MfaPage {
@@ -468,5 +370,48 @@ async fn mfa_submit(
             *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             r
         }
+    }
+}
+
+/// Sends the person to the external identity provider.
+async fn external_start(State(id): State<Identity>, shell: Shell, Query(q): Query<NextQuery>) -> Response {
+    match id.external_start(&safe_next(q.next.as_deref())).await {
+        Ok(url) => Redirect::to(&url).into_response(),
+        Err(e) => web::page::error_page(shell, e),
+    }
+}
+
+#[derive(Deserialize)]
+struct CallbackQuery {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+    error_description: Option<String>,
+}
+
+/// The provider sends the person back here.
+async fn external_callback(
+    State(id): State<Identity>,
+    shell: Shell,
+    headers: HeaderMap,
+    ClientIp(ip): ClientIp,
+    Query(q): Query<CallbackQuery>,
+) -> Response {
+    if let Some(e) = q.error {
+        let msg = format!("{e}: {}", q.error_description.unwrap_or_default());
+        return web::page::error_page(
+            shell,
+            kernel::Error::BadRequest(format!("nhà cung cấp định danh từ chối (the identity provider refused): {msg}")),
+        );
+    }
+    let (Some(code), Some(state)) = (q.code, q.state) else {
+        return web::page::error_page(shell, kernel::Error::BadRequest("thiếu code hoặc state (missing code or state)".into()));
+    };
+    let ua = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok());
+    match id.external_finish(&code, &state, ip.as_deref(), ua).await {
+        Ok((out, next)) => {
+            with_cookie(Redirect::to(&safe_next(Some(&next))).into_response(), &session_cookie(&out.token, id.secure_cookies))
+        }
+        Err(e) => web::page::error_page(shell, e),
     }
 }

@@ -35,6 +35,8 @@ pub struct Identity {
     pub issuer: String,
     /// Sign-in attempts one address may make per minute.
     pub attempts_per_minute: u32,
+    /// The external OpenID provider people may sign in with, if configured.
+    pub external: Option<Arc<crate::external::ExternalIdp>>,
     /// Sign-in attempts per client address in the current minute (per node).
     attempts: Arc<Mutex<HashMap<String, (i64, u32)>>>,
 }
@@ -50,6 +52,7 @@ impl Identity {
             secure_cookies,
             issuer,
             attempts_per_minute: ATTEMPTS_PER_MINUTE,
+            external: None,
             attempts: Default::default(),
         }
     }
@@ -86,22 +89,9 @@ impl Identity {
 
     /// Agency id → ids of the agencies below it (transitively), from the catalog.
     async fn descendants(&self) -> Result<HashMap<String, BTreeSet<String>>> {
-        let all = self
-            .catalog
-            .agencies(
-                &catalog::store::agencies::AgencyFilter {
-                    all: Some(true),
-                    ..Default::default()
-                },
-                0,
-                100_000,
-            )
-            .await?
-            .0;
-        let by_code: HashMap<String, String> = all
-            .iter()
-            .map(|a| (a.code.to_string(), a.id.clone()))
-            .collect();
+        let all =
+            self.catalog.agencies(&catalog::store::agencies::AgencyFilter { all: Some(true), ..Default::default() }, 0, 100_000).await?.0;
+        let by_code: HashMap<String, String> = all.iter().map(|a| (a.code.to_string(), a.id.clone())).collect();
         let mut children: HashMap<String, Vec<String>> = HashMap::new();
         for a in &all {
             if let Some(p) = a.parent_code.as_ref().and_then(|c| by_code.get(c)) {
@@ -126,26 +116,14 @@ impl Identity {
     pub async fn principal(&self, account_id: &str, mfa: bool) -> Result<Principal> {
         let a = store::accounts::get(&self.db, account_id).await?;
         let rows = store::accounts::grant_rows(&self.db, account_id).await?;
-        let tree = if rows.iter().any(|r| r.4) {
-            self.descendants().await?
-        } else {
-            HashMap::new()
-        };
+        let tree = if rows.iter().any(|r| r.4) { self.descendants().await? } else { HashMap::new() };
         let grants = rows
             .into_iter()
             .filter_map(|(_, role, agency_id, _, include_children)| {
                 let role = Role::parse(&role)?;
-                let covers = if include_children {
-                    tree.get(&agency_id).cloned().unwrap_or_default()
-                } else {
-                    BTreeSet::from([agency_id.clone()])
-                };
-                Some(Grant {
-                    role,
-                    agency_id,
-                    include_children,
-                    covers,
-                })
+                let covers =
+                    if include_children { tree.get(&agency_id).cloned().unwrap_or_default() } else { BTreeSet::from([agency_id.clone()]) };
+                Some(Grant { role, agency_id, include_children, covers })
             })
             .collect();
         let agency_id = match &a.agency_code {

@@ -49,40 +49,21 @@ impl Identity {
     ) -> Result<LoginOutcome> {
         let ip_key = ip.unwrap_or("-");
         if !self.rate_ok(ip_key) {
-            self.audit(
-                "login.rate_limited",
-                None,
-                None,
-                ip,
-                json!({"login": login}),
-            )
-            .await?;
-            return Err(Error::Conflict("quá nhiều lần đăng nhập, vui lòng thử lại sau một phút (too many attempts; try again in a minute)".into()));
+            self.audit("login.rate_limited", None, None, ip, json!({"login": login})).await?;
+            return Err(Error::Conflict(
+                "quá nhiều lần đăng nhập, vui lòng thử lại sau một phút (too many attempts; try again in a minute)".into(),
+            ));
         }
         let login = login.trim();
         let now = kernel::time::now_ms();
         let Some(c) = accounts::credentials(&self.db, login).await? else {
             // Spend the same time as a real check.
             crate::password::verify(password, crate::password::dummy_hash());
-            self.audit(
-                "login.failed",
-                None,
-                None,
-                ip,
-                json!({"login": login, "reason": "unknown login"}),
-            )
-            .await?;
+            self.audit("login.failed", None, None, ip, json!({"login": login, "reason": "unknown login"})).await?;
             return Err(bad_credentials());
         };
         if let Some(until) = c.locked_until.filter(|u| *u > now) {
-            self.audit(
-                "login.locked",
-                Some(&c.id),
-                None,
-                ip,
-                json!({"until": kernel::time::rfc3339_vn(until)}),
-            )
-            .await?;
+            self.audit("login.locked", Some(&c.id), None, ip, json!({"until": kernel::time::rfc3339_vn(until)})).await?;
             let t = kernel::time::vn_datetime(until);
             return Err(Error::Forbidden(format!(
                 "tài khoản tạm khóa do nhập sai nhiều lần, thử lại sau {:02}:{:02} (account locked after repeated failures; try again after {:02}:{:02})",
@@ -95,50 +76,18 @@ impl Identity {
         if !crate::password::verify(password, &c.password_hash) {
             let failed = c.failed_logins + 1;
             let locked = (failed >= MAX_FAILURES).then_some(now + LOCKOUT_MS);
-            accounts::record_failure(
-                &self.db,
-                &c.id,
-                if locked.is_some() { 0 } else { failed },
-                locked,
-            )
-            .await?;
-            self.audit(
-                "login.failed",
-                Some(&c.id),
-                None,
-                ip,
-                json!({"reason": "wrong password", "failures": failed}),
-            )
-            .await?;
+            accounts::record_failure(&self.db, &c.id, if locked.is_some() { 0 } else { failed }, locked).await?;
+            self.audit("login.failed", Some(&c.id), None, ip, json!({"reason": "wrong password", "failures": failed})).await?;
             if locked.is_some() {
-                self.audit(
-                    "account.locked",
-                    Some(&c.id),
-                    None,
-                    ip,
-                    json!({"minutes": LOCKOUT_MS / 60_000}),
-                )
-                .await?;
+                self.audit("account.locked", Some(&c.id), None, ip, json!({"minutes": LOCKOUT_MS / 60_000})).await?;
             }
             return Err(bad_credentials());
         }
         if c.status == AccountStatus::Disabled {
-            self.audit(
-                "login.failed",
-                Some(&c.id),
-                None,
-                ip,
-                json!({"reason": "disabled"}),
-            )
-            .await?;
-            return Err(Error::Forbidden(
-                "tài khoản đã bị vô hiệu hóa (the account is disabled)".into(),
-            ));
+            self.audit("login.failed", Some(&c.id), None, ip, json!({"reason": "disabled"})).await?;
+            return Err(Error::Forbidden("tài khoản đã bị vô hiệu hóa (the account is disabled)".into()));
         }
-        let mfa = match (
-            &c.totp_secret,
-            totp.map(str::trim).filter(|t| !t.is_empty()),
-        ) {
+        let mfa = match (&c.totp_secret, totp.map(str::trim).filter(|t| !t.is_empty())) {
             (None, _) => false,
             (Some(_), None) => {
                 return Err(Error::invalid(
@@ -149,36 +98,33 @@ impl Identity {
             (Some(secret), Some(code)) => {
                 if !crate::totp::verify(secret, code, crate::totp::now_secs()) {
                     let failed = c.failed_logins + 1;
-                    accounts::record_failure(
-                        &self.db,
-                        &c.id,
-                        failed,
-                        (failed >= MAX_FAILURES).then_some(now + LOCKOUT_MS),
-                    )
-                    .await?;
-                    self.audit(
-                        "login.failed",
-                        Some(&c.id),
-                        None,
-                        ip,
-                        json!({"reason": "wrong second factor"}),
-                    )
-                    .await?;
-                    return Err(Error::invalid(
-                        "totp",
-                        "mã xác thực không đúng (wrong code)",
-                    ));
+                    accounts::record_failure(&self.db, &c.id, failed, (failed >= MAX_FAILURES).then_some(now + LOCKOUT_MS)).await?;
+                    self.audit("login.failed", Some(&c.id), None, ip, json!({"reason": "wrong second factor"})).await?;
+                    return Err(Error::invalid("totp", "mã xác thực không đúng (wrong code)"));
                 }
                 true
             }
         };
         accounts::record_success(&self.db, &c.id).await?;
+        self.open_session(&c.id, mfa, ip, user_agent, c.kind.as_str()).await
+    }
+
+    /// Opens a session for an account that has proved who it is.
+    pub async fn open_session(
+        &self,
+        account_id: &str,
+        mfa: bool,
+        ip: Option<&str>,
+        user_agent: Option<&str>,
+        how: &str,
+    ) -> Result<LoginOutcome> {
+        let now = kernel::time::now_ms();
         let token = kernel::id::random_token(32);
         let csrf = kernel::id::random_token(16);
         let session_id = sessions::insert(
             &self.db,
             &token_hash(&token),
-            &c.id,
+            account_id,
             &csrf,
             mfa,
             user_agent.map(|u| &u[..u.len().min(300)]),
@@ -186,21 +132,9 @@ impl Identity {
             now + SESSION_IDLE_MS,
         )
         .await?;
-        self.audit(
-            "login.succeeded",
-            Some(&c.id),
-            None,
-            ip,
-            json!({"session": session_id, "mfa": mfa, "kind": c.kind.as_str()}),
-        )
-        .await?;
-        let principal = self.principal(&c.id, mfa).await?;
-        Ok(LoginOutcome {
-            token,
-            session_id,
-            csrf,
-            principal,
-        })
+        self.audit("login.succeeded", Some(account_id), None, ip, json!({"session": session_id, "mfa": mfa, "via": how})).await?;
+        let principal = self.principal(account_id, mfa).await?;
+        Ok(LoginOutcome { token, session_id, csrf, principal })
     }
 
     /// The principal behind a session cookie, with the session id and anti-forgery token.
@@ -214,79 +148,47 @@ impl Identity {
         Ok(Some((p, s.id, s.csrf_token)))
     }
 
-    pub async fn sessions(
-        &self,
-        account_id: &str,
-        current: Option<&str>,
-    ) -> Result<Vec<SessionInfo>> {
-        Ok(
-            sessions::of_account(&self.db, account_id, kernel::time::now_ms())
-                .await?
-                .into_iter()
-                .map(|s| SessionInfo {
-                    current: current == Some(s.id.as_str()),
-                    id: s.id,
-                    created_at: kernel::time::rfc3339_vn(s.created_at),
-                    last_seen_at: kernel::time::rfc3339_vn(s.last_seen_at),
-                    user_agent: s.user_agent,
-                    ip: s.ip,
-                    mfa: s.mfa,
-                })
-                .collect(),
-        )
+    pub async fn sessions(&self, account_id: &str, current: Option<&str>) -> Result<Vec<SessionInfo>> {
+        Ok(sessions::of_account(&self.db, account_id, kernel::time::now_ms())
+            .await?
+            .into_iter()
+            .map(|s| SessionInfo {
+                current: current == Some(s.id.as_str()),
+                id: s.id,
+                created_at: kernel::time::rfc3339_vn(s.created_at),
+                last_seen_at: kernel::time::rfc3339_vn(s.last_seen_at),
+                user_agent: s.user_agent,
+                ip: s.ip,
+                mfa: s.mfa,
+            })
+            .collect())
     }
 
     pub async fn logout(&self, account_id: &str, session_id: &str, ip: Option<&str>) -> Result<()> {
         if !sessions::revoke(&self.db, account_id, session_id).await? {
             return Err(Error::not_found(format!("phiên {session_id}")));
         }
-        self.audit(
-            "session.revoked",
-            Some(account_id),
-            Some(account_id),
-            ip,
-            json!({"session": session_id}),
-        )
-        .await
+        self.audit("session.revoked", Some(account_id), Some(account_id), ip, json!({"session": session_id})).await
     }
 
     /// Signs the account out everywhere.
     pub async fn logout_everywhere(&self, account_id: &str, ip: Option<&str>) -> Result<u64> {
         let n = sessions::revoke_all(&self.db, account_id).await?;
-        self.audit(
-            "session.revoked_all",
-            Some(account_id),
-            Some(account_id),
-            ip,
-            json!({"sessions": n}),
-        )
-        .await?;
+        self.audit("session.revoked_all", Some(account_id), Some(account_id), ip, json!({"sessions": n})).await?;
         Ok(n)
     }
 
-    pub async fn change_password(
-        &self,
-        p: &Principal,
-        current: &str,
-        new: &str,
-        ip: Option<&str>,
-    ) -> Result<()> {
+    pub async fn change_password(&self, p: &Principal, current: &str, new: &str, ip: Option<&str>) -> Result<()> {
         let a = self.account(&p.id).await?;
-        let c = accounts::credentials(&self.db, &a.login)
-            .await?
-            .ok_or_else(|| Error::not_found("tài khoản"))?;
+        let c = accounts::credentials(&self.db, &a.login).await?.ok_or_else(|| Error::not_found("tài khoản"))?;
         if !crate::password::verify(current, &c.password_hash) {
-            return Err(Error::invalid(
-                "current_password",
-                "mật khẩu hiện tại không đúng (wrong current password)",
-            ));
+            return Err(Error::invalid("current_password", "mật khẩu hiện tại không đúng (wrong current password)"));
         }
         if let Some(w) = crate::password::weakness(new, &a.login) {
             return Err(Error::invalid("new_password", w));
         }
         accounts::set_password(&self.db, &a.id, &crate::password::hash(new)?).await?;
-        self.audit("password.changed", Some(&a.id), Some(&a.id), ip, json!({}))
-            .await
+        self.audit("password.changed", Some(&a.id), Some(&a.id), ip, json!({})).await
     }
 
     /// Starts second-factor enrolment: a new secret, stored only when confirmed.
@@ -298,14 +200,7 @@ impl Identity {
 
     /// Turns the second factor on once the person proves their app has the secret; the
     /// current session counts as verified from then on.
-    pub async fn totp_enable(
-        &self,
-        p: &Principal,
-        secret: &str,
-        code: &str,
-        session_id: Option<&str>,
-        ip: Option<&str>,
-    ) -> Result<()> {
+    pub async fn totp_enable(&self, p: &Principal, secret: &str, code: &str, session_id: Option<&str>, ip: Option<&str>) -> Result<()> {
         if p.kind != kernel::authz::PrincipalKind::Official
             && p.kind != kernel::authz::PrincipalKind::Citizen
             && p.kind != kernel::authz::PrincipalKind::Business
@@ -313,10 +208,7 @@ impl Identity {
             return Err(Error::Forbidden("chỉ tài khoản người dùng có xác thực hai lớp (only user accounts have a second factor)".into()));
         }
         if !crate::totp::verify(secret, code, crate::totp::now_secs()) {
-            return Err(Error::invalid(
-                "code",
-                "mã xác thực không đúng (wrong code)",
-            ));
+            return Err(Error::invalid("code", "mã xác thực không đúng (wrong code)"));
         }
         kernel::db::q("UPDATE accounts SET totp_secret = $1, updated_at = $2 WHERE id = $3")
             .bind(secret)
@@ -325,14 +217,9 @@ impl Identity {
             .execute(&self.db)
             .await?;
         if let Some(s) = session_id {
-            kernel::db::q("UPDATE sessions SET mfa = TRUE WHERE id = $1 AND account_id = $2")
-                .bind(s)
-                .bind(&p.id)
-                .execute(&self.db)
-                .await?;
+            kernel::db::q("UPDATE sessions SET mfa = TRUE WHERE id = $1 AND account_id = $2").bind(s).bind(&p.id).execute(&self.db).await?;
         }
-        self.audit("mfa.enabled", Some(&p.id), Some(&p.id), ip, json!({}))
-            .await
+        self.audit("mfa.enabled", Some(&p.id), Some(&p.id), ip, json!({})).await
     }
 
     /// Whether `p`'s account must use a second factor (it holds approval or admin roles).
@@ -341,9 +228,7 @@ impl Identity {
     }
 
     pub async fn audit_events_of(&self, account_id: &str) -> Result<Vec<audit::SecurityEvent>> {
-        Ok(audit::query(&self.db, None, Some(account_id), 0, 50)
-            .await?
-            .0)
+        Ok(audit::query(&self.db, None, Some(account_id), 0, 50).await?.0)
     }
 
     pub fn kind_of(p: &Principal) -> AccountKind {

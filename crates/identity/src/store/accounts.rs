@@ -66,8 +66,7 @@ pub async fn credentials<'e>(ex: impl Into<Ex<'e>>, login: &str) -> Result<Optio
     row.map(|r| {
         Ok(Credentials {
             id: r.text("id")?,
-            kind: AccountKind::parse(&r.text("kind")?)
-                .ok_or_else(|| Error::internal("bad account kind"))?,
+            kind: AccountKind::parse(&r.text("kind")?).ok_or_else(|| Error::internal("bad account kind"))?,
             status: AccountStatus::parse(&r.text("status")?),
             password_hash: r.text("password_hash")?,
             failed_logins: r.int("failed_logins")?,
@@ -78,12 +77,7 @@ pub async fn credentials<'e>(ex: impl Into<Ex<'e>>, login: &str) -> Result<Optio
     .transpose()
 }
 
-pub async fn record_failure<'e>(
-    ex: impl Into<Ex<'e>>,
-    id: &str,
-    failed: i64,
-    locked_until: Option<i64>,
-) -> Result<()> {
+pub async fn record_failure<'e>(ex: impl Into<Ex<'e>>, id: &str, failed: i64, locked_until: Option<i64>) -> Result<()> {
     q("UPDATE accounts SET failed_logins = $1, locked_until = $2, updated_at = $3 WHERE id = $4")
         .bind(failed)
         .bind(locked_until)
@@ -95,10 +89,7 @@ pub async fn record_failure<'e>(
 }
 
 pub async fn record_success<'e>(ex: impl Into<Ex<'e>>, id: &str) -> Result<()> {
-    q("UPDATE accounts SET failed_logins = 0, locked_until = NULL WHERE id = $1")
-        .bind(id)
-        .execute(ex)
-        .await?;
+    q("UPDATE accounts SET failed_logins = 0, locked_until = NULL WHERE id = $1").bind(id).execute(ex).await?;
     Ok(())
 }
 
@@ -128,8 +119,7 @@ const SELECT: &str = "SELECT a.id, a.kind, a.login, a.full_name, a.email, a.phon
 fn from_row(r: &Row) -> Result<Account> {
     Ok(Account {
         id: r.text("id")?,
-        kind: AccountKind::parse(&r.text("kind")?)
-            .ok_or_else(|| Error::internal("bad account kind"))?,
+        kind: AccountKind::parse(&r.text("kind")?).ok_or_else(|| Error::internal("bad account kind"))?,
         login: r.text("login")?,
         full_name: r.text("full_name")?,
         email: r.opt_text("email")?,
@@ -147,22 +137,14 @@ fn from_row(r: &Row) -> Result<Account> {
 
 pub async fn get<'e>(ex: impl Into<Ex<'e>>, id: &str) -> Result<Account> {
     let mut ex = ex.into();
-    let row = q(format!("{SELECT} WHERE a.id = $1"))
-        .bind(id)
-        .fetch_optional(ex.reborrow())
-        .await?;
+    let row = q(format!("{SELECT} WHERE a.id = $1")).bind(id).fetch_optional(ex.reborrow()).await?;
     let mut a = from_row(&row.ok_or_else(|| Error::not_found(format!("tài khoản {id}")))?)?;
     a.roles = grants(ex.reborrow(), id).await?;
     Ok(a)
 }
 
 /// Officials, optionally of a set of agencies (by id), with their roles.
-pub async fn officials<'e>(
-    ex: impl Into<Ex<'e>>,
-    agency_ids: Option<&[String]>,
-    offset: i64,
-    limit: i64,
-) -> Result<(Vec<Account>, i64)> {
+pub async fn officials<'e>(ex: impl Into<Ex<'e>>, agency_ids: Option<&[String]>, offset: i64, limit: i64) -> Result<(Vec<Account>, i64)> {
     let mut ex = ex.into();
     let mut w = Where::new();
     w.and("a.kind = 'official'");
@@ -173,17 +155,8 @@ pub async fn officials<'e>(
         let ps: Vec<String> = ids.iter().map(|i| w.arg(i.as_str())).collect();
         w.and(format!("a.agency_id IN ({})", ps.join(", ")));
     }
-    let total = w
-        .query(format!("SELECT COUNT(*) FROM accounts a{}", w.sql()))
-        .fetch_i64(ex.reborrow())
-        .await?;
-    let rows = w
-        .query(format!(
-            "{SELECT}{} ORDER BY a.login LIMIT {limit} OFFSET {offset}",
-            w.sql()
-        ))
-        .fetch_all(ex.reborrow())
-        .await?;
+    let total = w.query(format!("SELECT COUNT(*) FROM accounts a{}", w.sql())).fetch_i64(ex.reborrow()).await?;
+    let rows = w.query(format!("{SELECT}{} ORDER BY a.login LIMIT {limit} OFFSET {offset}", w.sql())).fetch_all(ex.reborrow()).await?;
     let mut out = Vec::new();
     for r in &rows {
         let mut a = from_row(r)?;
@@ -194,38 +167,20 @@ pub async fn officials<'e>(
 }
 
 /// Raw grants of an account: (id, role, agency id, agency code, include children).
-pub async fn grant_rows<'e>(
-    ex: impl Into<Ex<'e>>,
-    account_id: &str,
-) -> Result<Vec<(String, String, String, String, bool)>> {
+pub async fn grant_rows<'e>(ex: impl Into<Ex<'e>>, account_id: &str) -> Result<Vec<(String, String, String, String, bool)>> {
     let rows = q("SELECT r.id, r.role, r.agency_id, g.code, r.include_children FROM role_grants r JOIN agencies g ON g.id = r.agency_id
                   WHERE r.account_id = $1 ORDER BY g.code, r.role")
     .bind(account_id)
     .fetch_all(ex)
     .await?;
-    rows.iter()
-        .map(|r| {
-            Ok((
-                r.text("id")?,
-                r.text("role")?,
-                r.text("agency_id")?,
-                r.text("code")?,
-                r.bool("include_children")?,
-            ))
-        })
-        .collect()
+    rows.iter().map(|r| Ok((r.text("id")?, r.text("role")?, r.text("agency_id")?, r.text("code")?, r.bool("include_children")?))).collect()
 }
 
 pub async fn grants<'e>(ex: impl Into<Ex<'e>>, account_id: &str) -> Result<Vec<RoleGrant>> {
     Ok(grant_rows(ex, account_id)
         .await?
         .into_iter()
-        .map(|(id, role, _, agency_code, include_children)| RoleGrant {
-            id,
-            role,
-            agency_code,
-            include_children,
-        })
+        .map(|(id, role, _, agency_code, include_children)| RoleGrant { id, role, agency_code, include_children })
         .collect())
 }
 
@@ -253,11 +208,7 @@ pub async fn add_grant<'e>(
 }
 
 /// Removes a grant; returns (role, agency id) of what was removed.
-pub async fn remove_grant<'e>(
-    ex: impl Into<Ex<'e>>,
-    account_id: &str,
-    grant_id: &str,
-) -> Result<(String, String)> {
+pub async fn remove_grant<'e>(ex: impl Into<Ex<'e>>, account_id: &str, grant_id: &str) -> Result<(String, String)> {
     let mut ex = ex.into();
     let row = q("SELECT role, agency_id FROM role_grants WHERE id = $1 AND account_id = $2")
         .bind(grant_id)
@@ -265,9 +216,6 @@ pub async fn remove_grant<'e>(
         .fetch_optional(ex.reborrow())
         .await?;
     let row = row.ok_or_else(|| Error::not_found(format!("vai trò {grant_id}")))?;
-    q("DELETE FROM role_grants WHERE id = $1")
-        .bind(grant_id)
-        .execute(ex.reborrow())
-        .await?;
+    q("DELETE FROM role_grants WHERE id = $1").bind(grant_id).execute(ex.reborrow()).await?;
     Ok((row.text("role")?, row.text("agency_id")?))
 }

@@ -56,10 +56,7 @@ pub async fn query<'e>(
         let p = w.arg(a);
         w.and(format!("account_id = {p}"));
     }
-    let total = w
-        .query(format!("SELECT COUNT(*) FROM security_events{}", w.sql()))
-        .fetch_i64(ex.reborrow())
-        .await?;
+    let total = w.query(format!("SELECT COUNT(*) FROM security_events{}", w.sql())).fetch_i64(ex.reborrow()).await?;
     let rows = w
         .query(format!("SELECT id, at, kind, account_id, actor, ip, detail FROM security_events{} ORDER BY at DESC, id DESC LIMIT {limit} OFFSET {offset}", w.sql()))
         .fetch_all(ex.reborrow())

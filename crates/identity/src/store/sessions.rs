@@ -45,8 +45,7 @@ pub async fn insert<'e>(
     Ok(id)
 }
 
-const COLS: &str =
-    "id, account_id, csrf_token, mfa, user_agent, ip, created_at, last_seen_at, expires_at";
+const COLS: &str = "id, account_id, csrf_token, mfa, user_agent, ip, created_at, last_seen_at, expires_at";
 
 fn from_row(r: &kernel::db::Row) -> Result<SessionRow> {
     Ok(SessionRow {
@@ -63,11 +62,7 @@ fn from_row(r: &kernel::db::Row) -> Result<SessionRow> {
 }
 
 /// A live session by its token hash.
-pub async fn live<'e>(
-    ex: impl Into<Ex<'e>>,
-    token_hash: &str,
-    now: i64,
-) -> Result<Option<SessionRow>> {
+pub async fn live<'e>(ex: impl Into<Ex<'e>>, token_hash: &str, now: i64) -> Result<Option<SessionRow>> {
     let row = q(format!("SELECT {COLS} FROM sessions WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2"))
         .bind(token_hash)
         .bind(now)
@@ -88,16 +83,14 @@ pub async fn touch<'e>(ex: impl Into<Ex<'e>>, id: &str, now: i64, expires_at: i6
     Ok(())
 }
 
-pub async fn of_account<'e>(
-    ex: impl Into<Ex<'e>>,
-    account_id: &str,
-    now: i64,
-) -> Result<Vec<SessionRow>> {
-    let rows = q(format!("SELECT {COLS} FROM sessions WHERE account_id = $1 AND revoked_at IS NULL AND expires_at > $2 ORDER BY last_seen_at DESC"))
-        .bind(account_id)
-        .bind(now)
-        .fetch_all(ex)
-        .await?;
+pub async fn of_account<'e>(ex: impl Into<Ex<'e>>, account_id: &str, now: i64) -> Result<Vec<SessionRow>> {
+    let rows = q(format!(
+        "SELECT {COLS} FROM sessions WHERE account_id = $1 AND revoked_at IS NULL AND expires_at > $2 ORDER BY last_seen_at DESC"
+    ))
+    .bind(account_id)
+    .bind(now)
+    .fetch_all(ex)
+    .await?;
     rows.iter().map(from_row).collect()
 }
 

@@ -54,26 +54,11 @@ fn ymd(year: i32, month: Month, day: u8) -> Date {
 pub fn statutory(year: i32, week: &WorkingWeek) -> Vec<Holiday> {
     let mut days: Vec<Holiday> = Vec::new();
     let mut push = |date: Date, name: &str, name_en: &str, kind| {
-        days.push(Holiday {
-            date,
-            name: name.to_owned(),
-            name_en: name_en.to_owned(),
-            kind,
-        });
+        days.push(Holiday { date, name: name.to_owned(), name_en: name_en.to_owned(), kind });
     };
-    push(
-        ymd(year, Month::January, 1),
-        "Tết Dương lịch",
-        "New Year's Day",
-        HolidayKind::Fixed,
-    );
+    push(ymd(year, Month::January, 1), "Tết Dương lịch", "New Year's Day", HolidayKind::Fixed);
     let tet = VIETNAM.new_year(year);
-    push(
-        tet - Duration::days(1),
-        "Tết Nguyên Đán (ngày cuối năm)",
-        "Lunar New Year's Eve",
-        HolidayKind::Lunar,
-    );
+    push(tet - Duration::days(1), "Tết Nguyên Đán (ngày cuối năm)", "Lunar New Year's Eve", HolidayKind::Lunar);
     for i in 0..4 {
         push(
             tet + Duration::days(i),
@@ -82,50 +67,14 @@ pub fn statutory(year: i32, week: &WorkingWeek) -> Vec<Holiday> {
             HolidayKind::Lunar,
         );
     }
-    let hung = VIETNAM
-        .to_solar(LunarDate {
-            year,
-            month: 3,
-            day: 10,
-            leap: false,
-        })
-        .expect("the 3rd lunar month has a 10th day");
-    push(
-        hung,
-        "Giỗ Tổ Hùng Vương (10/3 âm lịch)",
-        "Hung Kings' Commemoration",
-        HolidayKind::Lunar,
-    );
-    push(
-        ymd(year, Month::April, 30),
-        "Ngày Chiến thắng (30/4)",
-        "Reunification Day",
-        HolidayKind::Fixed,
-    );
-    push(
-        ymd(year, Month::May, 1),
-        "Ngày Quốc tế Lao động (1/5)",
-        "International Labour Day",
-        HolidayKind::Fixed,
-    );
+    let hung = VIETNAM.to_solar(LunarDate { year, month: 3, day: 10, leap: false }).expect("the 3rd lunar month has a 10th day");
+    push(hung, "Giỗ Tổ Hùng Vương (10/3 âm lịch)", "Hung Kings' Commemoration", HolidayKind::Lunar);
+    push(ymd(year, Month::April, 30), "Ngày Chiến thắng (30/4)", "Reunification Day", HolidayKind::Fixed);
+    push(ymd(year, Month::May, 1), "Ngày Quốc tế Lao động (1/5)", "International Labour Day", HolidayKind::Fixed);
     let national = ymd(year, Month::September, 2);
-    push(
-        national,
-        "Quốc khánh (2/9)",
-        "National Day",
-        HolidayKind::Fixed,
-    );
-    let adjacent = if national.weekday() == Weekday::Tuesday {
-        national - Duration::days(1)
-    } else {
-        national + Duration::days(1)
-    };
-    push(
-        adjacent,
-        "Quốc khánh (ngày liền kề)",
-        "National Day (adjacent day)",
-        HolidayKind::Fixed,
-    );
+    push(national, "Quốc khánh (2/9)", "National Day", HolidayKind::Fixed);
+    let adjacent = if national.weekday() == Weekday::Tuesday { national - Duration::days(1) } else { national + Duration::days(1) };
+    push(adjacent, "Quốc khánh (ngày liền kề)", "National Day (adjacent day)", HolidayKind::Fixed);
 
     let taken: BTreeSet<Date> = days.iter().map(|h| h.date).collect();
     let mut occupied = taken.clone();
@@ -156,22 +105,13 @@ mod tests {
     use ::time::macros::date;
 
     fn dates(year: i32) -> Vec<Date> {
-        statutory(year, &WorkingWeek::default())
-            .into_iter()
-            .map(|h| h.date)
-            .collect()
+        statutory(year, &WorkingWeek::default()).into_iter().map(|h| h.date).collect()
     }
 
     #[test]
     fn tet_break_is_five_days_around_new_year() {
         let d = dates(2025);
-        for day in [
-            date!(2025 - 01 - 28),
-            date!(2025 - 01 - 29),
-            date!(2025 - 01 - 30),
-            date!(2025 - 01 - 31),
-            date!(2025 - 02 - 01),
-        ] {
+        for day in [date!(2025 - 01 - 28), date!(2025 - 01 - 29), date!(2025 - 01 - 30), date!(2025 - 01 - 31), date!(2025 - 02 - 01)] {
             assert!(d.contains(&day), "{day}");
         }
         // 1 February 2025 (Saturday) gives a compensatory Monday, 3 February.
@@ -205,11 +145,7 @@ mod tests {
     fn weekend_holidays_get_a_compensatory_day() {
         // 30 April 2028 is a Sunday: compensatory day is Tuesday 2 May (1 May is itself off).
         let h = statutory(2028, &WorkingWeek::default());
-        let comp: Vec<Date> = h
-            .iter()
-            .filter(|x| x.kind == HolidayKind::Compensatory)
-            .map(|x| x.date)
-            .collect();
+        let comp: Vec<Date> = h.iter().filter(|x| x.kind == HolidayKind::Compensatory).map(|x| x.date).collect();
         assert!(comp.contains(&date!(2028 - 05 - 02)), "{comp:?}");
     }
 }

@@ -44,13 +44,7 @@ impl LunarCalendar {
 
     /// The solar date of the first day of lunar year `year` (Tết Nguyên Đán).
     pub fn new_year(&self, year: i32) -> Date {
-        self.to_solar(LunarDate {
-            year,
-            month: 1,
-            day: 1,
-            leap: false,
-        })
-        .expect("month 1 exists every year")
+        self.to_solar(LunarDate { year, month: 1, day: 1, leap: false }).expect("month 1 exists every year")
     }
 
     /// Solar date of a lunar date, or `None` when it does not exist (a leap month that year
@@ -128,12 +122,7 @@ impl LunarCalendar {
         if month >= 11 && diff < 4 {
             lunar_year -= 1;
         }
-        LunarDate {
-            year: lunar_year,
-            month: month as u8,
-            day,
-            leap,
-        }
+        LunarDate { year: lunar_year, month: month as u8, day, leap }
     }
 
     /// Day number (JDN) of the local day holding the `k`-th new moon after 1900-01-01.
@@ -150,15 +139,10 @@ impl LunarCalendar {
     /// JDN of the first day of the 11th lunar month of solar year `year` (the one holding the
     /// winter solstice).
     fn month11_start(&self, year: i32) -> i64 {
-        let dec31 =
-            jdn(Date::from_calendar_date(year, ::time::Month::December, 31).expect("valid"));
+        let dec31 = jdn(Date::from_calendar_date(year, ::time::Month::December, 31).expect("valid"));
         let k = ((dec31 as f64 - 2_415_021.0) / SYNODIC_MONTH).floor() as i64;
         let nm = self.new_moon_day(k);
-        if self.sun_sector(nm) >= 9 {
-            self.new_moon_day(k - 1)
-        } else {
-            nm
-        }
+        if self.sun_sector(nm) >= 9 { self.new_moon_day(k - 1) } else { nm }
     }
 
     /// In a 13-month year starting at month 11 (`a11`), how many months after it the leap
@@ -195,9 +179,7 @@ fn new_moon_jd(k: f64) -> f64 {
     let m = (359.2242 + 29.105_356_08 * k - 0.000_033_3 * t2 - 0.000_003_47 * t3) * rad;
     let mp = (306.0253 + 385.816_918_06 * k + 0.010_730_6 * t2 + 0.000_012_36 * t3) * rad;
     let f = (21.2964 + 390.670_506_46 * k - 0.001_652_8 * t2 - 0.000_002_39 * t3) * rad;
-    let correction = (0.1734 - 0.000_393 * t) * m.sin() + 0.0021 * (2.0 * m).sin()
-        - 0.4068 * mp.sin()
-        + 0.0161 * (2.0 * mp).sin()
+    let correction = (0.1734 - 0.000_393 * t) * m.sin() + 0.0021 * (2.0 * m).sin() - 0.4068 * mp.sin() + 0.0161 * (2.0 * mp).sin()
         - 0.0004 * (3.0 * mp).sin()
         + 0.0104 * (2.0 * f).sin()
         - 0.0051 * (m + mp).sin()
@@ -286,14 +268,7 @@ mod tests {
             (2030, date!(2030 - 04 - 12)),
         ];
         for (year, day) in expected {
-            let d = VIETNAM
-                .to_solar(LunarDate {
-                    year,
-                    month: 3,
-                    day: 10,
-                    leap: false,
-                })
-                .unwrap();
+            let d = VIETNAM.to_solar(LunarDate { year, month: 3, day: 10, leap: false }).unwrap();
             assert_eq!(d, day, "Giỗ Tổ {year}");
         }
     }
@@ -310,34 +285,8 @@ mod tests {
 
     #[test]
     fn leap_month_of_2023_is_the_second_and_of_2025_the_sixth() {
-        assert!(
-            VIETNAM
-                .to_solar(LunarDate {
-                    year: 2023,
-                    month: 2,
-                    day: 1,
-                    leap: true
-                })
-                .is_some()
-        );
-        assert!(
-            VIETNAM
-                .to_solar(LunarDate {
-                    year: 2023,
-                    month: 3,
-                    day: 1,
-                    leap: true
-                })
-                .is_none()
-        );
-        assert_eq!(
-            VIETNAM.to_solar(LunarDate {
-                year: 2025,
-                month: 6,
-                day: 1,
-                leap: true
-            }),
-            Some(date!(2025 - 07 - 25))
-        );
+        assert!(VIETNAM.to_solar(LunarDate { year: 2023, month: 2, day: 1, leap: true }).is_some());
+        assert!(VIETNAM.to_solar(LunarDate { year: 2023, month: 3, day: 1, leap: true }).is_none());
+        assert_eq!(VIETNAM.to_solar(LunarDate { year: 2025, month: 6, day: 1, leap: true }), Some(date!(2025 - 07 - 25)));
     }
 }

@@ -52,27 +52,8 @@ const DAY_KEYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 impl Default for WorkingWeek {
     /// Monday to Friday, 07:30–11:30 and 13:30–17:00, as most provincial agencies work.
     fn default() -> Self {
-        let day = vec![
-            Session {
-                start: 450,
-                end: 690,
-            },
-            Session {
-                start: 810,
-                end: 1020,
-            },
-        ];
-        WorkingWeek {
-            days: [
-                day.clone(),
-                day.clone(),
-                day.clone(),
-                day.clone(),
-                day,
-                vec![],
-                vec![],
-            ],
-        }
+        let day = vec![Session { start: 450, end: 690 }, Session { start: 810, end: 1020 }];
+        WorkingWeek { days: [day.clone(), day.clone(), day.clone(), day.clone(), day, vec![], vec![]] }
     }
 }
 
@@ -80,10 +61,7 @@ impl WorkingWeek {
     /// The default week plus Saturday morning, as many one-stop units receive dossiers.
     pub fn with_saturday_morning() -> Self {
         let mut w = Self::default();
-        w.days[5] = vec![Session {
-            start: 450,
-            end: 690,
-        }];
+        w.days[5] = vec![Session { start: 450, end: 690 }];
         w
     }
 
@@ -100,10 +78,7 @@ impl WorkingWeek {
         let mut parts: Vec<String> = Vec::new();
         for (i, s) in self.days.iter().enumerate() {
             if !s.is_empty() {
-                let hours: Vec<String> = s
-                    .iter()
-                    .map(|x| format!("{}-{}", hhmm(x.start), hhmm(x.end)))
-                    .collect();
+                let hours: Vec<String> = s.iter().map(|x| format!("{}-{}", hhmm(x.start), hhmm(x.end))).collect();
                 parts.push(format!("{} {}", DAY_KEYS[i], hours.join(",")));
             }
         }
@@ -117,14 +92,7 @@ impl Serialize for WorkingWeek {
             .days
             .iter()
             .enumerate()
-            .map(|(i, d)| {
-                (
-                    DAY_KEYS[i],
-                    d.iter()
-                        .map(|x| format!("{}-{}", hhmm(x.start), hhmm(x.end)))
-                        .collect(),
-                )
-            })
+            .map(|(i, d)| (DAY_KEYS[i], d.iter().map(|x| format!("{}-{}", hhmm(x.start), hhmm(x.end))).collect()))
             .collect();
         map.serialize(s)
     }
@@ -136,14 +104,9 @@ impl<'de> Deserialize<'de> for WorkingWeek {
         let map = BTreeMap::<String, Vec<String>>::deserialize(d)?;
         let mut days: [Vec<Session>; 7] = Default::default();
         for (k, v) in map {
-            let i = DAY_KEYS
-                .iter()
-                .position(|x| *x == k)
-                .ok_or_else(|| D::Error::custom(format!("unknown day «{k}», use mon..sun")))?;
+            let i = DAY_KEYS.iter().position(|x| *x == k).ok_or_else(|| D::Error::custom(format!("unknown day «{k}», use mon..sun")))?;
             for s in v {
-                let sess = Session::parse(&s).ok_or_else(|| {
-                    D::Error::custom(format!("bad session «{s}», use HH:MM-HH:MM"))
-                })?;
+                let sess = Session::parse(&s).ok_or_else(|| D::Error::custom(format!("bad session «{s}», use HH:MM-HH:MM")))?;
                 days[i].push(sess);
             }
             days[i].sort_by_key(|s| s.start);
@@ -174,10 +137,7 @@ pub struct Calendar {
 
 impl Calendar {
     pub fn new(week: WorkingWeek) -> Self {
-        Self {
-            week,
-            exceptions: BTreeMap::new(),
-        }
+        Self { week, exceptions: BTreeMap::new() }
     }
 
     /// Adds a dated exception; later entries for the same date win (agency over province).
@@ -197,9 +157,7 @@ impl Calendar {
     pub fn sessions_on(&self, d: Date) -> &[Session] {
         match self.exceptions.get(&d) {
             Some(DayKind::Off) => &[],
-            Some(DayKind::Working) if !self.week.works_on(d.weekday()) => {
-                self.week.sessions(Weekday::Monday)
-            }
+            Some(DayKind::Working) if !self.week.works_on(d.weekday()) => self.week.sessions(Weekday::Monday),
             _ => self.week.sessions(d.weekday()),
         }
     }
@@ -263,12 +221,7 @@ impl Calendar {
 
     /// Adds `minutes` of office time to a local date and minute, for steps measured in hours.
     /// Returns the local date and minute when the time runs out.
-    pub fn add_working_minutes(
-        &self,
-        mut date: Date,
-        mut minute: u16,
-        minutes: u32,
-    ) -> (Date, u16) {
+    pub fn add_working_minutes(&self, mut date: Date, mut minute: u16, minutes: u32) -> (Date, u16) {
         let mut left = minutes;
         for _ in 0..3660 {
             for s in self.sessions_on(date) {
@@ -306,87 +259,41 @@ mod tests {
     #[test]
     fn five_working_days_from_monday_is_next_monday() {
         let c = Calendar::new(WorkingWeek::default());
-        assert_eq!(
-            c.add_working_days(date!(2026 - 11 - 16), 5),
-            date!(2026 - 11 - 23)
-        );
-        assert_eq!(
-            c.add_working_days(date!(2026 - 11 - 20), 1),
-            date!(2026 - 11 - 23)
-        );
-        assert_eq!(
-            c.add_working_days(date!(2026 - 11 - 21), 0),
-            date!(2026 - 11 - 23)
-        );
-        assert_eq!(
-            c.working_days_between(date!(2026 - 11 - 16), date!(2026 - 11 - 23)),
-            5
-        );
-        assert_eq!(
-            c.working_days_between(date!(2026 - 11 - 23), date!(2026 - 11 - 16)),
-            -5
-        );
+        assert_eq!(c.add_working_days(date!(2026 - 11 - 16), 5), date!(2026 - 11 - 23));
+        assert_eq!(c.add_working_days(date!(2026 - 11 - 20), 1), date!(2026 - 11 - 23));
+        assert_eq!(c.add_working_days(date!(2026 - 11 - 21), 0), date!(2026 - 11 - 23));
+        assert_eq!(c.working_days_between(date!(2026 - 11 - 16), date!(2026 - 11 - 23)), 5);
+        assert_eq!(c.working_days_between(date!(2026 - 11 - 23), date!(2026 - 11 - 16)), -5);
     }
 
     #[test]
     fn deadline_spanning_tet_skips_the_holiday_week() {
         // Tết 2026 is 17 February (Tuesday); the statutory break runs 16–20 February.
         let c = calendar_2026();
-        for d in [
-            date!(2026 - 02 - 16),
-            date!(2026 - 02 - 17),
-            date!(2026 - 02 - 20),
-        ] {
+        for d in [date!(2026 - 02 - 16), date!(2026 - 02 - 17), date!(2026 - 02 - 20)] {
             assert!(!c.is_working_day(d), "{d} should be off");
         }
         // Received Thursday 12 February, 5 working days: 13, 23, 24, 25, 26 February.
-        assert_eq!(
-            c.add_working_days(date!(2026 - 02 - 12), 5),
-            date!(2026 - 02 - 26)
-        );
-        assert_eq!(
-            c.working_days_between(date!(2026 - 02 - 12), date!(2026 - 02 - 26)),
-            5
-        );
+        assert_eq!(c.add_working_days(date!(2026 - 02 - 12), 5), date!(2026 - 02 - 26));
+        assert_eq!(c.working_days_between(date!(2026 - 02 - 12), date!(2026 - 02 - 26)), 5);
     }
 
     #[test]
     fn saturday_morning_counts_for_units_that_work_it() {
         let c = Calendar::new(WorkingWeek::with_saturday_morning());
         assert!(c.is_working_day(date!(2026 - 11 - 21)));
-        assert_eq!(
-            c.add_working_days(date!(2026 - 11 - 20), 1),
-            date!(2026 - 11 - 21)
-        );
-        assert_eq!(
-            c.receipt_day(date!(2026 - 11 - 21), 10 * 60),
-            date!(2026 - 11 - 21)
-        );
-        assert_eq!(
-            c.receipt_day(date!(2026 - 11 - 21), 14 * 60),
-            date!(2026 - 11 - 23)
-        );
+        assert_eq!(c.add_working_days(date!(2026 - 11 - 20), 1), date!(2026 - 11 - 21));
+        assert_eq!(c.receipt_day(date!(2026 - 11 - 21), 10 * 60), date!(2026 - 11 - 21));
+        assert_eq!(c.receipt_day(date!(2026 - 11 - 21), 14 * 60), date!(2026 - 11 - 23));
     }
 
     #[test]
     fn after_hours_submission_counts_from_next_working_day() {
         let c = Calendar::new(WorkingWeek::default());
-        assert_eq!(
-            c.receipt_day(date!(2026 - 11 - 19), 16 * 60 + 59),
-            date!(2026 - 11 - 19)
-        );
-        assert_eq!(
-            c.receipt_day(date!(2026 - 11 - 19), 17 * 60),
-            date!(2026 - 11 - 20)
-        );
-        assert_eq!(
-            c.receipt_day(date!(2026 - 11 - 20), 20 * 60),
-            date!(2026 - 11 - 23)
-        );
-        assert_eq!(
-            c.receipt_day(date!(2026 - 11 - 22), 9 * 60),
-            date!(2026 - 11 - 23)
-        );
+        assert_eq!(c.receipt_day(date!(2026 - 11 - 19), 16 * 60 + 59), date!(2026 - 11 - 19));
+        assert_eq!(c.receipt_day(date!(2026 - 11 - 19), 17 * 60), date!(2026 - 11 - 20));
+        assert_eq!(c.receipt_day(date!(2026 - 11 - 20), 20 * 60), date!(2026 - 11 - 23));
+        assert_eq!(c.receipt_day(date!(2026 - 11 - 22), 9 * 60), date!(2026 - 11 - 23));
     }
 
     #[test]
@@ -401,15 +308,9 @@ mod tests {
     fn working_hours_carry_over_lunch_and_nights() {
         let c = Calendar::new(WorkingWeek::default());
         // 8 office hours from Thursday 10:00: 1.5 h before lunch, 3.5 h after, 3 h Friday.
-        assert_eq!(
-            c.add_working_minutes(date!(2026 - 11 - 19), 600, 8 * 60),
-            (date!(2026 - 11 - 20), 630)
-        );
+        assert_eq!(c.add_working_minutes(date!(2026 - 11 - 19), 600, 8 * 60), (date!(2026 - 11 - 20), 630));
         // From Friday 16:00, 2 hours end Monday 08:30.
-        assert_eq!(
-            c.add_working_minutes(date!(2026 - 11 - 20), 960, 120),
-            (date!(2026 - 11 - 23), 510)
-        );
+        assert_eq!(c.add_working_minutes(date!(2026 - 11 - 20), 960, 120), (date!(2026 - 11 - 23), 510));
     }
 
     #[test]
@@ -421,9 +322,6 @@ mod tests {
         assert_eq!(back, w);
         assert!(serde_json::from_str::<WorkingWeek>(r#"{"xyz": []}"#).is_err());
         assert!(serde_json::from_str::<WorkingWeek>(r#"{"mon": ["09:00-08:00"]}"#).is_err());
-        assert!(
-            serde_json::from_str::<WorkingWeek>(r#"{"mon": ["07:00-12:00", "11:00-13:00"]}"#)
-                .is_err()
-        );
+        assert!(serde_json::from_str::<WorkingWeek>(r#"{"mon": ["07:00-12:00", "11:00-13:00"]}"#).is_err());
     }
 }

@@ -20,10 +20,7 @@ fn parse_parts(s: &str, what: (&str, &str)) -> Result<[String; 4], CodeError> {
     let s = s.trim();
     let parts: Vec<&str> = s.split('.').collect();
     let bad = |why: &str| {
-        CodeError(format!(
-            "{} «{s}» không hợp lệ: {why} (invalid {}; expected V1V2V3.Z1Z2.Y1Y2.MX1X2, e.g. 000.00.00.H41)",
-            what.0, what.1
-        ))
+        CodeError(format!("{} «{s}» không hợp lệ: {why} (invalid {}; expected V1V2V3.Z1Z2.Y1Y2.MX1X2, e.g. 000.00.00.H41)", what.0, what.1))
     };
     if parts.len() != 4 {
         return Err(bad("cần 4 nhóm cách nhau bởi dấu chấm"));

@@ -10,12 +10,9 @@ code_type!(ProcedureCode);
 impl ProcedureCode {
     pub fn parse(s: &str) -> Result<Self, CodeError> {
         let s = s.trim();
-        let ok =
-            s.len() == 8 && s.as_bytes()[1] == b'.' && all_digits(&s[..1]) && all_digits(&s[2..]);
+        let ok = s.len() == 8 && s.as_bytes()[1] == b'.' && all_digits(&s[..1]) && all_digits(&s[2..]);
         if !ok {
-            return Err(CodeError(format!(
-                "mã thủ tục «{s}» không hợp lệ: dạng N.NNNNNN, ví dụ 1.012790 (invalid procedure code)"
-            )));
+            return Err(CodeError(format!("mã thủ tục «{s}» không hợp lệ: dạng N.NNNNNN, ví dụ 1.012790 (invalid procedure code)")));
         }
         Ok(Self(s.to_owned()))
     }
@@ -35,14 +32,9 @@ code_type!(FieldCode);
 impl FieldCode {
     pub fn parse(s: &str) -> Result<Self, CodeError> {
         let s = s.trim();
-        let ok = !s.is_empty()
-            && s.len() <= 40
-            && s.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"-._".contains(&b));
+        let ok = !s.is_empty() && s.len() <= 40 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._".contains(&b));
         if !ok {
-            return Err(CodeError(format!(
-                "mã «{s}» không hợp lệ: 1–40 ký tự chữ, số, '.', '-', '_' (invalid code)"
-            )));
+            return Err(CodeError(format!("mã «{s}» không hợp lệ: 1–40 ký tự chữ, số, '.', '-', '_' (invalid code)")));
         }
         Ok(Self(s.to_owned()))
     }
@@ -75,29 +67,17 @@ code_type!(DossierCode);
 impl DossierCode {
     pub fn parse(s: &str) -> Result<Self, CodeError> {
         let s = s.trim();
-        let bad = || {
-            CodeError(format!(
-                "mã hồ sơ «{s}» không hợp lệ: dạng <mã cơ quan>-YYMMDD-XXXX (invalid dossier code)"
-            ))
-        };
+        let bad = || CodeError(format!("mã hồ sơ «{s}» không hợp lệ: dạng <mã cơ quan>-YYMMDD-XXXX (invalid dossier code)"));
         let mut parts = s.rsplitn(3, '-');
         let (seq, date, agency) = (parts.next(), parts.next(), parts.next());
         let (Some(seq), Some(date), Some(agency)) = (seq, date, agency) else {
             return Err(bad());
         };
         AgencyCode::parse(agency).map_err(|_| bad())?;
-        if date.len() != 6
-            || !all_digits(date)
-            || seq.len() != 4
-            || !all_digits(seq)
-            || seq == "0000"
-        {
+        if date.len() != 6 || !all_digits(date) || seq.len() != 4 || !all_digits(seq) || seq == "0000" {
             return Err(bad());
         }
-        let (m, d): (u8, u8) = (
-            date[2..4].parse().map_err(|_| bad())?,
-            date[4..6].parse().map_err(|_| bad())?,
-        );
+        let (m, d): (u8, u8) = (date[2..4].parse().map_err(|_| bad())?, date[4..6].parse().map_err(|_| bad())?);
         if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
             return Err(bad());
         }
@@ -107,18 +87,9 @@ impl DossierCode {
     /// Builds the code from its parts; `seq` must be 1..=9999.
     pub fn compose(agency: &AgencyCode, date: ::time::Date, seq: u32) -> Result<Self, CodeError> {
         if !(1..=9999).contains(&seq) {
-            return Err(CodeError(format!(
-                "số thứ tự hồ sơ trong ngày vượt quá 9999 ({seq})"
-            )));
+            return Err(CodeError(format!("số thứ tự hồ sơ trong ngày vượt quá 9999 ({seq})")));
         }
-        Ok(Self(format!(
-            "{}-{:02}{:02}{:02}-{:04}",
-            agency,
-            date.year().rem_euclid(100),
-            date.month() as u8,
-            date.day(),
-            seq
-        )))
+        Ok(Self(format!("{}-{:02}{:02}{:02}-{:04}", agency, date.year().rem_euclid(100), date.month() as u8, date.day(), seq)))
     }
 }
 
@@ -144,12 +115,7 @@ mod tests {
         assert_eq!(c.as_str(), "000.00.15.H17-200813-0001");
         assert_eq!(DossierCode::parse("000.00.15.H17-200813-0001").unwrap(), c);
         assert!(DossierCode::compose(&a, d, 10_000).is_err());
-        for bad in [
-            "000.00.15.H17-200813-0000",
-            "000.00.15.H17-201313-0001",
-            "H17-200813-0001",
-            "000.00.15.H17-200813-001",
-        ] {
+        for bad in ["000.00.15.H17-200813-0000", "000.00.15.H17-201313-0001", "H17-200813-0001", "000.00.15.H17-200813-001"] {
             assert!(DossierCode::parse(bad).is_err(), "{bad}");
         }
     }
