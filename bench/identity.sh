@@ -54,11 +54,14 @@ report() {
   printf '%-28s %10s/s  (%s per core)  p50=%s p99=%s%s\n' "$label" "$rps" "$(awk -v r="$rps" -v c="$cores" 'BEGIN{printf "%.0f", r/c}')" "$p50" "$p99" "${non2xx:+  NON-2XX: $non2xx}"
 }
 curl -s -o /dev/null -X POST "$base/oauth/token" -H "Authorization: Basic $basic" -d grant_type=client_credentials
+# The HTTP stack's own ceiling on this machine, for scale: a request that does no work.
+wrk -t2 -c16 -d"$dur" --latency "$base/healthz" > "$tmp/healthz.txt"
 wrk -t2 -c16 -d"$dur" --latency -s "$tmp/cc.lua" "$base/oauth/token" > "$tmp/cc.txt"
 # The per-address sign-in limit is raised for this run (TINHSO_LOGIN_ATTEMPTS_PER_MINUTE above),
 # so the figure is the cost of argon2id itself.
 wrk -t2 -c4 -d"$dur" --latency -s "$tmp/login.lua" "$base/api/identity/login" > "$tmp/login.txt"
 echo "identity on $cores cores (wrk, release build, SQLite)"
+report "GET /healthz (no work)" "$tmp/healthz.txt"
 report "client-credentials tokens" "$tmp/cc.txt"
 echo "  Keycloak sizing: 120/s per vCPU; target 20x = 2400/s per vCPU"
 report "password sign-ins" "$tmp/login.txt"

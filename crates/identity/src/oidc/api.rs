@@ -427,6 +427,7 @@ async fn disable_client(State(id): State<Identity>, Authed(p): Authed, Path(cid)
 async fn rotate_keys(State(id): State<Identity>, Authed(p): Authed) -> ApiResult<Json<serde_json::Value>> {
     clients_admin(&p)?;
     let kid = super::keys::rotate(&id.db).await.or_problem()?;
+    *id.key_cache.lock().unwrap_or_else(|e| e.into_inner()) = None;
     id.audit("oidc.keys_rotated", None, Some(&p.id), None, json!({"kid": kid})).await.or_problem()?;
     Ok(Json(json!({"kid": kid})))
 }

@@ -157,7 +157,7 @@ pub async fn disable(db: &Db, client_id: &str) -> Result<()> {
 
 /// The client, if `secret` is its secret (confidential) or it is public and gave none.
 pub async fn authenticate(db: &Db, client_id: &str, secret: Option<&str>) -> Result<Option<Client>> {
-    let row = q("SELECT secret_hash, disabled FROM oidc_clients WHERE client_id = $1").bind(client_id).fetch_optional(db).await?;
+    let row = q(format!("SELECT {COLS} FROM oidc_clients WHERE client_id = $1")).bind(client_id).fetch_optional(db).await?;
     let Some(row) = row else { return Ok(None) };
     if row.bool("disabled")? {
         return Ok(None);
@@ -167,5 +167,5 @@ pub async fn authenticate(db: &Db, client_id: &str, secret: Option<&str>) -> Res
         (None, None) => true,
         _ => false,
     };
-    if ok { get(db, client_id).await } else { Ok(None) }
+    if ok { from_row(&row).map(Some) } else { Ok(None) }
 }

@@ -1,8 +1,8 @@
 //! Codes, tokens and their checks.
 
-use jsonwebtoken::{Algorithm, Header, Validation};
+use jsonwebtoken::{Algorithm, Validation};
+use kernel::Result;
 use kernel::db::q;
-use kernel::{Error, Result};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -96,10 +96,7 @@ fn pkce_s256(verifier: &str) -> String {
 }
 
 async fn sign<T: Serialize>(id: &Identity, claims: &T) -> Result<String> {
-    let key = super::keys::current(&id.db).await?;
-    let mut header = Header::new(Algorithm::ES256);
-    header.kid = Some(key.kid.clone());
-    jsonwebtoken::encode(&header, claims, &key.encoding).map_err(Error::internal)
+    super::keys::current_cached(id).await?.sign_jwt(claims)
 }
 
 async fn access_token(id: &Identity, sub: &str, client_id: &str, scope: &str, kind: &str, mfa: bool) -> Result<String> {

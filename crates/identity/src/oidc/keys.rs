@@ -14,6 +14,21 @@ pub const KEEP_RETIRED_MS: i64 = 24 * 3600 * 1000;
 pub struct SigningKey {
     pub kid: String,
     pub encoding: EncodingKey,
+    /// The same key parsed once: signing with it skips the PKCS#8 parse and public-point
+    /// computation that `jsonwebtoken::encode` repeats for every token.
+    pub ecdsa: p256::ecdsa::SigningKey,
+}
+
+impl SigningKey {
+    /// A compact JWS (ES256) of `claims`, with this key's id in the header.
+    pub fn sign_jwt<T: serde::Serialize>(&self, claims: &T) -> Result<String> {
+        use p256::ecdsa::signature::Signer;
+        let header = json!({"alg": "ES256", "typ": "JWT", "kid": self.kid});
+        let body = serde_json::to_vec(claims).map_err(kernel::Error::internal)?;
+        let input = format!("{}.{}", super::b64url(header.to_string().as_bytes()), super::b64url(&body));
+        let sig: p256::ecdsa::Signature = self.ecdsa.sign(input.as_bytes());
+        Ok(format!("{input}.{}", super::b64url(&sig.to_bytes())))
+    }
 }
 
 fn new_key() -> Result<(String, String, String)> {
@@ -66,7 +81,25 @@ pub async fn current(db: &Db) -> Result<SigningKey> {
         }
     };
     let der = data_encoding::BASE64URL_NOPAD.decode(row.text("private_der")?.as_bytes()).map_err(kernel::Error::internal)?;
-    Ok(SigningKey { kid: row.text("kid")?, encoding: EncodingKey::from_ec_der(&der) })
+    let ecdsa = <p256::ecdsa::SigningKey as p256::pkcs8::DecodePrivateKey>::from_pkcs8_der(&der).map_err(kernel::Error::internal)?;
+    Ok(SigningKey { kid: row.text("kid")?, encoding: EncodingKey::from_ec_der(&der), ecdsa })
+}
+
+/// How long a node keeps the current key in memory before looking again (a rotation made on
+/// another node is picked up within this time; tokens signed by the old key stay valid).
+pub const CACHE_MS: i64 = 60_000;
+
+/// The current key, from this node's memory when it was read less than [`CACHE_MS`] ago.
+pub async fn current_cached(id: &crate::Identity) -> Result<SigningKey> {
+    let now = kernel::time::now_ms();
+    if let Some((k, at)) = id.key_cache.lock().unwrap_or_else(|e| e.into_inner()).clone() {
+        if now - at < CACHE_MS {
+            return Ok(k);
+        }
+    }
+    let k = current(&id.db).await?;
+    *id.key_cache.lock().unwrap_or_else(|e| e.into_inner()) = Some((k.clone(), now));
+    Ok(k)
 }
 
 /// Public keys that verify tokens: the current one and those retired less than a day ago.

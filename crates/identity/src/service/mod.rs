@@ -37,6 +37,8 @@ pub struct Identity {
     pub attempts_per_minute: u32,
     /// The external OpenID provider people may sign in with, if configured.
     pub external: Option<Arc<crate::external::ExternalIdp>>,
+    /// The signing key in force and when this node read it.
+    pub key_cache: Arc<Mutex<Option<(crate::oidc::keys::SigningKey, i64)>>>,
     /// Sign-in attempts per client address in the current minute (per node).
     attempts: Arc<Mutex<HashMap<String, (i64, u32)>>>,
 }
@@ -53,6 +55,7 @@ impl Identity {
             issuer,
             attempts_per_minute: ATTEMPTS_PER_MINUTE,
             external: None,
+            key_cache: Default::default(),
             attempts: Default::default(),
         }
     }
