@@ -3,7 +3,8 @@
 // where the demo's administrator token is, to register a client).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash, randomBytes, webcrypto } from 'node:crypto';
+import { createHash, createHmac, randomBytes, webcrypto } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { chromium } from 'playwright-core';
@@ -12,6 +13,8 @@ const BASE_URL = (process.env.TINHSO_BASE_URL || '').replace(/\/+$/, '');
 const TOKEN_FILE = process.env.TINHSO_ADMIN_TOKEN_FILE || '';
 const CITIZEN = '079185004321';
 const PASSWORD = 'ThaiAn@2026';
+
+const require = createRequire(import.meta.url);
 
 let browser;
 
@@ -145,5 +148,55 @@ test('OpenID Connect: code flow with PKCE through the browser, ID token verified
   } finally {
     await context.close();
     app.close();
+  }
+});
+
+/// RFC 6238 code for a base32 secret, as an authenticator app shows it.
+function totp(secretB32) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const c of secretB32.replace(/=+$/, '')) bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 1000 / 30)));
+  const h = createHmac('sha1', key).update(counter).digest();
+  const o = h[19] & 0xf;
+  return String(((h.readUInt32BE(o) & 0x7fffffff) % 1_000_000)).padStart(6, '0');
+}
+
+test('an agency administrator signs in with a second factor, adds an official and grants a role', { timeout: 90_000 }, async () => {
+  const context = await browser.newContext({ bypassCSP: true });
+  const page = await context.newPage();
+  try {
+    await page.goto(`${BASE_URL}/login`);
+    await page.fill('#login', 'quantri.stp');
+    await page.fill('#password', PASSWORD);
+    await Promise.all([page.waitForLoadState('load'), page.click('form[action="/login"] button[type=submit]')]);
+    assert.ok(await page.locator('#totp[required]').count(), 'the code is asked for');
+    await page.fill('#password', PASSWORD);
+    await page.fill('#totp', totp('JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP'));
+    await Promise.all([page.waitForLoadState('load'), page.click('form[action="/login"] button[type=submit]')]);
+    assert.equal(new URL(page.url()).pathname, '/account');
+    await Promise.all([page.waitForLoadState('load'), page.click('a[href="/admin/officials"]')]);
+    const login = `moi${Date.now() % 100000}.stp`;
+    await page.fill('#login', login);
+    await page.fill('#full_name', 'Cán Bộ Thử Trình Duyệt');
+    await page.selectOption('#agency_code', '000.00.13.H99');
+    await page.fill('#password', 'Can-Bo-Moi-2026');
+    await Promise.all([page.waitForLoadState('load'), page.click('form[action="/admin/officials"] button[type=submit]')]);
+    assert.ok((await page.locator('[role=status]').textContent()).includes('official added'));
+    const row = page.locator('tr', { hasText: login });
+    await row.locator('select[name=role]').selectOption('specialist');
+    await Promise.all([page.waitForLoadState('load'), row.locator('form[action$="/roles"] button[type=submit]').click()]);
+    assert.ok((await page.locator('tr', { hasText: login }).textContent()).includes('Chuyên viên thụ lý'));
+    // Only agencies within the administrator's scope are offered.
+    const options = await page.locator('#agency_code option').allTextContents();
+    assert.ok(options.every((o) => o.includes('H99') && !o.includes('000.00.51.H99')), options.join(' | '));
+    await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
+    const result = await page.evaluate(async () => await window.axe.run());
+    const serious = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    assert.deepEqual(serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`), []);
+  } finally {
+    await context.close();
   }
 });

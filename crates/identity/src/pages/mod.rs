@@ -16,6 +16,8 @@ use crate::middleware::{clear_cookie, session_cookie};
 use crate::model::{Account, CitizenRegistration};
 use crate::service::SessionInfo;
 
+mod admin;
+
 const FORM_COOKIE: &str = "tinhso_form";
 
 pub fn router() -> Router<Identity> {
@@ -27,6 +29,7 @@ pub fn router() -> Router<Identity> {
         .route("/account/sessions/{id}/revoke", post(revoke_session))
         .route("/account/sessions/revoke-all", post(revoke_all))
         .route("/account/mfa", get(mfa_page).post(mfa_submit))
+        .merge(admin::router())
         .route("/login/external", get(external_start))
         .route("/login/external/callback", get(external_callback))
 }
@@ -254,6 +257,8 @@ struct AccountPage {
     csrf: String,
     needs_mfa: bool,
     mfa: bool,
+    /// Whether to offer the officials administration page.
+    manages: bool,
 }
 
 impl AccountPage {
@@ -284,6 +289,7 @@ async fn account(State(id): State<Identity>, shell: Shell, caller: Caller) -> Re
             csrf: caller.csrf.clone().unwrap_or_default(),
             needs_mfa: Identity::needs_mfa(&p),
             mfa: p.mfa,
+            manages: p.agencies_with(kernel::authz::Permission::OfficialsManage).is_none_or(|s| !s.is_empty()),
         }))
     };
     run.await.unwrap_or_else(|e| web::page::error_page(shell, e))
