@@ -12,24 +12,12 @@ use testkit::{Session, TestApp, storage_test};
 
 const CALLBACK: &str = "http://127.0.0.1:9/callback";
 
-type HttpResult = Result<openidconnect::HttpResponse, reqwest::Error>;
-
-/// Lets the library talk through the test's reqwest client.
 fn http_client(
     c: reqwest::Client,
-) -> impl Fn(openidconnect::HttpRequest) -> std::pin::Pin<Box<dyn std::future::Future<Output = HttpResult> + Send>> {
-    move |req: openidconnect::HttpRequest| {
-        let c = c.clone();
-        Box::pin(async move {
-            let (parts, body) = req.into_parts();
-            let resp = c.request(parts.method, parts.uri.to_string()).headers(parts.headers).body(body).send().await?;
-            let mut b = http::Response::builder().status(resp.status());
-            for (k, v) in resp.headers() {
-                b = b.header(k, v);
-            }
-            Ok(b.body(resp.bytes().await?.to_vec()).expect("response"))
-        })
-    }
+) -> impl Fn(
+    openidconnect::HttpRequest,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<openidconnect::HttpResponse, reqwest::Error>> + Send>> {
+    identity::external::http_client(c)
 }
 
 async fn register(app: &TestApp, grants: &[&str], scopes: &[&str]) -> (String, String) {

@@ -57,22 +57,23 @@ pub async fn upsert_item<'e>(ex: impl Into<Ex<'e>>, list: &str, item: &CodeItem)
     Ok(())
 }
 
+fn item_from_row(r: &kernel::db::Row) -> Result<CodeItem> {
+    Ok(CodeItem {
+        code: r.text("code")?,
+        name: r.text("name")?,
+        name_en: r.opt_text("name_en")?,
+        sort: r.int("sort")?,
+        active: r.bool("active")?,
+    })
+}
+
 pub async fn item<'e>(ex: impl Into<Ex<'e>>, list: &str, code: &str) -> Result<Option<CodeItem>> {
     let row = q("SELECT code, name, name_en, sort, active FROM code_items WHERE list_code = $1 AND code = $2")
         .bind(list)
         .bind(code)
         .fetch_optional(ex)
         .await?;
-    row.map(|r| {
-        Ok(CodeItem {
-            code: r.text("code")?,
-            name: r.text("name")?,
-            name_en: r.opt_text("name_en")?,
-            sort: r.int("sort")?,
-            active: r.bool("active")?,
-        })
-    })
-    .transpose()
+    row.as_ref().map(item_from_row).transpose()
 }
 
 pub async fn items<'e>(ex: impl Into<Ex<'e>>, list: &str, text: Option<&str>, offset: i64, limit: i64) -> Result<(Vec<CodeItem>, i64)> {
@@ -95,18 +96,7 @@ pub async fn items<'e>(ex: impl Into<Ex<'e>>, list: &str, text: Option<&str>, of
         ))
         .fetch_all(ex.reborrow())
         .await?;
-    let items = rows
-        .iter()
-        .map(|r| {
-            Ok(CodeItem {
-                code: r.text("code")?,
-                name: r.text("name")?,
-                name_en: r.opt_text("name_en")?,
-                sort: r.int("sort")?,
-                active: r.bool("active")?,
-            })
-        })
-        .collect::<Result<_>>()?;
+    let items = rows.iter().map(item_from_row).collect::<Result<_>>()?;
     Ok((items, total))
 }
 
