@@ -11,11 +11,12 @@ const TYPES: [&str; 6] = ["string", "number", "integer", "boolean", "object", "a
 /// Problems with a schema as (JSON pointer, message); empty when the schema is usable.
 pub fn check_schema(schema: &Value) -> Vec<(String, String)> {
     let mut out = Vec::new();
-    if let Some(s) = schema.get("$schema").and_then(Value::as_str) {
-        if !s.starts_with("https://json-schema.org/") && !s.starts_with("http://json-schema.org/") {
-            out.push(("/$schema".into(), "chỉ hỗ trợ các bản JSON Schema chuẩn (only standard JSON Schema drafts are supported)".into()));
-            return out;
-        }
+    if let Some(s) = schema.get("$schema").and_then(Value::as_str)
+        && !s.starts_with("https://json-schema.org/")
+        && !s.starts_with("http://json-schema.org/")
+    {
+        out.push(("/$schema".into(), "chỉ hỗ trợ các bản JSON Schema chuẩn (only standard JSON Schema drafts are supported)".into()));
+        return out;
     }
     if let Err(e) = jsonschema::validator_for(schema) {
         out.push((format!("{}", e.instance_path()), format!("JSON Schema không hợp lệ (invalid JSON Schema): {e}")));

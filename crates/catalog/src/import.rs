@@ -197,12 +197,11 @@ fn parse<T: DeserializeOwned>(
 
 /// Turns `rows[3].code: msg` (or `code: msg` for a single row) into a line naming the row.
 fn describe(format: Format, field: &str, message: &str) -> String {
-    if let Some(rest) = field.strip_prefix("rows[") {
-        if let Some((n, f)) = rest.split_once("].") {
-            if let Ok(i) = n.parse::<usize>() {
-                return format!("{}: {f}: {message}", place(format, i));
-            }
-        }
+    if let Some(rest) = field.strip_prefix("rows[")
+        && let Some((n, f)) = rest.split_once("].")
+        && let Ok(i) = n.parse::<usize>()
+    {
+        return format!("{}: {f}: {message}", place(format, i));
     }
     format!("{}: {field}: {message}", place(format, 0))
 }

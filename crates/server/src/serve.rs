@@ -32,10 +32,10 @@ pub fn admin_token(config: &Config) -> anyhow::Result<String> {
         return Ok(t.clone());
     }
     let path = config.data_dir.join("admin-token");
-    if let Ok(t) = std::fs::read_to_string(&path) {
-        if !t.trim().is_empty() {
-            return Ok(t.trim().to_owned());
-        }
+    if let Ok(t) = std::fs::read_to_string(&path)
+        && !t.trim().is_empty()
+    {
+        return Ok(t.trim().to_owned());
     }
     std::fs::create_dir_all(&config.data_dir)?;
     let token = kernel::id::random_token(24);

@@ -44,20 +44,20 @@ impl Lang {
     pub fn from_parts(parts: &Parts) -> Lang {
         if let Some(q) = parts.uri.query() {
             for pair in q.split('&') {
-                if let Some(v) = pair.strip_prefix("lang=") {
-                    if let Some(l) = Lang::parse(v) {
-                        return l;
-                    }
+                if let Some(v) = pair.strip_prefix("lang=")
+                    && let Some(l) = Lang::parse(v)
+                {
+                    return l;
                 }
             }
         }
         for v in parts.headers.get_all(header::COOKIE) {
             if let Ok(s) = v.to_str() {
                 for c in s.split(';') {
-                    if let Some(v) = c.trim().strip_prefix("lang=") {
-                        if let Some(l) = Lang::parse(v) {
-                            return l;
-                        }
+                    if let Some(v) = c.trim().strip_prefix("lang=")
+                        && let Some(l) = Lang::parse(v)
+                    {
+                        return l;
                     }
                 }
             }

@@ -181,10 +181,10 @@ impl AgencyInput {
             None | Some(serde_json::Value::Null) => None,
             Some(w) => v.check("working_week", serde_json::from_value::<WorkingWeek>(w.clone())),
         };
-        if let (Some(c), Some(p)) = (&code, &parent_code) {
-            if c == p {
-                v.add("parent_code", "cơ quan không thể là cấp trên của chính nó (an agency cannot be its own parent)");
-            }
+        if let (Some(c), Some(p)) = (&code, &parent_code)
+            && c == p
+        {
+            v.add("parent_code", "cơ quan không thể là cấp trên của chính nó (an agency cannot be its own parent)");
         }
         match (v.is_empty(), code, level) {
             (true, Some(code), Some(level)) => Ok(ValidAgency {

@@ -324,10 +324,10 @@ impl ProcedureInput {
         let decision_number = super::text(&mut v, "decision_number", &self.decision_number, true, 100);
         let decision_date = super::opt_date(&mut v, "decision_date", &self.decision_date);
         let effective_from = super::opt_date(&mut v, "effective_from", &self.effective_from).unwrap_or(today);
-        if let Some(d) = decision_date {
-            if d > effective_from {
-                v.add("effective_from", "hiệu lực trước ngày ban hành quyết định (takes effect before the decision was made)");
-            }
+        if let Some(d) = decision_date
+            && d > effective_from
+        {
+            v.add("effective_from", "hiệu lực trước ngày ban hành quyết định (takes effect before the decision was made)");
         }
         let mut seen = std::collections::BTreeSet::new();
         for (i, d) in self.body.documents.iter().enumerate() {
@@ -369,10 +369,10 @@ impl ProcedureInput {
         if online_level != Some(OnlineLevel::None) && !self.body.channels.is_empty() && !self.body.channels.iter().any(|c| c == "online") {
             v.add("channels", "thủ tục trực tuyến phải có kênh online (an online procedure must list the online channel)");
         }
-        if let Some(l) = self.body.legacy_level {
-            if !(1..=4).contains(&l) {
-                v.add("legacy_level", "mức độ cũ từ 1 đến 4 (legacy levels are 1 to 4)");
-            }
+        if let Some(l) = self.body.legacy_level
+            && !(1..=4).contains(&l)
+        {
+            v.add("legacy_level", "mức độ cũ từ 1 đến 4 (legacy levels are 1 to 4)");
         }
         let mut agency_codes = Vec::new();
         for (i, a) in self.body.agency_codes.iter().enumerate() {

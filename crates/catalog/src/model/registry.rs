@@ -61,10 +61,10 @@ impl RegistryInput {
         if !props.is_some_and(|p| p.contains_key(&id_field)) {
             v.add("id_field", format!("«{id_field}» không có trong schema (not a property of the schema)"));
         }
-        if let Some(pf) = &self.personal_field {
-            if !props.is_some_and(|p| p.contains_key(pf)) {
-                v.add("personal_field", format!("«{pf}» không có trong schema (not a property of the schema)"));
-            }
+        if let Some(pf) = &self.personal_field
+            && !props.is_some_and(|p| p.contains_key(pf))
+        {
+            v.add("personal_field", format!("«{pf}» không có trong schema (not a property of the schema)"));
         }
         if v.is_empty() { Ok(id_field) } else { Err(v) }
     }

@@ -205,10 +205,10 @@ impl UnitInput {
             .and_then(|p| v.check("merged_into_code", UnitCode::parse(p)));
         let valid_from = super::opt_date(&mut v, "valid_from", &self.valid_from);
         let valid_to = super::opt_date(&mut v, "valid_to", &self.valid_to);
-        if let (Some(f), Some(t)) = (valid_from, valid_to) {
-            if t < f {
-                v.add("valid_to", "ngày kết thúc trước ngày bắt đầu (ends before it starts)");
-            }
+        if let (Some(f), Some(t)) = (valid_from, valid_to)
+            && t < f
+        {
+            v.add("valid_to", "ngày kết thúc trước ngày bắt đầu (ends before it starts)");
         }
         if merged_into_code.is_some() && valid_to.is_none() {
             v.add("valid_to", "đơn vị đã sáp nhập phải có ngày kết thúc (a merged unit needs the date it ended)");

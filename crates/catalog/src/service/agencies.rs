@@ -28,15 +28,16 @@ impl Catalog {
             if !seen.insert(a.code.as_str()) {
                 v.add(row_field(n, i, "code"), "mã bị trùng trong tệp (duplicate code in the batch)");
             }
-            if let Some(p) = &a.parent_code {
-                if !batch.contains(p.as_str()) && agencies::find_id(&self.db, p.as_str()).await?.is_none() {
-                    v.add(row_field(n, i, "parent_code"), format!("không có cơ quan {p} (no agency with this code)"));
-                }
+            if let Some(p) = &a.parent_code
+                && !batch.contains(p.as_str())
+                && agencies::find_id(&self.db, p.as_str()).await?.is_none()
+            {
+                v.add(row_field(n, i, "parent_code"), format!("không có cơ quan {p} (no agency with this code)"));
             }
-            if let Some(u) = &a.unit_code {
-                if units::find(&self.db, u.as_str()).await?.is_none() {
-                    v.add(row_field(n, i, "unit_code"), format!("không có đơn vị hành chính {u} (no administrative unit with this code)"));
-                }
+            if let Some(u) = &a.unit_code
+                && units::find(&self.db, u.as_str()).await?.is_none()
+            {
+                v.add(row_field(n, i, "unit_code"), format!("không có đơn vị hành chính {u} (no administrative unit with this code)"));
             }
         }
         if v.is_empty() {

@@ -37,10 +37,11 @@ impl Catalog {
                     }
                 }
             }
-            if let Some(m) = &u.merged_into_code {
-                if !batch.contains_key(m.as_str()) && units::find(&self.db, m.as_str()).await?.is_none() {
-                    v.add(row_field(valid.len(), i, "merged_into_code"), format!("không có đơn vị {m} (no unit with this code)"));
-                }
+            if let Some(m) = &u.merged_into_code
+                && !batch.contains_key(m.as_str())
+                && units::find(&self.db, m.as_str()).await?.is_none()
+            {
+                v.add(row_field(valid.len(), i, "merged_into_code"), format!("không có đơn vị {m} (no unit with this code)"));
             }
         }
         v.into_result()?;

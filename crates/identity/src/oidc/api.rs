@@ -108,7 +108,7 @@ async fn checked(id: &Identity, shell: &Shell, p: &AuthParams) -> Result<(Client
     let Some(uri) = p.redirect_uri.clone() else {
         return Err(page("thiếu redirect_uri (missing redirect_uri)"));
     };
-    if !client.redirect_uris.iter().any(|u| *u == uri) {
+    if !client.redirect_uris.contains(&uri) {
         let _ = id.audit("oidc.redirect_rejected", None, Some(cid), None, json!({"redirect_uri": uri})).await;
         return Err(page("địa chỉ chuyển hướng không được đăng ký cho ứng dụng này (redirect_uri is not registered)"));
     }
@@ -273,12 +273,14 @@ fn form_decode(s: &str) -> String {
     let mut out = Vec::new();
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() + 0 && i + 2 <= bytes.len() - 1 {
-            if let Ok(v) = u8::from_str_radix(&b[i + 1..i + 3], 16) {
-                out.push(v);
-                i += 3;
-                continue;
-            }
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && i + 2 < bytes.len()
+            && let Ok(v) = u8::from_str_radix(&b[i + 1..i + 3], 16)
+        {
+            out.push(v);
+            i += 3;
+            continue;
         }
         out.push(bytes[i]);
         i += 1;

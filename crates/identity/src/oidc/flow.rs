@@ -133,16 +133,16 @@ pub async fn person_claims(id: &Identity, account_id: &str, scopes: &[String]) -
         m.insert("preferred_username".into(), json!(a.login));
         m.insert("account_kind".into(), json!(a.kind));
     }
-    if has("email") {
-        if let Some(e) = &a.email {
-            m.insert("email".into(), json!(e));
-            m.insert("email_verified".into(), json!(false));
-        }
+    if has("email")
+        && let Some(e) = &a.email
+    {
+        m.insert("email".into(), json!(e));
+        m.insert("email_verified".into(), json!(false));
     }
-    if has("phone") {
-        if let Some(p) = &a.phone {
-            m.insert("phone_number".into(), json!(p));
-        }
+    if has("phone")
+        && let Some(p) = &a.phone
+    {
+        m.insert("phone_number".into(), json!(p));
     }
     if has("citizen_id") {
         if let Some(c) = &a.citizen_id {

@@ -92,10 +92,10 @@ pub const CACHE_MS: i64 = 60_000;
 /// The current key, from this node's memory when it was read less than [`CACHE_MS`] ago.
 pub async fn current_cached(id: &crate::Identity) -> Result<SigningKey> {
     let now = kernel::time::now_ms();
-    if let Some((k, at)) = id.key_cache.lock().unwrap_or_else(|e| e.into_inner()).clone() {
-        if now - at < CACHE_MS {
-            return Ok(k);
-        }
+    if let Some((k, at)) = id.key_cache.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        && now - at < CACHE_MS
+    {
+        return Ok(k);
     }
     let k = current(&id.db).await?;
     *id.key_cache.lock().unwrap_or_else(|e| e.into_inner()) = Some((k.clone(), now));

@@ -80,7 +80,7 @@ impl LunarCalendar {
         }
         let month_start = self.new_moon_day(k + offset);
         let next_start = self.new_moon_day(k + offset + 1);
-        if month_start + d.day as i64 - 1 >= next_start {
+        if month_start + d.day as i64 > next_start {
             return None;
         }
         Some(date_from_jdn(month_start + d.day as i64 - 1))

@@ -28,7 +28,7 @@ impl CitizenId {
             return Err(bad("3 chữ số đầu không phải mã tỉnh, thành phố"));
         }
         let birth_year = self::birth_year(s);
-        if birth_year > crate::time::today_vn().year() as i32 {
+        if birth_year > crate::time::today_vn().year() {
             return Err(bad("năm sinh ở tương lai"));
         }
         Ok(Self(s.to_owned()))
