@@ -350,7 +350,7 @@ pub async fn verify_access(id: &Identity, token: &str) -> Result<Option<AccessCl
     let Some(kid) = header.kid else {
         return Ok(None);
     };
-    let Some(key) = super::keys::decoding(&id.db, &kid).await? else {
+    let Some(key) = super::keys::decoding_cached(id, &kid).await? else {
         return Ok(None);
     };
     let mut v = Validation::new(Algorithm::ES256);

@@ -123,12 +123,26 @@ pub async fn jwks(db: &Db) -> Result<Value> {
     Ok(json!({ "keys": keys }))
 }
 
-/// The verification key with id `kid`, if it is still published.
-pub async fn decoding(db: &Db, kid: &str) -> Result<Option<DecodingKey>> {
-    for (k, x, y) in public(db).await? {
-        if k == kid {
-            return Ok(Some(DecodingKey::from_ec_components(&x, &y).map_err(kernel::Error::internal)?));
+/// The verification key with id `kid`, from this node's memory (refreshed every
+/// [`CACHE_MS`], and at once for a key id it does not know, so a rotation made on another node
+/// is seen by the first token it signed).
+pub async fn decoding_cached(id: &crate::Identity, kid: &str) -> Result<Option<DecodingKey>> {
+    let now = kernel::time::now_ms();
+    {
+        let cache = id.verify_cache.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((keys, at)) = cache.as_ref() {
+            if now - at < CACHE_MS {
+                if let Some(k) = keys.get(kid) {
+                    return Ok(Some(k.clone()));
+                }
+            }
         }
     }
-    Ok(None)
+    let mut keys = std::collections::HashMap::new();
+    for (k, x, y) in public(&id.db).await? {
+        keys.insert(k, DecodingKey::from_ec_components(&x, &y).map_err(kernel::Error::internal)?);
+    }
+    let found = keys.get(kid).cloned();
+    *id.verify_cache.lock().unwrap_or_else(|e| e.into_inner()) = Some((keys, now));
+    Ok(found)
 }

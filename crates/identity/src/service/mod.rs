@@ -39,6 +39,8 @@ pub struct Identity {
     pub external: Option<Arc<crate::external::ExternalIdp>>,
     /// The signing key in force and when this node read it.
     pub key_cache: Arc<Mutex<Option<(crate::oidc::keys::SigningKey, i64)>>>,
+    /// The published verification keys and when this node read them.
+    pub verify_cache: Arc<Mutex<Option<(HashMap<String, jsonwebtoken::DecodingKey>, i64)>>>,
     /// Sign-in attempts per client address in the current minute (per node).
     attempts: Arc<Mutex<HashMap<String, (i64, u32)>>>,
 }
@@ -56,6 +58,7 @@ impl Identity {
             attempts_per_minute: ATTEMPTS_PER_MINUTE,
             external: None,
             key_cache: Default::default(),
+            verify_cache: Default::default(),
             attempts: Default::default(),
         }
     }
