@@ -2,6 +2,7 @@
 //! `tinhso demo` serves. The demo data is ours; procedure names follow the national catalog.
 
 mod demo;
+mod procedure_rows;
 mod procedures;
 mod system;
 
