@@ -51,6 +51,19 @@ pub struct Config {
     pub external_idp_client_secret: Option<String>,
     /// Name shown on the sign-in button.
     pub external_idp_name: String,
+    /// Outgoing mail server: `smtp://user:pass@host:587?tls=required` (STARTTLS),
+    /// `smtps://user:pass@host:465` (TLS), or `smtp://host:25` (no TLS: a relay on the same
+    /// host only). Unset: e-mails are only recorded.
+    pub smtp_url: Option<String>,
+    /// Sender address of e-mails.
+    pub mail_from: String,
+    /// The SMS provider's HTTP endpoint: POST `{"to", "text", "ref"}` as JSON. Unset: text
+    /// messages are only recorded.
+    pub sms_url: Option<String>,
+    /// Bearer token for the SMS provider.
+    pub sms_token: Option<String>,
+    /// How often outbox workers look for new events, in milliseconds.
+    pub outbox_poll_ms: u64,
 }
 
 impl Default for Config {
@@ -72,12 +85,17 @@ impl Default for Config {
             external_idp_client_id: None,
             external_idp_client_secret: None,
             external_idp_name: "VNeID".into(),
+            smtp_url: None,
+            mail_from: "Tinh So <no-reply@tinhso.invalid>".into(),
+            sms_url: None,
+            sms_token: None,
+            outbox_poll_ms: 500,
         }
     }
 }
 
 /// The settings' names, as keys of `tinhso.toml` and (upper case) of `TINHSO_*` variables.
-const SETTINGS: [&str; 16] = [
+const SETTINGS: [&str; 21] = [
     "listen",
     "public_url",
     "data_dir",
@@ -94,6 +112,11 @@ const SETTINGS: [&str; 16] = [
     "external_idp_client_id",
     "external_idp_client_secret",
     "external_idp_name",
+    "smtp_url",
+    "mail_from",
+    "sms_url",
+    "sms_token",
+    "outbox_poll_ms",
 ];
 
 impl Config {

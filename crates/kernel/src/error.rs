@@ -35,6 +35,9 @@ pub enum Error {
     /// Credentials are fine but the action is not allowed.
     #[error("forbidden: {0}")]
     Forbidden(String),
+    /// The caller has asked too often; try again later.
+    #[error("too many requests: {0}")]
+    TooMany(String),
     /// The request is well-formed but not something the server can do (bad file type, etc.).
     #[error("bad request: {0}")]
     BadRequest(String),

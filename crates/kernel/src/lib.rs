@@ -12,6 +12,7 @@ pub mod error;
 pub mod fold;
 pub mod id;
 pub mod money;
+pub mod outbox;
 pub mod time;
 
 pub use error::{Error, FieldError, Result, Violations};

@@ -29,6 +29,7 @@ pub struct App {
     pub config: Arc<Config>,
     pub catalog: Catalog,
     pub identity: identity::Identity,
+    pub notify: notify::Notify,
 }
 
 impl App {
@@ -44,7 +45,30 @@ impl App {
                 name: config.external_idp_name.clone(),
             }));
         }
-        App { catalog, identity, db, config: Arc::new(config) }
+        let notify = notify::Notify::new(db.clone(), email_provider(&config), sms_provider(&config), &config.province_name);
+        App { catalog, identity, notify, db, config: Arc::new(config) }
+    }
+}
+
+/// The mail server named by the configuration; a bad setting is logged and messages are
+/// recorded only, so a typo does not keep the platform from starting.
+fn email_provider(config: &Config) -> notify::provider::Provider {
+    match &config.smtp_url {
+        None => notify::provider::Provider::Record,
+        Some(url) => notify::provider::Provider::smtp(url, &config.mail_from).unwrap_or_else(|e| {
+            tracing::error!(error = %e, "e-mail is not configured correctly; messages are recorded only");
+            notify::provider::Provider::Record
+        }),
+    }
+}
+
+fn sms_provider(config: &Config) -> notify::provider::Provider {
+    match &config.sms_url {
+        None => notify::provider::Provider::Record,
+        Some(url) => notify::provider::Provider::http(url, config.sms_token.clone()).unwrap_or_else(|e| {
+            tracing::error!(error = %e, "SMS is not configured correctly; messages are recorded only");
+            notify::provider::Provider::Record
+        }),
     }
 }
 
@@ -57,7 +81,8 @@ impl App {
         (name = "calendar", description = "Holidays and working-day arithmetic"),
         (name = "procedures", description = "The administrative procedure catalog (thủ tục hành chính) with versions"),
         (name = "registries", description = "Generic registries through the GovStack Digital Registries API"),
-        (name = "identity", description = "Accounts, sign-in, sessions, officials and roles, the security audit log")
+        (name = "identity", description = "Accounts, sign-in, sessions, officials and roles, the security audit log"),
+        (name = "notify", description = "Notifications (e-mail, SMS) with their delivery status, and the outbox queues")
     )
 )]
 struct ApiDoc;
@@ -85,6 +110,7 @@ fn api_router(app: &App) -> (Router, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(catalog::api::router().with_state(app.catalog.clone()))
         .merge(identity::api::router().with_state(app.identity.clone()))
+        .merge(notify::api::router().with_state(app.notify.clone()))
         .split_for_parts()
 }
 
@@ -118,6 +144,7 @@ pub fn build_router(app: App) -> Router {
         .merge(catalog::pages::router().with_state(app.catalog.clone()))
         .merge(identity::pages::router().with_state(app.identity.clone()))
         .merge(identity::oidc::api::router().with_state(app.identity.clone()))
+        .merge(notify::pages::router().with_state(app.notify.clone()))
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi))
         .merge(ops)
         .merge(web::page::routes())

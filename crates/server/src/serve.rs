@@ -61,6 +61,7 @@ pub async fn start(app: App, listener: TcpListener) -> anyhow::Result<Running> {
     let (tx, rx) = watch::channel(false);
     let router = crate::build_router(app.clone());
     let worker = tokio::spawn(background(app.clone(), rx.clone()));
+    let consumers = start_consumers(&app, &rx).await?;
     let mut stop = rx.clone();
     let done = tokio::spawn(async move {
         let served = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
@@ -72,9 +73,27 @@ pub async fn start(app: App, listener: TcpListener) -> anyhow::Result<Running> {
             tracing::error!(error = %e, "server stopped with an error");
         }
         worker.abort();
+        for c in consumers {
+            let _ = c.await;
+        }
         app.db.close().await;
     });
     Ok(Running { addr, shutdown: tx, done })
+}
+
+/// Subscribes every outbox consumer to its topics and starts its worker; workers finish the
+/// delivery in hand and stop when the server stops.
+async fn start_consumers(app: &App, stop: &watch::Receiver<bool>) -> anyhow::Result<Vec<tokio::task::JoinHandle<()>>> {
+    let consumers: Vec<std::sync::Arc<dyn kernel::outbox::Consumer>> = vec![std::sync::Arc::new(app.notify.clone())];
+    let poll = Duration::from_millis(app.config.outbox_poll_ms.max(10));
+    let mut handles = Vec::new();
+    for c in consumers {
+        for t in c.topics() {
+            kernel::outbox::subscribe(&app.db, c.name(), t).await?;
+        }
+        handles.push(tokio::spawn(kernel::outbox::run(app.db.clone(), c, stop.clone(), poll)));
+    }
+    Ok(handles)
 }
 
 /// Periodic work: versions of procedures whose effective date has come are put in force, and

@@ -6,6 +6,8 @@
 //! variant says it was skipped, unless `TINHSO_REQUIRE_PG=1` (as `scripts/test` sets), in which
 //! case it fails.
 
+pub mod sinks;
+
 use kernel::config::Config;
 use kernel::db::Db;
 use reqwest::{Method, StatusCode};

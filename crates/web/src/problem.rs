@@ -28,6 +28,7 @@ pub const PROBLEM_TYPES: &[(&str, u16, &str, &str)] = &[
     ("malformed-request", 400, "Yêu cầu không đúng định dạng", "Malformed request"),
     ("not-found", 404, "Không tìm thấy", "Not found"),
     ("conflict", 409, "Xung đột với trạng thái hiện tại", "Conflict with the current state"),
+    ("too-many-requests", 429, "Quá nhiều yêu cầu", "Too many requests"),
     ("unauthorized", 401, "Cần đăng nhập hoặc xác thực", "Authentication required"),
     ("forbidden", 403, "Không có quyền thực hiện", "Not allowed"),
     ("payload-too-large", 413, "Dữ liệu gửi lên quá lớn", "Payload too large"),
@@ -59,6 +60,7 @@ impl From<Error> for Problem {
             Error::Conflict(what) => Problem::new("conflict", Some(what)),
             Error::Unauthorized => Problem::new("unauthorized", None),
             Error::Forbidden(what) => Problem::new("forbidden", Some(what)),
+            Error::TooMany(what) => Problem::new("too-many-requests", Some(what)),
             Error::BadRequest(what) => Problem::new("malformed-request", Some(what)),
             Error::Db(ref db) => {
                 if e.is_unique_violation() {

@@ -3,6 +3,7 @@
 
 mod officials;
 mod session;
+mod verify;
 
 pub(crate) use session::login_problem;
 
@@ -11,5 +12,5 @@ use utoipa_axum::router::OpenApiRouter;
 use crate::Identity;
 
 pub fn router() -> OpenApiRouter<Identity> {
-    OpenApiRouter::new().merge(session::router()).merge(officials::router())
+    OpenApiRouter::new().merge(session::router()).merge(officials::router()).merge(verify::router())
 }

@@ -65,6 +65,9 @@ pub struct Account {
     pub full_name: String,
     pub email: Option<String>,
     pub phone: Option<String>,
+    /// The person proved they read this address (a code sent there, or a reset link).
+    pub email_verified: bool,
+    pub phone_verified: bool,
     pub citizen_id: Option<String>,
     pub tax_code: Option<String>,
     pub business_name: Option<String>,
@@ -84,19 +87,24 @@ pub struct RoleGrant {
     pub include_children: bool,
 }
 
-fn email_ok(e: &str) -> bool {
+pub(crate) fn email_ok(e: &str) -> bool {
     match e.split_once('@') {
         Some((l, d)) => !l.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.') && !e.contains(char::is_whitespace),
         None => false,
     }
 }
 
-fn phone_ok(p: &str) -> bool {
+pub(crate) fn phone_ok(p: &str) -> bool {
     let digits: String = p.chars().filter(|c| c.is_ascii_digit()).collect();
     (9..=12).contains(&digits.len()) && p.chars().all(|c| c.is_ascii_digit() || " +().-".contains(c))
 }
 
-fn contact(v: &mut Violations, email: &Option<String>, phone: &Option<String>, required: bool) -> (Option<String>, Option<String>) {
+pub(crate) fn contact(
+    v: &mut Violations,
+    email: &Option<String>,
+    phone: &Option<String>,
+    required: bool,
+) -> (Option<String>, Option<String>) {
     let email = email.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_lowercase);
     let phone = phone.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
     if email.as_deref().is_some_and(|e| !email_ok(e)) {

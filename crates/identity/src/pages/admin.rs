@@ -10,6 +10,7 @@ use serde::Deserialize;
 use std::sync::Arc;
 use web::{Caller, Shell, render};
 
+use super::enc;
 use crate::Identity;
 use crate::model::{Account, AccountStatus, GrantInput, OfficialInput};
 
@@ -96,12 +97,6 @@ fn back(result: kernel::Result<Account>, done: &str) -> Response {
         Err(e) => format!("err={}", enc(&web::Problem::from(e).detail.unwrap_or_default())),
     };
     Redirect::to(&format!("/admin/officials?{q}")).into_response()
-}
-
-fn enc(s: &str) -> String {
-    s.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || b"-._~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
-        .collect()
 }
 
 fn csrf_ok(caller: &Caller, given: &str) -> Result<(), Response> {

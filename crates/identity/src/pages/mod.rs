@@ -17,6 +17,8 @@ use crate::model::{Account, CitizenRegistration};
 use crate::service::SessionInfo;
 
 mod admin;
+mod clients;
+mod profile;
 
 const FORM_COOKIE: &str = "tinhso_form";
 
@@ -30,8 +32,17 @@ pub fn router() -> Router<Identity> {
         .route("/account/sessions/revoke-all", post(revoke_all))
         .route("/account/mfa", get(mfa_page).post(mfa_submit))
         .merge(admin::router())
+        .merge(profile::router())
+        .merge(clients::router())
         .route("/login/external", get(external_start))
         .route("/login/external/callback", get(external_callback))
+}
+
+/// Percent-encodes a value for a query string.
+pub(crate) fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| if b.is_ascii_alphanumeric() || b"-._~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect()
 }
 
 /// Only local paths are followed after sign-in.
@@ -74,15 +85,22 @@ struct LoginPage {
     login: String,
     error: Option<String>,
     need_totp: bool,
+    notice: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
 struct NextQuery {
     next: Option<String>,
+    /// Set after a password reset, to say so.
+    reset: Option<String>,
 }
 
 async fn login_page(State(id): State<Identity>, shell: Shell, Query(q): Query<NextQuery>) -> Response {
     let title = shell.t("Đăng nhập", "Sign in").to_owned();
+    let notice = q
+        .reset
+        .is_some()
+        .then(|| shell.t("Đã đặt mật khẩu mới. Hãy đăng nhập lại.", "Your new password is set. Please sign in.").to_owned());
     let (token, cookie) = new_form_token();
     let page = LoginPage {
         external: id.external.as_ref().map(|e| e.name.clone()),
@@ -92,6 +110,7 @@ async fn login_page(State(id): State<Identity>, shell: Shell, Query(q): Query<Ne
         login: String::new(),
         error: None,
         need_totp: false,
+        notice,
     };
     with_cookie(render(&page), &cookie)
 }
@@ -125,6 +144,7 @@ async fn login_submit(
             login: f.login.clone(),
             error: Some(message),
             need_totp,
+            notice: None,
         };
         let mut r = with_cookie(render(&page), &cookie);
         *r.status_mut() = status;
@@ -259,6 +279,20 @@ struct AccountPage {
     mfa: bool,
     /// Whether to offer the officials administration page.
     manages: bool,
+    /// Whether to offer the client registry and the notifications pages.
+    manages_clients: bool,
+    province_admin: bool,
+    notice: Option<String>,
+    error: Option<String>,
+    /// The channel a code was just sent to, to show where to type it.
+    code_sent: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+struct AccountMsg {
+    ok: Option<String>,
+    err: Option<String>,
+    code: Option<String>,
 }
 
 impl AccountPage {
@@ -271,7 +305,7 @@ fn sign_in_first(path: &str) -> Response {
     Redirect::to(&format!("/login?next={}", path.replace('/', "%2F"))).into_response()
 }
 
-async fn account(State(id): State<Identity>, shell: Shell, caller: Caller) -> Response {
+async fn account(State(id): State<Identity>, shell: Shell, caller: Caller, Query(m): Query<AccountMsg>) -> Response {
     let Some(p) = caller.principal.clone() else {
         return sign_in_first("/account");
     };
@@ -290,6 +324,11 @@ async fn account(State(id): State<Identity>, shell: Shell, caller: Caller) -> Re
             needs_mfa: Identity::needs_mfa(&p),
             mfa: p.mfa,
             manages: p.agencies_with(kernel::authz::Permission::OfficialsManage).is_none_or(|s| !s.is_empty()),
+            manages_clients: p.allows(kernel::authz::Permission::ClientsManage, None),
+            province_admin: p.allows(kernel::authz::Permission::CatalogManage, None),
+            notice: m.ok,
+            error: m.err,
+            code_sent: m.code.filter(|c| c == "email" || c == "sms"),
         }))
     };
     run.await.unwrap_or_else(|e| web::page::error_page(shell, e))

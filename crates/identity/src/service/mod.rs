@@ -3,8 +3,10 @@
 
 mod accounts;
 mod sessions;
+mod verify;
 
 pub use sessions::{LoginOutcome, SessionInfo, token_hash};
+pub use verify::ProfileInput;
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};

@@ -113,8 +113,9 @@ pub async fn set_password<'e>(ex: impl Into<Ex<'e>>, id: &str, hash: &str) -> Re
     Ok(())
 }
 
-const SELECT: &str = "SELECT a.id, a.kind, a.login, a.full_name, a.email, a.phone, a.citizen_id, a.tax_code, a.business_name, a.position,
-    a.status, a.totp_secret, g.code AS agency_code FROM accounts a LEFT JOIN agencies g ON g.id = a.agency_id";
+const SELECT: &str =
+    "SELECT a.id, a.kind, a.login, a.full_name, a.email, a.phone, a.email_verified, a.phone_verified, a.citizen_id, a.tax_code,
+    a.business_name, a.position, a.status, a.totp_secret, g.code AS agency_code FROM accounts a LEFT JOIN agencies g ON g.id = a.agency_id";
 
 fn from_row(r: &Row) -> Result<Account> {
     Ok(Account {
@@ -124,6 +125,8 @@ fn from_row(r: &Row) -> Result<Account> {
         full_name: r.text("full_name")?,
         email: r.opt_text("email")?,
         phone: r.opt_text("phone")?,
+        email_verified: r.bool("email_verified")?,
+        phone_verified: r.bool("phone_verified")?,
         citizen_id: r.opt_text("citizen_id")?,
         tax_code: r.opt_text("tax_code")?,
         business_name: r.opt_text("business_name")?,
@@ -218,4 +221,42 @@ pub async fn remove_grant<'e>(ex: impl Into<Ex<'e>>, account_id: &str, grant_id:
     let row = row.ok_or_else(|| Error::not_found(format!("vai trò {grant_id}")))?;
     q("DELETE FROM role_grants WHERE id = $1").bind(grant_id).execute(ex.reborrow()).await?;
     Ok((row.text("role")?, row.text("agency_id")?))
+}
+
+/// Changes contact details; a changed address is no longer verified.
+pub async fn set_contact<'e>(ex: impl Into<Ex<'e>>, id: &str, email: Option<&str>, phone: Option<&str>) -> Result<()> {
+    q("UPDATE accounts SET
+         email_verified = CASE WHEN email IS NOT DISTINCT FROM $2 THEN email_verified ELSE FALSE END,
+         phone_verified = CASE WHEN phone IS NOT DISTINCT FROM $3 THEN phone_verified ELSE FALSE END,
+         email = $2, phone = $3, updated_at = $4
+       WHERE id = $1")
+    .bind(id)
+    .bind(email.map(str::to_owned))
+    .bind(phone.map(str::to_owned))
+    .bind(kernel::time::now_ms())
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+/// Marks the e-mail address or phone number verified, if it is still `target`.
+pub async fn set_verified<'e>(ex: impl Into<Ex<'e>>, id: &str, phone: bool, target: &str) -> Result<bool> {
+    let sql = if phone {
+        "UPDATE accounts SET phone_verified = TRUE WHERE id = $1 AND phone = $2"
+    } else {
+        "UPDATE accounts SET email_verified = TRUE WHERE id = $1 AND email = $2"
+    };
+    Ok(q(sql).bind(id).bind(target).execute(ex).await? == 1)
+}
+
+/// The account someone names when they forgot their password: by login, e-mail or phone.
+pub async fn find_for_reset<'e>(ex: impl Into<Ex<'e>>, who: &str) -> Result<Option<Account>> {
+    let mut ex = ex.into();
+    let row =
+        q(format!("{SELECT} WHERE a.status = 'active' AND (a.login = $1 OR a.email = $2 OR a.phone = $1) ORDER BY a.created_at LIMIT 1"))
+            .bind(who)
+            .bind(who.to_lowercase())
+            .fetch_optional(ex.reborrow())
+            .await?;
+    row.as_ref().map(from_row).transpose()
 }
