@@ -200,3 +200,97 @@ test('an agency administrator signs in with a second factor, adds an official an
     await context.close();
   }
 });
+
+async function signInWithCode(page, login) {
+  await page.goto(`${BASE_URL}/login`);
+  await page.fill('#login', login);
+  await page.fill('#password', PASSWORD);
+  await page.fill('#totp', totp('JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP'));
+  await Promise.all([page.waitForLoadState('load'), page.click('form[action="/login"] button[type=submit]')]);
+  assert.equal(new URL(page.url()).pathname, '/account', `${login} signed in`);
+}
+
+async function noSeriousAxeViolations(page) {
+  await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
+  const result = await page.evaluate(async () => await window.axe.run());
+  const serious = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  assert.deepEqual(serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`), []);
+}
+
+test('a citizen who forgot the password resets it with the link the platform sent', { timeout: 90_000 }, async () => {
+  const citizen = await browser.newContext();
+  const admin = await browser.newContext({ bypassCSP: true });
+  const page = await citizen.newPage();
+  const adminPage = await admin.newPage();
+  try {
+    await page.goto(`${BASE_URL}/login`);
+    await Promise.all([page.waitForLoadState('load'), page.click('a[href="/password/forgot"]')]);
+    await page.fill('#login', 'chau.le@example.vn');
+    await Promise.all([page.waitForLoadState('load'), page.click('form[action="/password/forgot"] button[type=submit]')]);
+    assert.equal(await page.locator('p.ok[role=status]').count(), 1, 'the page says a link was sent');
+
+    // No mail server in the demo: the message is recorded, and the provincial administrator
+    // sees it on the notifications page.
+    await signInWithCode(adminPage, 'quantri.tinh');
+    let link = '';
+    for (let i = 0; i < 40 && !link; i++) {
+      await adminPage.goto(`${BASE_URL}/admin/messages`);
+      const row = adminPage.locator('tr', { hasText: 'chau.le@example.vn' }).first();
+      if (await row.count()) {
+        const body = await row.locator('pre').textContent();
+        link = (body.match(/https?:\/\/\S+\/password\/reset\?token=\S+/) || [''])[0];
+      }
+      if (!link) await adminPage.waitForTimeout(250);
+    }
+    assert.ok(link, 'the reset message was recorded with its link');
+    await noSeriousAxeViolations(adminPage);
+
+    await page.goto(link);
+    // Long enough for the browser's own check, too weak for the server's.
+    await page.fill('#password', 'aaaaaaaaaaaa');
+    await page.fill('#password2', 'aaaaaaaaaaaa');
+    await Promise.all([page.waitForLoadState('load'), page.click('form[action="/password/reset"] button[type=submit]')]);
+    assert.equal(await page.locator('p.err[role=alert]').count(), 1, 'a weak password gets a readable error');
+    await page.fill('#password', 'Chau-Moi-2026!');
+    await page.fill('#password2', 'Chau-Moi-2026!');
+    await Promise.all([page.waitForLoadState('load'), page.click('form[action="/password/reset"] button[type=submit]')]);
+    assert.equal(new URL(page.url()).pathname, '/login');
+    assert.equal(await page.locator('p.ok[role=status]').count(), 1);
+    await signIn(page, '094300001122', 'Chau-Moi-2026!');
+    assert.equal(new URL(page.url()).pathname, '/account');
+    assert.ok((await page.locator('#profile').textContent()).includes('đã xác minh'), 'the e-mail counts as verified');
+    // The link works once.
+    await page.goto(link);
+    assert.equal(await page.locator('a[href="/password/forgot"].button').count(), 1, 'a used link says so and offers a new one');
+  } finally {
+    await citizen.close();
+    await admin.close();
+  }
+});
+
+test('the provincial administrator registers an OpenID Connect client on its page', { timeout: 90_000 }, async () => {
+  const context = await browser.newContext({ bypassCSP: true });
+  const page = await context.newPage();
+  try {
+    await signInWithCode(page, 'quantri.tinh');
+    await Promise.all([page.waitForLoadState('load'), page.click('a[href="/admin/clients"]')]);
+    // A registration without a redirect address is refused, each error by its field.
+    await page.fill('#name', 'Cổng thử nghiệm');
+    await Promise.all([page.waitForLoadState('load'), page.click('form[action="/admin/clients"] button[type=submit]')]);
+    assert.ok((await page.locator('#ru-err').textContent()).trim().length > 0);
+    assert.equal(await page.inputValue('#name'), 'Cổng thử nghiệm', 'what was typed is kept');
+    await page.fill('#redirect_uris', 'https://congthu.example.vn/callback');
+    await page.fill('#scopes', 'openid profile');
+    await Promise.all([page.waitForLoadState('load'), page.click('form[action="/admin/clients"] button[type=submit]')]);
+    const clientId = (await page.locator('#new-client-id').textContent()).trim();
+    assert.match(clientId, /^c-/);
+    assert.ok((await page.locator('#new-client-secret').textContent()).trim().length >= 32, 'the secret is shown once');
+    const row = page.locator('tr', { hasText: clientId });
+    assert.ok((await row.textContent()).includes('congthu.example.vn'));
+    await noSeriousAxeViolations(page);
+    await Promise.all([page.waitForLoadState('load'), row.locator('button').click()]);
+    assert.ok((await page.locator('tr', { hasText: clientId }).textContent()).includes('Đã khóa'));
+  } finally {
+    await context.close();
+  }
+});
