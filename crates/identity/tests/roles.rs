@@ -102,6 +102,9 @@ storage_test!(demo authorization_matrix, async |app: &TestApp| {
         ("/api/audit/security-events", Method::GET, None, &["provincial_admin", "auditor"]),
         ("/data/ho-kinh-doanh/1.0/read", Method::POST, Some(&read), &["provincial_admin"]),
         ("/data/myPersonalDataUsage?userID=001090012345", Method::GET, None, &["provincial_admin"]),
+        ("/api/oidc/clients", Method::GET, None, &["provincial_admin"]),
+        ("/api/notify/queues", Method::GET, None, &["provincial_admin"]),
+        ("/api/notify/queues/notify/retry", Method::POST, None, &["provincial_admin"]),
     ];
     let mut callers: Vec<(String, Option<Session>)> = vec![("anonymous".into(), None)];
     for o in identity::seed::DEMO_OFFICIALS.iter().filter(|o| o.0.ends_with(".stp") || o.0.ends_with(".tinh")) {
