@@ -30,6 +30,7 @@ pub struct App {
     pub catalog: Catalog,
     pub identity: identity::Identity,
     pub notify: notify::Notify,
+    pub onestop: onestop::Onestop,
 }
 
 impl App {
@@ -46,7 +47,8 @@ impl App {
             }));
         }
         let notify = notify::Notify::new(db.clone(), email_provider(&config), sms_provider(&config), &config.province_name);
-        App { catalog, identity, notify, db, config: Arc::new(config) }
+        let onestop = onestop::Onestop::new(db.clone(), catalog.clone(), config.data_dir.join("blobs"), &config.public_url());
+        App { catalog, identity, notify, onestop, db, config: Arc::new(config) }
     }
 }
 
@@ -82,7 +84,8 @@ fn sms_provider(config: &Config) -> notify::provider::Provider {
         (name = "procedures", description = "The administrative procedure catalog (thủ tục hành chính) with versions"),
         (name = "registries", description = "Generic registries through the GovStack Digital Registries API"),
         (name = "identity", description = "Accounts, sign-in, sessions, officials and roles, the security audit log"),
-        (name = "notify", description = "Notifications (e-mail, SMS) with their delivery status, and the outbox queues")
+        (name = "notify", description = "Notifications (e-mail, SMS) with their delivery status, and the outbox queues"),
+        (name = "onestop", description = "The one-stop dossier engine: submission, reception, processing steps, supplements, fees, results, tracking, statistics")
     )
 )]
 struct ApiDoc;
@@ -111,6 +114,7 @@ fn api_router(app: &App) -> (Router, utoipa::openapi::OpenApi) {
         .merge(catalog::api::router().with_state(app.catalog.clone()))
         .merge(identity::api::router().with_state(app.identity.clone()))
         .merge(notify::api::router().with_state(app.notify.clone()))
+        .merge(onestop::api::router().with_state(app.onestop.clone()))
         .split_for_parts()
 }
 

@@ -62,6 +62,7 @@ pub async fn start(app: App, listener: TcpListener) -> anyhow::Result<Running> {
     let router = crate::build_router(app.clone());
     let worker = tokio::spawn(background(app.clone(), rx.clone()));
     let consumers = start_consumers(&app, &rx).await?;
+    let deadlines = tokio::spawn(deadline_watch(app.clone(), rx.clone()));
     let mut stop = rx.clone();
     let done = tokio::spawn(async move {
         let served = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
@@ -73,6 +74,7 @@ pub async fn start(app: App, listener: TcpListener) -> anyhow::Result<Running> {
             tracing::error!(error = %e, "server stopped with an error");
         }
         worker.abort();
+        deadlines.abort();
         for c in consumers {
             let _ = c.await;
         }
@@ -94,6 +96,22 @@ async fn start_consumers(app: &App, stop: &watch::Receiver<bool>) -> anyhow::Res
         handles.push(tokio::spawn(kernel::outbox::run(app.db.clone(), c, stop.clone(), poll)));
     }
     Ok(handles)
+}
+
+/// Every five minutes: dossiers in processing that are due soon or overdue are flagged, once,
+/// with an event.
+async fn deadline_watch(app: App, mut stop: watch::Receiver<bool>) {
+    loop {
+        match app.onestop.watch_deadlines().await {
+            Ok((0, 0)) => {}
+            Ok((soon, late)) => tracing::info!(due_soon = soon, overdue = late, "dossier deadlines flagged"),
+            Err(e) => tracing::warn!(error = %e, "watching dossier deadlines failed"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(300)) => {}
+            _ = stop.wait_for(|v| *v) => return,
+        }
+    }
 }
 
 /// Periodic work: versions of procedures whose effective date has come are put in force, and

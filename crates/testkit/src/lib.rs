@@ -262,6 +262,19 @@ impl TestApp {
         self.send_as(s, Method::POST, path, Some(body)).await
     }
 
+    /// Starts a second server process's worth of application (its own pool, workers and
+    /// caches) on the same database, as another node of a cluster would be. Returns its
+    /// address and the handle that stops it.
+    pub async fn another_node(&self) -> (String, server::serve::Running) {
+        let config = (*self.app.config).clone();
+        let db = server::serve::open(&config).await.expect("open database");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let app = server::App::new(db, config, self.admin_token.clone());
+        let running = server::serve::start(app, listener).await.expect("start");
+        (format!("http://{addr}"), running)
+    }
+
     /// Stops the server gracefully and removes the PostgreSQL database.
     pub async fn stop(mut self) {
         if let Some(r) = self.running.take() {

@@ -1,0 +1,565 @@
+//! Use cases of the one-stop engine. Every action runs in one transaction that locks the
+//! dossier, checks the caller's right and the dossier's state, writes the change, its history
+//! entry and its outbox events together.
+
+pub mod actions;
+mod blobs;
+pub mod stats;
+pub mod tasks;
+
+pub use blobs::Attachment;
+pub use stats::{StatRow, Statistics};
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use kernel::authz::{Permission, Principal, PrincipalKind, Role};
+use kernel::calendar::Calendar;
+use kernel::db::{Db, Tx, Where, q};
+use kernel::{Error, Result};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use time::Duration;
+use utoipa::ToSchema;
+
+use crate::model::process::{ProcessDefinition, StepAgency, StepKind};
+use crate::model::{Applicant, Channel, Dossier, Proxy, Status, deadline};
+use crate::store::{self, DossierRow, Task};
+
+/// Topic of status events (the national portal sync and other consumers read it).
+pub const STATUS_TOPIC: &str = "onestop.dossier.status";
+
+#[derive(Clone)]
+pub struct Onestop {
+    pub db: Db,
+    pub catalog: catalog::Catalog,
+    /// Where attachment files are kept, by SHA-256.
+    pub blob_dir: PathBuf,
+    /// Public address, for tracking links.
+    pub public_url: String,
+    /// A fixed "now" for tests and replays; None: the clock.
+    clock: Option<i64>,
+    calendars: Arc<Mutex<HashMap<String, (Arc<Calendar>, i64)>>>,
+}
+
+/// A submission.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct SubmitInput {
+    /// National procedure code, e.g. `1.001193`.
+    pub procedure_code: String,
+    /// The receiving agency; may be left out when the procedure has one.
+    pub agency_code: Option<String>,
+    #[serde(default = "online")]
+    pub channel: Channel,
+    /// Required when an officer submits for a walk-in or postal applicant; for citizens and
+    /// businesses submitting themselves, their account fills it (contact details may be given).
+    pub applicant: Option<Applicant>,
+    pub proxy: Option<Proxy>,
+    /// E-form data, checked against the procedure's JSON Schema.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub form: Value,
+}
+
+fn online() -> Channel {
+    Channel::Online
+}
+
+/// What each role does in the engine.
+pub fn role_permission(r: Role) -> Permission {
+    match r {
+        Role::ReceptionOfficer => Permission::DossierReceive,
+        Role::Specialist => Permission::DossierProcess,
+        Role::DepartmentHead => Permission::DossierReview,
+        Role::AgencyLeader => Permission::DossierApprove,
+        Role::Clerk => Permission::DocumentNumber,
+        Role::Cashier => Permission::FeeCollect,
+        _ => Permission::DossierView,
+    }
+}
+
+/// True when `p` holds `role` at `agency_id` (with a second factor where the role needs one).
+pub fn holds(p: &Principal, role: Role, agency_id: &str) -> bool {
+    p.grants.iter().any(|g| g.role == role && g.covers.contains(agency_id) && (p.mfa || !role.needs_second_factor()))
+}
+
+pub(crate) fn conflict_state(d: &Dossier, what: &str) -> Error {
+    Error::conflict(format!(
+        "không thể {what} khi hồ sơ đang ở trạng thái «{}» (not possible while the dossier is {})",
+        d.status.label(false),
+        d.status.label(true).to_lowercase()
+    ))
+}
+
+pub(crate) fn stale() -> Error {
+    Error::conflict("hồ sơ vừa được người khác cập nhật; hãy tải lại và thử lại (someone else changed the dossier; reload and try again)")
+}
+
+impl Onestop {
+    pub fn new(db: Db, catalog: catalog::Catalog, blob_dir: PathBuf, public_url: &str) -> Onestop {
+        Onestop {
+            db,
+            catalog,
+            blob_dir,
+            public_url: public_url.trim_end_matches('/').to_owned(),
+            clock: None,
+            calendars: Default::default(),
+        }
+    }
+
+    /// The same engine with time standing at `ms` (tests, replays of a year of data).
+    pub fn at(&self, ms: i64) -> Onestop {
+        Onestop { clock: Some(ms), ..self.clone() }
+    }
+
+    pub fn now(&self) -> i64 {
+        self.clock.unwrap_or_else(kernel::time::now_ms)
+    }
+
+    /// The working calendar of an agency, cached for ten minutes per node.
+    pub async fn calendar(&self, agency_code: &str) -> Result<Arc<Calendar>> {
+        let now = kernel::time::now_ms();
+        if let Some((c, at)) = self.calendars.lock().unwrap_or_else(|e| e.into_inner()).get(agency_code)
+            && now - at < 600_000
+        {
+            return Ok(c.clone());
+        }
+        let (today, _) = deadline::local(self.now());
+        let cal = Arc::new(self.catalog.calendar(Some(agency_code), today - Duration::days(800), today + Duration::days(1200)).await?);
+        self.calendars.lock().unwrap_or_else(|e| e.into_inner()).insert(agency_code.to_owned(), (cal.clone(), now));
+        Ok(cal)
+    }
+
+    /// The process definition in force for a procedure: the newest stored version, or the
+    /// standard one derived from the legal time, stored as version 1 on first use.
+    pub async fn process_for(&self, procedure_id: &str, legal_minutes: u32, fees: bool) -> Result<(String, ProcessDefinition)> {
+        if let Some(r) = q("SELECT id, definition FROM process_definitions WHERE procedure_id = $1 ORDER BY version DESC LIMIT 1")
+            .bind(procedure_id)
+            .fetch_optional(&self.db)
+            .await?
+        {
+            return Ok((r.text("id")?, r.json("definition")?));
+        }
+        let def = ProcessDefinition::standard(legal_minutes, fees);
+        q("INSERT INTO process_definitions (id, procedure_id, version, definition, legal_minutes, created_by, created_at)
+           VALUES ($1, $2, 1, $3, $4, 'standard', $5) ON CONFLICT (procedure_id, version) DO NOTHING")
+        .bind(kernel::id::new_id())
+        .bind(procedure_id)
+        .bind(serde_json::to_string(&def).map_err(Error::internal)?)
+        .bind(legal_minutes as i64)
+        .bind(kernel::time::now_ms())
+        .execute(&self.db)
+        .await?;
+        Box::pin(self.process_for(procedure_id, legal_minutes, fees)).await
+    }
+
+    pub async fn process_by_id(&self, id: &str) -> Result<ProcessDefinition> {
+        q("SELECT definition FROM process_definitions WHERE id = $1").bind(id).fetch_one(&self.db).await?.json("definition")
+    }
+
+    /// Stores a new version of a procedure's process after checking it. Running dossiers
+    /// keep the version they started with.
+    pub async fn set_process(&self, by: &Principal, procedure_code: &str, def: &ProcessDefinition) -> Result<i64> {
+        if !by.allows(Permission::CatalogManage, None) {
+            return Err(Error::Forbidden("cần quyền quản trị danh mục (catalog administration rights are required)".into()));
+        }
+        let pv = self.catalog.procedure(procedure_code).await?;
+        let legal = legal_minutes(pv.processing.value, pv.processing.unit.as_str());
+        def.validate(legal).map_err(|v| Error::Invalid(v.0))?;
+        for s in &def.steps {
+            for code in s.agencies.iter().chain(match &s.agency {
+                StepAgency::Agency(c) => Some(c),
+                _ => None,
+            }) {
+                if catalog::store::agencies::find_id(&self.db, code).await?.is_none() {
+                    return Err(Error::invalid(format!("steps.{}.agencies", s.id), format!("không có cơ quan {code} (no such agency)")));
+                }
+            }
+        }
+        let mut tx = self.db.begin().await?;
+        let v = q("SELECT COALESCE(MAX(version), 0) + 1 FROM process_definitions WHERE procedure_id = $1")
+            .bind(pv.procedure_id.as_str())
+            .fetch_i64(&mut tx)
+            .await?;
+        q("INSERT INTO process_definitions (id, procedure_id, version, definition, legal_minutes, created_by, created_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)")
+        .bind(kernel::id::new_id())
+        .bind(pv.procedure_id.as_str())
+        .bind(v)
+        .bind(serde_json::to_string(def).map_err(Error::internal)?)
+        .bind(legal as i64)
+        .bind(by.id.as_str())
+        .bind(self.now())
+        .execute(&mut tx)
+        .await?;
+        tx.commit().await?;
+        Ok(v)
+    }
+
+    /// The process in force for a procedure, with its version.
+    pub async fn process_of(&self, procedure_code: &str) -> Result<(i64, ProcessDefinition)> {
+        let pv = self.catalog.procedure(procedure_code).await?;
+        let (id, def) = self
+            .process_for(&pv.procedure_id, legal_minutes(pv.processing.value, pv.processing.unit.as_str()), pv.fee_total().0 > 0)
+            .await?;
+        let v = q("SELECT version FROM process_definitions WHERE id = $1").bind(id.as_str()).fetch_i64(&self.db).await?;
+        Ok((v, def))
+    }
+
+    /// Submits a dossier (status 1). Citizens and businesses submit their own online; officers
+    /// at the counter submit for walk-in (or postal) applicants.
+    pub async fn submit(&self, p: &Principal, input: &SubmitInput) -> Result<Dossier> {
+        let pv = self.catalog.procedure(&input.procedure_code).await.map_err(|e| match e {
+            Error::NotFound(_) => {
+                Error::invalid("procedure_code", format!("không có thủ tục {} (no such procedure)", input.procedure_code))
+            }
+            e => e,
+        })?;
+        let agencies = self.catalog.procedure_agencies(&pv.procedure_id).await?;
+        let agency_code = match (&input.agency_code, agencies.as_slice()) {
+            (Some(c), _) if agencies.iter().any(|(code, _)| code == c) => c.clone(),
+            (Some(c), _) => {
+                return Err(Error::invalid(
+                    "agency_code",
+                    format!("cơ quan {c} không giải quyết thủ tục này (this agency does not handle the procedure)"),
+                ));
+            }
+            (None, [(c, _)]) => c.clone(),
+            (None, _) => return Err(Error::invalid("agency_code", "chọn cơ quan giải quyết (choose the receiving agency)")),
+        };
+        let agency_id = catalog::store::agencies::find_id(&self.db, &agency_code)
+            .await?
+            .ok_or_else(|| Error::not_found(format!("cơ quan {agency_code}")))?;
+        let mut errors = Vec::new();
+        let (applicant, account_id) = match p.kind {
+            PrincipalKind::Citizen | PrincipalKind::Business => {
+                if input.channel != Channel::Online {
+                    errors.push(kernel::FieldError::new("channel", "người dân, doanh nghiệp nộp trực tuyến (applicants submit online)"));
+                }
+                if !pv.body.channels.is_empty() && !pv.body.channels.iter().any(|c| c == "online") {
+                    errors.push(kernel::FieldError::new(
+                        "channel",
+                        "thủ tục này không nộp trực tuyến được (this procedure is not offered online)",
+                    ));
+                }
+                let given = input.applicant.clone();
+                let a = Applicant {
+                    kind: if p.kind == PrincipalKind::Business { "business".into() } else { "citizen".into() },
+                    name: p.name.clone(),
+                    citizen_id: p.citizen_id.clone(),
+                    tax_code: p.tax_code.clone(),
+                    email: given.as_ref().and_then(|g| g.email.clone()),
+                    phone: given.as_ref().and_then(|g| g.phone.clone()),
+                    address: given.as_ref().and_then(|g| g.address.clone()),
+                    commune_code: given.as_ref().and_then(|g| g.commune_code.clone()),
+                };
+                (a, Some(p.id.clone()))
+            }
+            PrincipalKind::Official | PrincipalKind::Bootstrap => {
+                if !p.allows(Permission::DossierReceive, Some(&agency_id)) {
+                    return Err(Error::Forbidden(
+                        "không có quyền tiếp nhận hồ sơ tại cơ quan này (not allowed to receive dossiers here)".into(),
+                    ));
+                }
+                if input.channel == Channel::Online {
+                    errors.push(kernel::FieldError::new(
+                        "channel",
+                        "cán bộ nhận hồ sơ trực tiếp hoặc qua bưu chính (officers receive in person or by post)",
+                    ));
+                }
+                match &input.applicant {
+                    Some(a) => {
+                        errors.extend(validate_applicant(a));
+                        (a.clone(), None)
+                    }
+                    None => {
+                        errors.push(kernel::FieldError::new("applicant", "cần thông tin người nộp (the applicant is required)"));
+                        (
+                            Applicant {
+                                kind: "citizen".into(),
+                                name: String::new(),
+                                citizen_id: None,
+                                tax_code: None,
+                                email: None,
+                                phone: None,
+                                address: None,
+                                commune_code: None,
+                            },
+                            None,
+                        )
+                    }
+                }
+            }
+            PrincipalKind::System => {
+                return Err(Error::Forbidden("hệ thống nộp qua API GovStack (systems submit through the Registration API)".into()));
+            }
+        };
+        if let Some(schema) = &pv.eform {
+            errors.extend(
+                catalog::eform::validate_data(schema, &input.form)
+                    .into_iter()
+                    .map(|e| kernel::FieldError::new(format!("form.{}", e.field).replace("form./", "form."), e.message)),
+            );
+        }
+        if !errors.is_empty() {
+            return Err(Error::Invalid(errors));
+        }
+        let legal = legal_minutes(pv.processing.value, pv.processing.unit.as_str());
+        let fee = pv.fee_total().0;
+        let (process_id, _) = self.process_for(&pv.procedure_id, legal, fee > 0).await?;
+        let now = self.now();
+        let id = kernel::id::new_id();
+        let mut tx = self.db.begin().await?;
+        q("INSERT INTO dossiers (id, procedure_id, procedure_version_id, procedure_code, procedure_version, procedure_name, field_code,
+             process_id, agency_id, agency_code, account_id, applicant, applicant_citizen_id, applicant_tax_code, proxy, channel, status,
+             form, fee_total, legal_value, legal_unit, submitted_at, version, updated_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 1, $17, $18, $19, $20, $21, 1, $21)")
+        .bind(id.as_str())
+        .bind(pv.procedure_id.as_str())
+        .bind(pv.id.as_str())
+        .bind(pv.code.to_string())
+        .bind(pv.version)
+        .bind(pv.name.as_str())
+        .bind(pv.field_code.as_str())
+        .bind(process_id.as_str())
+        .bind(agency_id.as_str())
+        .bind(agency_code.as_str())
+        .bind(account_id.clone())
+        .bind(serde_json::to_string(&applicant).map_err(Error::internal)?)
+        .bind(applicant.citizen_id.clone())
+        .bind(applicant.tax_code.clone())
+        .bind(input.proxy.as_ref().map(|x| serde_json::to_string(x).unwrap_or_default()))
+        .bind(input.channel.code())
+        .bind(if input.form.is_null() { "{}".to_owned() } else { input.form.to_string() })
+        .bind(fee)
+        .bind(pv.processing.value)
+        .bind(pv.processing.unit.as_str())
+        .bind(now)
+        .execute(&mut tx)
+        .await?;
+        store::append(
+            &mut tx,
+            &id,
+            now,
+            (&p.id, &p.name),
+            "submitted",
+            None,
+            Some(Status::Submitted),
+            None,
+            None,
+            json!({"channel": input.channel.code()}),
+        )
+        .await?;
+        let row = store::load(&mut tx, &id, false).await?.ok_or_else(|| Error::internal("dossier vanished"))?;
+        self.status_event(&mut tx, &row.d, None).await?;
+        tx.commit().await?;
+        Ok(row.d)
+    }
+
+    /// True when `p` may see the dossier: its applicant, officials of its agency (or of an
+    /// agency that holds one of its tasks), province-wide auditors.
+    pub async fn visible(&self, p: &Principal, d: &DossierRow) -> Result<bool> {
+        if d.account_id.as_deref() == Some(p.id.as_str()) {
+            return Ok(true);
+        }
+        if p.allows(Permission::DossierView, Some(&d.agency_id)) {
+            return Ok(true);
+        }
+        if p.is_official() {
+            let agencies =
+                q("SELECT DISTINCT agency_id FROM tasks WHERE dossier_id = $1").bind(d.d.id.as_str()).fetch_all(&self.db).await?;
+            for r in agencies {
+                if p.allows(Permission::DossierView, Some(&r.text("agency_id")?)) {
+                    return Ok(true);
+                }
+            }
+        }
+        Ok(false)
+    }
+
+    /// A dossier the caller may see (else "not found", telling nothing).
+    pub async fn dossier(&self, p: &Principal, id: &str) -> Result<DossierRow> {
+        match store::load(&self.db, id, false).await? {
+            Some(d) if self.visible(p, &d).await? => Ok(d),
+            _ => Err(Error::not_found(format!("hồ sơ {id}"))),
+        }
+    }
+
+    pub async fn dossier_by_code(&self, p: &Principal, code: &str) -> Result<DossierRow> {
+        match store::by_code(&self.db, code.trim()).await? {
+            Some(d) if self.visible(p, &d).await? => Ok(d),
+            _ => Err(Error::not_found(format!("hồ sơ {code}"))),
+        }
+    }
+
+    /// Dossiers the caller may see: their own (citizens, businesses), their agencies'
+    /// (officials), all (province-wide roles), newest first.
+    pub async fn dossiers(&self, p: &Principal, status: Option<Status>, offset: i64, limit: i64) -> Result<(Vec<Dossier>, i64)> {
+        let mut w = Where::new();
+        match p.kind {
+            PrincipalKind::Citizen | PrincipalKind::Business => {
+                let a = w.arg(p.id.as_str());
+                w.and(format!("account_id = {a}"));
+            }
+            _ => match p.agencies_with(Permission::DossierView) {
+                None => {}
+                Some(set) if set.is_empty() => return Ok((vec![], 0)),
+                Some(set) => {
+                    let list: Vec<String> = set.into_iter().map(|s| w.arg(s)).collect();
+                    w.and(format!("agency_id IN ({})", list.join(", ")));
+                }
+            },
+        }
+        if let Some(s) = status {
+            let a = w.arg(s.code());
+            w.and(format!("status = {a}"));
+        }
+        let total = w.query(format!("SELECT COUNT(*) FROM dossiers{}", w.sql())).fetch_i64(&self.db).await?;
+        let rows = w
+            .query(format!(
+                "SELECT {} FROM dossiers{} ORDER BY submitted_at DESC, id DESC LIMIT {limit} OFFSET {offset}",
+                store::DOSSIER_COLS,
+                w.sql()
+            ))
+            .fetch_all(&self.db)
+            .await?;
+        Ok((rows.iter().map(|r| store::dossier(r).map(|d| d.d)).collect::<Result<_>>()?, total))
+    }
+
+    pub async fn history(&self, p: &Principal, id: &str) -> Result<Vec<store::HistoryEntry>> {
+        let d = self.dossier(p, id).await?;
+        store::history(&self.db, &d.d.id).await
+    }
+
+    pub async fn tasks_of(&self, p: &Principal, id: &str) -> Result<Vec<Task>> {
+        let d = self.dossier(p, id).await?;
+        store::tasks_of(&self.db, &d.d.id).await
+    }
+
+    /// Writes the status event (national portal sync, pub/sub) and, when the applicant gave
+    /// an e-mail address or phone, a notification.
+    pub(crate) async fn status_event(&self, tx: &mut Tx, d: &Dossier, note: Option<&str>) -> Result<()> {
+        let payload = json!({
+            "dossier_id": d.id,
+            "code": d.code,
+            "status": d.status.code(),
+            "status_name": d.status,
+            "channel": d.channel.code(),
+            "procedure_code": d.procedure_code,
+            "agency_code": d.agency_code,
+            "submitted_at": kernel::time::rfc3339_vn(d.submitted_at),
+            "accepted_at": d.accepted_at.map(kernel::time::rfc3339_vn),
+            "received_on": d.received_on,
+            "due_on": d.due_on,
+            "processed_at": d.processed_at.map(kernel::time::rfc3339_vn),
+            "returned_at": d.returned_at.map(kernel::time::rfc3339_vn),
+            "at": kernel::time::rfc3339_vn(self.now()),
+        });
+        kernel::outbox::publish(tx, STATUS_TOPIC, &d.id, &payload).await?;
+        let Some(code) = &d.code else { return Ok(()) };
+        let link = format!("{}/tracking?code={code}", self.public_url);
+        let vars = json!({
+            "name": d.applicant.name, "code": code, "procedure": d.procedure_name,
+            "status": d.status.label(false), "note": note.unwrap_or(""), "link": link,
+        });
+        if let Some(email) = &d.applicant.email {
+            let r = notify::service::request(notify::Channel::Email, email, None, "dossier_status", "vi", vars.clone());
+            notify::queue(tx, &r).await?;
+        } else if let Some(phone) = &d.applicant.phone {
+            let r = notify::service::request(notify::Channel::Sms, phone, None, "dossier_status_sms", "vi", vars);
+            notify::queue(tx, &r).await?;
+        }
+        Ok(())
+    }
+
+    /// The agency a step's task goes to.
+    pub(crate) async fn step_agency(&self, d: &DossierRow, agency: &StepAgency) -> Result<(String, String)> {
+        match agency {
+            StepAgency::Receiving => Ok((d.agency_id.clone(), d.d.agency_code.clone())),
+            StepAgency::Agency(code) => {
+                let id = catalog::store::agencies::find_id(&self.db, code)
+                    .await?
+                    .ok_or_else(|| Error::internal(format!("process names unknown agency {code}")))?;
+                Ok((id, code.clone()))
+            }
+            StepAgency::ApplicantCommune => {
+                let unit = d.d.applicant.commune_code.clone().ok_or_else(|| Error::invalid("applicant.commune_code", "bước này do UBND xã của người nộp thực hiện: cần mã xã (this step is done at the applicant's commune: its code is needed)"))?;
+                let r = q("SELECT id, code FROM agencies WHERE unit_code = $1 AND active = TRUE ORDER BY code LIMIT 1")
+                    .bind(unit.as_str())
+                    .fetch_optional(&self.db)
+                    .await?;
+                let r = r.ok_or_else(|| {
+                    Error::invalid("applicant.commune_code", format!("không có UBND cho đơn vị {unit} (no commune agency for this unit)"))
+                })?;
+                Ok((r.text("id")?, r.text("code")?))
+            }
+        }
+    }
+
+    /// Opens the tasks of `step_id` (and for payment and return steps changes the status).
+    /// Returns the new status.
+    pub(crate) async fn enter_step(&self, tx: &mut Tx, d: &DossierRow, def: &ProcessDefinition, step_id: &str, now: i64) -> Result<Status> {
+        let step = def.step(step_id).ok_or_else(|| Error::internal(format!("process has no step {step_id}")))?;
+        let cal = self.calendar(&d.d.agency_code).await?;
+        let due = deadline::step_due(&cal, now, step.duration.minutes());
+        let mut targets = Vec::new();
+        if step.kind == StepKind::Consult {
+            for code in &step.agencies {
+                targets.push(self.step_agency(d, &StepAgency::Agency(code.clone())).await?);
+            }
+        } else {
+            targets.push(self.step_agency(d, &step.agency).await?);
+        }
+        for (agency_id, agency_code) in targets {
+            q("INSERT INTO tasks (id, dossier_id, step_id, step_name, kind, role, agency_id, agency_code, status, started_at, due_at, version)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'open', $9, $10, 1)")
+            .bind(kernel::id::new_id())
+            .bind(d.d.id.as_str())
+            .bind(step.id.as_str())
+            .bind(step.name.as_str())
+            .bind(serde_json::to_value(step.kind).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default())
+            .bind(step.role.as_str())
+            .bind(agency_id)
+            .bind(agency_code)
+            .bind(now)
+            .bind(due)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let status = match step.kind {
+            StepKind::Payment if d.d.fee_total > d.d.paid => Status::FeesDue,
+            StepKind::Return => Status::Processed,
+            _ => Status::Processing,
+        };
+        Ok(status)
+    }
+}
+
+fn validate_applicant(a: &Applicant) -> Vec<kernel::FieldError> {
+    let mut v = Vec::new();
+    if a.name.trim().chars().count() < 2 {
+        v.push(kernel::FieldError::new("applicant.name", "bắt buộc (required)"));
+    }
+    match a.kind.as_str() {
+        "citizen" => match &a.citizen_id {
+            Some(c) if kernel::codes::CitizenId::parse(c).is_ok() => {}
+            _ => v.push(kernel::FieldError::new("applicant.citizen_id", "số định danh cá nhân 12 chữ số (a 12-digit personal number)")),
+        },
+        "business" => match &a.tax_code {
+            Some(c) if kernel::codes::TaxCode::parse(c).is_ok() => {}
+            _ => v.push(kernel::FieldError::new("applicant.tax_code", "mã số thuế không hợp lệ (invalid tax code)")),
+        },
+        _ => v.push(kernel::FieldError::new("applicant.kind", "citizen hoặc business")),
+    }
+    v
+}
+
+/// A procedure's legal time in working minutes (8-hour days).
+pub fn legal_minutes(value: f64, unit: &str) -> u32 {
+    let m = match unit {
+        "working_hours" => value * 60.0,
+        _ => value * crate::model::process::DAY_MINUTES as f64,
+    };
+    m.max(1.0).round() as u32
+}
