@@ -81,19 +81,24 @@ fn date_of(s: &Option<String>) -> Option<Date> {
 impl Onestop {
     /// Opens a transaction with the dossier locked, checks the caller's version.
     pub(crate) async fn begin(&self, id: &str, version: Option<i64>) -> Result<(Tx, DossierRow)> {
-        // The agency's calendar is read (and cached) before the transaction: reading it may
-        // seed a year's holidays, which on SQLite must not wait for our own write lock.
-        if let Some(d) = store::load(&self.db, id, false).await? {
-            self.calendar(&d.d.agency_code).await?;
+        for _ in 0..2 {
+            let mut tx = self.db.begin().await?;
+            let d = store::load(&mut tx, id, true).await?.ok_or_else(|| Error::not_found(format!("hồ sơ {id}")))?;
+            if self.cached_calendar(&d.d.agency_code).is_none() {
+                // Reading the calendar may seed a year's holidays, which on SQLite must not
+                // wait for our own write lock: read it outside, then start again.
+                tx.rollback().await?;
+                self.calendar(&d.d.agency_code).await?;
+                continue;
+            }
+            if let Some(v) = version
+                && v != d.d.version
+            {
+                return Err(stale());
+            }
+            return Ok((tx, d));
         }
-        let mut tx = self.db.begin().await?;
-        let d = store::load(&mut tx, id, true).await?.ok_or_else(|| Error::not_found(format!("hồ sơ {id}")))?;
-        if let Some(v) = version
-            && v != d.d.version
-        {
-            return Err(stale());
-        }
-        Ok((tx, d))
+        Err(Error::internal("the agency calendar could not be read"))
     }
 
     /// Writes the dossier's changing fields and bumps its version.
@@ -150,12 +155,14 @@ impl Onestop {
         let to = (d.d.status != from || action == "accepted").then_some(d.d.status);
         store::append(&mut tx, &d.d.id, self.now(), (&p.id, &p.name), action, Some(from), to, d.d.current_step.as_deref(), reason, detail)
             .await?;
-        let fresh = store::load(&mut tx, &d.d.id, false).await?.ok_or_else(|| Error::internal("dossier vanished"))?;
-        if fresh.d.status != from {
-            self.status_event(&mut tx, &fresh.d, reason).await?;
+        let mut fresh = d.d.clone();
+        fresh.version += 1;
+        fresh.status_code = fresh.status.code();
+        if fresh.status != from {
+            self.status_event(&mut tx, &fresh, reason).await?;
         }
         tx.commit().await?;
-        Ok(fresh.d)
+        Ok(fresh)
     }
 
     fn must(&self, p: &Principal, perm: Permission, d: &DossierRow) -> Result<()> {

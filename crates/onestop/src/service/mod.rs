@@ -41,6 +41,8 @@ pub struct Onestop {
     /// A fixed "now" for tests and replays; None: the clock.
     clock: Option<i64>,
     calendars: Arc<Mutex<HashMap<String, (Arc<Calendar>, i64)>>>,
+    /// Process definitions by id: immutable once stored, so cached for good.
+    processes: Arc<Mutex<HashMap<String, Arc<ProcessDefinition>>>>,
 }
 
 /// A submission.
@@ -105,6 +107,7 @@ impl Onestop {
             public_url: public_url.trim_end_matches('/').to_owned(),
             clock: None,
             calendars: Default::default(),
+            processes: Default::default(),
         }
     }
 
@@ -154,8 +157,26 @@ impl Onestop {
         Box::pin(self.process_for(procedure_id, legal_minutes, fees)).await
     }
 
-    pub async fn process_by_id(&self, id: &str) -> Result<ProcessDefinition> {
-        q("SELECT definition FROM process_definitions WHERE id = $1").bind(id).fetch_one(&self.db).await?.json("definition")
+    pub async fn process_by_id(&self, id: &str) -> Result<Arc<ProcessDefinition>> {
+        if let Some(d) = self.processes.lock().unwrap_or_else(|e| e.into_inner()).get(id) {
+            return Ok(d.clone());
+        }
+        let def: ProcessDefinition =
+            q("SELECT definition FROM process_definitions WHERE id = $1").bind(id).fetch_one(&self.db).await?.json("definition")?;
+        let def = Arc::new(def);
+        self.processes.lock().unwrap_or_else(|e| e.into_inner()).insert(id.to_owned(), def.clone());
+        Ok(def)
+    }
+
+    /// The agency's calendar if this node has it cached and fresh (no database access).
+    pub(crate) fn cached_calendar(&self, agency_code: &str) -> Option<Arc<Calendar>> {
+        let now = kernel::time::now_ms();
+        self.calendars
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(agency_code)
+            .filter(|(_, at)| now - at < 600_000)
+            .map(|(c, _)| c.clone())
     }
 
     /// Stores a new version of a procedure's process after checking it. Running dossiers

@@ -101,6 +101,16 @@ impl Onestop {
         Ok((rows.iter().map(store::task).collect::<Result<_>>()?, total))
     }
 
+    /// The open task of a dossier that `p` may act on: (task id, version).
+    pub async fn open_task_of(&self, p: &Principal, dossier_id: &str) -> Result<(String, i64)> {
+        let tasks = store::tasks_of(&self.db, dossier_id).await?;
+        tasks
+            .into_iter()
+            .find(|t| t.status == "open" && may_act(p, t))
+            .map(|t| (t.id, t.version))
+            .ok_or_else(|| Error::not_found(format!("công việc của hồ sơ {dossier_id}")))
+    }
+
     async fn open_task(&self, p: &Principal, id: &str) -> Result<Task> {
         let t = store::task_by_id(&self.db, id).await?.ok_or_else(|| Error::not_found(format!("công việc {id}")))?;
         if !may_act(p, &t) && !p.allows(Permission::DossierView, Some(&t.agency_id)) {
