@@ -93,6 +93,7 @@ storage_test!(demo authorization_matrix, async |app: &TestApp| {
     let procedure = json!({"code": "1.777001", "name": "Thử quyền", "field_code": "HT", "level": "commune", "online_level": "full", "processing_value": 1, "decision_number": "1/QĐ"});
     let holiday = json!({"date": "2031-05-05", "name": "Thử quyền"});
     let read = json!({"query": {"content": {"ID": "HKD-1"}}});
+    let process = app.get("/api/onestop/procedures/2.000505/process").await.json()["definition"].clone();
     assert_eq!(app.post("/data/ho-kinh-doanh/1.0/create", &json!({"write": {"content": {"ID": "HKD-1", "TenHo": "Hộ A", "ChuHo": "Nguyễn Văn An", "SoDinhDanh": "001090012345"}}})).await.status, 200);
     // (endpoint, method, body, roles allowed)
     let cases: Vec<(&str, Method, Option<&Value>, &[&str])> = vec![
@@ -105,6 +106,8 @@ storage_test!(demo authorization_matrix, async |app: &TestApp| {
         ("/api/oidc/clients", Method::GET, None, &["provincial_admin"]),
         ("/api/notify/queues", Method::GET, None, &["provincial_admin"]),
         ("/api/notify/queues/notify/retry", Method::POST, None, &["provincial_admin"]),
+        ("/api/onestop/statistics?from=2026-01-01&to=2026-12-31", Method::GET, None, &["department_head", "agency_leader", "provincial_admin", "auditor"]),
+        ("/api/onestop/procedures/2.000505/process", Method::PUT, Some(&process), &["provincial_admin"]),
     ];
     let mut callers: Vec<(String, Option<Session>)> = vec![("anonymous".into(), None)];
     for o in identity::seed::DEMO_OFFICIALS.iter().filter(|o| o.0.ends_with(".stp") || o.0.ends_with(".tinh")) {
