@@ -130,3 +130,16 @@ CREATE TABLE apologies (
     decided_at BIGINT
 );
 CREATE INDEX apologies_dossier ON apologies(dossier_id);
+
+-- Files uploaded through the GovStack Registration API before the application that names
+-- them (POST /documents, then documentUrls in the application).
+CREATE TABLE staged_documents (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    size BIGINT NOT NULL,
+    sha256 TEXT NOT NULL,
+    uploaded_by TEXT NOT NULL,
+    uploaded_at BIGINT NOT NULL,
+    used_by TEXT
+);

@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod model;
+pub mod registration;
 pub mod service;
 pub mod store;
 

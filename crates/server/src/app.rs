@@ -85,7 +85,8 @@ fn sms_provider(config: &Config) -> notify::provider::Provider {
         (name = "registries", description = "Generic registries through the GovStack Digital Registries API"),
         (name = "identity", description = "Accounts, sign-in, sessions, officials and roles, the security audit log"),
         (name = "notify", description = "Notifications (e-mail, SMS) with their delivery status, and the outbox queues"),
-        (name = "onestop", description = "The one-stop dossier engine: submission, reception, processing steps, supplements, fees, results, tracking, statistics")
+        (name = "onestop", description = "The one-stop dossier engine: submission, reception, processing steps, supplements, fees, results, tracking, statistics"),
+        (name = "registration", description = "GovStack Registration building block API over the one-stop engine")
     )
 )]
 struct ApiDoc;
@@ -115,6 +116,7 @@ fn api_router(app: &App) -> (Router, utoipa::openapi::OpenApi) {
         .merge(identity::api::router().with_state(app.identity.clone()))
         .merge(notify::api::router().with_state(app.notify.clone()))
         .merge(onestop::api::router().with_state(app.onestop.clone()))
+        .merge(onestop::registration::router().with_state(app.onestop.clone()))
         .split_for_parts()
 }
 

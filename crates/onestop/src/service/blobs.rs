@@ -40,6 +40,39 @@ impl Onestop {
         self.blob_dir.join(&sha[..2]).join(sha)
     }
 
+    /// Checks a file (type declared and sniffed, size, name) and stores it by its SHA-256.
+    /// Returns the normalised content type and the hash.
+    pub(crate) async fn store_blob(&self, name: &str, content_type: &str, bytes: &[u8]) -> Result<(String, String)> {
+        let ct = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        let Some((_, magic)) = TYPES.iter().find(|(t, _)| *t == ct) else {
+            return Err(Error::invalid("content_type", "chỉ nhận PDF, JPEG, PNG (only PDF, JPEG and PNG files)"));
+        };
+        if bytes.is_empty() || bytes.len() > MAX_BYTES {
+            return Err(Error::invalid("file", format!("tệp từ 1 byte đến {} MB (1 byte to {} MB)", MAX_BYTES >> 20, MAX_BYTES >> 20)));
+        }
+        if !bytes.starts_with(magic) {
+            return Err(Error::invalid("file", "nội dung tệp không đúng loại đã khai (the content is not of the declared type)"));
+        }
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 200 || name.contains(['/', '\\']) {
+            return Err(Error::invalid("name", "tên tệp 1–200 ký tự, không có / (a file name of 1–200 characters, no slashes)"));
+        }
+        let sha = data_encoding::HEXLOWER.encode(&Sha256::digest(bytes));
+        let path = self.blob_path(&sha);
+        if !path.exists() {
+            let dir = path.parent().ok_or_else(|| Error::internal("blob path"))?;
+            tokio::fs::create_dir_all(dir).await.map_err(Error::internal)?;
+            let tmp = dir.join(format!(".{sha}.{}", kernel::id::new_id()));
+            tokio::fs::write(&tmp, bytes).await.map_err(Error::internal)?;
+            tokio::fs::rename(&tmp, &path).await.map_err(Error::internal)?;
+        }
+        Ok((ct, sha))
+    }
+
+    pub(crate) async fn read_blob(&self, sha: &str) -> Result<Vec<u8>> {
+        tokio::fs::read(self.blob_path(sha)).await.map_err(|e| Error::internal(format!("blob {sha}: {e}")))
+    }
+
     /// Stores a file for a dossier. Applicants add `application` and `supplement` files to
     /// their own dossiers while they are open to them; officials of the agency add any, and
     /// only they add the `result`.
@@ -66,35 +99,14 @@ impl Onestop {
             }
             _ => return Err(Error::invalid("purpose", "application, supplement hoặc result")),
         }
-        let ct = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-        let Some((_, magic)) = TYPES.iter().find(|(t, _)| *t == ct) else {
-            return Err(Error::invalid("content_type", "chỉ nhận PDF, JPEG, PNG (only PDF, JPEG and PNG files)"));
-        };
-        if bytes.is_empty() || bytes.len() > MAX_BYTES {
-            return Err(Error::invalid("file", format!("tệp từ 1 byte đến {} MB (1 byte to {} MB)", MAX_BYTES >> 20, MAX_BYTES >> 20)));
-        }
-        if !bytes.starts_with(magic) {
-            return Err(Error::invalid("file", "nội dung tệp không đúng loại đã khai (the content is not of the declared type)"));
-        }
-        let name = name.trim();
-        if name.is_empty() || name.chars().count() > 200 || name.contains(['/', '\\']) {
-            return Err(Error::invalid("name", "tên tệp 1–200 ký tự, không có / (a file name of 1–200 characters, no slashes)"));
-        }
+        let (ct, sha) = self.store_blob(name, content_type, bytes).await?;
         if let Some(code) = document_code {
             let pv = self.catalog.procedure_version_by_id(&d.procedure_version_id).await?;
             if !pv.body.documents.iter().any(|doc| doc.code == code) {
                 return Err(Error::invalid("document", format!("thủ tục không có thành phần hồ sơ {code} (no such required document)")));
             }
         }
-        let sha = data_encoding::HEXLOWER.encode(&Sha256::digest(bytes));
-        let path = self.blob_path(&sha);
-        if !path.exists() {
-            let dir = path.parent().ok_or_else(|| Error::internal("blob path"))?;
-            tokio::fs::create_dir_all(dir).await.map_err(Error::internal)?;
-            let tmp = dir.join(format!(".{sha}.{}", kernel::id::new_id()));
-            tokio::fs::write(&tmp, bytes).await.map_err(Error::internal)?;
-            tokio::fs::rename(&tmp, &path).await.map_err(Error::internal)?;
-        }
+        let name = name.trim();
         let id = kernel::id::new_id();
         let now = self.now();
         let mut tx = self.db.begin().await?;
@@ -171,7 +183,7 @@ impl Onestop {
     pub async fn attachment(&self, p: &Principal, dossier_id: &str, id: &str) -> Result<(Attachment, Vec<u8>)> {
         let a =
             self.attachments(p, dossier_id).await?.into_iter().find(|a| a.id == id).ok_or_else(|| Error::not_found(format!("tệp {id}")))?;
-        let bytes = tokio::fs::read(self.blob_path(&a.sha256)).await.map_err(|e| Error::internal(format!("blob {}: {e}", a.sha256)))?;
+        let bytes = self.read_blob(&a.sha256).await?;
         Ok((a, bytes))
     }
 

@@ -3,7 +3,7 @@
 //! entry and its outbox events together.
 
 pub mod actions;
-mod blobs;
+pub mod blobs;
 pub mod stats;
 pub mod tasks;
 
