@@ -50,6 +50,7 @@ pub fn router() -> OpenApiRouter<Onestop> {
         .routes(routes!(verify_result))
         .routes(routes!(statistics))
         .routes(routes!(get_process, put_process))
+        .routes(routes!(paper))
 }
 
 type D = ApiResult<Json<Dossier>>;
@@ -342,4 +343,21 @@ async fn put_process(
 ) -> ApiResult<Json<ProcessVersion>> {
     let version = o.set_process(&p, &code, &def).await.or_problem()?;
     Ok(Json(ProcessVersion { version, definition: def }))
+}
+
+/// A paper of the dossier as PDF: `receipt`, `supplement-request`, `refusal`, `apology`,
+/// `control-sheet`.
+#[utoipa::path(get, path = "/api/onestop/dossiers/{id}/papers/{kind}", tag = "onestop", params(("id" = String, Path), ("kind" = String, Path)),
+    responses((status = 200, content_type = "application/pdf"), (status = 404, body = Problem), (status = 409, body = Problem)))]
+async fn paper(State(o): State<Onestop>, Authed(p): Authed, Path((id, kind)): Path<(String, String)>) -> ApiResult<Response> {
+    let which = crate::documents::Paper::parse(&kind).ok_or_else(|| Problem::from(kernel::Error::not_found(format!("giấy tờ {kind}"))))?;
+    let pdf = o.paper(&p, &id, which).await.or_problem()?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_owned()),
+            (header::CONTENT_DISPOSITION, format!("inline; filename=\"{}\"", which.file_name())),
+        ],
+        pdf,
+    )
+        .into_response())
 }

@@ -4,6 +4,7 @@
 //! history, events for notifications and the national portal, statistics.
 
 pub mod api;
+pub mod documents;
 pub mod model;
 pub mod registration;
 pub mod service;

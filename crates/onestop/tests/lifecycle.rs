@@ -206,6 +206,31 @@ storage_test!(demo a_dossier_goes_from_online_submission_to_electronic_result, a
     assert_eq!(first["code"], code.as_str());
     assert_eq!(first["channel"], 2);
 
+    // The papers, as a person reads them.
+    let (st, pdf) = app.get_bytes_as(&citizen, &format!("/api/onestop/dossiers/{id}/papers/receipt")).await;
+    assert_eq!(st, 200);
+    assert!(pdf.starts_with(b"%PDF-"));
+    if let Ok(dir) = std::env::var("TINHSO_SAVE_PAPERS") {
+        let _ = std::fs::write(format!("{dir}/receipt.pdf"), &pdf);
+    }
+    if let Some(text) = testkit::pdf_text(&pdf) {
+        for want in ["GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ", code.as_str(), "Nguyễn Văn An", "Cộng hòa xã hội chủ nghĩa việt nam".to_uppercase().as_str(), "Tờ khai yêu cầu cấp Phiếu lý lịch tư pháp", "200.000"] {
+            assert!(text.contains(want), "{want:?} not in the receipt:\n{text}");
+        }
+    }
+    let (_, pdf) = app.get_bytes_as(&citizen, &format!("/api/onestop/dossiers/{id}/papers/supplement-request")).await;
+    if let Some(text) = testkit::pdf_text(&pdf) {
+        assert!(text.contains("PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ") && text.contains("Bản sao CCCD rõ nét") && text.contains("Tờ khai có chữ ký"), "{text}");
+    }
+    let (_, pdf) = app.get_bytes_as(&leader, &format!("/api/onestop/dossiers/{id}/papers/control-sheet")).await;
+    if let Some(text) = testkit::pdf_text(&pdf) {
+        for want in ["PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ", "Tiếp nhận hồ sơ", "Trả lại bước trước", "Trả kết quả", "Lê Văn Thụ"] {
+            assert!(text.contains(want), "{want:?} not in the control sheet:\n{text}");
+        }
+    }
+    assert_eq!(app.get_bytes_as(&citizen, &format!("/api/onestop/dossiers/{id}/papers/refusal")).await.0, 409);
+    assert_eq!(app.get_bytes_as(&other, &format!("/api/onestop/dossiers/{id}/papers/receipt")).await.0, 404);
+
     // Statistics: one received online, resolved.
     let (from, to) = ("2000-01-01", "2100-01-01");
     let s = app.get_as(&leader, &format!("/api/onestop/statistics?from={from}&to={to}")).await;
@@ -242,6 +267,12 @@ storage_test!(demo a_walk_in_dossier_is_received_refused_or_withdrawn_and_stoppe
     let r = app.post_as(&reception, &format!("/api/onestop/dossiers/{id}/refuse"), &json!({"version": d["version"], "reason": "Không thuộc thẩm quyền"})).await;
     assert_eq!(r.json()["status_code"], 3);
     assert_eq!(app.post_as(&reception, &format!("/api/onestop/dossiers/{id}/accept"), &json!({"version": r.json()["version"]})).await.status, 409);
+    let (st, pdf) = app.get_bytes_as(&reception, &format!("/api/onestop/dossiers/{id}/papers/refusal")).await;
+    assert_eq!(st, 200);
+    if let Some(text) = testkit::pdf_text(&pdf) {
+        assert!(text.contains("PHIẾU TỪ CHỐI TIẾP NHẬN GIẢI QUYẾT HỒ SƠ") && text.contains("Không thuộc thẩm quyền") && text.contains("Lê Văn Dũng"), "{text}");
+    }
+    assert_eq!(app.get_bytes_as(&reception, &format!("/api/onestop/dossiers/{id}/papers/receipt")).await.0, 409, "a refused dossier has no receipt");
 
     // A second one is accepted and then stopped by the leader.
     let d = app.post_as(&reception, "/api/onestop/dossiers", &body).await.json();

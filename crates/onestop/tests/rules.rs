@@ -167,6 +167,11 @@ storage_test!(demo the_apology_must_precede_the_due_date, async |app: &TestApp| 
     let v2 = o.dossier(&specialist, &id2).await.unwrap().d.version;
     let a2 = o.at(at(date!(2026 - 12 - 07), 9, 0)).propose_apology(&specialist, &id2, &ApologyInput { version: v2, reason: "Chờ kết quả xác minh".into(), new_due_on: "2026-12-11".into() }).await.unwrap();
     assert!(matches!(o.at(at(date!(2026 - 12 - 08), 9, 0)).approve_apology(&leader, &a2).await, Err(kernel::Error::Conflict(_))));
+    // The apology as a paper.
+    let pdf = o.paper(&leader, &id, onestop::documents::Paper::Apology).await.unwrap();
+    if let Some(text) = testkit::pdf_text(&pdf) {
+        assert!(text.contains("PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ") && text.contains("14/12/2026") && text.contains("07/12/2026"), "{text}");
+    }
     // The applicant is told of the new date.
     let events = kernel::outbox::events_of(&app.app.db, &id).await.unwrap();
     assert!(events.iter().any(|e| e.topic == "onestop.dossier.status" && e.payload["due_on"] == "2026-12-14"));

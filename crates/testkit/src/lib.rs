@@ -262,6 +262,12 @@ impl TestApp {
         self.send_as(s, Method::POST, path, Some(body)).await
     }
 
+    /// GET as a signed-in session, keeping the body as bytes (files, PDFs).
+    pub async fn get_bytes_as(&self, s: &Session, path: &str) -> (StatusCode, Vec<u8>) {
+        let resp = self.http.get(self.url(path)).header("cookie", &s.cookie).send().await.expect("request");
+        (resp.status(), resp.bytes().await.map(|b| b.to_vec()).unwrap_or_default())
+    }
+
     /// Starts a second server process's worth of application (its own pool, workers and
     /// caches) on the same database, as another node of a cluster would be. Returns its
     /// address and the handle that stops it.
@@ -285,6 +291,31 @@ impl TestApp {
             drop_pg_database(&admin, &name).await;
         }
     }
+}
+
+/// The text of a PDF as `pdftotext` (Debian's poppler-utils) reads it, so tests check what a
+/// person would see. Without the tool the check is skipped with a note, unless
+/// `TINHSO_REQUIRE_TOOLS=1` (as `scripts/test` sets), in which case it fails.
+pub fn pdf_text(pdf: &[u8]) -> Option<String> {
+    use std::io::Write;
+    let child = std::process::Command::new("pdftotext")
+        .args(["-layout", "-", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn();
+    let mut child = match child {
+        Ok(c) => c,
+        Err(_) if std::env::var("TINHSO_REQUIRE_TOOLS").as_deref() != Ok("1") => {
+            eprintln!("skipped: pdftotext is not installed");
+            return None;
+        }
+        Err(e) => panic!("pdftotext is required (TINHSO_REQUIRE_TOOLS=1): {e}"),
+    };
+    child.stdin.take().expect("stdin").write_all(pdf).expect("write pdf");
+    let out = child.wait_with_output().expect("pdftotext");
+    assert!(out.status.success(), "pdftotext refused the PDF: {}", String::from_utf8_lossy(&out.stderr));
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 /// One test per backend: `storage_test!(name, async |app: &TestApp| { ... });` (system lists
