@@ -14,6 +14,24 @@ use crate::templates;
 
 /// The outbox topic of notification requests.
 pub const TOPIC: &str = "notify.send";
+/// Dossier status changes of the one-stop engine: the applicant is told by e-mail, or else by
+/// SMS, when they gave an address (and the dossier has a code to track).
+pub const DOSSIER_STATUS: &str = "onestop.dossier.status";
+
+fn dossier_status(p: &Value) -> Option<Request> {
+    let code = p["code"].as_str()?;
+    let a = &p["applicant"];
+    let (channel, to, template) = match (a["email"].as_str(), a["phone"].as_str()) {
+        (Some(e), _) => (Channel::Email, e, "dossier_status"),
+        (None, Some(ph)) => (Channel::Sms, ph, "dossier_status_sms"),
+        _ => return None,
+    };
+    let vars = serde_json::json!({
+        "name": a["name"], "code": code, "procedure": p["procedure_name"], "status": p["status_label"],
+        "note": p["note"].as_str().unwrap_or(""), "link": p["tracking_url"],
+    });
+    Some(request(channel, to, None, template, "vi", vars))
+}
 
 /// Asks for a message to be sent once `tx` commits. Fails at once on an unknown template, so
 /// a mistake shows where it was made and not in a worker's log.
@@ -51,9 +69,16 @@ impl Notify {
     }
 
     async fn deliver(&self, d: &Delivery) -> Outcome {
-        let mut r: Request = match serde_json::from_value(d.event.payload.clone()) {
-            Ok(r) => r,
-            Err(e) => return Outcome::Dead(format!("not a notification request: {e}")),
+        let parsed = if d.event.topic == DOSSIER_STATUS {
+            dossier_status(&d.event.payload).map(Ok)
+        } else {
+            Some(serde_json::from_value(d.event.payload.clone()))
+        };
+        let mut r: Request = match parsed {
+            // A status change of an applicant who gave no address: nothing to send.
+            None => return Outcome::Done,
+            Some(Ok(r)) => r,
+            Some(Err(e)) => return Outcome::Dead(format!("not a notification request: {e}")),
         };
         r.vars.entry("site").or_insert_with(|| Value::String(self.site.clone()));
         let (subject, body) = match templates::render(&r.template, &r.lang, &r.vars) {
@@ -187,7 +212,7 @@ impl Consumer for Notify {
     }
 
     fn topics(&self) -> Vec<&'static str> {
-        vec![TOPIC]
+        vec![TOPIC, DOSSIER_STATUS]
     }
 
     fn handle<'a>(&'a self, d: &'a Delivery) -> BoxFuture<'a, Outcome> {

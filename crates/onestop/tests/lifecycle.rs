@@ -231,6 +231,19 @@ storage_test!(demo a_dossier_goes_from_online_submission_to_electronic_result, a
     assert_eq!(app.get_bytes_as(&citizen, &format!("/api/onestop/dossiers/{id}/papers/refusal")).await.0, 409);
     assert_eq!(app.get_bytes_as(&other, &format!("/api/onestop/dossiers/{id}/papers/receipt")).await.0, 404);
 
+    // The applicant gave an e-mail address: each status change with a code was sent to it
+    // (recorded, as no mail server is configured in tests).
+    let mut sent = 0;
+    for _ in 0..100 {
+        let m = app.get_admin("/api/notify/messages?per_page=100").await.json();
+        sent = m["items"].as_array().unwrap().iter().filter(|x| x["recipient"] == "an.nguyen@example.vn" && x["template"] == "dossier_status").count();
+        if sent >= 6 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(sent, 6, "statuses 4, 5, 4, 6, 9, 10 told to the applicant");
+
     // Statistics: one received online, resolved.
     let (from, to) = ("2000-01-01", "2100-01-01");
     let s = app.get_as(&leader, &format!("/api/onestop/statistics?from={from}&to={to}")).await;

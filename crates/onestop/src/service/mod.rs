@@ -372,10 +372,42 @@ impl Onestop {
             json!({"channel": input.channel.code()}),
         )
         .await?;
-        let row = store::load(&mut tx, &id, false).await?.ok_or_else(|| Error::internal("dossier vanished"))?;
-        self.status_event(&mut tx, &row.d, None).await?;
+        let d = Dossier {
+            id: id.clone(),
+            code: None,
+            procedure_code: pv.code.to_string(),
+            procedure_version: pv.version,
+            procedure_name: pv.name.clone(),
+            field_code: pv.field_code.clone(),
+            agency_code: agency_code.clone(),
+            applicant,
+            proxy: input.proxy.clone(),
+            channel: input.channel,
+            status: Status::Submitted,
+            status_code: Status::Submitted.code(),
+            form: if input.form.is_null() { json!({}) } else { input.form.clone() },
+            fee_total: fee,
+            paid: 0,
+            submitted_at: now,
+            accepted_at: None,
+            received_on: None,
+            due_on: None,
+            original_due_on: None,
+            processed_at: None,
+            returned_at: None,
+            return_method: None,
+            current_step: None,
+            paused_days: 0,
+            supplement_count: 0,
+            apology_count: 0,
+            due_soon: false,
+            overdue: false,
+            result_sha256: None,
+            version: 1,
+        };
+        self.status_event(&mut tx, &d, None).await?;
         tx.commit().await?;
-        Ok(row.d)
+        Ok(d)
     }
 
     /// True when `p` may see the dossier: its applicant, officials of its agency (or of an
@@ -458,16 +490,18 @@ impl Onestop {
         store::tasks_of(&self.db, &d.d.id).await
     }
 
-    /// Writes the status event (national portal sync, pub/sub) and, when the applicant gave
-    /// an e-mail address or phone, a notification.
+    /// Writes the status event (national portal sync, pub/sub, and the notification consumer,
+    /// which tells the applicant when they gave an e-mail address or phone).
     pub(crate) async fn status_event(&self, tx: &mut Tx, d: &Dossier, note: Option<&str>) -> Result<()> {
         let payload = json!({
             "dossier_id": d.id,
             "code": d.code,
             "status": d.status.code(),
             "status_name": d.status,
+            "status_label": d.status.label(false),
             "channel": d.channel.code(),
             "procedure_code": d.procedure_code,
+            "procedure_name": d.procedure_name,
             "agency_code": d.agency_code,
             "submitted_at": kernel::time::rfc3339_vn(d.submitted_at),
             "accepted_at": d.accepted_at.map(kernel::time::rfc3339_vn),
@@ -476,21 +510,11 @@ impl Onestop {
             "processed_at": d.processed_at.map(kernel::time::rfc3339_vn),
             "returned_at": d.returned_at.map(kernel::time::rfc3339_vn),
             "at": kernel::time::rfc3339_vn(self.now()),
+            "note": note,
+            "tracking_url": d.code.as_ref().map(|c| format!("{}/tracking?code={c}", self.public_url)),
+            "applicant": {"name": d.applicant.name, "email": d.applicant.email, "phone": d.applicant.phone},
         });
         kernel::outbox::publish(tx, STATUS_TOPIC, &d.id, &payload).await?;
-        let Some(code) = &d.code else { return Ok(()) };
-        let link = format!("{}/tracking?code={code}", self.public_url);
-        let vars = json!({
-            "name": d.applicant.name, "code": code, "procedure": d.procedure_name,
-            "status": d.status.label(false), "note": note.unwrap_or(""), "link": link,
-        });
-        if let Some(email) = &d.applicant.email {
-            let r = notify::service::request(notify::Channel::Email, email, None, "dossier_status", "vi", vars.clone());
-            notify::queue(tx, &r).await?;
-        } else if let Some(phone) = &d.applicant.phone {
-            let r = notify::service::request(notify::Channel::Sms, phone, None, "dossier_status_sms", "vi", vars);
-            notify::queue(tx, &r).await?;
-        }
         Ok(())
     }
 
