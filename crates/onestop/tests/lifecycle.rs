@@ -80,6 +80,11 @@ storage_test!(demo a_dossier_goes_from_online_submission_to_electronic_result, a
     assert_eq!(wrong.status, 422);
     assert_eq!(upload(app, &citizen, &id, "purpose=application&name=x.exe", "application/x-msdownload", b"MZ").await.status, 422);
     assert_eq!(upload(app, &citizen, &id, "purpose=application&document=TP9&name=x.pdf", "application/pdf", PDF).await.status, 422);
+    let mut big = PDF.to_vec();
+    big.resize(10 * 1024 * 1024 + 1, b' ');
+    let too_big = upload(app, &citizen, &id, "purpose=application&name=big.pdf", "application/pdf", &big).await;
+    assert_eq!(too_big.status, 422, "{}", too_big.text);
+    assert_eq!(app.get_as(&citizen, &format!("/api/onestop/dossiers/{id}/attachments")).await.json().as_array().unwrap().len(), 1, "refused files leave nothing behind");
     assert_eq!(upload(app, &citizen, &id, "purpose=result&name=x.pdf", "application/pdf", PDF).await.status, 409, "citizens do not upload results");
 
     // Others see nothing of it.
