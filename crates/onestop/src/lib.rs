@@ -6,6 +6,7 @@
 pub mod api;
 pub mod documents;
 pub mod model;
+pub mod pages;
 pub mod registration;
 pub mod service;
 pub mod store;

@@ -151,6 +151,7 @@ pub fn build_router(app: App) -> Router {
         .merge(identity::pages::router().with_state(app.identity.clone()))
         .merge(identity::oidc::api::router().with_state(app.identity.clone()))
         .merge(notify::pages::router().with_state(app.notify.clone()))
+        .merge(onestop::pages::router().with_state(app.onestop.clone()))
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi))
         .merge(ops)
         .merge(web::page::routes())

@@ -146,6 +146,11 @@ impl Detail {
         }
     }
 
+    /// The version in force can be submitted online.
+    fn online_offered(&self) -> bool {
+        self.v.current && self.v.body.channels.iter().any(|c| c == "online")
+    }
+
     fn channel_label(&self, c: &str) -> &'static str {
         match c {
             "in_person" => self.shell.lang.t("Trực tiếp tại Bộ phận Một cửa", "In person at the one-stop counter"),

@@ -47,7 +47,7 @@ pub struct SendBack {
     pub reason: String,
 }
 
-fn may_act(p: &Principal, t: &Task) -> bool {
+pub fn may_act(p: &Principal, t: &Task) -> bool {
     t.assignee_id.as_deref() == Some(p.id.as_str()) || Role::parse(&t.role).is_some_and(|r| holds(p, r, &t.agency_id))
 }
 

@@ -1,0 +1,158 @@
+// Browser tests of the one-stop pages against `tinhso demo` (started by scripts/browser-test):
+// a citizen submits online from the procedure page and uploads a document; the reception
+// accepts it and opens the receipt; the specialist completes the step from the inbox; anyone
+// tracks the dossier by its code. Accessibility checked with axe-core; screenshots saved at
+// 1280 and 360 px.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const require = createRequire(import.meta.url);
+const here = path.dirname(fileURLToPath(import.meta.url));
+const BASE_URL = (process.env.TINHSO_BASE_URL || '').replace(/\/+$/, '');
+const SCREENSHOTS = path.resolve(process.env.TINHSO_SCREENSHOTS || path.join(here, '..', '..', 'screenshots'));
+const PASSWORD = 'ThaiAn@2026';
+
+let browser;
+
+before(async () => {
+  assert.ok(BASE_URL, 'TINHSO_BASE_URL is not set; run scripts/browser-test');
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+async function signIn(page, login) {
+  await page.goto(`${BASE_URL}/login`);
+  await page.fill('#login', login);
+  await page.fill('#password', PASSWORD);
+  await Promise.all([page.waitForLoadState('load'), page.click('form[action="/login"] button[type=submit]')]);
+  assert.equal(new URL(page.url()).pathname, '/account', `${login} signed in`);
+}
+
+async function noSeriousAxeViolations(page) {
+  await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
+  const result = await page.evaluate(async () => await window.axe.run());
+  const serious = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  assert.deepEqual(serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`), []);
+}
+
+async function shoot(page, name) {
+  await mkdir(SCREENSHOTS, { recursive: true });
+  for (const width of [1280, 360]) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.screenshot({ path: path.join(SCREENSHOTS, `${name}-${width}.png`), fullPage: true });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 1, `${name} scrolls sideways at ${width} px (${overflow} px)`);
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
+}
+
+async function submitForm(page, selector) {
+  await Promise.all([page.waitForLoadState('load'), page.click(`${selector} button[type=submit]`)]);
+}
+
+test('tracking refuses malformed and unknown codes with readable messages', { timeout: 60_000 }, async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  try {
+    const r = await page.goto(`${BASE_URL}/tracking?code=abc`);
+    assert.equal(r.status(), 422);
+    assert.equal(await page.locator('#code-err[role=alert]').count(), 1);
+    const r2 = await page.goto(`${BASE_URL}/tracking?code=000.00.13.H99-200101-0001`);
+    assert.equal(r2.status(), 404);
+    assert.ok((await page.locator('#code-err').textContent()).includes('Không có hồ sơ'));
+  } finally {
+    await context.close();
+  }
+});
+
+test('a citizen submits online, reception accepts, the specialist moves it on, anyone tracks it', { timeout: 120_000 }, async () => {
+  const citizen = await browser.newContext({ bypassCSP: true });
+  const page = await citizen.newPage();
+  const staff = await browser.newContext({ bypassCSP: true });
+  const officer = await staff.newPage();
+  const pdf = path.join(os.tmpdir(), `to-khai-${process.pid}.pdf`);
+  await writeFile(pdf, '%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n');
+  try {
+    await signIn(page, '001090012345');
+    await page.goto(`${BASE_URL}/procedures/2.000505`);
+    await Promise.all([page.waitForLoadState('load'), page.click('a[href="/procedures/2.000505/submit"]')]);
+    // Bad data: each field says what is wrong, what was typed stays.
+    await page.fill('#f-ho_ten', 'Nguyễn Văn An');
+    await page.fill('#f-so_dinh_danh', '12345');
+    await submitForm(page, 'form[action="/procedures/2.000505/submit"]');
+    assert.ok((await page.locator('#e-so_dinh_danh').textContent()).trim().length > 0);
+    assert.equal(await page.inputValue('#f-ho_ten'), 'Nguyễn Văn An');
+    await noSeriousAxeViolations(page);
+    await shoot(page, 'submit');
+    await page.fill('#f-so_dinh_danh', '001090012345');
+    await page.fill('#email', 'an.nguyen@example.vn');
+    await submitForm(page, 'form[action="/procedures/2.000505/submit"]');
+    assert.match(new URL(page.url()).pathname, /^\/dossiers\/[0-9a-f-]+$/);
+    const dossierPath = new URL(page.url()).pathname;
+    assert.equal(await page.locator('p.ok[role=status]').count(), 1);
+    // Upload the declaration.
+    await page.setInputFiles('input[type=file]', pdf);
+    await submitForm(page, 'form:has(input[value=upload])');
+    assert.ok((await page.locator('p.ok[role=status]').textContent()).includes('tải lên'));
+    assert.ok((await page.locator('a[href*="/attachments/"]').count()) >= 1);
+
+    // Reception accepts from the list of dossiers waiting.
+    await signIn(officer, 'tiepnhan.stp');
+    await officer.goto(`${BASE_URL}/dossiers?view=submitted`);
+    await Promise.all([officer.waitForLoadState('load'), officer.click(`a[href="${dossierPath}"]`)]);
+    await submitForm(officer, 'form:has(input[value=accept])');
+    const title = await officer.locator('h1').textContent();
+    const code = title.trim().split(' ').pop();
+    assert.match(code, /^000\.00\.13\.H99-\d{6}-\d{4}$/);
+    const receipt = await officer.request.get(`${BASE_URL}/api/onestop${dossierPath}/papers/receipt`);
+    assert.equal(receipt.status(), 200);
+    assert.equal(receipt.headers()['content-type'], 'application/pdf');
+    await noSeriousAxeViolations(officer);
+    await shoot(officer, 'dossier-reception');
+
+    // The specialist finds it in the inbox and completes the step.
+    await staff.clearCookies();
+    await signIn(officer, 'chuyenvien.stp');
+    await officer.goto(`${BASE_URL}/dossiers`);
+    assert.ok((await officer.locator('table').first().textContent()).includes(code), 'the task is in the inbox');
+    await noSeriousAxeViolations(officer);
+    await shoot(officer, 'inbox');
+    await Promise.all([officer.waitForLoadState('load'), officer.click(`a[href="${dossierPath}"]`)]);
+    await officer.selectOption('form:has(input[value=complete]) select[name=outcome]', 'done');
+    await submitForm(officer, 'form:has(input[value=complete])');
+    assert.ok((await officer.locator('p.ok[role=status]').textContent()).includes('chuyển tiếp'));
+
+    // Anyone tracks it by code, without signing in.
+    const anon = await browser.newContext({ bypassCSP: true });
+    const t = await anon.newPage();
+    await t.goto(`${BASE_URL}/tracking`);
+    await t.fill('#code', code);
+    await Promise.all([t.waitForLoadState('load'), t.click('form[action="/tracking"] button')]);
+    const result = await t.locator('section.card').textContent();
+    assert.ok(result.includes('Đang xử lý') && result.includes('Lãnh đạo phòng xem xét'), result);
+    assert.ok(!result.includes('Nguyễn Văn An'), 'no personal data on the tracking page');
+    await noSeriousAxeViolations(t);
+    await shoot(t, 'tracking');
+    await anon.close();
+
+    // The citizen sees it among their dossiers.
+    await page.goto(`${BASE_URL}/dossiers`);
+    assert.ok((await page.locator('table').textContent()).includes(code));
+  } finally {
+    await citizen.close();
+    await staff.close();
+  }
+});
