@@ -1,9 +1,20 @@
 -- The one-stop engine: process definitions (versioned), dossiers, their append-only history,
 -- tasks in officers' inboxes, attachments, apologies.
 
+-- Internal processes (quy trình nội bộ) the engine also runs: outgoing documents, award
+-- proposals, asset procurement... Their definitions sit beside the procedures' ones.
+CREATE TABLE internal_processes (
+    id TEXT PRIMARY KEY,
+    key TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    legal_minutes BIGINT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+
+-- procedure_id names a procedure, or an internal process.
 CREATE TABLE process_definitions (
     id TEXT PRIMARY KEY,
-    procedure_id TEXT NOT NULL REFERENCES procedures(id),
+    procedure_id TEXT NOT NULL,
     version BIGINT NOT NULL,
     definition TEXT NOT NULL,
     legal_minutes BIGINT NOT NULL,
@@ -14,6 +25,9 @@ CREATE TABLE process_definitions (
 
 CREATE TABLE dossiers (
     id TEXT PRIMARY KEY,
+    -- `dossier` (an application under a procedure) or `internal` (a case of an internal process).
+    kind TEXT NOT NULL DEFAULT 'dossier',
+    subject TEXT,
     code TEXT UNIQUE,
     procedure_id TEXT NOT NULL,
     procedure_version_id TEXT NOT NULL,

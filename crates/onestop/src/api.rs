@@ -51,6 +51,8 @@ pub fn router() -> OpenApiRouter<Onestop> {
         .routes(routes!(statistics))
         .routes(routes!(get_process, put_process))
         .routes(routes!(paper))
+        .routes(routes!(internal_processes))
+        .routes(routes!(start_case))
 }
 
 type D = ApiResult<Json<Dossier>>;
@@ -360,4 +362,26 @@ async fn paper(State(o): State<Onestop>, Authed(p): Authed, Path((id, kind)): Pa
         pdf,
     )
         .into_response())
+}
+
+/// Internal processes the engine runs for agencies (outgoing documents, award proposals,
+/// asset procurement).
+#[utoipa::path(get, path = "/api/onestop/internal-processes", tag = "onestop",
+    responses((status = 200, body = Vec<crate::service::internal::InternalProcess>)))]
+async fn internal_processes() -> Json<Vec<crate::service::internal::InternalProcess>> {
+    Json(crate::service::internal::templates())
+}
+
+/// Open a case of an internal process at the caller's agency.
+#[utoipa::path(post, path = "/api/onestop/internal-processes/{key}/cases", tag = "onestop", params(("key" = String, Path)),
+    request_body = crate::service::internal::CaseInput,
+    responses((status = 201, body = Dossier), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn start_case(
+    State(o): State<Onestop>,
+    Authed(p): Authed,
+    Path(key): Path<String>,
+    Json(b): Json<crate::service::internal::CaseInput>,
+) -> ApiResult<Response> {
+    let d = o.start_case(&p, &key, &b).await.or_problem()?;
+    Ok((StatusCode::CREATED, axum::Json(d)).into_response())
 }

@@ -325,7 +325,12 @@ impl Onestop {
         s.heading(agency, &format!("Mã hồ sơ: {code}"), &place_date(self.now()));
         s.para(13.0, true, Align::Center, "PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ");
         s.gap(6.0);
-        s.field("Kèm theo hồ sơ của:", &d.d.applicant.name);
+        if d.d.kind == "internal" {
+            s.field("Người lập:", &d.d.applicant.name);
+            s.field("Trích yếu:", d.d.subject.as_deref().unwrap_or(""));
+        } else {
+            s.field("Kèm theo hồ sơ của:", &d.d.applicant.name);
+        }
         s.field("Nội dung yêu cầu giải quyết:", &d.d.procedure_name);
         s.field("Ngày nhận:", &date_vn(&d.d.received_on));
         s.field("Ngày hẹn trả:", &date_vn(&d.d.due_on));
@@ -354,6 +359,7 @@ impl Onestop {
         for h in history {
             let label = match h.action.as_str() {
                 "submitted" => "Nộp hồ sơ".to_owned(),
+                "case_started" => "Mở hồ sơ công việc".to_owned(),
                 "accepted" => "Tiếp nhận hồ sơ".to_owned(),
                 "processing_started" | "moved" => {
                     format!("Chuyển xử lý: {}", h.detail["to_step"].as_str().or(h.detail["step"].as_str()).unwrap_or(""))

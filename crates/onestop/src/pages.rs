@@ -238,6 +238,7 @@ impl DossierPage {
 pub fn action_label(a: &str, en: bool) -> String {
     let (vi, e) = match a {
         "submitted" => ("Nộp hồ sơ", "Submitted"),
+        "case_started" => ("Mở hồ sơ công việc", "Case opened"),
         "file_added" => ("Thêm tệp", "File added"),
         "accepted" => ("Tiếp nhận, cấp mã", "Accepted, code issued"),
         "processing_started" => ("Bắt đầu xử lý", "Processing started"),
@@ -395,6 +396,17 @@ async fn forms_for(
                 vec![select("method", &t("Hình thức trả", "How"), methods)],
             ));
         }
+    }
+    // The last step of an internal case is done by its role, not by the reception.
+    if d.kind == "internal" && d.status == Status::Processed && tasks.iter().any(|x| x.status == "open" && may_act(p, x)) {
+        let methods =
+            vec![("in_person".into(), t("Hoàn thành", "Complete")), ("electronic".into(), t("Phát hành điện tử", "Issue electronically"))];
+        f.push(simple(
+            "return",
+            t("Kết thúc quy trình", "Finish the process"),
+            t("Kết thúc", "Finish"),
+            vec![select("method", &t("Hình thức", "How"), methods)],
+        ));
     }
     // The current step's tasks.
     let def = o.process_by_id(&row.process_id).await?;

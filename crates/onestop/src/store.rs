@@ -8,7 +8,8 @@ use utoipa::ToSchema;
 
 use crate::model::{Applicant, Channel, Dossier, Status};
 
-pub const DOSSIER_COLS: &str = "id, code, procedure_id, procedure_version_id, procedure_code, procedure_version, procedure_name,
+pub const DOSSIER_COLS: &str =
+    "id, kind, subject, code, procedure_id, procedure_version_id, procedure_code, procedure_version, procedure_name,
     field_code, process_id, agency_id, agency_code, account_id, applicant, proxy, channel, status, form, fee_total, paid,
     legal_value, legal_unit, submitted_at, accepted_at, received_on, due_on, original_due_on, processed_at, returned_at,
     return_method, current_step, paused_since, paused_days, supplement_count, supplement_before_acceptance, apology_count,
@@ -51,6 +52,8 @@ pub fn dossier(r: &Row) -> Result<DossierRow> {
         late_share: r.bool("late_share")?,
         d: Dossier {
             id: r.text("id")?,
+            kind: r.text("kind")?,
+            subject: r.opt_text("subject")?,
             code: r.opt_text("code")?,
             procedure_code: r.text("procedure_code")?,
             procedure_version: r.int("procedure_version")?,
@@ -94,8 +97,9 @@ pub async fn load<'e>(ex: impl Into<Ex<'e>>, id: &str, lock: bool) -> Result<Opt
     row.as_ref().map(dossier).transpose()
 }
 
+/// A dossier (never an internal case) by its code.
 pub async fn by_code<'e>(ex: impl Into<Ex<'e>>, code: &str) -> Result<Option<DossierRow>> {
-    let row = q(format!("SELECT {DOSSIER_COLS} FROM dossiers WHERE code = $1")).bind(code).fetch_optional(ex).await?;
+    let row = q(format!("SELECT {DOSSIER_COLS} FROM dossiers WHERE code = $1 AND kind = 'dossier'")).bind(code).fetch_optional(ex).await?;
     row.as_ref().map(dossier).transpose()
 }
 

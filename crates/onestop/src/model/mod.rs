@@ -195,6 +195,11 @@ pub struct Proxy {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Dossier {
     pub id: String,
+    /// `dossier` (an application under a procedure) or `internal` (a case of an internal
+    /// process: outgoing document, award proposal...).
+    pub kind: String,
+    /// What an internal case is about.
+    pub subject: Option<String>,
     /// Issued on acceptance.
     pub code: Option<String>,
     pub procedure_code: String,

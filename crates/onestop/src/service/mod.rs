@@ -4,6 +4,7 @@
 
 pub mod actions;
 pub mod blobs;
+pub mod internal;
 pub mod stats;
 pub mod tasks;
 
@@ -29,6 +30,8 @@ use crate::store::{self, DossierRow, Task};
 
 /// Topic of status events (the national portal sync and other consumers read it).
 pub const STATUS_TOPIC: &str = "onestop.dossier.status";
+/// Topic of internal cases' status events.
+pub const CASE_TOPIC: &str = "onestop.case.status";
 
 #[derive(Clone)]
 pub struct Onestop {
@@ -374,6 +377,8 @@ impl Onestop {
         .await?;
         let d = Dossier {
             id: id.clone(),
+            kind: "dossier".into(),
+            subject: None,
             code: None,
             procedure_code: pv.code.to_string(),
             procedure_version: pv.version,
@@ -468,6 +473,7 @@ impl Onestop {
             let a = w.arg(s.code());
             w.and(format!("status = {a}"));
         }
+        w.and("kind = 'dossier'");
         let total = w.query(format!("SELECT COUNT(*) FROM dossiers{}", w.sql())).fetch_i64(&self.db).await?;
         let rows = w
             .query(format!(
@@ -514,7 +520,9 @@ impl Onestop {
             "tracking_url": d.code.as_ref().map(|c| format!("{}/tracking?code={c}", self.public_url)),
             "applicant": {"name": d.applicant.name, "email": d.applicant.email, "phone": d.applicant.phone},
         });
-        kernel::outbox::publish(tx, STATUS_TOPIC, &d.id, &payload).await?;
+        // Internal cases are not the national portal's business, nor the applicants'.
+        let topic = if d.kind == "internal" { CASE_TOPIC } else { STATUS_TOPIC };
+        kernel::outbox::publish(tx, topic, &d.id, &payload).await?;
         Ok(())
     }
 

@@ -93,7 +93,8 @@ impl Onestop {
             let x = w.arg(a.as_str());
             w.and(format!("d.agency_code = {x}"));
         }
-        w.and("d.accepted_at IS NOT NULL OR d.status = 7");
+        w.and("d.kind = 'dossier'");
+        w.and("(d.accepted_at IS NOT NULL OR d.status = 7)");
         let (a, b) = (w.arg(start), w.arg(end));
         let day = w.arg(end_day);
         // A dossier is finished when processing ended (status 9/10), or when it was stopped.
