@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { chromium } from 'playwright-core';
+import { noSeriousAxeViolations, totp } from './helpers.mjs';
 
 const BASE_URL = (process.env.TINHSO_BASE_URL || '').replace(/\/+$/, '');
 const TOKEN_FILE = process.env.TINHSO_ADMIN_TOKEN_FILE || '';
@@ -151,19 +152,6 @@ test('OpenID Connect: code flow with PKCE through the browser, ID token verified
   }
 });
 
-/// RFC 6238 code for a base32 secret, as an authenticator app shows it.
-function totp(secretB32) {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = '';
-  for (const c of secretB32.replace(/=+$/, '')) bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
-  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 1000 / 30)));
-  const h = createHmac('sha1', key).update(counter).digest();
-  const o = h[19] & 0xf;
-  return String(((h.readUInt32BE(o) & 0x7fffffff) % 1_000_000)).padStart(6, '0');
-}
-
 test('an agency administrator signs in with a second factor, adds an official and grants a role', { timeout: 90_000 }, async () => {
   const context = await browser.newContext({ bypassCSP: true });
   const page = await context.newPage();
@@ -210,12 +198,6 @@ async function signInWithCode(page, login) {
   assert.equal(new URL(page.url()).pathname, '/account', `${login} signed in`);
 }
 
-async function noSeriousAxeViolations(page) {
-  await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
-  const result = await page.evaluate(async () => await window.axe.run());
-  const serious = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  assert.deepEqual(serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`), []);
-}
 
 test('a citizen who forgot the password resets it with the link the platform sent', { timeout: 90_000 }, async () => {
   const citizen = await browser.newContext();

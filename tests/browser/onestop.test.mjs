@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { noSeriousAxeViolations, totp } from './helpers.mjs';
 
 const require = createRequire(import.meta.url);
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -33,20 +34,15 @@ after(async () => {
   await browser?.close();
 });
 
-async function signIn(page, login) {
+async function signIn(page, login, withCode = false) {
   await page.goto(`${BASE_URL}/login`);
   await page.fill('#login', login);
   await page.fill('#password', PASSWORD);
+  if (withCode) await page.fill('#totp', totp('JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP'));
   await Promise.all([page.waitForLoadState('load'), page.click('form[action="/login"] button[type=submit]')]);
   assert.equal(new URL(page.url()).pathname, '/account', `${login} signed in`);
 }
 
-async function noSeriousAxeViolations(page) {
-  await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
-  const result = await page.evaluate(async () => await window.axe.run());
-  const serious = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  assert.deepEqual(serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`), []);
-}
 
 async function shoot(page, name) {
   await mkdir(SCREENSHOTS, { recursive: true });
@@ -134,6 +130,20 @@ test('a citizen submits online, reception accepts, the specialist moves it on, a
     await officer.selectOption('form:has(input[value=complete]) select[name=outcome]', 'done');
     await submitForm(officer, 'form:has(input[value=complete])');
     assert.ok((await officer.locator('p.ok[role=status]').textContent()).includes('chuyển tiếp'));
+    // The handler proposes an apology with a new date; the leader approves it on the page.
+    const later = new Date(Date.now() + 40 * 86400000).toISOString().slice(0, 10);
+    await officer.fill('form:has(input[value=apology]) textarea[name=reason]', 'Cần xác minh thêm với cơ quan công an');
+    await officer.fill('form:has(input[value=apology]) input[name=new_due_on]', later);
+    await submitForm(officer, 'form:has(input[value=apology])');
+    assert.ok((await officer.locator('p.ok[role=status]').textContent()).includes('xin lỗi'));
+    await staff.clearCookies();
+    await signIn(officer, 'lanhdao.stp', true);
+    await officer.goto(`${BASE_URL}${dossierPath}`);
+    await submitForm(officer, 'form:has(input[value=approve_apology])');
+    assert.ok((await officer.locator('p.ok[role=status]').textContent()).includes('Đã duyệt'));
+    const [y, m, d] = later.split('-');
+    assert.ok((await officer.locator('section.card').first().textContent()).includes(`${d}/${m}/${y}`), 'the new due date is shown');
+    assert.ok((await officer.locator('a[href$="/papers/apology"]').count()) === 1, 'the apology paper is offered');
 
     // Anyone tracks it by code, without signing in.
     const anon = await browser.newContext({ bypassCSP: true });

@@ -408,6 +408,22 @@ async fn forms_for(
             vec![select("method", &t("Hình thức", "How"), methods)],
         ));
     }
+    // Heads of department hand out the open tasks of their agency.
+    for task in
+        tasks.iter().filter(|x| x.status == "open" && x.kind != "consult" && p.allows(Permission::DossierReview, Some(&x.agency_id)))
+    {
+        let people = o.holders(&task.agency_id, &task.role).await?;
+        if !people.is_empty() {
+            f.push(ActionForm {
+                action: "assign",
+                title: format!("{}: {}", t("Giao việc", "Assign"), task.step_name),
+                button: t("Giao", "Assign"),
+                task: Some((task.id.clone(), task.version)),
+                upload: false,
+                fields: vec![select("assignee", &t("Cán bộ", "Official"), people)],
+            });
+        }
+    }
     // The current step's tasks.
     let def = o.process_by_id(&row.process_id).await?;
     for task in tasks.iter().filter(|x| x.status == "open" && may_act(p, x) && x.kind != "return" && x.kind != "payment") {
@@ -460,6 +476,25 @@ async fn forms_for(
             t("Đề xuất", "Propose"),
             vec![reason(t("Lý do chậm", "Why late")), input("new_due_on", &t("Ngày hẹn mới", "New date"), "date", true)],
         ));
+    }
+    if at(Permission::DossierApprove) && Action::Apology.allowed(d.status) {
+        for a in o.apologies(p, &d.id).await?.into_iter().filter(|a| a.status == "proposed") {
+            let fields = vec![Input {
+                name: "apology",
+                label: String::new(),
+                kind: "hidden",
+                value: a.id.clone(),
+                required: false,
+                options: vec![],
+            }];
+            let title = format!(
+                "{} {}: {}",
+                t("Duyệt thư xin lỗi, hẹn lại ngày", "Approve the apology, new date"),
+                date(&Some(a.new_due_on.clone())),
+                a.reason
+            );
+            f.push(simple("approve_apology", title, t("Duyệt", "Approve"), fields));
+        }
     }
     if Action::Stop.allowed(d.status) && at(Permission::DossierApprove) {
         f.push(simple("stop", t("Dừng xử lý", "Stop processing"), t("Dừng", "Stop"), vec![reason(t("Lý do", "Reasons"))]));
@@ -609,6 +644,13 @@ async fn act(State(o): State<Onestop>, caller: Caller, Path(id): Path<String>, r
                 o.attach(&p, &id, &get("purpose"), doc.as_deref(), &name, &ct, &bytes).await.map(|_| "Đã tải lên.")
             }
         },
+        "approve_apology" => {
+            o.approve_apology(&p, &get("apology")).await.map(|_| "Đã duyệt thư xin lỗi; ngày hẹn mới đã báo cho người nộp.")
+        }
+        "assign" => o
+            .assign(&p, &get("task"), &crate::service::tasks::Assign { version: task_version, assignee_id: get("assignee") })
+            .await
+            .map(|_| "Đã giao việc."),
         "claim" => o.claim(&p, &get("task"), &TaskVersion { version: task_version }).await.map(|_| "Đã nhận việc."),
         "complete" => o
             .complete(

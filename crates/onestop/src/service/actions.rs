@@ -538,6 +538,52 @@ impl Onestop {
     }
 }
 
+/// An apology proposed or decided.
+#[derive(Debug, Clone, serde::Serialize, ToSchema)]
+pub struct Apology {
+    pub id: String,
+    pub reason: String,
+    pub new_due_on: String,
+    /// proposed or approved.
+    pub status: String,
+    pub proposed_at: i64,
+}
+
+impl Onestop {
+    /// The apologies of a dossier, newest first.
+    pub async fn apologies(&self, p: &Principal, dossier_id: &str) -> Result<Vec<Apology>> {
+        let d = self.dossier(p, dossier_id).await?;
+        q("SELECT id, reason, new_due_on, status, proposed_at FROM apologies WHERE dossier_id = $1 ORDER BY proposed_at DESC")
+            .bind(d.d.id.as_str())
+            .fetch_all(&self.db)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(Apology {
+                    id: r.text("id")?,
+                    reason: r.text("reason")?,
+                    new_due_on: r.text("new_due_on")?,
+                    status: r.text("status")?,
+                    proposed_at: r.int("proposed_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Officials of the dossier's agency who hold `role` (to assign a task to).
+    pub async fn holders(&self, agency_id: &str, role: &str) -> Result<Vec<(String, String)>> {
+        q("SELECT DISTINCT a.id, a.full_name FROM role_grants g JOIN accounts a ON a.id = g.account_id
+           WHERE g.agency_id = $1 AND g.role = $2 AND a.status = 'active' ORDER BY a.full_name")
+        .bind(agency_id)
+        .bind(role)
+        .fetch_all(&self.db)
+        .await?
+        .iter()
+        .map(|r| Ok((r.text("id")?, r.text("full_name")?)))
+        .collect()
+    }
+}
+
 pub(crate) async fn cancel_tasks(tx: &mut Tx, dossier_id: &str, now: i64) -> Result<()> {
     q("UPDATE tasks SET status = 'cancelled', completed_at = $2, version = version + 1 WHERE dossier_id = $1 AND status = 'open'")
         .bind(dossier_id)
