@@ -166,3 +166,36 @@ test('a citizen submits online, reception accepts, the specialist moves it on, a
     await staff.close();
   }
 });
+
+test('the reception receives a walk-in dossier at the counter and prints the receipt', { timeout: 90_000 }, async () => {
+  const context = await browser.newContext({ bypassCSP: true });
+  const page = await context.newPage();
+  try {
+    await signIn(page, 'tiepnhan.pta');
+    await page.goto(`${BASE_URL}/dossiers`);
+    await Promise.all([page.waitForLoadState('load'), page.click('a[href="/counter"]')]);
+    await page.selectOption('#procedure', '1.001193');
+    await Promise.all([page.waitForLoadState('load'), page.click('form[action="/counter"][method=get] button')]);
+    // A wrong personal number is refused beside its field; the rest stays typed.
+    await page.fill('#a-name', 'Lê Văn Dũng');
+    await page.fill('#a-citizen_id', '123');
+    await page.fill('#f-ho_ten', 'Lê Văn Dũng');
+    await page.fill('#f-so_dinh_danh', '094300001122');
+    await page.fill('#f-ho_ten_nguoi_duoc_dang_ky', 'Lê Minh Khang');
+    await submitForm(page, 'form[action="/counter"][method=post]');
+    assert.ok((await page.locator('#a-citizen_id + p.err').textContent()).trim().length > 0);
+    assert.equal(await page.inputValue('#f-ho_ten_nguoi_duoc_dang_ky'), 'Lê Minh Khang');
+    await noSeriousAxeViolations(page);
+    await shoot(page, 'counter');
+    await page.fill('#a-citizen_id', '094300001122');
+    await submitForm(page, 'form[action="/counter"][method=post]');
+    assert.match((await page.locator('h1').textContent()).trim(), /000\.00\.51\.H99-\d{6}-\d{4}$/);
+    const receipt = page.locator('a[href$="/papers/receipt"]');
+    assert.equal(await receipt.count(), 1, 'the receipt is offered for printing');
+    const pdf = await page.request.get(BASE_URL + (await receipt.getAttribute('href')));
+    assert.equal(pdf.status(), 200);
+    assert.ok((await pdf.body()).subarray(0, 5).toString() === '%PDF-');
+  } finally {
+    await context.close();
+  }
+});

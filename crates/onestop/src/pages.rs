@@ -31,6 +31,7 @@ pub fn router() -> Router<Onestop> {
         .route("/dossiers/{id}", get(dossier))
         .route("/dossiers/{id}/act", post(act))
         .route("/procedures/{code}/submit", get(submit_page).post(submit_post))
+        .route("/counter", get(counter_page).post(counter_post))
 }
 
 fn date(s: &Option<String>) -> String {
@@ -830,6 +831,159 @@ async fn submit_post(
         Ok(d) => Redirect::to(&format!("/dossiers/{}?ok={}", d.id, enc("Đã nộp hồ sơ. Hãy tải lên các giấy tờ."))).into_response(),
         Err(kernel::Error::Invalid(list)) => {
             submit_view(&o, shell, &caller, &code, f, list.into_iter().map(|e| (e.field, e.message)).collect()).await
+        }
+        Err(e) => web::page::error_page(shell, e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "counter.html")]
+struct CounterPage {
+    shell: Shell,
+    csrf: String,
+    agencies: Vec<(String, String)>,
+    agency: String,
+    procedures: Vec<(String, String)>,
+    procedure: String,
+    fields: Vec<FieldSpec>,
+    values: HashMap<String, String>,
+    errors: Vec<(String, String)>,
+}
+
+impl CounterPage {
+    fn value(&self, key: &str) -> String {
+        self.values.get(key).cloned().unwrap_or_default()
+    }
+
+    fn error(&self, key: &str) -> String {
+        let field = key.strip_prefix("f.").map(|k| format!("form.{k}")).unwrap_or_else(|| key.to_owned());
+        self.errors.iter().filter(|e| e.0 == field || e.0 == key).map(|e| e.1.clone()).collect::<Vec<_>>().join("; ")
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct CounterQuery {
+    agency: Option<String>,
+    procedure: Option<String>,
+}
+
+/// The counter: a reception officer receives a walk-in (or postal) dossier, which is accepted
+/// at once, and prints the receipt.
+async fn counter_view(
+    o: &Onestop,
+    shell: Shell,
+    caller: &Caller,
+    p: &Principal,
+    q: CounterQuery,
+    values: HashMap<String, String>,
+    errors: Vec<(String, String)>,
+) -> Response {
+    let title = shell.t("Tiếp nhận hồ sơ tại quầy", "Counter reception").to_owned();
+    let shell = shell.titled(title, "dossiers");
+    let run = async {
+        let scope = p.agencies_with(Permission::DossierReceive);
+        let agencies: Vec<(String, String)> = o
+            .catalog
+            .all_agencies()
+            .await?
+            .into_iter()
+            .filter(|a| scope.as_ref().is_none_or(|s| s.contains(&a.id)))
+            .map(|a| (a.code.to_string(), a.name.clone()))
+            .collect();
+        let agency =
+            q.agency.filter(|a| agencies.iter().any(|x| &x.0 == a)).or_else(|| agencies.first().map(|a| a.0.clone())).unwrap_or_default();
+        let mut procedures = Vec::new();
+        if !agency.is_empty() {
+            let f = catalog::store::procedures::ProcedureFilter { agency: Some(agency.clone()), ..Default::default() };
+            procedures = o
+                .catalog
+                .search_procedures(&f, 0, 500)
+                .await?
+                .0
+                .into_iter()
+                .map(|x| (x.code.clone(), format!("{} — {}", x.code, x.name)))
+                .collect();
+        }
+        let procedure = q.procedure.filter(|c| procedures.iter().any(|x| &x.0 == c)).unwrap_or_default();
+        let fields =
+            if procedure.is_empty() { vec![] } else { o.catalog.procedure(&procedure).await?.eform.as_ref().map(spec).unwrap_or_default() };
+        let failed = !errors.is_empty();
+        let mut r = render(&CounterPage {
+            shell: shell.clone(),
+            csrf: caller.csrf.clone().unwrap_or_default(),
+            agencies,
+            agency,
+            procedures,
+            procedure,
+            fields,
+            values,
+            errors,
+        });
+        if failed {
+            *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+        }
+        Ok::<_, kernel::Error>(r)
+    };
+    run.await.unwrap_or_else(|e| web::page::error_page(shell, e))
+}
+
+async fn counter_page(State(o): State<Onestop>, shell: Shell, caller: Caller, web::Query(q): web::Query<CounterQuery>) -> Response {
+    let Some(p) = caller.principal.clone() else { return sign_in("/counter") };
+    counter_view(&o, shell, &caller, &p, q, HashMap::new(), vec![]).await
+}
+
+async fn counter_post(State(o): State<Onestop>, shell: Shell, caller: Caller, Form(f): Form<HashMap<String, String>>) -> Response {
+    let Some(p) = caller.principal.clone() else { return sign_in("/counter") };
+    if !caller.csrf_ok(f.get("_csrf").map(String::as_str).unwrap_or("")) {
+        return (axum::http::StatusCode::FORBIDDEN, "anti-forgery token mismatch").into_response();
+    }
+    let get = |k: &str| f.get(k).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    let code = get("procedure").unwrap_or_default();
+    let schema = match o.catalog.procedure(&code).await {
+        Ok(pv) => pv.eform.unwrap_or(Value::Null),
+        Err(e) => return web::page::error_page(shell, e),
+    };
+    let mut form = Map::new();
+    for s in spec(&schema) {
+        let Some(v) = get(&s.key) else { continue };
+        let value = match s.kind.as_str() {
+            "integer" => v.parse::<i64>().map(Value::from).unwrap_or(Value::String(v)),
+            "number" => v.parse::<f64>().map(Value::from).unwrap_or(Value::String(v)),
+            _ => Value::String(v),
+        };
+        form.insert(s.name, value);
+    }
+    let applicant = crate::model::Applicant {
+        kind: "citizen".into(),
+        name: get("a.name").unwrap_or_default(),
+        citizen_id: get("a.citizen_id"),
+        tax_code: None,
+        email: get("a.email"),
+        phone: get("a.phone"),
+        address: get("a.address"),
+        commune_code: None,
+    };
+    let channel = if get("channel").as_deref() == Some("post") { crate::model::Channel::Post } else { crate::model::Channel::InPerson };
+    let input = SubmitInput {
+        procedure_code: code.clone(),
+        agency_code: get("agency"),
+        channel,
+        applicant: Some(applicant),
+        proxy: None,
+        form: Value::Object(form),
+    };
+    let accepted = async {
+        let d = o.submit(&p, &input).await?;
+        o.accept(&p, &d.id, &Versioned { version: d.version }).await
+    };
+    match accepted.await {
+        Ok(d) => {
+            Redirect::to(&format!("/dossiers/{}?ok={}", d.id, enc("Đã tiếp nhận. In giấy tiếp nhận và hẹn trả kết quả cho người nộp.")))
+                .into_response()
+        }
+        Err(kernel::Error::Invalid(list)) => {
+            let q = CounterQuery { agency: get("agency"), procedure: Some(code) };
+            counter_view(&o, shell, &caller, &p, q, f, list.into_iter().map(|e| (e.field, e.message)).collect()).await
         }
         Err(e) => web::page::error_page(shell, e),
     }
