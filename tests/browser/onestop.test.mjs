@@ -199,3 +199,26 @@ test('the reception receives a walk-in dossier at the counter and prints the rec
     await context.close();
   }
 });
+
+test("the leaders' dashboard shows the on-time rate, charts, the overdue list and a CSV export", { timeout: 90_000 }, async () => {
+  const context = await browser.newContext({ bypassCSP: true });
+  const page = await context.newPage();
+  try {
+    await signIn(page, 'lanhdao.stp', true);
+    await page.goto(`${BASE_URL}/dossiers`);
+    await Promise.all([page.waitForLoadState('load'), page.click('a[href="/dashboard"]')]);
+    assert.ok((await page.locator('p.big').textContent()).includes('%'));
+    assert.equal(await page.locator('svg.chart[role=img] title').count(), 2, 'two labelled charts');
+    await noSeriousAxeViolations(page);
+    await shoot(page, 'dashboard');
+    const csv = await page.request.get(`${BASE_URL}/dashboard/export.csv?from=2000-01-01&to=2100-01-01`);
+    assert.equal(csv.status(), 200);
+    const text = await csv.text();
+    assert.ok(text.includes('Đúng hạn (%)') && text.includes('000.00.13.H99'), text.slice(0, 300));
+    // A bad period is refused with a readable message.
+    await page.goto(`${BASE_URL}/dashboard?from=2026-12-31&to=2026-01-01`);
+    assert.equal(await page.locator('p.err[role=alert]').count(), 1);
+  } finally {
+    await context.close();
+  }
+});
