@@ -14,6 +14,7 @@ pub mod id;
 pub mod money;
 pub mod outbox;
 pub mod time;
+pub mod tls;
 
 pub use error::{Error, FieldError, Result, Violations};
 pub use sqlx;

@@ -79,3 +79,15 @@ storage_test!(failures_back_off_then_dead_letter_and_can_be_requeued, async |app
     assert_eq!(again[0].attempt, 1, "a requeued delivery starts counting again");
     assert_eq!(outbox::events_of(&db, "s").await.unwrap().len(), 1);
 });
+
+// The SMS provider may be reached over HTTPS: the client speaks TLS (a loopback port with no
+// TLS server refuses the connection; a client without TLS would refuse the scheme itself).
+#[tokio::test]
+async fn https_providers_are_reachable() {
+    kernel::tls::init();
+    let p = notify::provider::Provider::http("https://127.0.0.1:9/sms", None).unwrap();
+    match p.send("0912345678", "x", "y", "ref").await {
+        Err(notify::provider::SendError::Temporary(e)) => assert!(!e.contains("scheme"), "{e}"),
+        other => panic!("expected a connection failure, got {other:?}"),
+    }
+}

@@ -35,6 +35,7 @@ pub struct App {
 
 impl App {
     pub fn new(db: Db, config: Config, admin_token: String) -> App {
+        kernel::tls::init();
         let catalog = Catalog::new(db.clone());
         let mut identity = identity::Identity::new(db.clone(), catalog.clone(), &admin_token, &config.public_url());
         identity.attempts_per_minute = config.login_attempts_per_minute;

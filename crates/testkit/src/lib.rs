@@ -168,6 +168,7 @@ impl TestApp {
             identity::seed::demo(&app.identity).await.expect("seed demo accounts");
         }
         let running = server::serve::start(app.clone(), listener).await.expect("start");
+        kernel::tls::init();
         let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
         Some(TestApp {
             base: format!("http://{addr}"),
