@@ -72,6 +72,8 @@ CREATE TABLE dossiers (
     updated_at BIGINT NOT NULL
 );
 CREATE INDEX dossiers_agency_status ON dossiers(agency_id, status);
+-- The agency's dossier list, newest first, read from the index alone.
+CREATE INDEX dossiers_agency_list ON dossiers(agency_id, kind, submitted_at, id);
 CREATE INDEX dossiers_account ON dossiers(account_id, submitted_at);
 CREATE INDEX dossiers_due ON dossiers(status, due_on);
 CREATE INDEX dossiers_submitted ON dossiers(submitted_at);

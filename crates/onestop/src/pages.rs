@@ -148,7 +148,7 @@ async fn dossiers(State(o): State<Onestop>, shell: Shell, caller: Caller, web::Q
                 ("due_soon", "Sắp đến hạn", "Due soon"),
                 ("overdue", "Quá hạn", "Overdue"),
             ] {
-                let n = o.inbox(&p, &InboxFilter { view: Some(v.into()) }, 0, 1).await?.1;
+                let n = o.inbox(&p, &InboxFilter { view: Some(v.into()) }, 0, 0).await?.1;
                 views.push((v, if shell.lang.is_en() { en } else { vi }, n));
             }
             tasks = o.inbox(&p, &InboxFilter { view: Some(view.clone()) }, 0, 100).await?.0;

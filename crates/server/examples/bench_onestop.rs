@@ -19,6 +19,10 @@ use onestop::service::tasks::Complete;
 use serde_json::json;
 use time::macros::date;
 
+#[path = "common/bulk.rs"]
+mod bulk;
+use bulk::bulk_year;
+
 struct Roles {
     reception: Principal,
     specialist: Principal,
@@ -61,37 +65,6 @@ async fn lifecycle(o: &onestop::Onestop, r: &Roles, at: i64, input: &onestop::se
         .return_result(&r.reception, &id, &ReturnInput { version: d.version, method: "in_person".into(), note: None })
         .await?;
     Ok(d.code.unwrap_or_default())
-}
-
-/// Adds `n` finished and pending dossiers spread over 2026, copied from a real one with
-/// varied agency, procedure, channel, dates and supplement counts, so the statistics run over
-/// a province's year without running every lifecycle.
-async fn bulk_year(db: &kernel::db::Db, n: i64) -> anyhow::Result<()> {
-    let day = |col: &str| match db.backend() {
-        kernel::db::Backend::Sqlite => format!("date(({col}) / 1000 + 25200, 'unixepoch')"),
-        kernel::db::Backend::Postgres => format!("to_char(to_timestamp(({col}) / 1000 + 25200) AT TIME ZONE 'UTC', 'YYYY-MM-DD')"),
-    };
-    let start = instant(date!(2026 - 01 - 02), 8 * 60);
-    let accepted = format!("({start} + s.n * 31536000000 / {n})");
-    let processed = format!("({accepted} + (s.n % 20) * 86400000)");
-    let sql = format!(
-        "WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < {n})
-         INSERT INTO dossiers (id, code, procedure_id, procedure_version_id, procedure_code, procedure_version, procedure_name, field_code,
-             process_id, agency_id, agency_code, account_id, applicant, proxy, channel, status, form, fee_total, paid, legal_value, legal_unit,
-             submitted_at, accepted_at, received_on, due_on, original_due_on, processed_at, returned_at, current_step, paused_days,
-             supplement_count, version, updated_at)
-         SELECT 'bulk-' || s.n, NULL, d.procedure_id, d.procedure_version_id, '9.' || (s.n % 61), 1, 'Thủ tục ' || (s.n % 61), 'F' || (s.n % 16),
-             d.process_id, d.agency_id, '000.00.' || (10 + s.n % 30) || '.H99', NULL, d.applicant, NULL, 1 + s.n % 3,
-             CASE WHEN s.n % 25 = 0 THEN 4 ELSE 10 END, d.form, 0, 0, 10, 'working_days',
-             {accepted}, {accepted}, {acc_day}, {due_day}, {due_day},
-             CASE WHEN s.n % 25 = 0 THEN NULL ELSE {processed} END, CASE WHEN s.n % 25 = 0 THEN NULL ELSE {processed} END, NULL, 0,
-             CASE WHEN s.n % 97 = 0 THEN 2 ELSE 0 END, 1, {accepted}
-         FROM s, (SELECT * FROM dossiers LIMIT 1) d",
-        acc_day = day(&accepted),
-        due_day = day(&format!("{accepted} + 14 * 86400000")),
-    );
-    kernel::db::q(sql).execute(db).await?;
-    Ok(())
 }
 
 #[tokio::main(flavor = "multi_thread")]

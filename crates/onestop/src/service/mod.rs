@@ -477,7 +477,9 @@ impl Onestop {
         let total = w.query(format!("SELECT COUNT(*) FROM dossiers{}", w.sql())).fetch_i64(&self.db).await?;
         let rows = w
             .query(format!(
-                "SELECT {} FROM dossiers{} ORDER BY submitted_at DESC, id DESC LIMIT {limit} OFFSET {offset}",
+                // The page of ids comes from the index alone; only those rows are read whole.
+                "SELECT {} FROM dossiers WHERE id IN (SELECT id FROM dossiers{} ORDER BY submitted_at DESC, id DESC LIMIT {limit} OFFSET {offset})
+                 ORDER BY submitted_at DESC, id DESC",
                 store::DOSSIER_COLS,
                 w.sql()
             ))

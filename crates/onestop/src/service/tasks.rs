@@ -90,9 +90,14 @@ impl Onestop {
             _ => {}
         }
         let total = w.query(format!("SELECT COUNT(*) FROM tasks t{}", w.sql())).fetch_i64(&self.db).await?;
+        if limit == 0 {
+            return Ok((vec![], total));
+        }
+        // The page of tasks is chosen from the tasks alone; only those are joined to their dossiers.
         let rows = w
             .query(format!(
-                "SELECT {} FROM tasks t JOIN dossiers d ON d.id = t.dossier_id{} ORDER BY t.due_at, t.id LIMIT {limit} OFFSET {offset}",
+                "SELECT {} FROM (SELECT * FROM tasks t{} ORDER BY t.due_at, t.id LIMIT {limit} OFFSET {offset}) t
+                 JOIN dossiers d ON d.id = t.dossier_id ORDER BY t.due_at, t.id",
                 store::TASK_COLS,
                 w.sql()
             ))
