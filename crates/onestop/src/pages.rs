@@ -141,20 +141,21 @@ async fn dossiers(State(o): State<Onestop>, shell: Shell, caller: Caller, web::Q
         let mut views = Vec::new();
         let mut tasks = Vec::new();
         if official {
-            for (v, vi, en) in [
+            let counts = o.inbox_counts(&p).await?;
+            let names = [
                 ("all", "Tất cả", "All"),
                 ("new", "Chưa nhận", "New"),
                 ("mine", "Của tôi", "Mine"),
                 ("due_soon", "Sắp đến hạn", "Due soon"),
                 ("overdue", "Quá hạn", "Overdue"),
-            ] {
-                let n = o.inbox(&p, &InboxFilter { view: Some(v.into()) }, 0, 0).await?.1;
+            ];
+            for ((v, vi, en), n) in names.into_iter().zip(counts) {
                 views.push((v, if shell.lang.is_en() { en } else { vi }, n));
             }
             tasks = o.inbox(&p, &InboxFilter { view: Some(view.clone()) }, 0, 100).await?.0;
         }
         let status = (view == "submitted").then_some(Status::Submitted);
-        let (dossiers, _) = o.dossiers(&p, status, 0, 100).await?;
+        let dossiers = if official { o.recent_dossiers(&p, status, 30).await? } else { o.dossiers(&p, status, 0, 100).await?.0 };
         let list_title = match (official, status) {
             (_, Some(_)) => shell.t("Hồ sơ chờ tiếp nhận", "Dossiers waiting for reception"),
             (true, None) => shell.t("Hồ sơ của cơ quan", "The agency's dossiers"),

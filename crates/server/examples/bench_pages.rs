@@ -86,6 +86,8 @@ async fn main() -> anyhow::Result<()> {
     .bind(agency.as_str())
     .execute(&db)
     .await?;
+    // As any database in service, statistics are up to date for the planner.
+    kernel::db::q("ANALYZE").execute(&db).await?;
     let tasks = kernel::db::q("SELECT COUNT(*) FROM tasks WHERE status = 'open'").fetch_i64(&db).await?;
     let mine = kernel::db::q("SELECT COUNT(*) FROM dossiers WHERE account_id = $1").bind(citizen.id.as_str()).fetch_i64(&db).await?;
     println!(

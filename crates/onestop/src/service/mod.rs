@@ -454,6 +454,17 @@ impl Onestop {
     /// Dossiers the caller may see: their own (citizens, businesses), their agencies'
     /// (officials), all (province-wide roles), newest first.
     pub async fn dossiers(&self, p: &Principal, status: Option<Status>, offset: i64, limit: i64) -> Result<(Vec<Dossier>, i64)> {
+        self.dossiers_page(p, status, offset, limit, true).await
+    }
+
+    async fn dossiers_page(
+        &self,
+        p: &Principal,
+        status: Option<Status>,
+        offset: i64,
+        limit: i64,
+        count: bool,
+    ) -> Result<(Vec<Dossier>, i64)> {
         let mut w = Where::new();
         match p.kind {
             PrincipalKind::Citizen | PrincipalKind::Business => {
@@ -474,7 +485,7 @@ impl Onestop {
             w.and(format!("status = {a}"));
         }
         w.and("kind = 'dossier'");
-        let total = w.query(format!("SELECT COUNT(*) FROM dossiers{}", w.sql())).fetch_i64(&self.db).await?;
+        let total = if count { w.query(format!("SELECT COUNT(*) FROM dossiers{}", w.sql())).fetch_i64(&self.db).await? } else { -1 };
         let rows = w
             .query(format!(
                 // The page of ids comes from the index alone; only those rows are read whole.
@@ -486,6 +497,12 @@ impl Onestop {
             .fetch_all(&self.db)
             .await?;
         Ok((rows.iter().map(|r| store::dossier(r).map(|d| d.d)).collect::<Result<_>>()?, total))
+    }
+
+    /// The most recent dossiers the caller may see, without counting them all (for pages
+    /// that show a short list).
+    pub async fn recent_dossiers(&self, p: &Principal, status: Option<Status>, limit: i64) -> Result<Vec<Dossier>> {
+        Ok(self.dossiers_page(p, status, 0, limit, false).await?.0)
     }
 
     pub async fn history(&self, p: &Principal, id: &str) -> Result<Vec<store::HistoryEntry>> {

@@ -116,6 +116,41 @@ impl Onestop {
             .ok_or_else(|| Error::not_found(format!("công việc của hồ sơ {dossier_id}")))
     }
 
+    /// How many open tasks the caller has in each view: all, new, mine, due soon, overdue —
+    /// one query.
+    pub async fn inbox_counts(&self, p: &Principal) -> Result<[i64; 5]> {
+        let mut w = Where::new();
+        w.and("t.status = 'open'");
+        let mut ors = Vec::new();
+        for g in &p.grants {
+            if (g.role.needs_second_factor() && !p.mfa) || g.covers.is_empty() {
+                continue;
+            }
+            let role = w.arg(g.role.as_str());
+            let list: Vec<String> = g.covers.iter().map(|a| w.arg(a.as_str())).collect();
+            ors.push(format!("(t.role = {role} AND t.agency_id IN ({}))", list.join(", ")));
+        }
+        let me = w.arg(p.id.as_str());
+        ors.push(format!("t.assignee_id = {me}"));
+        w.and(format!("({})", ors.join(" OR ")));
+        let now = self.now();
+        let (me2, a, b, c) = (w.arg(p.id.as_str()), w.arg(now), w.arg(now + 86_400_000), w.arg(now));
+        let row = w
+            .query(format!(
+                "SELECT COUNT(*) AS n_all,
+                        SUM(CASE WHEN t.assignee_id IS NULL THEN 1 ELSE 0 END) AS n_new,
+                        SUM(CASE WHEN t.assignee_id = {me2} THEN 1 ELSE 0 END) AS n_mine,
+                        SUM(CASE WHEN t.due_at >= {a} AND t.due_at < {b} THEN 1 ELSE 0 END) AS n_soon,
+                        SUM(CASE WHEN t.due_at < {c} THEN 1 ELSE 0 END) AS n_late
+                 FROM tasks t{}",
+                w.sql()
+            ))
+            .fetch_one(&self.db)
+            .await?;
+        let n = |c: &str| -> Result<i64> { Ok(row.get::<Option<i64>>(c)?.unwrap_or(0)) };
+        Ok([n("n_all")?, n("n_new")?, n("n_mine")?, n("n_soon")?, n("n_late")?])
+    }
+
     async fn open_task(&self, p: &Principal, id: &str) -> Result<Task> {
         let t = store::task_by_id(&self.db, id).await?.ok_or_else(|| Error::not_found(format!("công việc {id}")))?;
         if !may_act(p, &t) && !p.allows(Permission::DossierView, Some(&t.agency_id)) {
