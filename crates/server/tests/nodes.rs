@@ -46,6 +46,7 @@ async fn two_server_processes_issue_unique_consecutive_dossier_codes() {
         return;
     };
     let url = testkit::pg_url(&admin, &name);
+    kernel::tls::init();
     let dir = tempfile::tempdir().unwrap();
     let http = reqwest::Client::new();
     let (pa, pb) = (testkit::free_port(), testkit::free_port());
