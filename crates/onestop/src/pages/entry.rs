@@ -1,0 +1,318 @@
+//! Ways in: online submission from a procedure's e-form, and reception at the counter.
+
+use super::*;
+
+/// A field of the e-form as the page shows it.
+pub(super) struct FieldSpec {
+    name: String,
+    key: String,
+    label: String,
+    input: &'static str,
+    required: bool,
+    options: Vec<String>,
+    kind: String,
+}
+
+pub(super) fn spec(schema: &Value) -> Vec<FieldSpec> {
+    let required: Vec<&str> = schema["required"].as_array().map(|a| a.iter().filter_map(|v| v.as_str()).collect()).unwrap_or_default();
+    let Some(props) = schema["properties"].as_object() else { return vec![] };
+    props
+        .iter()
+        .map(|(k, v)| {
+            let kind = v["type"].as_str().unwrap_or("string").to_owned();
+            let input = match (kind.as_str(), v["format"].as_str()) {
+                (_, Some("date")) => "date",
+                (_, Some("email")) => "email",
+                ("integer" | "number", _) => "number",
+                _ => "text",
+            };
+            FieldSpec {
+                name: k.clone(),
+                key: format!("f.{k}"),
+                label: v["title"].as_str().unwrap_or(k).to_owned(),
+                input,
+                required: required.contains(&k.as_str()),
+                options: v["enum"].as_array().map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect()).unwrap_or_default(),
+                kind,
+            }
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "submit.html")]
+pub(super) struct SubmitPage {
+    shell: Shell,
+    code: String,
+    name: String,
+    csrf: String,
+    agencies: Vec<(String, String)>,
+    fields: Vec<FieldSpec>,
+    values: HashMap<String, String>,
+    errors: Vec<(String, String)>,
+}
+
+impl SubmitPage {
+    fn error(&self, key: &str) -> String {
+        let field = key.strip_prefix("f.").map(|k| format!("form.{k}")).unwrap_or_else(|| key.to_owned());
+        self.errors.iter().filter(|e| e.0 == field || e.0 == key).map(|e| e.1.clone()).collect::<Vec<_>>().join("; ")
+    }
+}
+
+pub(super) async fn submit_view(
+    o: &Onestop,
+    shell: Shell,
+    caller: &Caller,
+    code: &str,
+    values: HashMap<String, String>,
+    errors: Vec<(String, String)>,
+) -> Response {
+    let run = async {
+        let pv = o.catalog.procedure(code).await?;
+        let agencies = o.catalog.procedure_agencies(&pv.procedure_id).await?;
+        let fields = pv.eform.as_ref().map(spec).unwrap_or_default();
+        let title = shell.t("Nộp hồ sơ trực tuyến", "Submit online").to_owned();
+        let failed = !errors.is_empty();
+        let mut r = render(&SubmitPage {
+            shell: shell.clone().titled(title, "procedures"),
+            code: pv.code.to_string(),
+            name: pv.name.clone(),
+            csrf: caller.csrf.clone().unwrap_or_default(),
+            agencies: agencies.into_iter().map(|(c, n)| (c.clone(), format!("{n} ({c})"))).collect(),
+            fields,
+            values,
+            errors,
+        });
+        if failed {
+            *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+        }
+        Ok::<_, kernel::Error>(r)
+    };
+    run.await.unwrap_or_else(|e| web::page::error_page(shell, e))
+}
+
+pub(super) async fn submit_page(State(o): State<Onestop>, shell: Shell, caller: Caller, Path(code): Path<String>) -> Response {
+    match &caller.principal {
+        None => sign_in(&format!("/procedures/{code}/submit")),
+        Some(p) if !matches!(p.kind, PrincipalKind::Citizen | PrincipalKind::Business) => {
+            web::page::error_page(shell, kernel::Error::Forbidden("người dân, doanh nghiệp nộp trực tuyến; cán bộ tiếp nhận tại quầy (applicants submit online; officers receive at the counter)".into()))
+        }
+        Some(_) => submit_view(&o, shell, &caller, &code, HashMap::new(), vec![]).await,
+    }
+}
+
+pub(super) async fn submit_post(
+    State(o): State<Onestop>,
+    shell: Shell,
+    caller: Caller,
+    Path(code): Path<String>,
+    Form(f): Form<HashMap<String, String>>,
+) -> Response {
+    let Some(p) = caller.principal.clone() else { return sign_in(&format!("/procedures/{code}/submit")) };
+    if !caller.csrf_ok(f.get("_csrf").map(String::as_str).unwrap_or("")) {
+        return (axum::http::StatusCode::FORBIDDEN, "anti-forgery token mismatch").into_response();
+    }
+    let schema = match o.catalog.procedure(&code).await {
+        Ok(pv) => pv.eform.unwrap_or(Value::Null),
+        Err(e) => return web::page::error_page(shell, e),
+    };
+    let mut form = Map::new();
+    for s in spec(&schema) {
+        let Some(v) = f.get(&s.key).map(|v| v.trim()).filter(|v| !v.is_empty()) else { continue };
+        let value = match s.kind.as_str() {
+            "integer" => v.parse::<i64>().map(Value::from).unwrap_or_else(|_| Value::String(v.into())),
+            "number" => v.parse::<f64>().map(Value::from).unwrap_or_else(|_| Value::String(v.into())),
+            _ => Value::String(v.into()),
+        };
+        form.insert(s.name, value);
+    }
+    let contact = |k: &str| f.get(k).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    let applicant = crate::model::Applicant {
+        kind: String::new(),
+        name: String::new(),
+        citizen_id: None,
+        tax_code: None,
+        email: contact("email"),
+        phone: contact("phone"),
+        address: None,
+        commune_code: None,
+    };
+    let input = SubmitInput {
+        procedure_code: code.clone(),
+        agency_code: contact("agency_code"),
+        channel: crate::model::Channel::Online,
+        applicant: Some(applicant),
+        proxy: None,
+        form: Value::Object(form),
+    };
+    match o.submit(&p, &input).await {
+        Ok(d) => Redirect::to(&format!("/dossiers/{}?ok={}", d.id, enc("Đã nộp hồ sơ. Hãy tải lên các giấy tờ."))).into_response(),
+        Err(kernel::Error::Invalid(list)) => {
+            submit_view(&o, shell, &caller, &code, f, list.into_iter().map(|e| (e.field, e.message)).collect()).await
+        }
+        Err(e) => web::page::error_page(shell, e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "counter.html")]
+pub(super) struct CounterPage {
+    shell: Shell,
+    csrf: String,
+    agencies: Vec<(String, String)>,
+    agency: String,
+    procedures: Vec<(String, String)>,
+    procedure: String,
+    fields: Vec<FieldSpec>,
+    values: HashMap<String, String>,
+    errors: Vec<(String, String)>,
+}
+
+impl CounterPage {
+    fn value(&self, key: &str) -> String {
+        self.values.get(key).cloned().unwrap_or_default()
+    }
+
+    fn error(&self, key: &str) -> String {
+        let field = key.strip_prefix("f.").map(|k| format!("form.{k}")).unwrap_or_else(|| key.to_owned());
+        self.errors.iter().filter(|e| e.0 == field || e.0 == key).map(|e| e.1.clone()).collect::<Vec<_>>().join("; ")
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub(super) struct CounterQuery {
+    agency: Option<String>,
+    procedure: Option<String>,
+}
+
+/// The counter: a reception officer receives a walk-in (or postal) dossier, which is accepted
+/// at once, and prints the receipt.
+pub(super) async fn counter_view(
+    o: &Onestop,
+    shell: Shell,
+    caller: &Caller,
+    p: &Principal,
+    q: CounterQuery,
+    values: HashMap<String, String>,
+    errors: Vec<(String, String)>,
+) -> Response {
+    let title = shell.t("Tiếp nhận hồ sơ tại quầy", "Counter reception").to_owned();
+    let shell = shell.titled(title, "dossiers");
+    let run = async {
+        let scope = p.agencies_with(Permission::DossierReceive);
+        let agencies: Vec<(String, String)> = o
+            .catalog
+            .all_agencies()
+            .await?
+            .into_iter()
+            .filter(|a| scope.as_ref().is_none_or(|s| s.contains(&a.id)))
+            .map(|a| (a.code.to_string(), a.name.clone()))
+            .collect();
+        let agency =
+            q.agency.filter(|a| agencies.iter().any(|x| &x.0 == a)).or_else(|| agencies.first().map(|a| a.0.clone())).unwrap_or_default();
+        let mut procedures = Vec::new();
+        if !agency.is_empty() {
+            let f = catalog::store::procedures::ProcedureFilter { agency: Some(agency.clone()), ..Default::default() };
+            procedures = o
+                .catalog
+                .search_procedures(&f, 0, 500)
+                .await?
+                .0
+                .into_iter()
+                .map(|x| (x.code.clone(), format!("{} — {}", x.code, x.name)))
+                .collect();
+        }
+        let procedure = q.procedure.filter(|c| procedures.iter().any(|x| &x.0 == c)).unwrap_or_default();
+        let fields =
+            if procedure.is_empty() { vec![] } else { o.catalog.procedure(&procedure).await?.eform.as_ref().map(spec).unwrap_or_default() };
+        let failed = !errors.is_empty();
+        let mut r = render(&CounterPage {
+            shell: shell.clone(),
+            csrf: caller.csrf.clone().unwrap_or_default(),
+            agencies,
+            agency,
+            procedures,
+            procedure,
+            fields,
+            values,
+            errors,
+        });
+        if failed {
+            *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+        }
+        Ok::<_, kernel::Error>(r)
+    };
+    run.await.unwrap_or_else(|e| web::page::error_page(shell, e))
+}
+
+pub(super) async fn counter_page(
+    State(o): State<Onestop>,
+    shell: Shell,
+    caller: Caller,
+    web::Query(q): web::Query<CounterQuery>,
+) -> Response {
+    let Some(p) = caller.principal.clone() else { return sign_in("/counter") };
+    counter_view(&o, shell, &caller, &p, q, HashMap::new(), vec![]).await
+}
+
+pub(super) async fn counter_post(
+    State(o): State<Onestop>,
+    shell: Shell,
+    caller: Caller,
+    Form(f): Form<HashMap<String, String>>,
+) -> Response {
+    let Some(p) = caller.principal.clone() else { return sign_in("/counter") };
+    if !caller.csrf_ok(f.get("_csrf").map(String::as_str).unwrap_or("")) {
+        return (axum::http::StatusCode::FORBIDDEN, "anti-forgery token mismatch").into_response();
+    }
+    let get = |k: &str| f.get(k).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    let code = get("procedure").unwrap_or_default();
+    let schema = match o.catalog.procedure(&code).await {
+        Ok(pv) => pv.eform.unwrap_or(Value::Null),
+        Err(e) => return web::page::error_page(shell, e),
+    };
+    let mut form = Map::new();
+    for s in spec(&schema) {
+        let Some(v) = get(&s.key) else { continue };
+        let value = match s.kind.as_str() {
+            "integer" => v.parse::<i64>().map(Value::from).unwrap_or(Value::String(v)),
+            "number" => v.parse::<f64>().map(Value::from).unwrap_or(Value::String(v)),
+            _ => Value::String(v),
+        };
+        form.insert(s.name, value);
+    }
+    let applicant = crate::model::Applicant {
+        kind: "citizen".into(),
+        name: get("a.name").unwrap_or_default(),
+        citizen_id: get("a.citizen_id"),
+        tax_code: None,
+        email: get("a.email"),
+        phone: get("a.phone"),
+        address: get("a.address"),
+        commune_code: None,
+    };
+    let channel = if get("channel").as_deref() == Some("post") { crate::model::Channel::Post } else { crate::model::Channel::InPerson };
+    let input = SubmitInput {
+        procedure_code: code.clone(),
+        agency_code: get("agency"),
+        channel,
+        applicant: Some(applicant),
+        proxy: None,
+        form: Value::Object(form),
+    };
+    let accepted = async {
+        let d = o.submit(&p, &input).await?;
+        o.accept(&p, &d.id, &Versioned { version: d.version }).await
+    };
+    match accepted.await {
+        Ok(d) => {
+            Redirect::to(&format!("/dossiers/{}?ok={}", d.id, enc("Đã tiếp nhận. In giấy tiếp nhận và hẹn trả kết quả cho người nộp.")))
+                .into_response()
+        }
+        Err(kernel::Error::Invalid(list)) => {
+            let q = CounterQuery { agency: get("agency"), procedure: Some(code) };
+            counter_view(&o, shell, &caller, &p, q, f, list.into_iter().map(|e| (e.field, e.message)).collect()).await
+        }
+        Err(e) => web::page::error_page(shell, e),
+    }
+}
