@@ -11,7 +11,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use kernel::authz::Principal;
-use kernel::config::Config;
 use onestop::model::deadline::instant;
 use onestop::service::actions::{Payment, ReturnInput, Versioned};
 use onestop::service::stats::Statistics;
@@ -21,7 +20,7 @@ use time::macros::date;
 
 #[path = "common/bulk.rs"]
 mod bulk;
-use bulk::bulk_year;
+use bulk::{arg, bulk_year, pct};
 
 struct Roles {
     reception: Principal,
@@ -30,17 +29,6 @@ struct Roles {
     leader: Principal,
     clerk: Principal,
     cashier: Principal,
-}
-
-fn arg(args: &[String], name: &str) -> Option<String> {
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
-}
-
-fn pct(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
 async fn lifecycle(o: &onestop::Onestop, r: &Roles, at: i64, input: &onestop::service::SubmitInput) -> kernel::Result<String> {
@@ -75,28 +63,8 @@ async fn main() -> anyhow::Result<()> {
     let rate: u64 = arg(&args, "--lookup-rate").and_then(|v| v.parse().ok()).unwrap_or(1000);
     let lookup_secs: u64 = arg(&args, "--lookup-seconds").and_then(|v| v.parse().ok()).unwrap_or(10);
     let year_rows: i64 = arg(&args, "--year-rows").and_then(|v| v.parse().ok()).unwrap_or(0);
-    let dir = tempfile::tempdir()?;
-    let mut config = Config { data_dir: dir.path().to_path_buf(), db_max_connections: 16, outbox_poll_ms: 1000, ..Config::default() };
-    config.database_url =
-        Some(arg(&args, "--database-url").unwrap_or_else(|| format!("sqlite://{}", dir.path().join("bench.db").display())));
-    config.admin_token = Some("bench".into());
-    let db = server::serve::open(&config).await?;
-    let backend = db.backend().name();
-    let cat = catalog::Catalog::new(db.clone());
-    catalog::seed::system(&cat).await?;
-    catalog::seed::demo(&cat).await?;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    config.public_url = Some(format!("http://{addr}"));
-    let app = server::App::new(db.clone(), config, "bench".into());
-    identity::seed::demo(&app.identity).await?;
-    let who = |login: &'static str| {
-        let app = app.clone();
-        async move {
-            let c = identity::store::accounts::credentials(&app.db, login).await?.expect("demo account");
-            app.identity.principal(&c.id, true).await
-        }
-    };
+    let bulk::Demo { _dir, db, app, listener, addr, backend } = bulk::demo(&args, 1000).await?;
+    let who = |login: &'static str| bulk::principal(&app, login);
     let roles = Arc::new(Roles {
         reception: who("tiepnhan.stp").await?,
         specialist: who("chuyenvien.stp").await?,

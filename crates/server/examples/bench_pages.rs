@@ -10,22 +10,11 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use kernel::config::Config;
 use serde_json::json;
 
 #[path = "common/bulk.rs"]
 mod bulk;
-
-fn arg(args: &[String], name: &str) -> Option<String> {
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
-}
-
-fn pct(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
+use bulk::{arg, pct};
 
 async fn login(http: &reqwest::Client, base: &str, login: &str, totp: Option<String>) -> anyhow::Result<String> {
     let r = http
@@ -42,28 +31,8 @@ async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     let year_rows: i64 = arg(&args, "--year-rows").and_then(|v| v.parse().ok()).unwrap_or(490_060);
     let requests: usize = arg(&args, "--requests").and_then(|v| v.parse().ok()).unwrap_or(2000);
-    let dir = tempfile::tempdir()?;
-    let mut config = Config { data_dir: dir.path().to_path_buf(), db_max_connections: 16, ..Config::default() };
-    config.database_url =
-        Some(arg(&args, "--database-url").unwrap_or_else(|| format!("sqlite://{}", dir.path().join("bench.db").display())));
-    config.admin_token = Some("bench".into());
-    let db = server::serve::open(&config).await?;
-    let backend = db.backend().name();
-    let cat = catalog::Catalog::new(db.clone());
-    catalog::seed::system(&cat).await?;
-    catalog::seed::demo(&cat).await?;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    config.public_url = Some(format!("http://{addr}"));
-    let app = server::App::new(db.clone(), config, "bench".into());
-    identity::seed::demo(&app.identity).await?;
-    let who = |login: &'static str| {
-        let app = app.clone();
-        async move {
-            let c = identity::store::accounts::credentials(&app.db, login).await?.expect("demo account");
-            app.identity.principal(&c.id, true).await
-        }
-    };
+    let bulk::Demo { _dir, db, app, listener, addr, backend } = bulk::demo(&args, 500).await?;
+    let who = |login: &'static str| bulk::principal(&app, login);
     // A real dossier of the demo citizen, accepted and waiting for the specialist.
     let citizen = who("001090012345").await?;
     let input: onestop::service::SubmitInput =

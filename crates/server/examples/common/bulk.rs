@@ -33,3 +33,53 @@ pub async fn bulk_year(db: &kernel::db::Db, n: i64) -> anyhow::Result<()> {
     kernel::db::q(sql).execute(db).await?;
     Ok(())
 }
+
+/// The value after `name` on the command line.
+pub fn arg(args: &[String], name: &str) -> Option<String> {
+    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
+}
+
+/// The `p` quantile of sorted figures.
+pub fn pct(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+/// The demo province on a fresh database (SQLite in a temporary directory, or the
+/// `--database-url` given), with a listener ready for the server.
+pub struct Demo {
+    pub _dir: tempfile::TempDir,
+    pub db: kernel::db::Db,
+    pub app: server::App,
+    pub listener: tokio::net::TcpListener,
+    pub addr: std::net::SocketAddr,
+    pub backend: &'static str,
+}
+
+pub async fn demo(args: &[String], outbox_poll_ms: u64) -> anyhow::Result<Demo> {
+    let dir = tempfile::tempdir()?;
+    let mut config =
+        kernel::config::Config { data_dir: dir.path().to_path_buf(), db_max_connections: 16, outbox_poll_ms, ..Default::default() };
+    config.database_url =
+        Some(arg(args, "--database-url").unwrap_or_else(|| format!("sqlite://{}", dir.path().join("bench.db").display())));
+    config.admin_token = Some("bench".into());
+    let db = server::serve::open(&config).await?;
+    let backend = db.backend().name();
+    let cat = catalog::Catalog::new(db.clone());
+    catalog::seed::system(&cat).await?;
+    catalog::seed::demo(&cat).await?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    config.public_url = Some(format!("http://{addr}"));
+    let app = server::App::new(db.clone(), config, "bench".into());
+    identity::seed::demo(&app.identity).await?;
+    Ok(Demo { _dir: dir, db, app, listener, addr, backend })
+}
+
+/// The principal of a demo account, with its second factor passed.
+pub async fn principal(app: &server::App, login: &str) -> anyhow::Result<kernel::authz::Principal> {
+    let c = identity::store::accounts::credentials(&app.db, login).await?.ok_or_else(|| anyhow::anyhow!("no demo account {login}"))?;
+    Ok(app.identity.principal(&c.id, true).await?)
+}
