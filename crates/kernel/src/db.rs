@@ -8,6 +8,7 @@
 
 use std::borrow::Cow;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
@@ -33,9 +34,43 @@ impl Backend {
 
 #[derive(Debug, Clone)]
 pub enum Db {
-    Sqlite(SqlitePool),
+    Sqlite(SqliteDb),
     Postgres(PgPool),
 }
+
+/// An SQLite pool with the process's write gate: SQLite has one writer at a time, and writers
+/// that wait on the file lock poll it with growing sleeps (up to 100 ms each), leaving the
+/// lock idle while they sleep. Writers of one process therefore queue on an async mutex first
+/// and take the file lock only when it is theirs; other processes still meet `busy_timeout`.
+#[derive(Clone)]
+pub struct SqliteDb {
+    pub pool: SqlitePool,
+    gate: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl std::fmt::Debug for SqliteDb {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.pool.fmt(f)
+    }
+}
+
+impl std::ops::Deref for SqliteDb {
+    type Target = SqlitePool;
+    fn deref(&self) -> &SqlitePool {
+        &self.pool
+    }
+}
+
+impl SqliteDb {
+    /// Waits for this process's turn to write, as long as SQLite's own busy timeout.
+    async fn write_turn(&self) -> Result<tokio::sync::OwnedMutexGuard<()>> {
+        tokio::time::timeout(WRITE_WAIT, self.gate.clone().lock_owned())
+            .await
+            .map_err(|_| Error::internal("the database stayed busy: no write turn within 15 s"))
+    }
+}
+
+const WRITE_WAIT: Duration = Duration::from_secs(15);
 
 impl Db {
     /// Connects to `sqlite://path` (created when missing) or `postgres://...`.
@@ -55,14 +90,14 @@ impl Db {
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(15))
+                .busy_timeout(WRITE_WAIT)
                 .pragma("temp_store", "memory");
             let pool = SqlitePoolOptions::new()
                 .max_connections(max_connections.max(2))
                 .acquire_timeout(Duration::from_secs(15))
                 .connect_with(opts)
                 .await?;
-            Ok(Db::Sqlite(pool))
+            Ok(Db::Sqlite(SqliteDb { pool, gate: Arc::new(tokio::sync::Mutex::new(())) }))
         } else {
             Err(Error::internal(format!(
                 "unsupported database URL «{}»: use sqlite://PATH or postgres://USER:PASS@HOST/DB",
@@ -82,7 +117,10 @@ impl Db {
     /// IMMEDIATE`), so two writers queue instead of failing when one upgrades its read lock.
     pub async fn begin(&self) -> Result<Tx> {
         Ok(match self {
-            Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Sqlite(p) => {
+                let turn = p.write_turn().await?;
+                Tx::Sqlite(p.pool.begin_with("BEGIN IMMEDIATE").await?, turn)
+            }
             Db::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
     }
@@ -116,21 +154,22 @@ pub fn redact_url(url: &str) -> String {
 
 /// A transaction on either backend; dropped without [`Tx::commit`] it rolls back.
 pub enum Tx {
-    Sqlite(sqlx::Transaction<'static, Sqlite>),
+    /// The transaction and this process's write turn, given back when it ends.
+    Sqlite(sqlx::Transaction<'static, Sqlite>, tokio::sync::OwnedMutexGuard<()>),
     Postgres(sqlx::Transaction<'static, Postgres>),
 }
 
 impl Tx {
     pub fn backend(&self) -> Backend {
         match self {
-            Tx::Sqlite(_) => Backend::Sqlite,
+            Tx::Sqlite(..) => Backend::Sqlite,
             Tx::Postgres(_) => Backend::Postgres,
         }
     }
 
     pub async fn commit(self) -> Result<()> {
         match self {
-            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Sqlite(t, _) => t.commit().await?,
             Tx::Postgres(t) => t.commit().await?,
         }
         Ok(())
@@ -138,7 +177,7 @@ impl Tx {
 
     pub async fn rollback(self) -> Result<()> {
         match self {
-            Tx::Sqlite(t) => t.rollback().await?,
+            Tx::Sqlite(t, _) => t.rollback().await?,
             Tx::Postgres(t) => t.rollback().await?,
         }
         Ok(())
@@ -289,27 +328,30 @@ impl Q {
     /// Runs a statement; returns the number of rows affected.
     pub async fn execute<'e>(self, ex: impl Into<Ex<'e>>) -> Result<u64> {
         Ok(match ex.into() {
-            Ex::Db(Db::Sqlite(p)) => bound!(Sqlite, self).execute(p).await?.rows_affected(),
+            Ex::Db(Db::Sqlite(p)) => {
+                let _turn = p.write_turn().await?;
+                bound!(Sqlite, self).execute(&p.pool).await?.rows_affected()
+            }
             Ex::Db(Db::Postgres(p)) => bound!(Postgres, self).execute(p).await?.rows_affected(),
-            Ex::Tx(Tx::Sqlite(t)) => bound!(Sqlite, self).execute(&mut **t).await?.rows_affected(),
+            Ex::Tx(Tx::Sqlite(t, _)) => bound!(Sqlite, self).execute(&mut **t).await?.rows_affected(),
             Ex::Tx(Tx::Postgres(t)) => bound!(Postgres, self).execute(&mut **t).await?.rows_affected(),
         })
     }
 
     pub async fn fetch_all<'e>(self, ex: impl Into<Ex<'e>>) -> Result<Vec<Row>> {
         Ok(match ex.into() {
-            Ex::Db(Db::Sqlite(p)) => bound!(Sqlite, self).fetch_all(p).await?.into_iter().map(Row::Sqlite).collect(),
+            Ex::Db(Db::Sqlite(p)) => bound!(Sqlite, self).fetch_all(&p.pool).await?.into_iter().map(Row::Sqlite).collect(),
             Ex::Db(Db::Postgres(p)) => bound!(Postgres, self).fetch_all(p).await?.into_iter().map(Row::Postgres).collect(),
-            Ex::Tx(Tx::Sqlite(t)) => bound!(Sqlite, self).fetch_all(&mut **t).await?.into_iter().map(Row::Sqlite).collect(),
+            Ex::Tx(Tx::Sqlite(t, _)) => bound!(Sqlite, self).fetch_all(&mut **t).await?.into_iter().map(Row::Sqlite).collect(),
             Ex::Tx(Tx::Postgres(t)) => bound!(Postgres, self).fetch_all(&mut **t).await?.into_iter().map(Row::Postgres).collect(),
         })
     }
 
     pub async fn fetch_optional<'e>(self, ex: impl Into<Ex<'e>>) -> Result<Option<Row>> {
         Ok(match ex.into() {
-            Ex::Db(Db::Sqlite(p)) => bound!(Sqlite, self).fetch_optional(p).await?.map(Row::Sqlite),
+            Ex::Db(Db::Sqlite(p)) => bound!(Sqlite, self).fetch_optional(&p.pool).await?.map(Row::Sqlite),
             Ex::Db(Db::Postgres(p)) => bound!(Postgres, self).fetch_optional(p).await?.map(Row::Postgres),
-            Ex::Tx(Tx::Sqlite(t)) => bound!(Sqlite, self).fetch_optional(&mut **t).await?.map(Row::Sqlite),
+            Ex::Tx(Tx::Sqlite(t, _)) => bound!(Sqlite, self).fetch_optional(&mut **t).await?.map(Row::Sqlite),
             Ex::Tx(Tx::Postgres(t)) => bound!(Postgres, self).fetch_optional(&mut **t).await?.map(Row::Postgres),
         })
     }

@@ -35,7 +35,7 @@ pub async fn run(db: &Db) -> anyhow::Result<usize> {
     match db {
         Db::Sqlite(pool) => {
             let m = Migrator::with_migrations(sqlite());
-            m.run(pool).await?;
+            m.run(&pool.pool).await?;
             Ok(m.iter().count())
         }
         Db::Postgres(pool) => {
