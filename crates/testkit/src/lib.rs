@@ -264,6 +264,14 @@ impl TestApp {
     }
 
     /// GET as a signed-in session, keeping the body as bytes (files, PDFs).
+    /// Posts a page's form as the browser would (urlencoded, with the session's CSRF token),
+    /// without following the redirect.
+    pub async fn form_as(&self, s: &Session, path: &str, fields: &[(&str, &str)]) -> Answer {
+        let mut form: Vec<(&str, &str)> = fields.to_vec();
+        form.push(("_csrf", &s.csrf));
+        self.raw(self.http.post(self.url(path)).header("cookie", &s.cookie).form(&form)).await
+    }
+
     pub async fn get_bytes_as(&self, s: &Session, path: &str) -> (StatusCode, Vec<u8>) {
         let resp = self.http.get(self.url(path)).header("cookie", &s.cookie).send().await.expect("request");
         (resp.status(), resp.bytes().await.map(|b| b.to_vec()).unwrap_or_default())

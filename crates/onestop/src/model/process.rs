@@ -128,7 +128,7 @@ impl ProcessDefinition {
     }
 
     /// Steps in the order a dossier meets them when every step goes forward.
-    fn forward_order(&self) -> Vec<String> {
+    pub fn forward_order(&self) -> Vec<String> {
         let mut seen = BTreeSet::new();
         let mut order = Vec::new();
         let mut stack = vec![self.start.clone()];

@@ -27,6 +27,7 @@ use crate::store::{HistoryEntry, Task};
 mod dashboard;
 mod dossier;
 mod entry;
+mod process;
 
 pub use dossier::action_label;
 
@@ -40,6 +41,7 @@ pub fn router() -> Router<Onestop> {
         .route("/counter", get(entry::counter_page).post(entry::counter_post))
         .route("/dashboard", get(dashboard::dashboard))
         .route("/dashboard/export.csv", get(dashboard::dashboard_csv))
+        .route("/admin/procedures/{code}/process", get(process::editor).post(process::save))
 }
 
 fn date(s: &Option<String>) -> String {
