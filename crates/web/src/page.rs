@@ -31,6 +31,8 @@ pub struct Shell {
     pub user: Option<String>,
     /// The session's anti-forgery token, for forms (sign-out).
     pub csrf: String,
+    /// True when the signed-in person administers something (the console link is shown).
+    pub admin: bool,
 }
 
 impl Shell {
@@ -65,6 +67,12 @@ impl<S: Send + Sync> FromRequestParts<S> for Shell {
         let here = if query.is_empty() { path } else { format!("{path}?{}", query.join("&")) };
         let caller = crate::auth::Caller::of(parts);
         let user = caller.principal.as_ref().map(|p| p.name.clone());
+        let admin = caller.principal.as_ref().is_some_and(|p| {
+            use kernel::authz::Permission::*;
+            [CatalogManage, ClientsManage, OfficialsManage, AuditRead]
+                .iter()
+                .any(|perm| p.agencies_with(*perm).is_none_or(|s| !s.is_empty()))
+        });
         Ok(Shell {
             lang: Lang::from_parts(parts),
             province,
@@ -73,6 +81,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Shell {
             section: "",
             user,
             csrf: caller.csrf.unwrap_or_default(),
+            admin,
         })
     }
 }

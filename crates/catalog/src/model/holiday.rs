@@ -22,7 +22,7 @@ pub struct HolidayEntry {
     pub source: String,
 }
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 pub struct HolidayInput {
     /// YYYY-MM-DD.
     pub date: String,

@@ -1,11 +1,12 @@
 //! Public pages of the catalog: home with search, procedure list and detail, agency directory,
 //! administrative units and the holiday calendar. Server-rendered; no JavaScript needed.
 
+mod admin;
 mod directory;
 mod procedures;
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 
 use crate::Catalog;
 
@@ -18,6 +19,13 @@ pub fn router() -> Router<Catalog> {
         .route("/agencies/{code}", get(directory::agency))
         .route("/units", get(directory::units))
         .route("/holidays", get(directory::holidays))
+        .route("/admin", get(admin::home))
+        .route("/admin/agencies", get(admin::agencies).post(admin::save_agency))
+        .route("/admin/procedures", get(admin::procedures))
+        .route("/admin/procedures/{code}", get(admin::procedure).post(admin::save_version))
+        .route("/admin/calendar", get(admin::calendar).post(admin::add_day))
+        .route("/admin/calendar/week", post(admin::save_week))
+        .route("/admin/calendar/{id}/delete", post(admin::remove_day))
 }
 
 /// Query string of a list page without its `page` parameter, for pager links.
