@@ -17,6 +17,7 @@ use crate::Onestop;
 use crate::model::process::ProcessDefinition;
 use crate::model::{Dossier, Status};
 use crate::service::actions::{ApologyInput, Payment, Reasoned, ReturnInput, SupplementInput, SupplementRequest, Versioned};
+use crate::service::ratings::{Rating, RatingInput, Satisfaction};
 use crate::service::stats::Tracking;
 use crate::service::tasks::{Assign, Complete, InboxFilter, SendBack, TaskVersion};
 use crate::service::{Attachment, StatRow, Statistics, SubmitInput};
@@ -49,6 +50,8 @@ pub fn router() -> OpenApiRouter<Onestop> {
         .routes(routes!(track))
         .routes(routes!(verify_result))
         .routes(routes!(statistics))
+        .routes(routes!(rate, rating))
+        .routes(routes!(satisfaction))
         .routes(routes!(get_process, put_process))
         .routes(routes!(paper))
         .routes(routes!(internal_processes))
@@ -318,6 +321,39 @@ async fn verify_result(State(o): State<Onestop>, Path(code): Path<String>, Query
     responses((status = 200, body = Vec<StatRow>), (status = 403, body = Problem), (status = 422, body = Problem)))]
 async fn statistics(State(o): State<Onestop>, Authed(p): Authed, Query(s): Query<Statistics>) -> ApiResult<Json<Vec<StatRow>>> {
     Ok(Json(o.statistics(&p, &s).await.or_problem()?))
+}
+
+/// The applicant rates the returned dossier from 1 to 5, with feedback (again to change it).
+#[utoipa::path(put, path = "/api/onestop/dossiers/{id}/rating", tag = "onestop", params(("id" = String, Path)), request_body = RatingInput,
+    responses((status = 200, body = Rating), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn rate(State(o): State<Onestop>, Authed(p): Authed, Path(id): Path<String>, Json(b): Json<RatingInput>) -> ApiResult<Json<Rating>> {
+    Ok(Json(o.rate(&p, &id, &b).await.or_problem()?))
+}
+
+/// A dossier's rating, if its applicant gave one.
+#[utoipa::path(get, path = "/api/onestop/dossiers/{id}/rating", tag = "onestop", params(("id" = String, Path)),
+    responses((status = 200, body = Option<Rating>), (status = 404, body = Problem)))]
+async fn rating(State(o): State<Onestop>, Authed(p): Authed, Path(id): Path<String>) -> ApiResult<Json<Option<Rating>>> {
+    Ok(Json(o.rating(&p, &id).await.or_problem()?))
+}
+
+#[derive(Deserialize, IntoParams)]
+struct Period {
+    /// First day, YYYY-MM-DD.
+    from: String,
+    /// Last day, YYYY-MM-DD.
+    to: String,
+}
+
+/// Satisfaction with the agencies the caller sees reports of: count, average, spread, the
+/// latest comments.
+#[utoipa::path(get, path = "/api/onestop/satisfaction", tag = "onestop", params(Period),
+    responses((status = 200, body = Satisfaction), (status = 403, body = Problem), (status = 422, body = Problem)))]
+async fn satisfaction(State(o): State<Onestop>, Authed(p): Authed, Query(q): Query<Period>) -> ApiResult<Json<Satisfaction>> {
+    let day = |f: &str, v: &str| kernel::time::parse_date(v).ok_or_else(|| kernel::Error::invalid(f, "YYYY-MM-DD"));
+    let (from, to) = (day("from", &q.from).or_problem()?, day("to", &q.to).or_problem()?);
+    let (a, b) = (crate::model::deadline::instant(from, 0), crate::model::deadline::instant(to + time::Duration::days(1), 0));
+    Ok(Json(o.satisfaction(&p, a, b).await.or_problem()?))
 }
 
 #[derive(Serialize, ToSchema)]

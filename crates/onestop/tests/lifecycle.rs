@@ -72,6 +72,8 @@ storage_test!(demo a_dossier_goes_from_online_submission_to_electronic_result, a
     assert_eq!(d["status_code"], 1);
     assert_eq!(d["agency_code"], AGENCY);
     assert!(d["code"].is_null(), "the code is issued on acceptance");
+    let early = app.send_as(&citizen, reqwest::Method::PUT, &format!("/api/onestop/dossiers/{id}/rating"), Some(&json!({"score": 5}))).await;
+    assert_eq!(early.status, 409, "rated only once the result is returned");
     assert_eq!(d["applicant"]["name"], "Nguyễn Văn An", "the account names the applicant");
 
     // Files: the declared type must match the content; only PDF, JPEG, PNG.
@@ -248,6 +250,25 @@ storage_test!(demo a_dossier_goes_from_online_submission_to_electronic_result, a
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert_eq!(sent, 6, "statuses 4, 5, 4, 6, 9, 10 told to the applicant");
+
+    // The applicant rates the service; only they may, from 1 to 5; leaders see it.
+    let rating_path = format!("/api/onestop/dossiers/{id}/rating");
+    let rate = async |s: &Session, body: Value| app.send_as(s, reqwest::Method::PUT, &rating_path, Some(&body)).await;
+    assert_eq!(rate(&other, json!({"score": 1})).await.status, 404, "another citizen does not even see the dossier");
+    assert_eq!(rate(&leader, json!({"score": 5})).await.status, 403);
+    let bad = rate(&citizen, json!({"score": 9})).await;
+    assert_eq!((bad.status.as_u16(), bad.error_fields()), (422, vec!["score".to_owned()]));
+    assert!(app.get_as(&citizen, &format!("/api/onestop/dossiers/{id}/rating")).await.json().is_null(), "nothing stored");
+    let first = rate(&citizen, json!({"score": 3, "comment": "Chờ hơi lâu"})).await;
+    assert_eq!(first.status, 200, "{}", first.text);
+    let r = rate(&citizen, json!({"score": 4, "comment": "Cán bộ hướng dẫn tận tình"})).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.json()["score"], 4, "the applicant changed their mind");
+    let sat = app.get_as(&leader, "/api/onestop/satisfaction?from=2000-01-01&to=2100-01-01").await.json();
+    assert_eq!((sat["count"].as_i64(), sat["average"].as_f64()), (Some(1), Some(4.0)), "{sat}");
+    assert_eq!(sat["by_score"][3], 1);
+    assert_eq!(sat["comments"][0]["comment"], "Cán bộ hướng dẫn tận tình");
+    assert_eq!(app.get_as(&citizen, "/api/onestop/satisfaction?from=2000-01-01&to=2100-01-01").await.status, 403);
 
     // Statistics: one received online, resolved.
     let (from, to) = ("2000-01-01", "2100-01-01");

@@ -15,6 +15,8 @@ pub(super) struct DashboardPage {
     field_chart: String,
     by_field: Vec<crate::service::StatRow>,
     overdue: Vec<Dossier>,
+    satisfaction: crate::service::ratings::Satisfaction,
+    satisfaction_chart: String,
 }
 
 impl DashboardPage {
@@ -33,12 +35,12 @@ pub(super) fn esc(s: &str) -> String {
 
 /// A horizontal bar chart as inline SVG, with a title and a description for screen readers
 /// (the numbers are also in the table beside it).
-pub(super) fn bar_chart(title: &str, bars: &[(String, i64)]) -> String {
+pub(super) fn bar_chart(id: &str, title: &str, bars: &[(String, i64)]) -> String {
     let max = bars.iter().map(|b| b.1).max().unwrap_or(0).max(1) as f64;
     let row = 26.0;
     let h = (bars.len() as f64 * row + 10.0).max(40.0);
     let mut svg = format!(
-        "<svg class=\"chart\" role=\"img\" aria-labelledby=\"c-t\" viewBox=\"0 0 600 {h}\" width=\"100%\" preserveAspectRatio=\"xMinYMin meet\"><title id=\"c-t\">{}</title>",
+        "<svg class=\"chart\" role=\"img\" aria-labelledby=\"{id}-t\" viewBox=\"0 0 600 {h}\" width=\"100%\" preserveAspectRatio=\"xMinYMin meet\"><title id=\"{id}-t\">{}</title>",
         esc(title)
     );
     for (i, (label, v)) in bars.iter().enumerate() {
@@ -109,6 +111,7 @@ pub(super) async fn dashboard(State(o): State<Onestop>, shell: Shell, caller: Ca
         let en = shell.lang.is_en();
         let ch = |vi: &str, e: &str| if en { e.to_owned() } else { vi.to_owned() };
         let channel_chart = bar_chart(
+            "by-channel-chart",
             &ch("Hồ sơ tiếp nhận theo kênh", "Received by channel"),
             &[
                 (ch("Trực tuyến", "Online"), total.new_online),
@@ -117,6 +120,7 @@ pub(super) async fn dashboard(State(o): State<Onestop>, shell: Shell, caller: Ca
             ],
         );
         let field_chart = bar_chart(
+            "by-field-chart",
             &ch("Hồ sơ tiếp nhận theo lĩnh vực", "Received by field"),
             &by_field.iter().map(|r| (r.name.clone(), r.received)).collect::<Vec<_>>(),
         );
@@ -128,6 +132,19 @@ pub(super) async fn dashboard(State(o): State<Onestop>, shell: Shell, caller: Ca
             .filter(|d| d.overdue || d.due_on.as_deref().is_some_and(|x| x < kernel::time::date_text(kernel::time::today_vn()).as_str()))
             .collect();
         overdue.truncate(50);
+        let day = |s: &str| kernel::time::parse_date(s);
+        let satisfaction = match (day(&from), day(&to)) {
+            (Some(a), Some(b)) => {
+                o.satisfaction(&p, crate::model::deadline::instant(a, 0), crate::model::deadline::instant(b + time::Duration::days(1), 0))
+                    .await?
+            }
+            _ => Default::default(),
+        };
+        let satisfaction_chart = bar_chart(
+            "satisfaction-chart",
+            &ch("Đánh giá theo mức độ hài lòng", "Ratings by score"),
+            &(1..=5).rev().map(|k| (format!("{k} ★"), satisfaction.by_score[k - 1])).collect::<Vec<_>>(),
+        );
         Ok(render(&DashboardPage {
             shell: shell.clone(),
             from: from.clone(),
@@ -139,6 +156,8 @@ pub(super) async fn dashboard(State(o): State<Onestop>, shell: Shell, caller: Ca
             field_chart,
             by_field,
             overdue,
+            satisfaction,
+            satisfaction_chart,
         }))
     };
     match run.await {

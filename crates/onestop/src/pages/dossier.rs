@@ -43,6 +43,7 @@ pub(super) struct DossierPage {
     form_fields: Vec<(String, String)>,
     attachments: Vec<Attachment>,
     history: Vec<HistoryEntry>,
+    rating: Option<crate::service::ratings::Rating>,
     notice: Option<String>,
     error: Option<String>,
 }
@@ -91,6 +92,7 @@ pub fn action_label(a: &str, en: bool) -> String {
         "due_soon" => ("Sắp đến hạn", "Due soon"),
         "overdue" => ("Quá hạn", "Overdue"),
         "form_corrected" => ("Sửa tờ khai", "Form corrected"),
+        "rated" => ("Đánh giá mức độ hài lòng", "Service rated"),
         other => (other, other),
     };
     if en { e.to_owned() } else { vi.to_owned() }
@@ -174,6 +176,25 @@ pub(super) async fn forms_for(
             options: vec![],
         });
         f.push(simple("pay", t("Nộp phí, lệ phí", "Pay the fees"), t("Thanh toán", "Pay"), fields));
+    }
+    if own && d.status == Status::Returned {
+        let scores = [
+            ("5", "Rất hài lòng", "Very satisfied"),
+            ("4", "Hài lòng", "Satisfied"),
+            ("3", "Bình thường", "Neutral"),
+            ("2", "Chưa hài lòng", "Dissatisfied"),
+            ("1", "Rất không hài lòng", "Very dissatisfied"),
+        ];
+        let options = scores.iter().map(|(v, vi, e)| ((*v).to_owned(), format!("{v} — {}", t(vi, e)))).collect();
+        f.push(simple(
+            "rate",
+            t("Đánh giá mức độ hài lòng", "Rate the service"),
+            t("Gửi đánh giá", "Send"),
+            vec![
+                select("score", &t("Mức độ hài lòng", "Satisfaction"), options),
+                input("comment", &t("Góp ý (không bắt buộc)", "Feedback (optional)"), "textarea", false),
+            ],
+        ));
     }
     if own && Action::Withdraw.allowed(d.status) {
         f.push(simple("withdraw", t("Rút hồ sơ", "Withdraw the dossier"), t("Rút hồ sơ", "Withdraw"), vec![reason(t("Lý do", "Reason"))]));
@@ -359,6 +380,7 @@ pub(super) async fn dossier(
         let attachments = o.attachments(&p, &id).await?;
         let en = shell.lang.is_en();
         let forms = forms_for(&o, &p, &row, &tasks, en).await?;
+        let rating = o.rating(&p, &id).await?;
         let def = o.process_by_id(&row.process_id).await?;
         let step_name =
             row.d.current_step.as_deref().filter(|_| !row.d.status.is_final()).and_then(|s| def.step(s)).map(|s| s.name.clone());
@@ -410,6 +432,7 @@ pub(super) async fn dossier(
             form_fields,
             attachments,
             history,
+            rating,
             notice: m.ok,
             error: m.err,
         }))
@@ -495,6 +518,14 @@ pub(super) async fn act(State(o): State<Onestop>, caller: Caller, Path(id): Path
             .send_back(&p, &get("task"), &SendBack { version: task_version, reason: get("reason") })
             .await
             .map(|_| "Đã trả lại bước trước."),
+        "rate" => o
+            .rate(
+                &p,
+                &id,
+                &crate::service::ratings::RatingInput { score: get("score").parse().unwrap_or(0), comment: Some(get("comment")) },
+            )
+            .await
+            .map(|_| "Cảm ơn bạn đã đánh giá."),
         "pay" => o
             .pay(&p, &id, &Payment { version, amount: get("amount").parse().unwrap_or(-1), method: get("method"), reference: None })
             .await

@@ -5,6 +5,7 @@
 pub mod actions;
 pub mod blobs;
 pub mod internal;
+pub mod ratings;
 pub mod stats;
 mod submit;
 pub mod tasks;
