@@ -1,7 +1,11 @@
 // Shared by the browser tests: second-factor codes and the accessibility check.
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
 
 const require = createRequire(import.meta.url);
 
@@ -24,4 +28,64 @@ export async function noSeriousAxeViolations(page) {
   const result = await page.evaluate(async () => await window.axe.run());
   const serious = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   assert.deepEqual(serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`), []);
+}
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const BASE_URL = (process.env.TINHSO_BASE_URL || '').replace(/\/+$/, '');
+export const SCREENSHOTS = path.resolve(process.env.TINHSO_SCREENSHOTS || path.join(here, '..', '..', 'screenshots'));
+/// The demo accounts' password and their second factor's secret (printed by `tinhso demo`).
+export const PASSWORD = 'ThaiAn@2026';
+export const TOTP_SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
+
+/// Signs in on the login page; leaders and administrators also give the second factor.
+export async function signIn(page, login, withCode = false) {
+  await page.goto(`${BASE_URL}/login`);
+  await page.fill('#login', login);
+  await page.fill('#password', PASSWORD);
+  if (withCode) await page.fill('#totp', totp(TOTP_SECRET));
+  await Promise.all([page.waitForLoadState('load'), page.click('form[action="/login"] button[type=submit]')]);
+  assert.equal(new URL(page.url()).pathname, '/account', `${login} signed in`);
+}
+
+/// Saves the page at 1280 and 360 px and checks nothing scrolls sideways at either width.
+export async function shoot(page, name) {
+  await mkdir(SCREENSHOTS, { recursive: true });
+  for (const width of [1280, 360]) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.screenshot({ path: path.join(SCREENSHOTS, `${name}-${width}.png`), fullPage: true });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const culprit = overflow > 1 ? await page.evaluate(() => {
+      const wide = [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1);
+      const e = wide[wide.length - 1];
+      return e ? `${e.tagName.toLowerCase()}${e.id ? '#' + e.id : ''}.${e.className}` : '';
+    }) : '';
+    assert.ok(overflow <= 1, `${name} scrolls sideways at ${width} px (${overflow} px; ${culprit})`);
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
+}
+
+/// Submits the form matched by `selector` and waits for the page it leads to.
+export async function submitForm(page, selector) {
+  await Promise.all([page.waitForLoadState('load'), page.click(`${selector} button[type=submit]`)]);
+}
+
+/// What the page weighs before images: the document, styles and scripts, decoded.
+export async function pageWeight(page) {
+  return await page.evaluate(() => {
+    const nav = performance.getEntriesByType('navigation')[0];
+    const rest = performance
+      .getEntriesByType('resource')
+      .filter((r) => r.initiatorType !== 'img' && !/\.(png|jpe?g|gif|webp|svg)(\?|$)/.test(r.name))
+      .reduce((sum, r) => sum + (r.decodedBodySize || 0), 0);
+    return (nav ? nav.decodedBodySize : 0) + rest;
+  });
+}
+
+/// Debian's Chromium, headless, quiet.
+export async function launch() {
+  return await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
 }

@@ -5,59 +5,24 @@
 // 1280 and 360 px.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { noSeriousAxeViolations, totp } from './helpers.mjs';
+import { launch, noSeriousAxeViolations, totp, signIn, shoot, submitForm, BASE_URL, PASSWORD } from './helpers.mjs';
 
 const require = createRequire(import.meta.url);
-const here = path.dirname(fileURLToPath(import.meta.url));
-const BASE_URL = (process.env.TINHSO_BASE_URL || '').replace(/\/+$/, '');
-const SCREENSHOTS = path.resolve(process.env.TINHSO_SCREENSHOTS || path.join(here, '..', '..', 'screenshots'));
-const PASSWORD = 'ThaiAn@2026';
 
 let browser;
 
 before(async () => {
   assert.ok(BASE_URL, 'TINHSO_BASE_URL is not set; run scripts/browser-test');
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launch();
 });
 
 after(async () => {
   await browser?.close();
 });
-
-async function signIn(page, login, withCode = false) {
-  await page.goto(`${BASE_URL}/login`);
-  await page.fill('#login', login);
-  await page.fill('#password', PASSWORD);
-  if (withCode) await page.fill('#totp', totp('JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP'));
-  await Promise.all([page.waitForLoadState('load'), page.click('form[action="/login"] button[type=submit]')]);
-  assert.equal(new URL(page.url()).pathname, '/account', `${login} signed in`);
-}
-
-
-async function shoot(page, name) {
-  await mkdir(SCREENSHOTS, { recursive: true });
-  for (const width of [1280, 360]) {
-    await page.setViewportSize({ width, height: 900 });
-    await page.screenshot({ path: path.join(SCREENSHOTS, `${name}-${width}.png`), fullPage: true });
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    assert.ok(overflow <= 1, `${name} scrolls sideways at ${width} px (${overflow} px)`);
-  }
-  await page.setViewportSize({ width: 1280, height: 900 });
-}
-
-async function submitForm(page, selector) {
-  await Promise.all([page.waitForLoadState('load'), page.click(`${selector} button[type=submit]`)]);
-}
 
 test('tracking refuses malformed and unknown codes with readable messages', { timeout: 60_000 }, async () => {
   const context = await browser.newContext();

@@ -148,6 +148,17 @@ pub async fn stylesheet() -> Response {
     r
 }
 
+pub const UPLOAD_SCRIPT: &str = include_str!("../static/upload.js");
+
+/// `/static/upload.js`: upload progress on file forms, cached for a day.
+pub async fn upload_script() -> Response {
+    let mut r = UPLOAD_SCRIPT.into_response();
+    let h = r.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/javascript; charset=utf-8"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400"));
+    r
+}
+
 #[derive(serde::Deserialize)]
 pub struct SwitchQuery {
     next: Option<String>,
@@ -195,6 +206,7 @@ pub async fn problem_type(shell: Shell, axum::extract::Path(slug): axum::extract
 pub fn routes<S: Clone + Send + Sync + 'static>() -> axum::Router<S> {
     axum::Router::new()
         .route("/static/site.css", axum::routing::get(stylesheet))
+        .route("/static/upload.js", axum::routing::get(upload_script))
         .route("/lang/{code}", axum::routing::get(switch_lang))
         .route("/problems/{slug}", axum::routing::get(problem_type))
 }

@@ -39,6 +39,32 @@ pub(super) fn spec(schema: &Value) -> Vec<FieldSpec> {
         .collect()
 }
 
+/// The e-form's fields filled from the account: a field says what it takes with
+/// `"x-prefill": "name" | "citizen_id" | "tax_code"`, or is recognised by its usual key
+/// (`ho_ten`, `so_dinh_danh`, `ma_so_thue`...). The applicant can still change them.
+pub(super) fn prefill(schema: &Value, p: &Principal) -> HashMap<String, String> {
+    let mut out = HashMap::new();
+    let Some(props) = schema["properties"].as_object() else { return out };
+    for (k, v) in props {
+        let source = v["x-prefill"].as_str().unwrap_or(match k.as_str() {
+            "ho_ten" | "ho_va_ten" | "ten_nguoi_nop" | "full_name" => "name",
+            "so_dinh_danh" | "so_cccd" | "so_can_cuoc" | "citizen_id" => "citizen_id",
+            "ma_so_thue" | "tax_code" => "tax_code",
+            _ => "",
+        });
+        let value = match source {
+            "name" => Some(p.name.clone()),
+            "citizen_id" => p.citizen_id.clone(),
+            "tax_code" => p.tax_code.clone(),
+            _ => None,
+        };
+        if let Some(v) = value.filter(|v| !v.is_empty()) {
+            out.insert(format!("f.{k}"), v);
+        }
+    }
+    out
+}
+
 #[derive(Template)]
 #[template(path = "submit.html")]
 pub(super) struct SubmitPage {
@@ -97,7 +123,11 @@ pub(super) async fn submit_page(State(o): State<Onestop>, shell: Shell, caller: 
         Some(p) if !matches!(p.kind, PrincipalKind::Citizen | PrincipalKind::Business) => {
             web::page::error_page(shell, kernel::Error::Forbidden("người dân, doanh nghiệp nộp trực tuyến; cán bộ tiếp nhận tại quầy (applicants submit online; officers receive at the counter)".into()))
         }
-        Some(_) => submit_view(&o, shell, &caller, &code, HashMap::new(), vec![]).await,
+        Some(p) => {
+            let schema = o.catalog.procedure(&code).await.ok().and_then(|pv| pv.eform).unwrap_or(Value::Null);
+            let values = prefill(&schema, p);
+            submit_view(&o, shell, &caller, &code, values, vec![]).await
+        }
     }
 }
 

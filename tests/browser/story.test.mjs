@@ -1,0 +1,222 @@
+// The whole story in a browser, as the issue tells it: a citizen registers, submits online
+// with an attachment (upload progress shown), gets a supplement request, uploads, the
+// reception accepts, the specialist processes, the head of department reviews, the leader
+// approves, the clerk numbers, the citizen pays, the reception returns the electronic result,
+// the citizen downloads it and rates the service; the leader sees the rating on the
+// dashboard. Then the administrator's console: procedures, the process editor with its
+// picture, agencies, the calendar. Every main page: no serious axe violation, under 100 KB
+// before images, screenshots at 1280 and 360 px.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { BASE_URL, PASSWORD, launch, noSeriousAxeViolations, pageWeight, shoot, signIn, submitForm } from './helpers.mjs';
+
+let browser;
+
+before(async () => {
+  assert.ok(BASE_URL, 'TINHSO_BASE_URL is not set; run scripts/browser-test');
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+/// The checks every main page gets: accessible, light, readable at both widths.
+async function mainPage(page, name) {
+  await noSeriousAxeViolations(page);
+  const weight = await pageWeight(page);
+  assert.ok(weight < 100 * 1024, `${name} weighs ${weight} bytes before images`);
+  await shoot(page, name);
+}
+
+/// Waits until an upload sent by the page's script has led to the dossier's page again.
+async function uploaded(page, timeout = 30_000) {
+  await page.waitForURL((u) => u.searchParams.get('ok') === 'Đã tải lên.', { timeout });
+}
+
+async function notice(page) {
+  return (await page.locator('p.ok[role=status]').textContent()).trim();
+}
+
+/// An official completes the open step of the dossier with `outcome`.
+async function completeStep(page, dossierPath, outcome) {
+  await page.goto(`${BASE_URL}${dossierPath}`);
+  await page.selectOption('form:has(input[value=complete]) select[name=outcome]', outcome);
+  await submitForm(page, 'form:has(input[value=complete])');
+  assert.ok((await notice(page)).length > 0, `the ${outcome} step is recorded`);
+}
+
+test('the whole story: register, submit, supplement, process, approve, pay, result, rating', { timeout: 240_000 }, async () => {
+  const citizenCtx = await browser.newContext({ bypassCSP: true });
+  const page = await citizenCtx.newPage();
+  const staffCtx = await browser.newContext({ bypassCSP: true });
+  const officer = await staffCtx.newPage();
+  const small = path.join(os.tmpdir(), `ban-sao-${process.pid}.pdf`);
+  const big = path.join(os.tmpdir(), `to-khai-lon-${process.pid}.pdf`);
+  await writeFile(small, '%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n');
+  await writeFile(big, Buffer.concat([Buffer.from('%PDF-1.4\n% '), Buffer.alloc(1024 * 1024, 0x41), Buffer.from('\n%%EOF\n')]));
+  try {
+    // 1. A new citizen registers and is signed in.
+    const cid = `094195${String(process.pid % 1_000_000).padStart(6, '0')}`;
+    await page.goto(`${BASE_URL}/register`);
+    await page.fill('#citizen_id', cid);
+    await page.fill('#full_name', 'Lâm Thị Hồng');
+    await page.fill('#email', `hong.${process.pid}@example.vn`);
+    await page.fill('#password', 'Hong-Soc-Trang-2026');
+    await page.fill('#password2', 'Hong-Soc-Trang-2026');
+    await Promise.all([page.waitForLoadState('load'), page.click('form[action="/register"] button[type=submit]')]);
+    assert.equal(new URL(page.url()).pathname, '/account', 'registered and signed in');
+
+    // 2. Submits online: the e-form comes filled from the account.
+    await page.goto(`${BASE_URL}/procedures/2.000505`);
+    await mainPage(page, 'procedure');
+    await Promise.all([page.waitForLoadState('load'), page.click('a[href="/procedures/2.000505/submit"]')]);
+    assert.equal(await page.inputValue('#f-ho_ten'), 'Lâm Thị Hồng', 'name prefilled from the account');
+    assert.equal(await page.inputValue('#f-so_dinh_danh'), cid, 'identification number prefilled');
+    await submitForm(page, 'form[action="/procedures/2.000505/submit"]');
+    const dossierPath = new URL(page.url()).pathname;
+    assert.match(dossierPath, /^\/dossiers\/[0-9a-f-]+$/);
+
+    // 3. Uploads a 1 MB declaration over a slow line: the progress is shown, then the page.
+    const cdp = await citizenCtx.newCDPSession(page);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 20, downloadThroughput: 4_000_000, uploadThroughput: 400_000 });
+    await page.setInputFiles('form:has(input[value=upload]) input[type=file]', big);
+    await page.click('form:has(input[value=upload]) button[type=submit]');
+    await page.waitForFunction(() => /\d+ %/.test(document.querySelector('.upload-status')?.textContent || ''), null, { timeout: 20_000 });
+    const shown = await page.locator('progress').evaluate((p) => p.value);
+    assert.ok(shown >= 0 && shown <= 100, `progress shown (${shown})`);
+    await uploaded(page, 60_000);
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+    assert.ok((await notice(page)).includes('tải lên'));
+    assert.equal(await page.locator('a[href*="/attachments/"]').count(), 1);
+    await mainPage(page, 'dossier-citizen');
+
+    // 4. The reception asks for everything missing, once.
+    await signIn(officer, 'tiepnhan.stp');
+    await officer.goto(`${BASE_URL}${dossierPath}`);
+    await officer.fill('form:has(input[value=supplement_request]) textarea[name=items]', 'Bản sao căn cước công dân\nẢnh 4x6');
+    await submitForm(officer, 'form:has(input[value=supplement_request])');
+    assert.ok((await notice(officer)).includes('bổ sung'));
+
+    // 5. The citizen uploads the missing copy and hands in the supplement.
+    await page.goto(`${BASE_URL}${dossierPath}`);
+    assert.equal(await page.locator('form:has(input[name=action][value=supplement])').count(), 1, 'the supplement is asked for');
+    await page.setInputFiles('form:has(input[value=upload]) input[type=file]', small);
+    await page.click('form:has(input[value=upload]) button[type=submit]');
+    await uploaded(page);
+    await submitForm(page, 'form:has(input[name=action][value=supplement])');
+    assert.ok((await notice(page)).includes('bổ sung'));
+
+    // 6. The reception accepts: the code is issued and the receipt printed.
+    await officer.goto(`${BASE_URL}${dossierPath}`);
+    await submitForm(officer, 'form:has(input[value=accept])');
+    const code = (await officer.locator('h1').textContent()).trim().split(' ').pop();
+    assert.match(code, /^000\.00\.13\.H99-\d{6}-\d{4}$/);
+    const receipt = await officer.request.get(`${BASE_URL}/api/onestop${dossierPath}/papers/receipt`);
+    assert.equal(receipt.headers()['content-type'], 'application/pdf');
+
+    // 7. Specialist, head of department, leader, clerk: each completes their step.
+    await staffCtx.clearCookies();
+    await signIn(officer, 'chuyenvien.stp');
+    await completeStep(officer, dossierPath, 'done');
+    await staffCtx.clearCookies();
+    await signIn(officer, 'truongphong.stp', true);
+    await completeStep(officer, dossierPath, 'done');
+    await staffCtx.clearCookies();
+    await signIn(officer, 'lanhdao.stp', true);
+    await completeStep(officer, dossierPath, 'approved');
+    await staffCtx.clearCookies();
+    await signIn(officer, 'vanthu.stp');
+    await completeStep(officer, dossierPath, 'done');
+
+    // 8. Fees are due: the citizen pays on the dossier's page.
+    await page.goto(`${BASE_URL}${dossierPath}`);
+    assert.equal(await page.locator('form:has(input[value=pay])').count(), 1, 'the payment form is offered');
+    await submitForm(page, 'form:has(input[value=pay])');
+    assert.ok((await notice(page)).includes('thanh toán'));
+
+    // 9. The reception attaches the electronic result and returns it.
+    await staffCtx.clearCookies();
+    await signIn(officer, 'tiepnhan.stp');
+    await officer.goto(`${BASE_URL}${dossierPath}`);
+    await officer.setInputFiles('form:has(input[value=result]) input[type=file]', small);
+    await officer.click('form:has(input[value=result]) button[type=submit]');
+    await uploaded(officer);
+    await officer.selectOption('form:has(input[value=return]) select[name=method]', 'electronic');
+    await submitForm(officer, 'form:has(input[value=return])');
+    assert.ok((await notice(officer)).includes('trả kết quả'));
+
+    // 10. The citizen downloads the result and rates the service.
+    await page.goto(`${BASE_URL}${dossierPath}`);
+    const links = await page.locator('a[href*="/attachments/"]').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+    assert.equal(links.length, 3, 'declaration, copy and result');
+    const result = await page.request.get(`${BASE_URL}${links[links.length - 1]}`);
+    assert.equal(result.status(), 200);
+    await page.selectOption('form:has(input[value=rate]) select[name=score]', '5');
+    await page.fill('form:has(input[value=rate]) textarea[name=comment]', 'Nhanh, cán bộ nhiệt tình');
+    await submitForm(page, 'form:has(input[value=rate])');
+    assert.ok((await notice(page)).includes('đánh giá'));
+    assert.ok((await page.locator('section.card').first().textContent()).includes('5/5'));
+    await mainPage(page, 'dossier-returned');
+    await page.goto(`${BASE_URL}/dossiers`);
+    assert.ok((await page.locator('table').textContent()).includes(code));
+    await mainPage(page, 'my-dossiers');
+
+    // 11. The leader sees the rating and the comment on the dashboard.
+    await staffCtx.clearCookies();
+    await signIn(officer, 'lanhdao.stp', true);
+    await officer.goto(`${BASE_URL}/dashboard`);
+    const sat = await officer.locator('section.card:has(#satisfaction)').textContent();
+    assert.ok(sat.includes('Nhanh, cán bộ nhiệt tình') && sat.includes(code), sat);
+    await mainPage(officer, 'dashboard-satisfaction');
+  } finally {
+    await citizenCtx.close();
+    await staffCtx.close();
+  }
+});
+
+test("the administrator's console: procedures, the process editor and its picture, agencies, calendar", { timeout: 120_000 }, async () => {
+  const ctx = await browser.newContext({ bypassCSP: true });
+  const page = await ctx.newPage();
+  try {
+    await signIn(page, 'quantri.tinh', true);
+    await Promise.all([page.waitForLoadState('load'), page.click('nav a[href="/admin"]')]);
+    await mainPage(page, 'admin');
+    await Promise.all([page.waitForLoadState('load'), page.click('a[href="/admin/procedures"]')]);
+    await page.fill('#q', 'ly lich tu phap');
+    await submitForm(page, 'form[action="/admin/procedures"]');
+    await Promise.all([page.waitForLoadState('load'), page.click('a[href="/admin/procedures/2.000505/process"]')]);
+    // The picture: one box per step, arrows between them.
+    const boxes = await page.locator('svg.process rect').count();
+    const steps = await page.locator('fieldset.step').count();
+    assert.equal(boxes, steps - 2, 'a box per step (and two blank rows to add steps)');
+    assert.ok((await page.locator('svg.process path, svg.process line').count()) >= boxes - 1);
+    await mainPage(page, 'process-editor');
+    // A wrong duration: the row says so, nothing saved.
+    const duration = await page.inputValue('#s1-duration');
+    await page.fill('#s1-duration', 'bốn');
+    await submitForm(page, 'form.process-editor');
+    assert.ok((await page.locator('fieldset.step.invalid').first().textContent()).includes('thời gian là một số'));
+    assert.equal(await page.inputValue('#s1-duration'), 'bốn');
+    await page.fill('#s1-duration', duration);
+    await submitForm(page, 'form.process-editor');
+    assert.ok((await notice(page)).includes('phiên bản'), 'saved as a new version');
+
+    await page.goto(`${BASE_URL}/admin/procedures/2.000505`);
+    await mainPage(page, 'admin-procedure');
+    await page.goto(`${BASE_URL}/admin/agencies`);
+    await mainPage(page, 'admin-agencies');
+    await page.goto(`${BASE_URL}/admin/calendar`);
+    await page.fill('#date', '2026-12-31');
+    await page.fill('#name', 'Nghỉ cuối năm (thử)');
+    await submitForm(page, 'form[action="/admin/calendar"]');
+    assert.ok((await page.locator('table').first().textContent()).includes('31/12/2026'));
+    await mainPage(page, 'admin-calendar');
+  } finally {
+    await ctx.close();
+  }
+});
