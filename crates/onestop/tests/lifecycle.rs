@@ -277,6 +277,10 @@ storage_test!(demo a_dossier_goes_from_online_submission_to_electronic_result, a
     let row = s.json().as_array().unwrap().iter().find(|r| r["key"] == AGENCY).cloned().unwrap();
     assert_eq!((row["new_online"].as_i64(), row["resolved"].as_i64(), row["late"].as_i64()), (Some(1), Some(1), Some(0)), "{row}");
     assert_eq!(app.get_as(&citizen, &format!("/api/onestop/statistics?from={from}&to={to}")).await.status, 403);
+    let by_field = app.get_as(&leader, &format!("/api/onestop/statistics?from={from}&to={to}&group=field")).await.json();
+    let f = &by_field[0];
+    assert_eq!(f["resolved"], 1);
+    assert!(f["name"] != f["key"] && f["name"].as_str().unwrap().chars().any(|c| c.is_lowercase()), "fields are named: {f}");
 });
 
 storage_test!(demo a_walk_in_dossier_is_received_refused_or_withdrawn_and_stopped, async |app: &TestApp| {

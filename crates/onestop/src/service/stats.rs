@@ -121,11 +121,23 @@ impl Onestop {
             group_name = if s.group.as_deref().unwrap_or("agency") == "agency" { ", g.name" } else { "" },
         );
         let rows = w.query(sql).fetch_all(&self.db).await?;
+        // Fields are grouped by code and named afterwards from the code list (a few hundred rows).
+        let field_names: std::collections::HashMap<String, String> = if s.group.as_deref() == Some("field") {
+            q("SELECT code, name FROM code_items WHERE list_code = $1")
+                .bind(catalog::model::codelist::FIELD_LIST)
+                .fetch_all(&self.db)
+                .await?
+                .iter()
+                .map(|r| Ok((r.text("code")?, r.text("name")?)))
+                .collect::<Result<_>>()?
+        } else {
+            Default::default()
+        };
         rows.iter()
             .map(|r| {
                 let mut s = StatRow {
                     key: r.text("key")?,
-                    name: r.text("name")?,
+                    name: field_names.get(&r.text("key")?).cloned().map_or_else(|| r.text("name"), Ok)?,
                     carried_over: r.get::<Option<i64>>("carried")?.unwrap_or(0),
                     new_online: r.get::<Option<i64>>("n_online")?.unwrap_or(0),
                     new_in_person: r.get::<Option<i64>>("n_person")?.unwrap_or(0),
