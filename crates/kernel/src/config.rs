@@ -64,6 +64,8 @@ pub struct Config {
     pub sms_token: Option<String>,
     /// How often outbox workers look for new events, in milliseconds.
     pub outbox_poll_ms: u64,
+    /// How often the LGSP message log's new records are sealed into a signed batch, in seconds.
+    pub lgsp_seal_secs: u64,
 }
 
 impl Default for Config {
@@ -90,12 +92,13 @@ impl Default for Config {
             sms_url: None,
             sms_token: None,
             outbox_poll_ms: 500,
+            lgsp_seal_secs: 5,
         }
     }
 }
 
 /// The settings' names, as keys of `tinhso.toml` and (upper case) of `TINHSO_*` variables.
-const SETTINGS: [&str; 21] = [
+const SETTINGS: [&str; 22] = [
     "listen",
     "public_url",
     "data_dir",
@@ -117,6 +120,7 @@ const SETTINGS: [&str; 21] = [
     "sms_url",
     "sms_token",
     "outbox_poll_ms",
+    "lgsp_seal_secs",
 ];
 
 impl Config {

@@ -31,6 +31,7 @@ pub struct App {
     pub identity: identity::Identity,
     pub notify: notify::Notify,
     pub onestop: onestop::Onestop,
+    pub lgsp: lgsp::Lgsp,
 }
 
 impl App {
@@ -49,7 +50,10 @@ impl App {
         }
         let notify = notify::Notify::new(db.clone(), email_provider(&config), sms_provider(&config), &config.province_name);
         let onestop = onestop::Onestop::new(db.clone(), catalog.clone(), config.data_dir.join("blobs"), &config.public_url());
-        App { catalog, identity, notify, onestop, db, config: Arc::new(config) }
+        let key = config.data_dir.join("lgsp-signing.pk8");
+        let lgsp = lgsp::Lgsp::new(db.clone(), &key)
+            .unwrap_or_else(|e| panic!("the LGSP signing key {} cannot be read or created: {e}", key.display()));
+        App { catalog, identity, notify, onestop, lgsp, db, config: Arc::new(config) }
     }
 }
 
@@ -87,7 +91,8 @@ fn sms_provider(config: &Config) -> notify::provider::Provider {
         (name = "identity", description = "Accounts, sign-in, sessions, officials and roles, the security audit log"),
         (name = "notify", description = "Notifications (e-mail, SMS) with their delivery status, and the outbox queues"),
         (name = "onestop", description = "The one-stop dossier engine: submission, reception, processing steps, supplements, fees, results, tracking, statistics"),
-        (name = "registration", description = "GovStack Registration building block API over the one-stop engine")
+        (name = "registration", description = "GovStack Registration building block API over the one-stop engine"),
+        (name = "lgsp", description = "LGSP: registry of members, subsystems and services, access rights, monitoring, the sealed message log")
     )
 )]
 struct ApiDoc;
@@ -118,6 +123,7 @@ fn api_router(app: &App) -> (Router, utoipa::openapi::OpenApi) {
         .merge(notify::api::router().with_state(app.notify.clone()))
         .merge(onestop::api::router().with_state(app.onestop.clone()))
         .merge(onestop::registration::router().with_state(app.onestop.clone()))
+        .merge(lgsp::api::router().with_state(app.lgsp.clone()))
         .split_for_parts()
 }
 
@@ -153,6 +159,7 @@ pub fn build_router(app: App) -> Router {
         .merge(identity::oidc::api::router().with_state(app.identity.clone()))
         .merge(notify::pages::router().with_state(app.notify.clone()))
         .merge(onestop::pages::router().with_state(app.onestop.clone()))
+        .merge(lgsp::gateway::router().with_state(app.lgsp.clone()))
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi))
         .merge(ops)
         .merge(web::page::routes())

@@ -60,12 +60,31 @@ pub enum Command {
         #[arg(long)]
         new_versions: bool,
     },
+    /// The integration platform (LGSP): check or seal the message log.
+    Lgsp {
+        #[command(subcommand)]
+        action: LgspAction,
+    },
     /// Make a consistent copy of the database, also while the server runs.
     Backup {
         /// Where to write the copy (default: <data dir>/backups/tinhso-<time>.db, or .dump for PostgreSQL).
         #[arg(long, value_name = "PATH")]
         output: Option<PathBuf>,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum LgspAction {
+    /// Prove the message log is whole: every batch's signature and chain, every record against
+    /// the hash its batch signed, numbering without gaps. Names each edited, inserted or
+    /// deleted record; exits with 1 when anything is wrong.
+    VerifyLog {
+        /// Also trust this Ed25519 public key (raw 32 bytes or base64), e.g. a retired one.
+        #[arg(long, value_name = "FILE")]
+        trust: Vec<PathBuf>,
+    },
+    /// Seal the records not in a batch yet, now.
+    Seal,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
@@ -123,7 +142,45 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Import { kind, file, new_versions } => crate::import::run(&c, kind, &file, new_versions).await,
         Command::Backup { output } => crate::backup::run(&c, output).await,
+        Command::Lgsp { action } => lgsp_command(&c, action).await,
     }
+}
+
+async fn lgsp_command(c: &Config, action: LgspAction) -> anyhow::Result<ExitCode> {
+    let db = crate::serve::open(c).await?;
+    let key = lgsp::log::SealKey::load_or_create(&c.data_dir.join("lgsp-signing.pk8"))?;
+    let code = match action {
+        LgspAction::Seal => {
+            let mut n = 0;
+            while lgsp::log::seal(&db, &key, 10_000).await?.is_some() {
+                n += 1;
+            }
+            println!("sealed {n} batch(es)");
+            ExitCode::SUCCESS
+        }
+        LgspAction::VerifyLog { trust } => {
+            let mut keys = vec![key.public()];
+            for f in trust {
+                let raw = std::fs::read(&f)?;
+                let text = String::from_utf8_lossy(&raw).trim().to_owned();
+                keys.push(if raw.len() == 32 { raw } else { data_encoding::BASE64.decode(text.as_bytes())? });
+            }
+            let v = lgsp::log::verify(&db, &keys).await?;
+            println!("message log: {} batch(es), {} sealed record(s), {} not sealed yet", v.batches, v.sealed_records, v.unsealed_records);
+            for p in &v.problems {
+                println!("PROBLEM: {p}");
+            }
+            if v.problems.is_empty() {
+                println!("the log is whole: every signature, chain link and record checks out");
+                ExitCode::SUCCESS
+            } else {
+                println!("{} problem(s) found", v.problems.len());
+                ExitCode::from(1)
+            }
+        }
+    };
+    db.close().await;
+    Ok(code)
 }
 
 async fn serve(mut c: Config, demo: bool) -> anyhow::Result<ExitCode> {

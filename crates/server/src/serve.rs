@@ -63,6 +63,7 @@ pub async fn start(app: App, listener: TcpListener) -> anyhow::Result<Running> {
     let worker = tokio::spawn(background(app.clone(), rx.clone()));
     let consumers = start_consumers(&app, &rx).await?;
     let deadlines = tokio::spawn(deadline_watch(app.clone(), rx.clone()));
+    let sealer = tokio::spawn(seal_log(app.clone(), rx.clone()));
     let mut stop = rx.clone();
     let done = tokio::spawn(async move {
         let served = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
@@ -75,6 +76,7 @@ pub async fn start(app: App, listener: TcpListener) -> anyhow::Result<Running> {
         }
         worker.abort();
         deadlines.abort();
+        let _ = sealer.await;
         for c in consumers {
             let _ = c.await;
         }
@@ -96,6 +98,23 @@ async fn start_consumers(app: &App, stop: &watch::Receiver<bool>) -> anyhow::Res
         handles.push(tokio::spawn(kernel::outbox::run(app.db.clone(), c, stop.clone(), poll)));
     }
     Ok(handles)
+}
+
+/// Every few seconds: the LGSP message log's new records are sealed into a signed batch (and
+/// once more when the server stops).
+async fn seal_log(app: App, mut stop: watch::Receiver<bool>) {
+    loop {
+        let stopping = tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(app.config.lgsp_seal_secs.max(1))) => false,
+            _ = stop.wait_for(|v| *v) => true,
+        };
+        if let Err(e) = app.lgsp.seal_pending().await {
+            tracing::warn!(error = %e, "sealing the LGSP message log failed");
+        }
+        if stopping {
+            return;
+        }
+    }
 }
 
 /// Every five minutes: dossiers in processing that are due soon or overdue are flagged, once,

@@ -1,0 +1,323 @@
+//! The message log: one record per exchange (metadata, body hashes, bodies when the service
+//! asks), numbered without gaps, sealed in batches. A batch lists the hash of each of its
+//! records, hashes that list, and is signed (Ed25519) over its number, range, digest and the
+//! previous batch's signature, so the chain breaks where anything was edited, inserted or
+//! deleted, and `verify` names the records.
+
+use data_encoding::{BASE64, HEXLOWER};
+use kernel::Result;
+use kernel::db::{Db, Row, q};
+use ring::signature::{ED25519, Ed25519KeyPair, KeyPair, UnparsedPublicKey};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+
+/// One exchange as the gateway saw it.
+#[derive(Debug, Clone, Default)]
+pub struct Exchange {
+    pub request_id: String,
+    pub at: i64,
+    pub client: String,
+    pub service: String,
+    pub method: String,
+    pub path: String,
+    pub status: i64,
+    pub error: Option<String>,
+    pub request_hash: String,
+    pub response_hash: String,
+    pub request_bytes: i64,
+    pub response_bytes: i64,
+    pub duration_ms: i64,
+    pub user_id: Option<String>,
+    pub request_body: Option<Vec<u8>>,
+    pub response_body: Option<Vec<u8>>,
+}
+
+/// Writes the record of an exchange with the next number of the log.
+pub async fn record(db: &Db, x: &Exchange) -> Result<i64> {
+    let mut tx = db.begin().await?;
+    let seq = kernel::db::next_counter(&mut tx, "lgsp", "message-log").await?;
+    q("INSERT INTO lgsp_messages (seq, request_id, at, client, service, method, path, status, error, request_hash, response_hash,
+         request_bytes, response_bytes, duration_ms, user_id, request_body, response_body)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)")
+    .bind(seq)
+    .bind(x.request_id.as_str())
+    .bind(x.at)
+    .bind(x.client.as_str())
+    .bind(x.service.as_str())
+    .bind(x.method.as_str())
+    .bind(x.path.as_str())
+    .bind(x.status)
+    .bind(x.error.clone())
+    .bind(x.request_hash.as_str())
+    .bind(x.response_hash.as_str())
+    .bind(x.request_bytes)
+    .bind(x.response_bytes)
+    .bind(x.duration_ms)
+    .bind(x.user_id.clone())
+    .bind(x.request_body.clone())
+    .bind(x.response_body.clone())
+    .execute(&mut tx)
+    .await?;
+    tx.commit().await?;
+    Ok(seq)
+}
+
+const COLS: &str = "seq, request_id, at, client, service, method, path, status, error, request_hash, response_hash, request_bytes, response_bytes, duration_ms, user_id, request_body, response_body, batch_seq";
+
+/// The hash of one record: every column but the batch number, in a fixed order and encoding.
+fn record_hash(r: &Row) -> Result<String> {
+    let body =
+        |c: &str| -> Result<String> { Ok(r.get::<Option<Vec<u8>>>(c)?.map(|b| HEXLOWER.encode(&Sha256::digest(&b))).unwrap_or_default()) };
+    let fields = serde_json::json!([
+        r.int("seq")?,
+        r.text("request_id")?,
+        r.int("at")?,
+        r.text("client")?,
+        r.text("service")?,
+        r.text("method")?,
+        r.text("path")?,
+        r.int("status")?,
+        r.opt_text("error")?,
+        r.text("request_hash")?,
+        r.text("response_hash")?,
+        r.int("request_bytes")?,
+        r.int("response_bytes")?,
+        r.int("duration_ms")?,
+        r.opt_text("user_id")?,
+        body("request_body")?,
+        body("response_body")?,
+    ]);
+    Ok(HEXLOWER.encode(&Sha256::digest(fields.to_string().as_bytes())))
+}
+
+fn signed_text(seq: i64, from: i64, to: i64, records: i64, digest: &str, previous: &str) -> String {
+    format!("tinhso-lgsp-batch|{seq}|{from}|{to}|{records}|{digest}|{previous}")
+}
+
+/// The platform's signing key and its short id (first 16 hex digits of the public key's SHA-256).
+pub struct SealKey {
+    pub pair: Ed25519KeyPair,
+    pub id: String,
+}
+
+impl SealKey {
+    /// Loads the PKCS#8 key at `path`, creating it (readable by the owner only) when missing.
+    pub fn load_or_create(path: &std::path::Path) -> anyhow::Result<SealKey> {
+        let der = match std::fs::read(path) {
+            Ok(d) => d,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let doc = Ed25519KeyPair::generate_pkcs8(&ring::rand::SystemRandom::new()).map_err(|_| anyhow::anyhow!("no randomness"))?;
+                if let Some(dir) = path.parent() {
+                    std::fs::create_dir_all(dir)?;
+                }
+                write_private(path, doc.as_ref())?;
+                doc.as_ref().to_vec()
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let pair = Ed25519KeyPair::from_pkcs8(&der).map_err(|e| anyhow::anyhow!("{}: not an Ed25519 PKCS#8 key ({e})", path.display()))?;
+        let id = key_id(pair.public_key().as_ref());
+        Ok(SealKey { pair, id })
+    }
+
+    pub fn public(&self) -> Vec<u8> {
+        self.pair.public_key().as_ref().to_vec()
+    }
+}
+
+#[cfg(unix)]
+fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?.write_all(bytes)
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    std::fs::write(path, bytes)
+}
+
+pub fn key_id(public: &[u8]) -> String {
+    HEXLOWER.encode(&Sha256::digest(public))[..16].to_owned()
+}
+
+/// Seals the records not yet in a batch (at most `limit`). Returns the batch number, if any.
+pub async fn seal(db: &Db, key: &SealKey, limit: i64) -> Result<Option<i64>> {
+    let mut tx = db.begin().await?;
+    let rows =
+        q(format!("SELECT {COLS} FROM lgsp_messages WHERE batch_seq IS NULL ORDER BY seq LIMIT $1")).bind(limit).fetch_all(&mut tx).await?;
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    let last = q("SELECT seq, signature FROM lgsp_batches ORDER BY seq DESC LIMIT 1").fetch_optional(&mut tx).await?;
+    let (seq, previous) = match last {
+        Some(r) => (r.int("seq")? + 1, r.text("signature")?),
+        None => (1, String::new()),
+    };
+    let hashes: Vec<String> = rows.iter().map(record_hash).collect::<Result<_>>()?;
+    let list = hashes.join(",");
+    let digest = HEXLOWER.encode(&Sha256::digest(list.as_bytes()));
+    let (from, to) = (rows[0].int("seq")?, rows[rows.len() - 1].int("seq")?);
+    let records = rows.len() as i64;
+    let signature = BASE64.encode(key.pair.sign(signed_text(seq, from, to, records, &digest, &previous).as_bytes()).as_ref());
+    q("INSERT INTO lgsp_batches (seq, from_seq, to_seq, records, digest, previous_signature, signature, key_id, sealed_at, record_hashes)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
+    .bind(seq)
+    .bind(from)
+    .bind(to)
+    .bind(records)
+    .bind(digest)
+    .bind(previous)
+    .bind(signature)
+    .bind(key.id.as_str())
+    .bind(kernel::time::now_ms())
+    .bind(list)
+    .execute(&mut tx)
+    .await?;
+    q("UPDATE lgsp_messages SET batch_seq = $1 WHERE batch_seq IS NULL AND seq >= $2 AND seq <= $3")
+        .bind(seq)
+        .bind(from)
+        .bind(to)
+        .execute(&mut tx)
+        .await?;
+    tx.commit().await?;
+    Ok(Some(seq))
+}
+
+#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+pub struct Verification {
+    pub batches: i64,
+    pub sealed_records: i64,
+    pub unsealed_records: i64,
+    /// Every problem found, naming the batch or record; empty when the log is whole.
+    pub problems: Vec<String>,
+}
+
+/// Checks the whole log against the trusted public keys: the chain of batches and their
+/// signatures, each record against the hash its batch signed, numbering without gaps.
+pub async fn verify(db: &Db, trusted: &[Vec<u8>]) -> Result<Verification> {
+    let mut out = Verification::default();
+    let batches = q("SELECT seq, from_seq, to_seq, records, digest, previous_signature, signature, key_id, record_hashes FROM lgsp_batches ORDER BY seq")
+        .fetch_all(db)
+        .await?;
+    let keys: Vec<(String, &Vec<u8>)> = trusted.iter().map(|k| (key_id(k), k)).collect();
+    let mut previous = String::new();
+    let mut expected_from = None::<i64>;
+    let mut expected_batch = 1;
+    for b in &batches {
+        let (seq, from, to, records) = (b.int("seq")?, b.int("from_seq")?, b.int("to_seq")?, b.int("records")?);
+        out.batches += 1;
+        if seq != expected_batch {
+            out.problems.push(format!("batch {expected_batch}..{} is missing", seq - 1));
+        }
+        expected_batch = seq + 1;
+        let (digest, prev, sig, kid, list) =
+            (b.text("digest")?, b.text("previous_signature")?, b.text("signature")?, b.text("key_id")?, b.text("record_hashes")?);
+        if prev != previous {
+            out.problems.push(format!("batch {seq}: does not follow the previous batch (chain broken)"));
+        }
+        previous = sig.clone();
+        let text = signed_text(seq, from, to, records, &digest, &prev);
+        let good = keys.iter().filter(|k| k.0 == kid).any(|k| {
+            BASE64.decode(sig.as_bytes()).is_ok_and(|s| UnparsedPublicKey::new(&ED25519, k.1).verify(text.as_bytes(), &s).is_ok())
+        });
+        if !good {
+            out.problems.push(format!("batch {seq}: signature invalid or by an untrusted key ({kid})"));
+        }
+        if HEXLOWER.encode(&Sha256::digest(list.as_bytes())) != digest {
+            out.problems.push(format!("batch {seq}: its list of record hashes was changed"));
+        }
+        if let Some(f) = expected_from
+            && from != f
+        {
+            out.problems.push(format!("records {f}..{} are in no batch (deleted?)", from - 1));
+        }
+        expected_from = Some(to + 1);
+        let signed: Vec<&str> = if list.is_empty() { vec![] } else { list.split(',').collect() };
+        if signed.len() as i64 != records || to - from + 1 != records {
+            out.problems.push(format!("batch {seq}: record count does not match its range"));
+        }
+        let rows = q(format!("SELECT {COLS} FROM lgsp_messages WHERE (seq >= $1 AND seq <= $2) OR batch_seq = $3 ORDER BY seq"))
+            .bind(from)
+            .bind(to)
+            .bind(seq)
+            .fetch_all(db)
+            .await?;
+        let mut present = std::collections::BTreeSet::new();
+        for r in &rows {
+            let s = r.int("seq")?;
+            present.insert(s);
+            if s < from || s > to || r.opt_int("batch_seq")? != Some(seq) {
+                out.problems.push(format!("record {s}: inserted (not part of batch {seq} as signed)"));
+                continue;
+            }
+            out.sealed_records += 1;
+            let want = signed.get((s - from) as usize).copied().unwrap_or("");
+            if record_hash(r)? != want {
+                out.problems.push(format!("record {s}: edited after it was sealed in batch {seq}"));
+            }
+        }
+        for s in from..=to {
+            if !present.contains(&s) {
+                out.problems.push(format!("record {s}: deleted from batch {seq}"));
+            }
+        }
+    }
+    // The tail not sealed yet: numbered on from the last batch, without gaps.
+    let tail = q("SELECT seq FROM lgsp_messages WHERE batch_seq IS NULL ORDER BY seq").fetch_all(db).await?;
+    let mut next = expected_from;
+    for r in &tail {
+        let s = r.int("seq")?;
+        out.unsealed_records += 1;
+        if let Some(n) = next
+            && s != n
+        {
+            if s < n {
+                out.problems.push(format!("record {s}: inserted among sealed records"));
+                continue;
+            }
+            out.problems.push(format!("records {n}..{} are missing from the unsealed tail", s - 1));
+        }
+        next = Some(s + 1);
+    }
+    Ok(out)
+}
+
+/// One exchange's evidence: its record, the batch that sealed it with the signature, the
+/// position of the record's hash in the signed list, and the public key to check it with.
+pub async fn evidence(db: &Db, request_id: &str, key: &SealKey) -> Result<serde_json::Value> {
+    let r = q(format!("SELECT {COLS} FROM lgsp_messages WHERE request_id = $1"))
+        .bind(request_id)
+        .fetch_optional(db)
+        .await?
+        .ok_or_else(|| kernel::Error::not_found(format!("trao đổi {request_id}")))?;
+    let hash = record_hash(&r)?;
+    let record = serde_json::json!({
+        "seq": r.int("seq")?, "request_id": r.text("request_id")?, "at": r.int("at")?, "client": r.text("client")?,
+        "service": r.text("service")?, "method": r.text("method")?, "path": r.text("path")?, "status": r.int("status")?,
+        "error": r.opt_text("error")?, "request_hash": r.text("request_hash")?, "response_hash": r.text("response_hash")?,
+        "request_bytes": r.int("request_bytes")?, "response_bytes": r.int("response_bytes")?, "duration_ms": r.int("duration_ms")?,
+        "user_id": r.opt_text("user_id")?, "record_hash": hash,
+    });
+    let Some(batch_seq) = r.opt_int("batch_seq")? else {
+        return Ok(serde_json::json!({"record": record, "sealed": false}));
+    };
+    let b = q("SELECT seq, from_seq, to_seq, records, digest, previous_signature, signature, key_id, sealed_at, record_hashes FROM lgsp_batches WHERE seq = $1")
+        .bind(batch_seq)
+        .fetch_one(db)
+        .await?;
+    Ok(serde_json::json!({
+        "record": record,
+        "sealed": true,
+        "batch": {
+            "seq": b.int("seq")?, "from_seq": b.int("from_seq")?, "to_seq": b.int("to_seq")?, "records": b.int("records")?,
+            "digest": b.text("digest")?, "previous_signature": b.text("previous_signature")?, "signature": b.text("signature")?,
+            "key_id": b.text("key_id")?, "sealed_at": b.int("sealed_at")?,
+            "record_hashes": b.text("record_hashes")?.split(',').collect::<Vec<_>>(),
+            "signed_text": signed_text(b.int("seq")?, b.int("from_seq")?, b.int("to_seq")?, b.int("records")?, &b.text("digest")?, &b.text("previous_signature")?),
+        },
+        "algorithm": "Ed25519 over signed_text; digest = SHA-256 of the record hashes joined by commas",
+        "public_key": BASE64.encode(&key.public()),
+    }))
+}

@@ -1,0 +1,573 @@
+//! The registry: members, their subsystems, the services those offer (with a lifecycle and its
+//! history), and the allow-lists saying which client subsystem may call which service.
+
+use kernel::authz::{Permission, Principal};
+use kernel::db::{Row, q};
+use kernel::{Error, Result, Violations};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::Lgsp;
+use crate::model::{STATES, SubsystemId, part_ok, transition_allowed};
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct MemberInput {
+    pub instance: String,
+    pub member_class: String,
+    /// The member's code: for agencies, their QĐ 20 code.
+    pub code: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Member {
+    pub id: String,
+    pub instance: String,
+    pub member_class: String,
+    pub code: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct SubsystemInput {
+    pub code: String,
+    pub name: String,
+    /// The OAuth2 client (client credentials grant) that speaks for this subsystem.
+    pub client_id: Option<String>,
+    /// Requests per minute this subsystem may make as a client; 0 or absent: no limit.
+    pub rate_per_minute: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Subsystem {
+    pub id: String,
+    #[schema(value_type = Object)]
+    pub xid: SubsystemId,
+    pub name: String,
+    pub client_id: Option<String>,
+    pub rate_per_minute: i64,
+    pub active: bool,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct ServiceInput {
+    pub code: String,
+    pub version: String,
+    pub name: String,
+    /// Where the gateway forwards calls (http or https).
+    pub upstream_url: String,
+    /// `openapi`, `wsdl` or `none`.
+    pub description_kind: Option<String>,
+    /// The OpenAPI (JSON or YAML) or WSDL text.
+    pub description: Option<String>,
+    /// Keep request and response bodies in the message log (not only their hashes).
+    pub log_bodies: Option<bool>,
+    pub timeout_ms: Option<i64>,
+    pub max_body_bytes: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Service {
+    pub id: String,
+    pub subsystem_id: String,
+    #[schema(value_type = Object)]
+    pub provider: SubsystemId,
+    pub code: String,
+    pub version: String,
+    pub name: String,
+    pub upstream_url: String,
+    pub description_kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    pub state: String,
+    pub log_bodies: bool,
+    pub timeout_ms: i64,
+    pub max_body_bytes: i64,
+}
+
+impl Service {
+    /// `INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE`, readable.
+    pub fn text(&self) -> String {
+        format!("{}/{}", self.provider.text(), self.code)
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct HistoryEntry {
+    pub at: i64,
+    pub actor: String,
+    pub from_state: Option<String>,
+    pub to_state: String,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct AccessInput {
+    /// The client subsystem, `INSTANCE/CLASS/MEMBER/SUBSYSTEM`.
+    pub client: String,
+    /// Only this HTTP method, if given.
+    pub method: Option<String>,
+    /// Only paths under this prefix (after the service code), if given.
+    pub path_prefix: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AccessRight {
+    pub id: String,
+    pub client: String,
+    pub method: Option<String>,
+    pub path_prefix: Option<String>,
+}
+
+fn admin(p: &Principal) -> Result<()> {
+    if p.allows(Permission::CatalogManage, None) {
+        Ok(())
+    } else {
+        Err(Error::Forbidden("cần quyền quản trị nền tảng tích hợp (LGSP administration rights are required)".into()))
+    }
+}
+
+const SUBSYSTEM_COLS: &str =
+    "s.id, s.code, s.name, s.client_id, s.rate_per_minute, s.active, m.instance, m.member_class, m.code AS member_code";
+const SERVICE_COLS: &str = "v.id, v.subsystem_id, v.code, v.version, v.name, v.upstream_url, v.description_kind, v.state, v.log_bodies, v.timeout_ms, v.max_body_bytes, s.code AS subsystem_code, m.instance, m.member_class, m.code AS member_code";
+
+fn subsystem_of(r: &Row) -> Result<Subsystem> {
+    Ok(Subsystem {
+        id: r.text("id")?,
+        xid: SubsystemId {
+            instance: r.text("instance")?,
+            member_class: r.text("member_class")?,
+            member: r.text("member_code")?,
+            subsystem: r.text("code")?,
+        },
+        name: r.text("name")?,
+        client_id: r.opt_text("client_id")?,
+        rate_per_minute: r.int("rate_per_minute")?,
+        active: r.bool("active")?,
+    })
+}
+
+fn service_of(r: &Row) -> Result<Service> {
+    Ok(Service {
+        id: r.text("id")?,
+        subsystem_id: r.text("subsystem_id")?,
+        provider: SubsystemId {
+            instance: r.text("instance")?,
+            member_class: r.text("member_class")?,
+            member: r.text("member_code")?,
+            subsystem: r.text("subsystem_code")?,
+        },
+        code: r.text("code")?,
+        version: r.text("version")?,
+        name: r.text("name")?,
+        upstream_url: r.text("upstream_url")?,
+        description_kind: r.text("description_kind")?,
+        description: None,
+        state: r.text("state")?,
+        log_bodies: r.bool("log_bodies")?,
+        timeout_ms: r.int("timeout_ms")?,
+        max_body_bytes: r.int("max_body_bytes")?,
+    })
+}
+
+impl Lgsp {
+    pub async fn create_member(&self, by: &Principal, input: &MemberInput) -> Result<Member> {
+        admin(by)?;
+        let mut v = Violations::new();
+        for (f, x) in [("instance", &input.instance), ("member_class", &input.member_class), ("code", &input.code)] {
+            if !part_ok(x) {
+                v.add(f, "bắt buộc; không chứa / \\ ; % : (required; no / \\ ; % :)");
+            }
+        }
+        if input.name.trim().is_empty() {
+            v.add("name", "bắt buộc (required)");
+        }
+        v.into_result()?;
+        let id = kernel::id::new_id();
+        let n = q("INSERT INTO lgsp_members (id, instance, member_class, code, name, created_at) VALUES ($1, $2, $3, $4, $5, $6)
+                   ON CONFLICT (instance, member_class, code) DO NOTHING")
+        .bind(id.as_str())
+        .bind(input.instance.as_str())
+        .bind(input.member_class.as_str())
+        .bind(input.code.as_str())
+        .bind(input.name.trim())
+        .bind(kernel::time::now_ms())
+        .execute(&self.db)
+        .await?;
+        if n == 0 {
+            return Err(Error::conflict("thành viên đã có (the member exists)"));
+        }
+        Ok(Member {
+            id,
+            instance: input.instance.clone(),
+            member_class: input.member_class.clone(),
+            code: input.code.clone(),
+            name: input.name.trim().to_owned(),
+        })
+    }
+
+    pub async fn members(&self) -> Result<Vec<Member>> {
+        q("SELECT id, instance, member_class, code, name FROM lgsp_members ORDER BY instance, member_class, code")
+            .fetch_all(&self.db)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(Member {
+                    id: r.text("id")?,
+                    instance: r.text("instance")?,
+                    member_class: r.text("member_class")?,
+                    code: r.text("code")?,
+                    name: r.text("name")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn member_id(&self, instance: &str, class: &str, code: &str) -> Result<String> {
+        q("SELECT id FROM lgsp_members WHERE instance = $1 AND member_class = $2 AND code = $3")
+            .bind(instance)
+            .bind(class)
+            .bind(code)
+            .fetch_optional(&self.db)
+            .await?
+            .map(|r| r.text("id"))
+            .transpose()?
+            .ok_or_else(|| Error::not_found(format!("thành viên {instance}/{class}/{code}")))
+    }
+
+    pub async fn create_subsystem(&self, by: &Principal, member: (&str, &str, &str), input: &SubsystemInput) -> Result<Subsystem> {
+        admin(by)?;
+        let member_id = self.member_id(member.0, member.1, member.2).await?;
+        let mut v = Violations::new();
+        if !part_ok(&input.code) {
+            v.add("code", "bắt buộc; không chứa / \\ ; % : (required; no / \\ ; % :)");
+        }
+        if input.name.trim().is_empty() {
+            v.add("name", "bắt buộc (required)");
+        }
+        if input.rate_per_minute.is_some_and(|r| r < 0) {
+            v.add("rate_per_minute", "không âm (not negative)");
+        }
+        v.into_result()?;
+        let id = kernel::id::new_id();
+        let client = input.client_id.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        let r = q("INSERT INTO lgsp_subsystems (id, member_id, code, name, client_id, rate_per_minute, active, created_at)
+                   VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7)")
+        .bind(id.as_str())
+        .bind(member_id.as_str())
+        .bind(input.code.as_str())
+        .bind(input.name.trim())
+        .bind(client)
+        .bind(input.rate_per_minute.unwrap_or(0))
+        .bind(kernel::time::now_ms())
+        .execute(&self.db)
+        .await;
+        match r {
+            Err(e) if e.is_unique_violation() => {
+                return Err(Error::conflict(
+                    "phân hệ hoặc ứng dụng (client_id) đã được đăng ký (the subsystem or its client is registered)",
+                ));
+            }
+            Err(e) => return Err(e),
+            Ok(_) => {}
+        }
+        self.subsystem_by_row_id(&id).await
+    }
+
+    async fn subsystem_by_row_id(&self, id: &str) -> Result<Subsystem> {
+        let sql = format!("SELECT {SUBSYSTEM_COLS} FROM lgsp_subsystems s JOIN lgsp_members m ON m.id = s.member_id WHERE s.id = $1");
+        subsystem_of(&q(sql).bind(id).fetch_one(&self.db).await?)
+    }
+
+    /// The subsystem with this identifier, if registered.
+    pub async fn subsystem(&self, x: &SubsystemId) -> Result<Option<Subsystem>> {
+        let sql = format!(
+            "SELECT {SUBSYSTEM_COLS} FROM lgsp_subsystems s JOIN lgsp_members m ON m.id = s.member_id
+             WHERE m.instance = $1 AND m.member_class = $2 AND m.code = $3 AND s.code = $4"
+        );
+        q(sql)
+            .bind(x.instance.as_str())
+            .bind(x.member_class.as_str())
+            .bind(x.member.as_str())
+            .bind(x.subsystem.as_str())
+            .fetch_optional(&self.db)
+            .await?
+            .map(|r| subsystem_of(&r))
+            .transpose()
+    }
+
+    /// Every active subsystem (the `listClients` metaservice).
+    pub async fn subsystems(&self) -> Result<Vec<Subsystem>> {
+        let sql = format!(
+            "SELECT {SUBSYSTEM_COLS} FROM lgsp_subsystems s JOIN lgsp_members m ON m.id = s.member_id WHERE s.active
+             ORDER BY m.instance, m.member_class, m.code, s.code"
+        );
+        q(sql).fetch_all(&self.db).await?.iter().map(subsystem_of).collect()
+    }
+
+    pub async fn register_service(&self, by: &Principal, provider: &SubsystemId, input: &ServiceInput) -> Result<Service> {
+        admin(by)?;
+        let sub = self.subsystem(provider).await?.ok_or_else(|| Error::not_found(format!("phân hệ {provider}")))?;
+        let mut v = Violations::new();
+        if !part_ok(&input.code) {
+            v.add("code", "bắt buộc; không chứa / \\ ; % : (required; no / \\ ; % :)");
+        }
+        if input.version.trim().is_empty() {
+            v.add("version", "bắt buộc (required)");
+        }
+        if input.name.trim().is_empty() {
+            v.add("name", "bắt buộc (required)");
+        }
+        match reqwest::Url::parse(&input.upstream_url) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
+            _ => v.add("upstream_url", "địa chỉ http(s) đầy đủ (a full http or https URL)"),
+        }
+        let kind = input.description_kind.clone().unwrap_or_else(|| "none".into());
+        if !matches!(kind.as_str(), "openapi" | "wsdl" | "none") {
+            v.add("description_kind", "openapi, wsdl hoặc none");
+        }
+        let timeout = input.timeout_ms.unwrap_or(30_000);
+        if !(100..=600_000).contains(&timeout) {
+            v.add("timeout_ms", "từ 100 đến 600000 (100 to 600,000 ms)");
+        }
+        let max_body = input.max_body_bytes.unwrap_or(50 * 1024 * 1024);
+        if !(1..=1024 * 1024 * 1024).contains(&max_body) {
+            v.add("max_body_bytes", "từ 1 byte đến 1 GiB (1 byte to 1 GiB)");
+        }
+        v.into_result()?;
+        let id = kernel::id::new_id();
+        let now = kernel::time::now_ms();
+        let mut tx = self.db.begin().await?;
+        let n = q("INSERT INTO lgsp_services (id, subsystem_id, code, version, name, upstream_url, description_kind, description, state,
+                     log_bodies, timeout_ms, max_body_bytes, created_at, updated_at)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'draft', $9, $10, $11, $12, $12)
+                   ON CONFLICT (subsystem_id, code) DO NOTHING")
+        .bind(id.as_str())
+        .bind(sub.id.as_str())
+        .bind(input.code.as_str())
+        .bind(input.version.trim())
+        .bind(input.name.trim())
+        .bind(input.upstream_url.trim())
+        .bind(kind)
+        .bind(input.description.clone())
+        .bind(input.log_bodies.unwrap_or(false))
+        .bind(timeout)
+        .bind(max_body)
+        .bind(now)
+        .execute(&mut tx)
+        .await?;
+        if n == 0 {
+            return Err(Error::conflict("dịch vụ đã có trong phân hệ (the service exists in this subsystem)"));
+        }
+        history(&mut tx, &id, now, &by.id, None, "draft", Some("registered")).await?;
+        tx.commit().await?;
+        self.service_by_id(&id).await
+    }
+
+    pub async fn service_by_id(&self, id: &str) -> Result<Service> {
+        let sql = format!(
+            "SELECT {SERVICE_COLS} FROM lgsp_services v JOIN lgsp_subsystems s ON s.id = v.subsystem_id JOIN lgsp_members m ON m.id = s.member_id
+             WHERE v.id = $1"
+        );
+        service_of(&q(sql).bind(id).fetch_optional(&self.db).await?.ok_or_else(|| Error::not_found(format!("dịch vụ {id}")))?)
+    }
+
+    /// The service `code` of subsystem `provider`, if registered.
+    pub async fn service(&self, provider: &SubsystemId, code: &str) -> Result<Option<Service>> {
+        let sql = format!(
+            "SELECT {SERVICE_COLS} FROM lgsp_services v JOIN lgsp_subsystems s ON s.id = v.subsystem_id JOIN lgsp_members m ON m.id = s.member_id
+             WHERE m.instance = $1 AND m.member_class = $2 AND m.code = $3 AND s.code = $4 AND v.code = $5"
+        );
+        q(sql)
+            .bind(provider.instance.as_str())
+            .bind(provider.member_class.as_str())
+            .bind(provider.member.as_str())
+            .bind(provider.subsystem.as_str())
+            .bind(code)
+            .fetch_optional(&self.db)
+            .await?
+            .map(|r| service_of(&r))
+            .transpose()
+    }
+
+    /// The services of a subsystem, all states (for administrators) or callable only.
+    pub async fn services_of(&self, provider: &SubsystemId, callable_only: bool) -> Result<Vec<Service>> {
+        let sql = format!(
+            "SELECT {SERVICE_COLS} FROM lgsp_services v JOIN lgsp_subsystems s ON s.id = v.subsystem_id JOIN lgsp_members m ON m.id = s.member_id
+             WHERE m.instance = $1 AND m.member_class = $2 AND m.code = $3 AND s.code = $4 {} ORDER BY v.code",
+            if callable_only { "AND v.state IN ('published', 'deprecated')" } else { "" }
+        );
+        q(sql)
+            .bind(provider.instance.as_str())
+            .bind(provider.member_class.as_str())
+            .bind(provider.member.as_str())
+            .bind(provider.subsystem.as_str())
+            .fetch_all(&self.db)
+            .await?
+            .iter()
+            .map(service_of)
+            .collect()
+    }
+
+    /// The service's description (OpenAPI or WSDL text), if it has one.
+    pub async fn description(&self, service_id: &str) -> Result<Option<(String, String)>> {
+        let r = q("SELECT description_kind, description FROM lgsp_services WHERE id = $1").bind(service_id).fetch_one(&self.db).await?;
+        Ok(r.opt_text("description")?.map(|d| (r.text("description_kind").unwrap_or_default(), d)))
+    }
+
+    /// Moves a service along its lifecycle (draft → testing → published → deprecated → retired).
+    pub async fn transition(&self, by: &Principal, service_id: &str, to: &str, note: Option<&str>) -> Result<Service> {
+        admin(by)?;
+        if !STATES.contains(&to) {
+            return Err(Error::invalid("state", "draft, testing, published, deprecated hoặc retired"));
+        }
+        let s = self.service_by_id(service_id).await?;
+        if !transition_allowed(&s.state, to) {
+            return Err(Error::conflict(format!("không chuyển được từ {} sang {to} (not allowed from {} to {to})", s.state, s.state)));
+        }
+        let now = kernel::time::now_ms();
+        let mut tx = self.db.begin().await?;
+        let n = q("UPDATE lgsp_services SET state = $3, updated_at = $4 WHERE id = $1 AND state = $2")
+            .bind(service_id)
+            .bind(s.state.as_str())
+            .bind(to)
+            .bind(now)
+            .execute(&mut tx)
+            .await?;
+        if n != 1 {
+            return Err(Error::conflict("dịch vụ vừa được người khác thay đổi (changed meanwhile; reload)"));
+        }
+        history(&mut tx, service_id, now, &by.id, Some(&s.state), to, note).await?;
+        tx.commit().await?;
+        self.service_by_id(service_id).await
+    }
+
+    pub async fn service_history(&self, service_id: &str) -> Result<Vec<HistoryEntry>> {
+        q("SELECT at, actor, from_state, to_state, note FROM lgsp_service_history WHERE service_id = $1 ORDER BY at, id")
+            .bind(service_id)
+            .fetch_all(&self.db)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(HistoryEntry {
+                    at: r.int("at")?,
+                    actor: r.text("actor")?,
+                    from_state: r.opt_text("from_state")?,
+                    to_state: r.text("to_state")?,
+                    note: r.opt_text("note")?,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn grant(&self, by: &Principal, service_id: &str, input: &AccessInput) -> Result<AccessRight> {
+        admin(by)?;
+        self.service_by_id(service_id).await?;
+        let client = SubsystemId::parse(&input.client).ok_or_else(|| Error::invalid("client", "INSTANCE/CLASS/MEMBER/SUBSYSTEM"))?;
+        let sub = self
+            .subsystem(&client)
+            .await?
+            .ok_or_else(|| Error::invalid("client", format!("chưa đăng ký phân hệ {client} (not registered)")))?;
+        let method = input.method.as_deref().map(str::trim).filter(|m| !m.is_empty()).map(str::to_ascii_uppercase);
+        if method.as_deref().is_some_and(|m| !matches!(m, "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD" | "OPTIONS")) {
+            return Err(Error::invalid("method", "GET, POST, PUT, PATCH, DELETE, HEAD hoặc OPTIONS"));
+        }
+        let prefix = input.path_prefix.as_deref().map(str::trim).filter(|p| !p.is_empty()).map(str::to_owned);
+        if prefix.as_deref().is_some_and(|p| !p.starts_with('/')) {
+            return Err(Error::invalid("path_prefix", "bắt đầu bằng / (starts with /)"));
+        }
+        let id = kernel::id::new_id();
+        q("INSERT INTO lgsp_access (id, service_id, client_subsystem_id, method, path_prefix, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(id.as_str())
+            .bind(service_id)
+            .bind(sub.id.as_str())
+            .bind(method.clone())
+            .bind(prefix.clone())
+            .bind(kernel::time::now_ms())
+            .execute(&self.db)
+            .await?;
+        Ok(AccessRight { id, client: client.text(), method, path_prefix: prefix })
+    }
+
+    pub async fn revoke(&self, by: &Principal, service_id: &str, right_id: &str) -> Result<()> {
+        admin(by)?;
+        let n = q("DELETE FROM lgsp_access WHERE id = $1 AND service_id = $2").bind(right_id).bind(service_id).execute(&self.db).await?;
+        if n == 0 { Err(Error::not_found(format!("quyền {right_id}"))) } else { Ok(()) }
+    }
+
+    pub async fn access_rights(&self, service_id: &str) -> Result<Vec<AccessRight>> {
+        q("SELECT a.id, a.method, a.path_prefix, s.code, m.instance, m.member_class, m.code AS member_code
+           FROM lgsp_access a JOIN lgsp_subsystems s ON s.id = a.client_subsystem_id JOIN lgsp_members m ON m.id = s.member_id
+           WHERE a.service_id = $1 ORDER BY a.created_at")
+        .bind(service_id)
+        .fetch_all(&self.db)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(AccessRight {
+                id: r.text("id")?,
+                client: format!("{}/{}/{}/{}", r.text("instance")?, r.text("member_class")?, r.text("member_code")?, r.text("code")?),
+                method: r.opt_text("method")?,
+                path_prefix: r.opt_text("path_prefix")?,
+            })
+        })
+        .collect()
+    }
+
+    /// True when the client subsystem may call `method path` of the service (deny by default).
+    pub async fn allowed(&self, client_subsystem_id: &str, service_id: &str, method: &str, path: &str) -> Result<bool> {
+        let rows = q("SELECT method, path_prefix FROM lgsp_access WHERE service_id = $1 AND client_subsystem_id = $2")
+            .bind(service_id)
+            .bind(client_subsystem_id)
+            .fetch_all(&self.db)
+            .await?;
+        for r in rows {
+            let m = r.opt_text("method")?;
+            let p = r.opt_text("path_prefix")?;
+            if m.as_deref().is_none_or(|m| m == method)
+                && p.as_deref().is_none_or(|p| path == p || path.starts_with(&format!("{}/", p.trim_end_matches('/'))))
+            {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// The callable services of `provider` that `client` may use (the `allowedMethods` metaservice).
+    pub async fn allowed_services(&self, client_subsystem_id: &str, provider: &SubsystemId) -> Result<Vec<Service>> {
+        let mut out = Vec::new();
+        for s in self.services_of(provider, true).await? {
+            let n = q("SELECT COUNT(*) FROM lgsp_access WHERE service_id = $1 AND client_subsystem_id = $2")
+                .bind(s.id.as_str())
+                .bind(client_subsystem_id)
+                .fetch_i64(&self.db)
+                .await?;
+            if n > 0 {
+                out.push(s);
+            }
+        }
+        Ok(out)
+    }
+}
+
+async fn history(
+    tx: &mut kernel::db::Tx,
+    service_id: &str,
+    at: i64,
+    actor: &str,
+    from: Option<&str>,
+    to: &str,
+    note: Option<&str>,
+) -> Result<()> {
+    q("INSERT INTO lgsp_service_history (id, service_id, at, actor, from_state, to_state, note) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+        .bind(kernel::id::new_id())
+        .bind(service_id)
+        .bind(at)
+        .bind(actor)
+        .bind(from)
+        .bind(to)
+        .bind(note)
+        .execute(tx)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,300 @@
+//! The gateway end to end, on SQLite and PostgreSQL: a member system calls another's service
+//! through `/r1/...` with its client-credentials token; everything a caller can get wrong is
+//! refused with the right X-Road error and nothing forwarded; the exchange is in the message
+//! log, which is sealed, verified, and catches every edit, insertion and deletion.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use axum::Router;
+use axum::http::HeaderMap;
+use axum::routing::{get, post};
+use data_encoding::BASE64;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha512};
+use testkit::{TestApp, storage_test};
+
+/// A national-registry stand-in on loopback: shows what it received; counts calls.
+async fn upstream(calls: Arc<AtomicUsize>) -> String {
+    let c1 = calls.clone();
+    let c2 = calls.clone();
+    let c3 = calls.clone();
+    let app = Router::new()
+        .route(
+            "/persons/{id}",
+            get(move |axum::extract::Path(id): axum::extract::Path<String>, h: HeaderMap| async move {
+                c1.fetch_add(1, Ordering::SeqCst);
+                let seen: Value = h
+                    .iter()
+                    .map(|(k, v)| (k.as_str().to_owned(), Value::from(v.to_str().unwrap_or(""))))
+                    .collect::<serde_json::Map<_, _>>()
+                    .into();
+                axum::Json(json!({"id": id, "name": "Nguyễn Văn An", "headers": seen}))
+            }),
+        )
+        .route(
+            "/echo",
+            post(move |body: axum::body::Bytes| async move {
+                c2.fetch_add(1, Ordering::SeqCst);
+                body
+            }),
+        )
+        .route(
+            "/slow",
+            get(move || async move {
+                c3.fetch_add(1, Ordering::SeqCst);
+                tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+                "late"
+            }),
+        )
+        .route("/moved", get(|| async { axum::response::Redirect::to("http://127.0.0.1:9/elsewhere") }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    format!("http://{addr}")
+}
+
+async fn system_token(app: &TestApp, name: &str) -> (String, String) {
+    let r = app.post("/api/oidc/clients", &json!({"name": name, "grant_types": ["client_credentials"], "scopes": ["lgsp:call"]})).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let (id, secret) =
+        (r.json()["client"]["client_id"].as_str().unwrap().to_owned(), r.json()["client_secret"].as_str().unwrap().to_owned());
+    let t =
+        app.raw(app.http.post(app.url("/oauth/token")).basic_auth(&id, Some(&secret)).form(&[("grant_type", "client_credentials")])).await;
+    assert_eq!(t.status, 200, "{}", t.text);
+    (id, t.json()["access_token"].as_str().unwrap().to_owned())
+}
+
+const CLIENT: &str = "VN/GOV/000.00.51.H99/motcua";
+const SERVICE: &str = "/r1/VN/GOV/000.00.13.H99/tuphap/persons";
+
+/// Members, subsystems, the service (published), the client's right to GET it.
+async fn setup(app: &TestApp, upstream_url: &str) -> (String, String) {
+    for (code, name) in [("000.00.13.H99", "Sở Tư pháp"), ("000.00.51.H99", "UBND huyện Phú Tân")] {
+        let r = app.post("/api/lgsp/members", &json!({"instance": "VN", "member_class": "GOV", "code": code, "name": name})).await;
+        assert_eq!(r.status, 201, "{}", r.text);
+    }
+    let (client_id, token) = system_token(app, "Một cửa Phú Tân").await;
+    let r = app
+        .post(
+            "/api/lgsp/members/VN/GOV/000.00.51.H99/subsystems",
+            &json!({"code": "motcua", "name": "Một cửa điện tử", "client_id": client_id}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let r = app.post("/api/lgsp/members/VN/GOV/000.00.13.H99/subsystems", &json!({"code": "tuphap", "name": "Hệ thống hộ tịch"})).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let r = app
+        .post(
+            "/api/lgsp/subsystems/VN/GOV/000.00.13.H99/tuphap/services",
+            &json!({"code": "persons", "version": "1.0", "name": "Tra cứu công dân", "upstream_url": upstream_url, "timeout_ms": 500,
+                    "max_body_bytes": 1024, "log_bodies": true, "description_kind": "openapi",
+                    "description": "{\"openapi\": \"3.0.3\", \"info\": {\"title\": \"Tra cứu công dân\", \"version\": \"1.0\"}, \"paths\": {}}"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let service_id = r.json()["id"].as_str().unwrap().to_owned();
+    assert_eq!(r.json()["state"], "draft");
+    let grant = app.post(&format!("/api/lgsp/services/{service_id}/access"), &json!({"client": CLIENT, "method": "GET"})).await;
+    assert_eq!(grant.status, 201, "{}", grant.text);
+    let grant = app
+        .post(&format!("/api/lgsp/services/{service_id}/access"), &json!({"client": CLIENT, "method": "POST", "path_prefix": "/echo"}))
+        .await;
+    assert_eq!(grant.status, 201, "{}", grant.text);
+    (service_id, token)
+}
+
+fn call(app: &TestApp, method: reqwest::Method, path: &str, token: Option<&str>) -> reqwest::RequestBuilder {
+    let mut b = app.http.request(method, app.url(path)).header("X-Road-Client", CLIENT);
+    if let Some(t) = token {
+        b = b.bearer_auth(t);
+    }
+    b
+}
+
+async fn wait_for_log(app: &TestApp, n: i64) {
+    for _ in 0..100 {
+        let have = kernel::db::q("SELECT COUNT(*) FROM lgsp_messages").fetch_i64(&app.app.db).await.unwrap();
+        if have >= n {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the message log did not reach {n} records");
+}
+
+storage_test!(a_member_system_calls_a_service_through_the_gateway, async |app: &TestApp| {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let up = upstream(calls.clone()).await;
+    let (service_id, token) = setup(app, &up).await;
+
+    // Not published yet: unknown to callers.
+    let r = app.raw(call(app, reqwest::Method::GET, &format!("{SERVICE}/persons/001090012345"), Some(&token))).await;
+    assert_eq!((r.status.as_u16(), r.header("x-road-error")), (404, Some("Server.ServerProxy.UnknownService")), "{}", r.text);
+    for to in ["testing", "published"] {
+        let r = app.post(&format!("/api/lgsp/services/{service_id}/state"), &json!({"state": to})).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+    }
+    let r = app.post(&format!("/api/lgsp/services/{service_id}/state"), &json!({"state": "draft"})).await;
+    assert_eq!(r.status, 409, "published cannot go back to draft");
+    let detail = app.get_admin(&format!("/api/lgsp/services/{service_id}")).await.json();
+    let states: Vec<&str> = detail["history"].as_array().unwrap().iter().map(|h| h["to_state"].as_str().unwrap()).collect();
+    assert_eq!(states, ["draft", "testing", "published"]);
+
+    // The call, with a hop-by-hop header named in Connection and a user id.
+    let r = app
+        .raw(
+            call(app, reqwest::Method::GET, &format!("{SERVICE}/persons/001090012345?fields=name"), Some(&token))
+                .header("X-Road-UserId", "VN001090012345")
+                .header("X-Secret-Hop", "do not pass")
+                .header("Connection", "X-Secret-Hop"),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let body = r.json();
+    assert_eq!(body["id"], "001090012345");
+    let seen = &body["headers"];
+    assert_eq!(seen["x-road-client"], CLIENT);
+    assert_eq!(seen["x-road-userid"], "VN001090012345");
+    assert!(seen.get("authorization").is_none(), "the caller's token stays at the gateway");
+    assert!(seen.get("x-secret-hop").is_none(), "headers named in Connection are not forwarded");
+    assert_eq!(r.header("x-road-client"), Some(CLIENT));
+    assert_eq!(r.header("x-road-service"), Some("VN/GOV/000.00.13.H99/tuphap/persons"));
+    assert_eq!(r.header("x-road-request-hash"), Some(BASE64.encode(&Sha512::digest(b"")).as_str()));
+    let request_id = r.header("x-road-request-id").unwrap().to_owned();
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+
+    // A POST body passes through, hashed.
+    let r = app.raw(call(app, reqwest::Method::POST, &format!("{SERVICE}/echo"), Some(&token)).body("xin chào")).await;
+    assert_eq!((r.status.as_u16(), r.text.as_str()), (200, "xin chào"));
+    assert_eq!(r.header("x-road-request-hash"), Some(BASE64.encode(&Sha512::digest("xin chào".as_bytes())).as_str()));
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+
+    // Refusals: each with its X-Road error, nothing forwarded.
+    let cases: Vec<(reqwest::RequestBuilder, u16, &str)> = vec![
+        (app.http.get(app.url(&format!("{SERVICE}/persons/1"))).bearer_auth(&token), 400, "Client.MissingClientHeader"),
+        (
+            app.http.get(app.url(&format!("{SERVICE}/persons/1"))).header("X-Road-Client", "VN/GOV/nobody").bearer_auth(&token),
+            400,
+            "Client.InvalidClientIdentifier",
+        ),
+        (
+            app.http
+                .get(app.url(&format!("{SERVICE}/persons/1")))
+                .header("X-Road-Client", "VN/GOV/000.00.99.H99/ghost")
+                .bearer_auth(&token),
+            403,
+            "Client.UnknownClient",
+        ),
+        (call(app, reqwest::Method::GET, &format!("{SERVICE}/persons/1"), None), 401, "Client.AuthenticationFailed"),
+        (call(app, reqwest::Method::GET, "/r1/VN/GOV", Some(&token)), 400, "Client.InvalidRequestPath"),
+        (
+            call(app, reqwest::Method::GET, "/r1/VN/GOV/000.00.13.H99/tuphap/nothing", Some(&token)),
+            404,
+            "Server.ServerProxy.UnknownService",
+        ),
+        (call(app, reqwest::Method::DELETE, &format!("{SERVICE}/persons/1"), Some(&token)), 403, "Server.ServerProxy.AccessDenied"),
+        (call(app, reqwest::Method::POST, &format!("{SERVICE}/persons/1"), Some(&token)).body("x"), 403, "Server.ServerProxy.AccessDenied"),
+        (call(app, reqwest::Method::POST, &format!("{SERVICE}/echo"), Some(&token)).body(vec![b'a'; 4096]), 413, "Client.RequestTooLarge"),
+    ];
+    for (i, (req, status, kind)) in cases.into_iter().enumerate() {
+        let r = app.raw(req).await;
+        assert_eq!((r.status.as_u16(), r.header("x-road-error")), (status, Some(kind)), "case {i}: {}", r.text);
+        let b = r.json();
+        assert_eq!(b["type"], kind);
+        assert!(b["message"].as_str().is_some_and(|m| !m.is_empty()));
+    }
+    // A body without a declared length that grows past the limit is cut off, not forwarded whole.
+    let chunks = futures_util::stream::iter((0..8).map(|_| Ok::<_, std::io::Error>(vec![b'b'; 512])));
+    let r =
+        app.raw(call(app, reqwest::Method::POST, &format!("{SERVICE}/echo"), Some(&token)).body(reqwest::Body::wrap_stream(chunks))).await;
+    assert_eq!((r.status.as_u16(), r.header("x-road-error")), (413, Some("Client.RequestTooLarge")), "{}", r.text);
+    // A slow service times out; a redirect is handed back, not followed.
+    let r = app.raw(call(app, reqwest::Method::GET, &format!("{SERVICE}/slow"), Some(&token))).await;
+    assert_eq!((r.status.as_u16(), r.header("x-road-error")), (504, Some("Server.ServerProxy.Timeout")));
+    let r = app.raw(call(app, reqwest::Method::GET, &format!("{SERVICE}/moved"), Some(&token))).await;
+    assert_eq!(r.status.as_u16(), 303);
+    assert_eq!(r.header("location"), Some("http://127.0.0.1:9/elsewhere"));
+    assert_eq!(calls.load(Ordering::SeqCst), 3, "only the slow call reached the service among the refusals");
+
+    // Metaservices.
+    let clients = app.raw(app.http.get(app.url("/listClients"))).await.json();
+    assert_eq!(clients["member"].as_array().unwrap().len(), 2);
+    let methods = app.raw(call(app, reqwest::Method::GET, "/r1/VN/GOV/000.00.13.H99/tuphap/listMethods", Some(&token))).await.json();
+    assert_eq!(methods["service"][0]["service_code"], "persons");
+    let allowed = app.raw(call(app, reqwest::Method::GET, "/r1/VN/GOV/000.00.13.H99/tuphap/allowedMethods", Some(&token))).await.json();
+    assert_eq!(allowed["service"].as_array().unwrap().len(), 1);
+    let spec =
+        app.raw(call(app, reqwest::Method::GET, "/r1/VN/GOV/000.00.13.H99/tuphap/getOpenAPI?serviceCode=persons", Some(&token))).await;
+    assert_eq!(spec.status, 200);
+    assert_eq!(spec.json()["info"]["title"], "Tra cứu công dân");
+
+    // Monitoring: the client sees its own exchanges, never payloads; the administrator sees all.
+    let exchanges = 1 + 2 + 9 + 3;
+    wait_for_log(app, exchanges).await;
+    let mine = app.raw(app.http.get(app.url("/api/lgsp/monitoring?limit=1000")).bearer_auth(&token)).await;
+    assert_eq!(mine.status, 200, "{}", mine.text);
+    let mine = mine.json();
+    let records = mine["records"].as_array().unwrap();
+    assert!(records.iter().all(|r| r["client"] == CLIENT), "only its own records");
+    assert!(records.iter().any(|r| r["request_id"] == request_id.as_str() && r["status"] == 200));
+    assert!(!mine.to_string().contains("Nguyễn Văn An"), "no payloads in monitoring");
+    let all = app.get_admin("/api/lgsp/monitoring?limit=1000").await.json();
+    assert!(all["records"].as_array().unwrap().len() > records.len(), "the administrator also sees the refused strangers");
+    let persons =
+        all["by_service"].as_array().unwrap().iter().find(|s| s["service"] == "VN/GOV/000.00.13.H99/tuphap/persons").cloned().unwrap();
+    assert!(persons["exchanges"].as_i64().unwrap() >= 10 && persons["errors"].as_i64().unwrap() >= 5, "{persons}");
+
+    // The log: sealed, whole, evidence for one exchange.
+    let sealed = app.post("/api/lgsp/log/seal", &json!({})).await.json();
+    assert!(sealed["batches"].as_i64().unwrap() >= 1);
+    let v = app.get_admin("/api/lgsp/log/verify").await.json();
+    assert_eq!(v["problems"], json!([]), "{v}");
+    assert_eq!(v["sealed_records"].as_i64(), Some(exchanges));
+    let ev = app.get_admin(&format!("/api/lgsp/log/{request_id}/evidence")).await.json();
+    assert_eq!(ev["sealed"], true);
+    assert_eq!(ev["record"]["status"], 200);
+    let body = kernel::db::q("SELECT response_body FROM lgsp_messages WHERE request_id = $1")
+        .bind(request_id.as_str())
+        .fetch_one(&app.app.db)
+        .await
+        .unwrap();
+    let kept: Vec<u8> = body.get("response_body").unwrap();
+    assert!(String::from_utf8_lossy(&kept).contains("Nguyễn Văn An"), "the service asked for bodies in the log");
+});
+
+storage_test!(the_message_log_names_every_edited_inserted_and_deleted_record, async |app: &TestApp| {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let up = upstream(calls.clone()).await;
+    let (service_id, token) = setup(app, &up).await;
+    for to in ["testing", "published"] {
+        app.post(&format!("/api/lgsp/services/{service_id}/state"), &json!({"state": to})).await;
+    }
+    for i in 0..6 {
+        let r = app.raw(call(app, reqwest::Method::GET, &format!("{SERVICE}/persons/{i}"), Some(&token))).await;
+        assert_eq!(r.status, 200);
+    }
+    wait_for_log(app, 6).await;
+    let db = &app.app.db;
+    app.app.lgsp.seal_pending().await.unwrap();
+    assert!(lgsp::log::verify(db, &[app.app.lgsp.key().public()]).await.unwrap().problems.is_empty());
+    // A stranger's key does not verify the batches.
+    let stranger = lgsp::log::verify(db, &[vec![7u8; 32]]).await.unwrap();
+    assert!(stranger.problems.iter().any(|p| p.contains("signature")), "{:?}", stranger.problems);
+
+    kernel::db::q("UPDATE lgsp_messages SET status = 201 WHERE seq = 2").execute(db).await.unwrap();
+    kernel::db::q("DELETE FROM lgsp_messages WHERE seq = 4").execute(db).await.unwrap();
+    kernel::db::q(
+        "INSERT INTO lgsp_messages (seq, request_id, at, client, service, method, path, status, request_hash, response_hash, request_bytes, response_bytes, duration_ms, batch_seq)
+         VALUES (100, 'forged', 0, 'x', 'y', 'GET', '/', 200, '', '', 0, 0, 0, 1)",
+    )
+    .execute(db)
+    .await
+    .unwrap();
+    let v = lgsp::log::verify(db, &[app.app.lgsp.key().public()]).await.unwrap();
+    let text = v.problems.join("\n");
+    assert!(text.contains("record 2: edited"), "{text}");
+    assert!(text.contains("record 4: deleted"), "{text}");
+    assert!(text.contains("record 100: inserted"), "{text}");
+    assert_eq!(v.problems.len(), 3, "{text}");
+});

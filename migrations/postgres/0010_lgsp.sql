@@ -1,0 +1,110 @@
+-- LGSP: the registry of members, subsystems and services, access rights, and the message log
+-- of every exchange through the gateway, sealed in signed, chained batches.
+CREATE TABLE lgsp_members (
+    id TEXT PRIMARY KEY,
+    instance TEXT NOT NULL,
+    member_class TEXT NOT NULL,
+    code TEXT NOT NULL,
+    name TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    UNIQUE (instance, member_class, code)
+);
+
+CREATE TABLE lgsp_subsystems (
+    id TEXT PRIMARY KEY,
+    member_id TEXT NOT NULL REFERENCES lgsp_members(id),
+    code TEXT NOT NULL,
+    name TEXT NOT NULL,
+    -- The OAuth2 client (client credentials) that speaks for this subsystem.
+    client_id TEXT,
+    -- Requests per minute allowed to this subsystem as a client (0: no limit).
+    rate_per_minute BIGINT NOT NULL DEFAULT 0,
+    active BOOLEAN NOT NULL DEFAULT TRUE,
+    created_at BIGINT NOT NULL,
+    UNIQUE (member_id, code)
+);
+CREATE UNIQUE INDEX lgsp_subsystems_client ON lgsp_subsystems (client_id);
+
+CREATE TABLE lgsp_services (
+    id TEXT PRIMARY KEY,
+    subsystem_id TEXT NOT NULL REFERENCES lgsp_subsystems(id),
+    code TEXT NOT NULL,
+    version TEXT NOT NULL,
+    name TEXT NOT NULL,
+    upstream_url TEXT NOT NULL,
+    -- openapi, wsdl or none, and the description itself.
+    description_kind TEXT NOT NULL DEFAULT 'none',
+    description TEXT,
+    -- draft, testing, published, deprecated, retired.
+    state TEXT NOT NULL,
+    log_bodies BOOLEAN NOT NULL DEFAULT FALSE,
+    timeout_ms BIGINT NOT NULL,
+    max_body_bytes BIGINT NOT NULL,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    UNIQUE (subsystem_id, code)
+);
+
+CREATE TABLE lgsp_service_history (
+    id TEXT PRIMARY KEY,
+    service_id TEXT NOT NULL REFERENCES lgsp_services(id),
+    at BIGINT NOT NULL,
+    actor TEXT NOT NULL,
+    from_state TEXT,
+    to_state TEXT NOT NULL,
+    note TEXT
+);
+CREATE INDEX lgsp_service_history_service ON lgsp_service_history (service_id, at);
+
+-- Allow-lists: a client subsystem may call a service (optionally one method, a path prefix).
+CREATE TABLE lgsp_access (
+    id TEXT PRIMARY KEY,
+    service_id TEXT NOT NULL REFERENCES lgsp_services(id),
+    client_subsystem_id TEXT NOT NULL REFERENCES lgsp_subsystems(id),
+    method TEXT,
+    path_prefix TEXT,
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX lgsp_access_service ON lgsp_access (service_id, client_subsystem_id);
+
+-- One row per exchange: metadata and body hashes (bodies when the service asks), never changed
+-- after it is sealed into a batch.
+CREATE TABLE lgsp_messages (
+    seq BIGINT PRIMARY KEY,
+    request_id TEXT NOT NULL,
+    at BIGINT NOT NULL,
+    client TEXT NOT NULL,
+    service TEXT NOT NULL,
+    method TEXT NOT NULL,
+    path TEXT NOT NULL,
+    status BIGINT NOT NULL,
+    error TEXT,
+    request_hash TEXT NOT NULL,
+    response_hash TEXT NOT NULL,
+    request_bytes BIGINT NOT NULL,
+    response_bytes BIGINT NOT NULL,
+    duration_ms BIGINT NOT NULL,
+    user_id TEXT,
+    request_body BYTEA,
+    response_body BYTEA,
+    batch_seq BIGINT
+);
+CREATE INDEX lgsp_messages_client ON lgsp_messages (client, at);
+CREATE INDEX lgsp_messages_service ON lgsp_messages (service, at);
+CREATE INDEX lgsp_messages_unsealed ON lgsp_messages (batch_seq, seq);
+
+-- Sealed batches: the records from_seq..to_seq hashed together, signed with the platform's
+-- key over the previous batch's signature, so no record can change, appear or vanish unseen.
+CREATE TABLE lgsp_batches (
+    seq BIGINT PRIMARY KEY,
+    from_seq BIGINT NOT NULL,
+    to_seq BIGINT NOT NULL,
+    records BIGINT NOT NULL,
+    digest TEXT NOT NULL,
+    previous_signature TEXT NOT NULL,
+    signature TEXT NOT NULL,
+    key_id TEXT NOT NULL,
+    sealed_at BIGINT NOT NULL,
+    -- The SHA-256 of each record, in order, comma separated; the digest is the hash of this.
+    record_hashes TEXT NOT NULL
+);
