@@ -166,3 +166,51 @@ async fn postgres_backup_checks_the_server() {
         testkit::drop_pg_database(&admin, &name).await;
     }
 }
+
+/// `tinhso lgsp seal` and `tinhso lgsp verify-log` on the server's own database and key: a
+/// whole log passes (exit 0); an edited record is named (exit 1).
+async fn verify_log_names_tampering(backend: Backend) {
+    let Some(app) = TestApp::start(backend).await else { return };
+    let (url, dir) = (app.app.config.database_url(), app.app.config.data_dir.clone());
+    for i in 0..3 {
+        let x = lgsp::log::Exchange {
+            request_id: format!("cli-{i}"),
+            at: 1_700_000_000_000 + i,
+            client: "VN/GOV/000.00.51.H99/motcua".into(),
+            service: "VN/GOV/000.00.13.H99/tuphap/persons".into(),
+            method: "GET".into(),
+            path: "/r1/VN/GOV/000.00.13.H99/tuphap/persons/1".into(),
+            status: 200,
+            ..Default::default()
+        };
+        lgsp::log::record(&app.app.db, &x).await.unwrap();
+    }
+    let run = |args: &'static [&'static str]| {
+        let (dir, url) = (dir.clone(), url.clone());
+        tokio::task::spawn_blocking(move || tinhso(&dir, &url, args))
+    };
+    let (code, out, err) = run(&["lgsp", "seal"]).await.unwrap();
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("sealed 1 batch"), "{out}");
+    let (code, out, err) = run(&["lgsp", "verify-log"]).await.unwrap();
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("3 sealed record(s)") && out.contains("the log is whole"), "{out}");
+    kernel::db::q("UPDATE lgsp_messages SET client = 'VN/GOV/000.00.99.H99/other' WHERE request_id = 'cli-1'")
+        .execute(&app.app.db)
+        .await
+        .unwrap();
+    let (code, out, _) = run(&["lgsp", "verify-log"]).await.unwrap();
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("PROBLEM: record 2: edited"), "{out}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn verify_log_names_tampering_sqlite() {
+    verify_log_names_tampering(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn verify_log_names_tampering_postgres() {
+    verify_log_names_tampering(Backend::Postgres).await;
+}

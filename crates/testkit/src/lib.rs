@@ -145,7 +145,7 @@ impl TestApp {
             Backend::Sqlite => None,
             Backend::Postgres => Some(fresh_pg_database().await?),
         };
-        let mut config = Config { data_dir: dir.path().to_path_buf(), db_max_connections: 8, ..Config::default() };
+        let mut config = Config { data_dir: dir.path().to_path_buf(), db_max_connections: 8, lgsp_seal_secs: 3600, ..Config::default() };
         config.database_url = Some(match &pg {
             None => format!("sqlite://{}", dir.path().join("test.db").display()),
             Some((admin, name)) => with_database(admin, name),
