@@ -38,6 +38,11 @@ CREATE TABLE lgsp_services (
     -- draft, testing, published, deprecated, retired.
     state TEXT NOT NULL,
     log_bodies BOOLEAN NOT NULL DEFAULT FALSE,
+    -- When the upstream is another platform's gateway: how this gateway gets its token there
+    -- (OAuth2 client credentials).
+    upstream_token_url TEXT,
+    upstream_client_id TEXT,
+    upstream_client_secret TEXT,
     timeout_ms BIGINT NOT NULL,
     max_body_bytes BIGINT NOT NULL,
     created_at BIGINT NOT NULL,
@@ -66,6 +71,19 @@ CREATE TABLE lgsp_access (
     created_at BIGINT NOT NULL
 );
 CREATE INDEX lgsp_access_service ON lgsp_access (service_id, client_subsystem_id);
+
+-- Other platforms' gateways trusted to speak for members they host: a token of client_id may
+-- present any subsystem of that member as the client.
+CREATE TABLE lgsp_peers (
+    id TEXT PRIMARY KEY,
+    client_id TEXT NOT NULL,
+    instance TEXT NOT NULL,
+    member_class TEXT NOT NULL,
+    member_code TEXT NOT NULL,
+    name TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    UNIQUE (client_id, instance, member_class, member_code)
+);
 
 -- One row per exchange: metadata and body hashes (bodies when the service asks), never changed
 -- after it is sealed into a batch.

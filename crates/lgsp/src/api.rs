@@ -19,7 +19,9 @@ use web::{ApiResult, Authed, Json, Problem, Query};
 use crate::Lgsp;
 use crate::log::Verification;
 use crate::model::SubsystemId;
-use crate::registry::{AccessInput, AccessRight, HistoryEntry, Member, MemberInput, Service, ServiceInput, Subsystem, SubsystemInput};
+use crate::registry::{
+    AccessInput, AccessRight, HistoryEntry, Member, MemberInput, Peer, PeerInput, Service, ServiceInput, Subsystem, SubsystemInput,
+};
 
 pub fn router() -> OpenApiRouter<Lgsp> {
     OpenApiRouter::new()
@@ -31,6 +33,7 @@ pub fn router() -> OpenApiRouter<Lgsp> {
         .routes(routes!(transition))
         .routes(routes!(grant))
         .routes(routes!(revoke))
+        .routes(routes!(peers, add_peer))
         .routes(routes!(monitoring))
         .routes(routes!(seal))
         .routes(routes!(verify))
@@ -166,6 +169,20 @@ async fn grant(State(l): State<Lgsp>, Authed(p): Authed, Path(id): Path<String>,
 async fn revoke(State(l): State<Lgsp>, Authed(p): Authed, Path((id, right)): Path<(String, String)>) -> ApiResult<StatusCode> {
     l.revoke(&p, &id, &right).await.or_problem()?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Other platforms' gateways trusted to speak for the members they host.
+#[utoipa::path(get, path = "/api/lgsp/peers", tag = "lgsp", responses((status = 200, body = Vec<Peer>)))]
+async fn peers(State(l): State<Lgsp>, Authed(p): Authed) -> ApiResult<Json<Vec<Peer>>> {
+    admin(&p).or_problem()?;
+    Ok(Json(l.peers().await.or_problem()?))
+}
+
+/// Trust another platform's gateway (its OAuth2 client here) to present clients of a member it hosts.
+#[utoipa::path(post, path = "/api/lgsp/peers", tag = "lgsp", request_body = PeerInput,
+    responses((status = 201, body = Peer), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn add_peer(State(l): State<Lgsp>, Authed(p): Authed, Json(b): Json<PeerInput>) -> ApiResult<Response> {
+    Ok((StatusCode::CREATED, axum::Json(l.add_peer(&p, &b).await.or_problem()?)).into_response())
 }
 
 #[derive(Deserialize, IntoParams)]

@@ -106,8 +106,15 @@ async fn authenticate(l: &Lgsp, caller: &Caller, headers: &HeaderMap) -> Result<
         .ok_or_else(|| {
             fail(StatusCode::FORBIDDEN, "Client.UnknownClient", format!("phân hệ {id} chưa đăng ký (unknown client subsystem)"))
         })?;
-    let proven =
-        caller.principal.as_ref().is_some_and(|p| p.kind == PrincipalKind::System && sub.client_id.as_deref() == Some(p.id.as_str()));
+    let proven = match caller.principal.as_ref().filter(|p| p.kind == PrincipalKind::System) {
+        None => false,
+        Some(p) if sub.client_id.as_deref() == Some(p.id.as_str()) => true,
+        // Another platform's gateway speaking for a member it hosts.
+        Some(p) => l
+            .speaks_for(&p.id, &id)
+            .await
+            .map_err(|e| fail(StatusCode::INTERNAL_SERVER_ERROR, "Server.ServerProxy.InternalError", e.to_string()))?,
+    };
     if !proven {
         return Err(fail(
             StatusCode::UNAUTHORIZED,
@@ -368,6 +375,12 @@ async fn forward(
     let client_value = HeaderValue::from_str(&client.xid.encoded())
         .map_err(|_| fail(StatusCode::BAD_REQUEST, "Client.InvalidClientIdentifier", "X-Road-Client"))?;
     headers.insert("x-road-client", client_value.clone());
+    if service.upstream_token_url.is_some() {
+        let token = l.upstream_token(&service).await?;
+        if let Ok(v) = HeaderValue::from_str(&format!("Bearer {token}")) {
+            headers.insert(header::AUTHORIZATION, v);
+        }
+    }
     headers.insert("x-road-id", xroad_id.clone());
     if let Ok(v) = HeaderValue::from_str(rid) {
         headers.insert("x-road-request-id", v);
@@ -507,5 +520,40 @@ impl futures_util::Stream for Relay {
             }
         }
         polled
+    }
+}
+
+impl Lgsp {
+    /// A token at the upstream gateway of `service` (client credentials), cached until a
+    /// minute before it expires.
+    async fn upstream_token(&self, service: &Service) -> Result<String, Failure> {
+        let now = kernel::time::now_ms();
+        if let Some((t, until)) = self.tokens.lock().unwrap_or_else(|e| e.into_inner()).get(&service.id)
+            && *until > now
+        {
+            return Ok(t.clone());
+        }
+        let failed = |why: String| fail(StatusCode::BAD_GATEWAY, "Server.ServerProxy.UpstreamAuthFailed", why);
+        let (Some(url), Some(id)) = (&service.upstream_token_url, &service.upstream_client_id) else {
+            return Err(failed("no upstream credentials".into()));
+        };
+        let secret = self.upstream_secret(&service.id).await.map_err(|e| failed(e.to_string()))?.unwrap_or_default();
+        let r = self
+            .http
+            .post(url)
+            .basic_auth(id, Some(secret))
+            .form(&[("grant_type", "client_credentials")])
+            .timeout(std::time::Duration::from_millis(service.timeout_ms as u64))
+            .send()
+            .await
+            .map_err(|e| failed(format!("the upstream gateway's token endpoint did not answer: {}", e.without_url())))?;
+        if !r.status().is_success() {
+            return Err(failed(format!("the upstream gateway refused this gateway's credentials ({})", r.status())));
+        }
+        let body: serde_json::Value = r.json().await.map_err(|e| failed(e.to_string()))?;
+        let token = body["access_token"].as_str().ok_or_else(|| failed("no access_token in the answer".into()))?.to_owned();
+        let ttl = body["expires_in"].as_i64().unwrap_or(300).max(61);
+        self.tokens.lock().unwrap_or_else(|e| e.into_inner()).insert(service.id.clone(), (token.clone(), now + (ttl - 60) * 1000));
+        Ok(token)
     }
 }

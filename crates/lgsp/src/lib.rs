@@ -21,6 +21,8 @@ pub struct Lgsp {
     key: Arc<log::SealKey>,
     /// Requests counted per client subsystem in the current minute (per node).
     counts: Arc<Mutex<HashMap<String, (i64, i64)>>>,
+    /// Tokens this gateway holds at other gateways, per service, with their expiry (ms).
+    tokens: Arc<Mutex<HashMap<String, (String, i64)>>>,
 }
 
 impl Lgsp {
@@ -32,7 +34,7 @@ impl Lgsp {
             .connect_timeout(std::time::Duration::from_secs(10))
             .pool_max_idle_per_host(64)
             .build()?;
-        Ok(Lgsp { db, http, key: Arc::new(log::SealKey::load_or_create(key_path)?), counts: Arc::default() })
+        Ok(Lgsp { db, http, key: Arc::new(log::SealKey::load_or_create(key_path)?), counts: Arc::default(), tokens: Arc::default() })
     }
 
     pub fn key(&self) -> &log::SealKey {

@@ -64,6 +64,33 @@ pub struct ServiceInput {
     pub log_bodies: Option<bool>,
     pub timeout_ms: Option<i64>,
     pub max_body_bytes: Option<i64>,
+    /// When the upstream is another platform's gateway: how to get a token there.
+    pub upstream_auth: Option<UpstreamAuth>,
+}
+
+/// OAuth2 client credentials this gateway uses at another platform's gateway.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct UpstreamAuth {
+    pub token_url: String,
+    pub client_id: String,
+    pub client_secret: String,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct PeerInput {
+    /// The OAuth2 client the other gateway signs in with here.
+    pub client_id: String,
+    /// The member it hosts: `INSTANCE/CLASS/MEMBER`.
+    pub member: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Peer {
+    pub id: String,
+    pub client_id: String,
+    pub member: String,
+    pub name: String,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -83,6 +110,9 @@ pub struct Service {
     pub log_bodies: bool,
     pub timeout_ms: i64,
     pub max_body_bytes: i64,
+    /// The token endpoint and client id used at the upstream gateway (the secret is never shown).
+    pub upstream_token_url: Option<String>,
+    pub upstream_client_id: Option<String>,
 }
 
 impl Service {
@@ -129,7 +159,7 @@ fn admin(p: &Principal) -> Result<()> {
 
 const SUBSYSTEM_COLS: &str =
     "s.id, s.code, s.name, s.client_id, s.rate_per_minute, s.active, m.instance, m.member_class, m.code AS member_code";
-const SERVICE_COLS: &str = "v.id, v.subsystem_id, v.code, v.version, v.name, v.upstream_url, v.description_kind, v.state, v.log_bodies, v.timeout_ms, v.max_body_bytes, s.code AS subsystem_code, m.instance, m.member_class, m.code AS member_code";
+const SERVICE_COLS: &str = "v.id, v.subsystem_id, v.code, v.version, v.name, v.upstream_url, v.description_kind, v.state, v.log_bodies, v.timeout_ms, v.max_body_bytes, v.upstream_token_url, v.upstream_client_id, s.code AS subsystem_code, m.instance, m.member_class, m.code AS member_code";
 
 fn subsystem_of(r: &Row) -> Result<Subsystem> {
     Ok(Subsystem {
@@ -167,6 +197,8 @@ fn service_of(r: &Row) -> Result<Service> {
         log_bodies: r.bool("log_bodies")?,
         timeout_ms: r.int("timeout_ms")?,
         max_body_bytes: r.int("max_body_bytes")?,
+        upstream_token_url: r.opt_text("upstream_token_url")?,
+        upstream_client_id: r.opt_text("upstream_client_id")?,
     })
 }
 
@@ -330,6 +362,15 @@ impl Lgsp {
         if !(100..=600_000).contains(&timeout) {
             v.add("timeout_ms", "từ 100 đến 600000 (100 to 600,000 ms)");
         }
+        if let Some(a) = &input.upstream_auth {
+            match reqwest::Url::parse(&a.token_url) {
+                Ok(u) if matches!(u.scheme(), "http" | "https") => {}
+                _ => v.add("upstream_auth.token_url", "địa chỉ http(s) đầy đủ (a full http or https URL)"),
+            }
+            if a.client_id.trim().is_empty() || a.client_secret.is_empty() {
+                v.add("upstream_auth", "cần client_id và client_secret (client_id and client_secret are required)");
+            }
+        }
         let max_body = input.max_body_bytes.unwrap_or(50 * 1024 * 1024);
         if !(1..=1024 * 1024 * 1024).contains(&max_body) {
             v.add("max_body_bytes", "từ 1 byte đến 1 GiB (1 byte to 1 GiB)");
@@ -339,8 +380,8 @@ impl Lgsp {
         let now = kernel::time::now_ms();
         let mut tx = self.db.begin().await?;
         let n = q("INSERT INTO lgsp_services (id, subsystem_id, code, version, name, upstream_url, description_kind, description, state,
-                     log_bodies, timeout_ms, max_body_bytes, created_at, updated_at)
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'draft', $9, $10, $11, $12, $12)
+                     log_bodies, timeout_ms, max_body_bytes, created_at, updated_at, upstream_token_url, upstream_client_id, upstream_client_secret)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'draft', $9, $10, $11, $12, $12, $13, $14, $15)
                    ON CONFLICT (subsystem_id, code) DO NOTHING")
         .bind(id.as_str())
         .bind(sub.id.as_str())
@@ -354,6 +395,9 @@ impl Lgsp {
         .bind(timeout)
         .bind(max_body)
         .bind(now)
+        .bind(input.upstream_auth.as_ref().map(|a| a.token_url.trim().to_owned()))
+        .bind(input.upstream_auth.as_ref().map(|a| a.client_id.trim().to_owned()))
+        .bind(input.upstream_auth.as_ref().map(|a| a.client_secret.clone()))
         .execute(&mut tx)
         .await?;
         if n == 0 {
@@ -407,6 +451,76 @@ impl Lgsp {
             .iter()
             .map(service_of)
             .collect()
+    }
+
+    /// The secret for the upstream gateway's token endpoint, if the service has one.
+    pub(crate) async fn upstream_secret(&self, service_id: &str) -> Result<Option<String>> {
+        Ok(q("SELECT upstream_client_secret FROM lgsp_services WHERE id = $1")
+            .bind(service_id)
+            .fetch_one(&self.db)
+            .await?
+            .opt_text("upstream_client_secret")?)
+    }
+
+    /// Trusts another platform's gateway (signing in here as `client_id`) to speak for a member it hosts.
+    pub async fn add_peer(&self, by: &Principal, input: &PeerInput) -> Result<Peer> {
+        admin(by)?;
+        let parts: Vec<&str> = input.member.split('/').collect();
+        if parts.len() != 3 || !parts.iter().all(|p| part_ok(p)) {
+            return Err(Error::invalid("member", "INSTANCE/CLASS/MEMBER"));
+        }
+        if input.client_id.trim().is_empty() || input.name.trim().is_empty() {
+            return Err(Error::invalid("client_id", "cần client_id và tên (client_id and name are required)"));
+        }
+        let id = kernel::id::new_id();
+        let r = q("INSERT INTO lgsp_peers (id, client_id, instance, member_class, member_code, name, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+            .bind(id.as_str())
+            .bind(input.client_id.trim())
+            .bind(parts[0])
+            .bind(parts[1])
+            .bind(parts[2])
+            .bind(input.name.trim())
+            .bind(kernel::time::now_ms())
+            .execute(&self.db)
+            .await;
+        match r {
+            Err(e) if e.is_unique_violation() => Err(Error::conflict("đã tin cậy (already trusted)")),
+            Err(e) => Err(e),
+            Ok(_) => Ok(Peer {
+                id,
+                client_id: input.client_id.trim().to_owned(),
+                member: input.member.clone(),
+                name: input.name.trim().to_owned(),
+            }),
+        }
+    }
+
+    pub async fn peers(&self) -> Result<Vec<Peer>> {
+        q("SELECT id, client_id, instance, member_class, member_code, name FROM lgsp_peers ORDER BY instance, member_class, member_code")
+            .fetch_all(&self.db)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(Peer {
+                    id: r.text("id")?,
+                    client_id: r.text("client_id")?,
+                    member: format!("{}/{}/{}", r.text("instance")?, r.text("member_class")?, r.text("member_code")?),
+                    name: r.text("name")?,
+                })
+            })
+            .collect()
+    }
+
+    /// True when the OAuth2 client `client_id` is a trusted gateway for the member of `x`.
+    pub async fn speaks_for(&self, client_id: &str, x: &SubsystemId) -> Result<bool> {
+        Ok(q("SELECT COUNT(*) FROM lgsp_peers WHERE client_id = $1 AND instance = $2 AND member_class = $3 AND member_code = $4")
+            .bind(client_id)
+            .bind(x.instance.as_str())
+            .bind(x.member_class.as_str())
+            .bind(x.member.as_str())
+            .fetch_i64(&self.db)
+            .await?
+            > 0)
     }
 
     /// The service's description (OpenAPI or WSDL text), if it has one.
