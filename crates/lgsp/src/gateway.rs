@@ -98,22 +98,16 @@ async fn authenticate(l: &Lgsp, caller: &Caller, headers: &HeaderMap) -> Result<
     let id = SubsystemId::parse(raw).ok_or_else(|| {
         fail(StatusCode::BAD_REQUEST, "Client.InvalidClientIdentifier", "X-Road-Client phải là INSTANCE/CLASS/MEMBER/SUBSYSTEM")
     })?;
-    let sub = l
-        .subsystem(&id)
-        .await
-        .map_err(|e| fail(StatusCode::INTERNAL_SERVER_ERROR, "Server.ServerProxy.InternalError", e.to_string()))?
-        .filter(|s| s.active)
-        .ok_or_else(|| {
-            fail(StatusCode::FORBIDDEN, "Client.UnknownClient", format!("phân hệ {id} chưa đăng ký (unknown client subsystem)"))
-        })?;
+    let snap =
+        l.snapshot().await.map_err(|e| fail(StatusCode::INTERNAL_SERVER_ERROR, "Server.ServerProxy.InternalError", e.to_string()))?;
+    let sub = snap.subsystem(&id).filter(|s| s.active).cloned().ok_or_else(|| {
+        fail(StatusCode::FORBIDDEN, "Client.UnknownClient", format!("phân hệ {id} chưa đăng ký (unknown client subsystem)"))
+    })?;
     let proven = match caller.principal.as_ref().filter(|p| p.kind == PrincipalKind::System) {
         None => false,
         Some(p) if sub.client_id.as_deref() == Some(p.id.as_str()) => true,
         // Another platform's gateway speaking for a member it hosts.
-        Some(p) => l
-            .speaks_for(&p.id, &id)
-            .await
-            .map_err(|e| fail(StatusCode::INTERNAL_SERVER_ERROR, "Server.ServerProxy.InternalError", e.to_string()))?,
+        Some(p) => snap.speaks_for(&p.id, &id),
     };
     if !proven {
         return Err(fail(
@@ -251,13 +245,7 @@ impl Drop for LogOnDrop {
         let l = p.lgsp.clone();
         metrics::counter!("lgsp_exchanges_total", "service" => x.service.clone(), "status" => x.status.to_string()).increment(1);
         metrics::histogram!("lgsp_exchange_seconds", "service" => x.service.clone()).record(x.duration_ms as f64 / 1000.0);
-        if let Ok(rt) = tokio::runtime::Handle::try_current() {
-            rt.spawn(async move {
-                if let Err(e) = crate::log::record(&l.db, &x).await {
-                    tracing::error!(error = %e, request_id = %x.request_id, "the LGSP message log could not record an exchange");
-                }
-            });
-        }
+        l.log(x);
     }
 }
 
@@ -269,9 +257,7 @@ async fn log_failure(l: &Lgsp, mut x: Exchange, started: Instant, f: &Failure) {
     x.error = Some(format!("{}: {}", f.kind, f.message));
     x.duration_ms = started.elapsed().as_millis() as i64;
     metrics::counter!("lgsp_exchanges_total", "service" => x.service.clone(), "status" => x.status.to_string()).increment(1);
-    if let Err(e) = crate::log::record(&l.db, &x).await {
-        tracing::error!(error = %e, "the LGSP message log could not record a refused exchange");
-    }
+    l.log(x);
 }
 
 async fn handle(State(l): State<Lgsp>, caller: Caller, req: Request) -> Response {
@@ -331,7 +317,8 @@ async fn forward(
     if !l.take_turn(&client.id, client.rate_per_minute) {
         return Err(fail(StatusCode::TOO_MANY_REQUESTS, "Client.RateLimitExceeded", "vượt hạn mức yêu cầu mỗi phút (rate limit exceeded)"));
     }
-    let service = l.service(&t.provider, &t.service).await.map_err(internal)?.filter(|s| callable(&s.state)).ok_or_else(|| {
+    let snap = l.snapshot().await.map_err(internal)?;
+    let service = snap.service(&t.provider, &t.service).filter(|s| callable(&s.state)).cloned().ok_or_else(|| {
         fail(
             StatusCode::NOT_FOUND,
             "Server.ServerProxy.UnknownService",
@@ -340,7 +327,7 @@ async fn forward(
     })?;
     let method = parts.method.as_str().to_owned();
     let sub_path = if t.rest.is_empty() { "/".to_owned() } else { t.rest.clone() };
-    if !l.allowed(&client.id, &service.id, &method, &sub_path).await.map_err(internal)? {
+    if !snap.allowed(&client.id, &service.id, &method, &sub_path) {
         return Err(fail(
             StatusCode::FORBIDDEN,
             "Server.ServerProxy.AccessDenied",

@@ -4,13 +4,14 @@
 //! and records every exchange; a message log sealed in signed, chained batches; monitoring.
 
 pub mod api;
+pub mod cache;
 pub mod gateway;
 pub mod log;
 pub mod model;
 pub mod registry;
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 
 use kernel::db::Db;
 
@@ -23,6 +24,11 @@ pub struct Lgsp {
     counts: Arc<Mutex<HashMap<String, (i64, i64)>>>,
     /// Tokens this gateway holds at other gateways, per service, with their expiry (ms).
     tokens: Arc<Mutex<HashMap<String, (String, i64)>>>,
+    /// The registry as the gateway reads it, with when it was loaded.
+    snapshot: Arc<RwLock<Option<(std::time::Instant, Arc<cache::Snapshot>)>>>,
+    /// The message log's writer: records queue here and are written in batches.
+    writer: Arc<Mutex<Option<tokio::sync::mpsc::Sender<log::Exchange>>>>,
+    writer_task: Arc<Mutex<Option<tokio::task::JoinHandle<()>>>>,
 }
 
 impl Lgsp {
@@ -34,7 +40,16 @@ impl Lgsp {
             .connect_timeout(std::time::Duration::from_secs(10))
             .pool_max_idle_per_host(64)
             .build()?;
-        Ok(Lgsp { db, http, key: Arc::new(log::SealKey::load_or_create(key_path)?), counts: Arc::default(), tokens: Arc::default() })
+        Ok(Lgsp {
+            db,
+            http,
+            key: Arc::new(log::SealKey::load_or_create(key_path)?),
+            counts: Arc::default(),
+            tokens: Arc::default(),
+            snapshot: Arc::default(),
+            writer: Arc::default(),
+            writer_task: Arc::default(),
+        })
     }
 
     pub fn key(&self) -> &log::SealKey {
@@ -48,6 +63,66 @@ impl Lgsp {
             n += 1;
         }
         Ok(n)
+    }
+
+    /// Starts the message log's writer: records of exchanges are queued and written in
+    /// batches of up to 2,000 per transaction, so logging keeps pace with the gateway.
+    pub fn start_log_writer(&self) {
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<log::Exchange>(65_536);
+        let db = self.db.clone();
+        let task = tokio::spawn(async move {
+            let mut batch = Vec::new();
+            while let Some(x) = rx.recv().await {
+                batch.push(x);
+                while batch.len() < 2000 {
+                    match rx.try_recv() {
+                        Ok(x) => batch.push(x),
+                        Err(_) => break,
+                    }
+                }
+                let mut tries = 0;
+                while let Err(e) = log::record_many(&db, &batch).await {
+                    tries += 1;
+                    if tries >= 20 {
+                        tracing::error!(error = %e, records = batch.len(), "the LGSP message log could not be written");
+                        break;
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+                }
+                batch.clear();
+            }
+        });
+        *self.writer.lock().unwrap_or_else(|e| e.into_inner()) = Some(tx);
+        *self.writer_task.lock().unwrap_or_else(|e| e.into_inner()) = Some(task);
+    }
+
+    /// Stops taking records and waits until every queued one is written.
+    pub async fn stop_log_writer(&self) {
+        self.writer.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let task = self.writer_task.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(t) = task {
+            let _ = t.await;
+        }
+    }
+
+    /// Queues the record of an exchange (or writes it at once when no writer runs).
+    pub(crate) fn log(&self, x: log::Exchange) {
+        let sender = self.writer.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let x = match sender {
+            Some(s) => match s.try_send(x) {
+                Ok(()) => return,
+                Err(tokio::sync::mpsc::error::TrySendError::Full(x) | tokio::sync::mpsc::error::TrySendError::Closed(x)) => x,
+            },
+            None => x,
+        };
+        let db = self.db.clone();
+        if let Ok(rt) = tokio::runtime::Handle::try_current() {
+            rt.spawn(async move {
+                if let Err(e) = log::record(&db, &x).await {
+                    tracing::error!(error = %e, request_id = %x.request_id, "the LGSP message log could not record an exchange");
+                }
+            });
+        }
     }
 
     /// True when `client` may make one more request this minute under `per_minute` (0: no limit).

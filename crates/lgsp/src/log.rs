@@ -35,32 +35,59 @@ pub struct Exchange {
 
 /// Writes the record of an exchange with the next number of the log.
 pub async fn record(db: &Db, x: &Exchange) -> Result<i64> {
+    record_many(db, std::slice::from_ref(x)).await
+}
+
+/// Writes records in one transaction, numbered on from the log's counter (reserved at once, so
+/// concurrent writers on several nodes never share a number). Returns the last number.
+pub async fn record_many(db: &Db, xs: &[Exchange]) -> Result<i64> {
     let mut tx = db.begin().await?;
-    let seq = kernel::db::next_counter(&mut tx, "lgsp", "message-log").await?;
-    q("INSERT INTO lgsp_messages (seq, request_id, at, client, service, method, path, status, error, request_hash, response_hash,
-         request_bytes, response_bytes, duration_ms, user_id, request_body, response_body)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)")
-    .bind(seq)
-    .bind(x.request_id.as_str())
-    .bind(x.at)
-    .bind(x.client.as_str())
-    .bind(x.service.as_str())
-    .bind(x.method.as_str())
-    .bind(x.path.as_str())
-    .bind(x.status)
-    .bind(x.error.clone())
-    .bind(x.request_hash.as_str())
-    .bind(x.response_hash.as_str())
-    .bind(x.request_bytes)
-    .bind(x.response_bytes)
-    .bind(x.duration_ms)
-    .bind(x.user_id.clone())
-    .bind(x.request_body.clone())
-    .bind(x.response_body.clone())
-    .execute(&mut tx)
+    let n = xs.len() as i64;
+    let last = q("INSERT INTO counters (scope, key, value) VALUES ('lgsp', 'message-log', $1)
+                  ON CONFLICT (scope, key) DO UPDATE SET value = counters.value + $1 RETURNING value")
+    .bind(n)
+    .fetch_i64(&mut tx)
     .await?;
+    let mut seq = last - n + 1;
+    // Small statements: SQLite binds parameters by name, at a cost that grows with their number.
+    for chunk in xs.chunks(20) {
+        let mut sql = String::from(
+            "INSERT INTO lgsp_messages (seq, request_id, at, client, service, method, path, status, error, request_hash, response_hash,
+               request_bytes, response_bytes, duration_ms, user_id, request_body, response_body) VALUES ",
+        );
+        for i in 0..chunk.len() {
+            let b = i * 17;
+            let row: Vec<String> = (1..=17).map(|k| format!("${}", b + k)).collect();
+            sql.push_str(if i == 0 { "(" } else { ", (" });
+            sql.push_str(&row.join(", "));
+            sql.push(')');
+        }
+        let mut query = q(sql);
+        for x in chunk {
+            query = query
+                .bind(seq)
+                .bind(x.request_id.as_str())
+                .bind(x.at)
+                .bind(x.client.as_str())
+                .bind(x.service.as_str())
+                .bind(x.method.as_str())
+                .bind(x.path.as_str())
+                .bind(x.status)
+                .bind(x.error.clone())
+                .bind(x.request_hash.as_str())
+                .bind(x.response_hash.as_str())
+                .bind(x.request_bytes)
+                .bind(x.response_bytes)
+                .bind(x.duration_ms)
+                .bind(x.user_id.clone())
+                .bind(x.request_body.clone())
+                .bind(x.response_body.clone());
+            seq += 1;
+        }
+        query.execute(&mut tx).await?;
+    }
     tx.commit().await?;
-    Ok(seq)
+    Ok(last)
 }
 
 const COLS: &str = "seq, request_id, at, client, service, method, path, status, error, request_hash, response_hash, request_bytes, response_bytes, duration_ms, user_id, request_body, response_body, batch_seq";

@@ -303,6 +303,7 @@ impl Lgsp {
             Err(e) => return Err(e),
             Ok(_) => {}
         }
+        self.invalidate();
         self.subsystem_by_row_id(&id).await
     }
 
@@ -335,6 +336,20 @@ impl Lgsp {
              ORDER BY m.instance, m.member_class, m.code, s.code"
         );
         q(sql).fetch_all(&self.db).await?.iter().map(subsystem_of).collect()
+    }
+
+    /// Every subsystem, active or not (for the gateway's snapshot).
+    pub(crate) async fn subsystems_all(&self) -> Result<Vec<Subsystem>> {
+        let sql = format!("SELECT {SUBSYSTEM_COLS} FROM lgsp_subsystems s JOIN lgsp_members m ON m.id = s.member_id");
+        q(sql).fetch_all(&self.db).await?.iter().map(subsystem_of).collect()
+    }
+
+    /// Every service (for the gateway's snapshot).
+    pub(crate) async fn services_all(&self) -> Result<Vec<Service>> {
+        let sql = format!(
+            "SELECT {SERVICE_COLS} FROM lgsp_services v JOIN lgsp_subsystems s ON s.id = v.subsystem_id JOIN lgsp_members m ON m.id = s.member_id"
+        );
+        q(sql).fetch_all(&self.db).await?.iter().map(service_of).collect()
     }
 
     pub async fn register_service(&self, by: &Principal, provider: &SubsystemId, input: &ServiceInput) -> Result<Service> {
@@ -405,6 +420,7 @@ impl Lgsp {
         }
         history(&mut tx, &id, now, &by.id, None, "draft", Some("registered")).await?;
         tx.commit().await?;
+        self.invalidate();
         self.service_by_id(&id).await
     }
 
@@ -486,12 +502,15 @@ impl Lgsp {
         match r {
             Err(e) if e.is_unique_violation() => Err(Error::conflict("đã tin cậy (already trusted)")),
             Err(e) => Err(e),
-            Ok(_) => Ok(Peer {
-                id,
-                client_id: input.client_id.trim().to_owned(),
-                member: input.member.clone(),
-                name: input.name.trim().to_owned(),
-            }),
+            Ok(_) => {
+                self.invalidate();
+                Ok(Peer {
+                    id,
+                    client_id: input.client_id.trim().to_owned(),
+                    member: input.member.clone(),
+                    name: input.name.trim().to_owned(),
+                })
+            }
         }
     }
 
@@ -553,6 +572,7 @@ impl Lgsp {
         }
         history(&mut tx, service_id, now, &by.id, Some(&s.state), to, note).await?;
         tx.commit().await?;
+        self.invalidate();
         self.service_by_id(service_id).await
     }
 
@@ -600,12 +620,14 @@ impl Lgsp {
             .bind(kernel::time::now_ms())
             .execute(&self.db)
             .await?;
+        self.invalidate();
         Ok(AccessRight { id, client: client.text(), method, path_prefix: prefix })
     }
 
     pub async fn revoke(&self, by: &Principal, service_id: &str, right_id: &str) -> Result<()> {
         admin(by)?;
         let n = q("DELETE FROM lgsp_access WHERE id = $1 AND service_id = $2").bind(right_id).bind(service_id).execute(&self.db).await?;
+        self.invalidate();
         if n == 0 { Err(Error::not_found(format!("quyền {right_id}"))) } else { Ok(()) }
     }
 

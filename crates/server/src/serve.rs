@@ -63,6 +63,7 @@ pub async fn start(app: App, listener: TcpListener) -> anyhow::Result<Running> {
     let worker = tokio::spawn(background(app.clone(), rx.clone()));
     let consumers = start_consumers(&app, &rx).await?;
     let deadlines = tokio::spawn(deadline_watch(app.clone(), rx.clone()));
+    app.lgsp.start_log_writer();
     let sealer = tokio::spawn(seal_log(app.clone(), rx.clone()));
     let mut stop = rx.clone();
     let done = tokio::spawn(async move {
@@ -76,7 +77,12 @@ pub async fn start(app: App, listener: TcpListener) -> anyhow::Result<Running> {
         }
         worker.abort();
         deadlines.abort();
-        let _ = sealer.await;
+        sealer.abort();
+        // Every exchange answered is in the log, and sealed, before the database closes.
+        app.lgsp.stop_log_writer().await;
+        if let Err(e) = app.lgsp.seal_pending().await {
+            tracing::warn!(error = %e, "sealing the LGSP message log at shutdown failed");
+        }
         for c in consumers {
             let _ = c.await;
         }
@@ -104,15 +110,12 @@ async fn start_consumers(app: &App, stop: &watch::Receiver<bool>) -> anyhow::Res
 /// once more when the server stops).
 async fn seal_log(app: App, mut stop: watch::Receiver<bool>) {
     loop {
-        let stopping = tokio::select! {
-            _ = tokio::time::sleep(Duration::from_secs(app.config.lgsp_seal_secs.max(1))) => false,
-            _ = stop.wait_for(|v| *v) => true,
-        };
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(app.config.lgsp_seal_secs.max(1))) => {}
+            _ = stop.wait_for(|v| *v) => return,
+        }
         if let Err(e) = app.lgsp.seal_pending().await {
             tracing::warn!(error = %e, "sealing the LGSP message log failed");
-        }
-        if stopping {
-            return;
         }
     }
 }

@@ -344,6 +344,27 @@ pub async fn client_credentials(id: &Identity, client: &Client, asked: &str) -> 
 
 /// Verifies an access token issued here: signature with a published key, issuer, expiry.
 pub async fn verify_access(id: &Identity, token: &str) -> Result<Option<AccessClaims>> {
+    let now = kernel::time::now_ms() / 1000;
+    if let Some(c) = id.verified_tokens.lock().unwrap_or_else(|e| e.into_inner()).get(token)
+        && c.exp > now
+    {
+        return Ok(Some(c.clone()));
+    }
+    let claims = verify_signature(id, token).await?;
+    if let Some(c) = &claims {
+        let mut seen = id.verified_tokens.lock().unwrap_or_else(|e| e.into_inner());
+        if seen.len() >= 10_000 {
+            seen.retain(|_, c| c.exp > now);
+            if seen.len() >= 10_000 {
+                seen.clear();
+            }
+        }
+        seen.insert(token.to_owned(), c.clone());
+    }
+    Ok(claims)
+}
+
+async fn verify_signature(id: &Identity, token: &str) -> Result<Option<AccessClaims>> {
     let Ok(header) = jsonwebtoken::decode_header(token) else {
         return Ok(None);
     };

@@ -45,6 +45,9 @@ pub struct Identity {
     pub verify_cache: Arc<Mutex<Option<(HashMap<String, jsonwebtoken::DecodingKey>, i64)>>>,
     /// Sign-in attempts per client address in the current minute (per node).
     attempts: Arc<Mutex<HashMap<String, (i64, u32)>>>,
+    /// Access tokens whose signature this node has checked, with their claims, until they
+    /// expire: a system calling the gateway thousands of times a second is verified once.
+    pub verified_tokens: Arc<Mutex<HashMap<String, crate::oidc::flow::AccessClaims>>>,
 }
 
 impl Identity {
@@ -62,6 +65,7 @@ impl Identity {
             key_cache: Default::default(),
             verify_cache: Default::default(),
             attempts: Default::default(),
+            verified_tokens: Default::default(),
         }
     }
 

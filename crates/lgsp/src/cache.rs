@@ -1,0 +1,89 @@
+//! The registry as the gateway reads it on every request: a snapshot in memory, reloaded when
+//! this node changes the registry and at most two seconds after another node did.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use kernel::Result;
+use kernel::db::q;
+
+use crate::Lgsp;
+use crate::model::SubsystemId;
+use crate::registry::{Service, Subsystem};
+
+/// How long a snapshot serves before it is reloaded.
+const FRESH_FOR: Duration = Duration::from_secs(2);
+
+#[derive(Default)]
+pub struct Snapshot {
+    subsystems: HashMap<SubsystemId, Subsystem>,
+    services: HashMap<(SubsystemId, String), Service>,
+    /// (service id, client subsystem id) → the rights' (method, path prefix).
+    access: HashMap<(String, String), Vec<(Option<String>, Option<String>)>>,
+    /// (OAuth2 client id, instance, class, member) of trusted gateways.
+    peers: HashSet<(String, String, String, String)>,
+}
+
+impl Snapshot {
+    pub fn subsystem(&self, id: &SubsystemId) -> Option<&Subsystem> {
+        self.subsystems.get(id)
+    }
+
+    pub fn service(&self, provider: &SubsystemId, code: &str) -> Option<&Service> {
+        self.services.get(&(provider.clone(), code.to_owned()))
+    }
+
+    pub fn speaks_for(&self, client_id: &str, x: &SubsystemId) -> bool {
+        self.peers.contains(&(client_id.to_owned(), x.instance.clone(), x.member_class.clone(), x.member.clone()))
+    }
+
+    /// Deny by default: some right names the client, and its method and path prefix fit.
+    pub fn allowed(&self, client_subsystem_id: &str, service_id: &str, method: &str, path: &str) -> bool {
+        self.access.get(&(service_id.to_owned(), client_subsystem_id.to_owned())).is_some_and(|rights| {
+            rights.iter().any(|(m, p)| {
+                m.as_deref().is_none_or(|m| m == method)
+                    && p.as_deref().is_none_or(|p| path == p || path.starts_with(&format!("{}/", p.trim_end_matches('/'))))
+            })
+        })
+    }
+}
+
+impl Lgsp {
+    /// The current snapshot, reloading it when stale.
+    pub async fn snapshot(&self) -> Result<Arc<Snapshot>> {
+        if let Some((at, s)) = self.snapshot.read().unwrap_or_else(|e| e.into_inner()).as_ref()
+            && at.elapsed() < FRESH_FOR
+        {
+            return Ok(s.clone());
+        }
+        let s = Arc::new(self.load_snapshot().await?);
+        *self.snapshot.write().unwrap_or_else(|e| e.into_inner()) = Some((Instant::now(), s.clone()));
+        Ok(s)
+    }
+
+    /// Forgets the snapshot after this node changed the registry.
+    pub(crate) fn invalidate(&self) {
+        *self.snapshot.write().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+
+    async fn load_snapshot(&self) -> Result<Snapshot> {
+        let mut s = Snapshot::default();
+        for sub in self.subsystems_all().await? {
+            s.subsystems.insert(sub.xid.clone(), sub);
+        }
+        for v in self.services_all().await? {
+            s.services.insert((v.provider.clone(), v.code.clone()), v);
+        }
+        for r in q("SELECT service_id, client_subsystem_id, method, path_prefix FROM lgsp_access").fetch_all(&self.db).await? {
+            s.access
+                .entry((r.text("service_id")?, r.text("client_subsystem_id")?))
+                .or_default()
+                .push((r.opt_text("method")?, r.opt_text("path_prefix")?));
+        }
+        for r in q("SELECT client_id, instance, member_class, member_code FROM lgsp_peers").fetch_all(&self.db).await? {
+            s.peers.insert((r.text("client_id")?, r.text("instance")?, r.text("member_class")?, r.text("member_code")?));
+        }
+        Ok(s)
+    }
+}

@@ -1,0 +1,141 @@
+//! LGSP gateway benchmark against nginx as a plain reverse proxy (the baseline). Both
+//! forward `GET /persons/1` to the same upstream (an nginx answering a small JSON document);
+//! wrk drives each with the same connections for the same time. The gateway does its whole
+//! job on every request: the client's token and subsystem, the service, the allow-list, the
+//! X-Road headers, the message log. Prints requests/s, latency and the ratio.
+//!
+//!   bench_lgsp --upstream http://127.0.0.1:U --nginx http://127.0.0.1:P [--seconds 10]
+//!       [--connections 32] [--database-url postgres://...]
+
+use std::process::Command;
+
+use serde_json::json;
+
+#[path = "common/bulk.rs"]
+mod bulk;
+use bulk::arg;
+
+struct Figures {
+    rps: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    non_2xx: u64,
+}
+
+/// Runs wrk and reads its summary (`--latency` percentiles, requests/s, non-2xx count).
+fn wrk(url: &str, headers: &[(&str, &str)], seconds: u64, connections: u64) -> anyhow::Result<Figures> {
+    let mut cmd = Command::new("wrk");
+    cmd.args(["-t2", &format!("-c{connections}"), &format!("-d{seconds}s"), "--latency"]);
+    for (k, v) in headers {
+        cmd.args(["-H", &format!("{k}: {v}")]);
+    }
+    let out = cmd.arg(url).output()?;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let ms = |label: &str| -> f64 {
+        text.lines()
+            .find(|l| l.trim_start().starts_with(label))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .map(|v| {
+                let (n, unit) = v.split_at(v.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(v.len()));
+                let n: f64 = n.parse().unwrap_or(f64::NAN);
+                match unit {
+                    "us" => n / 1000.0,
+                    "s" => n * 1000.0,
+                    _ => n,
+                }
+            })
+            .unwrap_or(f64::NAN)
+    };
+    let rps = text
+        .lines()
+        .find(|l| l.starts_with("Requests/sec:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| anyhow::anyhow!("wrk printed no figures:\n{text}{}", String::from_utf8_lossy(&out.stderr)))?;
+    let non_2xx = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("Non-2xx"))
+        .and_then(|l| l.split_whitespace().last())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    Ok(Figures { rps, p50_ms: ms("50%"), p99_ms: ms("99%"), non_2xx })
+}
+
+#[tokio::main(flavor = "multi_thread")]
+async fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    let upstream = arg(&args, "--upstream").ok_or_else(|| anyhow::anyhow!("--upstream http://127.0.0.1:PORT is required"))?;
+    let nginx = arg(&args, "--nginx").ok_or_else(|| anyhow::anyhow!("--nginx http://127.0.0.1:PORT is required"))?;
+    let seconds: u64 = arg(&args, "--seconds").and_then(|v| v.parse().ok()).unwrap_or(10);
+    let connections: u64 = arg(&args, "--connections").and_then(|v| v.parse().ok()).unwrap_or(32);
+    let bulk::Demo { _dir, db: _db, app, listener, addr, backend } = bulk::demo(&args, 1000).await?;
+    let running = server::serve::start(app.clone(), listener).await?;
+    let base = format!("http://{addr}");
+    let http = reqwest::Client::new();
+    let admin = |path: &str, body: serde_json::Value| {
+        let (http, url) = (http.clone(), format!("{base}{path}"));
+        async move {
+            let r = http.post(url).bearer_auth("bench").json(&body).send().await?;
+            anyhow::ensure!(r.status().is_success(), "{}: {}", r.status(), r.text().await?);
+            Ok::<serde_json::Value, anyhow::Error>(r.json().await?)
+        }
+    };
+    let client =
+        admin("/api/oidc/clients", json!({"name": "bench", "grant_types": ["client_credentials"], "scopes": ["lgsp:call"]})).await?;
+    let (cid, secret) = (
+        client["client"]["client_id"].as_str().unwrap_or_default().to_owned(),
+        client["client_secret"].as_str().unwrap_or_default().to_owned(),
+    );
+    for (code, name) in [("000.00.13.H99", "Sở Tư pháp"), ("000.00.51.H99", "UBND huyện")] {
+        admin("/api/lgsp/members", json!({"instance": "VN", "member_class": "GOV", "code": code, "name": name})).await?;
+    }
+    admin("/api/lgsp/members/VN/GOV/000.00.51.H99/subsystems", json!({"code": "motcua", "name": "Một cửa", "client_id": cid})).await?;
+    admin("/api/lgsp/members/VN/GOV/000.00.13.H99/subsystems", json!({"code": "tuphap", "name": "Hộ tịch"})).await?;
+    let s = admin(
+        "/api/lgsp/subsystems/VN/GOV/000.00.13.H99/tuphap/services",
+        json!({"code": "persons", "version": "1", "name": "Tra cứu", "upstream_url": upstream}),
+    )
+    .await?;
+    let sid = s["id"].as_str().unwrap_or_default().to_owned();
+    for st in ["testing", "published"] {
+        admin(&format!("/api/lgsp/services/{sid}/state"), json!({"state": st})).await?;
+    }
+    admin(&format!("/api/lgsp/services/{sid}/access"), json!({"client": "VN/GOV/000.00.51.H99/motcua", "method": "GET"})).await?;
+    let t = http
+        .post(format!("{base}/oauth/token"))
+        .basic_auth(&cid, Some(&secret))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await?;
+    let token: serde_json::Value = t.json().await?;
+    let token = token["access_token"].as_str().unwrap_or_default().to_owned();
+    let bearer = format!("Bearer {token}");
+    let gw_url = format!("{base}/r1/VN/GOV/000.00.13.H99/tuphap/persons/persons/1");
+    let probe = http.get(&gw_url).header("X-Road-Client", "VN/GOV/000.00.51.H99/motcua").bearer_auth(&token).send().await?;
+    anyhow::ensure!(probe.status().is_success(), "the gateway refused the benchmark's call: {}", probe.text().await?);
+
+    eprintln!("[{backend}] {seconds} s each, {connections} connections, 2 wrk threads, on this machine's 2 cores ...");
+    let (g_url, n_url) = (gw_url.clone(), format!("{nginx}/persons/1"));
+    let baseline = tokio::task::spawn_blocking(move || wrk(&n_url, &[], seconds, connections)).await??;
+    let hdrs = [("X-Road-Client", "VN/GOV/000.00.51.H99/motcua".to_owned()), ("Authorization", bearer)];
+    let ours = tokio::task::spawn_blocking(move || {
+        let h: Vec<(&str, &str)> = hdrs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        wrk(&g_url, &h, seconds, connections)
+    })
+    .await??;
+    // Let the log catch up, then count what it holds.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let logged = kernel::db::q("SELECT COUNT(*) FROM lgsp_messages").fetch_i64(&app.db).await?;
+    println!(
+        "[{backend}] nginx proxy:  {:>9.0} req/s  p50 {:.2} ms  p99 {:.2} ms  non-2xx {}",
+        baseline.rps, baseline.p50_ms, baseline.p99_ms, baseline.non_2xx
+    );
+    println!(
+        "[{backend}] LGSP gateway: {:>9.0} req/s  p50 {:.2} ms  p99 {:.2} ms  non-2xx {}",
+        ours.rps, ours.p50_ms, ours.p99_ms, ours.non_2xx
+    );
+    println!("[{backend}] ratio gateway/nginx: {:.2} (target > 1); exchanges in the message log: {logged}", ours.rps / baseline.rps);
+    let _ = running.shutdown.send(true);
+    let _ = running.done.await;
+    Ok(())
+}
