@@ -216,6 +216,9 @@ test("the administrator's console: procedures, the process editor and its pictur
     await submitForm(page, 'form[action="/admin/calendar"]');
     assert.ok((await page.locator('table').first().textContent()).includes('31/12/2026'));
     await mainPage(page, 'admin-calendar');
+    await page.goto(`${BASE_URL}/admin/lgsp`);
+    assert.ok((await page.locator('h1').textContent()).includes('LGSP'));
+    await mainPage(page, 'lgsp-monitoring');
   } finally {
     await ctx.close();
   }

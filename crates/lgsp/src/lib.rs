@@ -8,6 +8,7 @@ pub mod cache;
 pub mod gateway;
 pub mod log;
 pub mod model;
+pub mod pages;
 pub mod registry;
 
 use std::collections::HashMap;

@@ -245,6 +245,15 @@ storage_test!(a_member_system_calls_a_service_through_the_gateway, async |app: &
         all["by_service"].as_array().unwrap().iter().find(|s| s["service"] == "VN/GOV/000.00.13.H99/tuphap/persons").cloned().unwrap();
     assert!(persons["exchanges"].as_i64().unwrap() >= 10 && persons["errors"].as_i64().unwrap() >= 5, "{persons}");
 
+    // The monitoring page: charts and the figures per service, for administrators only.
+    let page = app.get_admin("/admin/lgsp?hours=1").await;
+    assert_eq!(page.status, 200, "{}", page.text);
+    assert!(page.text.contains("VN/GOV/000.00.13.H99/tuphap/persons") && page.text.matches("<svg").count() >= 3, "{}", page.text);
+    assert!(page.text.contains("Server.ServerProxy.AccessDenied"), "recent failures listed");
+    assert!(!page.text.contains("Nguyễn Văn An"), "no payloads");
+    let r = app.raw(app.http.get(app.url("/admin/lgsp")).bearer_auth(&token)).await;
+    assert_eq!(r.status, 403, "a member system does not see the platform's page");
+
     // The log: sealed, whole, evidence for one exchange.
     let sealed = app.post("/api/lgsp/log/seal", &json!({})).await.json();
     assert!(sealed["batches"].as_i64().unwrap() >= 1);

@@ -160,6 +160,7 @@ pub fn build_router(app: App) -> Router {
         .merge(notify::pages::router().with_state(app.notify.clone()))
         .merge(onestop::pages::router().with_state(app.onestop.clone()))
         .merge(lgsp::gateway::router().with_state(app.lgsp.clone()))
+        .merge(lgsp::pages::router().with_state(app.lgsp.clone()))
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi))
         .merge(ops)
         .merge(web::page::routes())

@@ -3,6 +3,7 @@
 //! stylesheet, security headers, and the bootstrap administrator check.
 
 pub mod auth;
+pub mod chart;
 pub mod extract;
 pub mod headers;
 pub mod lang;

@@ -29,34 +29,7 @@ impl DashboardPage {
     }
 }
 
-pub(super) fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
-
-/// A horizontal bar chart as inline SVG, with a title and a description for screen readers
-/// (the numbers are also in the table beside it).
-pub(super) fn bar_chart(id: &str, title: &str, bars: &[(String, i64)]) -> String {
-    let max = bars.iter().map(|b| b.1).max().unwrap_or(0).max(1) as f64;
-    let row = 26.0;
-    let h = (bars.len() as f64 * row + 10.0).max(40.0);
-    let mut svg = format!(
-        "<svg class=\"chart\" role=\"img\" aria-labelledby=\"{id}-t\" viewBox=\"0 0 600 {h}\" width=\"100%\" preserveAspectRatio=\"xMinYMin meet\"><title id=\"{id}-t\">{}</title>",
-        esc(title)
-    );
-    for (i, (label, v)) in bars.iter().enumerate() {
-        let y = 5.0 + i as f64 * row;
-        let w = (*v as f64 / max) * 330.0;
-        svg.push_str(&format!(
-            "<text x=\"0\" y=\"{}\" font-size=\"13\" fill=\"#1d2733\">{}</text><rect x=\"210\" y=\"{y}\" width=\"{w:.1}\" height=\"18\" fill=\"#0b57a4\"></rect><text x=\"{:.1}\" y=\"{}\" font-size=\"13\" fill=\"#1d2733\">{v}</text>",
-            y + 14.0,
-            esc(&label.chars().take(28).collect::<String>()),
-            215.0 + w,
-            y + 14.0
-        ));
-    }
-    svg.push_str("</svg>");
-    svg
-}
+pub(super) use web::chart::{bar_chart, esc};
 
 #[derive(Deserialize, Default)]
 pub(super) struct Period {

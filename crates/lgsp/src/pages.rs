@@ -1,0 +1,199 @@
+//! The LGSP monitoring page for administrators: throughput over time, exchanges, errors and
+//! latency per service (charts and a table), the latest failures, the registry's services and
+//! the state of the message log. Metadata only, never payloads.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use kernel::authz::Permission;
+use kernel::db::q;
+use serde::Deserialize;
+use web::chart::{bar_chart, column_chart};
+use web::{Caller, Shell, render};
+
+use crate::Lgsp;
+
+pub fn router() -> Router<Lgsp> {
+    Router::new().route("/admin/lgsp", get(page))
+}
+
+pub struct ServiceRow {
+    pub service: String,
+    pub exchanges: i64,
+    pub errors: i64,
+    pub avg_ms: f64,
+    pub max_ms: i64,
+}
+
+pub struct Failure {
+    pub at: String,
+    pub client: String,
+    pub service: String,
+    pub status: i64,
+    pub error: String,
+}
+
+pub struct Registered {
+    pub service: String,
+    pub version: String,
+    pub state: String,
+}
+
+#[derive(Template)]
+#[template(path = "monitoring.html")]
+struct MonitoringPage {
+    shell: Shell,
+    hours: i64,
+    total: i64,
+    errors: i64,
+    avg_ms: f64,
+    over_time: String,
+    by_service_chart: String,
+    latency_chart: String,
+    rows: Vec<ServiceRow>,
+    failures: Vec<Failure>,
+    services: Vec<Registered>,
+    batches: i64,
+    unsealed: i64,
+    last_sealed: String,
+}
+
+impl MonitoringPage {
+    fn ms(&self, v: &f64) -> String {
+        format!("{v:.1}")
+    }
+
+    fn rate(&self) -> String {
+        if self.total == 0 { "0".into() } else { format!("{:.1}", self.errors as f64 * 100.0 / self.total as f64) }
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct Period {
+    hours: Option<i64>,
+}
+
+fn when(ms: i64) -> String {
+    kernel::time::vn_datetime(ms).format(&time::macros::format_description!("[day]/[month] [hour]:[minute]:[second]")).unwrap_or_default()
+}
+
+async fn page(State(l): State<Lgsp>, shell: Shell, caller: Caller, web::Query(p): web::Query<Period>) -> Response {
+    match &caller.principal {
+        None => return Redirect::to("/login?next=%2Fadmin%2Flgsp").into_response(),
+        Some(p) if p.allows(Permission::CatalogManage, None) => {}
+        Some(_) => {
+            return web::page::error_page(
+                shell,
+                kernel::Error::Forbidden("cần quyền quản trị LGSP (LGSP administration rights are required)".into()),
+            );
+        }
+    }
+    let hours = p.hours.unwrap_or(24).clamp(1, 24 * 31);
+    let title = shell.t("Giám sát nền tảng tích hợp (LGSP)", "Integration platform monitoring (LGSP)").to_owned();
+    let shell = shell.titled(title, "admin");
+    let en = shell.lang.is_en();
+    let run = async {
+        let now = kernel::time::now_ms();
+        let hour = 3_600_000;
+        let from = (now / hour - hours + 1) * hour;
+        let rows = q("SELECT service, COUNT(*) AS n, SUM(CASE WHEN status >= 400 OR error IS NOT NULL THEN 1 ELSE 0 END) AS errors,
+                         AVG(CAST(duration_ms AS DOUBLE PRECISION)) AS avg_ms, MAX(duration_ms) AS max_ms
+                      FROM lgsp_messages WHERE at >= $1 GROUP BY service ORDER BY COUNT(*) DESC")
+        .bind(from)
+        .fetch_all(&l.db)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(ServiceRow {
+                service: r.text("service")?,
+                exchanges: r.int("n")?,
+                errors: r.get::<Option<i64>>("errors")?.unwrap_or(0),
+                avg_ms: r.get::<Option<f64>>("avg_ms")?.unwrap_or(0.0),
+                max_ms: r.get::<Option<i64>>("max_ms")?.unwrap_or(0),
+            })
+        })
+        .collect::<kernel::Result<Vec<_>>>()?;
+        let per_hour = q("SELECT (at - $1) / 3600000 AS h, COUNT(*) AS n FROM lgsp_messages WHERE at >= $1 GROUP BY 1")
+            .bind(from)
+            .fetch_all(&l.db)
+            .await?;
+        let mut columns: Vec<(String, i64)> = (0..hours)
+            .map(|i| {
+                (
+                    kernel::time::vn_datetime(from + i * hour)
+                        .format(&time::macros::format_description!("[hour]h [day]/[month]"))
+                        .unwrap_or_default(),
+                    0,
+                )
+            })
+            .collect();
+        for r in per_hour {
+            if let Some(c) = usize::try_from(r.int("h")?).ok().and_then(|i| columns.get_mut(i)) {
+                c.1 = r.int("n")?;
+            }
+        }
+        let failures =
+            q("SELECT at, client, service, status, error FROM lgsp_messages WHERE at >= $1 AND (status >= 400 OR error IS NOT NULL)
+                          ORDER BY seq DESC LIMIT 20")
+            .bind(from)
+            .fetch_all(&l.db)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(Failure {
+                    at: when(r.int("at")?),
+                    client: r.text("client")?,
+                    service: r.text("service")?,
+                    status: r.int("status")?,
+                    error: r.opt_text("error")?.unwrap_or_default(),
+                })
+            })
+            .collect::<kernel::Result<Vec<_>>>()?;
+        let services = l
+            .services_all()
+            .await?
+            .into_iter()
+            .map(|s| Registered { service: s.text(), version: s.version, state: s.state })
+            .collect::<Vec<_>>();
+        let batches = q("SELECT COUNT(*) FROM lgsp_batches").fetch_i64(&l.db).await?;
+        let unsealed = q("SELECT COUNT(*) FROM lgsp_messages WHERE batch_seq IS NULL").fetch_i64(&l.db).await?;
+        let last_sealed = q("SELECT MAX(sealed_at) AS t FROM lgsp_batches")
+            .fetch_one(&l.db)
+            .await?
+            .get::<Option<i64>>("t")?
+            .map(when)
+            .unwrap_or_default();
+        let total: i64 = rows.iter().map(|r| r.exchanges).sum();
+        let errors: i64 = rows.iter().map(|r| r.errors).sum();
+        let avg_ms = if total > 0 { rows.iter().map(|r| r.avg_ms * r.exchanges as f64).sum::<f64>() / total as f64 } else { 0.0 };
+        let t = |vi: &str, e: &str| if en { e.to_owned() } else { vi.to_owned() };
+        let short = |s: &str| s.rsplit('/').take(2).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("/");
+        Ok::<_, kernel::Error>(render(&MonitoringPage {
+            hours,
+            total,
+            errors,
+            avg_ms,
+            over_time: column_chart("per-hour", &t("Số trao đổi mỗi giờ", "Exchanges per hour"), &columns, (hours as usize / 6).max(1)),
+            by_service_chart: bar_chart(
+                "per-service",
+                &t("Trao đổi theo dịch vụ", "Exchanges by service"),
+                &rows.iter().map(|r| (short(&r.service), r.exchanges)).collect::<Vec<_>>(),
+            ),
+            latency_chart: bar_chart(
+                "latency",
+                &t("Thời gian trung bình (ms) theo dịch vụ", "Average time (ms) by service"),
+                &rows.iter().map(|r| (short(&r.service), r.avg_ms.round() as i64)).collect::<Vec<_>>(),
+            ),
+            rows,
+            failures,
+            services,
+            batches,
+            unsealed,
+            last_sealed,
+            shell: shell.clone(),
+        }))
+    };
+    run.await.unwrap_or_else(|e| web::page::error_page(shell, e))
+}
