@@ -126,3 +126,52 @@ CREATE TABLE lgsp_batches (
     -- The SHA-256 of each record, in order, comma separated; the digest is the hash of this.
     record_hashes TEXT NOT NULL
 );
+
+-- Pub/sub: event types of a "room" (the publishing subsystem), subscriptions by push (a
+-- webhook) or pull, the events, and one delivery per event and subscription, written with the
+-- event in one transaction so nothing published is lost.
+CREATE TABLE lgsp_event_types (
+    id TEXT PRIMARY KEY,
+    room_id TEXT NOT NULL REFERENCES lgsp_subsystems(id),
+    code TEXT NOT NULL,
+    description TEXT,
+    -- Subsystems allowed to subscribe, `INSTANCE/CLASS/MEMBER/SUBSYSTEM` one per line; empty:
+    -- every registered subsystem.
+    allowed_clients TEXT NOT NULL DEFAULT '',
+    created_at BIGINT NOT NULL,
+    UNIQUE (room_id, code)
+);
+
+CREATE TABLE lgsp_subscriptions (
+    id TEXT PRIMARY KEY,
+    event_type_id TEXT NOT NULL REFERENCES lgsp_event_types(id),
+    subscriber_id TEXT NOT NULL REFERENCES lgsp_subsystems(id),
+    -- push or pull
+    mode TEXT NOT NULL,
+    push_url TEXT,
+    active BOOLEAN NOT NULL DEFAULT TRUE,
+    created_at BIGINT NOT NULL,
+    UNIQUE (event_type_id, subscriber_id)
+);
+
+CREATE TABLE lgsp_events (
+    id TEXT PRIMARY KEY,
+    event_type_id TEXT NOT NULL REFERENCES lgsp_event_types(id),
+    published_at BIGINT NOT NULL,
+    publisher TEXT NOT NULL,
+    payload TEXT NOT NULL
+);
+
+CREATE TABLE lgsp_deliveries (
+    event_id TEXT NOT NULL REFERENCES lgsp_events(id),
+    subscription_id TEXT NOT NULL REFERENCES lgsp_subscriptions(id),
+    -- pending, delivered (pushed and answered 2xx, or pulled and acknowledged), dead
+    status TEXT NOT NULL,
+    attempts BIGINT NOT NULL DEFAULT 0,
+    next_at BIGINT NOT NULL,
+    last_error TEXT,
+    delivered_at BIGINT,
+    PRIMARY KEY (event_id, subscription_id)
+);
+CREATE INDEX lgsp_deliveries_due ON lgsp_deliveries (status, next_at);
+CREATE INDEX lgsp_deliveries_subscription ON lgsp_deliveries (subscription_id, status, event_id);

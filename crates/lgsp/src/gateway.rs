@@ -292,6 +292,35 @@ async fn handle(State(l): State<Lgsp>, caller: Caller, req: Request) -> Response
             Err(f) => f.response(&rid),
         };
     }
+    if matches!(target.service.as_str(), "api" | "pub" | "pull") && target.rest.starts_with("/v1/") {
+        let (parts, body) = req.into_parts();
+        let client = match authenticate(&l, &caller, &parts.headers).await {
+            Ok(c) => c,
+            Err(f) => {
+                log_failure(&l, x, started, &f).await;
+                return f.response(&rid);
+            }
+        };
+        let Ok(bytes) = axum::body::to_bytes(body, 1024 * 1024).await else {
+            let f = fail(StatusCode::PAYLOAD_TOO_LARGE, "Client.RequestTooLarge", "tối đa 1 MiB (at most 1 MiB)");
+            log_failure(&l, x, started, &f).await;
+            return f.response(&rid);
+        };
+        if let Some(r) =
+            crate::pubsub::handle(&l, &target.provider, &target.service, &target.rest, parts.method.as_str(), &client, &bytes).await
+        {
+            x.client = client.xid.text();
+            x.status = r.status().as_u16() as i64;
+            x.request_bytes = bytes.len() as i64;
+            x.request_hash = BASE64.encode(&Sha512::digest(&bytes));
+            x.duration_ms = started.elapsed().as_millis() as i64;
+            l.log(x);
+            return r;
+        }
+        let f = fail(StatusCode::NOT_FOUND, "Server.ServerProxy.UnknownService", "không có dịch vụ này (unknown service)");
+        log_failure(&l, x, started, &f).await;
+        return f.response(&rid);
+    }
     match forward(&l, &caller, req, &target, &rid, x.clone(), started).await {
         Ok(r) => r,
         Err(f) => {

@@ -9,6 +9,7 @@ pub mod gateway;
 pub mod log;
 pub mod model;
 pub mod pages;
+pub mod pubsub;
 pub mod registry;
 
 use std::collections::HashMap;

@@ -65,6 +65,7 @@ pub async fn start(app: App, listener: TcpListener) -> anyhow::Result<Running> {
     let deadlines = tokio::spawn(deadline_watch(app.clone(), rx.clone()));
     app.lgsp.start_log_writer();
     let sealer = tokio::spawn(seal_log(app.clone(), rx.clone()));
+    let pusher = tokio::spawn(push_events(app.clone(), rx.clone()));
     let mut stop = rx.clone();
     let done = tokio::spawn(async move {
         let served = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
@@ -78,6 +79,7 @@ pub async fn start(app: App, listener: TcpListener) -> anyhow::Result<Running> {
         worker.abort();
         deadlines.abort();
         sealer.abort();
+        let _ = pusher.await;
         // Every exchange answered is in the log, and sealed, before the database closes.
         app.lgsp.stop_log_writer().await;
         if let Err(e) = app.lgsp.seal_pending().await {
@@ -116,6 +118,30 @@ async fn seal_log(app: App, mut stop: watch::Receiver<bool>) {
         }
         if let Err(e) = app.lgsp.seal_pending().await {
             tracing::warn!(error = %e, "sealing the LGSP message log failed");
+        }
+    }
+}
+
+/// LGSP pub/sub: push deliveries that are due go to their subscribers' URLs; the worker
+/// finishes the batch in hand when the server stops.
+async fn push_events(app: App, mut stop: watch::Receiver<bool>) {
+    let poll = Duration::from_millis(app.config.outbox_poll_ms.max(10));
+    loop {
+        let busy = match app.lgsp.push_due(64).await {
+            Ok(n) => n > 0,
+            Err(e) => {
+                tracing::warn!(error = %e, "pushing LGSP events failed");
+                false
+            }
+        };
+        if *stop.borrow() {
+            return;
+        }
+        if !busy {
+            tokio::select! {
+                _ = tokio::time::sleep(poll) => {}
+                _ = stop.wait_for(|v| *v) => return,
+            }
         }
     }
 }

@@ -1,0 +1,412 @@
+//! Publish/subscribe on the GovStack Information Mediator paths, under the publishing
+//! subsystem (the "room") `/r1/{INSTANCE}/{CLASS}/{MEMBER}/{SUBSYSTEM}/`:
+//! - `GET|POST api/v1/eventType`: the room's event types (the room creates them);
+//! - `POST pub/v1/{eventType}`: the room publishes an event (any JSON);
+//! - `GET|POST api/v1/subs`, `DELETE api/v1/subs/{eventType}`: a client's subscriptions, by
+//!   push (a webhook URL) or pull;
+//! - `GET pull/v1/{eventType}`, `DELETE pull/v1/{eventType}/{eventId}`: pull and acknowledge;
+//! - `GET api/v1/events/{eventId}`: the delivery status of an event, for the room.
+//!
+//! The event and one delivery per subscription are written in one transaction. Push
+//! deliveries are leased by workers (on PostgreSQL with `FOR UPDATE SKIP LOCKED`, so nodes
+//! share them), retried with exponential backoff, dead after ten failures. Delivery is at
+//! least once; every event has an id for subscribers to deduplicate.
+
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use kernel::db::{Backend, q};
+use kernel::{Error, Result};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::Lgsp;
+use crate::model::SubsystemId;
+use crate::registry::Subsystem;
+
+/// Failures after which a push delivery is given up (dead letter).
+const MAX_ATTEMPTS: i64 = 10;
+
+fn backoff_ms(attempts: i64) -> i64 {
+    (2_000i64 << attempts.clamp(0, 11)).min(3_600_000)
+}
+
+fn ok(status: StatusCode, body: Value) -> Response {
+    (status, axum::Json(body)).into_response()
+}
+
+fn refuse(status: StatusCode, kind: &'static str, message: impl Into<String>) -> Response {
+    let mut r = (status, axum::Json(json!({"type": kind, "message": message.into(), "detail": ""}))).into_response();
+    r.headers_mut().insert("x-road-error", HeaderValue::from_static(kind));
+    r
+}
+
+fn from_error(e: Error) -> Response {
+    match e {
+        Error::Invalid(v) => refuse(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Client.InvalidRequest",
+            v.into_iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join("; "),
+        ),
+        Error::NotFound(m) => refuse(StatusCode::NOT_FOUND, "Server.ServerProxy.UnknownEventType", m),
+        Error::Conflict(m) => refuse(StatusCode::CONFLICT, "Client.Conflict", m),
+        Error::Forbidden(m) => refuse(StatusCode::FORBIDDEN, "Server.ServerProxy.AccessDenied", m),
+        e => refuse(StatusCode::INTERNAL_SERVER_ERROR, "Server.ServerProxy.InternalError", e.to_string()),
+    }
+}
+
+#[derive(Deserialize)]
+struct EventTypeInput {
+    #[serde(rename = "eventType", alias = "event_type")]
+    event_type: String,
+    description: Option<String>,
+    /// Subsystems allowed to subscribe; absent or empty: every registered subsystem.
+    #[serde(default, rename = "allowedClients", alias = "allowed_clients")]
+    allowed_clients: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct SubscriptionInput {
+    #[serde(rename = "eventType", alias = "event_type")]
+    event_type: String,
+    /// `push` (default when a URL is given) or `pull`.
+    mode: Option<String>,
+    #[serde(rename = "pushUrl", alias = "push_url")]
+    push_url: Option<String>,
+}
+
+/// A request under one of the pub/sub prefixes: `api`, `pub` or `pull` as the "service", the
+/// rest of the path after it. Returns None when the path is not a pub/sub path.
+pub(crate) async fn handle(
+    l: &Lgsp,
+    room: &SubsystemId,
+    prefix: &str,
+    rest: &str,
+    method: &str,
+    caller: &Subsystem,
+    body: &[u8],
+) -> Option<Response> {
+    let parts: Vec<&str> = rest.trim_start_matches('/').split('/').filter(|s| !s.is_empty()).collect();
+    if parts.first() != Some(&"v1") {
+        return None;
+    }
+    let room_sub = match l.subsystem(room).await {
+        Ok(Some(s)) => s,
+        Ok(None) => return Some(refuse(StatusCode::NOT_FOUND, "Server.ServerProxy.UnknownMember", format!("không có phân hệ {room}"))),
+        Err(e) => return Some(from_error(e)),
+    };
+    let owner = room_sub.id == caller.id;
+    let r = match (prefix, method, &parts[1..]) {
+        ("api", "GET", ["eventType"]) => l.event_types(&room_sub).await.map(|v| ok(StatusCode::OK, json!({"eventTypes": v}))),
+        ("api", "POST", ["eventType"]) if owner => match serde_json::from_slice::<EventTypeInput>(body) {
+            Ok(i) => l.create_event_type(&room_sub, &i).await.map(|v| ok(StatusCode::CREATED, v)),
+            Err(e) => Err(Error::invalid("body", e.to_string())),
+        },
+        ("pub", "POST", [event_type]) if owner => match serde_json::from_slice::<Value>(body) {
+            Ok(payload) => l
+                .publish(&room_sub, event_type, &caller.xid.text(), &payload)
+                .await
+                .map(|id| ok(StatusCode::ACCEPTED, json!({"eventId": id}))),
+            Err(e) => Err(Error::invalid("body", format!("cần JSON (JSON is required): {e}"))),
+        },
+        ("api", "POST", ["eventType"]) | ("pub", "POST", [_]) | ("api", "GET", ["events", _]) if !owner => {
+            Err(Error::Forbidden("chỉ phân hệ chủ của phòng sự kiện (only the room's own subsystem)".into()))
+        }
+        ("api", "GET", ["subs"]) => l.subscriptions_of(&room_sub, caller).await.map(|v| ok(StatusCode::OK, json!({"subscriptions": v}))),
+        ("api", "POST", ["subs"]) => match serde_json::from_slice::<SubscriptionInput>(body) {
+            Ok(i) => l.subscribe(&room_sub, caller, &i).await.map(|v| ok(StatusCode::CREATED, v)),
+            Err(e) => Err(Error::invalid("body", e.to_string())),
+        },
+        ("api", "DELETE", ["subs", event_type]) => {
+            l.unsubscribe(&room_sub, caller, event_type).await.map(|_| StatusCode::NO_CONTENT.into_response())
+        }
+        ("api", "GET", ["events", event_id]) if owner => l.delivery_status(&room_sub, event_id).await.map(|v| ok(StatusCode::OK, v)),
+        ("pull", "GET", [event_type]) => l.pull(&room_sub, caller, event_type, 100).await.map(|v| ok(StatusCode::OK, json!({"events": v}))),
+        ("pull", "DELETE" | "POST", [event_type, event_id]) => {
+            l.acknowledge(&room_sub, caller, event_type, event_id).await.map(|_| StatusCode::NO_CONTENT.into_response())
+        }
+        _ => {
+            return Some(refuse(
+                StatusCode::NOT_FOUND,
+                "Client.InvalidRequestPath",
+                "không có đường dẫn pub/sub này (no such pub/sub path)",
+            ));
+        }
+    };
+    Some(r.unwrap_or_else(from_error))
+}
+
+impl Lgsp {
+    async fn event_type_id(&self, room: &Subsystem, code: &str) -> Result<(String, String)> {
+        let r = q("SELECT id, allowed_clients FROM lgsp_event_types WHERE room_id = $1 AND code = $2")
+            .bind(room.id.as_str())
+            .bind(code)
+            .fetch_optional(&self.db)
+            .await?
+            .ok_or_else(|| Error::not_found(format!("loại sự kiện {code}")))?;
+        Ok((r.text("id")?, r.text("allowed_clients")?))
+    }
+
+    async fn event_types(&self, room: &Subsystem) -> Result<Vec<Value>> {
+        q("SELECT code, description FROM lgsp_event_types WHERE room_id = $1 ORDER BY code")
+            .bind(room.id.as_str())
+            .fetch_all(&self.db)
+            .await?
+            .iter()
+            .map(|r| Ok(json!({"eventType": r.text("code")?, "description": r.opt_text("description")?})))
+            .collect()
+    }
+
+    async fn create_event_type(&self, room: &Subsystem, i: &EventTypeInput) -> Result<Value> {
+        if !crate::model::part_ok(&i.event_type) {
+            return Err(Error::invalid("eventType", "bắt buộc; không chứa / \\ ; % : (required)"));
+        }
+        for c in &i.allowed_clients {
+            if SubsystemId::parse(c).is_none() {
+                return Err(Error::invalid("allowedClients", format!("«{c}»: INSTANCE/CLASS/MEMBER/SUBSYSTEM")));
+            }
+        }
+        let r =
+            q("INSERT INTO lgsp_event_types (id, room_id, code, description, allowed_clients, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+                .bind(kernel::id::new_id())
+                .bind(room.id.as_str())
+                .bind(i.event_type.as_str())
+                .bind(i.description.clone())
+                .bind(i.allowed_clients.join("\n"))
+                .bind(kernel::time::now_ms())
+                .execute(&self.db)
+                .await;
+        match r {
+            Err(e) if e.is_unique_violation() => Err(Error::conflict(format!("loại sự kiện {} đã có (exists)", i.event_type))),
+            Err(e) => Err(e),
+            Ok(_) => Ok(json!({"eventType": i.event_type, "description": i.description})),
+        }
+    }
+
+    /// Publishes an event of the room: the event and a delivery for every active subscription,
+    /// in one transaction. Returns the event id.
+    pub async fn publish(&self, room: &Subsystem, event_type: &str, publisher: &str, payload: &Value) -> Result<String> {
+        let (type_id, _) = self.event_type_id(room, event_type).await?;
+        let id = kernel::id::new_id();
+        let now = kernel::time::now_ms();
+        let mut tx = self.db.begin().await?;
+        q("INSERT INTO lgsp_events (id, event_type_id, published_at, publisher, payload) VALUES ($1, $2, $3, $4, $5)")
+            .bind(id.as_str())
+            .bind(type_id.as_str())
+            .bind(now)
+            .bind(publisher)
+            .bind(payload.to_string())
+            .execute(&mut tx)
+            .await?;
+        q("INSERT INTO lgsp_deliveries (event_id, subscription_id, status, attempts, next_at)
+           SELECT $1, s.id, 'pending', 0, $2 FROM lgsp_subscriptions s WHERE s.event_type_id = $3 AND s.active")
+        .bind(id.as_str())
+        .bind(now)
+        .bind(type_id.as_str())
+        .execute(&mut tx)
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    async fn subscribe(&self, room: &Subsystem, caller: &Subsystem, i: &SubscriptionInput) -> Result<Value> {
+        let (type_id, allowed) = self.event_type_id(room, &i.event_type).await?;
+        let me = caller.xid.text();
+        if !allowed.trim().is_empty() && !allowed.lines().any(|c| SubsystemId::parse(c).map(|x| x.text()) == Some(me.clone())) {
+            return Err(Error::Forbidden(format!("{me} không được đăng ký nhận {} (not allowed to subscribe)", i.event_type)));
+        }
+        let mode = i.mode.clone().unwrap_or_else(|| if i.push_url.is_some() { "push".into() } else { "pull".into() });
+        match mode.as_str() {
+            "push" => match i.push_url.as_deref().map(reqwest::Url::parse) {
+                Some(Ok(u)) if matches!(u.scheme(), "http" | "https") => {}
+                _ => {
+                    return Err(Error::invalid("pushUrl", "cần địa chỉ http(s) đầy đủ cho push (a full http(s) URL is required for push)"));
+                }
+            },
+            "pull" => {}
+            _ => return Err(Error::invalid("mode", "push hoặc pull")),
+        }
+        let r = q("INSERT INTO lgsp_subscriptions (id, event_type_id, subscriber_id, mode, push_url, active, created_at) VALUES ($1, $2, $3, $4, $5, TRUE, $6)")
+            .bind(kernel::id::new_id())
+            .bind(type_id.as_str())
+            .bind(caller.id.as_str())
+            .bind(mode.as_str())
+            .bind(if mode == "push" { i.push_url.clone() } else { None })
+            .bind(kernel::time::now_ms())
+            .execute(&self.db)
+            .await;
+        match r {
+            Err(e) if e.is_unique_violation() => Err(Error::conflict("đã đăng ký loại sự kiện này (already subscribed)")),
+            Err(e) => Err(e),
+            Ok(_) => Ok(json!({"eventType": i.event_type, "mode": mode, "pushUrl": i.push_url})),
+        }
+    }
+
+    async fn subscriptions_of(&self, room: &Subsystem, caller: &Subsystem) -> Result<Vec<Value>> {
+        q("SELECT t.code, s.mode, s.push_url FROM lgsp_subscriptions s JOIN lgsp_event_types t ON t.id = s.event_type_id
+           WHERE t.room_id = $1 AND s.subscriber_id = $2 AND s.active ORDER BY t.code")
+        .bind(room.id.as_str())
+        .bind(caller.id.as_str())
+        .fetch_all(&self.db)
+        .await?
+        .iter()
+        .map(|r| Ok(json!({"eventType": r.text("code")?, "mode": r.text("mode")?, "pushUrl": r.opt_text("push_url")?})))
+        .collect()
+    }
+
+    async fn unsubscribe(&self, room: &Subsystem, caller: &Subsystem, event_type: &str) -> Result<()> {
+        let (type_id, _) = self.event_type_id(room, event_type).await?;
+        let n = q("UPDATE lgsp_subscriptions SET active = FALSE WHERE event_type_id = $1 AND subscriber_id = $2 AND active")
+            .bind(type_id.as_str())
+            .bind(caller.id.as_str())
+            .execute(&self.db)
+            .await?;
+        if n == 0 { Err(Error::not_found(format!("đăng ký {event_type}"))) } else { Ok(()) }
+    }
+
+    async fn pull_subscription(&self, room: &Subsystem, caller: &Subsystem, event_type: &str) -> Result<String> {
+        let (type_id, _) = self.event_type_id(room, event_type).await?;
+        q("SELECT id FROM lgsp_subscriptions WHERE event_type_id = $1 AND subscriber_id = $2 AND active AND mode = 'pull'")
+            .bind(type_id.as_str())
+            .bind(caller.id.as_str())
+            .fetch_optional(&self.db)
+            .await?
+            .map(|r| r.text("id"))
+            .transpose()?
+            .ok_or_else(|| Error::not_found(format!("đăng ký nhận (pull) {event_type}")))
+    }
+
+    /// The caller's events not acknowledged yet, oldest first.
+    async fn pull(&self, room: &Subsystem, caller: &Subsystem, event_type: &str, limit: i64) -> Result<Vec<Value>> {
+        let sub = self.pull_subscription(room, caller, event_type).await?;
+        q("SELECT e.id, e.published_at, e.publisher, e.payload FROM lgsp_deliveries d JOIN lgsp_events e ON e.id = d.event_id
+           WHERE d.subscription_id = $1 AND d.status = 'pending' ORDER BY d.event_id LIMIT $2")
+        .bind(sub.as_str())
+        .bind(limit)
+        .fetch_all(&self.db)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(json!({"eventId": r.text("id")?, "eventType": event_type, "publishedAt": r.int("published_at")?,
+                      "publisher": r.text("publisher")?, "payload": serde_json::from_str::<Value>(&r.text("payload")?).unwrap_or(Value::Null)}))
+        })
+        .collect()
+    }
+
+    async fn acknowledge(&self, room: &Subsystem, caller: &Subsystem, event_type: &str, event_id: &str) -> Result<()> {
+        let sub = self.pull_subscription(room, caller, event_type).await?;
+        let n = q("UPDATE lgsp_deliveries SET status = 'delivered', delivered_at = $3 WHERE subscription_id = $1 AND event_id = $2 AND status = 'pending'")
+            .bind(sub.as_str())
+            .bind(event_id)
+            .bind(kernel::time::now_ms())
+            .execute(&self.db)
+            .await?;
+        if n == 0 { Err(Error::not_found(format!("sự kiện chờ nhận {event_id}"))) } else { Ok(()) }
+    }
+
+    async fn delivery_status(&self, room: &Subsystem, event_id: &str) -> Result<Value> {
+        let rows = q(
+            "SELECT m.instance, m.member_class, m.code AS member_code, sb.code, s.mode, d.status, d.attempts, d.last_error, d.delivered_at
+                      FROM lgsp_deliveries d JOIN lgsp_events e ON e.id = d.event_id JOIN lgsp_event_types t ON t.id = e.event_type_id
+                      JOIN lgsp_subscriptions s ON s.id = d.subscription_id JOIN lgsp_subsystems sb ON sb.id = s.subscriber_id
+                      JOIN lgsp_members m ON m.id = sb.member_id
+                      WHERE d.event_id = $1 AND t.room_id = $2",
+        )
+        .bind(event_id)
+        .bind(room.id.as_str())
+        .fetch_all(&self.db)
+        .await?;
+        let deliveries = rows
+            .iter()
+            .map(|r| {
+                Ok(json!({
+                    "subscriber": format!("{}/{}/{}/{}", r.text("instance")?, r.text("member_class")?, r.text("member_code")?, r.text("code")?),
+                    "mode": r.text("mode")?, "status": r.text("status")?, "attempts": r.int("attempts")?,
+                    "lastError": r.opt_text("last_error")?, "deliveredAt": r.opt_int("delivered_at")?,
+                }))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(json!({"eventId": event_id, "deliveries": deliveries}))
+    }
+
+    /// Pushes the due push deliveries (up to `limit`): each is leased for a minute, posted to the
+    /// subscriber's URL, then marked delivered, rescheduled with backoff, or dead. Returns how
+    /// many were attempted.
+    pub async fn push_due(&self, limit: i64) -> Result<usize> {
+        let now = kernel::time::now_ms();
+        let mut tx = self.db.begin().await?;
+        let lock = if tx.backend() == Backend::Postgres { " FOR UPDATE OF d SKIP LOCKED" } else { "" };
+        let due = q(format!(
+            "SELECT d.event_id, d.subscription_id, d.attempts, s.push_url, t.code AS event_type, e.published_at, e.publisher, e.payload,
+                    m.instance, m.member_class, m.code AS member_code, sb.code AS room_code
+             FROM lgsp_deliveries d JOIN lgsp_subscriptions s ON s.id = d.subscription_id JOIN lgsp_events e ON e.id = d.event_id
+             JOIN lgsp_event_types t ON t.id = e.event_type_id JOIN lgsp_subsystems sb ON sb.id = t.room_id JOIN lgsp_members m ON m.id = sb.member_id
+             WHERE d.status = 'pending' AND s.mode = 'push' AND s.active AND d.next_at <= $1 ORDER BY d.event_id LIMIT $2{lock}"
+        ))
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&mut tx)
+        .await?;
+        for r in &due {
+            q("UPDATE lgsp_deliveries SET next_at = $3 WHERE event_id = $1 AND subscription_id = $2")
+                .bind(r.text("event_id")?)
+                .bind(r.text("subscription_id")?)
+                .bind(now + 60_000)
+                .execute(&mut tx)
+                .await?;
+        }
+        tx.commit().await?;
+        for r in &due {
+            let (event_id, sub_id, attempts) = (r.text("event_id")?, r.text("subscription_id")?, r.int("attempts")?);
+            let room = SubsystemId {
+                instance: r.text("instance")?,
+                member_class: r.text("member_class")?,
+                member: r.text("member_code")?,
+                subsystem: r.text("room_code")?,
+            };
+            let event_type = r.text("event_type")?;
+            let body = json!({"eventId": event_id, "eventType": event_type, "room": room.text(), "publishedAt": r.int("published_at")?,
+                              "publisher": r.text("publisher")?, "payload": serde_json::from_str::<Value>(&r.text("payload")?).unwrap_or(Value::Null)});
+            let url = r.opt_text("push_url")?.unwrap_or_default();
+            let sent = self
+                .http
+                .post(&url)
+                .header("x-road-client", room.encoded())
+                .header("event-id", event_id.as_str())
+                .header("event-type", event_type.as_str())
+                .json(&body)
+                .timeout(std::time::Duration::from_secs(10))
+                .send()
+                .await;
+            let failure = match sent {
+                Ok(resp) if resp.status().is_success() => None,
+                Ok(resp) => Some(format!("the subscriber answered {}", resp.status())),
+                Err(e) => Some(format!("the subscriber could not be reached: {}", e.without_url())),
+            };
+            let done_at = kernel::time::now_ms();
+            match failure {
+                None => {
+                    q("UPDATE lgsp_deliveries SET status = 'delivered', delivered_at = $3, attempts = attempts + 1 WHERE event_id = $1 AND subscription_id = $2")
+                        .bind(event_id.as_str())
+                        .bind(sub_id.as_str())
+                        .bind(done_at)
+                        .execute(&self.db)
+                        .await?;
+                }
+                Some(why) => {
+                    let attempts = attempts + 1;
+                    let status = if attempts >= MAX_ATTEMPTS { "dead" } else { "pending" };
+                    q("UPDATE lgsp_deliveries SET status = $3, attempts = $4, next_at = $5, last_error = $6 WHERE event_id = $1 AND subscription_id = $2")
+                        .bind(event_id.as_str())
+                        .bind(sub_id.as_str())
+                        .bind(status)
+                        .bind(attempts)
+                        .bind(done_at + backoff_ms(attempts - 1))
+                        .bind(why)
+                        .execute(&self.db)
+                        .await?;
+                }
+            }
+        }
+        Ok(due.len())
+    }
+}
