@@ -66,6 +66,9 @@ pub struct Config {
     pub outbox_poll_ms: u64,
     /// How often the LGSP message log's new records are sealed into a signed batch, in seconds.
     pub lgsp_seal_secs: u64,
+    /// The LGSP room (`INSTANCE/CLASS/MEMBER/SUBSYSTEM`) where dossier status changes are
+    /// published as `dossier-status` events for the national portal sync. Unset: not published.
+    pub lgsp_room: Option<String>,
 }
 
 impl Default for Config {
@@ -93,12 +96,13 @@ impl Default for Config {
             sms_token: None,
             outbox_poll_ms: 500,
             lgsp_seal_secs: 5,
+            lgsp_room: None,
         }
     }
 }
 
 /// The settings' names, as keys of `tinhso.toml` and (upper case) of `TINHSO_*` variables.
-const SETTINGS: [&str; 22] = [
+const SETTINGS: [&str; 23] = [
     "listen",
     "public_url",
     "data_dir",
@@ -121,6 +125,7 @@ const SETTINGS: [&str; 22] = [
     "sms_token",
     "outbox_poll_ms",
     "lgsp_seal_secs",
+    "lgsp_room",
 ];
 
 impl Config {

@@ -222,3 +222,48 @@ storage_test!(events_reach_every_subscriber_once_acknowledged, async |app: &Test
     let status = im(app, &room, ROOM, reqwest::Method::GET, &format!("api/v1/events/{one_more}"), None).await.json();
     assert_eq!(status["deliveries"].as_array().unwrap().len(), 1, "only the puller");
 });
+
+/// Dossier status changes from the one-stop engine reach a national-sync subscriber as
+/// `dossier-status` events of the platform's room.
+async fn dossier_status_reaches_the_national_sync(backend: testkit::Backend) {
+    let Some(app) = TestApp::start_configured(backend, |c| c.lgsp_room = Some(ROOM.into())).await else { return };
+    // The room exists with its event type as soon as the platform starts.
+    let sync = member_system(&app, "VN/GOV/000.00.00.H01/dongbo").await;
+    let r = im(
+        &app,
+        &sync,
+        "VN/GOV/000.00.00.H01/dongbo",
+        reqwest::Method::POST,
+        "api/v1/subs",
+        Some(json!({"eventType": "dossier-status", "mode": "pull"})),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let mut tx = app.app.db.begin().await.unwrap();
+    let payload = json!({"code": "000.00.13.H99-261122-0001", "status": 4, "channel": 2});
+    kernel::outbox::publish(&mut tx, "onestop.dossier.status", "dossier-1", &payload).await.unwrap();
+    tx.commit().await.unwrap();
+    let mut events = Value::Null;
+    for _ in 0..100 {
+        events = im(&app, &sync, "VN/GOV/000.00.00.H01/dongbo", reqwest::Method::GET, "pull/v1/dossier-status", None).await.json();
+        if events["events"].as_array().is_some_and(|e| !e.is_empty()) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let e = &events["events"][0];
+    assert_eq!(e["payload"]["sync"], payload, "{events}");
+    assert_eq!(e["payload"]["dossierId"], "dossier-1");
+    assert!(e["payload"]["sourceEventId"].as_str().is_some_and(|s| !s.is_empty()), "subscribers can deduplicate");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn dossier_status_reaches_the_national_sync_sqlite() {
+    dossier_status_reaches_the_national_sync(testkit::Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn dossier_status_reaches_the_national_sync_postgres() {
+    dossier_status_reaches_the_national_sync(testkit::Backend::Postgres).await;
+}

@@ -187,6 +187,10 @@ async fn serve(mut c: Config, demo: bool) -> anyhow::Result<ExitCode> {
     if demo && c.province_name == Config::default().province_name {
         c.province_name = catalog::seed::DEMO_PROVINCE_NAME.into();
     }
+    if demo && c.lgsp_room.is_none() {
+        // The demo province's People's Committee hosts the platform's event room.
+        c.lgsp_room = Some("VN/GOV/000.00.00.H99/lgsp".into());
+    }
     let db = crate::serve::open(&c).await?;
     let catalog = catalog::Catalog::new(db.clone());
     catalog::seed::system(&catalog).await?;

@@ -96,7 +96,13 @@ pub async fn start(app: App, listener: TcpListener) -> anyhow::Result<Running> {
 /// Subscribes every outbox consumer to its topics and starts its worker; workers finish the
 /// delivery in hand and stop when the server stops.
 async fn start_consumers(app: &App, stop: &watch::Receiver<bool>) -> anyhow::Result<Vec<tokio::task::JoinHandle<()>>> {
-    let consumers: Vec<std::sync::Arc<dyn kernel::outbox::Consumer>> = vec![std::sync::Arc::new(app.notify.clone())];
+    let mut consumers: Vec<std::sync::Arc<dyn kernel::outbox::Consumer>> = vec![std::sync::Arc::new(app.notify.clone())];
+    if let Some(room) = &app.config.lgsp_room {
+        let room = lgsp::model::SubsystemId::parse(room)
+            .ok_or_else(|| anyhow::anyhow!("lgsp_room «{room}» is not INSTANCE/CLASS/MEMBER/SUBSYSTEM"))?;
+        app.lgsp.ensure_room(&room, &app.config.province_name).await?;
+        consumers.push(std::sync::Arc::new(lgsp::sync::DossierStatusSync { lgsp: app.lgsp.clone(), room }));
+    }
     let poll = Duration::from_millis(app.config.outbox_poll_ms.max(10));
     let mut handles = Vec::new();
     for c in consumers {
