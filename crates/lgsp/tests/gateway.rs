@@ -307,3 +307,63 @@ storage_test!(the_message_log_names_every_edited_inserted_and_deleted_record, as
     assert!(text.contains("record 100: inserted"), "{text}");
     assert_eq!(v.problems.len(), 3, "{text}");
 });
+
+storage_test!(an_exchange_envelope_is_checked_and_routed_by_its_receiver, async |app: &TestApp| {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let seen = calls.clone();
+    let inbox = Router::new().route(
+        "/inbox",
+        post(move |h: HeaderMap, body: axum::Json<Value>| async move {
+            seen.fetch_add(1, Ordering::SeqCst);
+            axum::Json(
+                json!({"received": body["documentCode"], "from": h.get("x-road-client").and_then(|v| v.to_str().ok()).unwrap_or("")}),
+            )
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, inbox).await.unwrap() });
+    let up = upstream(Arc::new(AtomicUsize::new(0))).await;
+    let (_, token) = setup(app, &up).await;
+    // The receiving system: the Department of Justice's document system, with its envelope service.
+    app.post("/api/lgsp/members/VN/GOV/000.00.13.H99/subsystems", &json!({"code": "qlvb", "name": "Quản lý văn bản"})).await;
+    let s = app
+        .post(
+            "/api/lgsp/subsystems/VN/GOV/000.00.13.H99/qlvb/services",
+            &json!({"code": "envelope", "version": "1", "name": "Nhận phong bì", "upstream_url": format!("http://{addr}/inbox")}),
+        )
+        .await;
+    let sid = s.json()["id"].as_str().unwrap().to_owned();
+    for st in ["testing", "published"] {
+        app.post(&format!("/api/lgsp/services/{sid}/state"), &json!({"state": st})).await;
+    }
+    let content = BASE64.encode("<edXML>...</edXML>".as_bytes());
+    let good = json!({"receiverId": "VN/GOV/000.00.13.H99/qlvb", "senderId": CLIENT, "documentCode": "123/UBND-VP", "documentType": "edxml",
+                      "content": content, "attachments": [{"id": "1", "name": "to-trinh.pdf", "description": "Tờ trình", "content": BASE64.encode(b"%PDF-1.4")}]});
+    let send =
+        |body: Value| app.raw(app.http.post(app.url("/lgsp/v1/envelopes")).header("X-Road-Client", CLIENT).bearer_auth(&token).json(&body));
+    // No right yet on the receiver's envelope service: refused, nothing delivered.
+    let r = send(good.clone()).await;
+    assert_eq!((r.status.as_u16(), r.header("x-road-error")), (403, Some("Server.ServerProxy.AccessDenied")), "{}", r.text);
+    app.post(&format!("/api/lgsp/services/{sid}/access"), &json!({"client": CLIENT, "method": "POST"})).await;
+    let r = send(good.clone()).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.json()["received"], "123/UBND-VP");
+    assert_eq!(r.json()["from"], CLIENT);
+    // Bad envelopes: every problem named, nothing delivered.
+    let mut bad = good.clone();
+    bad["content"] = json!("không phải base64!");
+    bad["senderId"] = json!("VN/GOV/000.00.99.H99/gia-mao");
+    bad["attachments"][0]["name"] = json!("");
+    bad.as_object_mut().unwrap().remove("receiverId");
+    let r = send(bad).await;
+    assert_eq!((r.status.as_u16(), r.header("x-road-error")), (400, Some("Client.InvalidEnvelope")));
+    let msg = r.json()["message"].as_str().unwrap().to_owned();
+    for field in ["receiverId", "senderId", "content", "attachments[0].name"] {
+        assert!(msg.contains(field), "{field} in {msg}");
+    }
+    let mut unknown = good.clone();
+    unknown["receiverId"] = json!("VN/GOV/000.00.13.H99/khong-co");
+    assert_eq!(send(unknown).await.status, 404);
+    assert_eq!(calls.load(Ordering::SeqCst), 1, "only the good envelope reached the receiver");
+});
