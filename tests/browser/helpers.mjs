@@ -89,3 +89,9 @@ export async function launch() {
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
 }
+
+/// Waits until an upload sent by the page's script (with its progress bar) has led to the
+/// dossier's page again.
+export async function uploaded(page, timeout = 30_000) {
+  await page.waitForURL((u) => u.searchParams.get('ok') === 'Đã tải lên.', { timeout });
+}

@@ -9,7 +9,7 @@ import { writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { launch, noSeriousAxeViolations, totp, signIn, shoot, submitForm, BASE_URL, PASSWORD } from './helpers.mjs';
+import { launch, noSeriousAxeViolations, totp, signIn, uploaded, shoot, submitForm, BASE_URL, PASSWORD } from './helpers.mjs';
 
 const require = createRequire(import.meta.url);
 
@@ -61,12 +61,22 @@ test('a citizen submits online, reception accepts, the specialist moves it on, a
     await page.fill('#f-so_dinh_danh', '001090012345');
     await page.fill('#email', 'an.nguyen@example.vn');
     await submitForm(page, 'form[action="/procedures/2.000505/submit"]');
+    // The review step: what will be filed, the appointment date if accepted today; change, then submit.
+    assert.ok((await page.locator('dl.facts').textContent()).includes('an.nguyen@example.vn'));
+    await Promise.all([page.waitForLoadState('load'), page.click('button[name=step][value=edit]')]);
+    assert.equal(await page.inputValue('#f-so_dinh_danh'), '001090012345', 'back to the form with what was typed');
+    await submitForm(page, 'form[action="/procedures/2.000505/submit"]');
+    assert.ok((await page.locator('main').textContent()).includes('ngày hẹn trả'), 'the expected appointment date');
+    await noSeriousAxeViolations(page);
+    await shoot(page, 'submit-review');
+    await Promise.all([page.waitForLoadState('load'), page.click('button[name=step][value=submit]')]);
     assert.match(new URL(page.url()).pathname, /^\/dossiers\/[0-9a-f-]+$/);
     const dossierPath = new URL(page.url()).pathname;
     assert.equal(await page.locator('p.ok[role=status]').count(), 1);
     // Upload the declaration.
     await page.setInputFiles('input[type=file]', pdf);
-    await submitForm(page, 'form:has(input[value=upload])');
+    await page.click('form:has(input[value=upload]) button[type=submit]');
+    await uploaded(page);
     assert.ok((await page.locator('p.ok[role=status]').textContent()).includes('tải lên'));
     assert.ok((await page.locator('a[href*="/attachments/"]').count()) >= 1);
 
@@ -172,8 +182,8 @@ test("the leaders' dashboard shows the on-time rate, charts, the overdue list an
     await signIn(page, 'lanhdao.stp', true);
     await page.goto(`${BASE_URL}/dossiers`);
     await Promise.all([page.waitForLoadState('load'), page.click('a[href="/dashboard"]')]);
-    assert.ok((await page.locator('p.big').textContent()).includes('%'));
-    assert.equal(await page.locator('svg.chart[role=img] title').count(), 2, 'two labelled charts');
+    assert.ok((await page.locator('p.big').first().textContent()).includes('%'));
+    assert.ok((await page.locator('svg.chart[role=img] title').count()) >= 2, 'labelled charts');
     await noSeriousAxeViolations(page);
     await shoot(page, 'dashboard');
     const csv = await page.request.get(`${BASE_URL}/dashboard/export.csv?from=2000-01-01&to=2100-01-01`);

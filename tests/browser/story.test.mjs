@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { BASE_URL, PASSWORD, launch, noSeriousAxeViolations, pageWeight, shoot, signIn, submitForm } from './helpers.mjs';
+import { BASE_URL, launch, noSeriousAxeViolations, pageWeight, shoot, signIn, submitForm, uploaded } from './helpers.mjs';
 
 let browser;
 
@@ -30,11 +30,6 @@ async function mainPage(page, name) {
   const weight = await pageWeight(page);
   assert.ok(weight < 100 * 1024, `${name} weighs ${weight} bytes before images`);
   await shoot(page, name);
-}
-
-/// Waits until an upload sent by the page's script has led to the dossier's page again.
-async function uploaded(page, timeout = 30_000) {
-  await page.waitForURL((u) => u.searchParams.get('ok') === 'Đã tải lên.', { timeout });
 }
 
 async function notice(page) {
@@ -77,6 +72,8 @@ test('the whole story: register, submit, supplement, process, approve, pay, resu
     assert.equal(await page.inputValue('#f-ho_ten'), 'Lâm Thị Hồng', 'name prefilled from the account');
     assert.equal(await page.inputValue('#f-so_dinh_danh'), cid, 'identification number prefilled');
     await submitForm(page, 'form[action="/procedures/2.000505/submit"]');
+    assert.ok((await page.locator('dl.facts').textContent()).includes(cid), 'the review shows what will be filed');
+    await Promise.all([page.waitForLoadState('load'), page.click('button[name=step][value=submit]')]);
     const dossierPath = new URL(page.url()).pathname;
     assert.match(dossierPath, /^\/dossiers\/[0-9a-f-]+$/);
 

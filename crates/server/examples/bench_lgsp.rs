@@ -12,6 +12,7 @@ use std::process::Command;
 use serde_json::json;
 
 #[path = "common/bulk.rs"]
+#[allow(dead_code)]
 mod bulk;
 use bulk::arg;
 

@@ -117,6 +117,61 @@ pub(super) async fn submit_view(
     run.await.unwrap_or_else(|e| web::page::error_page(shell, e))
 }
 
+#[derive(Template)]
+#[template(path = "submit_review.html")]
+pub(super) struct ReviewPage {
+    shell: Shell,
+    code: String,
+    name: String,
+    csrf: String,
+    /// (label, value) as the applicant will see them on the dossier.
+    rows: Vec<(String, String)>,
+    /// Every field sent, to carry on to the next step.
+    hidden: Vec<(String, String)>,
+    /// The legal time and the appointment date it gives if the dossier is accepted today.
+    legal_time: String,
+    expected_due: Option<String>,
+}
+
+/// The review step: what will be filed, with the appointment date it would get if accepted
+/// today, and the choice to correct it or to submit.
+async fn review_view(o: &Onestop, shell: Shell, caller: &Caller, code: &str, schema: &Value, f: HashMap<String, String>) -> Response {
+    let run = async {
+        let pv = o.catalog.procedure(code).await?;
+        let mut rows: Vec<(String, String)> = spec(schema)
+            .into_iter()
+            .filter_map(|s| f.get(&s.key).filter(|v| !v.trim().is_empty()).map(|v| (s.label.clone(), v.trim().to_owned())))
+            .collect();
+        for (k, vi, en) in
+            [("email", "Thư điện tử nhận thông báo", "E-mail for notices"), ("phone", "Số điện thoại nhận thông báo", "Phone for notices")]
+        {
+            if let Some(v) = f.get(k).filter(|v| !v.trim().is_empty()) {
+                rows.push((shell.t(vi, en).to_owned(), v.trim().to_owned()));
+            }
+        }
+        let agency = f.get("agency_code").cloned().filter(|s| !s.is_empty()).or_else(|| pv.body.agency_codes.first().cloned());
+        let expected_due = match (&agency, pv.processing.unit.as_str()) {
+            (Some(a), "working_days") => {
+                let start = kernel::time::today_vn();
+                o.catalog.add_working_days(Some(a), start, pv.processing.value.ceil() as u32).await.ok().map(kernel::time::date_vi)
+            }
+            _ => None,
+        };
+        let title = shell.t("Xem lại trước khi nộp", "Review before submitting").to_owned();
+        Ok::<_, kernel::Error>(render(&ReviewPage {
+            shell: shell.clone().titled(title, "procedures"),
+            code: pv.code.to_string(),
+            name: pv.name.clone(),
+            csrf: caller.csrf.clone().unwrap_or_default(),
+            rows,
+            hidden: f.into_iter().filter(|(k, _)| k != "_csrf" && k != "step").collect(),
+            legal_time: pv.processing.display(shell.lang.is_en()),
+            expected_due,
+        }))
+    };
+    run.await.unwrap_or_else(|e| web::page::error_page(shell, e))
+}
+
 pub(super) async fn submit_page(State(o): State<Onestop>, shell: Shell, caller: Caller, Path(code): Path<String>) -> Response {
     match &caller.principal {
         None => sign_in(&format!("/procedures/{code}/submit")),
@@ -175,6 +230,22 @@ pub(super) async fn submit_post(
         proxy: None,
         form: Value::Object(form),
     };
+    // Three steps on one address: the form is checked and shown for review; "edit" goes back to
+    // the form with what was typed; "submit" files the dossier.
+    match f.get("step").map(String::as_str) {
+        Some("edit") => return submit_view(&o, shell, &caller, &code, f, vec![]).await,
+        Some("submit") => {}
+        _ => {
+            let errors: Vec<(String, String)> = catalog::eform::validate_data(&schema, &input.form)
+                .into_iter()
+                .map(|e| (format!("form.{}", e.field).replace("form./", "form."), e.message))
+                .collect();
+            if !errors.is_empty() {
+                return submit_view(&o, shell, &caller, &code, f, errors).await;
+            }
+            return review_view(&o, shell, &caller, &code, &schema, f).await;
+        }
+    }
     match o.submit(&p, &input).await {
         Ok(d) => Redirect::to(&format!("/dossiers/{}?ok={}", d.id, enc("Đã nộp hồ sơ. Hãy tải lên các giấy tờ."))).into_response(),
         Err(kernel::Error::Invalid(list)) => {

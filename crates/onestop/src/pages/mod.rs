@@ -154,6 +154,7 @@ async fn dossiers(State(o): State<Onestop>, shell: Shell, caller: Caller, web::Q
                 ("all", "Tất cả", "All"),
                 ("new", "Chưa nhận", "New"),
                 ("mine", "Của tôi", "Mine"),
+                ("approval", "Chờ phê duyệt", "For approval"),
                 ("due_soon", "Sắp đến hạn", "Due soon"),
                 ("overdue", "Quá hạn", "Overdue"),
             ];
@@ -161,10 +162,25 @@ async fn dossiers(State(o): State<Onestop>, shell: Shell, caller: Caller, web::Q
                 views.push((v, if shell.lang.is_en() { en } else { vi }, n));
             }
             tasks = o.inbox(&p, &InboxFilter { view: Some(view.clone()) }, 0, 100).await?.0;
+            // The agency's dossiers waiting on someone outside: reception, the applicant.
+            for (v, status, vi, en) in [
+                ("submitted", Status::Submitted, "Chờ tiếp nhận", "Waiting for reception"),
+                ("supplement", Status::SupplementRequested, "Chờ bổ sung", "Awaiting supplement"),
+            ] {
+                let n = o.dossiers(&p, Some(status), 0, 0).await?.1;
+                views.push((v, if shell.lang.is_en() { en } else { vi }, n));
+            }
         }
-        let status = (view == "submitted").then_some(Status::Submitted);
+        let status = match view.as_str() {
+            "submitted" => Some(Status::Submitted),
+            "supplement" => Some(Status::SupplementRequested),
+            _ => None,
+        };
         let dossiers = if official { o.recent_dossiers(&p, status, 30).await? } else { o.dossiers(&p, status, 0, 100).await?.0 };
         let list_title = match (official, status) {
+            (_, Some(Status::SupplementRequested)) => {
+                shell.t("Hồ sơ chờ người nộp bổ sung", "Dossiers awaiting the applicant's supplement")
+            }
             (_, Some(_)) => shell.t("Hồ sơ chờ tiếp nhận", "Dossiers waiting for reception"),
             (true, None) => shell.t("Hồ sơ của cơ quan", "The agency's dossiers"),
             (false, None) => shell.t("Hồ sơ đã nộp", "Submitted dossiers"),

@@ -16,7 +16,8 @@ use crate::store::{self, Task};
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 pub struct InboxFilter {
-    /// `new` (nobody has claimed it), `mine`, `due_soon` (due within a day), `overdue`, `all`.
+    /// `new` (nobody has claimed it), `mine`, `approval` (approval and signature steps),
+    /// `due_soon` (due within a day), `overdue`, `all`.
     pub view: Option<String>,
 }
 
@@ -87,6 +88,7 @@ impl Onestop {
                 let a = w.arg(now);
                 w.and(format!("t.due_at < {a}"));
             }
+            Some("approval") => w.and("t.kind = 'approval'"),
             _ => {}
         }
         let total = w.query(format!("SELECT COUNT(*) FROM tasks t{}", w.sql())).fetch_i64(&self.db).await?;
@@ -116,9 +118,9 @@ impl Onestop {
             .ok_or_else(|| Error::not_found(format!("công việc của hồ sơ {dossier_id}")))
     }
 
-    /// How many open tasks the caller has in each view: all, new, mine, due soon, overdue —
-    /// one query.
-    pub async fn inbox_counts(&self, p: &Principal) -> Result<[i64; 5]> {
+    /// How many open tasks the caller has in each view: all, new, mine, for approval, due
+    /// soon, overdue — one query.
+    pub async fn inbox_counts(&self, p: &Principal) -> Result<[i64; 6]> {
         let mut w = Where::new();
         w.and("t.status = 'open'");
         let mut ors = Vec::new();
@@ -140,6 +142,7 @@ impl Onestop {
                 "SELECT COUNT(*) AS n_all,
                         SUM(CASE WHEN t.assignee_id IS NULL THEN 1 ELSE 0 END) AS n_new,
                         SUM(CASE WHEN t.assignee_id = {me2} THEN 1 ELSE 0 END) AS n_mine,
+                        SUM(CASE WHEN t.kind = 'approval' THEN 1 ELSE 0 END) AS n_approval,
                         SUM(CASE WHEN t.due_at >= {a} AND t.due_at < {b} THEN 1 ELSE 0 END) AS n_soon,
                         SUM(CASE WHEN t.due_at < {c} THEN 1 ELSE 0 END) AS n_late
                  FROM tasks t{}",
@@ -148,7 +151,7 @@ impl Onestop {
             .fetch_one(&self.db)
             .await?;
         let n = |c: &str| -> Result<i64> { Ok(row.get::<Option<i64>>(c)?.unwrap_or(0)) };
-        Ok([n("n_all")?, n("n_new")?, n("n_mine")?, n("n_soon")?, n("n_late")?])
+        Ok([n("n_all")?, n("n_new")?, n("n_mine")?, n("n_approval")?, n("n_soon")?, n("n_late")?])
     }
 
     async fn open_task(&self, p: &Principal, id: &str) -> Result<Task> {
