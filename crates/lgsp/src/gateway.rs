@@ -222,6 +222,36 @@ async fn metaservice(
     }
 }
 
+/// The authenticated client and the whole body (up to `max` bytes), for the requests the
+/// gateway reads itself (pub/sub, envelopes); a refusal is logged and answered.
+#[allow(clippy::too_many_arguments)]
+async fn read_authenticated(
+    l: &Lgsp,
+    caller: &Caller,
+    headers: &HeaderMap,
+    body: Body,
+    max: usize,
+    x: &Exchange,
+    started: Instant,
+    rid: &str,
+) -> Result<(Subsystem, Bytes), Response> {
+    let refused = async |f: Failure| {
+        log_failure(l, x.clone(), started, &f).await;
+        f.response(rid)
+    };
+    let client = match authenticate(l, caller, headers).await {
+        Ok(c) => c,
+        Err(f) => return Err(refused(f).await),
+    };
+    match axum::body::to_bytes(body, max).await {
+        Ok(b) => Ok((client, b)),
+        Err(_) => {
+            Err(refused(fail(StatusCode::PAYLOAD_TOO_LARGE, "Client.RequestTooLarge", format!("tối đa {max} byte (at most {max} bytes)")))
+                .await)
+        }
+    }
+}
+
 /// What the log record is built from while the body streams; written when the response ends
 /// (or is abandoned by the client).
 struct Pending {
@@ -297,17 +327,9 @@ async fn handle(State(l): State<Lgsp>, caller: Caller, req: Request) -> Response
     }
     if matches!(target.service.as_str(), "api" | "pub" | "pull") && target.rest.starts_with("/v1/") {
         let (parts, body) = req.into_parts();
-        let client = match authenticate(&l, &caller, &parts.headers).await {
-            Ok(c) => c,
-            Err(f) => {
-                log_failure(&l, x, started, &f).await;
-                return f.response(&rid);
-            }
-        };
-        let Ok(bytes) = axum::body::to_bytes(body, 1024 * 1024).await else {
-            let f = fail(StatusCode::PAYLOAD_TOO_LARGE, "Client.RequestTooLarge", "tối đa 1 MiB (at most 1 MiB)");
-            log_failure(&l, x, started, &f).await;
-            return f.response(&rid);
+        let (client, bytes) = match read_authenticated(&l, &caller, &parts.headers, body, 1024 * 1024, &x, started, &rid).await {
+            Ok(x) => x,
+            Err(r) => return r,
         };
         if let Some(r) =
             crate::pubsub::handle(&l, &target.provider, &target.service, &target.rest, parts.method.as_str(), &client, &bytes).await
@@ -668,21 +690,9 @@ async fn envelope(State(l): State<Lgsp>, caller: Caller, req: Request) -> Respon
         ..Default::default()
     };
     let (parts, body) = req.into_parts();
-    let client = match authenticate(&l, &caller, &parts.headers).await {
-        Ok(c) => c,
-        Err(f) => {
-            log_failure(&l, x, started, &f).await;
-            return f.response(&rid);
-        }
-    };
-    let Ok(bytes) = axum::body::to_bytes(body, ENVELOPE_MAX).await else {
-        let f = fail(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "Client.RequestTooLarge",
-            format!("phong bì tối đa {ENVELOPE_MAX} byte (the envelope is too large)"),
-        );
-        log_failure(&l, x, started, &f).await;
-        return f.response(&rid);
+    let (client, bytes) = match read_authenticated(&l, &caller, &parts.headers, body, ENVELOPE_MAX, &x, started, &rid).await {
+        Ok(x) => x,
+        Err(r) => return r,
     };
     let parsed: Result<Envelope, _> = serde_json::from_slice(&bytes);
     let (problems, receiver) = match &parsed {

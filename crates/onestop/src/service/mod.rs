@@ -103,6 +103,20 @@ pub(crate) fn stale() -> Error {
     Error::conflict("hồ sơ vừa được người khác cập nhật; hãy tải lại và thử lại (someone else changed the dossier; reload and try again)")
 }
 
+/// Limits `w` to the agencies whose reports `p` may see (`column` holds the agency id);
+/// refuses callers without reporting rights anywhere.
+pub(crate) fn report_scope(p: &Principal, w: &mut kernel::db::Where, column: &str) -> Result<()> {
+    match p.agencies_with(Permission::ReportsView) {
+        None => Ok(()),
+        Some(set) if set.is_empty() => Err(Error::Forbidden("cần quyền xem báo cáo (reporting rights are required)".into())),
+        Some(set) => {
+            let list: Vec<String> = set.into_iter().map(|a| w.arg(a)).collect();
+            w.and(format!("{column} IN ({})", list.join(", ")));
+            Ok(())
+        }
+    }
+}
+
 impl Onestop {
     pub fn new(db: Db, catalog: catalog::Catalog, blob_dir: PathBuf, public_url: &str) -> Onestop {
         Onestop {

@@ -2,7 +2,7 @@
 //! applicant rates the service from 1 to 5 and may leave feedback; leaders see the average,
 //! the spread and the latest comments of the agencies they oversee.
 
-use kernel::authz::{Permission, Principal};
+use kernel::authz::Principal;
 use kernel::db::{Where, q};
 use kernel::{Error, Result};
 use serde::{Deserialize, Serialize};
@@ -109,14 +109,7 @@ impl Onestop {
     /// Ratings given from `from` to `to` (instants, ms) for the agencies `p` sees reports of.
     pub async fn satisfaction(&self, p: &Principal, from: i64, to: i64) -> Result<Satisfaction> {
         let mut w = Where::new();
-        match p.agencies_with(Permission::ReportsView) {
-            None => {}
-            Some(set) if set.is_empty() => return Err(Error::Forbidden("cần quyền xem báo cáo (reporting rights are required)".into())),
-            Some(set) => {
-                let list: Vec<String> = set.into_iter().map(|a| w.arg(a)).collect();
-                w.and(format!("r.agency_id IN ({})", list.join(", ")));
-            }
-        }
+        super::report_scope(p, &mut w, "r.agency_id")?;
         let (a, b) = (w.arg(from), w.arg(to));
         w.and(format!("r.updated_at >= {a} AND r.updated_at < {b}"));
         let clause = w.sql();

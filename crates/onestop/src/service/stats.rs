@@ -1,6 +1,6 @@
 //! Statistics as every report counts them, the public tracking view, and the deadline watch.
 
-use kernel::authz::{Permission, Principal};
+use kernel::authz::Principal;
 use kernel::db::{Where, q};
 use kernel::{Error, Result};
 use serde::{Deserialize, Serialize};
@@ -81,14 +81,7 @@ impl Onestop {
         let end = deadline::instant(to + time::Duration::days(1), 0);
         let end_day = kernel::time::date_text(to);
         let mut w = Where::new();
-        match p.agencies_with(Permission::ReportsView) {
-            None => {}
-            Some(set) if set.is_empty() => return Err(Error::Forbidden("cần quyền xem báo cáo (reporting rights are required)".into())),
-            Some(set) => {
-                let list: Vec<String> = set.into_iter().map(|a| w.arg(a)).collect();
-                w.and(format!("d.agency_id IN ({})", list.join(", ")));
-            }
-        }
+        super::report_scope(p, &mut w, "d.agency_id")?;
         if let Some(a) = &s.agency_code {
             let x = w.arg(a.as_str());
             w.and(format!("d.agency_code = {x}"));
