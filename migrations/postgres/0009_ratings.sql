@@ -11,3 +11,6 @@ CREATE TABLE dossier_ratings (
     updated_at BIGINT NOT NULL
 );
 CREATE INDEX dossier_ratings_agency ON dossier_ratings (agency_id, created_at);
+
+-- The counter looks up an applicant's earlier dossiers by personal number.
+CREATE INDEX dossiers_applicant_citizen ON dossiers (applicant_citizen_id, submitted_at);

@@ -151,6 +151,14 @@ test('the reception receives a walk-in dossier at the counter and prints the rec
     await Promise.all([page.waitForLoadState('load'), page.click('a[href="/counter"]')]);
     await page.selectOption('#procedure', '1.001193');
     await Promise.all([page.waitForLoadState('load'), page.click('form[action="/counter"][method=get] button')]);
+    // The applicant is found by personal number: a citizen with an account fills the details.
+    await page.fill('#find', '12');
+    await Promise.all([page.waitForLoadState('load'), page.click('form[role=search] button')]);
+    assert.ok((await page.locator('#find-err').textContent()).trim().length > 0, 'a malformed number is explained');
+    await page.fill('#find', '094300001122');
+    await Promise.all([page.waitForLoadState('load'), page.click('form[role=search] button')]);
+    assert.equal(await page.inputValue('#a-name'), 'Lê Hoàng Châu');
+    assert.equal(await page.inputValue('#a-citizen_id'), '094300001122');
     // A wrong personal number is refused beside its field; the rest stays typed.
     await page.fill('#a-name', 'Lê Văn Dũng');
     await page.fill('#a-citizen_id', '123');

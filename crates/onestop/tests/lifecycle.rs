@@ -340,4 +340,16 @@ storage_test!(demo a_walk_in_dossier_is_received_refused_or_withdrawn_and_stoppe
     let mut counter = online.clone();
     counter["channel"] = json!("in_person");
     assert_eq!(app.send_as(&citizen, Method::POST, "/api/onestop/dossiers", Some(&counter)).await.status, 422);
+    // The counter finds an applicant without an account by an earlier dossier of theirs, only
+    // at the agencies the officer receives for.
+    let mut again = body.clone();
+    again["applicant"]["citizen_id"] = json!("094195000321");
+    again["applicant"]["name"] = json!("Phạm Thị Hoa");
+    again["form"]["so_dinh_danh"] = json!("094195000321");
+    let r = app.post_as(&reception, "/api/onestop/dossiers", &again).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let page = app.get_as(&reception, "/counter?agency=000.00.51.H99&procedure=1.001193&find=094195000321").await;
+    assert!(page.text.contains("value=\"Phạm Thị Hoa\""), "the earlier dossier fills the form");
+    let page = app.get_as(&stp, "/counter?agency=000.00.13.H99&procedure=2.000505&find=094195000321").await;
+    assert!(!page.text.contains("Phạm Thị Hoa"), "another agency's reception does not see it");
 });

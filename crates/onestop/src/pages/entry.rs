@@ -284,6 +284,8 @@ impl CounterPage {
 pub(super) struct CounterQuery {
     agency: Option<String>,
     procedure: Option<String>,
+    /// A personal identification number to look the applicant up by.
+    find: Option<String>,
 }
 
 /// The counter: a reception officer receives a walk-in (or postal) dossier, which is accepted
@@ -353,7 +355,33 @@ pub(super) async fn counter_page(
     web::Query(q): web::Query<CounterQuery>,
 ) -> Response {
     let Some(p) = caller.principal.clone() else { return sign_in("/counter") };
-    counter_view(&o, shell, &caller, &p, q, HashMap::new(), vec![]).await
+    let mut values = HashMap::new();
+    let mut errors = vec![];
+    if let Some(cid) = q.find.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        match o.find_applicant(&p, cid).await {
+            Ok(Some(a)) => {
+                for (k, v) in [
+                    ("a.name", Some(a.name)),
+                    ("a.citizen_id", a.citizen_id),
+                    ("a.email", a.email),
+                    ("a.phone", a.phone),
+                    ("a.address", a.address),
+                ] {
+                    if let Some(v) = v {
+                        values.insert(k.to_owned(), v);
+                    }
+                }
+                values.insert("found".into(), "1".into());
+            }
+            Ok(None) => {
+                values.insert("a.citizen_id".into(), cid.to_owned());
+                values.insert("found".into(), "0".into());
+            }
+            Err(kernel::Error::Invalid(list)) => errors.extend(list.into_iter().map(|e| ("find".to_owned(), e.message))),
+            Err(e) => return web::page::error_page(shell, e),
+        }
+    }
+    counter_view(&o, shell, &caller, &p, q, values, errors).await
 }
 
 pub(super) async fn counter_post(
@@ -411,7 +439,7 @@ pub(super) async fn counter_post(
                 .into_response()
         }
         Err(kernel::Error::Invalid(list)) => {
-            let q = CounterQuery { agency: get("agency"), procedure: Some(code) };
+            let q = CounterQuery { agency: get("agency"), procedure: Some(code), find: None };
             counter_view(&o, shell, &caller, &p, q, f, list.into_iter().map(|e| (e.field, e.message)).collect()).await
         }
         Err(e) => web::page::error_page(shell, e),

@@ -247,6 +247,46 @@ impl Onestop {
         Ok((v, def))
     }
 
+    /// The applicant with personal number `citizen_id`, for reception at the counter: from
+    /// their account, or else from their latest dossier at an agency the officer receives for.
+    pub async fn find_applicant(&self, p: &Principal, citizen_id: &str) -> Result<Option<crate::model::Applicant>> {
+        let Some(scope) = (match p.agencies_with(Permission::DossierReceive) {
+            Some(s) if s.is_empty() => None,
+            other => Some(other),
+        }) else {
+            return Err(Error::Forbidden("cần vai trò tiếp nhận hồ sơ (a reception role is required)".into()));
+        };
+        kernel::codes::CitizenId::parse(citizen_id).map_err(|e| Error::invalid("citizen_id", e.to_string()))?;
+        let account = q("SELECT full_name, email, phone FROM accounts WHERE citizen_id = $1 AND kind = 'citizen'")
+            .bind(citizen_id)
+            .fetch_optional(&self.db)
+            .await?;
+        if let Some(r) = account {
+            return Ok(Some(crate::model::Applicant {
+                kind: "citizen".into(),
+                name: r.text("full_name")?,
+                citizen_id: Some(citizen_id.to_owned()),
+                tax_code: None,
+                email: r.opt_text("email")?,
+                phone: r.opt_text("phone")?,
+                address: None,
+                commune_code: None,
+            }));
+        }
+        let mut w = kernel::db::Where::new();
+        let c = w.arg(citizen_id);
+        w.and(format!("applicant_citizen_id = {c}"));
+        if let Some(set) = scope {
+            let list: Vec<String> = set.into_iter().map(|a| w.arg(a)).collect();
+            w.and(format!("agency_id IN ({})", list.join(", ")));
+        }
+        let row = w
+            .query(format!("SELECT applicant FROM dossiers{} ORDER BY submitted_at DESC LIMIT 1", w.sql()))
+            .fetch_optional(&self.db)
+            .await?;
+        Ok(row.map(|r| r.json::<crate::model::Applicant>("applicant")).transpose()?)
+    }
+
     /// True when `p` may see the dossier: its applicant, officials of its agency (or of an
     /// agency that holds one of its tasks), province-wide auditors.
     pub async fn visible(&self, p: &Principal, d: &DossierRow) -> Result<bool> {
