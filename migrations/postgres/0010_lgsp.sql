@@ -43,6 +43,8 @@ CREATE TABLE lgsp_services (
     upstream_token_url TEXT,
     upstream_client_id TEXT,
     upstream_client_secret TEXT,
+    -- The SOAP bridge of the service, as JSON {mode, version, namespace}; NULL: none.
+    soap TEXT,
     timeout_ms BIGINT NOT NULL,
     max_body_bytes BIGINT NOT NULL,
     created_at BIGINT NOT NULL,

@@ -11,6 +11,7 @@ pub mod model;
 pub mod pages;
 pub mod pubsub;
 pub mod registry;
+pub mod soap;
 pub mod sync;
 
 use std::collections::HashMap;

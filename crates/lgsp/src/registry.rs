@@ -66,6 +66,8 @@ pub struct ServiceInput {
     pub max_body_bytes: Option<i64>,
     /// When the upstream is another platform's gateway: how to get a token there.
     pub upstream_auth: Option<UpstreamAuth>,
+    /// Bridge SOAP and REST for this service.
+    pub soap: Option<crate::soap::SoapMapping>,
 }
 
 /// OAuth2 client credentials this gateway uses at another platform's gateway.
@@ -113,6 +115,7 @@ pub struct Service {
     /// The token endpoint and client id used at the upstream gateway (the secret is never shown).
     pub upstream_token_url: Option<String>,
     pub upstream_client_id: Option<String>,
+    pub soap: Option<crate::soap::SoapMapping>,
 }
 
 impl Service {
@@ -159,7 +162,7 @@ fn admin(p: &Principal) -> Result<()> {
 
 const SUBSYSTEM_COLS: &str =
     "s.id, s.code, s.name, s.client_id, s.rate_per_minute, s.active, m.instance, m.member_class, m.code AS member_code";
-const SERVICE_COLS: &str = "v.id, v.subsystem_id, v.code, v.version, v.name, v.upstream_url, v.description_kind, v.state, v.log_bodies, v.timeout_ms, v.max_body_bytes, v.upstream_token_url, v.upstream_client_id, s.code AS subsystem_code, m.instance, m.member_class, m.code AS member_code";
+const SERVICE_COLS: &str = "v.id, v.subsystem_id, v.code, v.version, v.name, v.upstream_url, v.description_kind, v.state, v.log_bodies, v.timeout_ms, v.max_body_bytes, v.upstream_token_url, v.upstream_client_id, v.soap, s.code AS subsystem_code, m.instance, m.member_class, m.code AS member_code";
 
 fn subsystem_of(r: &Row) -> Result<Subsystem> {
     Ok(Subsystem {
@@ -199,6 +202,7 @@ fn service_of(r: &Row) -> Result<Service> {
         max_body_bytes: r.int("max_body_bytes")?,
         upstream_token_url: r.opt_text("upstream_token_url")?,
         upstream_client_id: r.opt_text("upstream_client_id")?,
+        soap: r.opt_text("soap")?.and_then(|t| serde_json::from_str(&t).ok()),
     })
 }
 
@@ -386,6 +390,9 @@ impl Lgsp {
                 v.add("upstream_auth", "cần client_id và client_secret (client_id and client_secret are required)");
             }
         }
+        if let Some(Err(e)) = input.soap.as_ref().map(|m| m.check()) {
+            v.add("soap", e);
+        }
         let max_body = input.max_body_bytes.unwrap_or(50 * 1024 * 1024);
         if !(1..=1024 * 1024 * 1024).contains(&max_body) {
             v.add("max_body_bytes", "từ 1 byte đến 1 GiB (1 byte to 1 GiB)");
@@ -395,8 +402,8 @@ impl Lgsp {
         let now = kernel::time::now_ms();
         let mut tx = self.db.begin().await?;
         let n = q("INSERT INTO lgsp_services (id, subsystem_id, code, version, name, upstream_url, description_kind, description, state,
-                     log_bodies, timeout_ms, max_body_bytes, created_at, updated_at, upstream_token_url, upstream_client_id, upstream_client_secret)
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'draft', $9, $10, $11, $12, $12, $13, $14, $15)
+                     log_bodies, timeout_ms, max_body_bytes, created_at, updated_at, upstream_token_url, upstream_client_id, upstream_client_secret, soap)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'draft', $9, $10, $11, $12, $12, $13, $14, $15, $16)
                    ON CONFLICT (subsystem_id, code) DO NOTHING")
         .bind(id.as_str())
         .bind(sub.id.as_str())
@@ -413,6 +420,7 @@ impl Lgsp {
         .bind(input.upstream_auth.as_ref().map(|a| a.token_url.trim().to_owned()))
         .bind(input.upstream_auth.as_ref().map(|a| a.client_id.trim().to_owned()))
         .bind(input.upstream_auth.as_ref().map(|a| a.client_secret.clone()))
+        .bind(input.soap.as_ref().map(|m| serde_json::json!(m).to_string()))
         .execute(&mut tx)
         .await?;
         if n == 0 {
