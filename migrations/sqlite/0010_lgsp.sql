@@ -177,3 +177,32 @@ CREATE TABLE lgsp_deliveries (
 );
 CREATE INDEX lgsp_deliveries_due ON lgsp_deliveries (status, next_at);
 CREATE INDEX lgsp_deliveries_subscription ON lgsp_deliveries (subscription_id, status, event_id);
+
+-- National data by periodic file replicas: a directory (or SFTP drop) whose JSON or CSV files
+-- are imported into a registry on a schedule; every file's import is recorded.
+CREATE TABLE lgsp_replicas (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    directory TEXT NOT NULL,
+    registry TEXT NOT NULL,
+    registry_version TEXT NOT NULL,
+    interval_minutes BIGINT NOT NULL,
+    next_run_at BIGINT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+
+CREATE TABLE lgsp_imports (
+    id TEXT PRIMARY KEY,
+    replica_id TEXT NOT NULL REFERENCES lgsp_replicas(id),
+    file TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    -- ok, partial (some rows refused), failed (the file could not be read)
+    status TEXT NOT NULL,
+    rows_read BIGINT NOT NULL,
+    created BIGINT NOT NULL,
+    updated BIGINT NOT NULL,
+    refused BIGINT NOT NULL,
+    errors TEXT,
+    at BIGINT NOT NULL
+);
+CREATE INDEX lgsp_imports_replica ON lgsp_imports (replica_id, sha256);

@@ -35,6 +35,8 @@ pub fn router() -> OpenApiRouter<Lgsp> {
         .routes(routes!(revoke))
         .routes(routes!(peers, add_peer))
         .routes(routes!(monitoring))
+        .routes(routes!(replicas, add_replica))
+        .routes(routes!(run_replica))
         .routes(routes!(seal))
         .routes(routes!(verify))
         .routes(routes!(evidence))
@@ -183,6 +185,28 @@ async fn peers(State(l): State<Lgsp>, Authed(p): Authed) -> ApiResult<Json<Vec<P
     responses((status = 201, body = Peer), (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn add_peer(State(l): State<Lgsp>, Authed(p): Authed, Json(b): Json<PeerInput>) -> ApiResult<Response> {
     Ok((StatusCode::CREATED, axum::Json(l.add_peer(&p, &b).await.or_problem()?)).into_response())
+}
+
+/// File replicas of national data, with their latest imports.
+#[utoipa::path(get, path = "/api/lgsp/replicas", tag = "lgsp", responses((status = 200, body = Vec<crate::replicas::Replica>)))]
+async fn replicas(State(l): State<Lgsp>, Authed(p): Authed) -> ApiResult<Json<Vec<crate::replicas::Replica>>> {
+    admin(&p).or_problem()?;
+    Ok(Json(l.replicas().await.or_problem()?))
+}
+
+/// Register a directory whose JSON or CSV files are imported into a registry on a schedule.
+#[utoipa::path(post, path = "/api/lgsp/replicas", tag = "lgsp", request_body = crate::replicas::ReplicaInput,
+    responses((status = 201, body = crate::replicas::Replica), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn add_replica(State(l): State<Lgsp>, Authed(p): Authed, Json(b): Json<crate::replicas::ReplicaInput>) -> ApiResult<Response> {
+    Ok((StatusCode::CREATED, axum::Json(l.add_replica(&p, &b).await.or_problem()?)).into_response())
+}
+
+/// Import a replica's new files now.
+#[utoipa::path(post, path = "/api/lgsp/replicas/{id}/run", tag = "lgsp", params(("id" = String, Path)),
+    responses((status = 200, body = Vec<crate::replicas::Import>), (status = 404, body = Problem)))]
+async fn run_replica(State(l): State<Lgsp>, Authed(p): Authed, Path(id): Path<String>) -> ApiResult<Json<Vec<crate::replicas::Import>>> {
+    admin(&p).or_problem()?;
+    Ok(Json(l.run_replica(&id).await.or_problem()?))
 }
 
 #[derive(Deserialize, IntoParams)]

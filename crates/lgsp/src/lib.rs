@@ -11,6 +11,7 @@ pub mod model;
 pub mod pages;
 pub mod pubsub;
 pub mod registry;
+pub mod replicas;
 pub mod soap;
 pub mod sync;
 
@@ -33,6 +34,8 @@ pub struct Lgsp {
     /// The message log's writer: records queue here and are written in batches.
     writer: Arc<Mutex<Option<tokio::sync::mpsc::Sender<log::Exchange>>>>,
     writer_task: Arc<Mutex<Option<tokio::task::JoinHandle<()>>>>,
+    /// The shared catalogs, where file replicas of national data are imported.
+    catalog: Option<catalog::Catalog>,
 }
 
 impl Lgsp {
@@ -53,7 +56,14 @@ impl Lgsp {
             snapshot: Arc::default(),
             writer: Arc::default(),
             writer_task: Arc::default(),
+            catalog: None,
         })
+    }
+
+    /// Gives the platform the catalogs' registries, for file replicas.
+    pub fn with_catalog(mut self, c: catalog::Catalog) -> Lgsp {
+        self.catalog = Some(c);
+        self
     }
 
     pub fn key(&self) -> &log::SealKey {

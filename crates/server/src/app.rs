@@ -52,7 +52,8 @@ impl App {
         let onestop = onestop::Onestop::new(db.clone(), catalog.clone(), config.data_dir.join("blobs"), &config.public_url());
         let key = config.data_dir.join("lgsp-signing.pk8");
         let lgsp = lgsp::Lgsp::new(db.clone(), &key)
-            .unwrap_or_else(|e| panic!("the LGSP signing key {} cannot be read or created: {e}", key.display()));
+            .unwrap_or_else(|e| panic!("the LGSP signing key {} cannot be read or created: {e}", key.display()))
+            .with_catalog(catalog.clone());
         App { catalog, identity, notify, onestop, lgsp, db, config: Arc::new(config) }
     }
 }

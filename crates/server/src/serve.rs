@@ -125,6 +125,12 @@ async fn seal_log(app: App, mut stop: watch::Receiver<bool>) {
         if let Err(e) = app.lgsp.seal_pending().await {
             tracing::warn!(error = %e, "sealing the LGSP message log failed");
         }
+        // File replicas of national data look at their directories on their own schedules.
+        match app.lgsp.run_due_replicas().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(files = n, "replica files imported"),
+            Err(e) => tracing::warn!(error = %e, "importing replicas failed"),
+        }
     }
 }
 
