@@ -206,3 +206,16 @@ CREATE TABLE lgsp_imports (
     at BIGINT NOT NULL
 );
 CREATE INDEX lgsp_imports_replica ON lgsp_imports (replica_id, sha256);
+
+-- Sealed batches moved out of the database into archive files (retention): the chain goes on
+-- from the last archived batch's signature, kept here with the file's hash.
+CREATE TABLE lgsp_archives (
+    id TEXT PRIMARY KEY,
+    from_batch BIGINT NOT NULL,
+    to_batch BIGINT NOT NULL,
+    last_to_seq BIGINT NOT NULL,
+    last_signature TEXT NOT NULL,
+    file TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    archived_at BIGINT NOT NULL
+);

@@ -5,10 +5,12 @@
 //! deleted, and `verify` names the records.
 
 use data_encoding::{BASE64, HEXLOWER};
+use kernel::Error;
 use kernel::Result;
 use kernel::db::{Db, Row, q};
 use ring::signature::{ED25519, Ed25519KeyPair, KeyPair, UnparsedPublicKey};
 use serde::Serialize;
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
@@ -92,30 +94,60 @@ pub async fn record_many(db: &Db, xs: &[Exchange]) -> Result<i64> {
 
 const COLS: &str = "seq, request_id, at, client, service, method, path, status, error, request_hash, response_hash, request_bytes, response_bytes, duration_ms, user_id, request_body, response_body, batch_seq";
 
-/// The hash of one record: every column but the batch number, in a fixed order and encoding.
-fn record_hash(r: &Row) -> Result<String> {
-    let body =
-        |c: &str| -> Result<String> { Ok(r.get::<Option<Vec<u8>>>(c)?.map(|b| HEXLOWER.encode(&Sha256::digest(&b))).unwrap_or_default()) };
-    let fields = serde_json::json!([
+/// A stored record: its number, the exchange, the batch that sealed it.
+fn record_of(r: &Row) -> Result<(i64, Exchange, Option<i64>)> {
+    Ok((
         r.int("seq")?,
-        r.text("request_id")?,
-        r.int("at")?,
-        r.text("client")?,
-        r.text("service")?,
-        r.text("method")?,
-        r.text("path")?,
-        r.int("status")?,
-        r.opt_text("error")?,
-        r.text("request_hash")?,
-        r.text("response_hash")?,
-        r.int("request_bytes")?,
-        r.int("response_bytes")?,
-        r.int("duration_ms")?,
-        r.opt_text("user_id")?,
-        body("request_body")?,
-        body("response_body")?,
+        Exchange {
+            request_id: r.text("request_id")?,
+            at: r.int("at")?,
+            client: r.text("client")?,
+            service: r.text("service")?,
+            method: r.text("method")?,
+            path: r.text("path")?,
+            status: r.int("status")?,
+            error: r.opt_text("error")?,
+            request_hash: r.text("request_hash")?,
+            response_hash: r.text("response_hash")?,
+            request_bytes: r.int("request_bytes")?,
+            response_bytes: r.int("response_bytes")?,
+            duration_ms: r.int("duration_ms")?,
+            user_id: r.opt_text("user_id")?,
+            request_body: r.get("request_body")?,
+            response_body: r.get("response_body")?,
+        },
+        r.opt_int("batch_seq")?,
+    ))
+}
+
+/// The hash of one record: every field but the batch number, in a fixed order and encoding.
+fn hash_of(seq: i64, x: &Exchange) -> String {
+    let body = |b: &Option<Vec<u8>>| b.as_ref().map(|b| HEXLOWER.encode(&Sha256::digest(b))).unwrap_or_default();
+    let fields = serde_json::json!([
+        seq,
+        x.request_id,
+        x.at,
+        x.client,
+        x.service,
+        x.method,
+        x.path,
+        x.status,
+        x.error,
+        x.request_hash,
+        x.response_hash,
+        x.request_bytes,
+        x.response_bytes,
+        x.duration_ms,
+        x.user_id,
+        body(&x.request_body),
+        body(&x.response_body),
     ]);
-    Ok(HEXLOWER.encode(&Sha256::digest(fields.to_string().as_bytes())))
+    HEXLOWER.encode(&Sha256::digest(fields.to_string().as_bytes()))
+}
+
+fn record_hash(r: &Row) -> Result<String> {
+    let (seq, x, _) = record_of(r)?;
+    Ok(hash_of(seq, &x))
 }
 
 fn signed_text(seq: i64, from: i64, to: i64, records: i64, digest: &str, previous: &str) -> String {
@@ -180,7 +212,12 @@ pub async fn seal(db: &Db, key: &SealKey, limit: i64) -> Result<Option<i64>> {
     let last = q("SELECT seq, signature FROM lgsp_batches ORDER BY seq DESC LIMIT 1").fetch_optional(&mut tx).await?;
     let (seq, previous) = match last {
         Some(r) => (r.int("seq")? + 1, r.text("signature")?),
-        None => (1, String::new()),
+        // Every earlier batch may have gone to an archive: the chain goes on from there.
+        None => match q("SELECT to_batch, last_signature FROM lgsp_archives ORDER BY to_batch DESC LIMIT 1").fetch_optional(&mut tx).await?
+        {
+            Some(a) => (a.int("to_batch")? + 1, a.text("last_signature")?),
+            None => (1, String::new()),
+        },
     };
     let hashes: Vec<String> = rows.iter().map(record_hash).collect::<Result<_>>()?;
     let list = hashes.join(",");
@@ -229,9 +266,13 @@ pub async fn verify(db: &Db, trusted: &[Vec<u8>]) -> Result<Verification> {
         .fetch_all(db)
         .await?;
     let keys: Vec<(String, &Vec<u8>)> = trusted.iter().map(|k| (key_id(k), k)).collect();
-    let mut previous = String::new();
-    let mut expected_from = None::<i64>;
-    let mut expected_batch = 1;
+    // After archiving, the chain goes on from the last archived batch.
+    let archived =
+        q("SELECT to_batch, last_to_seq, last_signature FROM lgsp_archives ORDER BY to_batch DESC LIMIT 1").fetch_optional(db).await?;
+    let (mut previous, mut expected_from, mut expected_batch) = match archived {
+        Some(a) => (a.text("last_signature")?, Some(a.int("last_to_seq")? + 1), a.int("to_batch")? + 1),
+        None => (String::new(), None::<i64>, 1),
+    };
     for b in &batches {
         let (seq, from, to, records) = (b.int("seq")?, b.int("from_seq")?, b.int("to_seq")?, b.int("records")?);
         out.batches += 1;
@@ -347,4 +388,166 @@ pub async fn evidence(db: &Db, request_id: &str, key: &SealKey) -> Result<serde_
         "algorithm": "Ed25519 over signed_text; digest = SHA-256 of the record hashes joined by commas",
         "public_key": BASE64.encode(&key.public()),
     }))
+}
+
+/// What an archive run did.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Archived {
+    pub batches: i64,
+    pub records: i64,
+    pub file: String,
+    pub sha256: String,
+}
+
+fn b64(b: &Option<Vec<u8>>) -> Value {
+    b.as_ref().map(|b| Value::String(BASE64.encode(b))).unwrap_or(Value::Null)
+}
+
+/// Moves the sealed batches sealed before `before_ms` (oldest first, in order) with their
+/// records into a JSON Lines file at `out`, written and synced before they leave the database;
+/// the chain then goes on from the last archived signature. The file can be checked alone
+/// with [`verify_archive`]. Returns None when nothing is old enough.
+pub async fn archive(db: &Db, key: &SealKey, before_ms: i64, out: &std::path::Path) -> Result<Option<Archived>> {
+    use std::io::Write;
+    let batches = q("SELECT seq, from_seq, to_seq, records, digest, previous_signature, signature, key_id, sealed_at, record_hashes
+                     FROM lgsp_batches WHERE sealed_at < $1 ORDER BY seq")
+    .bind(before_ms)
+    .fetch_all(db)
+    .await?;
+    let Some(first) = batches.first() else { return Ok(None) };
+    let last = &batches[batches.len() - 1];
+    if out.exists() {
+        return Err(Error::conflict(format!("{} already exists", out.display())));
+    }
+    let mut f = std::fs::File::create_new(out).map_err(|e| Error::internal(format!("{}: {e}", out.display())))?;
+    let header = serde_json::json!({"format": "tinhso-lgsp-archive/1", "from_batch": first.int("seq")?, "to_batch": last.int("seq")?,
+        "previous_signature": first.text("previous_signature")?, "public_key": BASE64.encode(&key.public())});
+    let mut records = 0;
+    let mut text = header.to_string();
+    text.push('\n');
+    for b in &batches {
+        let seq = b.int("seq")?;
+        let rows = q(format!("SELECT {COLS} FROM lgsp_messages WHERE batch_seq = $1 ORDER BY seq")).bind(seq).fetch_all(db).await?;
+        let recs: Vec<Value> = rows
+            .iter()
+            .map(|r| {
+                let (n, x, _) = record_of(r)?;
+                Ok(serde_json::json!({"seq": n, "request_id": x.request_id, "at": x.at, "client": x.client, "service": x.service,
+                    "method": x.method, "path": x.path, "status": x.status, "error": x.error, "request_hash": x.request_hash,
+                    "response_hash": x.response_hash, "request_bytes": x.request_bytes, "response_bytes": x.response_bytes,
+                    "duration_ms": x.duration_ms, "user_id": x.user_id, "request_body": b64(&x.request_body), "response_body": b64(&x.response_body)}))
+            })
+            .collect::<Result<_>>()?;
+        records += recs.len() as i64;
+        let line = serde_json::json!({"batch": {"seq": seq, "from_seq": b.int("from_seq")?, "to_seq": b.int("to_seq")?, "records": b.int("records")?,
+            "digest": b.text("digest")?, "previous_signature": b.text("previous_signature")?, "signature": b.text("signature")?,
+            "key_id": b.text("key_id")?, "sealed_at": b.int("sealed_at")?, "record_hashes": b.text("record_hashes")?}, "records": recs});
+        text.push_str(&line.to_string());
+        text.push('\n');
+    }
+    f.write_all(text.as_bytes()).and_then(|_| f.sync_all()).map_err(|e| Error::internal(format!("{}: {e}", out.display())))?;
+    let sha = HEXLOWER.encode(&Sha256::digest(text.as_bytes()));
+    let (from_batch, to_batch) = (first.int("seq")?, last.int("seq")?);
+    let mut tx = db.begin().await?;
+    q("INSERT INTO lgsp_archives (id, from_batch, to_batch, last_to_seq, last_signature, file, sha256, archived_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+        .bind(kernel::id::new_id())
+        .bind(from_batch)
+        .bind(to_batch)
+        .bind(last.int("to_seq")?)
+        .bind(last.text("signature")?)
+        .bind(out.display().to_string())
+        .bind(sha.as_str())
+        .bind(kernel::time::now_ms())
+        .execute(&mut tx)
+        .await?;
+    q("DELETE FROM lgsp_messages WHERE batch_seq >= $1 AND batch_seq <= $2").bind(from_batch).bind(to_batch).execute(&mut tx).await?;
+    q("DELETE FROM lgsp_batches WHERE seq >= $1 AND seq <= $2").bind(from_batch).bind(to_batch).execute(&mut tx).await?;
+    tx.commit().await?;
+    Ok(Some(Archived { batches: to_batch - from_batch + 1, records, file: out.display().to_string(), sha256: sha }))
+}
+
+/// Checks an archive file alone: every batch's signature and chain link from the archive's
+/// first previous signature, every record against the hash its batch signed.
+pub fn verify_archive(text: &str, trusted: &[Vec<u8>]) -> Verification {
+    let mut out = Verification::default();
+    let keys: Vec<(String, &Vec<u8>)> = trusted.iter().map(|k| (key_id(k), k)).collect();
+    let mut lines = text.lines();
+    let header: Value = match lines.next().map(serde_json::from_str) {
+        Some(Ok(h)) => h,
+        _ => {
+            out.problems.push("not a message log archive (no header line)".into());
+            return out;
+        }
+    };
+    let mut previous = header["previous_signature"].as_str().unwrap_or_default().to_owned();
+    let mut expected: Option<i64> = None;
+    for (n, line) in lines.enumerate() {
+        let Ok(v) = serde_json::from_str::<Value>(line) else {
+            out.problems.push(format!("line {}: not JSON", n + 2));
+            continue;
+        };
+        let b = &v["batch"];
+        let (seq, from, to, records) = (
+            b["seq"].as_i64().unwrap_or(-1),
+            b["from_seq"].as_i64().unwrap_or(-1),
+            b["to_seq"].as_i64().unwrap_or(-1),
+            b["records"].as_i64().unwrap_or(-1),
+        );
+        let s = |k: &str| b[k].as_str().unwrap_or_default().to_owned();
+        let (digest, prev, sig, kid, list) = (s("digest"), s("previous_signature"), s("signature"), s("key_id"), s("record_hashes"));
+        out.batches += 1;
+        if expected.is_some_and(|e| e != seq) {
+            out.problems.push(format!("batch {seq}: out of order"));
+        }
+        expected = Some(seq + 1);
+        if prev != previous {
+            out.problems.push(format!("batch {seq}: does not follow the previous batch (chain broken)"));
+        }
+        previous = sig.clone();
+        let signed = signed_text(seq, from, to, records, &digest, &prev);
+        let good = keys.iter().filter(|k| k.0 == kid).any(|k| {
+            BASE64.decode(sig.as_bytes()).is_ok_and(|x| UnparsedPublicKey::new(&ED25519, k.1).verify(signed.as_bytes(), &x).is_ok())
+        });
+        if !good {
+            out.problems.push(format!("batch {seq}: signature invalid or by an untrusted key ({kid})"));
+        }
+        if HEXLOWER.encode(&Sha256::digest(list.as_bytes())) != digest {
+            out.problems.push(format!("batch {seq}: its list of record hashes was changed"));
+        }
+        let hashes: Vec<&str> = if list.is_empty() { vec![] } else { list.split(',').collect() };
+        let recs = v["records"].as_array().cloned().unwrap_or_default();
+        if recs.len() != hashes.len() {
+            out.problems.push(format!("batch {seq}: {} records for {} signed", recs.len(), hashes.len()));
+        }
+        for r in &recs {
+            let body = |k: &str| r[k].as_str().and_then(|t| BASE64.decode(t.as_bytes()).ok());
+            let t = |k: &str| r[k].as_str().unwrap_or_default().to_owned();
+            let i = |k: &str| r[k].as_i64().unwrap_or(0);
+            let n = i("seq");
+            let x = Exchange {
+                request_id: t("request_id"),
+                at: i("at"),
+                client: t("client"),
+                service: t("service"),
+                method: t("method"),
+                path: t("path"),
+                status: i("status"),
+                error: r["error"].as_str().map(str::to_owned),
+                request_hash: t("request_hash"),
+                response_hash: t("response_hash"),
+                request_bytes: i("request_bytes"),
+                response_bytes: i("response_bytes"),
+                duration_ms: i("duration_ms"),
+                user_id: r["user_id"].as_str().map(str::to_owned),
+                request_body: body("request_body"),
+                response_body: body("response_body"),
+            };
+            out.sealed_records += 1;
+            let want = usize::try_from(n - from).ok().and_then(|k| hashes.get(k)).copied().unwrap_or("");
+            if hash_of(n, &x) != want {
+                out.problems.push(format!("record {n}: edited in the archive (batch {seq})"));
+            }
+        }
+    }
+    out
 }

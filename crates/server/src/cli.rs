@@ -82,9 +82,22 @@ pub enum LgspAction {
         /// Also trust this Ed25519 public key (raw 32 bytes or base64), e.g. a retired one.
         #[arg(long, value_name = "FILE")]
         trust: Vec<PathBuf>,
+        /// Check this archive file (made by `tinhso lgsp archive`) instead of the database.
+        #[arg(long, value_name = "FILE")]
+        archive: Option<PathBuf>,
     },
     /// Seal the records not in a batch yet, now.
     Seal,
+    /// Retention: move the batches sealed before a day, with their records, into an archive
+    /// file (JSON Lines, signatures included); the log's chain goes on from the last of them.
+    Archive {
+        /// Archive batches sealed before this day (YYYY-MM-DD, Vietnam time).
+        #[arg(long, value_name = "DAY")]
+        before: String,
+        /// The archive file to write (it must not exist).
+        #[arg(long, value_name = "FILE")]
+        output: PathBuf,
+    },
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
@@ -158,14 +171,26 @@ async fn lgsp_command(c: &Config, action: LgspAction) -> anyhow::Result<ExitCode
             println!("sealed {n} batch(es)");
             ExitCode::SUCCESS
         }
-        LgspAction::VerifyLog { trust } => {
+        LgspAction::Archive { before, output } => {
+            let day = kernel::time::parse_date(&before).ok_or_else(|| anyhow::anyhow!("--before {before}: write the day as YYYY-MM-DD"))?;
+            let before_ms = (day.midnight().assume_offset(time::macros::offset!(+7)).unix_timestamp()) * 1000;
+            match lgsp::log::archive(&db, &key, before_ms, &output).await? {
+                None => println!("no batch was sealed before {before}; nothing archived"),
+                Some(a) => println!("archived {} batch(es), {} record(s) into {} (SHA-256 {})", a.batches, a.records, a.file, a.sha256),
+            }
+            ExitCode::SUCCESS
+        }
+        LgspAction::VerifyLog { trust, archive } => {
             let mut keys = vec![key.public()];
             for f in trust {
                 let raw = std::fs::read(&f)?;
                 let text = String::from_utf8_lossy(&raw).trim().to_owned();
                 keys.push(if raw.len() == 32 { raw } else { data_encoding::BASE64.decode(text.as_bytes())? });
             }
-            let v = lgsp::log::verify(&db, &keys).await?;
+            let v = match archive {
+                Some(file) => lgsp::log::verify_archive(&std::fs::read_to_string(&file)?, &keys),
+                None => lgsp::log::verify(&db, &keys).await?,
+            };
             println!("message log: {} batch(es), {} sealed record(s), {} not sealed yet", v.batches, v.sealed_records, v.unsealed_records);
             for p in &v.problems {
                 println!("PROBLEM: {p}");

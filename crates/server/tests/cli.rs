@@ -185,9 +185,10 @@ async fn verify_log_names_tampering(backend: Backend) {
         };
         lgsp::log::record(&app.app.db, &x).await.unwrap();
     }
-    let run = |args: &'static [&'static str]| {
+    let run = |args: &[&str]| {
         let (dir, url) = (dir.clone(), url.clone());
-        tokio::task::spawn_blocking(move || tinhso(&dir, &url, args))
+        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        tokio::task::spawn_blocking(move || tinhso(&dir, &url, &args.iter().map(String::as_str).collect::<Vec<_>>()))
     };
     let (code, out, err) = run(&["lgsp", "seal"]).await.unwrap();
     assert_eq!(code, 0, "{out}{err}");
@@ -195,13 +196,44 @@ async fn verify_log_names_tampering(backend: Backend) {
     let (code, out, err) = run(&["lgsp", "verify-log"]).await.unwrap();
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("3 sealed record(s)") && out.contains("the log is whole"), "{out}");
-    kernel::db::q("UPDATE lgsp_messages SET client = 'VN/GOV/000.00.99.H99/other' WHERE request_id = 'cli-1'")
+    // Retention: the sealed batches go to an archive file; the log goes on, whole, from there.
+    let archive = dir.join("log-archive.jsonl");
+    let archive_arg = archive.to_str().unwrap();
+    let (code, out, err) = run(&["lgsp", "archive", "--before", "2100-01-01", "--output", archive_arg]).await.unwrap();
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("archived 1 batch(es), 3 record(s)"), "{out}");
+    assert_eq!(kernel::db::q("SELECT COUNT(*) FROM lgsp_messages").fetch_i64(&app.app.db).await.unwrap(), 0);
+    for i in 3..5 {
+        let x = lgsp::log::Exchange {
+            request_id: format!("cli-{i}"),
+            client: "c".into(),
+            service: "s".into(),
+            method: "GET".into(),
+            path: "/".into(),
+            status: 200,
+            ..Default::default()
+        };
+        lgsp::log::record(&app.app.db, &x).await.unwrap();
+    }
+    assert_eq!(run(&["lgsp", "seal"]).await.unwrap().0, 0);
+    let (code, out, _) = run(&["lgsp", "verify-log"]).await.unwrap();
+    assert_eq!(code, 0, "the chain goes on from the archive: {out}");
+    let (code, out, _) = run(&["lgsp", "verify-log", "--archive", archive_arg]).await.unwrap();
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("3 sealed record(s)"), "{out}");
+    let text = std::fs::read_to_string(&archive).unwrap().replacen("\"status\":200", "\"status\":500", 1);
+    std::fs::write(&archive, text).unwrap();
+    let (code, out, _) = run(&["lgsp", "verify-log", "--archive", archive_arg]).await.unwrap();
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("edited in the archive"), "{out}");
+    // An edit in the database is named too.
+    kernel::db::q("UPDATE lgsp_messages SET client = 'VN/GOV/000.00.99.H99/other' WHERE request_id = 'cli-4'")
         .execute(&app.app.db)
         .await
         .unwrap();
     let (code, out, _) = run(&["lgsp", "verify-log"]).await.unwrap();
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("PROBLEM: record 2: edited"), "{out}");
+    assert!(out.contains("PROBLEM: record 5: edited"), "{out}");
     app.stop().await;
 }
 
