@@ -19,6 +19,8 @@ CREATE TABLE lgsp_subsystems (
     client_id TEXT,
     -- Requests per minute allowed to this subsystem as a client (0: no limit).
     rate_per_minute BIGINT NOT NULL DEFAULT 0,
+    -- The SHA-256 (hex) of the client certificate that proves this subsystem over mutual TLS.
+    cert_sha256 TEXT,
     active BOOLEAN NOT NULL DEFAULT TRUE,
     created_at BIGINT NOT NULL,
     UNIQUE (member_id, code)

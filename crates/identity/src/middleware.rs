@@ -40,7 +40,7 @@ pub async fn authenticate(State(id): State<Identity>, mut req: Request, next: Ne
     } else if let Some(token) = web::auth::cookie(&parts, SESSION_COOKIE) {
         match id.session(token).await {
             Ok(Some((p, session_id, csrf))) => {
-                caller = Caller { principal: Some(Arc::new(p)), csrf: Some(csrf), session_id: Some(session_id) };
+                caller = Caller { principal: Some(Arc::new(p)), csrf: Some(csrf), session_id: Some(session_id), client_cert: None };
                 let unsafe_method = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
                 let api = parts.uri.path().starts_with("/api/") || parts.uri.path().starts_with("/data/");
                 if unsafe_method && api {
@@ -58,6 +58,7 @@ pub async fn authenticate(State(id): State<Identity>, mut req: Request, next: Ne
             Err(e) => return Problem::from(e).into_response(),
         }
     }
+    caller.client_cert = parts.extensions.get::<web::ClientCert>().map(|c| c.0.clone());
     parts.extensions.insert(caller);
     req = Request::from_parts(parts, body);
     next.run(req).await

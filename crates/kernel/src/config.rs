@@ -69,6 +69,13 @@ pub struct Config {
     /// The LGSP room (`INSTANCE/CLASS/MEMBER/SUBSYSTEM`) where dossier status changes are
     /// published as `dossier-status` events for the national portal sync. Unset: not published.
     pub lgsp_room: Option<String>,
+    /// HTTPS: the server's certificate chain and private key (PEM files). Unset: plain HTTP
+    /// (behind a TLS-terminating proxy).
+    pub tls_cert: Option<String>,
+    pub tls_key: Option<String>,
+    /// Mutual TLS: the CA (PEM) whose client certificates are accepted; systems may then prove
+    /// their LGSP subsystem with a certificate. Unset: no client certificates asked for.
+    pub tls_client_ca: Option<String>,
 }
 
 impl Default for Config {
@@ -97,12 +104,15 @@ impl Default for Config {
             outbox_poll_ms: 500,
             lgsp_seal_secs: 5,
             lgsp_room: None,
+            tls_cert: None,
+            tls_key: None,
+            tls_client_ca: None,
         }
     }
 }
 
 /// The settings' names, as keys of `tinhso.toml` and (upper case) of `TINHSO_*` variables.
-const SETTINGS: [&str; 23] = [
+const SETTINGS: [&str; 26] = [
     "listen",
     "public_url",
     "data_dir",
@@ -126,6 +136,9 @@ const SETTINGS: [&str; 23] = [
     "outbox_poll_ms",
     "lgsp_seal_secs",
     "lgsp_room",
+    "tls_cert",
+    "tls_key",
+    "tls_client_ca",
 ];
 
 impl Config {

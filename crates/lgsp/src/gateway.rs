@@ -106,12 +106,15 @@ async fn authenticate(l: &Lgsp, caller: &Caller, headers: &HeaderMap) -> Result<
     let sub = snap.subsystem(&id).filter(|s| s.active).cloned().ok_or_else(|| {
         fail(StatusCode::FORBIDDEN, "Client.UnknownClient", format!("phân hệ {id} chưa đăng ký (unknown client subsystem)"))
     })?;
-    let proven = match caller.principal.as_ref().filter(|p| p.kind == PrincipalKind::System) {
-        None => false,
-        Some(p) if sub.client_id.as_deref() == Some(p.id.as_str()) => true,
-        // Another platform's gateway speaking for a member it hosts.
-        Some(p) => snap.speaks_for(&p.id, &id),
-    };
+    // A client certificate bound to the subsystem proves it as well as a token does.
+    let by_certificate = sub.cert_sha256.is_some() && sub.cert_sha256 == caller.client_cert;
+    let proven = by_certificate
+        || match caller.principal.as_ref().filter(|p| p.kind == PrincipalKind::System) {
+            None => false,
+            Some(p) if sub.client_id.as_deref() == Some(p.id.as_str()) => true,
+            // Another platform's gateway speaking for a member it hosts.
+            Some(p) => snap.speaks_for(&p.id, &id),
+        };
     if !proven {
         return Err(fail(
             StatusCode::UNAUTHORIZED,

@@ -36,6 +36,8 @@ pub struct SubsystemInput {
     pub client_id: Option<String>,
     /// Requests per minute this subsystem may make as a client; 0 or absent: no limit.
     pub rate_per_minute: Option<i64>,
+    /// The client certificate (PEM) that proves this subsystem over mutual TLS.
+    pub certificate: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -47,6 +49,8 @@ pub struct Subsystem {
     pub client_id: Option<String>,
     pub rate_per_minute: i64,
     pub active: bool,
+    /// SHA-256 (hex) of the certificate bound to it, if any.
+    pub cert_sha256: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -161,7 +165,7 @@ fn admin(p: &Principal) -> Result<()> {
 }
 
 const SUBSYSTEM_COLS: &str =
-    "s.id, s.code, s.name, s.client_id, s.rate_per_minute, s.active, m.instance, m.member_class, m.code AS member_code";
+    "s.id, s.code, s.name, s.client_id, s.rate_per_minute, s.active, s.cert_sha256, m.instance, m.member_class, m.code AS member_code";
 const SERVICE_COLS: &str = "v.id, v.subsystem_id, v.code, v.version, v.name, v.upstream_url, v.description_kind, v.state, v.log_bodies, v.timeout_ms, v.max_body_bytes, v.upstream_token_url, v.upstream_client_id, v.soap, s.code AS subsystem_code, m.instance, m.member_class, m.code AS member_code";
 
 fn subsystem_of(r: &Row) -> Result<Subsystem> {
@@ -177,6 +181,7 @@ fn subsystem_of(r: &Row) -> Result<Subsystem> {
         client_id: r.opt_text("client_id")?,
         rate_per_minute: r.int("rate_per_minute")?,
         active: r.bool("active")?,
+        cert_sha256: r.opt_text("cert_sha256")?,
     })
 }
 
@@ -284,11 +289,25 @@ impl Lgsp {
         if input.rate_per_minute.is_some_and(|r| r < 0) {
             v.add("rate_per_minute", "không âm (not negative)");
         }
+        let cert = match input.certificate.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+            None => None,
+            Some(pem) => {
+                use rustls_pki_types::pem::PemObject;
+                use sha2::Digest;
+                match rustls_pki_types::CertificateDer::from_pem_slice(pem.as_bytes()) {
+                    Ok(der) => Some(data_encoding::HEXLOWER.encode(&sha2::Sha256::digest(der.as_ref()))),
+                    Err(_) => {
+                        v.add("certificate", "cần một chứng thư số X.509 dạng PEM (a PEM X.509 certificate)");
+                        None
+                    }
+                }
+            }
+        };
         v.into_result()?;
         let id = kernel::id::new_id();
         let client = input.client_id.as_deref().map(str::trim).filter(|s| !s.is_empty());
-        let r = q("INSERT INTO lgsp_subsystems (id, member_id, code, name, client_id, rate_per_minute, active, created_at)
-                   VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7)")
+        let r = q("INSERT INTO lgsp_subsystems (id, member_id, code, name, client_id, rate_per_minute, active, created_at, cert_sha256)
+                   VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7, $8)")
         .bind(id.as_str())
         .bind(member_id.as_str())
         .bind(input.code.as_str())
@@ -296,6 +315,7 @@ impl Lgsp {
         .bind(client)
         .bind(input.rate_per_minute.unwrap_or(0))
         .bind(kernel::time::now_ms())
+        .bind(cert)
         .execute(&self.db)
         .await;
         match r {

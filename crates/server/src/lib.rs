@@ -8,5 +8,6 @@ pub mod import;
 pub mod migrate;
 pub mod ops;
 pub mod serve;
+pub mod tls;
 
 pub use app::{App, build_router};

@@ -60,6 +60,7 @@ pub async fn start(app: App, listener: TcpListener) -> anyhow::Result<Running> {
     let addr = listener.local_addr()?;
     let (tx, rx) = watch::channel(false);
     let router = crate::build_router(app.clone());
+    let tls = crate::tls::acceptor(&app.config)?;
     let worker = tokio::spawn(background(app.clone(), rx.clone()));
     let consumers = start_consumers(&app, &rx).await?;
     let deadlines = tokio::spawn(deadline_watch(app.clone(), rx.clone()));
@@ -68,11 +69,20 @@ pub async fn start(app: App, listener: TcpListener) -> anyhow::Result<Running> {
     let pusher = tokio::spawn(push_events(app.clone(), rx.clone()));
     let mut stop = rx.clone();
     let done = tokio::spawn(async move {
-        let served = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(async move {
-                let _ = stop.wait_for(|v| *v).await;
-            })
-            .await;
+        let stopped = async move {
+            let _ = stop.wait_for(|v| *v).await;
+        };
+        let served = match tls {
+            Some(acceptor) => match crate::tls::TlsListener::new(listener, acceptor) {
+                Ok(l) => {
+                    axum::serve(l, router.into_make_service_with_connect_info::<crate::tls::PeerInfo>())
+                        .with_graceful_shutdown(stopped)
+                        .await
+                }
+                Err(e) => Err(e),
+            },
+            None => axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(stopped).await,
+        };
         if let Err(e) = served {
             tracing::error!(error = %e, "server stopped with an error");
         }

@@ -162,16 +162,23 @@ impl TestApp {
         let bind = if config.listen == Config::default().listen { "127.0.0.1:0".to_string() } else { config.listen.clone() };
         let listener = tokio::net::TcpListener::bind(&bind).await.expect("bind");
         let addr = listener.local_addr().expect("addr");
-        config.public_url = Some(format!("http://{addr}"));
+        let scheme = if config.tls_cert.is_some() { "https" } else { "http" };
+        config.public_url = Some(format!("{scheme}://{addr}"));
         let app = server::App::new(db, config, "test-admin-token".into());
         if demo {
             identity::seed::demo(&app.identity).await.expect("seed demo accounts");
         }
         let running = server::serve::start(app.clone(), listener).await.expect("start");
         kernel::tls::init();
-        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+        // With HTTPS configured (tests of mutual TLS), the harness's own client does not check the
+        // test certificate; the tests' clients do.
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .danger_accept_invalid_certs(scheme == "https")
+            .build()
+            .expect("client");
         Some(TestApp {
-            base: format!("http://{addr}"),
+            base: format!("{scheme}://{addr}"),
             admin_token: "test-admin-token".into(),
             http,
             app,

@@ -15,6 +15,11 @@ use std::sync::Arc;
 
 use crate::problem::Problem;
 
+/// The SHA-256 (hex) of the certificate a client presented over mutual TLS, verified against
+/// the configured client CA.
+#[derive(Clone, Debug)]
+pub struct ClientCert(pub String);
+
 /// The resolved caller of a request, put in the extensions by the identity middleware.
 #[derive(Clone, Default)]
 pub struct Caller {
@@ -23,6 +28,8 @@ pub struct Caller {
     pub csrf: Option<String>,
     /// The session id, when the caller came with a session cookie.
     pub session_id: Option<String>,
+    /// The client certificate's SHA-256, when the caller proved itself with mutual TLS.
+    pub client_cert: Option<String>,
 }
 
 impl Caller {

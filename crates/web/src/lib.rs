@@ -11,7 +11,7 @@ pub mod page;
 pub mod paging;
 pub mod problem;
 
-pub use auth::{Admin, Authed, Caller, ClientIp, ImClient};
+pub use auth::{Admin, Authed, Caller, ClientCert, ClientIp, ImClient};
 pub use extract::{Json, Query};
 pub use lang::Lang;
 pub use page::{Shell, render};
