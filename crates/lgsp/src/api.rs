@@ -27,6 +27,7 @@ pub fn router() -> OpenApiRouter<Lgsp> {
     OpenApiRouter::new()
         .routes(routes!(members, create_member))
         .routes(routes!(create_subsystem))
+        .routes(routes!(update_subsystem))
         .routes(routes!(subsystems))
         .routes(routes!(services, register_service))
         .routes(routes!(service))
@@ -79,6 +80,21 @@ async fn create_subsystem(
     Json(b): Json<SubsystemInput>,
 ) -> ApiResult<Response> {
     Ok((StatusCode::CREATED, axum::Json(l.create_subsystem(&p, (&i, &c, &m), &b).await.or_problem()?)).into_response())
+}
+
+/// Change a subsystem: name, client, rate limit, certificate, active.
+#[utoipa::path(put, path = "/api/lgsp/subsystems/{instance}/{member_class}/{member}/{subsystem}", tag = "lgsp",
+    params(("instance" = String, Path), ("member_class" = String, Path), ("member" = String, Path), ("subsystem" = String, Path)),
+    request_body = SubsystemInput,
+    responses((status = 200, body = Subsystem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn update_subsystem(
+    State(l): State<Lgsp>,
+    Authed(p): Authed,
+    Path((i, c, m, s)): Path<(String, String, String, String)>,
+    Json(b): Json<SubsystemInput>,
+) -> ApiResult<Json<Subsystem>> {
+    let id = subsystem_id(&i, &c, &m, &s).or_problem()?;
+    Ok(Json(l.update_subsystem(&p, &id, &b).await.or_problem()?))
 }
 
 /// Every active subsystem.

@@ -38,6 +38,8 @@ pub struct SubsystemInput {
     pub rate_per_minute: Option<i64>,
     /// The client certificate (PEM) that proves this subsystem over mutual TLS.
     pub certificate: Option<String>,
+    /// False to disable the subsystem (its calls are refused); on changes only.
+    pub active: Option<bool>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -154,6 +156,15 @@ pub struct AccessRight {
     pub client: String,
     pub method: Option<String>,
     pub path_prefix: Option<String>,
+}
+
+/// The SHA-256 (hex) of a PEM certificate's DER, as TLS shows it.
+fn cert_fingerprint(pem: &str) -> Option<String> {
+    use rustls_pki_types::pem::PemObject;
+    use sha2::Digest;
+    rustls_pki_types::CertificateDer::from_pem_slice(pem.as_bytes())
+        .ok()
+        .map(|der| data_encoding::HEXLOWER.encode(&sha2::Sha256::digest(der.as_ref())))
 }
 
 fn admin(p: &Principal) -> Result<()> {
@@ -292,15 +303,11 @@ impl Lgsp {
         let cert = match input.certificate.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
             None => None,
             Some(pem) => {
-                use rustls_pki_types::pem::PemObject;
-                use sha2::Digest;
-                match rustls_pki_types::CertificateDer::from_pem_slice(pem.as_bytes()) {
-                    Ok(der) => Some(data_encoding::HEXLOWER.encode(&sha2::Sha256::digest(der.as_ref()))),
-                    Err(_) => {
-                        v.add("certificate", "cần một chứng thư số X.509 dạng PEM (a PEM X.509 certificate)");
-                        None
-                    }
+                let f = cert_fingerprint(pem);
+                if f.is_none() {
+                    v.add("certificate", "cần một chứng thư số X.509 dạng PEM (a PEM X.509 certificate)");
                 }
+                f
             }
         };
         v.into_result()?;
@@ -329,6 +336,48 @@ impl Lgsp {
         }
         self.invalidate();
         self.subsystem_by_row_id(&id).await
+    }
+
+    /// Changes a subsystem: name, client, rate limit, certificate (a new one replaces the old,
+    /// which then proves nothing), active or not.
+    pub async fn update_subsystem(&self, by: &Principal, x: &SubsystemId, input: &SubsystemInput) -> Result<Subsystem> {
+        admin(by)?;
+        let sub = self.subsystem(x).await?.ok_or_else(|| Error::not_found(format!("phân hệ {x}")))?;
+        if input.code != x.subsystem {
+            return Err(Error::invalid("code", "mã phân hệ không đổi được (the code cannot change)"));
+        }
+        if input.name.trim().is_empty() {
+            return Err(Error::invalid("name", "bắt buộc (required)"));
+        }
+        if input.rate_per_minute.is_some_and(|r| r < 0) {
+            return Err(Error::invalid("rate_per_minute", "không âm (not negative)"));
+        }
+        let cert = match input.certificate.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+            None => None,
+            Some(pem) => Some(
+                cert_fingerprint(pem)
+                    .ok_or_else(|| Error::invalid("certificate", "cần một chứng thư số X.509 dạng PEM (a PEM X.509 certificate)"))?,
+            ),
+        };
+        let r =
+            q("UPDATE lgsp_subsystems SET name = $2, client_id = $3, rate_per_minute = $4, cert_sha256 = $5, active = $6 WHERE id = $1")
+                .bind(sub.id.as_str())
+                .bind(input.name.trim())
+                .bind(input.client_id.as_deref().map(str::trim).filter(|s| !s.is_empty()))
+                .bind(input.rate_per_minute.unwrap_or(0))
+                .bind(cert)
+                .bind(input.active.unwrap_or(true))
+                .execute(&self.db)
+                .await;
+        match r {
+            Err(e) if e.is_unique_violation() => {
+                return Err(Error::conflict("ứng dụng (client_id) đã gắn với phân hệ khác (the client is bound elsewhere)"));
+            }
+            Err(e) => return Err(e),
+            Ok(_) => {}
+        }
+        self.invalidate();
+        self.subsystem_by_row_id(&sub.id).await
     }
 
     async fn subsystem_by_row_id(&self, id: &str) -> Result<Subsystem> {

@@ -122,6 +122,22 @@ async fn a_system_proves_its_subsystem_with_a_certificate(backend: Backend) {
     }
     // A certificate from another CA is refused in the handshake.
     assert!(client(&pki, Some(&pki.stranger)).get(&url).header("X-Road-Client", CLIENT).send().await.is_err());
+    // The certificate is replaced (say it leaked): the old one proves nothing, the new one does.
+    let put = |body: serde_json::Value| {
+        app.raw(app.http.put(app.url("/api/lgsp/subsystems/VN/GOV/000.00.51.H99/motcua")).bearer_auth(&app.admin_token).json(&body))
+    };
+    let r = put(json!({"code": "motcua", "name": "Một cửa", "certificate": pki.other_client.0})).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let status = |id: &(String, String)| {
+        let c = client(&pki, Some(id));
+        let url = url.clone();
+        async move { c.get(&url).header("X-Road-Client", CLIENT).send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(status(&pki.client).await, 401);
+    assert_eq!(status(&pki.other_client).await, 200);
+    // A disabled subsystem is refused whatever it proves.
+    assert_eq!(put(json!({"code": "motcua", "name": "Một cửa", "certificate": pki.other_client.0, "active": false})).await.status, 200);
+    assert_eq!(status(&pki.other_client).await, 403);
     // Pages are still served over HTTPS to browsers without certificates.
     assert_eq!(client(&pki, None).get(app.url("/")).send().await.unwrap().status(), 200);
     app.stop().await;
