@@ -17,11 +17,10 @@ use web::problem::OrProblem;
 use web::{ApiResult, Authed, Json, Problem, Query};
 
 use crate::Lgsp;
+use crate::access::{AccessInput, AccessRight, Peer, PeerInput};
 use crate::log::Verification;
 use crate::model::SubsystemId;
-use crate::registry::{
-    AccessInput, AccessRight, HistoryEntry, Member, MemberInput, Peer, PeerInput, Service, ServiceInput, Subsystem, SubsystemInput,
-};
+use crate::registry::{HistoryEntry, Member, MemberInput, Service, ServiceInput, Subsystem, SubsystemInput};
 
 pub fn router() -> OpenApiRouter<Lgsp> {
     OpenApiRouter::new()

@@ -30,24 +30,24 @@ use crate::registry::{Service, Subsystem};
 
 pub fn router() -> Router<Lgsp> {
     Router::new()
-        .route("/listClients", get(list_clients))
+        .route("/listClients", get(crate::meta::list_clients))
         .route("/r1/{*rest}", any(handle))
-        .route("/lgsp/v1/envelopes", axum::routing::post(envelope))
+        .route("/lgsp/v1/envelopes", axum::routing::post(crate::envelope::envelope))
 }
 
 /// A platform-side failure as X-Road reports it.
-struct Failure {
+pub(crate) struct Failure {
     status: StatusCode,
     kind: &'static str,
     message: String,
 }
 
-fn fail(status: StatusCode, kind: &'static str, message: impl Into<String>) -> Failure {
+pub(crate) fn fail(status: StatusCode, kind: &'static str, message: impl Into<String>) -> Failure {
     Failure { status, kind, message: message.into() }
 }
 
 impl Failure {
-    fn response(&self, request_id: &str) -> Response {
+    pub(crate) fn response(&self, request_id: &str) -> Response {
         let body = json!({"type": self.kind, "message": self.message, "detail": request_id});
         let mut r = (self.status, axum::Json(body)).into_response();
         r.headers_mut().insert("x-road-error", HeaderValue::from_static(self.kind));
@@ -89,12 +89,12 @@ fn connection_listed(h: &HeaderMap) -> Vec<String> {
         .collect()
 }
 
-fn client_header(h: &HeaderMap) -> Option<&str> {
+pub(crate) fn client_header(h: &HeaderMap) -> Option<&str> {
     h.get("x-road-client").or_else(|| h.get("information-mediator-client")).and_then(|v| v.to_str().ok())
 }
 
 /// The authenticated client subsystem, or why not.
-async fn authenticate(l: &Lgsp, caller: &Caller, headers: &HeaderMap) -> Result<Subsystem, Failure> {
+pub(crate) async fn authenticate(l: &Lgsp, caller: &Caller, headers: &HeaderMap) -> Result<Subsystem, Failure> {
     let raw = client_header(headers).ok_or_else(|| {
         fail(StatusCode::BAD_REQUEST, "Client.MissingClientHeader", "thiếu X-Road-Client (the X-Road-Client header is missing)")
     })?;
@@ -125,15 +125,15 @@ async fn authenticate(l: &Lgsp, caller: &Caller, headers: &HeaderMap) -> Result<
     Ok(sub)
 }
 
-fn new_request_id() -> String {
+pub(crate) fn new_request_id() -> String {
     kernel::id::new_id()
 }
 
 /// Where a request goes: the provider subsystem, the service code and the rest of the path.
-struct Target {
-    provider: SubsystemId,
-    service: String,
-    rest: String,
+pub(crate) struct Target {
+    pub(crate) provider: SubsystemId,
+    pub(crate) service: String,
+    pub(crate) rest: String,
 }
 
 fn parse_target(path: &str) -> Option<Target> {
@@ -153,82 +153,10 @@ fn parse_target(path: &str) -> Option<Target> {
     Some(Target { provider, service, rest })
 }
 
-/// `GET /listClients`: every registered, active subsystem.
-async fn list_clients(State(l): State<Lgsp>) -> Response {
-    match l.subsystems().await {
-        Ok(list) => axum::Json(json!({
-            "member": list.iter().map(|s| json!({
-                "id": {"object_type": "SUBSYSTEM", "xroad_instance": s.xid.instance, "member_class": s.xid.member_class,
-                       "member_code": s.xid.member, "subsystem_code": s.xid.subsystem},
-                "name": s.name,
-            })).collect::<Vec<_>>()
-        }))
-        .into_response(),
-        Err(e) => fail(StatusCode::INTERNAL_SERVER_ERROR, "Server.ServerProxy.InternalError", e.to_string()).response(&new_request_id()),
-    }
-}
-
-fn service_list(services: &[Service]) -> Response {
-    axum::Json(json!({
-        "service": services.iter().map(|s| json!({
-            "object_type": "SERVICE", "xroad_instance": s.provider.instance, "member_class": s.provider.member_class,
-            "member_code": s.provider.member, "subsystem_code": s.provider.subsystem, "service_code": s.code,
-            "service_version": s.version, "service_type": if s.description_kind == "wsdl" { "WSDL" } else { "REST" },
-        })).collect::<Vec<_>>()
-    }))
-    .into_response()
-}
-
-async fn metaservice(
-    l: &Lgsp,
-    caller: &Caller,
-    headers: &HeaderMap,
-    query: Option<&str>,
-    provider: &SubsystemId,
-    which: &str,
-) -> Result<Response, Failure> {
-    let client = authenticate(l, caller, headers).await?;
-    let internal = |e: kernel::Error| fail(StatusCode::INTERNAL_SERVER_ERROR, "Server.ServerProxy.InternalError", e.to_string());
-    if l.subsystem(provider).await.map_err(internal)?.is_none() {
-        return Err(fail(
-            StatusCode::NOT_FOUND,
-            "Server.ServerProxy.UnknownMember",
-            format!("không có phân hệ {provider} (unknown subsystem)"),
-        ));
-    }
-    match which {
-        "listMethods" => Ok(service_list(&l.services_of(provider, true).await.map_err(internal)?)),
-        "allowedMethods" => Ok(service_list(&l.allowed_services(&client.id, provider).await.map_err(internal)?)),
-        _ => {
-            let code = query
-                .and_then(|q| q.split('&').find_map(|p| p.strip_prefix("serviceCode=")))
-                .map(|c| percent_encoding::percent_decode_str(c).decode_utf8_lossy().into_owned())
-                .ok_or_else(|| fail(StatusCode::BAD_REQUEST, "Client.InvalidRequest", "thiếu serviceCode (serviceCode is required)"))?;
-            let s = l
-                .service(provider, &code)
-                .await
-                .map_err(internal)?
-                .filter(|s| callable(&s.state))
-                .ok_or_else(|| fail(StatusCode::NOT_FOUND, "Server.ServerProxy.UnknownService", format!("không có dịch vụ {code}")))?;
-            match l.description(&s.id).await.map_err(internal)? {
-                Some((kind, text)) if kind == "openapi" => {
-                    let ct = if text.trim_start().starts_with('{') { "application/json" } else { "application/yaml" };
-                    Ok(([(header::CONTENT_TYPE, ct)], text).into_response())
-                }
-                _ => Err(fail(
-                    StatusCode::NOT_FOUND,
-                    "Server.ServerProxy.NoDescription",
-                    "dịch vụ không có mô tả OpenAPI (no OpenAPI description)",
-                )),
-            }
-        }
-    }
-}
-
 /// The authenticated client and the whole body (up to `max` bytes), for the requests the
 /// gateway reads itself (pub/sub, envelopes); a refusal is logged and answered.
 #[allow(clippy::too_many_arguments)]
-async fn read_authenticated(
+pub(crate) async fn read_authenticated(
     l: &Lgsp,
     caller: &Caller,
     headers: &HeaderMap,
@@ -286,9 +214,9 @@ impl Drop for LogOnDrop {
 }
 
 /// Keeps bodies in the log up to this size when a service asks for bodies.
-const LOGGED_BODY_MAX: usize = 1024 * 1024;
+pub(crate) const LOGGED_BODY_MAX: usize = 1024 * 1024;
 
-async fn log_failure(l: &Lgsp, mut x: Exchange, started: Instant, f: &Failure) {
+pub(crate) async fn log_failure(l: &Lgsp, mut x: Exchange, started: Instant, f: &Failure) {
     x.status = f.status.as_u16() as i64;
     x.error = Some(format!("{}: {}", f.kind, f.message));
     x.duration_ms = started.elapsed().as_millis() as i64;
@@ -323,7 +251,7 @@ async fn handle(State(l): State<Lgsp>, caller: Caller, req: Request) -> Response
     if target.rest.is_empty() && matches!(target.service.as_str(), "listMethods" | "allowedMethods" | "getOpenAPI") {
         let which = target.service.clone();
         let (headers, query) = (req.headers().clone(), req.uri().query().map(str::to_owned));
-        return match metaservice(&l, &caller, &headers, query.as_deref(), &target.provider, &which).await {
+        return match crate::meta::metaservice(&l, &caller, &headers, query.as_deref(), &target.provider, &which).await {
             Ok(r) => r,
             Err(f) => f.response(&rid),
         };
@@ -358,7 +286,7 @@ async fn handle(State(l): State<Lgsp>, caller: Caller, req: Request) -> Response
     }
 }
 
-async fn forward(
+pub(crate) async fn forward(
     l: &Lgsp,
     caller: &Caller,
     req: Request,
@@ -430,8 +358,8 @@ async fn forward(
         headers.insert("x-road-request-id", v);
     }
     if let Some(m) = service.soap.clone() {
-        let out = SoapCall { service: &service, mapping: &m, headers, client: client_value, xroad_id, rid };
-        return bridge(l, out, t, body, x, started).await;
+        let out = crate::bridge::SoapCall { service: &service, mapping: &m, headers, client: client_value, xroad_id, rid };
+        return crate::bridge::bridge(l, out, t, body, x, started).await;
     }
     // The request body, streamed with its hash and size counted on the way.
     let sent = Arc::new(Mutex::new((Sha512::new(), 0u64, service.log_bodies.then(Vec::new), false)));
@@ -604,243 +532,4 @@ impl Lgsp {
         self.tokens.lock().unwrap_or_else(|e| e.into_inner()).insert(service.id.clone(), (token.clone(), now + (ttl - 60) * 1000));
         Ok(token)
     }
-}
-
-/// The exchange envelope the provinces' documents describe: who receives, who sends, what
-/// document, its content and attachments in base64.
-#[derive(serde::Deserialize)]
-struct Envelope {
-    #[serde(rename = "receiverId", alias = "receiver_id", alias = "receiver")]
-    receiver_id: Option<String>,
-    #[serde(rename = "senderId", alias = "sender_id", alias = "sender")]
-    sender_id: Option<String>,
-    #[serde(rename = "documentCode", alias = "document_code")]
-    document_code: Option<String>,
-    #[serde(rename = "documentType", alias = "document_type")]
-    document_type: Option<String>,
-    content: Option<String>,
-    #[serde(default)]
-    attachments: Vec<EnvelopeAttachment>,
-}
-
-#[derive(serde::Deserialize)]
-struct EnvelopeAttachment {
-    id: Option<String>,
-    name: Option<String>,
-    #[allow(dead_code)]
-    description: Option<String>,
-    content: Option<String>,
-}
-
-/// Largest envelope accepted (base64 makes content a third larger).
-const ENVELOPE_MAX: usize = 64 * 1024 * 1024;
-
-/// Every problem of an envelope, by field; empty when it can be routed.
-fn check_envelope(e: &Envelope, client: &SubsystemId) -> (Vec<String>, Option<SubsystemId>) {
-    let mut problems = Vec::new();
-    let receiver = match e.receiver_id.as_deref().map(SubsystemId::parse) {
-        Some(Some(r)) => Some(r),
-        Some(None) => {
-            problems.push("receiverId: INSTANCE/CLASS/MEMBER/SUBSYSTEM".to_owned());
-            None
-        }
-        None => {
-            problems.push("receiverId: bắt buộc (required)".to_owned());
-            None
-        }
-    };
-    match e.sender_id.as_deref().map(SubsystemId::parse) {
-        Some(Some(s)) if s == *client => {}
-        Some(Some(_)) => problems.push("senderId: phải là phân hệ gửi, như X-Road-Client (must be the calling subsystem)".to_owned()),
-        _ => problems.push("senderId: INSTANCE/CLASS/MEMBER/SUBSYSTEM".to_owned()),
-    }
-    if e.document_code.as_deref().is_none_or(|c| c.trim().is_empty() || c.len() > 200) {
-        problems.push("documentCode: bắt buộc, tối đa 200 ký tự (required, at most 200 characters)".to_owned());
-    }
-    if e.document_type.as_deref().is_none_or(|c| c.trim().is_empty() || c.len() > 100) {
-        problems.push("documentType: bắt buộc (required)".to_owned());
-    }
-    match e.content.as_deref() {
-        None => problems.push("content: bắt buộc (required)".to_owned()),
-        Some(c) if BASE64.decode(c.as_bytes()).is_err() => problems.push("content: không phải base64 (not base64)".to_owned()),
-        _ => {}
-    }
-    let mut ids = std::collections::HashSet::new();
-    for (i, a) in e.attachments.iter().enumerate() {
-        match a.id.as_deref() {
-            Some(id) if !id.trim().is_empty() && ids.insert(id.to_owned()) => {}
-            _ => problems.push(format!("attachments[{i}].id: bắt buộc, không trùng (required, unique)")),
-        }
-        if a.name.as_deref().is_none_or(|n| n.trim().is_empty()) {
-            problems.push(format!("attachments[{i}].name: bắt buộc (required)"));
-        }
-        if a.content.as_deref().is_some_and(|c| BASE64.decode(c.as_bytes()).is_err()) {
-            problems.push(format!("attachments[{i}].content: không phải base64 (not base64)"));
-        }
-    }
-    (problems, receiver)
-}
-
-/// `POST /lgsp/v1/envelopes`: checks an exchange envelope and routes it, by its receiver id,
-/// to the receiving system's `envelope` service, with the same rights, headers and log as any
-/// call through the gateway.
-async fn envelope(State(l): State<Lgsp>, caller: Caller, req: Request) -> Response {
-    let started = Instant::now();
-    let rid = new_request_id();
-    let x = Exchange {
-        request_id: rid.clone(),
-        at: kernel::time::now_ms(),
-        client: client_header(req.headers()).unwrap_or("-").chars().take(200).collect(),
-        service: "envelope".into(),
-        method: "POST".into(),
-        path: "/lgsp/v1/envelopes".into(),
-        ..Default::default()
-    };
-    let (parts, body) = req.into_parts();
-    let (client, bytes) = match read_authenticated(&l, &caller, &parts.headers, body, ENVELOPE_MAX, &x, started, &rid).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    let parsed: Result<Envelope, _> = serde_json::from_slice(&bytes);
-    let (problems, receiver) = match &parsed {
-        Ok(e) => check_envelope(e, &client.xid),
-        Err(e) => (vec![format!("JSON: {e}")], None),
-    };
-    let Some(receiver) = receiver.filter(|_| problems.is_empty()) else {
-        let f = fail(StatusCode::BAD_REQUEST, "Client.InvalidEnvelope", problems.join("; "));
-        log_failure(&l, x, started, &f).await;
-        return f.response(&rid);
-    };
-    let target = Target { provider: receiver, service: "envelope".into(), rest: String::new() };
-    let mut fwd = Request::from_parts(parts, Body::from(bytes));
-    fwd.headers_mut().remove(header::CONTENT_LENGTH);
-    match forward(&l, &caller, fwd, &target, &rid, x.clone(), started).await {
-        Ok(r) => r,
-        Err(f) => {
-            log_failure(&l, x, started, &f).await;
-            f.response(&rid)
-        }
-    }
-}
-
-/// What a bridged call needs besides the request.
-struct SoapCall<'a> {
-    service: &'a Service,
-    mapping: &'a crate::soap::SoapMapping,
-    headers: HeaderMap,
-    client: HeaderValue,
-    xroad_id: HeaderValue,
-    rid: &'a str,
-}
-
-/// The SOAP bridge of a service: JSON in, SOAP upstream (or SOAP in, JSON upstream), and the
-/// answer converted back. Bodies are read whole here (up to the service's limit): a document
-/// cannot be converted before it is complete.
-async fn bridge(l: &Lgsp, c: SoapCall<'_>, t: &Target, body: Body, mut x: Exchange, started: Instant) -> Result<Response, Failure> {
-    use crate::soap::{Message, read};
-    let limit = c.service.max_body_bytes.max(0) as usize;
-    let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| {
-        fail(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "Client.RequestTooLarge",
-            format!("nội dung vượt {limit} byte (the body is larger than {limit} bytes)"),
-        )
-    })?;
-    x.service = c.service.text();
-    x.request_hash = BASE64.encode(&Sha512::digest(&bytes));
-    x.request_bytes = bytes.len() as i64;
-    let m = c.mapping;
-    let mut headers = c.headers;
-    for h in [header::CONTENT_TYPE, header::ACCEPT, HeaderName::from_static("soapaction")] {
-        headers.remove(h);
-    }
-    let invalid = |kind: &'static str, why: String| fail(StatusCode::BAD_REQUEST, kind, why);
-    let (url, payload, content_type, action) = if m.mode == "rest_to_soap" {
-        let op = t.rest.trim_start_matches('/');
-        if op.is_empty() || op.contains('/') {
-            return Err(invalid("Client.InvalidRequest", "gọi POST .../SERVICE/{thao tác} (call POST .../SERVICE/{operation})".into()));
-        }
-        let json: serde_json::Value = if bytes.is_empty() {
-            serde_json::json!({})
-        } else {
-            serde_json::from_slice(&bytes).map_err(|e| invalid("Client.InvalidJson", format!("JSON: {e}")))?
-        };
-        let xml = m.envelope(op, &json).map_err(|e| invalid("Client.InvalidJson", e))?;
-        (c.service.upstream_url.clone(), xml.into_bytes(), m.content_type(op), m.action(op))
-    } else {
-        let Message::Call { operation, content } = read(&bytes).map_err(|e| invalid("Client.InvalidSoap", format!("SOAP: {e}")))? else {
-            return Err(invalid("Client.InvalidSoap", "a fault is not a request".into()));
-        };
-        let url = format!("{}/{}", c.service.upstream_url.trim_end_matches('/'), operation);
-        (url, content.to_string().into_bytes(), "application/json".to_owned(), None)
-    };
-    headers
-        .insert(header::CONTENT_TYPE, HeaderValue::from_str(&content_type).unwrap_or(HeaderValue::from_static("application/octet-stream")));
-    if let Some(a) = action.and_then(|a| HeaderValue::from_str(&a).ok()) {
-        headers.insert("soapaction", a);
-    }
-    let sent = l
-        .http
-        .post(&url)
-        .headers(headers)
-        .timeout(std::time::Duration::from_millis(c.service.timeout_ms as u64))
-        .body(payload)
-        .send()
-        .await
-        .map_err(|e| {
-            if e.is_timeout() {
-                fail(StatusCode::GATEWAY_TIMEOUT, "Server.ServerProxy.Timeout", "dịch vụ không trả lời kịp (the service timed out)")
-            } else {
-                fail(StatusCode::BAD_GATEWAY, "Server.ServerProxy.ServiceFailed", format!("không gọi được dịch vụ: {}", e.without_url()))
-            }
-        })?;
-    let status = sent.status();
-    let answer = sent.bytes().await.map_err(|e| fail(StatusCode::BAD_GATEWAY, "Server.ServerProxy.ServiceFailed", e.to_string()))?;
-    let failed = |why: String| fail(StatusCode::BAD_GATEWAY, "Server.ServerProxy.ServiceFailed", why);
-    let (code, ct, out): (StatusCode, String, Vec<u8>) = if m.mode == "rest_to_soap" {
-        match read(&answer).map_err(|e| failed(format!("the SOAP service's answer cannot be read: {e}")))? {
-            Message::Call { operation, content } => {
-                (StatusCode::OK, "application/json".into(), serde_json::json!({ operation: content }).to_string().into_bytes())
-            }
-            Message::Fault(f) => {
-                (StatusCode::BAD_GATEWAY, "application/json".into(), serde_json::json!({"fault": f}).to_string().into_bytes())
-            }
-        }
-    } else {
-        let op = read(&bytes)
-            .ok()
-            .and_then(|msg| if let Message::Call { operation, .. } = msg { Some(operation) } else { None })
-            .unwrap_or_default();
-        let json: serde_json::Value =
-            serde_json::from_slice(&answer).unwrap_or(serde_json::Value::String(String::from_utf8_lossy(&answer).into_owned()));
-        let xml = if status.is_success() {
-            m.envelope(&format!("{op}Response"), &json).map_err(|e| failed(format!("the answer cannot be put in SOAP: {e}")))?
-        } else {
-            m.fault(status.is_client_error(), &format!("the service answered {status}: {}", json))
-        };
-        let code = if status.is_success() { StatusCode::OK } else { StatusCode::INTERNAL_SERVER_ERROR };
-        (code, m.content_type(&op), xml.into_bytes())
-    };
-    x.status = code.as_u16() as i64;
-    x.response_hash = BASE64.encode(&Sha512::digest(&out));
-    x.response_bytes = out.len() as i64;
-    x.duration_ms = started.elapsed().as_millis() as i64;
-    if c.service.log_bodies {
-        x.request_body = Some(bytes.iter().take(LOGGED_BODY_MAX).copied().collect());
-        x.response_body = Some(out.iter().take(LOGGED_BODY_MAX).copied().collect());
-    }
-    l.log(x.clone());
-    let mut r = Response::new(Body::from(out));
-    *r.status_mut() = code;
-    let h = r.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_str(&ct).unwrap_or(HeaderValue::from_static("application/octet-stream")));
-    h.insert("x-road-client", c.client);
-    h.insert("x-road-id", c.xroad_id);
-    if let Ok(v) = HeaderValue::from_str(c.rid) {
-        h.insert("x-road-request-id", v);
-    }
-    if let Ok(v) = HeaderValue::from_str(&x.request_hash) {
-        h.insert("x-road-request-hash", v);
-    }
-    Ok(r)
 }

@@ -3,10 +3,14 @@
 //! caller against deny-by-default allow-lists and rate limits, forwards with streamed bodies
 //! and records every exchange; a message log sealed in signed, chained batches; monitoring.
 
+pub mod access;
 pub mod api;
+mod bridge;
 pub mod cache;
+mod envelope;
 pub mod gateway;
 pub mod log;
+mod meta;
 pub mod model;
 pub mod pages;
 pub mod pubsub;

@@ -84,23 +84,6 @@ pub struct UpstreamAuth {
     pub client_secret: String,
 }
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-pub struct PeerInput {
-    /// The OAuth2 client the other gateway signs in with here.
-    pub client_id: String,
-    /// The member it hosts: `INSTANCE/CLASS/MEMBER`.
-    pub member: String,
-    pub name: String,
-}
-
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Peer {
-    pub id: String,
-    pub client_id: String,
-    pub member: String,
-    pub name: String,
-}
-
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Service {
     pub id: String,
@@ -140,24 +123,6 @@ pub struct HistoryEntry {
     pub note: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-pub struct AccessInput {
-    /// The client subsystem, `INSTANCE/CLASS/MEMBER/SUBSYSTEM`.
-    pub client: String,
-    /// Only this HTTP method, if given.
-    pub method: Option<String>,
-    /// Only paths under this prefix (after the service code), if given.
-    pub path_prefix: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct AccessRight {
-    pub id: String,
-    pub client: String,
-    pub method: Option<String>,
-    pub path_prefix: Option<String>,
-}
-
 /// The SHA-256 (hex) of a PEM certificate's DER, as TLS shows it.
 fn cert_fingerprint(pem: &str) -> Option<String> {
     use rustls_pki_types::pem::PemObject;
@@ -167,7 +132,7 @@ fn cert_fingerprint(pem: &str) -> Option<String> {
         .map(|der| data_encoding::HEXLOWER.encode(&sha2::Sha256::digest(der.as_ref())))
 }
 
-fn admin(p: &Principal) -> Result<()> {
+pub(crate) fn admin(p: &Principal) -> Result<()> {
     if p.allows(Permission::CatalogManage, None) {
         Ok(())
     } else {
@@ -555,70 +520,6 @@ impl Lgsp {
             .opt_text("upstream_client_secret")?)
     }
 
-    /// Trusts another platform's gateway (signing in here as `client_id`) to speak for a member it hosts.
-    pub async fn add_peer(&self, by: &Principal, input: &PeerInput) -> Result<Peer> {
-        admin(by)?;
-        let parts: Vec<&str> = input.member.split('/').collect();
-        if parts.len() != 3 || !parts.iter().all(|p| part_ok(p)) {
-            return Err(Error::invalid("member", "INSTANCE/CLASS/MEMBER"));
-        }
-        if input.client_id.trim().is_empty() || input.name.trim().is_empty() {
-            return Err(Error::invalid("client_id", "cần client_id và tên (client_id and name are required)"));
-        }
-        let id = kernel::id::new_id();
-        let r = q("INSERT INTO lgsp_peers (id, client_id, instance, member_class, member_code, name, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-            .bind(id.as_str())
-            .bind(input.client_id.trim())
-            .bind(parts[0])
-            .bind(parts[1])
-            .bind(parts[2])
-            .bind(input.name.trim())
-            .bind(kernel::time::now_ms())
-            .execute(&self.db)
-            .await;
-        match r {
-            Err(e) if e.is_unique_violation() => Err(Error::conflict("đã tin cậy (already trusted)")),
-            Err(e) => Err(e),
-            Ok(_) => {
-                self.invalidate();
-                Ok(Peer {
-                    id,
-                    client_id: input.client_id.trim().to_owned(),
-                    member: input.member.clone(),
-                    name: input.name.trim().to_owned(),
-                })
-            }
-        }
-    }
-
-    pub async fn peers(&self) -> Result<Vec<Peer>> {
-        q("SELECT id, client_id, instance, member_class, member_code, name FROM lgsp_peers ORDER BY instance, member_class, member_code")
-            .fetch_all(&self.db)
-            .await?
-            .iter()
-            .map(|r| {
-                Ok(Peer {
-                    id: r.text("id")?,
-                    client_id: r.text("client_id")?,
-                    member: format!("{}/{}/{}", r.text("instance")?, r.text("member_class")?, r.text("member_code")?),
-                    name: r.text("name")?,
-                })
-            })
-            .collect()
-    }
-
-    /// True when the OAuth2 client `client_id` is a trusted gateway for the member of `x`.
-    pub async fn speaks_for(&self, client_id: &str, x: &SubsystemId) -> Result<bool> {
-        Ok(q("SELECT COUNT(*) FROM lgsp_peers WHERE client_id = $1 AND instance = $2 AND member_class = $3 AND member_code = $4")
-            .bind(client_id)
-            .bind(x.instance.as_str())
-            .bind(x.member_class.as_str())
-            .bind(x.member.as_str())
-            .fetch_i64(&self.db)
-            .await?
-            > 0)
-    }
-
     /// The service's description (OpenAPI or WSDL text), if it has one.
     pub async fn description(&self, service_id: &str) -> Result<Option<(String, String)>> {
         let r = q("SELECT description_kind, description FROM lgsp_services WHERE id = $1").bind(service_id).fetch_one(&self.db).await?;
@@ -669,97 +570,6 @@ impl Lgsp {
                 })
             })
             .collect()
-    }
-
-    pub async fn grant(&self, by: &Principal, service_id: &str, input: &AccessInput) -> Result<AccessRight> {
-        admin(by)?;
-        self.service_by_id(service_id).await?;
-        let client = SubsystemId::parse(&input.client).ok_or_else(|| Error::invalid("client", "INSTANCE/CLASS/MEMBER/SUBSYSTEM"))?;
-        let sub = self
-            .subsystem(&client)
-            .await?
-            .ok_or_else(|| Error::invalid("client", format!("chưa đăng ký phân hệ {client} (not registered)")))?;
-        let method = input.method.as_deref().map(str::trim).filter(|m| !m.is_empty()).map(str::to_ascii_uppercase);
-        if method.as_deref().is_some_and(|m| !matches!(m, "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD" | "OPTIONS")) {
-            return Err(Error::invalid("method", "GET, POST, PUT, PATCH, DELETE, HEAD hoặc OPTIONS"));
-        }
-        let prefix = input.path_prefix.as_deref().map(str::trim).filter(|p| !p.is_empty()).map(str::to_owned);
-        if prefix.as_deref().is_some_and(|p| !p.starts_with('/')) {
-            return Err(Error::invalid("path_prefix", "bắt đầu bằng / (starts with /)"));
-        }
-        let id = kernel::id::new_id();
-        q("INSERT INTO lgsp_access (id, service_id, client_subsystem_id, method, path_prefix, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
-            .bind(id.as_str())
-            .bind(service_id)
-            .bind(sub.id.as_str())
-            .bind(method.clone())
-            .bind(prefix.clone())
-            .bind(kernel::time::now_ms())
-            .execute(&self.db)
-            .await?;
-        self.invalidate();
-        Ok(AccessRight { id, client: client.text(), method, path_prefix: prefix })
-    }
-
-    pub async fn revoke(&self, by: &Principal, service_id: &str, right_id: &str) -> Result<()> {
-        admin(by)?;
-        let n = q("DELETE FROM lgsp_access WHERE id = $1 AND service_id = $2").bind(right_id).bind(service_id).execute(&self.db).await?;
-        self.invalidate();
-        if n == 0 { Err(Error::not_found(format!("quyền {right_id}"))) } else { Ok(()) }
-    }
-
-    pub async fn access_rights(&self, service_id: &str) -> Result<Vec<AccessRight>> {
-        q("SELECT a.id, a.method, a.path_prefix, s.code, m.instance, m.member_class, m.code AS member_code
-           FROM lgsp_access a JOIN lgsp_subsystems s ON s.id = a.client_subsystem_id JOIN lgsp_members m ON m.id = s.member_id
-           WHERE a.service_id = $1 ORDER BY a.created_at")
-        .bind(service_id)
-        .fetch_all(&self.db)
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(AccessRight {
-                id: r.text("id")?,
-                client: format!("{}/{}/{}/{}", r.text("instance")?, r.text("member_class")?, r.text("member_code")?, r.text("code")?),
-                method: r.opt_text("method")?,
-                path_prefix: r.opt_text("path_prefix")?,
-            })
-        })
-        .collect()
-    }
-
-    /// True when the client subsystem may call `method path` of the service (deny by default).
-    pub async fn allowed(&self, client_subsystem_id: &str, service_id: &str, method: &str, path: &str) -> Result<bool> {
-        let rows = q("SELECT method, path_prefix FROM lgsp_access WHERE service_id = $1 AND client_subsystem_id = $2")
-            .bind(service_id)
-            .bind(client_subsystem_id)
-            .fetch_all(&self.db)
-            .await?;
-        for r in rows {
-            let m = r.opt_text("method")?;
-            let p = r.opt_text("path_prefix")?;
-            if m.as_deref().is_none_or(|m| m == method)
-                && p.as_deref().is_none_or(|p| path == p || path.starts_with(&format!("{}/", p.trim_end_matches('/'))))
-            {
-                return Ok(true);
-            }
-        }
-        Ok(false)
-    }
-
-    /// The callable services of `provider` that `client` may use (the `allowedMethods` metaservice).
-    pub async fn allowed_services(&self, client_subsystem_id: &str, provider: &SubsystemId) -> Result<Vec<Service>> {
-        let mut out = Vec::new();
-        for s in self.services_of(provider, true).await? {
-            let n = q("SELECT COUNT(*) FROM lgsp_access WHERE service_id = $1 AND client_subsystem_id = $2")
-                .bind(s.id.as_str())
-                .bind(client_subsystem_id)
-                .fetch_i64(&self.db)
-                .await?;
-            if n > 0 {
-                out.push(s);
-            }
-        }
-        Ok(out)
     }
 }
 

@@ -1,0 +1,144 @@
+//! The SOAP bridge in the gateway: a bridged service's request converted (JSON → SOAP or SOAP →
+//! JSON), sent, and its answer converted back, with the same headers and log as any exchange.
+
+use std::time::Instant;
+
+use axum::body::Body;
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::response::Response;
+use data_encoding::BASE64;
+use sha2::{Digest, Sha512};
+
+use crate::Lgsp;
+use crate::gateway::{Failure, LOGGED_BODY_MAX, Target, fail};
+use crate::log::Exchange;
+use crate::registry::Service;
+
+/// What a bridged call needs besides the request.
+pub(crate) struct SoapCall<'a> {
+    pub(crate) service: &'a Service,
+    pub(crate) mapping: &'a crate::soap::SoapMapping,
+    pub(crate) headers: HeaderMap,
+    pub(crate) client: HeaderValue,
+    pub(crate) xroad_id: HeaderValue,
+    pub(crate) rid: &'a str,
+}
+
+/// The SOAP bridge of a service: JSON in, SOAP upstream (or SOAP in, JSON upstream), and the
+/// answer converted back. Bodies are read whole here (up to the service's limit): a document
+/// cannot be converted before it is complete.
+pub(crate) async fn bridge(
+    l: &Lgsp,
+    c: SoapCall<'_>,
+    t: &Target,
+    body: Body,
+    mut x: Exchange,
+    started: Instant,
+) -> Result<Response, Failure> {
+    use crate::soap::{Message, read};
+    let limit = c.service.max_body_bytes.max(0) as usize;
+    let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| {
+        fail(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Client.RequestTooLarge",
+            format!("nội dung vượt {limit} byte (the body is larger than {limit} bytes)"),
+        )
+    })?;
+    x.service = c.service.text();
+    x.request_hash = BASE64.encode(&Sha512::digest(&bytes));
+    x.request_bytes = bytes.len() as i64;
+    let m = c.mapping;
+    let mut headers = c.headers;
+    for h in [header::CONTENT_TYPE, header::ACCEPT, HeaderName::from_static("soapaction")] {
+        headers.remove(h);
+    }
+    let invalid = |kind: &'static str, why: String| fail(StatusCode::BAD_REQUEST, kind, why);
+    let (url, payload, content_type, action) = if m.mode == "rest_to_soap" {
+        let op = t.rest.trim_start_matches('/');
+        if op.is_empty() || op.contains('/') {
+            return Err(invalid("Client.InvalidRequest", "gọi POST .../SERVICE/{thao tác} (call POST .../SERVICE/{operation})".into()));
+        }
+        let json: serde_json::Value = if bytes.is_empty() {
+            serde_json::json!({})
+        } else {
+            serde_json::from_slice(&bytes).map_err(|e| invalid("Client.InvalidJson", format!("JSON: {e}")))?
+        };
+        let xml = m.envelope(op, &json).map_err(|e| invalid("Client.InvalidJson", e))?;
+        (c.service.upstream_url.clone(), xml.into_bytes(), m.content_type(op), m.action(op))
+    } else {
+        let Message::Call { operation, content } = read(&bytes).map_err(|e| invalid("Client.InvalidSoap", format!("SOAP: {e}")))? else {
+            return Err(invalid("Client.InvalidSoap", "a fault is not a request".into()));
+        };
+        let url = format!("{}/{}", c.service.upstream_url.trim_end_matches('/'), operation);
+        (url, content.to_string().into_bytes(), "application/json".to_owned(), None)
+    };
+    headers
+        .insert(header::CONTENT_TYPE, HeaderValue::from_str(&content_type).unwrap_or(HeaderValue::from_static("application/octet-stream")));
+    if let Some(a) = action.and_then(|a| HeaderValue::from_str(&a).ok()) {
+        headers.insert("soapaction", a);
+    }
+    let sent = l
+        .http
+        .post(&url)
+        .headers(headers)
+        .timeout(std::time::Duration::from_millis(c.service.timeout_ms as u64))
+        .body(payload)
+        .send()
+        .await
+        .map_err(|e| {
+            if e.is_timeout() {
+                fail(StatusCode::GATEWAY_TIMEOUT, "Server.ServerProxy.Timeout", "dịch vụ không trả lời kịp (the service timed out)")
+            } else {
+                fail(StatusCode::BAD_GATEWAY, "Server.ServerProxy.ServiceFailed", format!("không gọi được dịch vụ: {}", e.without_url()))
+            }
+        })?;
+    let status = sent.status();
+    let answer = sent.bytes().await.map_err(|e| fail(StatusCode::BAD_GATEWAY, "Server.ServerProxy.ServiceFailed", e.to_string()))?;
+    let failed = |why: String| fail(StatusCode::BAD_GATEWAY, "Server.ServerProxy.ServiceFailed", why);
+    let (code, ct, out): (StatusCode, String, Vec<u8>) = if m.mode == "rest_to_soap" {
+        match read(&answer).map_err(|e| failed(format!("the SOAP service's answer cannot be read: {e}")))? {
+            Message::Call { operation, content } => {
+                (StatusCode::OK, "application/json".into(), serde_json::json!({ operation: content }).to_string().into_bytes())
+            }
+            Message::Fault(f) => {
+                (StatusCode::BAD_GATEWAY, "application/json".into(), serde_json::json!({"fault": f}).to_string().into_bytes())
+            }
+        }
+    } else {
+        let op = read(&bytes)
+            .ok()
+            .and_then(|msg| if let Message::Call { operation, .. } = msg { Some(operation) } else { None })
+            .unwrap_or_default();
+        let json: serde_json::Value =
+            serde_json::from_slice(&answer).unwrap_or(serde_json::Value::String(String::from_utf8_lossy(&answer).into_owned()));
+        let xml = if status.is_success() {
+            m.envelope(&format!("{op}Response"), &json).map_err(|e| failed(format!("the answer cannot be put in SOAP: {e}")))?
+        } else {
+            m.fault(status.is_client_error(), &format!("the service answered {status}: {}", json))
+        };
+        let code = if status.is_success() { StatusCode::OK } else { StatusCode::INTERNAL_SERVER_ERROR };
+        (code, m.content_type(&op), xml.into_bytes())
+    };
+    x.status = code.as_u16() as i64;
+    x.response_hash = BASE64.encode(&Sha512::digest(&out));
+    x.response_bytes = out.len() as i64;
+    x.duration_ms = started.elapsed().as_millis() as i64;
+    if c.service.log_bodies {
+        x.request_body = Some(bytes.iter().take(LOGGED_BODY_MAX).copied().collect());
+        x.response_body = Some(out.iter().take(LOGGED_BODY_MAX).copied().collect());
+    }
+    l.log(x.clone());
+    let mut r = Response::new(Body::from(out));
+    *r.status_mut() = code;
+    let h = r.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_str(&ct).unwrap_or(HeaderValue::from_static("application/octet-stream")));
+    h.insert("x-road-client", c.client);
+    h.insert("x-road-id", c.xroad_id);
+    if let Ok(v) = HeaderValue::from_str(c.rid) {
+        h.insert("x-road-request-id", v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&x.request_hash) {
+        h.insert("x-road-request-hash", v);
+    }
+    Ok(r)
+}
