@@ -74,6 +74,9 @@ storage_test!(demo the_administrator_edits_a_process_on_its_page, async |app: &T
     let same = app.get_admin("/api/onestop/procedures/2.000505/process").await.json();
     assert_eq!(same["version"].as_i64(), Some(version), "nothing stored");
 
+    // Without the session's anti-forgery token nothing is saved.
+    let forged = app.raw(app.http.post(app.url(path)).header("cookie", &admin.cookie).form(&pairs)).await;
+    assert_eq!(forged.status, 403);
     // A valid change: the specialist's step renamed; saved as the next version.
     let mut f = fields(&def, version);
     set(&mut f, "s.1.name", "Thẩm định hồ sơ (sửa)");

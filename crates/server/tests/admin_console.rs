@@ -34,6 +34,12 @@ storage_test!(demo an_agency_is_added_and_edited_on_its_page, async |app: &TestA
     assert_eq!(bad.status, 422, "{}", bad.text);
     assert!(bad.text.contains("role=\"alert\"") && bad.text.contains("code:"), "{}", bad.text);
     assert_eq!(app.get("/api/agencies/not-a-code").await.status.as_u16() / 100, 4);
+    // A form posted without the session's anti-forgery token (another site's page) is refused.
+    let forged = app
+        .raw(app.http.post(app.url("/admin/agencies")).header("cookie", &admin.cookie).form(&[("code", "000.00.78.H99"), ("name", "Giả mạo"), ("level", "department")]))
+        .await;
+    assert_eq!(forged.status, 403);
+    assert_eq!(app.get("/api/agencies/000.00.78.H99").await.status, 404, "nothing stored");
     let ok = app
         .form_as(
             &admin,

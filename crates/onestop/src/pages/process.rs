@@ -438,6 +438,10 @@ pub(super) async fn save(State(o): State<Onestop>, shell: Shell, caller: Caller,
         Ok(p) => p,
         Err(r) => return r,
     };
+    let csrf = form_urlencoded::parse(body.as_bytes()).find(|(k, _)| k == "_csrf").map(|(_, v)| v.into_owned()).unwrap_or_default();
+    if !caller.csrf_ok(&csrf) {
+        return (axum::http::StatusCode::FORBIDDEN, "anti-forgery token mismatch").into_response();
+    }
     let (pv, version, current) = match async {
         let pv = o.catalog.procedure(&code).await?;
         let (version, def) = o.process_of(&code).await?;

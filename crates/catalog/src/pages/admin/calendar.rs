@@ -102,7 +102,7 @@ pub async fn calendar(State(c): State<Catalog>, shell: Shell, caller: Caller, we
 }
 
 pub async fn add_day(State(c): State<Catalog>, shell: Shell, caller: Caller, body: String) -> Response {
-    if let Err(r) = catalog_admin(&shell, &caller, "/admin/calendar") {
+    if let Err(r) = catalog_admin_post(&shell, &caller, "/admin/calendar", &body) {
         return r;
     }
     let f = pairs(&body);
@@ -122,7 +122,7 @@ pub async fn add_day(State(c): State<Catalog>, shell: Shell, caller: Caller, bod
 }
 
 pub async fn remove_day(State(c): State<Catalog>, shell: Shell, caller: Caller, Path(id): Path<String>, body: String) -> Response {
-    if let Err(r) = catalog_admin(&shell, &caller, "/admin/calendar") {
+    if let Err(r) = catalog_admin_post(&shell, &caller, "/admin/calendar", &body) {
         return r;
     }
     let year = get(&pairs(&body), "year").parse().unwrap_or_else(|_| this_year());
@@ -133,7 +133,7 @@ pub async fn remove_day(State(c): State<Catalog>, shell: Shell, caller: Caller, 
 }
 
 pub async fn save_week(State(c): State<Catalog>, shell: Shell, caller: Caller, body: String) -> Response {
-    if let Err(r) = catalog_admin(&shell, &caller, "/admin/calendar") {
+    if let Err(r) = catalog_admin_post(&shell, &caller, "/admin/calendar", &body) {
         return r;
     }
     let f = pairs(&body);

@@ -62,6 +62,15 @@ fn messages(errors: Vec<FieldError>) -> Vec<String> {
 }
 
 /// The signed-in catalog administrator, or the answer to give instead.
+/// As [`catalog_admin`], for a posted form: its anti-forgery token must be the session's.
+fn catalog_admin_post(shell: &Shell, caller: &Caller, here: &str, body: &str) -> Result<Arc<Principal>, Response> {
+    let p = catalog_admin(shell, caller, here)?;
+    if !caller.csrf_ok(get(&pairs(body), "_csrf")) {
+        return Err((StatusCode::FORBIDDEN, "anti-forgery token mismatch").into_response());
+    }
+    Ok(p)
+}
+
 fn catalog_admin(shell: &Shell, caller: &Caller, here: &str) -> Result<Arc<Principal>, Response> {
     match &caller.principal {
         None => Err(Redirect::to(&format!("/login?next={}", urlencoding(here))).into_response()),
@@ -217,7 +226,7 @@ pub async fn agencies(State(c): State<Catalog>, shell: Shell, caller: Caller, we
 }
 
 pub async fn save_agency(State(c): State<Catalog>, shell: Shell, caller: Caller, body: String) -> Response {
-    if let Err(r) = catalog_admin(&shell, &caller, "/admin/agencies") {
+    if let Err(r) = catalog_admin_post(&shell, &caller, "/admin/agencies", &body) {
         return r;
     }
     let f = pairs(&body);

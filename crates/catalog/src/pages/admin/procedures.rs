@@ -270,7 +270,7 @@ pub async fn procedure(
 }
 
 pub async fn save_version(State(c): State<Catalog>, shell: Shell, caller: Caller, Path(code): Path<String>, body: String) -> Response {
-    if let Err(r) = catalog_admin(&shell, &caller, &format!("/admin/procedures/{code}")) {
+    if let Err(r) = catalog_admin_post(&shell, &caller, &format!("/admin/procedures/{code}"), &body) {
         return r;
     }
     let form = VersionForm::parse(&pairs(&body));
