@@ -76,6 +76,16 @@ pub struct Config {
     /// Mutual TLS: the CA (PEM) whose client certificates are accepted; systems may then prove
     /// their LGSP subsystem with a certificate. Unset: no client certificates asked for.
     pub tls_client_ca: Option<String>,
+    /// Document exchange: the hub API of another deployment that plays the exchange hub
+    /// (`https://.../api/docflow/hub`, or an LGSP gateway path leading there). Unset: this
+    /// deployment is the hub of its own agencies.
+    pub docflow_hub_url: Option<String>,
+    /// `X-Road-Client` sent with hub calls when `docflow_hub_url` is a gateway path.
+    pub docflow_hub_client: Option<String>,
+    /// OAuth2 client credentials for the hub calls, at this token endpoint.
+    pub docflow_hub_token_url: Option<String>,
+    pub docflow_hub_client_id: Option<String>,
+    pub docflow_hub_client_secret: Option<String>,
 }
 
 impl Default for Config {
@@ -107,12 +117,17 @@ impl Default for Config {
             tls_cert: None,
             tls_key: None,
             tls_client_ca: None,
+            docflow_hub_url: None,
+            docflow_hub_client: None,
+            docflow_hub_token_url: None,
+            docflow_hub_client_id: None,
+            docflow_hub_client_secret: None,
         }
     }
 }
 
 /// The settings' names, as keys of `tinhso.toml` and (upper case) of `TINHSO_*` variables.
-const SETTINGS: [&str; 26] = [
+const SETTINGS: [&str; 31] = [
     "listen",
     "public_url",
     "data_dir",
@@ -139,6 +154,11 @@ const SETTINGS: [&str; 26] = [
     "tls_cert",
     "tls_key",
     "tls_client_ca",
+    "docflow_hub_url",
+    "docflow_hub_client",
+    "docflow_hub_token_url",
+    "docflow_hub_client_id",
+    "docflow_hub_client_secret",
 ];
 
 impl Config {

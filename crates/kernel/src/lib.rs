@@ -4,6 +4,7 @@
 //! type. Nothing here decides policy; components do.
 
 pub mod authz;
+pub mod blob;
 pub mod calendar;
 pub mod codes;
 pub mod config;

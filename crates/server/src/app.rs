@@ -32,6 +32,7 @@ pub struct App {
     pub notify: notify::Notify,
     pub onestop: onestop::Onestop,
     pub lgsp: lgsp::Lgsp,
+    pub docflow: docflow::Docflow,
 }
 
 impl App {
@@ -54,8 +55,23 @@ impl App {
         let lgsp = lgsp::Lgsp::new(db.clone(), &key)
             .unwrap_or_else(|e| panic!("the LGSP signing key {} cannot be read or created: {e}", key.display()))
             .with_catalog(catalog.clone());
-        App { catalog, identity, notify, onestop, lgsp, db, config: Arc::new(config) }
+        let docflow = docflow::Docflow::new(db.clone(), catalog.clone(), config.data_dir.join("blobs"), remote_hub(&config));
+        App { catalog, identity, notify, onestop, lgsp, docflow, db, config: Arc::new(config) }
     }
+}
+
+/// The exchange hub of another deployment, when one is configured with its credentials.
+fn remote_hub(config: &Config) -> Option<docflow::RemoteHub> {
+    let url = config.docflow_hub_url.clone()?;
+    let (Some(token_url), Some(client_id), Some(client_secret)) =
+        (config.docflow_hub_token_url.clone(), config.docflow_hub_client_id.clone(), config.docflow_hub_client_secret.clone())
+    else {
+        tracing::error!(
+            "docflow_hub_url is set without docflow_hub_token_url, docflow_hub_client_id and docflow_hub_client_secret; this deployment stays its own hub"
+        );
+        return None;
+    };
+    Some(docflow::RemoteHub { url, xroad_client: config.docflow_hub_client.clone(), token_url, client_id, client_secret })
 }
 
 /// The mail server named by the configuration; a bad setting is logged and messages are
@@ -93,7 +109,9 @@ fn sms_provider(config: &Config) -> notify::provider::Provider {
         (name = "notify", description = "Notifications (e-mail, SMS) with their delivery status, and the outbox queues"),
         (name = "onestop", description = "The one-stop dossier engine: submission, reception, processing steps, supplements, fees, results, tracking, statistics"),
         (name = "registration", description = "GovStack Registration building block API over the one-stop engine"),
-        (name = "lgsp", description = "LGSP: registry of members, subsystems and services, access rights, monitoring, the sealed message log")
+        (name = "lgsp", description = "LGSP: registry of members, subsystems and services, access rights, monitoring, the sealed message log"),
+        (name = "docflow", description = "Document management (quản lý văn bản): incoming and outgoing documents, registers, assignment, approval, issue, edXML exchange"),
+        (name = "docflow-hub", description = "The document exchange hub (trục liên thông văn bản): edXML packages and status messages between agencies")
     )
 )]
 struct ApiDoc;
@@ -125,6 +143,7 @@ fn api_router(app: &App) -> (Router, utoipa::openapi::OpenApi) {
         .merge(onestop::api::router().with_state(app.onestop.clone()))
         .merge(onestop::registration::router().with_state(app.onestop.clone()))
         .merge(lgsp::api::router().with_state(app.lgsp.clone()))
+        .merge(docflow::api::router().with_state(app.docflow.clone()))
         .split_for_parts()
 }
 
@@ -162,6 +181,7 @@ pub fn build_router(app: App) -> Router {
         .merge(onestop::pages::router().with_state(app.onestop.clone()))
         .merge(lgsp::gateway::router().with_state(app.lgsp.clone()))
         .merge(lgsp::pages::router().with_state(app.lgsp.clone()))
+        .merge(docflow::pages::router().with_state(app.docflow.clone()))
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi))
         .merge(ops)
         .merge(web::page::routes())

@@ -67,6 +67,10 @@ pub async fn start(app: App, listener: TcpListener) -> anyhow::Result<Running> {
     app.lgsp.start_log_writer();
     let sealer = tokio::spawn(seal_log(app.clone(), rx.clone()));
     let pusher = tokio::spawn(push_events(app.clone(), rx.clone()));
+    let exchange = {
+        let (d, stop) = (app.docflow.clone(), rx.clone());
+        tokio::spawn(async move { d.run_exchange(stop, std::time::Duration::from_secs(2)).await })
+    };
     let mut stop = rx.clone();
     let done = tokio::spawn(async move {
         let stopped = async move {
@@ -90,6 +94,7 @@ pub async fn start(app: App, listener: TcpListener) -> anyhow::Result<Running> {
         deadlines.abort();
         sealer.abort();
         let _ = pusher.await;
+        let _ = exchange.await;
         // Every exchange answered is in the log, and sealed, before the database closes.
         app.lgsp.stop_log_writer().await;
         if let Err(e) = app.lgsp.seal_pending().await {

@@ -135,6 +135,11 @@ impl TestApp {
         Self::start_full(backend, false, tune).await
     }
 
+    /// The demo province with a configuration changed by `tune`.
+    pub async fn start_demo_configured(backend: Backend, tune: impl FnOnce(&mut Config)) -> Option<TestApp> {
+        Self::start_full(backend, true, tune).await
+    }
+
     async fn start_with(backend: Backend, demo: bool) -> Option<TestApp> {
         Self::start_full(backend, demo, |_| {}).await
     }

@@ -2,14 +2,11 @@
 //! size and type limits; an electronic result keeps its hash on the dossier so anyone can
 //! check a copy.
 
-use std::path::PathBuf;
-
 use kernel::authz::{Permission, Principal};
 use kernel::db::q;
 use kernel::{Error, Result};
 use serde::Serialize;
 use serde_json::json;
-use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use super::Onestop;
@@ -36,10 +33,6 @@ pub struct Attachment {
 }
 
 impl Onestop {
-    fn blob_path(&self, sha: &str) -> PathBuf {
-        self.blob_dir.join(&sha[..2]).join(sha)
-    }
-
     /// Checks a file (type declared and sniffed, size, name) and stores it by its SHA-256.
     /// Returns the normalised content type and the hash.
     pub(crate) async fn store_blob(&self, name: &str, content_type: &str, bytes: &[u8]) -> Result<(String, String)> {
@@ -57,20 +50,12 @@ impl Onestop {
         if name.is_empty() || name.chars().count() > 200 || name.contains(['/', '\\']) {
             return Err(Error::invalid("name", "tên tệp 1–200 ký tự, không có / (a file name of 1–200 characters, no slashes)"));
         }
-        let sha = data_encoding::HEXLOWER.encode(&Sha256::digest(bytes));
-        let path = self.blob_path(&sha);
-        if !path.exists() {
-            let dir = path.parent().ok_or_else(|| Error::internal("blob path"))?;
-            tokio::fs::create_dir_all(dir).await.map_err(Error::internal)?;
-            let tmp = dir.join(format!(".{sha}.{}", kernel::id::new_id()));
-            tokio::fs::write(&tmp, bytes).await.map_err(Error::internal)?;
-            tokio::fs::rename(&tmp, &path).await.map_err(Error::internal)?;
-        }
+        let sha = kernel::blob::BlobStore::new(&self.blob_dir).put(bytes).await?;
         Ok((ct, sha))
     }
 
     pub(crate) async fn read_blob(&self, sha: &str) -> Result<Vec<u8>> {
-        tokio::fs::read(self.blob_path(sha)).await.map_err(|e| Error::internal(format!("blob {sha}: {e}")))
+        kernel::blob::BlobStore::new(&self.blob_dir).read(sha).await
     }
 
     /// Stores a file for a dossier. Applicants add `application` and `supplement` files to

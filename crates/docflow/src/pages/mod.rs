@@ -1,0 +1,5 @@
+//! Pages of document management.
+use axum::Router;
+pub fn router() -> Router<crate::Docflow> {
+    Router::new()
+}

@@ -1,0 +1,4 @@
+//! MessageHeader, TraceHeaderList and manifest: element tree ⇄ model.
+
+pub mod read;
+pub mod write;
