@@ -11,6 +11,8 @@ mod base64;
 mod build;
 pub mod codes;
 mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 mod header;
 mod model;
 mod parse;

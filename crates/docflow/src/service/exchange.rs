@@ -594,7 +594,7 @@ impl Docflow {
     }
 
     async fn hub_send(&self, kind: &str, sha: &str, size: i64) -> Result<Vec<String>> {
-        match &self.remote {
+        match &self.remote() {
             None => {
                 let msgs = if kind == "package" {
                     self.hub_accept_package(&HubCaller::Local, sha, size).await?
@@ -622,8 +622,20 @@ impl Docflow {
         }
     }
 
+    /// Agencies documents can be sent to: the hub's list (the other deployment's, when it
+    /// plays the hub).
+    pub async fn known_recipients(&self) -> Result<Vec<super::hub::HubMember>> {
+        match &self.remote() {
+            None => self.hub_members().await,
+            Some(remote) => {
+                let r = self.remote_request(remote, reqwest::Method::GET, "/agencies").await?.send().await;
+                Self::checked(r).await?.json().await.map_err(|e| Error::internal(format!("hub: {e}")))
+            }
+        }
+    }
+
     async fn hub_list(&self) -> Result<Vec<HubMessage>> {
-        match &self.remote {
+        match &self.remote() {
             None => self.hub_received(&HubCaller::Local, 50).await,
             Some(remote) => {
                 let r = self.remote_request(remote, reqwest::Method::GET, "/received").await?.send().await;
@@ -634,7 +646,7 @@ impl Docflow {
 
     /// The message's bytes, in this deployment's blob store; returns their hash.
     async fn hub_get(&self, m: &HubMessage) -> Result<String> {
-        match &self.remote {
+        match &self.remote() {
             None => Ok(self.hub_fetch(&HubCaller::Local, &m.id).await?.1),
             Some(remote) => {
                 use futures_util::StreamExt;
@@ -651,7 +663,7 @@ impl Docflow {
     }
 
     async fn hub_ack(&self, id: &str) -> Result<()> {
-        match &self.remote {
+        match &self.remote() {
             None => self.hub_done(&HubCaller::Local, id).await,
             Some(remote) => {
                 let r = self.remote_request(remote, reqwest::Method::POST, &format!("/messages/{id}/done")).await?.send().await;

@@ -41,7 +41,8 @@ pub struct Docflow {
     pub db: Db,
     pub catalog: catalog::Catalog,
     pub blobs: BlobStore,
-    pub remote: Option<RemoteHub>,
+    /// The hub of another deployment; None: this deployment is its own hub.
+    remote: std::sync::Arc<std::sync::RwLock<Option<RemoteHub>>>,
     http: reqwest::Client,
     token: std::sync::Arc<tokio::sync::Mutex<Option<(String, i64)>>>,
     /// Wakes the exchange worker when something is queued.
@@ -66,12 +67,28 @@ impl Docflow {
             db,
             catalog,
             blobs: BlobStore::new(blob_dir),
-            remote,
+            remote: std::sync::Arc::new(std::sync::RwLock::new(remote)),
             http,
             token: Default::default(),
             wake: Default::default(),
             round: Default::default(),
         }
+    }
+}
+
+impl Docflow {
+    /// The hub this deployment uses, when it is another deployment.
+    pub fn remote(&self) -> Option<RemoteHub> {
+        self.remote.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Points the exchange at another deployment's hub (or back at this one with None).
+    pub fn set_remote(&self, remote: Option<RemoteHub>) {
+        *self.remote.write().unwrap_or_else(|e| e.into_inner()) = remote;
+        if let Ok(mut t) = self.token.try_lock() {
+            *t = None;
+        }
+        self.wake.notify_one();
     }
 }
 

@@ -83,7 +83,7 @@ impl Docflow {
             },
             None => None,
         };
-        let members = self.hub_members().await?;
+        let members = self.known_recipients().await?;
         let mut recipients = Vec::new();
         for (i, r) in input.recipients.iter().enumerate() {
             let r = r.trim();
