@@ -185,6 +185,8 @@ impl Docflow {
             out.push(id);
         }
         tx.commit().await?;
+        // This deployment's own worker takes in what is for its agencies at once.
+        self.wake.notify_one();
         self.hub_messages_by_id(&out).await
     }
 
@@ -235,6 +237,7 @@ impl Docflow {
                 .await?;
             ids.push(id);
         }
+        self.wake.notify_one();
         self.hub_messages_by_id(&ids).await
     }
 
