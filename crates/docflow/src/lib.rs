@@ -8,6 +8,7 @@ pub mod api;
 pub mod hub_api;
 pub mod model;
 pub mod pages;
+pub mod seed;
 pub mod service;
 
 pub use service::{Docflow, RemoteHub};

@@ -138,3 +138,19 @@ storage_test!(demo incoming_typed_in_gets_consecutive_numbers_and_is_found_witho
     let r = app.post_as(&sp, "/api/docflow/documents/incoming", &json!({"kind": 1, "subject": "x", "sender_name": "y"})).await;
     assert_eq!(r.status, 403);
 });
+
+storage_test!(demo the_demo_province_opens_on_registers_with_documents, async |app: &TestApp| {
+    docflow::seed::demo(&app.app.docflow).await.expect("seed");
+    docflow::seed::demo(&app.app.docflow).await.expect("seeding twice adds nothing");
+    let clerk = official(app, "vanthu.stp").await;
+    let incoming = app.get_as(&clerk, "/api/docflow/documents?direction=incoming").await.json();
+    assert_eq!(incoming["total"], 3, "{incoming}");
+    let leader = official(app, "lanhdao.stp").await;
+    let review = app.get_as(&leader, "/api/docflow/documents?state=review").await.json();
+    assert_eq!(review["total"], 1);
+    let ward = official(app, "vanthu.pta").await;
+    until(app, "the demo letter reaches the ward", async || {
+        app.get_as(&ward, "/api/docflow/documents?state=arrived").await.json()["total"] == 1
+    })
+    .await;
+});

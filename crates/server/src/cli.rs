@@ -234,6 +234,9 @@ async fn serve(mut c: Config, demo: bool) -> anyhow::Result<ExitCode> {
     }
     let base = c.public_url();
     let app = crate::App::new(db, c.clone(), token.clone());
+    if demo {
+        docflow::seed::demo(&app.docflow).await?;
+    }
     let running = crate::serve::start(app, listener).await?;
     println!("Tỉnh Số is running{}", if demo { " with the demo province (tỉnh Thái An)" } else { "" });
     println!("  portal:        {base}/");
