@@ -30,6 +30,11 @@ storage_test!(openapi_describes_every_api, async |app: &TestApp| {
         "/data/{registry}/{version}/{id}/read-value/{file}",
         "/data/myPersonalDataUsage",
         "/data/MyPersonalDataUsage/1.0",
+        "/api/docflow/documents",
+        "/api/docflow/documents/{id}/issue",
+        "/api/docflow/registers/export",
+        "/api/docflow/hub/packages",
+        "/api/docflow/hub/messages/{id}",
     ] {
         assert!(paths.contains_key(p), "{p} missing");
     }
