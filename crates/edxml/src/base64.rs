@@ -65,6 +65,18 @@ pub struct Decoder {
 
 const BLOCK: usize = 4 * 2048;
 
+/// Bytes of the base64 alphabet (without `=`).
+const ALPHABET: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        t[i] = b.is_ascii_alphanumeric() || b == b'+' || b == b'/';
+        i += 1;
+    }
+    t
+};
+
 impl Decoder {
     pub fn new() -> Self {
         Decoder { pending: Vec::with_capacity(BLOCK + 4), out: vec![0; BLOCK / 4 * 3], padding: 0, seen: 0, finished_quantum: false }
@@ -72,10 +84,26 @@ impl Decoder {
 
     /// Decodes `text`, calling `sink` with each decoded piece.
     pub fn feed(&mut self, text: &[u8], sink: &mut dyn FnMut(&[u8]) -> io::Result<()>) -> Result<(), DecodeError> {
-        for &b in text {
+        let mut i = 0;
+        while i < text.len() {
+            // Fast path: copy a run of alphabet characters at once (the common case by far).
+            if self.padding == 0 {
+                let room = (BLOCK - self.pending.len()).min(text.len() - i);
+                let run = text[i..i + room].iter().position(|b| !ALPHABET[*b as usize]).unwrap_or(room);
+                if run > 0 {
+                    self.pending.extend_from_slice(&text[i..i + run]);
+                    self.seen += run as u64;
+                    i += run;
+                    if self.pending.len() == BLOCK {
+                        self.flush(BLOCK, sink)?;
+                    }
+                    continue;
+                }
+            }
+            let b = text[i];
+            i += 1;
             match b {
                 b' ' | b'\t' | b'\r' | b'\n' => continue,
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'+' | b'/' if self.padding == 0 => {}
                 b'=' if !self.finished_quantum && (self.pending.len() % 4 >= 2 || self.padding > 0) => self.padding += 1,
                 _ => {
                     return Err(DecodeError::Bad(if b.is_ascii_graphic() {
@@ -87,7 +115,7 @@ impl Decoder {
             }
             self.pending.push(b);
             self.seen += 1;
-            if self.padding > 0 && self.pending.len() % 4 == 0 {
+            if self.pending.len().is_multiple_of(4) {
                 self.finished_quantum = true;
             }
             if self.pending.len() == BLOCK {
@@ -107,7 +135,7 @@ impl Decoder {
 
     /// Decodes what is left; the text must end on a whole quantum.
     pub fn finish(mut self, sink: &mut dyn FnMut(&[u8]) -> io::Result<()>) -> Result<(), DecodeError> {
-        if self.pending.len() % 4 != 0 {
+        if !self.pending.len().is_multiple_of(4) {
             return Err(DecodeError::Bad(format!("the text ends in the middle of a 4-character group after {} characters", self.seen)));
         }
         let n = self.pending.len();

@@ -98,7 +98,7 @@ pub fn write_package<W: Write>(
     out.write_all(head.as_bytes())?;
     if !pkg.references.is_empty() {
         out.write_all(b"<edXML:AttachmentEncoded>\n")?;
-        for (r, &j) in pkg.references.iter().zip(&order) {
+        for (i, (r, &j)) in pkg.references.iter().zip(&order).enumerate() {
             let mut o = Out::new();
             o.open("Attachment");
             hw::reference_fields(&mut o, r);
@@ -108,7 +108,7 @@ pub fn write_package<W: Write>(
             let seen = encode_stream(&mut src.reader, &mut out)?;
             if seen.sha256 != src.sha256 {
                 return Err(EdxmlError::invalid(
-                    format!("edXML/AttachmentEncoded/Attachment[{}]", j + 1),
+                    format!("edXML/AttachmentEncoded/Attachment[{}]", i + 1),
                     format!("the bytes of {} do not have the declared SHA-256", r.content_id),
                 ));
             }

@@ -64,41 +64,51 @@ impl Signer {
     /// KeyInfo and the manifest of attachment digests (ContentId, SHA-256).
     pub(crate) fn template(&self, attachments: &[(&str, [u8; 32])], indent: &str) -> String {
         let mut t = String::with_capacity(2048 + attachments.len() * 300);
-        let nl = format!("\n{indent}");
-        t.push_str(indent);
-        t.push_str("<ds:Signature xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\">");
-        t.push_str(&format!("{nl}<ds:SignedInfo>{nl}<ds:CanonicalizationMethod Algorithm=\"{EXC_C14N}\"/>"));
-        t.push_str(&format!("{nl}<ds:SignatureMethod Algorithm=\"{}\"/>", self.method));
-        t.push_str(&format!(
-            "{nl}<ds:Reference URI=\"\">{nl}<ds:Transforms>{nl}<ds:Transform Algorithm=\"{ENVELOPED}\"/>\
-             {nl}<ds:Transform Algorithm=\"{EXC_C14N}\"/>{nl}</ds:Transforms>\
-             {nl}<ds:DigestMethod Algorithm=\"{SHA256}\"/>{nl}<ds:DigestValue></ds:DigestValue>{nl}</ds:Reference>"
-        ));
-        if !attachments.is_empty() {
-            t.push_str(&format!(
-                "{nl}<ds:Reference URI=\"#{MANIFEST_ID}\" Type=\"{MANIFEST_TYPE}\">{nl}<ds:Transforms>\
-                 {nl}<ds:Transform Algorithm=\"{EXC_C14N}\"/>{nl}</ds:Transforms>\
-                 {nl}<ds:DigestMethod Algorithm=\"{SHA256}\"/>{nl}<ds:DigestValue></ds:DigestValue>{nl}</ds:Reference>"
-            ));
-        }
-        t.push_str(&format!("{nl}</ds:SignedInfo>{nl}<ds:SignatureValue></ds:SignatureValue>"));
-        t.push_str(&format!(
-            "{nl}<ds:KeyInfo>{nl}<ds:X509Data>{nl}<ds:X509Certificate>{}</ds:X509Certificate>{nl}</ds:X509Data>{nl}</ds:KeyInfo>",
-            BASE64.encode(&self.cert_der)
-        ));
-        if !attachments.is_empty() {
-            t.push_str(&format!("{nl}<ds:Object>{nl}<ds:Manifest Id=\"{MANIFEST_ID}\">"));
-            for (cid, digest) in attachments {
-                t.push_str(&format!(
-                    "{nl}<ds:Reference URI=\"cid:{}\">{nl}<ds:DigestMethod Algorithm=\"{SHA256}\"/>\
-                     {nl}<ds:DigestValue>{}</ds:DigestValue>{nl}</ds:Reference>",
-                    escape(cid),
-                    BASE64.encode(digest)
-                ));
+        let mut line = |depth: usize, s: &str| {
+            t.push_str(indent);
+            (0..depth).for_each(|_| t.push_str("  "));
+            t.push_str(s);
+            t.push('\n');
+        };
+        let reference = |line: &mut dyn FnMut(usize, &str), d: usize, open: &str, transforms: &[&str]| {
+            line(d, open);
+            line(d + 1, "<ds:Transforms>");
+            for tr in transforms {
+                line(d + 2, &format!("<ds:Transform Algorithm=\"{tr}\"/>"));
             }
-            t.push_str(&format!("{nl}</ds:Manifest>{nl}</ds:Object>"));
+            line(d + 1, "</ds:Transforms>");
+            line(d + 1, &format!("<ds:DigestMethod Algorithm=\"{SHA256}\"/>"));
+            line(d + 1, "<ds:DigestValue></ds:DigestValue>");
+            line(d, "</ds:Reference>");
+        };
+        line(0, &format!("<ds:Signature xmlns:ds=\"{}\">", crate::model::DSIG_NS));
+        line(1, "<ds:SignedInfo>");
+        line(2, &format!("<ds:CanonicalizationMethod Algorithm=\"{EXC_C14N}\"/>"));
+        line(2, &format!("<ds:SignatureMethod Algorithm=\"{}\"/>", self.method));
+        reference(&mut line, 2, "<ds:Reference URI=\"\">", &[ENVELOPED, EXC_C14N]);
+        if !attachments.is_empty() {
+            reference(&mut line, 2, &format!("<ds:Reference URI=\"#{MANIFEST_ID}\" Type=\"{MANIFEST_TYPE}\">"), &[EXC_C14N]);
         }
-        t.push_str(&format!("{nl}</ds:Signature>\n"));
+        line(1, "</ds:SignedInfo>");
+        line(1, "<ds:SignatureValue></ds:SignatureValue>");
+        line(1, "<ds:KeyInfo>");
+        line(2, "<ds:X509Data>");
+        line(3, &format!("<ds:X509Certificate>{}</ds:X509Certificate>", BASE64.encode(&self.cert_der)));
+        line(2, "</ds:X509Data>");
+        line(1, "</ds:KeyInfo>");
+        if !attachments.is_empty() {
+            line(1, "<ds:Object>");
+            line(2, &format!("<ds:Manifest Id=\"{MANIFEST_ID}\">"));
+            for (cid, digest) in attachments {
+                line(3, &format!("<ds:Reference URI=\"cid:{}\">", escape(cid)));
+                line(4, &format!("<ds:DigestMethod Algorithm=\"{SHA256}\"/>"));
+                line(4, &format!("<ds:DigestValue>{}</ds:DigestValue>", BASE64.encode(digest)));
+                line(3, "</ds:Reference>");
+            }
+            line(2, "</ds:Manifest>");
+            line(1, "</ds:Object>");
+        }
+        line(0, "</ds:Signature>");
         t
     }
 

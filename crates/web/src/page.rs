@@ -33,6 +33,8 @@ pub struct Shell {
     pub csrf: String,
     /// True when the signed-in person administers something (the console link is shown).
     pub admin: bool,
+    /// True when the signed-in person is an official (the documents link is shown).
+    pub official: bool,
 }
 
 impl Shell {
@@ -73,6 +75,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Shell {
                 .iter()
                 .any(|perm| p.agencies_with(*perm).is_none_or(|s| !s.is_empty()))
         });
+        let official = caller.principal.as_ref().is_some_and(|p| p.is_official());
         Ok(Shell {
             lang: Lang::from_parts(parts),
             province,
@@ -82,6 +85,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Shell {
             user,
             csrf: caller.csrf.unwrap_or_default(),
             admin,
+            official,
         })
     }
 }

@@ -1,6 +1,7 @@
 // Upload progress for file forms (progressive enhancement: without this script the form posts
 // as usual). The file is sent with XMLHttpRequest so its progress can be shown; when the
-// server answers, the page it redirected to is opened, as a plain post would. (The forms
+// server answers, the page it redirected to is opened, as a plain post would; a page of
+// problems (4xx) is shown as the answer. (The forms
 // have a field named `action`, so the form's own address is read as an attribute.)
 (function () {
   function label(form) {
@@ -32,6 +33,13 @@
       });
       xhr.addEventListener('load', function () {
         bar.value = 100;
+        if (xhr.status >= 400) {
+          // The server answered with the form and its problems: show that page as it is.
+          document.open();
+          document.write(xhr.responseText);
+          document.close();
+          return;
+        }
         window.location.assign(xhr.responseURL || form.getAttribute('action'));
       });
       xhr.addEventListener('error', function () {

@@ -433,10 +433,30 @@ impl Docflow {
         let signer =
             edxml::Signer::from_pem(key_pem.as_bytes(), cert_pem.as_bytes()).map_err(|e| Error::internal(format!("signing key: {e}")))?;
         let recipients = self.recipients(document_id).await?;
-        let files = q("SELECT name, content_type, sha256 FROM document_files WHERE document_id = $1 AND role IN ('main', 'attachment') ORDER BY role DESC, added_at, name")
+        // The main text the leader approved (the newest main file when none was recorded), then
+        // the attachments.
+        let approved = q("SELECT approved_sha256 FROM documents WHERE id = $1")
             .bind(document_id)
-            .fetch_all(&self.db)
-            .await?;
+            .fetch_one(&self.db)
+            .await?
+            .opt_text("approved_sha256")?;
+        let mut files =
+            q("SELECT name, content_type, sha256 FROM document_files WHERE document_id = $1 AND role = 'main' ORDER BY added_at DESC")
+                .bind(document_id)
+                .fetch_all(&self.db)
+                .await?;
+        if let Some(a) = approved
+            && let Some(i) = files.iter().position(|f| f.text("sha256").is_ok_and(|s| s == a))
+        {
+            files.swap(0, i);
+        }
+        files.truncate(1);
+        files.extend(
+            q("SELECT name, content_type, sha256 FROM document_files WHERE document_id = $1 AND role = 'attachment' ORDER BY added_at, name")
+                .bind(document_id)
+                .fetch_all(&self.db)
+                .await?,
+        );
         let mut references = Vec::new();
         let mut sources = Vec::new();
         for (i, f) in files.iter().enumerate() {

@@ -19,32 +19,40 @@ const TYPES: &[(&str, &[u8])] = &[
     ("application/msword", b"\xD0\xCF\x11\xE0"),
 ];
 
+/// Checks a file before it is stored: a type accepted, its first bytes matching, 1 byte to
+/// 50 MB, a plain name. Returns the normalised content type.
+pub fn check_file(name: &str, content_type: &str, bytes: &[u8]) -> Result<String> {
+    let ct = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let Some((_, magic)) = TYPES.iter().find(|(t, _)| *t == ct) else {
+        return Err(Error::invalid(
+            "content_type",
+            "chỉ nhận PDF, Word, OpenDocument, Excel, JPEG, PNG (only PDF, Word, ODT, Excel, JPEG, PNG)",
+        ));
+    };
+    if bytes.is_empty() || bytes.len() > MAX_FILE_BYTES {
+        return Err(Error::invalid(
+            "file",
+            format!("tệp từ 1 byte đến {} MB (1 byte to {} MB)", MAX_FILE_BYTES >> 20, MAX_FILE_BYTES >> 20),
+        ));
+    }
+    if !bytes.starts_with(magic) {
+        return Err(Error::invalid("file", "nội dung tệp không đúng loại đã khai (the content is not of the declared type)"));
+    }
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 200 || name.contains(['/', '\\']) {
+        return Err(Error::invalid("name", "tên tệp 1–200 ký tự, không có / (a file name of 1–200 characters, no slashes)"));
+    }
+    Ok(ct)
+}
+
 impl Docflow {
     /// Adds a file. `main` and `attachment` files go on drafts (by the drafter's agency) and on
     /// incoming documents being registered (by the clerk); handlers add `draft` files to
     /// documents assigned to them.
     pub async fn add_file(&self, p: &Principal, id: &str, role: &str, name: &str, content_type: &str, bytes: &[u8]) -> Result<FileInfo> {
         let d = self.document(p, id).await?;
-        let ct = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-        let Some((_, magic)) = TYPES.iter().find(|(t, _)| *t == ct) else {
-            return Err(Error::invalid(
-                "content_type",
-                "chỉ nhận PDF, Word, OpenDocument, Excel, JPEG, PNG (only PDF, Word, ODT, Excel, JPEG, PNG)",
-            ));
-        };
-        if bytes.is_empty() || bytes.len() > MAX_FILE_BYTES {
-            return Err(Error::invalid(
-                "file",
-                format!("tệp từ 1 byte đến {} MB (1 byte to {} MB)", MAX_FILE_BYTES >> 20, MAX_FILE_BYTES >> 20),
-            ));
-        }
-        if !bytes.starts_with(magic) {
-            return Err(Error::invalid("file", "nội dung tệp không đúng loại đã khai (the content is not of the declared type)"));
-        }
+        let ct = check_file(name, content_type, bytes)?;
         let name = name.trim();
-        if name.is_empty() || name.chars().count() > 200 || name.contains(['/', '\\']) {
-            return Err(Error::invalid("name", "tên tệp 1–200 ký tự, không có / (a file name of 1–200 characters, no slashes)"));
-        }
         let allowed = match (role, d.direction, d.state) {
             ("main" | "attachment", Direction::Outgoing, DocState::Draft) => {
                 p.allows(Permission::DossierProcess, Some(&d.agency_id))
@@ -83,6 +91,9 @@ impl Docflow {
             .bind(now)
             .execute(&mut tx)
             .await?;
+        if role == "main" && d.source == "typed" {
+            q("UPDATE documents SET source = 'upload' WHERE id = $1").bind(id).execute(&mut tx).await?;
+        }
         trace(&mut tx, id, Some(p), "file", None, None, Some(&format!("{name} ({role})")), None).await?;
         tx.commit().await?;
         Ok(FileInfo {

@@ -371,7 +371,9 @@ impl Docflow {
     /// Officials of an agency a leader may assign documents to.
     pub async fn handlers(&self, p: &Principal, agency_id: &str) -> Result<Vec<(String, String)>> {
         require(p, Permission::DossierView, agency_id, "không phải cơ quan của bạn (not your agency)")?;
-        q("SELECT id, full_name FROM accounts WHERE kind = 'official' AND agency_id = $1 AND status = 'active' ORDER BY full_name")
+        q("SELECT a.id, a.full_name FROM accounts a WHERE a.kind = 'official' AND a.agency_id = $1 AND a.status = 'active'
+             AND EXISTS (SELECT 1 FROM role_grants g WHERE g.account_id = a.id AND g.role IN ('specialist', 'department_head', 'agency_leader'))
+           ORDER BY a.full_name")
             .bind(agency_id)
             .fetch_all(&self.db)
             .await?

@@ -158,7 +158,7 @@ impl Docflow {
         if d.direction != Direction::Outgoing {
             return Err(Error::conflict("chỉ trình ký văn bản đi (only outgoing documents are submitted)"));
         }
-        if !(d_created_by(&self.db, id).await? == p.id || p.allows(Permission::DossierReview, Some(&d.agency_id))) {
+        if !(d.created_by == p.id || p.allows(Permission::DossierReview, Some(&d.agency_id))) {
             return Err(Error::Forbidden(
                 "chỉ người soạn hoặc lãnh đạo phòng trình ký (only the drafter or the department head submits)".into(),
             ));
@@ -371,8 +371,4 @@ impl Docflow {
         self.wake.notify_one();
         self.load(id).await
     }
-}
-
-async fn d_created_by(db: &kernel::db::Db, id: &str) -> Result<String> {
-    q("SELECT created_by FROM documents WHERE id = $1").bind(id).fetch_one(db).await?.text("created_by")
 }

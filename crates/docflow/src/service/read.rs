@@ -47,6 +47,8 @@ pub struct Document {
     pub approved_by: Option<String>,
     pub approved_at: Option<i64>,
     pub version: i64,
+    /// The account that registered or drafted the document.
+    pub created_by: String,
     pub created_at: i64,
     pub updated_at: i64,
     #[serde(skip)]
@@ -69,7 +71,7 @@ pub(crate) const DOC_COLS: &str = "d.id, d.agency_id, a.code AS agency_code, a.n
     r.name AS register_name, d.reg_year, d.reg_number, d.code_number, d.code_notation, d.doc_type, d.type_name, d.subject, d.content,
     d.sender_organ_id, d.sender_name, d.promulgation_date, d.promulgation_place, d.signer_name, d.signer_position, d.priority,
     d.due_date, d.state, d.source, d.edxml_id, d.business_type, d.business_of, d.approved_by, d.approved_at, d.version,
-    d.created_at, d.updated_at";
+    d.created_by, d.created_at, d.updated_at";
 pub(crate) const DOC_FROM: &str = "documents d JOIN agencies a ON a.id = d.agency_id LEFT JOIN doc_registers r ON r.id = d.register_id";
 
 pub(crate) fn doc_row(r: &Row) -> Result<Document> {
@@ -105,6 +107,7 @@ pub(crate) fn doc_row(r: &Row) -> Result<Document> {
         approved_by: r.opt_text("approved_by")?,
         approved_at: r.opt_int("approved_at")?,
         version: r.int("version")?,
+        created_by: r.text("created_by")?,
         created_at: r.int("created_at")?,
         updated_at: r.int("updated_at")?,
     })
@@ -309,7 +312,9 @@ impl Docflow {
         let mine = f.mine.unwrap_or(false);
         if mine {
             let a = w.arg(p.id.clone());
-            w.and(format!("d.id IN (SELECT document_id FROM document_assignments WHERE account_id = {a})"));
+            w.and(format!(
+                "d.id IN (SELECT document_id FROM document_assignments WHERE account_id = {a} AND state IN ('assigned', 'processing'))"
+            ));
         } else {
             match p.agencies_with(Permission::DossierView) {
                 None => {}

@@ -109,6 +109,13 @@ impl Docflow {
 
     /// Every agency starts with an incoming register `DEN` and an outgoing one `DI`.
     pub(crate) async fn ensure_default_registers(&self, agency: &AgencyRef) -> Result<()> {
+        let have = q("SELECT COUNT(DISTINCT direction) FROM doc_registers WHERE agency_id = $1")
+            .bind(agency.id.clone())
+            .fetch_i64(&self.db)
+            .await?;
+        if have == 2 {
+            return Ok(());
+        }
         let short = agency.short_name.clone().filter(|s| s.chars().all(|c| c.is_alphanumeric() || c == '-') && !s.is_empty());
         let notation = short.unwrap_or_else(|| "VP".to_owned());
         for (direction, code, name, notation) in

@@ -74,3 +74,54 @@ pub async fn issue_from_stp(app: &TestApp, recipients: &[&str], subject: &str) -
     let clerk = official(app, "vanthu.stp").await;
     ok(app, &clerk, &format!("/api/docflow/documents/{id}/issue"), serde_json::json!({"version": d["version"]})).await
 }
+
+/// Posts a multipart form as a browser sends it, with `csrf` as its anti-forgery field, without
+/// following the redirect. Files are (field, file name, content type, bytes).
+pub async fn multipart(
+    app: &TestApp,
+    s: &Session,
+    path: &str,
+    fields: &[(&str, &str)],
+    files: &[(&str, &str, &str, &[u8])],
+    csrf: &str,
+) -> Answer {
+    let boundary = "tinhso-test-7d1f0c";
+    let mut body = Vec::new();
+    for (k, v) in fields.iter().copied().chain([("_csrf", csrf)]) {
+        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes());
+    }
+    for (k, name, ct, bytes) in files {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"; filename=\"{name}\"\r\nContent-Type: {ct}\r\n\r\n")
+                .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    app.raw(
+        app.http
+            .post(app.url(path))
+            .header("cookie", &s.cookie)
+            .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+            .body(body),
+    )
+    .await
+}
+
+/// The `Location` a page redirected to.
+pub fn location(r: &Answer) -> String {
+    r.header("location").unwrap_or_else(|| panic!("no redirect: {} {}", r.status, r.text)).to_owned()
+}
+
+/// The document id in a redirect to `/documents/{id}?...`.
+pub fn document_in(r: &Answer) -> String {
+    let l = location(r);
+    l.strip_prefix("/documents/").and_then(|x| x.split(['?', '#']).next()).unwrap_or_else(|| panic!("not a document: {l}")).to_owned()
+}
+
+/// The version a document page's forms carry.
+pub fn page_version(html: &str) -> String {
+    let at = html.find("name=\"version\" value=\"").expect("a form with the version") + "name=\"version\" value=\"".len();
+    html[at..].split('"').next().unwrap_or_default().to_owned()
+}
