@@ -241,6 +241,7 @@ async fn serve(mut c: Config, demo: bool) -> anyhow::Result<ExitCode> {
     println!("Tỉnh Số is running{}", if demo { " with the demo province (tỉnh Thái An)" } else { "" });
     println!("  portal:        {base}/");
     println!("  procedures:    {base}/procedures");
+    println!("  documents:     {base}/documents   (officials: registers, inbox, exchange)");
     println!("  API docs:      {base}/api/docs");
     println!("  OpenAPI:       {base}/api/openapi.json");
     println!("  health:        {base}/healthz   readiness: {base}/readyz   metrics: {base}/metrics");
