@@ -57,6 +57,10 @@ async fn lifecycle(o: &onestop::Onestop, r: &Roles, at: i64, input: &onestop::se
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() -> anyhow::Result<()> {
+    // RUST_LOG=sqlx::query=debug shows each statement (to count them per lifecycle).
+    if std::env::var("RUST_LOG").is_ok() {
+        tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::from_default_env()).with_writer(std::io::stderr).init();
+    }
     let args: Vec<String> = std::env::args().collect();
     let n: usize = arg(&args, "--dossiers").and_then(|v| v.parse().ok()).unwrap_or(5000);
     let workers: usize = arg(&args, "--workers").and_then(|v| v.parse().ok()).unwrap_or(8);
