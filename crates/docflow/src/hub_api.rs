@@ -84,18 +84,7 @@ async fn sent(State(d): State<Docflow>, Authed(p): Authed) -> ApiResult<Json<Vec
 async fn get_message(State(d): State<Docflow>, Authed(p): Authed, Path(id): Path<String>) -> ApiResult<Response> {
     let (_, sha) = d.hub_fetch(&HubCaller::of(&p).or_problem()?, &id).await.or_problem()?;
     let file = tokio::fs::File::open(d.blobs.path(&sha)).await.map_err(|e| Problem::from(Error::internal(e)))?;
-    let stream = futures_util::stream::unfold(file, |mut f| async move {
-        use tokio::io::AsyncReadExt;
-        let mut buf = vec![0u8; 64 * 1024];
-        match f.read(&mut buf).await {
-            Ok(0) => None,
-            Ok(n) => {
-                buf.truncate(n);
-                Some((Ok::<_, std::io::Error>(axum::body::Bytes::from(buf)), f))
-            }
-            Err(e) => Some((Err(e), f)),
-        }
-    });
+    let stream = crate::service::remote::file_chunks(file);
     Ok(([(header::CONTENT_TYPE, "application/xml")], axum::body::Body::from_stream(stream)).into_response())
 }
 

@@ -10,8 +10,10 @@ pub mod hub;
 pub mod incoming;
 pub mod keys;
 pub mod outgoing;
+mod package;
 pub mod read;
 pub mod registers;
+pub(crate) mod remote;
 
 use kernel::authz::{Permission, Principal};
 use kernel::blob::BlobStore;
