@@ -45,6 +45,7 @@ pub fn router() -> OpenApiRouter<Docflow> {
         .routes(routes!(withdraw))
         .routes(routes!(answer_recall))
         .routes(routes!(link))
+        .routes(routes!(of_dossier))
         .routes(routes!(handlers))
         .routes(routes!(registers, create_register))
         .routes(routes!(export))
@@ -217,6 +218,13 @@ struct LinkInput {
 async fn link(State(d): State<Docflow>, Authed(p): Authed, Path(id): Path<String>, Json(b): Json<LinkInput>) -> ApiResult<StatusCode> {
     d.link_dossier(&p, &id, &b.dossier_code).await.or_problem()?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Documents linked to a one-stop dossier (those of agencies the caller may see).
+#[utoipa::path(get, path = "/api/docflow/dossiers/{code}/documents", tag = "docflow", params(("code" = String, Path)),
+    responses((status = 200, body = Vec<Document>), (status = 401, body = Problem)))]
+async fn of_dossier(State(d): State<Docflow>, Authed(p): Authed, Path(code): Path<String>) -> ApiResult<Json<Vec<Document>>> {
+    Ok(Json(d.documents_of_dossier(&p, &code).await.or_problem()?))
 }
 
 #[derive(Deserialize, IntoParams)]

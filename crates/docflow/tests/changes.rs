@@ -83,4 +83,8 @@ storage_test!(demo a_document_is_linked_to_the_dossier_it_answers, async |app: &
     let r = app.post_as(&clerk, &format!("/api/docflow/documents/{id}/links"), &json!({"dossier_code": code})).await;
     assert_eq!(r.status, 204, "{}", r.text);
     assert_eq!(view(app, &clerk, id).await["dossiers"], json!([code]));
+    let of = app.get_as(&reception, &format!("/api/docflow/dossiers/{code}/documents")).await.json();
+    assert_eq!(of[0]["subject"], "Trả lời xác minh", "{of}");
+    let other = official(app, "vanthu.pta").await;
+    assert_eq!(app.get_as(&other, &format!("/api/docflow/dossiers/{code}/documents")).await.json(), json!([]), "not another agency's");
 });
