@@ -66,10 +66,18 @@ async fn send_status(State(d): State<Docflow>, Authed(p): Authed, body: axum::bo
     Ok((StatusCode::CREATED, axum::Json(msgs)).into_response())
 }
 
-/// Messages waiting for the caller's agencies, oldest first.
-#[utoipa::path(get, path = "/api/docflow/hub/received", tag = "docflow-hub", responses((status = 200, body = Vec<HubMessage>), (status = 403, body = Problem)))]
-async fn received(State(d): State<Docflow>, Authed(p): Authed) -> ApiResult<Json<Vec<HubMessage>>> {
-    Ok(Json(d.hub_received(&HubCaller::of(&p).or_problem()?, 100).await.or_problem()?))
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+struct WaitQuery {
+    /// When nothing waits, hold the request up to this many seconds (at most 20) for a message.
+    wait: Option<u64>,
+}
+
+/// Messages waiting for the caller's agencies, oldest first (a long poll with `wait`).
+#[utoipa::path(get, path = "/api/docflow/hub/received", tag = "docflow-hub", params(WaitQuery),
+    responses((status = 200, body = Vec<HubMessage>), (status = 403, body = Problem)))]
+async fn received(State(d): State<Docflow>, Authed(p): Authed, web::Query(q): web::Query<WaitQuery>) -> ApiResult<Json<Vec<HubMessage>>> {
+    let wait = std::time::Duration::from_secs(q.wait.unwrap_or(0).min(20));
+    Ok(Json(d.hub_received_wait(&HubCaller::of(&p).or_problem()?, 100, wait).await.or_problem()?))
 }
 
 /// Messages the caller's agencies sent, newest first.

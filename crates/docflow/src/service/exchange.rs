@@ -98,12 +98,56 @@ impl Docflow {
     pub async fn exchange_round(&self) -> Result<(usize, usize)> {
         let _turn = self.round.lock().await;
         let sent = self.send_due().await?;
-        let received = self.receive().await?;
+        let received = self.receive(0).await?;
         Ok((sent, received))
     }
 
     /// Runs the exchange worker until `stop` turns true.
     pub async fn run_exchange(&self, mut stop: tokio::sync::watch::Receiver<bool>, every: std::time::Duration) {
+        // Another deployment's hub is long-polled by a loop of its own, so statuses and packages
+        // from there arrive within moments rather than at the next round.
+        let listener = {
+            let (me, mut stop) = (self.clone(), stop.clone());
+            tokio::spawn(async move {
+                loop {
+                    if me.remote().is_some() {
+                        let taken = tokio::select! {
+                            _ = stop.changed() => return,
+                            r = me.receive_in_turn(15) => r,
+                        };
+                        if let Err(e) = taken {
+                            tracing::warn!(error = %e, "waiting on the document exchange hub failed");
+                            tokio::time::sleep(every).await;
+                        }
+                    } else {
+                        tokio::select! {
+                            _ = stop.changed() => return,
+                            _ = tokio::time::sleep(every) => {}
+                        }
+                    }
+                    if *stop.borrow() {
+                        return;
+                    }
+                }
+            })
+        };
+        self.run_rounds(&mut stop, every).await;
+        self.closing.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.hub_signal.notify_waiters();
+        let _ = listener.await;
+    }
+
+    /// Long-polls the remote hub, then takes in what came, in turn with the rounds.
+    async fn receive_in_turn(&self, wait_secs: u64) -> Result<usize> {
+        let list = self.hub_list(wait_secs).await?;
+        if list.is_empty() {
+            return Ok(0);
+        }
+        let _turn = self.round.lock().await;
+        self.receive(0).await
+    }
+
+    async fn run_rounds(&self, stop: &mut tokio::sync::watch::Receiver<bool>, every: std::time::Duration) {
         loop {
             match self.exchange_round().await {
                 Ok((s, r)) if s + r > 0 => tracing::debug!(sent = s, received = r, "document exchange"),
@@ -222,10 +266,11 @@ impl Docflow {
         Ok(sent)
     }
 
-    /// Takes in every message the hub holds for this deployment's agencies.
-    async fn receive(&self) -> Result<usize> {
+    /// Takes in every message the hub holds for this deployment's agencies, waiting up to
+    /// `wait_secs` for one at another deployment's hub.
+    async fn receive(&self, wait_secs: u64) -> Result<usize> {
         let mut n = 0;
-        for m in self.hub_list().await? {
+        for m in self.hub_list(wait_secs).await? {
             let done = q("SELECT COUNT(*) FROM docflow_seen WHERE message_id = $1").bind(m.id.clone()).fetch_i64(&self.db).await? > 0;
             let outcome = if done { Ok(()) } else { self.take_in(&m).await };
             match outcome {

@@ -187,6 +187,7 @@ impl Docflow {
         tx.commit().await?;
         // This deployment's own worker takes in what is for its agencies at once.
         self.wake.notify_one();
+        self.hub_signal.notify_waiters();
         self.hub_messages_by_id(&out).await
     }
 
@@ -238,6 +239,7 @@ impl Docflow {
             ids.push(id);
         }
         self.wake.notify_one();
+        self.hub_signal.notify_waiters();
         self.hub_messages_by_id(&ids).await
     }
 
@@ -267,6 +269,22 @@ impl Docflow {
             .iter()
             .map(msg_row)
             .collect()
+    }
+
+    /// Like [`Docflow::hub_received`], but when nothing waits, holds on up to `wait` for a
+    /// message (a long poll): a message accepted by this node answers at once, one accepted by
+    /// another node within a second.
+    pub async fn hub_received_wait(&self, caller: &HubCaller, limit: i64, wait: std::time::Duration) -> Result<Vec<HubMessage>> {
+        let until = tokio::time::Instant::now() + wait;
+        loop {
+            let signal = self.hub_signal.notified();
+            let list = self.hub_received(caller, limit).await?;
+            let now = tokio::time::Instant::now();
+            if !list.is_empty() || now >= until || self.closing.load(std::sync::atomic::Ordering::Relaxed) {
+                return Ok(list);
+            }
+            let _ = tokio::time::timeout((until - now).min(std::time::Duration::from_secs(1)), signal).await;
+        }
     }
 
     /// Messages the caller's organs sent, newest first.

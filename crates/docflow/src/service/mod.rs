@@ -49,6 +49,10 @@ pub struct Docflow {
     token: std::sync::Arc<tokio::sync::Mutex<Option<(String, i64)>>>,
     /// Wakes the exchange worker when something is queued.
     pub(crate) wake: std::sync::Arc<tokio::sync::Notify>,
+    /// Wakes callers waiting on the hub for new messages (long polls).
+    pub(crate) hub_signal: std::sync::Arc<tokio::sync::Notify>,
+    /// Set when the server stops, so long polls answer at once and shutdown does not wait.
+    pub(crate) closing: std::sync::Arc<std::sync::atomic::AtomicBool>,
     /// One exchange round at a time in this process.
     round: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
@@ -74,6 +78,8 @@ impl Docflow {
             token: Default::default(),
             wake: Default::default(),
             round: Default::default(),
+            hub_signal: Default::default(),
+            closing: Default::default(),
         }
     }
 }

@@ -99,11 +99,12 @@ impl Docflow {
         }
     }
 
-    pub(crate) async fn hub_list(&self) -> Result<Vec<HubMessage>> {
+    pub(crate) async fn hub_list(&self, wait_secs: u64) -> Result<Vec<HubMessage>> {
         match &self.remote() {
             None => self.hub_received(&HubCaller::Local, 50).await,
             Some(remote) => {
-                let r = self.remote_request(remote, reqwest::Method::GET, "/received").await?.send().await;
+                let path = if wait_secs > 0 { format!("/received?wait={wait_secs}") } else { "/received".to_owned() };
+                let r = self.remote_request(remote, reqwest::Method::GET, &path).await?.send().await;
                 Self::checked(r).await?.json().await.map_err(|e| Error::internal(format!("hub: {e}")))
             }
         }
