@@ -215,11 +215,16 @@ impl Docflow {
                         .bind(id.clone())
                         .execute(&mut tx)
                         .await?;
-                    let note = if kind == "package" {
-                        "đã gửi gói tin edXML lên trục liên thông (package sent to the hub)"
-                    } else {
-                        "đã gửi trạng thái cho bên gửi (status sent to the sender)"
+                    // A status names its code and whom it went to in the history.
+                    let status = match (kind.as_str(), r.opt_text("sha256")?) {
+                        ("status", Some(sha)) => edxml::read_status(&self.blobs.read(&sha).await?).ok(),
+                        _ => None,
                     };
+                    let note = match &status {
+                        None => "đã gửi gói tin edXML lên trục liên thông (package sent to the hub)".to_owned(),
+                        Some(st) => format!("đã báo «{}» (status sent)", status_label(st.status_code)),
+                    };
+                    let code = status.as_ref().map(|st| (st.status_code.as_str(), st.response_for.organ_id.clone()));
                     trace(
                         &mut tx,
                         &document_id,
@@ -227,8 +232,8 @@ impl Docflow {
                         if kind == "package" { "package_sent" } else { "status_sent" },
                         None,
                         None,
-                        Some(note),
-                        None,
+                        Some(&note),
+                        code.as_ref().map(|(c, o)| (*c, o.as_str())),
                     )
                     .await?;
                     tx.commit().await?;
