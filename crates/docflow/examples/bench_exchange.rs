@@ -120,7 +120,7 @@ fn backend_name(b: Backend) -> &'static str {
 async fn main() {
     let n: usize = std::env::var("N").ok().and_then(|v| v.parse().ok()).unwrap_or(30);
     println!(
-        "document exchange between two deployments on loopback (A's worker pushes at once; B's hub wakes B's worker; A polls B every 2 s for statuses)"
+        "document exchange between two deployments on loopback (A's worker pushes at once; B's hub wakes B's worker; A long-polls B's hub for statuses)"
     );
     for backend in [Backend::Sqlite, Backend::Postgres] {
         if backend == Backend::Postgres && std::env::var("TINHSO_TEST_PG_URL").is_err() {
