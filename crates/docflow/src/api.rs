@@ -18,6 +18,7 @@ use web::{ApiResult, Authed, Json, Problem, Query};
 
 use crate::Docflow;
 use crate::model::Direction;
+use crate::service::exchange::OutboxEntry;
 use crate::service::incoming::{AssignInput, IncomingInput, StepInput};
 use crate::service::keys::{KeyInput, TrustInput, TrustedCert};
 use crate::service::outgoing::{IssueInput, OutgoingInput, RecallAnswer};
@@ -49,6 +50,8 @@ pub fn router() -> OpenApiRouter<Docflow> {
         .routes(routes!(handlers))
         .routes(routes!(registers, create_register))
         .routes(routes!(export))
+        .routes(routes!(outbox))
+        .routes(routes!(retry))
         .routes(routes!(trusted, trust))
         .routes(routes!(certificate))
         .routes(routes!(set_key))
@@ -289,6 +292,27 @@ pub(crate) fn xlsx_response(bytes: Vec<u8>, name: &str) -> Response {
         bytes,
     )
         .into_response()
+}
+
+#[derive(Deserialize, IntoParams)]
+struct OutboxQuery {
+    /// queued, sent or failed.
+    state: Option<String>,
+}
+
+/// The exchange outbox (administrators): packages and statuses waiting, sent or failed, with the last error.
+#[utoipa::path(get, path = "/api/docflow/outbox", tag = "docflow", params(OutboxQuery),
+    responses((status = 200, body = Vec<OutboxEntry>), (status = 403, body = Problem), (status = 422, body = Problem)))]
+async fn outbox(State(d): State<Docflow>, Authed(p): Authed, Query(q): Query<OutboxQuery>) -> ApiResult<Json<Vec<OutboxEntry>>> {
+    Ok(Json(d.outbox(&p, q.state.as_deref(), 200).await.or_problem()?))
+}
+
+/// Send a failed exchange message again (administrators).
+#[utoipa::path(post, path = "/api/docflow/outbox/{id}/retry", tag = "docflow", params(("id" = String, Path)),
+    responses((status = 204), (status = 403, body = Problem), (status = 409, body = Problem)))]
+async fn retry(State(d): State<Docflow>, Authed(p): Authed, Path(id): Path<String>) -> ApiResult<StatusCode> {
+    d.retry_outbox(&p, &id).await.or_problem()?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Certificates trusted to sign packages received.

@@ -394,3 +394,77 @@ pub fn status_label(c: edxml::StatusCode) -> &'static str {
         S::ChangeRejected => "16 từ chối",
     }
 }
+
+/// A message of this deployment's exchange outbox, as operators see it.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct OutboxEntry {
+    pub id: String,
+    /// package or status.
+    pub kind: String,
+    pub document_id: String,
+    pub from_organ: String,
+    /// queued, sent or failed.
+    pub state: String,
+    pub attempts: i64,
+    pub next_at: i64,
+    pub error: Option<String>,
+    pub created_at: i64,
+    pub sent_at: Option<i64>,
+}
+
+impl Docflow {
+    /// The exchange outbox (administrators): what waits, what failed and why.
+    pub async fn outbox(&self, p: &Principal, state: Option<&str>, limit: i64) -> Result<Vec<OutboxEntry>> {
+        if !p.allows(kernel::authz::Permission::CatalogManage, None) {
+            return Err(Error::Forbidden("cần quyền quản trị (administration rights are required)".into()));
+        }
+        let mut w = kernel::db::Where::new();
+        if let Some(s) = state.filter(|s| !s.is_empty()) {
+            if !["queued", "sent", "failed"].contains(&s) {
+                return Err(Error::invalid("state", "queued | sent | failed"));
+            }
+            let a = w.arg(s.to_owned());
+            w.and(format!("state = {a}"));
+        }
+        let lim = w.arg(limit);
+        w.query(format!(
+            "SELECT id, kind, document_id, from_organ, state, attempts, next_at, error, created_at, sent_at FROM docflow_outbox{} ORDER BY created_at DESC LIMIT {lim}",
+            w.sql()
+        ))
+        .fetch_all(&self.db)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(OutboxEntry {
+                id: r.text("id")?,
+                kind: r.text("kind")?,
+                document_id: r.text("document_id")?,
+                from_organ: r.text("from_organ")?,
+                state: r.text("state")?,
+                attempts: r.int("attempts")?,
+                next_at: r.int("next_at")?,
+                error: r.opt_text("error")?,
+                created_at: r.int("created_at")?,
+                sent_at: r.opt_int("sent_at")?,
+            })
+        })
+        .collect()
+    }
+
+    /// Sends a failed message again (administrators), at once.
+    pub async fn retry_outbox(&self, p: &Principal, id: &str) -> Result<()> {
+        if !p.allows(kernel::authz::Permission::CatalogManage, None) {
+            return Err(Error::Forbidden("cần quyền quản trị (administration rights are required)".into()));
+        }
+        let n = q("UPDATE docflow_outbox SET state = 'queued', attempts = 0, next_at = $1 WHERE id = $2 AND state = 'failed'")
+            .bind(kernel::time::now_ms())
+            .bind(id)
+            .execute(&self.db)
+            .await?;
+        if n != 1 {
+            return Err(Error::conflict("chỉ gửi lại được thông điệp đã thất bại (only a failed message can be sent again)"));
+        }
+        self.wake.notify_one();
+        Ok(())
+    }
+}
