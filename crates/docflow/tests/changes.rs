@@ -64,6 +64,22 @@ storage_test!(demo a_recall_is_answered_and_a_replacement_names_what_it_replaces
     .await;
     let old = view(app, &clerk, f_in["id"].as_str().unwrap()).await;
     assert!(old["history"].as_array().unwrap().iter().any(|h| h["action"] == "changed"), "{}", old["history"]);
+
+    // A revoking document (BussinessDocType 1) asks for the replacement's copy back, like a 13.
+    let rv = ok(app, &drafter, "/api/docflow/documents/outgoing", json!({
+        "kind": 2, "subject": "Quyết định thu hồi kế hoạch", "recipients": [PTA], "business_type": 1, "business_of": rid, "content": "Không còn phù hợp"
+    })).await;
+    let rv_id = rv["id"].as_str().unwrap().to_owned();
+    upload(app, &drafter, &rv_id, "main", "qd.pdf", "application/pdf", PDF).await;
+    let y = ok(app, &drafter, &format!("/api/docflow/documents/{rv_id}/submit"), json!({"version": rv["version"]})).await;
+    let y = ok(app, &leader, &format!("/api/docflow/documents/{rv_id}/approve"), json!({"version": y["version"]})).await;
+    ok(app, &sender_clerk, &format!("/api/docflow/documents/{rv_id}/issue"), json!({"version": y["version"]})).await;
+    let copy = r_in["id"].as_str().unwrap().to_owned();
+    until(app, "the revoking package marks the copy", async || view(app, &clerk, &copy).await["document"]["business_type"] == 1).await;
+    let c = view(app, &clerk, &copy).await;
+    let a = ok(app, &clerk, &format!("/api/docflow/documents/{copy}/recall-answer"), json!({"version": c["document"]["version"], "accept": true})).await;
+    assert_eq!(a["state"], "recalled");
+    until(app, "15 reaches the sender of the revoked document", async || view(app, &drafter, &rid).await["recipients"][0]["status_code"] == "15").await;
 });
 
 storage_test!(demo a_document_is_linked_to_the_dossier_it_answers, async |app: &TestApp| {

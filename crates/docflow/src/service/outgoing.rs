@@ -31,7 +31,7 @@ pub struct OutgoingInput {
     #[serde(default)]
     pub priority: i64,
     pub due_date: Option<String>,
-    /// 2 update or 3 replace an issued document (`business_of`); 0 or absent: a new document.
+    /// 1 revoke, 2 update or 3 replace an issued document (`business_of`); 0 or absent: a new document.
     #[serde(default)]
     pub business_type: i64,
     pub business_of: Option<String>,
@@ -98,7 +98,7 @@ impl Docflow {
         }
         let business_of = match (input.business_type, input.business_of.as_deref()) {
             (0, _) => None,
-            (2 | 3, Some(prev)) => {
+            (1..=3, Some(prev)) => {
                 let prev = self.document(p, prev).await?;
                 if prev.direction != Direction::Outgoing || prev.state != DocState::Issued || prev.agency_id != agency.id {
                     v.add("business_of", "chỉ cập nhật, thay thế văn bản đã phát hành của cơ quan (only an issued document of the agency)");

@@ -67,6 +67,25 @@ impl Docflow {
                 .transpose()?,
             None => None,
         };
+        // A revoking package (BussinessDocType 1) with a good signature asks for the earlier copy
+        // back, as the status 13 does: the clerk answers on that copy (15 or 16).
+        if let (Ok(_), Some(prev), Some(edxml::BusinessDocType::Revoke)) = (&signature, &business_of, business.as_ref().map(|b| b.doc_type))
+        {
+            q("UPDATE documents SET business_type = 1, version = version + 1, updated_at = $1 WHERE id = $2")
+                .bind(now)
+                .bind(prev.clone())
+                .execute(&mut tx)
+                .await?;
+            let reason = business.as_ref().and_then(|b| b.reason.clone()).unwrap_or_default();
+            let note = format!(
+                "{} thu hồi văn bản (the sender revokes the document){}",
+                h.from.organ_name,
+                if reason.is_empty() { String::new() } else { format!(": {reason}") }
+            );
+            trace(&mut tx, prev, None, "status_received", None, None, Some(&note), Some(("13", &h.from.organ_id))).await?;
+            tx.commit().await?;
+            return Ok(());
+        }
         q("INSERT INTO documents (id, agency_id, direction, code_number, code_notation, doc_type, type_name, subject, content, sender_organ_id, sender_name,
              promulgation_date, promulgation_place, signer_name, signer_position, priority, due_date, state, source, edxml_id, business_type, business_of,
              exchange_id, search, created_by, created_at, updated_at)
