@@ -97,3 +97,32 @@ storage_test!(the_audit_log_cannot_be_edited, async |app: &TestApp| {
     assert!(kernel::db::q("DELETE FROM security_events").execute(&app.app.db).await.is_err());
     assert_eq!(kernel::db::q("SELECT COUNT(*) FROM security_events").fetch_i64(&app.app.db).await.unwrap(), n);
 });
+
+/// One address gets `login_attempts_per_minute` sign-in attempts a minute; then even the right
+/// password is refused until the next minute.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_ins_from_one_address_are_limited_per_minute() {
+    let app = TestApp::start_configured(testkit::Backend::Sqlite, |c| c.login_attempts_per_minute = 3).await.expect("app");
+    let r = app.post_anon("/api/identity/register/citizen", &citizen("001190003333")).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    // The count restarts at each minute: retry if one began in the middle of the run.
+    for _ in 0..3 {
+        let minute = kernel::time::now_ms() / 60_000;
+        let mut statuses = Vec::new();
+        for _ in 0..3 {
+            statuses.push(app.login("001190003333", "wrong-password", None).await.0.status.as_u16());
+        }
+        let (refused, session) = app.login("001190003333", PW, None).await;
+        if kernel::time::now_ms() / 60_000 != minute {
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            continue;
+        }
+        assert!(statuses.iter().all(|s| *s == 401), "{statuses:?}");
+        assert_eq!(refused.status, 429, "{}", refused.text);
+        assert!(refused.text.contains("too many attempts"), "{}", refused.text);
+        assert!(session.is_none());
+        app.stop().await;
+        return;
+    }
+    panic!("three minutes began during the run");
+}
