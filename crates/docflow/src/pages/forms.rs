@@ -216,7 +216,8 @@ async fn outgoing_view(d: &Docflow, shell: Shell, caller: &Caller, p: &Principal
         if !may_draft(p, &agency.id) {
             return Err(Error::Forbidden("không soạn được văn bản của cơ quan này (you cannot draft for this agency)".into()));
         }
-        let members = d.hub_members().await?.into_iter().filter(|m| m.organ_id != agency.organ_id).map(|m| (m.organ_id, m.name)).collect();
+        let members =
+            d.known_recipients().await?.into_iter().filter(|m| m.organ_id != agency.organ_id).map(|m| (m.organ_id, m.name)).collect();
         let failed = form.failed();
         let r = render(&OutgoingPage {
             csrf: caller.csrf.clone().unwrap_or_default(),

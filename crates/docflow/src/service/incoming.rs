@@ -62,7 +62,8 @@ pub struct StepInput {
     pub note: Option<String>,
 }
 
-fn opt_date(v: &mut Violations, field: &str, s: &Option<String>) -> Option<String> {
+/// An optional date field (YYYY-MM-DD), normalised; a bad one is named in `v`.
+pub(crate) fn opt_date(v: &mut Violations, field: &str, s: &Option<String>) -> Option<String> {
     let s = s.as_deref().map(str::trim).filter(|s| !s.is_empty())?;
     match kernel::time::parse_date(s) {
         Some(d) => Some(kernel::time::date_text(d)),

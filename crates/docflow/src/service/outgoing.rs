@@ -73,16 +73,7 @@ impl Docflow {
         if !(0..=4).contains(&input.priority) {
             v.add("priority", "độ khẩn 0–4 (priority 0 to 4)");
         }
-        let due = match input.due_date.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            Some(s) => match kernel::time::parse_date(s) {
-                Some(d) => Some(kernel::time::date_text(d)),
-                None => {
-                    v.add("due_date", "ngày dạng YYYY-MM-DD (a date as YYYY-MM-DD)");
-                    None
-                }
-            },
-            None => None,
-        };
+        let due = super::incoming::opt_date(&mut v, "due_date", &input.due_date);
         let members = self.known_recipients().await?;
         let mut recipients = Vec::new();
         for (i, r) in input.recipients.iter().enumerate() {
