@@ -123,20 +123,7 @@ async fn upload(
     responses((status = 200, content_type = "application/octet-stream"), (status = 404, body = Problem)))]
 async fn download(State(d): State<Docflow>, Authed(p): Authed, Path((id, file)): Path<(String, String)>) -> ApiResult<Response> {
     let (f, bytes) = d.file(&p, &id, &file).await.or_problem()?;
-    Ok(file_response(&f, bytes))
-}
-
-pub(crate) fn file_response(f: &FileInfo, bytes: Vec<u8>) -> Response {
-    let ascii: String = f.name.replace(['"', '\r', '\n'], "_").chars().filter(|c| c.is_ascii()).collect();
-    (
-        [
-            (header::CONTENT_TYPE, f.content_type.clone()),
-            (header::CONTENT_DISPOSITION, format!("inline; filename=\"{ascii}\"")),
-            (header::HeaderName::from_static("x-content-sha256"), f.sha256.clone()),
-        ],
-        bytes,
-    )
-        .into_response()
+    Ok(web::page::stored_file(&f.name, &f.content_type, &f.sha256, bytes))
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]

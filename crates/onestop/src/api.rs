@@ -238,17 +238,7 @@ async fn attachments(State(o): State<Onestop>, Authed(p): Authed, Path(id): Path
     responses((status = 200, content_type = "application/octet-stream"), (status = 404, body = Problem)))]
 async fn download(State(o): State<Onestop>, Authed(p): Authed, Path((id, file)): Path<(String, String)>) -> ApiResult<Response> {
     let (a, bytes) = o.attachment(&p, &id, &file).await.or_problem()?;
-    let disposition =
-        format!("inline; filename=\"{}\"", a.name.replace(['"', '\r', '\n'], "_").chars().filter(|c| c.is_ascii()).collect::<String>());
-    Ok((
-        [
-            (header::CONTENT_TYPE, a.content_type),
-            (header::CONTENT_DISPOSITION, disposition),
-            (header::HeaderName::from_static("x-content-sha256"), a.sha256),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(web::page::stored_file(&a.name, &a.content_type, &a.sha256, bytes))
 }
 
 /// Open tasks for the caller's roles at their agencies.

@@ -214,3 +214,18 @@ pub fn routes<S: Clone + Send + Sync + 'static>() -> axum::Router<S> {
         .route("/lang/{code}", axum::routing::get(switch_lang))
         .route("/problems/{slug}", axum::routing::get(problem_type))
 }
+
+/// A stored file sent to be shown in the browser: its type, an ASCII-only file name in the
+/// disposition, and its SHA-256 so a copy can be checked.
+pub fn stored_file(name: &str, content_type: &str, sha256: &str, bytes: Vec<u8>) -> Response {
+    let ascii: String = name.replace(['"', '\r', '\n'], "_").chars().filter(|c| c.is_ascii()).collect();
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, content_type.to_owned()),
+            (axum::http::header::CONTENT_DISPOSITION, format!("inline; filename=\"{ascii}\"")),
+            (axum::http::header::HeaderName::from_static("x-content-sha256"), sha256.to_owned()),
+        ],
+        bytes,
+    )
+        .into_response()
+}

@@ -329,7 +329,7 @@ pub(super) async fn download(State(d): State<Docflow>, shell: Shell, caller: Cal
         Err(r) => return r,
     };
     match d.file(&p, &id, &file).await {
-        Ok((f, bytes)) => crate::api::file_response(&f, bytes),
+        Ok((f, bytes)) => web::page::stored_file(&f.name, &f.content_type, &f.sha256, bytes),
         Err(e) => web::page::error_page(shell, e),
     }
 }

@@ -62,6 +62,27 @@ pub struct StepInput {
     pub note: Option<String>,
 }
 
+/// Checks what every document has: a known kind, a subject, a priority 0–4.
+pub(crate) fn check_basics<'a>(
+    v: &mut Violations,
+    kind_code: u16,
+    subject: &'a str,
+    priority: i64,
+) -> (Option<&'static crate::model::DocKind>, &'a str) {
+    let k = kind(kind_code);
+    if k.is_none() {
+        v.add("kind", "không có loại văn bản này (no such kind of document)");
+    }
+    let subject = subject.trim();
+    if subject.is_empty() || subject.chars().count() > 1000 {
+        v.add("subject", "trích yếu 1–1000 ký tự (a subject of 1–1000 characters)");
+    }
+    if !(0..=4).contains(&priority) {
+        v.add("priority", "độ khẩn 0–4 (priority 0 to 4)");
+    }
+    (k, subject)
+}
+
 /// An optional date field (YYYY-MM-DD), normalised; a bad one is named in `v`.
 pub(crate) fn opt_date(v: &mut Violations, field: &str, s: &Option<String>) -> Option<String> {
     let s = s.as_deref().map(str::trim).filter(|s| !s.is_empty())?;
@@ -85,20 +106,10 @@ impl Docflow {
             "chỉ văn thư của cơ quan vào sổ văn bản đến (only the agency's clerk registers incoming documents)",
         )?;
         let mut v = Violations::new();
-        let k = kind(input.kind);
-        if k.is_none() {
-            v.add("kind", "không có loại văn bản này (no such kind of document)");
-        }
-        let subject = input.subject.trim();
-        if subject.is_empty() || subject.chars().count() > 1000 {
-            v.add("subject", "trích yếu 1–1000 ký tự (a subject of 1–1000 characters)");
-        }
+        let (k, subject) = check_basics(&mut v, input.kind, &input.subject, input.priority);
         let sender = input.sender_name.trim();
         if sender.is_empty() || sender.chars().count() > 300 {
             v.add("sender_name", "cần tên cơ quan gửi (the sender is required)");
-        }
-        if !(0..=4).contains(&input.priority) {
-            v.add("priority", "độ khẩn 0–4 (priority 0 to 4)");
         }
         let promulgation = opt_date(&mut v, "promulgation_date", &input.promulgation_date);
         let due = opt_date(&mut v, "due_date", &input.due_date);

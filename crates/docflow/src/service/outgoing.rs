@@ -62,17 +62,7 @@ impl Docflow {
             return Err(Error::Forbidden("không soạn được văn bản của cơ quan này (you cannot draft for this agency)".into()));
         }
         let mut v = Violations::new();
-        let k = kind(input.kind);
-        if k.is_none() {
-            v.add("kind", "không có loại văn bản này (no such kind of document)");
-        }
-        let subject = input.subject.trim();
-        if subject.is_empty() || subject.chars().count() > 1000 {
-            v.add("subject", "trích yếu 1–1000 ký tự (a subject of 1–1000 characters)");
-        }
-        if !(0..=4).contains(&input.priority) {
-            v.add("priority", "độ khẩn 0–4 (priority 0 to 4)");
-        }
+        let (k, subject) = super::incoming::check_basics(&mut v, input.kind, &input.subject, input.priority);
         let due = super::incoming::opt_date(&mut v, "due_date", &input.due_date);
         let members = self.known_recipients().await?;
         let mut recipients = Vec::new();
