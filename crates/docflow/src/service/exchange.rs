@@ -98,7 +98,7 @@ impl Docflow {
     pub async fn exchange_round(&self) -> Result<(usize, usize)> {
         let _turn = self.round.lock().await;
         let sent = self.send_due().await?;
-        let received = self.receive(0).await?;
+        let received = self.take_in_all(self.hub_list(0).await?).await?;
         Ok((sent, received))
     }
 
@@ -144,7 +144,7 @@ impl Docflow {
             return Ok(0);
         }
         let _turn = self.round.lock().await;
-        self.receive(0).await
+        self.take_in_all(list).await
     }
 
     async fn run_rounds(&self, stop: &mut tokio::sync::watch::Receiver<bool>, every: std::time::Duration) {
@@ -271,11 +271,11 @@ impl Docflow {
         Ok(sent)
     }
 
-    /// Takes in every message the hub holds for this deployment's agencies, waiting up to
-    /// `wait_secs` for one at another deployment's hub.
-    async fn receive(&self, wait_secs: u64) -> Result<usize> {
+    /// Takes in the messages the hub listed for this deployment's agencies; one already taken
+    /// in (by another node, or before a lost acknowledgement) is only acknowledged.
+    async fn take_in_all(&self, list: Vec<HubMessage>) -> Result<usize> {
         let mut n = 0;
-        for m in self.hub_list(wait_secs).await? {
+        for m in list {
             let done = q("SELECT COUNT(*) FROM docflow_seen WHERE message_id = $1").bind(m.id.clone()).fetch_i64(&self.db).await? > 0;
             let outcome = if done { Ok(()) } else { self.take_in(&m).await };
             match outcome {
