@@ -2,8 +2,10 @@
 # LGSP gateway benchmark (issue 6): requests/s and latency of the gateway doing its whole job
 # (token, client subsystem, service, allow-list, X-Road headers, message log) against nginx as
 # a plain reverse proxy, both in front of the same upstream (an nginx answering a small JSON
-# document), driven by wrk with the same connections. Installs nginx and wrk from Debian when
-# missing. SQLite, and with --postgres also PostgreSQL (started by scripts/pg-start).
+# document), driven by wrk with the same connections; then the p99 latency nginx and the gateway
+# add to the upstream's own at a steady half of the gateway's peak (wrk pacing each
+# connection). Installs nginx and wrk from Debian when missing. SQLite, and with --postgres
+# also PostgreSQL (started by scripts/pg-start).
 #
 #   bench/lgsp.sh [--postgres] [--seconds N] [--connections N]
 set -euo pipefail

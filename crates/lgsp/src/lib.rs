@@ -84,10 +84,11 @@ impl Lgsp {
     }
 
     /// Starts the message log's writer: records of exchanges are queued and written in
-    /// batches of up to 2,000 per transaction, so logging keeps pace with the gateway.
+    /// batches of up to 2,000 per transaction, each sealed (signed, chained) as it is written,
+    /// so logging keeps pace with the gateway.
     pub fn start_log_writer(&self) {
         let (tx, mut rx) = tokio::sync::mpsc::channel::<log::Exchange>(65_536);
-        let db = self.db.clone();
+        let (db, key) = (self.db.clone(), self.key.clone());
         let task = tokio::spawn(async move {
             let mut batch = Vec::new();
             while let Some(x) = rx.recv().await {
@@ -99,7 +100,7 @@ impl Lgsp {
                     }
                 }
                 let mut tries = 0;
-                while let Err(e) = log::record_many(&db, &batch).await {
+                while let Err(e) = log::record_sealed(&db, &key, &batch).await {
                     tries += 1;
                     if tries >= 20 {
                         tracing::error!(error = %e, records = batch.len(), "the LGSP message log could not be written");
@@ -133,10 +134,10 @@ impl Lgsp {
             },
             None => x,
         };
-        let db = self.db.clone();
+        let (db, key) = (self.db.clone(), self.key.clone());
         if let Ok(rt) = tokio::runtime::Handle::try_current() {
             rt.spawn(async move {
-                if let Err(e) = log::record(&db, &x).await {
+                if let Err(e) = log::record_sealed(&db, &key, std::slice::from_ref(&x)).await {
                     tracing::error!(error = %e, request_id = %x.request_id, "the LGSP message log could not record an exchange");
                 }
             });

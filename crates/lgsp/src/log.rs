@@ -7,7 +7,7 @@
 use data_encoding::{BASE64, HEXLOWER};
 use kernel::Error;
 use kernel::Result;
-use kernel::db::{Db, Row, q};
+use kernel::db::{Db, Row, Tx, q};
 use ring::signature::{ED25519, Ed25519KeyPair, KeyPair, UnparsedPublicKey};
 use serde::Serialize;
 use serde_json::Value;
@@ -35,31 +35,58 @@ pub struct Exchange {
     pub response_body: Option<Vec<u8>>,
 }
 
-/// Writes the record of an exchange with the next number of the log.
+/// Writes the record of an exchange with the next number of the log, not sealed yet (the
+/// sealing job or the next sealed write seals it).
 pub async fn record(db: &Db, x: &Exchange) -> Result<i64> {
-    record_many(db, std::slice::from_ref(x)).await
+    let mut tx = db.begin().await?;
+    let last = reserve(&mut tx, 1).await?;
+    insert(&mut tx, last, std::slice::from_ref(x), None).await?;
+    tx.commit().await?;
+    Ok(last)
 }
 
-/// Writes records in one transaction, numbered on from the log's counter (reserved at once, so
-/// concurrent writers on several nodes never share a number). Returns the last number.
-pub async fn record_many(db: &Db, xs: &[Exchange]) -> Result<i64> {
+/// Writes records in one transaction and seals them there as one batch chained to the last
+/// (records left unsealed before them are sealed first, so batches stay in the records' order).
+/// Returns the last record number.
+pub async fn record_sealed(db: &Db, key: &SealKey, xs: &[Exchange]) -> Result<i64> {
+    if xs.is_empty() {
+        return Ok(0);
+    }
     let mut tx = db.begin().await?;
     let n = xs.len() as i64;
-    let last = q("INSERT INTO counters (scope, key, value) VALUES ('lgsp', 'message-log', $1)
-                  ON CONFLICT (scope, key) DO UPDATE SET value = counters.value + $1 RETURNING value")
+    let last = reserve(&mut tx, n).await?;
+    while seal_in(&mut tx, key, 10_000, Some(last - n)).await?.is_some() {}
+    let (batch, previous) = chain_end(&mut tx).await?;
+    let first = last - n + 1;
+    let hashes: Vec<String> = xs.iter().zip(first..).map(|(x, seq)| hash_of(seq, x)).collect();
+    insert(&mut tx, last, xs, Some(batch)).await?;
+    insert_batch(&mut tx, key, batch, first, last, hashes, previous).await?;
+    tx.commit().await?;
+    Ok(last)
+}
+
+/// Reserves `n` numbers of the log's counter and returns the last. Holding the counter's row
+/// until the transaction ends is what puts the writers of several nodes in one order.
+async fn reserve(tx: &mut Tx, n: i64) -> Result<i64> {
+    q("INSERT INTO counters (scope, key, value) VALUES ('lgsp', 'message-log', $1)
+       ON CONFLICT (scope, key) DO UPDATE SET value = counters.value + $1 RETURNING value")
     .bind(n)
-    .fetch_i64(&mut tx)
-    .await?;
-    let mut seq = last - n + 1;
+    .fetch_i64(tx)
+    .await
+}
+
+/// Inserts records numbered up to `last`, in the batch `batch` when sealed at once.
+async fn insert(tx: &mut Tx, last: i64, xs: &[Exchange], batch: Option<i64>) -> Result<()> {
+    let mut seq = last - xs.len() as i64 + 1;
     // Small statements: SQLite binds parameters by name, at a cost that grows with their number.
     for chunk in xs.chunks(20) {
         let mut sql = String::from(
             "INSERT INTO lgsp_messages (seq, request_id, at, client, service, method, path, status, error, request_hash, response_hash,
-               request_bytes, response_bytes, duration_ms, user_id, request_body, response_body) VALUES ",
+               request_bytes, response_bytes, duration_ms, user_id, request_body, response_body, batch_seq) VALUES ",
         );
         for i in 0..chunk.len() {
-            let b = i * 17;
-            let row: Vec<String> = (1..=17).map(|k| format!("${}", b + k)).collect();
+            let b = i * 18;
+            let row: Vec<String> = (1..=18).map(|k| format!("${}", b + k)).collect();
             sql.push_str(if i == 0 { "(" } else { ", (" });
             sql.push_str(&row.join(", "));
             sql.push(')');
@@ -83,13 +110,13 @@ pub async fn record_many(db: &Db, xs: &[Exchange]) -> Result<i64> {
                 .bind(x.duration_ms)
                 .bind(x.user_id.clone())
                 .bind(x.request_body.clone())
-                .bind(x.response_body.clone());
+                .bind(x.response_body.clone())
+                .bind(batch);
             seq += 1;
         }
-        query.execute(&mut tx).await?;
+        query.execute(&mut *tx).await?;
     }
-    tx.commit().await?;
-    Ok(last)
+    Ok(())
 }
 
 const COLS: &str = "seq, request_id, at, client, service, method, path, status, error, request_hash, response_hash, request_bytes, response_bytes, duration_ms, user_id, request_body, response_body, batch_seq";
@@ -204,26 +231,56 @@ pub fn key_id(public: &[u8]) -> String {
 /// Seals the records not yet in a batch (at most `limit`). Returns the batch number, if any.
 pub async fn seal(db: &Db, key: &SealKey, limit: i64) -> Result<Option<i64>> {
     let mut tx = db.begin().await?;
-    let rows =
-        q(format!("SELECT {COLS} FROM lgsp_messages WHERE batch_seq IS NULL ORDER BY seq LIMIT $1")).bind(limit).fetch_all(&mut tx).await?;
+    // Holding the counter's row orders this batch with the ones writers seal.
+    q("UPDATE counters SET value = value WHERE scope = 'lgsp' AND key = 'message-log'").execute(&mut tx).await?;
+    let sealed = seal_in(&mut tx, key, limit, None).await?;
+    tx.commit().await?;
+    Ok(sealed)
+}
+
+/// Seals up to `limit` unsealed records (numbered up to `up_to` when given) inside `tx`.
+async fn seal_in(tx: &mut Tx, key: &SealKey, limit: i64, up_to: Option<i64>) -> Result<Option<i64>> {
+    let rows = q(format!("SELECT {COLS} FROM lgsp_messages WHERE batch_seq IS NULL AND seq <= $1 ORDER BY seq LIMIT $2"))
+        .bind(up_to.unwrap_or(i64::MAX))
+        .bind(limit)
+        .fetch_all(&mut *tx)
+        .await?;
     if rows.is_empty() {
         return Ok(None);
     }
-    let last = q("SELECT seq, signature FROM lgsp_batches ORDER BY seq DESC LIMIT 1").fetch_optional(&mut tx).await?;
-    let (seq, previous) = match last {
+    let (seq, previous) = chain_end(tx).await?;
+    let hashes: Vec<String> = rows.iter().map(record_hash).collect::<Result<_>>()?;
+    let (from, to) = (rows[0].int("seq")?, rows[rows.len() - 1].int("seq")?);
+    insert_batch(tx, key, seq, from, to, hashes, previous).await?;
+    q("UPDATE lgsp_messages SET batch_seq = $1 WHERE batch_seq IS NULL AND seq >= $2 AND seq <= $3")
+        .bind(seq)
+        .bind(from)
+        .bind(to)
+        .execute(&mut *tx)
+        .await?;
+    Ok(Some(seq))
+}
+
+/// The number the next batch takes and the signature it chains to.
+async fn chain_end(tx: &mut Tx) -> Result<(i64, String)> {
+    let last = q("SELECT seq, signature FROM lgsp_batches ORDER BY seq DESC LIMIT 1").fetch_optional(&mut *tx).await?;
+    Ok(match last {
         Some(r) => (r.int("seq")? + 1, r.text("signature")?),
         // Every earlier batch may have gone to an archive: the chain goes on from there.
-        None => match q("SELECT to_batch, last_signature FROM lgsp_archives ORDER BY to_batch DESC LIMIT 1").fetch_optional(&mut tx).await?
-        {
-            Some(a) => (a.int("to_batch")? + 1, a.text("last_signature")?),
-            None => (1, String::new()),
-        },
-    };
-    let hashes: Vec<String> = rows.iter().map(record_hash).collect::<Result<_>>()?;
+        None => {
+            match q("SELECT to_batch, last_signature FROM lgsp_archives ORDER BY to_batch DESC LIMIT 1").fetch_optional(&mut *tx).await? {
+                Some(a) => (a.int("to_batch")? + 1, a.text("last_signature")?),
+                None => (1, String::new()),
+            }
+        }
+    })
+}
+
+/// Signs and stores batch `seq` over the records `from..=to` with these hashes.
+async fn insert_batch(tx: &mut Tx, key: &SealKey, seq: i64, from: i64, to: i64, hashes: Vec<String>, previous: String) -> Result<()> {
+    let records = hashes.len() as i64;
     let list = hashes.join(",");
     let digest = HEXLOWER.encode(&Sha256::digest(list.as_bytes()));
-    let (from, to) = (rows[0].int("seq")?, rows[rows.len() - 1].int("seq")?);
-    let records = rows.len() as i64;
     let signature = BASE64.encode(key.pair.sign(signed_text(seq, from, to, records, &digest, &previous).as_bytes()).as_ref());
     q("INSERT INTO lgsp_batches (seq, from_seq, to_seq, records, digest, previous_signature, signature, key_id, sealed_at, record_hashes)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
@@ -237,16 +294,9 @@ pub async fn seal(db: &Db, key: &SealKey, limit: i64) -> Result<Option<i64>> {
     .bind(key.id.as_str())
     .bind(kernel::time::now_ms())
     .bind(list)
-    .execute(&mut tx)
+    .execute(&mut *tx)
     .await?;
-    q("UPDATE lgsp_messages SET batch_seq = $1 WHERE batch_seq IS NULL AND seq >= $2 AND seq <= $3")
-        .bind(seq)
-        .bind(from)
-        .bind(to)
-        .execute(&mut tx)
-        .await?;
-    tx.commit().await?;
-    Ok(Some(seq))
+    Ok(())
 }
 
 #[derive(Debug, Clone, Default, Serialize, ToSchema)]

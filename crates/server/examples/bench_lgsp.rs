@@ -2,7 +2,9 @@
 //! forward `GET /persons/1` to the same upstream (an nginx answering a small JSON document);
 //! wrk drives each with the same connections for the same time. The gateway does its whole
 //! job on every request: the client's token and subsystem, the service, the allow-list, the
-//! X-Road headers, the message log. Prints requests/s, latency and the ratio.
+//! X-Road headers, the message log (sealed as it is written). Prints requests/s, latency and
+//! the ratio at the peak, then the p99 latency that nginx and the gateway add to the
+//! upstream's own at a steady half of the gateway's peak.
 //!
 //!   bench_lgsp --upstream http://127.0.0.1:U --nginx http://127.0.0.1:P [--seconds 10]
 //!       [--connections 32] [--database-url postgres://...]
@@ -23,10 +25,17 @@ struct Figures {
     non_2xx: u64,
 }
 
-/// Runs wrk and reads its summary (`--latency` percentiles, requests/s, non-2xx count).
-fn wrk(url: &str, headers: &[(&str, &str)], seconds: u64, connections: u64) -> anyhow::Result<Figures> {
+/// Runs wrk and reads its summary (`--latency` percentiles, requests/s, non-2xx count). With
+/// `pace_ms`, each connection waits that long after an answer before its next request (a
+/// steady load below the peak instead of as fast as it goes).
+fn wrk(url: &str, headers: &[(&str, &str)], seconds: u64, connections: u64, pace_ms: Option<u64>) -> anyhow::Result<Figures> {
     let mut cmd = Command::new("wrk");
     cmd.args(["-t2", &format!("-c{connections}"), &format!("-d{seconds}s"), "--latency"]);
+    if let Some(ms) = pace_ms {
+        let script = std::env::temp_dir().join(format!("tinhso-bench-pace-{}-{ms}.lua", std::process::id()));
+        std::fs::write(&script, format!("function delay()\n  return {ms}\nend\n"))?;
+        cmd.arg("-s").arg(script);
+    }
     for (k, v) in headers {
         cmd.args(["-H", &format!("{k}: {v}")]);
     }
@@ -117,16 +126,28 @@ async fn main() -> anyhow::Result<()> {
 
     eprintln!("[{backend}] {seconds} s each, {connections} connections, 2 wrk threads, on this machine's 2 cores ...");
     let (g_url, n_url) = (gw_url.clone(), format!("{nginx}/persons/1"));
-    let baseline = tokio::task::spawn_blocking(move || wrk(&n_url, &[], seconds, connections)).await??;
-    let hdrs = [("X-Road-Client", "VN/GOV/000.00.51.H99/motcua".to_owned()), ("Authorization", bearer)];
-    let ours = tokio::task::spawn_blocking(move || {
-        let h: Vec<(&str, &str)> = hdrs.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        wrk(&g_url, &h, seconds, connections)
-    })
-    .await??;
+    let hdrs = vec![("X-Road-Client".to_owned(), "VN/GOV/000.00.51.H99/motcua".to_owned()), ("Authorization".to_owned(), bearer)];
+    let run = |url: String, headers: Vec<(String, String)>, connections: u64, pace: Option<u64>| {
+        tokio::task::spawn_blocking(move || {
+            let h: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            wrk(&url, &h, seconds, connections, pace)
+        })
+    };
+    let baseline = run(n_url.clone(), vec![], connections, None).await??;
+    let ours = run(g_url.clone(), hdrs.clone(), connections, None).await??;
+    // Half of the gateway's peak, the same steady load on the upstream itself, on nginx and on
+    // the gateway: what each adds to the upstream's own latency.
+    const PACE_MS: u64 = 10;
+    let half = ours.rps / 2.0;
+    let paced_conns = ((half * PACE_MS as f64 / 1000.0).round() as u64).max(2);
+    let direct_url = format!("{upstream}/persons/1");
+    let direct_half = run(direct_url, vec![], paced_conns, Some(PACE_MS)).await??;
+    let nginx_half = run(n_url, vec![], paced_conns, Some(PACE_MS)).await??;
+    let ours_half = run(g_url, hdrs, paced_conns, Some(PACE_MS)).await??;
     // Let the log catch up, then count what it holds.
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     let logged = kernel::db::q("SELECT COUNT(*) FROM lgsp_messages").fetch_i64(&app.db).await?;
+    let sealed = kernel::db::q("SELECT COUNT(*) FROM lgsp_messages WHERE batch_seq IS NOT NULL").fetch_i64(&app.db).await?;
     println!(
         "[{backend}] nginx proxy:  {:>9.0} req/s  p50 {:.2} ms  p99 {:.2} ms  non-2xx {}",
         baseline.rps, baseline.p50_ms, baseline.p99_ms, baseline.non_2xx
@@ -135,7 +156,19 @@ async fn main() -> anyhow::Result<()> {
         "[{backend}] LGSP gateway: {:>9.0} req/s  p50 {:.2} ms  p99 {:.2} ms  non-2xx {}",
         ours.rps, ours.p50_ms, ours.p99_ms, ours.non_2xx
     );
-    println!("[{backend}] ratio gateway/nginx: {:.2} (target > 1); exchanges in the message log: {logged}", ours.rps / baseline.rps);
+    println!(
+        "[{backend}] ratio gateway/nginx: {:.2} (target > 1); exchanges in the message log: {logged}, sealed: {sealed}",
+        ours.rps / baseline.rps
+    );
+    println!("[{backend}] at half of the gateway's peak ({paced_conns} connections, each pausing {PACE_MS} ms between requests):");
+    for (name, f) in [("upstream itself", &direct_half), ("nginx proxy", &nginx_half), ("LGSP gateway", &ours_half)] {
+        println!("[{backend}]   {name:<16} {:>8.0} req/s  p50 {:.2} ms  p99 {:.2} ms  non-2xx {}", f.rps, f.p50_ms, f.p99_ms, f.non_2xx);
+    }
+    println!(
+        "[{backend}] p99 added to the upstream's at half load: nginx {:.2} ms, gateway {:.2} ms (target < 1 ms)",
+        nginx_half.p99_ms - direct_half.p99_ms,
+        ours_half.p99_ms - direct_half.p99_ms
+    );
     let _ = running.shutdown.send(true);
     let _ = running.done.await;
     Ok(())

@@ -172,14 +172,13 @@ pub fn build_router(app: App) -> Router {
         .route("/readyz", get(crate::ops::readyz))
         .route("/metrics", get(crate::ops::metrics))
         .with_state(app.clone());
-    Router::new()
+    let site = Router::new()
         .merge(api)
         .merge(catalog::pages::router().with_state(app.catalog.clone()))
         .merge(identity::pages::router().with_state(app.identity.clone()))
         .merge(identity::oidc::api::router().with_state(app.identity.clone()))
         .merge(notify::pages::router().with_state(app.notify.clone()))
         .merge(onestop::pages::router().with_state(app.onestop.clone()))
-        .merge(lgsp::gateway::router().with_state(app.lgsp.clone()))
         .merge(lgsp::pages::router().with_state(app.lgsp.clone()))
         .merge(docflow::pages::router().with_state(app.docflow.clone()))
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi))
@@ -198,5 +197,16 @@ pub fn build_router(app: App) -> Router {
             tracing::info_span!("http", method = %req.method(), path = %req.uri().path(), request_id = %id)
         }))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
-        .layer(axum::middleware::from_fn(crate::tls::peer_info))
+        .layer(axum::middleware::from_fn(crate::tls::peer_info));
+    // The gateway's paths skip the site's layers (request ids, tracing spans, timeouts,
+    // browser security headers, per-route metrics): the gateway answers with the upstream's
+    // headers plus X-Road's, times out per service, and logs and counts every exchange itself.
+    Router::new()
+        .merge(
+            lgsp::gateway::router()
+                .with_state(app.lgsp.clone())
+                .layer(axum::middleware::from_fn_with_state(app.identity.clone(), identity::middleware::authenticate))
+                .layer(axum::middleware::from_fn(crate::tls::peer_info)),
+        )
+        .fallback_service(site)
 }

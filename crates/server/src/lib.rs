@@ -11,3 +11,8 @@ pub mod serve;
 pub mod tls;
 
 pub use app::{App, build_router};
+
+/// mimalloc rather than glibc's allocator: under the gateway's load glibc kept growing and
+/// trimming its per-thread arenas (an `mprotect` per request); see docs/architecture.md.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
