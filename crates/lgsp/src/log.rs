@@ -78,15 +78,17 @@ async fn reserve(tx: &mut Tx, n: i64) -> Result<i64> {
 /// Inserts records numbered up to `last`, in the batch `batch` when sealed at once.
 async fn insert(tx: &mut Tx, last: i64, xs: &[Exchange], batch: Option<i64>) -> Result<()> {
     let mut seq = last - xs.len() as i64 + 1;
-    // Small statements: SQLite binds parameters by name, at a cost that grows with their number.
-    for chunk in xs.chunks(20) {
+    // SQLite looks a named parameter ($N) up in a list, so binding n of them costs n²:
+    // anonymous ones (?) bind in order at no such cost.
+    let sqlite = tx.backend() == kernel::db::Backend::Sqlite;
+    for chunk in xs.chunks(50) {
         let mut sql = String::from(
             "INSERT INTO lgsp_messages (seq, request_id, at, client, service, method, path, status, error, request_hash, response_hash,
                request_bytes, response_bytes, duration_ms, user_id, request_body, response_body, batch_seq) VALUES ",
         );
         for i in 0..chunk.len() {
             let b = i * 18;
-            let row: Vec<String> = (1..=18).map(|k| format!("${}", b + k)).collect();
+            let row: Vec<String> = (1..=18).map(|k| if sqlite { "?".to_owned() } else { format!("${}", b + k) }).collect();
             sql.push_str(if i == 0 { "(" } else { ", (" });
             sql.push_str(&row.join(", "));
             sql.push(')');

@@ -85,7 +85,14 @@ pub async fn start(app: App, listener: TcpListener) -> anyhow::Result<Running> {
                 }
                 Err(e) => Err(e),
             },
-            None => axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(stopped).await,
+            // Answers go out as written, not held back for the client's acknowledgement (Nagle).
+            None => {
+                use axum::serve::ListenerExt;
+                let listener = listener.tap_io(|tcp| {
+                    let _ = tcp.set_nodelay(true);
+                });
+                axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(stopped).await
+            }
         };
         if let Err(e) = served {
             tracing::error!(error = %e, "server stopped with an error");
