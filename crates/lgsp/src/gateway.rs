@@ -303,7 +303,8 @@ pub(crate) async fn forward(
         return Err(fail(StatusCode::TOO_MANY_REQUESTS, "Client.RateLimitExceeded", "vượt hạn mức yêu cầu mỗi phút (rate limit exceeded)"));
     }
     let snap = l.snapshot().await.map_err(internal)?;
-    let service = snap.service(&t.provider, &t.service).filter(|s| callable(&s.state)).cloned().ok_or_else(|| {
+    // Borrowed from the snapshot, not copied: a service carries its whole OpenAPI text.
+    let service = snap.service(&t.provider, &t.service).filter(|s| callable(&s.state)).ok_or_else(|| {
         fail(
             StatusCode::NOT_FOUND,
             "Server.ServerProxy.UnknownService",
@@ -348,7 +349,7 @@ pub(crate) async fn forward(
         .map_err(|_| fail(StatusCode::BAD_REQUEST, "Client.InvalidClientIdentifier", "X-Road-Client"))?;
     headers.insert("x-road-client", client_value.clone());
     if service.upstream_token_url.is_some() {
-        let token = l.upstream_token(&service).await?;
+        let token = l.upstream_token(service).await?;
         if let Ok(v) = HeaderValue::from_str(&format!("Bearer {token}")) {
             headers.insert(header::AUTHORIZATION, v);
         }
@@ -357,8 +358,8 @@ pub(crate) async fn forward(
     if let Ok(v) = HeaderValue::from_str(rid) {
         headers.insert("x-road-request-id", v);
     }
-    if let Some(m) = service.soap.clone() {
-        let out = crate::bridge::SoapCall { service: &service, mapping: &m, headers, client: client_value, xroad_id, rid };
+    if let Some(m) = &service.soap {
+        let out = crate::bridge::SoapCall { service, mapping: m, headers, client: client_value, xroad_id, rid };
         return crate::bridge::bridge(l, out, t, body, x, started).await;
     }
     // The request body, streamed with its hash and size counted on the way.
