@@ -3,6 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use kernel::Result;
@@ -52,18 +53,37 @@ impl Snapshot {
 impl Lgsp {
     /// The current snapshot, reloading it when stale.
     pub async fn snapshot(&self) -> Result<Arc<Snapshot>> {
-        if let Some((at, s)) = self.snapshot.read().unwrap_or_else(|e| e.into_inner()).as_ref()
-            && at.elapsed() < FRESH_FOR
-        {
-            return Ok(s.clone());
+        let fresh = |c: &Option<(Instant, u64, Arc<Snapshot>)>| match c {
+            Some((at, generation, s)) if at.elapsed() < FRESH_FOR && *generation == self.generation.load(Ordering::Acquire) => {
+                Some(s.clone())
+            }
+            _ => None,
+        };
+        let current = self.snapshot.read().unwrap_or_else(|e| e.into_inner()).clone();
+        if let Some(s) = fresh(&current) {
+            return Ok(s);
         }
+        // One request reloads a snapshot that only aged while the others go on with it; after
+        // this node changed the registry (or at start) they wait for a new one.
+        let changed = current.as_ref().is_none_or(|c| c.1 != self.generation.load(Ordering::Acquire));
+        let _turn = match self.reloading.try_lock() {
+            Ok(turn) => turn,
+            Err(_) if !changed => return Ok(current.map(|c| c.2).unwrap_or_default()),
+            Err(_) => self.reloading.lock().await,
+        };
+        if let Some(s) = fresh(&self.snapshot.read().unwrap_or_else(|e| e.into_inner()).clone()) {
+            return Ok(s);
+        }
+        // A change made while loading leaves this snapshot stale for the next request.
+        let generation = self.generation.load(Ordering::Acquire);
         let s = Arc::new(self.load_snapshot().await?);
-        *self.snapshot.write().unwrap_or_else(|e| e.into_inner()) = Some((Instant::now(), s.clone()));
+        *self.snapshot.write().unwrap_or_else(|e| e.into_inner()) = Some((Instant::now(), generation, s.clone()));
         Ok(s)
     }
 
     /// Forgets the snapshot after this node changed the registry.
     pub(crate) fn invalidate(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
         *self.snapshot.write().unwrap_or_else(|e| e.into_inner()) = None;
     }
 

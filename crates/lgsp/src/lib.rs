@@ -33,8 +33,13 @@ pub struct Lgsp {
     counts: Arc<Mutex<HashMap<String, (i64, i64)>>>,
     /// Tokens this gateway holds at other gateways, per service, with their expiry (ms).
     tokens: Arc<Mutex<HashMap<String, (String, i64)>>>,
-    /// The registry as the gateway reads it, with when it was loaded.
-    snapshot: Arc<RwLock<Option<(std::time::Instant, Arc<cache::Snapshot>)>>>,
+    /// The registry as the gateway reads it, with when it was loaded and the generation of
+    /// this node's changes it reflects.
+    snapshot: Arc<RwLock<Option<(std::time::Instant, u64, Arc<cache::Snapshot>)>>>,
+    /// Counts this node's changes to the registry.
+    generation: Arc<std::sync::atomic::AtomicU64>,
+    /// Held by the one request that reloads a stale snapshot.
+    reloading: Arc<tokio::sync::Mutex<()>>,
     /// The message log's writer: records queue here and are written in batches.
     writer: Arc<Mutex<Option<tokio::sync::mpsc::Sender<log::Exchange>>>>,
     writer_task: Arc<Mutex<Option<tokio::task::JoinHandle<()>>>>,
@@ -58,6 +63,8 @@ impl Lgsp {
             counts: Arc::default(),
             tokens: Arc::default(),
             snapshot: Arc::default(),
+            generation: Arc::default(),
+            reloading: Arc::default(),
             writer: Arc::default(),
             writer_task: Arc::default(),
             catalog: None,
