@@ -37,13 +37,7 @@ pub(crate) async fn bridge(
 ) -> Result<Response, Failure> {
     use crate::soap::{Message, read};
     let limit = c.service.max_body_bytes.max(0) as usize;
-    let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| {
-        fail(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "Client.RequestTooLarge",
-            format!("nội dung vượt {limit} byte (the body is larger than {limit} bytes)"),
-        )
-    })?;
+    let bytes = crate::gateway::read_body(body, limit).await?;
     x.service = c.service.text();
     x.request_hash = BASE64.encode(&Sha512::digest(&bytes));
     x.request_bytes = bytes.len() as i64;

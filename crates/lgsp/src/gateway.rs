@@ -174,12 +174,30 @@ pub(crate) async fn read_authenticated(
         Ok(c) => c,
         Err(f) => return Err(refused(f).await),
     };
-    match axum::body::to_bytes(body, max).await {
+    match read_body(body, max).await {
         Ok(b) => Ok((client, b)),
-        Err(_) => {
-            Err(refused(fail(StatusCode::PAYLOAD_TOO_LARGE, "Client.RequestTooLarge", format!("tối đa {max} byte (at most {max} bytes)")))
-                .await)
-        }
+        Err(f) => Err(refused(f).await),
+    }
+}
+
+/// How long a client may take to send a body the gateway reads whole (the site's request
+/// timeout does not apply to the gateway's paths).
+const BODY_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The whole body, up to `max` bytes, within [`BODY_READ_TIMEOUT`].
+pub(crate) async fn read_body(body: Body, max: usize) -> Result<Bytes, Failure> {
+    match tokio::time::timeout(BODY_READ_TIMEOUT, axum::body::to_bytes(body, max)).await {
+        Ok(Ok(b)) => Ok(b),
+        Ok(Err(_)) => Err(fail(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Client.RequestTooLarge",
+            format!("nội dung vượt {max} byte (the body is larger than {max} bytes)"),
+        )),
+        Err(_) => Err(fail(
+            StatusCode::REQUEST_TIMEOUT,
+            "Client.RequestTimeout",
+            format!("nội dung không đến đủ trong {} giây (the body did not arrive in time)", BODY_READ_TIMEOUT.as_secs()),
+        )),
     }
 }
 
