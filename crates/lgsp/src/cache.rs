@@ -16,6 +16,9 @@ use crate::registry::{Service, Subsystem};
 /// How long a snapshot serves before it is reloaded.
 const FRESH_FOR: Duration = Duration::from_secs(2);
 
+/// A snapshot with when it was loaded and the generation of this node's changes it reflects.
+pub(crate) type Loaded = (Instant, u64, Arc<Snapshot>);
+
 #[derive(Default)]
 pub struct Snapshot {
     subsystems: HashMap<SubsystemId, Subsystem>,
@@ -53,7 +56,7 @@ impl Snapshot {
 impl Lgsp {
     /// The current snapshot, reloading it when stale.
     pub async fn snapshot(&self) -> Result<Arc<Snapshot>> {
-        let fresh = |c: &Option<(Instant, u64, Arc<Snapshot>)>| match c {
+        let fresh = |c: &Option<Loaded>| match c {
             Some((at, generation, s)) if at.elapsed() < FRESH_FOR && *generation == self.generation.load(Ordering::Acquire) => {
                 Some(s.clone())
             }

@@ -35,7 +35,7 @@ pub struct Lgsp {
     tokens: Arc<Mutex<HashMap<String, (String, i64)>>>,
     /// The registry as the gateway reads it, with when it was loaded and the generation of
     /// this node's changes it reflects.
-    snapshot: Arc<RwLock<Option<(std::time::Instant, u64, Arc<cache::Snapshot>)>>>,
+    snapshot: Arc<RwLock<Option<cache::Loaded>>>,
     /// Counts this node's changes to the registry.
     generation: Arc<std::sync::atomic::AtomicU64>,
     /// Held by the one request that reloads a stale snapshot.

@@ -319,8 +319,8 @@ storage_test!(the_log_seals_as_it_writes_in_one_chain_even_with_concurrent_write
         method: "GET".into(),
         path: format!("/r1/VN/GOV/000.00.13.H99/tuphap/persons/{i}"),
         status: 200,
-        request_body: (i % 2 == 0).then(Vec::new),
-        response_body: (i % 3 == 0).then(|| format!("{{\"n\":{i}}}").into_bytes()),
+        request_body: i.is_multiple_of(2).then(Vec::new),
+        response_body: i.is_multiple_of(3).then(|| format!("{{\"n\":{i}}}").into_bytes()),
         ..Default::default()
     };
     // Records written unsealed (by `tinhso` tools) are sealed first by the next sealed write,
