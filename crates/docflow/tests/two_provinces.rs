@@ -104,9 +104,11 @@ storage_test!(demo a_document_goes_from_one_province_to_another_and_every_status
     assert_eq!(codes, ["01", "03", "04", "05", "06"], "{}", v["history"]);
 
     // The exchange passed A's gateway: it is in A's monitoring with A's client.
-    let m = a.get_admin("/api/lgsp/monitoring?limit=100").await.json();
-    let recs = m["records"].as_array().cloned().unwrap_or_default();
-    assert!(recs.iter().any(|r| r["client"] == client.as_str() && r["status"] == 201), "{m}");
+    until(a, "the exchange is in A's monitoring", async || {
+        let m = a.get_admin("/api/lgsp/monitoring?limit=100").await.json();
+        m["records"].as_array().is_some_and(|recs| recs.iter().any(|r| r["client"] == client.as_str() && r["status"] == 201))
+    })
+    .await;
 
     // A package edited on the way (the subject changed after signing) is refused at B.
     let sha = kernel::db::q("SELECT sha256 FROM docflow_outbox WHERE kind = 'package' AND document_id = $1")

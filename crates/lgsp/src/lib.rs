@@ -109,14 +109,13 @@ impl Lgsp {
                         Ok(None) | Err(_) => break,
                     }
                 }
-                let mut tries = 0;
-                while let Err(e) = log::record_sealed(&db, &key, &batch).await {
-                    tries += 1;
-                    if tries >= 20 {
-                        tracing::error!(error = %e, records = batch.len(), "the LGSP message log could not be written");
-                        break;
+                if write_with_retries(&db, &key, &batch, 10).await.is_err() {
+                    // One bad record must not cost the others theirs: one at a time.
+                    for x in &batch {
+                        if let Err(e) = write_with_retries(&db, &key, std::slice::from_ref(x), 3).await {
+                            tracing::error!(error = %e, request_id = %x.request_id, "the LGSP message log could not record an exchange");
+                        }
                     }
-                    tokio::time::sleep(std::time::Duration::from_millis(250)).await;
                 }
                 batch.clear();
             }
@@ -170,5 +169,20 @@ impl Lgsp {
         }
         e.1 += 1;
         true
+    }
+}
+
+/// Writes and seals records, trying `tries` times a quarter of a second apart.
+async fn write_with_retries(db: &Db, key: &log::SealKey, xs: &[log::Exchange], tries: u32) -> kernel::Result<()> {
+    let mut left = tries;
+    loop {
+        match log::record_sealed(db, key, xs).await {
+            Ok(_) => return Ok(()),
+            Err(e) if left <= 1 => return Err(e),
+            Err(_) => {
+                left -= 1;
+                tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+            }
+        }
     }
 }

@@ -254,12 +254,16 @@ async fn seal_in(tx: &mut Tx, key: &SealKey, limit: i64, up_to: Option<i64>) -> 
     let hashes: Vec<String> = rows.iter().map(record_hash).collect::<Result<_>>()?;
     let (from, to) = (rows[0].int("seq")?, rows[rows.len() - 1].int("seq")?);
     insert_batch(tx, key, seq, from, to, hashes, previous).await?;
-    q("UPDATE lgsp_messages SET batch_seq = $1 WHERE batch_seq IS NULL AND seq >= $2 AND seq <= $3")
+    let marked = q("UPDATE lgsp_messages SET batch_seq = $1 WHERE batch_seq IS NULL AND seq >= $2 AND seq <= $3")
         .bind(seq)
         .bind(from)
         .bind(to)
         .execute(&mut *tx)
         .await?;
+    // Another sealer (one that does not hold the counter row) got there first: undo this batch.
+    if marked != rows.len() as u64 {
+        return Err(Error::conflict(format!("records {from}..{to} were sealed meanwhile; batch {seq} not made")));
+    }
     Ok(Some(seq))
 }
 

@@ -348,8 +348,20 @@ storage_test!(the_log_seals_as_it_writes_in_one_chain_even_with_concurrent_write
     let v = lgsp::log::verify(db, &[key.public()]).await.unwrap();
     assert!(v.problems.is_empty(), "{:?}", v.problems);
     assert_eq!((v.batches, v.sealed_records, v.unsealed_records), (42, 125, 0), "{v:?}");
+    // Archiving takes only the unbroken run of old batches from the oldest: a batch stamped
+    // later (by a node whose clock runs ahead) stops it, and the log stays whole.
+    kernel::db::q("UPDATE lgsp_batches SET sealed_at = $1 WHERE seq = 10").bind(4_000_000_000_000i64).execute(db).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("archive.jsonl");
+    let done = lgsp::log::archive(db, key, kernel::time::now_ms() + 60_000, &file).await.unwrap().unwrap();
+    assert_eq!(done.batches, 9, "{done:?}");
+    let v = lgsp::log::verify(db, &[key.public()]).await.unwrap();
+    assert!(v.problems.is_empty(), "{:?}", v.problems);
+    assert_eq!(v.batches, 33);
+    let archived = lgsp::log::verify_archive(&std::fs::read_to_string(&file).unwrap(), &[key.public()]);
+    assert!(archived.problems.is_empty() && archived.batches == 9, "{archived:?}");
     // An edit is still named, in whichever batch sealed the record.
-    kernel::db::q("UPDATE lgsp_messages SET status = 500 WHERE request_id = 't-412'").execute(db).await.unwrap();
+    kernel::db::q("UPDATE lgsp_messages SET status = 500 WHERE seq = (SELECT MAX(seq) FROM lgsp_messages)").execute(db).await.unwrap();
     let v = lgsp::log::verify(db, &[key.public()]).await.unwrap();
     assert_eq!(v.problems.len(), 1, "{:?}", v.problems);
     assert!(v.problems[0].contains("edited"), "{:?}", v.problems);

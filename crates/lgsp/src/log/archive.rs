@@ -22,11 +22,18 @@ fn b64(b: &Option<Vec<u8>>) -> Value {
 /// with [`verify_archive`]. Returns None when nothing is old enough.
 pub async fn archive(db: &Db, key: &SealKey, before_ms: i64, out: &std::path::Path) -> Result<Option<Archived>> {
     use std::io::Write;
-    let batches = q("SELECT seq, from_seq, to_seq, records, digest, previous_signature, signature, key_id, sealed_at, record_hashes
-                     FROM lgsp_batches WHERE sealed_at < $1 ORDER BY seq")
+    let mut batches = q("SELECT seq, from_seq, to_seq, records, digest, previous_signature, signature, key_id, sealed_at, record_hashes
+                         FROM lgsp_batches WHERE sealed_at < $1 ORDER BY seq")
     .bind(before_ms)
     .fetch_all(db)
     .await?;
+    // Only the unbroken run from the oldest: nodes' clocks differ, so a batch sealed later by
+    // one node's clock can sit between two sealed earlier by another's.
+    let younger = q("SELECT seq FROM lgsp_batches WHERE sealed_at >= $1 ORDER BY seq LIMIT 1").bind(before_ms).fetch_optional(db).await?;
+    if let Some(y) = younger {
+        let y = y.int("seq")?;
+        batches.retain(|b| b.int("seq").is_ok_and(|s| s < y));
+    }
     let Some(first) = batches.first() else { return Ok(None) };
     let last = &batches[batches.len() - 1];
     if out.exists() {
