@@ -309,6 +309,38 @@ async fn insert_batch(tx: &mut Tx, key: &SealKey, seq: i64, from: i64, to: i64, 
     Ok(())
 }
 
+/// A batch as stored or archived.
+struct Sealed {
+    seq: i64,
+    from: i64,
+    to: i64,
+    records: i64,
+    digest: String,
+    previous: String,
+    signature: String,
+    key_id: String,
+    hashes: String,
+}
+
+/// What a batch shows by itself: whether it follows `previous` (the signature before it), is
+/// signed by one of the trusted `keys` (id, public key), and its digest covers its hash list.
+fn check_batch(problems: &mut Vec<String>, keys: &[(String, &Vec<u8>)], b: &Sealed, previous: &str) {
+    let seq = b.seq;
+    if b.previous != previous {
+        problems.push(format!("batch {seq}: does not follow the previous batch (chain broken)"));
+    }
+    let text = signed_text(seq, b.from, b.to, b.records, &b.digest, &b.previous);
+    let good = keys.iter().filter(|k| k.0 == b.key_id).any(|k| {
+        BASE64.decode(b.signature.as_bytes()).is_ok_and(|s| UnparsedPublicKey::new(&ED25519, k.1).verify(text.as_bytes(), &s).is_ok())
+    });
+    if !good {
+        problems.push(format!("batch {seq}: signature invalid or by an untrusted key ({})", b.key_id));
+    }
+    if HEXLOWER.encode(&Sha256::digest(b.hashes.as_bytes())) != b.digest {
+        problems.push(format!("batch {seq}: its list of record hashes was changed"));
+    }
+}
+
 #[derive(Debug, Clone, Default, Serialize, ToSchema)]
 pub struct Verification {
     pub batches: i64,
@@ -340,22 +372,20 @@ pub async fn verify(db: &Db, trusted: &[Vec<u8>]) -> Result<Verification> {
             out.problems.push(format!("batch {expected_batch}..{} is missing", seq - 1));
         }
         expected_batch = seq + 1;
-        let (digest, prev, sig, kid, list) =
-            (b.text("digest")?, b.text("previous_signature")?, b.text("signature")?, b.text("key_id")?, b.text("record_hashes")?);
-        if prev != previous {
-            out.problems.push(format!("batch {seq}: does not follow the previous batch (chain broken)"));
-        }
-        previous = sig.clone();
-        let text = signed_text(seq, from, to, records, &digest, &prev);
-        let good = keys.iter().filter(|k| k.0 == kid).any(|k| {
-            BASE64.decode(sig.as_bytes()).is_ok_and(|s| UnparsedPublicKey::new(&ED25519, k.1).verify(text.as_bytes(), &s).is_ok())
-        });
-        if !good {
-            out.problems.push(format!("batch {seq}: signature invalid or by an untrusted key ({kid})"));
-        }
-        if HEXLOWER.encode(&Sha256::digest(list.as_bytes())) != digest {
-            out.problems.push(format!("batch {seq}: its list of record hashes was changed"));
-        }
+        let sealed = Sealed {
+            seq,
+            from,
+            to,
+            records,
+            digest: b.text("digest")?,
+            previous: b.text("previous_signature")?,
+            signature: b.text("signature")?,
+            key_id: b.text("key_id")?,
+            hashes: b.text("record_hashes")?,
+        };
+        check_batch(&mut out.problems, &keys, &sealed, &previous);
+        let list = sealed.hashes;
+        previous = sealed.signature;
         if let Some(f) = expected_from
             && from != f
         {

@@ -114,26 +114,25 @@ pub fn verify_archive(text: &str, trusted: &[Vec<u8>]) -> Verification {
             b["records"].as_i64().unwrap_or(-1),
         );
         let s = |k: &str| b[k].as_str().unwrap_or_default().to_owned();
-        let (digest, prev, sig, kid, list) = (s("digest"), s("previous_signature"), s("signature"), s("key_id"), s("record_hashes"));
         out.batches += 1;
         if expected.is_some_and(|e| e != seq) {
             out.problems.push(format!("batch {seq}: out of order"));
         }
         expected = Some(seq + 1);
-        if prev != previous {
-            out.problems.push(format!("batch {seq}: does not follow the previous batch (chain broken)"));
-        }
-        previous = sig.clone();
-        let signed = signed_text(seq, from, to, records, &digest, &prev);
-        let good = keys.iter().filter(|k| k.0 == kid).any(|k| {
-            BASE64.decode(sig.as_bytes()).is_ok_and(|x| UnparsedPublicKey::new(&ED25519, k.1).verify(signed.as_bytes(), &x).is_ok())
-        });
-        if !good {
-            out.problems.push(format!("batch {seq}: signature invalid or by an untrusted key ({kid})"));
-        }
-        if HEXLOWER.encode(&Sha256::digest(list.as_bytes())) != digest {
-            out.problems.push(format!("batch {seq}: its list of record hashes was changed"));
-        }
+        let sealed = Sealed {
+            seq,
+            from,
+            to,
+            records,
+            digest: s("digest"),
+            previous: s("previous_signature"),
+            signature: s("signature"),
+            key_id: s("key_id"),
+            hashes: s("record_hashes"),
+        };
+        check_batch(&mut out.problems, &keys, &sealed, &previous);
+        let list = sealed.hashes;
+        previous = sealed.signature;
         let hashes: Vec<&str> = if list.is_empty() { vec![] } else { list.split(',').collect() };
         let recs = v["records"].as_array().cloned().unwrap_or_default();
         if recs.len() != hashes.len() {
