@@ -17,6 +17,10 @@ use sqlx::{AssertSqlSafe, Postgres, Row as _, Sqlite};
 
 use crate::{Error, Result};
 
+mod writer;
+use writer::Writer;
+pub use writer::{FromLite, LiteRow};
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
@@ -41,11 +45,12 @@ pub enum Db {
 /// An SQLite pool with the process's write gate: SQLite has one writer at a time, and writers
 /// that wait on the file lock poll it with growing sleeps (up to 100 ms each), leaving the
 /// lock idle while they sleep. Writers of one process therefore queue on an async mutex first
-/// and take the file lock only when it is theirs; other processes still meet `busy_timeout`.
+/// and take the file lock only when it is theirs. The gate owns the connection they write on
+/// ([`writer`]); reads outside transactions use the pool.
 #[derive(Clone)]
 pub struct SqliteDb {
     pub pool: SqlitePool,
-    gate: Arc<tokio::sync::Mutex<()>>,
+    gate: Arc<tokio::sync::Mutex<Writer>>,
 }
 
 impl std::fmt::Debug for SqliteDb {
@@ -63,7 +68,7 @@ impl std::ops::Deref for SqliteDb {
 
 impl SqliteDb {
     /// Waits for this process's turn to write, as long as SQLite's own busy timeout.
-    async fn write_turn(&self) -> Result<tokio::sync::OwnedMutexGuard<()>> {
+    async fn write_turn(&self) -> Result<tokio::sync::OwnedMutexGuard<Writer>> {
         tokio::time::timeout(WRITE_WAIT, self.gate.clone().lock_owned())
             .await
             .map_err(|_| Error::internal("the database stayed busy: no write turn within 15 s"))
@@ -92,12 +97,18 @@ impl Db {
                 .foreign_keys(true)
                 .busy_timeout(WRITE_WAIT)
                 .pragma("temp_store", "memory");
+            let path = opts.get_filename().to_owned();
+            if path.as_os_str() == ":memory:" {
+                return Err(Error::internal("an in-memory SQLite database cannot be shared by connections: give a file path"));
+            }
             let pool = SqlitePoolOptions::new()
                 .max_connections(max_connections.max(2))
                 .acquire_timeout(Duration::from_secs(15))
                 .connect_with(opts)
                 .await?;
-            Ok(Db::Sqlite(SqliteDb { pool, gate: Arc::new(tokio::sync::Mutex::new(())) }))
+            // The pool has created the file and set WAL; the writer opens the same file.
+            let writer = Writer::open(&path, WRITE_WAIT)?;
+            Ok(Db::Sqlite(SqliteDb { pool, gate: Arc::new(tokio::sync::Mutex::new(writer)) }))
         } else {
             Err(Error::internal(format!(
                 "unsupported database URL «{}»: use sqlite://PATH or postgres://USER:PASS@HOST/DB",
@@ -118,8 +129,9 @@ impl Db {
     pub async fn begin(&self) -> Result<Tx> {
         Ok(match self {
             Db::Sqlite(p) => {
-                let turn = p.write_turn().await?;
-                Tx::Sqlite(p.pool.begin_with("BEGIN IMMEDIATE").await?, turn)
+                let mut w = p.write_turn().await?;
+                w.begin().await?;
+                Tx::Sqlite(LiteTx { w, open: true })
             }
             Db::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
@@ -154,9 +166,25 @@ pub fn redact_url(url: &str) -> String {
 
 /// A transaction on either backend; dropped without [`Tx::commit`] it rolls back.
 pub enum Tx {
-    /// The transaction and this process's write turn, given back when it ends.
-    Sqlite(sqlx::Transaction<'static, Sqlite>, tokio::sync::OwnedMutexGuard<()>),
+    Sqlite(LiteTx),
     Postgres(sqlx::Transaction<'static, Postgres>),
+}
+
+/// A transaction on this process's SQLite writing connection: holding it is holding the
+/// write turn, given back when it ends.
+pub struct LiteTx {
+    w: tokio::sync::OwnedMutexGuard<Writer>,
+    open: bool,
+}
+
+impl Drop for LiteTx {
+    fn drop(&mut self) {
+        if self.open
+            && let Err(e) = self.w.rollback()
+        {
+            tracing::error!(error = %e, "rolling back an abandoned SQLite transaction failed");
+        }
+    }
 }
 
 impl Tx {
@@ -169,7 +197,10 @@ impl Tx {
 
     pub async fn commit(self) -> Result<()> {
         match self {
-            Tx::Sqlite(t, _) => t.commit().await?,
+            Tx::Sqlite(mut t) => {
+                t.w.commit().await?;
+                t.open = false;
+            }
             Tx::Postgres(t) => t.commit().await?,
         }
         Ok(())
@@ -177,7 +208,10 @@ impl Tx {
 
     pub async fn rollback(self) -> Result<()> {
         match self {
-            Tx::Sqlite(t, _) => t.rollback().await?,
+            Tx::Sqlite(mut t) => {
+                t.open = false;
+                t.w.rollback()?;
+            }
             Tx::Postgres(t) => t.rollback().await?,
         }
         Ok(())
@@ -328,12 +362,9 @@ impl Q {
     /// Runs a statement; returns the number of rows affected.
     pub async fn execute<'e>(self, ex: impl Into<Ex<'e>>) -> Result<u64> {
         Ok(match ex.into() {
-            Ex::Db(Db::Sqlite(p)) => {
-                let _turn = p.write_turn().await?;
-                bound!(Sqlite, self).execute(&p.pool).await?.rows_affected()
-            }
+            Ex::Db(Db::Sqlite(p)) => p.write_turn().await?.run_alone(&self.sql, &self.args, false).await?.0,
             Ex::Db(Db::Postgres(p)) => bound!(Postgres, self).execute(p).await?.rows_affected(),
-            Ex::Tx(Tx::Sqlite(t, _)) => bound!(Sqlite, self).execute(&mut **t).await?.rows_affected(),
+            Ex::Tx(Tx::Sqlite(t)) => t.w.run(&self.sql, &self.args, false)?.0,
             Ex::Tx(Tx::Postgres(t)) => bound!(Postgres, self).execute(&mut **t).await?.rows_affected(),
         })
     }
@@ -342,7 +373,7 @@ impl Q {
         Ok(match ex.into() {
             Ex::Db(Db::Sqlite(p)) => bound!(Sqlite, self).fetch_all(&p.pool).await?.into_iter().map(Row::Sqlite).collect(),
             Ex::Db(Db::Postgres(p)) => bound!(Postgres, self).fetch_all(p).await?.into_iter().map(Row::Postgres).collect(),
-            Ex::Tx(Tx::Sqlite(t, _)) => bound!(Sqlite, self).fetch_all(&mut **t).await?.into_iter().map(Row::Sqlite).collect(),
+            Ex::Tx(Tx::Sqlite(t)) => t.w.run(&self.sql, &self.args, true)?.1.into_iter().map(Row::Lite).collect(),
             Ex::Tx(Tx::Postgres(t)) => bound!(Postgres, self).fetch_all(&mut **t).await?.into_iter().map(Row::Postgres).collect(),
         })
     }
@@ -351,7 +382,7 @@ impl Q {
         Ok(match ex.into() {
             Ex::Db(Db::Sqlite(p)) => bound!(Sqlite, self).fetch_optional(&p.pool).await?.map(Row::Sqlite),
             Ex::Db(Db::Postgres(p)) => bound!(Postgres, self).fetch_optional(p).await?.map(Row::Postgres),
-            Ex::Tx(Tx::Sqlite(t, _)) => bound!(Sqlite, self).fetch_optional(&mut **t).await?.map(Row::Sqlite),
+            Ex::Tx(Tx::Sqlite(t)) => t.w.run(&self.sql, &self.args, true)?.1.into_iter().next().map(Row::Lite),
             Ex::Tx(Tx::Postgres(t)) => bound!(Postgres, self).fetch_optional(&mut **t).await?.map(Row::Postgres),
         })
     }
@@ -367,12 +398,20 @@ impl Q {
 }
 
 /// A value that decodes from a column on both backends.
-pub trait Col: for<'r> sqlx::Decode<'r, Sqlite> + sqlx::Type<Sqlite> + for<'r> sqlx::Decode<'r, Postgres> + sqlx::Type<Postgres> {}
-impl<T> Col for T where T: for<'r> sqlx::Decode<'r, Sqlite> + sqlx::Type<Sqlite> + for<'r> sqlx::Decode<'r, Postgres> + sqlx::Type<Postgres> {}
+pub trait Col:
+    for<'r> sqlx::Decode<'r, Sqlite> + sqlx::Type<Sqlite> + for<'r> sqlx::Decode<'r, Postgres> + sqlx::Type<Postgres> + FromLite
+{
+}
+impl<T> Col for T where
+    T: for<'r> sqlx::Decode<'r, Sqlite> + sqlx::Type<Sqlite> + for<'r> sqlx::Decode<'r, Postgres> + sqlx::Type<Postgres> + FromLite
+{
+}
 
 /// A result row from either backend.
 pub enum Row {
     Sqlite(SqliteRow),
+    /// Read inside a transaction on SQLite's writing connection.
+    Lite(LiteRow),
     Postgres(PgRow),
 }
 
@@ -380,6 +419,7 @@ impl Row {
     pub fn get<T: Col>(&self, col: &str) -> Result<T> {
         Ok(match self {
             Row::Sqlite(r) => r.try_get(col)?,
+            Row::Lite(r) => T::from_lite(r.by_name(col)?).map_err(|e| decode_error(col, e))?,
             Row::Postgres(r) => r.try_get(col)?,
         })
     }
@@ -387,6 +427,7 @@ impl Row {
     pub fn get_idx<T: Col>(&self, idx: usize) -> Result<T> {
         Ok(match self {
             Row::Sqlite(r) => r.try_get(idx)?,
+            Row::Lite(r) => T::from_lite(r.by_index(idx)?).map_err(|e| decode_error(&idx.to_string(), e))?,
             Row::Postgres(r) => r.try_get(idx)?,
         })
     }
@@ -430,6 +471,10 @@ impl Row {
             Some(t) => crate::time::parse_date(&t).map(Some).ok_or_else(|| Error::internal(format!("column {col} holds a bad date «{t}»"))),
         }
     }
+}
+
+fn decode_error(col: &str, e: String) -> Error {
+    Error::Db(sqlx::Error::ColumnDecode { index: col.to_owned(), source: e.into() })
 }
 
 /// Allocates the next value of a named counter inside `tx` (dossier codes, document numbers).

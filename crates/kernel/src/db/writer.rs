@@ -1,0 +1,315 @@
+//! SQLite's writing connection, called directly.
+//!
+//! sqlx runs each SQLite connection on a thread of its own and hands every statement to it
+//! over a channel: two thread wake-ups per statement. Writers already take turns on the
+//! process's write gate, so the gate owns one connection of its own and the holder of the turn
+//! runs its statements on it in place: a transaction of ten statements costs ten SQLite calls
+//! instead of ten round trips between threads (see docs/architecture.md, "Departures").
+//! Reads outside transactions still go through sqlx's pool, which WAL lets run beside the
+//! writer.
+//!
+//! The connection never waits inside SQLite for a lock another process holds (its busy timeout
+//! is zero, so no runtime thread sleeps in the busy handler); `BEGIN IMMEDIATE` and autocommit
+//! statements that find the database busy are retried here with async sleeps, up to the same
+//! 15 s as the pool's busy timeout.
+
+use std::borrow::Cow;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rusqlite::types::{ToSqlOutput, Value, ValueRef};
+use rusqlite::{Connection, ErrorCode, OpenFlags};
+use sqlx::error::{DatabaseError, ErrorKind};
+
+use super::Arg;
+use crate::{Error, Result};
+
+/// The connection the write gate owns.
+pub struct Writer {
+    conn: Connection,
+    wait: Duration,
+}
+
+impl Writer {
+    pub(super) fn open(path: &Path, wait: Duration) -> Result<Writer> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags).map_err(lite_error)?;
+        conn.busy_timeout(Duration::ZERO).map_err(lite_error)?;
+        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA temp_store = memory;")
+            .map_err(lite_error)?;
+        conn.set_prepared_statement_cache_capacity(256);
+        Ok(Writer { conn, wait })
+    }
+
+    /// Starts a write transaction, waiting (without blocking the thread) while another
+    /// process holds the database's write lock.
+    pub(super) async fn begin(&mut self) -> Result<()> {
+        if !self.conn.is_autocommit() {
+            // A transaction left open by a panic between statements: it was never committed.
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+        let deadline = Instant::now() + self.wait;
+        let mut pause = Duration::from_millis(1);
+        loop {
+            match self.conn.execute_batch("BEGIN IMMEDIATE") {
+                Ok(()) => return Ok(()),
+                Err(e) if is_busy(&e) && Instant::now() < deadline => {
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_millis(20));
+                }
+                Err(e) => return Err(lite_error(e)),
+            }
+        }
+    }
+
+    pub(super) async fn commit(&mut self) -> Result<()> {
+        let deadline = Instant::now() + self.wait;
+        loop {
+            match self.conn.execute_batch("COMMIT") {
+                Ok(()) => return Ok(()),
+                // The transaction stays open after a busy COMMIT; it can be tried again.
+                Err(e) if is_busy(&e) && Instant::now() < deadline => tokio::time::sleep(Duration::from_millis(2)).await,
+                Err(e) => return Err(lite_error(e)),
+            }
+        }
+    }
+
+    pub(super) fn rollback(&mut self) -> Result<()> {
+        if self.conn.is_autocommit() {
+            // SQLite already rolled back (some errors end the transaction themselves).
+            return Ok(());
+        }
+        self.conn.execute_batch("ROLLBACK").map_err(lite_error)
+    }
+
+    /// One statement in autocommit mode (outside a transaction), retried while another
+    /// process holds the write lock: a busy autocommit statement has changed nothing.
+    pub(super) async fn run_alone(&mut self, sql: &str, args: &[Arg], rows: bool) -> Result<(u64, Vec<LiteRow>)> {
+        let deadline = Instant::now() + self.wait;
+        let mut pause = Duration::from_millis(1);
+        loop {
+            match self.run_inner(sql, args, rows) {
+                Err(e) if is_busy(&e) && Instant::now() < deadline && self.conn.is_autocommit() => {
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_millis(20));
+                }
+                r => return r.map_err(lite_error),
+            }
+        }
+    }
+
+    /// One statement inside the open transaction: the rows changed, and the rows returned
+    /// when `rows` is set.
+    pub(super) fn run(&mut self, sql: &str, args: &[Arg], rows: bool) -> Result<(u64, Vec<LiteRow>)> {
+        self.run_inner(sql, args, rows).map_err(lite_error)
+    }
+
+    fn run_inner(&mut self, sql: &str, args: &[Arg], want_rows: bool) -> rusqlite::Result<(u64, Vec<LiteRow>)> {
+        let mut stmt = match self.conn.prepare_cached(sql) {
+            Ok(s) => s,
+            // Scripts of several statements (no arguments) run as a batch.
+            Err(rusqlite::Error::MultipleStatement) if args.is_empty() => {
+                self.conn.execute_batch(sql)?;
+                return Ok((self.conn.changes(), Vec::new()));
+            }
+            Err(e) => return Err(e),
+        };
+        for i in 1..=stmt.parameter_count() {
+            // `$n` names the n-th argument wherever it stands; `?` takes them in order.
+            let n = match stmt.parameter_name(i) {
+                Some(name) => name[1..].parse::<usize>().map_err(|_| rusqlite::Error::InvalidParameterName(name.to_owned()))?,
+                None => i,
+            };
+            let a = args.get(n.wrapping_sub(1)).ok_or(rusqlite::Error::InvalidParameterCount(n, args.len()))?;
+            stmt.raw_bind_parameter(i, a)?;
+        }
+        let readonly = stmt.readonly();
+        let mut out = Vec::new();
+        {
+            let names: Option<Arc<[String]>> = want_rows.then(|| stmt.column_names().into_iter().map(str::to_owned).collect());
+            let width = stmt.column_count();
+            let mut rows = stmt.raw_query();
+            while let Some(r) = rows.next()? {
+                if let Some(names) = &names {
+                    let mut vals = Vec::with_capacity(width);
+                    for i in 0..width {
+                        vals.push(r.get::<_, Value>(i)?);
+                    }
+                    out.push(LiteRow { names: names.clone(), vals });
+                }
+            }
+        }
+        let changed = if readonly { 0 } else { self.conn.changes() };
+        Ok((changed, out))
+    }
+}
+
+impl rusqlite::ToSql for Arg {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(match self {
+            Arg::Int(Some(v)) => ToSqlOutput::Borrowed(ValueRef::Integer(*v)),
+            Arg::Real(Some(v)) => ToSqlOutput::Borrowed(ValueRef::Real(*v)),
+            Arg::Text(Some(v)) => ToSqlOutput::Borrowed(ValueRef::Text(v.as_bytes())),
+            Arg::Bool(Some(v)) => ToSqlOutput::Borrowed(ValueRef::Integer(*v as i64)),
+            Arg::Bytes(Some(v)) => ToSqlOutput::Borrowed(ValueRef::Blob(v)),
+            _ => ToSqlOutput::Borrowed(ValueRef::Null),
+        })
+    }
+}
+
+/// A row read on the writing connection.
+#[derive(Debug, Clone)]
+pub struct LiteRow {
+    names: Arc<[String]>,
+    vals: Vec<Value>,
+}
+
+impl LiteRow {
+    pub(super) fn by_name(&self, col: &str) -> Result<&Value> {
+        self.names
+            .iter()
+            .position(|n| n == col)
+            .map(|i| &self.vals[i])
+            .ok_or_else(|| Error::Db(sqlx::Error::ColumnNotFound(col.to_owned())))
+    }
+
+    pub(super) fn by_index(&self, idx: usize) -> Result<&Value> {
+        self.vals.get(idx).ok_or_else(|| Error::Db(sqlx::Error::ColumnIndexOutOfBounds { index: idx, len: self.vals.len() }))
+    }
+}
+
+/// A Rust value read from a column of a [`LiteRow`], with SQLite's own conversions between
+/// storage classes where sqlx makes them too (integers as reals, 0/1 as booleans).
+pub trait FromLite: Sized {
+    fn from_lite(v: &Value) -> std::result::Result<Self, String>;
+}
+
+fn mismatch(want: &str, v: &Value) -> String {
+    format!("expected {want}, found {:?}", v.data_type())
+}
+
+impl FromLite for i64 {
+    fn from_lite(v: &Value) -> std::result::Result<Self, String> {
+        match v {
+            Value::Integer(i) => Ok(*i),
+            Value::Real(f) if f.fract() == 0.0 => Ok(*f as i64),
+            _ => Err(mismatch("an integer", v)),
+        }
+    }
+}
+
+impl FromLite for i32 {
+    fn from_lite(v: &Value) -> std::result::Result<Self, String> {
+        i32::try_from(i64::from_lite(v)?).map_err(|e| e.to_string())
+    }
+}
+
+impl FromLite for f64 {
+    fn from_lite(v: &Value) -> std::result::Result<Self, String> {
+        match v {
+            Value::Real(f) => Ok(*f),
+            Value::Integer(i) => Ok(*i as f64),
+            _ => Err(mismatch("a number", v)),
+        }
+    }
+}
+
+impl FromLite for bool {
+    fn from_lite(v: &Value) -> std::result::Result<Self, String> {
+        Ok(i64::from_lite(v)? != 0)
+    }
+}
+
+impl FromLite for String {
+    fn from_lite(v: &Value) -> std::result::Result<Self, String> {
+        match v {
+            Value::Text(s) => Ok(s.clone()),
+            Value::Integer(i) => Ok(i.to_string()),
+            Value::Real(f) => Ok(f.to_string()),
+            Value::Blob(b) => String::from_utf8(b.clone()).map_err(|e| e.to_string()),
+            Value::Null => Err(mismatch("text", v)),
+        }
+    }
+}
+
+impl FromLite for Vec<u8> {
+    fn from_lite(v: &Value) -> std::result::Result<Self, String> {
+        match v {
+            Value::Blob(b) => Ok(b.clone()),
+            Value::Text(s) => Ok(s.as_bytes().to_vec()),
+            _ => Err(mismatch("bytes", v)),
+        }
+    }
+}
+
+impl<T: FromLite> FromLite for Option<T> {
+    fn from_lite(v: &Value) -> std::result::Result<Self, String> {
+        match v {
+            Value::Null => Ok(None),
+            v => T::from_lite(v).map(Some),
+        }
+    }
+}
+
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(e.sqlite_error_code(), Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked))
+}
+
+/// An error SQLite returned, in the shape sqlx gives its own, so callers tell a duplicate
+/// key the same way on every path.
+#[derive(Debug)]
+struct LiteError {
+    message: String,
+    code: i32,
+}
+
+impl std::fmt::Display for LiteError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for LiteError {}
+
+impl DatabaseError for LiteError {
+    fn message(&self) -> &str {
+        &self.message
+    }
+
+    fn code(&self) -> Option<Cow<'_, str>> {
+        Some(Cow::Owned(self.code.to_string()))
+    }
+
+    fn as_error(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+        self
+    }
+
+    fn as_error_mut(&mut self) -> &mut (dyn std::error::Error + Send + Sync + 'static) {
+        self
+    }
+
+    fn into_error(self: Box<Self>) -> Box<dyn std::error::Error + Send + Sync + 'static> {
+        self
+    }
+
+    fn kind(&self) -> ErrorKind {
+        use rusqlite::ffi;
+        match self.code {
+            ffi::SQLITE_CONSTRAINT_UNIQUE | ffi::SQLITE_CONSTRAINT_PRIMARYKEY => ErrorKind::UniqueViolation,
+            ffi::SQLITE_CONSTRAINT_FOREIGNKEY => ErrorKind::ForeignKeyViolation,
+            ffi::SQLITE_CONSTRAINT_NOTNULL => ErrorKind::NotNullViolation,
+            ffi::SQLITE_CONSTRAINT_CHECK => ErrorKind::CheckViolation,
+            _ => ErrorKind::Other,
+        }
+    }
+}
+
+pub(super) fn lite_error(e: rusqlite::Error) -> Error {
+    match e {
+        rusqlite::Error::SqliteFailure(f, msg) => {
+            Error::Db(sqlx::Error::Database(Box::new(LiteError { message: msg.unwrap_or_else(|| f.to_string()), code: f.extended_code })))
+        }
+        other => Error::internal(format!("SQLite: {other}")),
+    }
+}
