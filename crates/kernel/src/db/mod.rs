@@ -144,7 +144,12 @@ impl Db {
 
     pub async fn close(&self) {
         match self {
-            Db::Sqlite(p) => p.close().await,
+            Db::Sqlite(p) => {
+                if let Ok(mut w) = p.write_turn().await {
+                    w.commit_group().await;
+                }
+                p.close().await
+            }
             Db::Postgres(p) => p.close().await,
         }
     }
@@ -179,10 +184,61 @@ pub struct LiteTx {
 
 impl Drop for LiteTx {
     fn drop(&mut self) {
-        if self.open
-            && let Err(e) = self.w.rollback()
-        {
-            tracing::error!(error = %e, "rolling back an abandoned SQLite transaction failed");
+        if self.open {
+            self.w.undo();
+        }
+    }
+}
+
+/// Waits for the COMMIT of the group a transaction joined. The transaction queues for the
+/// write turn meanwhile: a turn that comes while its group is still open commits the group
+/// (nobody was queued behind it), so a group never waits for a transaction that is not coming.
+async fn group_outcome(gate: Arc<tokio::sync::Mutex<Writer>>, id: u64, mut rx: writer::Outcome) -> Result<()> {
+    let mut guard = CommitIfCancelled { gate: Some(gate.clone()), id };
+    let out = tokio::select! {
+        biased;
+        r = &mut rx => r,
+        w = tokio::time::timeout(WRITE_WAIT, gate.lock_owned()) => {
+            match w {
+                Ok(mut w) => {
+                    if w.group() == Some(id) {
+                        w.commit_group().await;
+                    }
+                    drop(w);
+                    rx.await
+                }
+                Err(_) => {
+                    guard.gate = None;
+                    return Err(Error::internal("the database stayed busy: the transaction's commit did not come within 15 s"));
+                }
+            }
+        }
+    };
+    guard.gate = None;
+    match out {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(why)) => Err(Error::internal(format!("the database could not commit the transaction: {why}"))),
+        Err(_) => Err(Error::internal("the transaction's group ended without a commit")),
+    }
+}
+
+/// A caller that stops waiting for its group's commit (its request was cancelled) still sees
+/// that the group gets committed, by a task of its own.
+struct CommitIfCancelled {
+    gate: Option<Arc<tokio::sync::Mutex<Writer>>>,
+    id: u64,
+}
+
+impl Drop for CommitIfCancelled {
+    fn drop(&mut self) {
+        if let (Some(gate), Ok(rt)) = (self.gate.take(), tokio::runtime::Handle::try_current()) {
+            let id = self.id;
+            rt.spawn(async move {
+                let mut w = gate.lock_owned().await;
+                if w.group() == Some(id) {
+                    w.commit_group().await;
+                }
+            });
         }
     }
 }
@@ -198,8 +254,12 @@ impl Tx {
     pub async fn commit(self) -> Result<()> {
         match self {
             Tx::Sqlite(mut t) => {
-                t.w.commit().await?;
                 t.open = false;
+                let (id, rx) = t.w.release()?;
+                let gate = tokio::sync::OwnedMutexGuard::mutex(&t.w).clone();
+                // Gives the write turn back: the next transaction may join the group.
+                drop(t);
+                group_outcome(gate, id, rx).await?;
             }
             Tx::Postgres(t) => t.commit().await?,
         }
@@ -210,7 +270,7 @@ impl Tx {
         match self {
             Tx::Sqlite(mut t) => {
                 t.open = false;
-                t.w.rollback()?;
+                t.w.undo();
             }
             Tx::Postgres(t) => t.rollback().await?,
         }

@@ -8,6 +8,8 @@
 //! Reads outside transactions still go through sqlx's pool, which WAL lets run beside the
 //! writer.
 //!
+//! Transactions on the connection commit in groups (see [`Writer`]).
+//!
 //! The connection never waits inside SQLite for a lock another process holds (its busy timeout
 //! is zero, so no runtime thread sleeps in the busy handler); `BEGIN IMMEDIATE` and autocommit
 //! statements that find the database busy are retried here with async sleeps, up to the same
@@ -25,10 +27,30 @@ use sqlx::error::{DatabaseError, ErrorKind};
 use super::Arg;
 use crate::{Error, Result};
 
+/// What a logical transaction hears about the COMMIT of the group it joined.
+pub(super) type Outcome = tokio::sync::oneshot::Receiver<std::result::Result<(), String>>;
+
+/// A group commits at the latest when it has this many transactions or is this old.
+const GROUP_MAX: usize = 64;
+const GROUP_AGE: Duration = Duration::from_millis(20);
+
 /// The connection the write gate owns.
+///
+/// Transactions on it are logical: each is a savepoint inside one SQLite transaction that
+/// several of them share (group commit). A transaction that ends well releases its savepoint
+/// and waits for the group's COMMIT before its caller hears "committed"; the COMMIT comes when
+/// the next turn finds nobody else queued behind it (or the group is full or old), so the WAL
+/// gets each page the group changed once instead of once per transaction. One that ends
+/// badly rolls back to its savepoint: the others in its group are not touched.
 pub struct Writer {
     conn: Connection,
     wait: Duration,
+    /// The id of the SQLite transaction open on the connection, if one is.
+    open: Option<u64>,
+    opened_at: Instant,
+    next_id: u64,
+    /// Logical transactions released into the open one, waiting for its COMMIT.
+    members: Vec<tokio::sync::oneshot::Sender<std::result::Result<(), String>>>,
 }
 
 impl Writer {
@@ -39,53 +61,134 @@ impl Writer {
         conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA temp_store = memory;")
             .map_err(lite_error)?;
         conn.set_prepared_statement_cache_capacity(256);
-        Ok(Writer { conn, wait })
+        Ok(Writer { conn, wait, open: None, opened_at: Instant::now(), next_id: 0, members: Vec::new() })
     }
 
-    /// Starts a write transaction, waiting (without blocking the thread) while another
-    /// process holds the database's write lock.
+    /// The id of the group transaction open now, if any.
+    pub(super) fn group(&self) -> Option<u64> {
+        self.open
+    }
+
+    /// Starts a logical transaction: joins the open group, or opens one (waiting, without
+    /// blocking the thread, while another process holds the database's write lock).
     pub(super) async fn begin(&mut self) -> Result<()> {
-        if !self.conn.is_autocommit() {
-            // A transaction left open by a panic between statements: it was never committed.
-            let _ = self.conn.execute_batch("ROLLBACK");
+        self.check_lost();
+        if self.open.is_some() && (self.members.len() >= GROUP_MAX || self.opened_at.elapsed() >= GROUP_AGE) {
+            self.commit_group().await;
         }
-        let deadline = Instant::now() + self.wait;
-        let mut pause = Duration::from_millis(1);
-        loop {
-            match self.conn.execute_batch("BEGIN IMMEDIATE") {
-                Ok(()) => return Ok(()),
-                Err(e) if is_busy(&e) && Instant::now() < deadline => {
-                    tokio::time::sleep(pause).await;
-                    pause = (pause * 2).min(Duration::from_millis(20));
-                }
-                Err(e) => return Err(lite_error(e)),
+        if self.open.is_none() {
+            if !self.conn.is_autocommit() {
+                // Left open by a panic between statements: never committed, never acknowledged.
+                let _ = self.conn.execute_batch("ROLLBACK");
             }
+            let deadline = Instant::now() + self.wait;
+            let mut pause = Duration::from_millis(1);
+            loop {
+                match self.conn.execute_batch("BEGIN IMMEDIATE") {
+                    Ok(()) => break,
+                    Err(e) if is_busy(&e) && Instant::now() < deadline => {
+                        tokio::time::sleep(pause).await;
+                        pause = (pause * 2).min(Duration::from_millis(20));
+                    }
+                    Err(e) => return Err(lite_error(e)),
+                }
+            }
+            self.next_id += 1;
+            self.open = Some(self.next_id);
+            self.opened_at = Instant::now();
+        }
+        if let Err(e) = self.conn.execute_batch("SAVEPOINT tx") {
+            self.end_if_alone();
+            return Err(lite_error(e));
+        }
+        Ok(())
+    }
+
+    /// Ends the logical transaction keeping its changes; they are committed with its group.
+    /// Returns the group and where its outcome will arrive.
+    pub(super) fn release(&mut self) -> Result<(u64, Outcome)> {
+        self.check_lost();
+        let Some(id) = self.open else {
+            return Err(Error::internal("SQLite rolled the transaction back"));
+        };
+        if let Err(e) = self.conn.execute_batch("RELEASE tx") {
+            self.undo();
+            return Err(lite_error(e));
+        }
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.members.push(tx);
+        Ok((id, rx))
+    }
+
+    /// Undoes the logical transaction; the rest of its group goes on.
+    pub(super) fn undo(&mut self) {
+        self.check_lost();
+        if self.open.is_none() {
+            return;
+        }
+        if let Err(e) = self.conn.execute_batch("ROLLBACK TO tx; RELEASE tx") {
+            tracing::error!(error = %e, "rolling back to a savepoint failed");
+            self.fail_group(&format!("rolling back a transaction of the group failed: {e}"));
+            return;
+        }
+        self.end_if_alone();
+    }
+
+    /// With no transaction of the group waiting for it, the SQLite transaction is ended at
+    /// once (nothing in it to keep), giving the write lock back to other processes.
+    fn end_if_alone(&mut self) {
+        if self.open.is_some() && self.members.is_empty() {
+            let _ = self.conn.execute_batch("ROLLBACK");
+            self.open = None;
         }
     }
 
-    pub(super) async fn commit(&mut self) -> Result<()> {
+    /// Commits the open group and tells each of its transactions.
+    pub(super) async fn commit_group(&mut self) {
+        self.check_lost();
+        if self.open.is_none() {
+            return;
+        }
         let deadline = Instant::now() + self.wait;
         loop {
             match self.conn.execute_batch("COMMIT") {
-                Ok(()) => return Ok(()),
+                Ok(()) => break,
                 // The transaction stays open after a busy COMMIT; it can be tried again.
                 Err(e) if is_busy(&e) && Instant::now() < deadline => tokio::time::sleep(Duration::from_millis(2)).await,
-                Err(e) => return Err(lite_error(e)),
+                Err(e) => {
+                    tracing::error!(error = %e, transactions = self.members.len(), "a group commit failed");
+                    return self.fail_group(&e.to_string());
+                }
             }
+        }
+        self.open = None;
+        for m in self.members.drain(..) {
+            let _ = m.send(Ok(()));
         }
     }
 
-    pub(super) fn rollback(&mut self) -> Result<()> {
-        if self.conn.is_autocommit() {
-            // SQLite already rolled back (some errors end the transaction themselves).
-            return Ok(());
+    /// Some errors (disk full, I/O) make SQLite roll the whole transaction back itself.
+    fn check_lost(&mut self) {
+        if self.open.is_some() && self.conn.is_autocommit() {
+            self.fail_group("SQLite rolled the group's transaction back");
         }
-        self.conn.execute_batch("ROLLBACK").map_err(lite_error)
+    }
+
+    fn fail_group(&mut self, why: &str) {
+        if !self.conn.is_autocommit() {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+        self.open = None;
+        for m in self.members.drain(..) {
+            let _ = m.send(Err(why.to_owned()));
+        }
     }
 
     /// One statement in autocommit mode (outside a transaction), retried while another
     /// process holds the write lock: a busy autocommit statement has changed nothing.
     pub(super) async fn run_alone(&mut self, sql: &str, args: &[Arg], rows: bool) -> Result<(u64, Vec<LiteRow>)> {
+        // Not inside a group: it would answer before the group's COMMIT.
+        self.commit_group().await;
         let deadline = Instant::now() + self.wait;
         let mut pause = Duration::from_millis(1);
         loop {
