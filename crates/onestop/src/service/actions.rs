@@ -84,13 +84,7 @@ impl Onestop {
         for _ in 0..2 {
             let mut tx = self.db.begin().await?;
             let d = store::load(&mut tx, id, true).await?.ok_or_else(|| Error::not_found(format!("hồ sơ {id}")))?;
-            if self.cached_calendar(&d.d.agency_code).is_none() {
-                // Reading the calendar may seed a year's holidays, which on SQLite must not
-                // wait for our own write lock: read it outside, then start again.
-                tx.rollback().await?;
-                self.calendar(&d.d.agency_code).await?;
-                continue;
-            }
+            let Some(tx) = self.with_calendar(tx, &d).await? else { continue };
             if let Some(v) = version
                 && v != d.d.version
             {
@@ -99,6 +93,19 @@ impl Onestop {
             return Ok((tx, d));
         }
         Err(Error::internal("the agency calendar could not be read"))
+    }
+
+    /// Gives the transaction back when this node has the dossier's agency calendar; else
+    /// rolls it back and reads the calendar (None: start the transaction again). Reading the
+    /// calendar may seed a year's holidays, which on SQLite must not wait for our own write
+    /// turn.
+    pub(crate) async fn with_calendar(&self, tx: Tx, d: &DossierRow) -> Result<Option<Tx>> {
+        if self.cached_calendar(&d.d.agency_code).is_some() {
+            return Ok(Some(tx));
+        }
+        tx.rollback().await?;
+        self.calendar(&d.d.agency_code).await?;
+        Ok(None)
     }
 
     /// Writes the dossier's changing fields and bumps its version.

@@ -3,7 +3,7 @@
 //! its own version: two officers acting on it at once cannot both win.
 
 use kernel::authz::{Permission, Principal, Role};
-use kernel::db::{Where, q};
+use kernel::db::{Ex, Tx, Where, q};
 use kernel::{Error, Result};
 use serde::Deserialize;
 use serde_json::json;
@@ -12,7 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::{Onestop, conflict_state, holds};
 use crate::model::process::StepKind;
 use crate::model::{Dossier, Status};
-use crate::store::{self, Task};
+use crate::store::{self, DossierRow, Task};
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 pub struct InboxFilter {
@@ -155,16 +155,39 @@ impl Onestop {
     }
 
     async fn open_task(&self, p: &Principal, id: &str) -> Result<Task> {
-        let t = store::task_by_id(&self.db, id).await?.ok_or_else(|| Error::not_found(format!("công việc {id}")))?;
-        if !may_act(p, &t) && !p.allows(Permission::DossierView, Some(&t.agency_id)) {
-            return Err(Error::not_found(format!("công việc {id}")));
-        }
-        if t.status != "open" {
-            return Err(Error::conflict("công việc đã xong hoặc đã hủy (the task is closed)"));
-        }
-        Ok(t)
+        open_task_in(&self.db, p, id).await
     }
 
+    /// Opens a transaction with the open task `id` read and its dossier locked in it.
+    async fn begin_task(&self, p: &Principal, id: &str) -> Result<(Tx, Task, DossierRow)> {
+        for _ in 0..2 {
+            let mut tx = self.db.begin().await?;
+            let t = open_task_in(&mut tx, p, id).await?;
+            if !may_act(p, &t) {
+                return Err(Error::Forbidden("không có vai trò của bước này (you do not hold this step's role)".into()));
+            }
+            let d = store::load(&mut tx, &t.dossier_id, true).await?.ok_or_else(|| Error::internal("task without its dossier"))?;
+            if let Some(tx) = self.with_calendar(tx, &d).await? {
+                return Ok((tx, t, d));
+            }
+        }
+        Err(Error::internal("the agency calendar could not be read"))
+    }
+}
+
+/// The open task `id`, when `p` may act on it or see its agency's dossiers.
+async fn open_task_in<'e>(ex: impl Into<Ex<'e>>, p: &Principal, id: &str) -> Result<Task> {
+    let t = store::task_by_id(ex, id).await?.ok_or_else(|| Error::not_found(format!("công việc {id}")))?;
+    if !may_act(p, &t) && !p.allows(Permission::DossierView, Some(&t.agency_id)) {
+        return Err(Error::not_found(format!("công việc {id}")));
+    }
+    if t.status != "open" {
+        return Err(Error::conflict("công việc đã xong hoặc đã hủy (the task is closed)"));
+    }
+    Ok(t)
+}
+
+impl Onestop {
     /// Takes a task for oneself.
     pub async fn claim(&self, p: &Principal, id: &str, v: &TaskVersion) -> Result<Task> {
         let t = self.open_task(p, id).await?;
@@ -228,11 +251,7 @@ impl Onestop {
     /// Completes a task with an outcome; the dossier moves to the step it leads to. A
     /// consultation step moves on only when every consulted agency has answered.
     pub async fn complete(&self, p: &Principal, id: &str, c: &Complete) -> Result<Dossier> {
-        let t = self.open_task(p, id).await?;
-        if !may_act(p, &t) {
-            return Err(Error::Forbidden("không có vai trò của bước này (you do not hold this step's role)".into()));
-        }
-        let (mut tx, mut d) = self.begin(&t.dossier_id, None).await?;
+        let (mut tx, t, mut d) = self.begin_task(p, id).await?;
         if d.d.status != Status::Processing || d.d.current_step.as_deref() != Some(t.step_id.as_str()) {
             return Err(conflict_state(&d.d, "hoàn thành bước này"));
         }
@@ -309,11 +328,7 @@ impl Onestop {
         if s.reason.trim().chars().count() < 3 {
             return Err(Error::invalid("reason", "cần ghi rõ lý do (give the reason)"));
         }
-        let t = self.open_task(p, id).await?;
-        if !may_act(p, &t) {
-            return Err(Error::Forbidden("không có vai trò của bước này (you do not hold this step's role)".into()));
-        }
-        let (mut tx, mut d) = self.begin(&t.dossier_id, None).await?;
+        let (mut tx, t, mut d) = self.begin_task(p, id).await?;
         if d.d.status != Status::Processing || d.d.current_step.as_deref() != Some(t.step_id.as_str()) {
             return Err(conflict_state(&d.d, "trả lại bước trước"));
         }
