@@ -96,7 +96,12 @@ impl Lgsp {
     pub fn start_log_writer(&self) {
         let (tx, mut rx) = tokio::sync::mpsc::channel::<log::Exchange>(65_536);
         let (db, key) = (self.db.clone(), self.key.clone());
-        let task = tokio::spawn(async move {
+        // SQLite's writes run in place on the thread that holds the write turn; under the
+        // gateway's load this loop writes almost all the time, so it gets a thread of its own
+        // instead of holding one of the runtime's workers away from requests.
+        let rt = tokio::runtime::Handle::current();
+        let task = tokio::task::spawn_blocking(move || {
+            rt.block_on(async move {
             let mut batch = Vec::new();
             while let Some(x) = rx.recv().await {
                 batch.push(x);
@@ -119,6 +124,7 @@ impl Lgsp {
                 }
                 batch.clear();
             }
+        })
         });
         *self.writer.lock().unwrap_or_else(|e| e.into_inner()) = Some(tx);
         *self.writer_task.lock().unwrap_or_else(|e| e.into_inner()) = Some(task);
