@@ -108,7 +108,9 @@ impl Db {
                 .await?;
             // The pool has created the file and set WAL; the writer opens the same file.
             let writer = Writer::open(&path, WRITE_WAIT)?;
-            Ok(Db::Sqlite(SqliteDb { pool, gate: Arc::new(tokio::sync::Mutex::new(writer)) }))
+            let gate = Arc::new(tokio::sync::Mutex::new(writer));
+            writer::spawn_checkpointer(&path, Arc::downgrade(&gate))?;
+            Ok(Db::Sqlite(SqliteDb { pool, gate }))
         } else {
             Err(Error::internal(format!(
                 "unsupported database URL «{}»: use sqlite://PATH or postgres://USER:PASS@HOST/DB",

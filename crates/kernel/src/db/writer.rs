@@ -27,6 +27,32 @@ use sqlx::error::{DatabaseError, ErrorKind};
 use super::Arg;
 use crate::{Error, Result};
 
+/// Starts the thread that copies the WAL's pages into the database file (a passive checkpoint
+/// every 50 ms, beside readers and the writer), so that the writing connection's COMMITs only
+/// append to the WAL. It stops once `alive` has no strong reference left.
+pub(super) fn spawn_checkpointer(path: &Path, alive: std::sync::Weak<impl Send + Sync + 'static>) -> Result<()> {
+    let conn =
+        Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX).map_err(lite_error)?;
+    conn.busy_timeout(Duration::from_millis(100)).map_err(lite_error)?;
+    std::thread::Builder::new()
+        .name("sqlite-checkpoint".into())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(Duration::from_millis(50));
+                if alive.strong_count() == 0 {
+                    return;
+                }
+                if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+                    && !is_busy(&e)
+                {
+                    tracing::warn!(error = %e, "SQLite checkpoint failed");
+                }
+            }
+        })
+        .map_err(Error::internal)?;
+    Ok(())
+}
+
 /// What a logical transaction hears about the COMMIT of the group it joined.
 pub(super) type Outcome = tokio::sync::oneshot::Receiver<std::result::Result<(), String>>;
 
@@ -58,8 +84,13 @@ impl Writer {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags).map_err(lite_error)?;
         conn.busy_timeout(Duration::ZERO).map_err(lite_error)?;
-        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA temp_store = memory;")
-            .map_err(lite_error)?;
+        // No checkpoint inside COMMIT (it would copy pages and fsync on the thread holding the
+        // write turn): the checkpointer thread does it (see [`spawn_checkpointer`]).
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA temp_store = memory;
+             PRAGMA wal_autocheckpoint = 0;",
+        )
+        .map_err(lite_error)?;
         conn.set_prepared_statement_cache_capacity(256);
         Ok(Writer { conn, wait, open: None, opened_at: Instant::now(), next_id: 0, members: Vec::new() })
     }
