@@ -131,7 +131,11 @@ async fn start_consumers(app: &App, stop: &watch::Receiver<bool>) -> anyhow::Res
         for t in c.topics() {
             kernel::outbox::subscribe(&app.db, c.name(), t).await?;
         }
-        handles.push(tokio::spawn(kernel::outbox::run(app.db.clone(), c, stop.clone(), poll)));
+        // Each consumer on a thread of its own: on SQLite its writes run in place on the
+        // thread holding the write turn, which should not be one that serves requests.
+        let rt = tokio::runtime::Handle::current();
+        let run = kernel::outbox::run(app.db.clone(), c, stop.clone(), poll);
+        handles.push(tokio::task::spawn_blocking(move || rt.block_on(run)));
     }
     Ok(handles)
 }
