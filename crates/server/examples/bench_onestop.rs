@@ -57,7 +57,8 @@ async fn lifecycle(o: &onestop::Onestop, r: &Roles, at: i64, input: &onestop::se
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() -> anyhow::Result<()> {
-    // RUST_LOG=sqlx::query=debug shows each statement (to count them per lifecycle).
+    // RUST_LOG=sqlx::query=debug,tinhso::sql=debug shows each statement (to count them per
+    // lifecycle): sqlx's reads, and what runs on SQLite's writing connection.
     if std::env::var("RUST_LOG").is_ok() {
         tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::from_default_env()).with_writer(std::io::stderr).init();
     }

@@ -240,6 +240,21 @@ impl Writer {
     }
 
     fn run_inner(&mut self, sql: &str, args: &[Arg], want_rows: bool) -> rusqlite::Result<(u64, Vec<LiteRow>)> {
+        let traced = tracing::enabled!(target: "tinhso::sql", tracing::Level::DEBUG).then(Instant::now);
+        let r = self.statement(sql, args, want_rows);
+        if let Some(start) = traced {
+            // The statements sqlx runs appear under `sqlx::query`; these under `tinhso::sql`.
+            match &r {
+                Ok((changed, rows)) => {
+                    tracing::debug!(target: "tinhso::sql", sql, rows_affected = changed, rows_returned = rows.len(), elapsed = ?start.elapsed())
+                }
+                Err(e) => tracing::debug!(target: "tinhso::sql", sql, error = %e, elapsed = ?start.elapsed()),
+            }
+        }
+        r
+    }
+
+    fn statement(&mut self, sql: &str, args: &[Arg], want_rows: bool) -> rusqlite::Result<(u64, Vec<LiteRow>)> {
         let mut stmt = match self.conn.prepare_cached(sql) {
             Ok(s) => s,
             // Scripts of several statements (no arguments) run as a batch.
