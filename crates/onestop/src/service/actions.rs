@@ -95,19 +95,6 @@ impl Onestop {
         Err(Error::internal("the agency calendar could not be read"))
     }
 
-    /// Gives the transaction back when this node has the dossier's agency calendar; else
-    /// rolls it back and reads the calendar (None: start the transaction again). Reading the
-    /// calendar may seed a year's holidays, which on SQLite must not wait for our own write
-    /// turn.
-    pub(crate) async fn with_calendar(&self, tx: Tx, d: &DossierRow) -> Result<Option<Tx>> {
-        if self.cached_calendar(&d.d.agency_code).is_some() {
-            return Ok(Some(tx));
-        }
-        tx.rollback().await?;
-        self.calendar(&d.d.agency_code).await?;
-        Ok(None)
-    }
-
     /// Writes the dossier's changing fields and bumps its version.
     pub(crate) async fn save(&self, tx: &mut Tx, d: &DossierRow) -> Result<()> {
         let n = q("UPDATE dossiers SET status = $3, code = $4, accepted_at = $5, received_on = $6, due_on = $7, original_due_on = $8,

@@ -198,6 +198,19 @@ impl Onestop {
             .map(|(c, _)| c.clone())
     }
 
+    /// Gives the transaction back when this node has the dossier's agency calendar; else
+    /// rolls it back and reads the calendar (None: start the transaction again). Reading the
+    /// calendar may seed a year's holidays, which on SQLite must not wait for our own write
+    /// turn.
+    pub(crate) async fn with_calendar(&self, tx: Tx, d: &DossierRow) -> Result<Option<Tx>> {
+        if self.cached_calendar(&d.d.agency_code).is_some() {
+            return Ok(Some(tx));
+        }
+        tx.rollback().await?;
+        self.calendar(&d.d.agency_code).await?;
+        Ok(None)
+    }
+
     /// Stores a new version of a procedure's process after checking it. Running dossiers
     /// keep the version they started with.
     pub async fn set_process(&self, by: &Principal, procedure_code: &str, def: &ProcessDefinition) -> Result<i64> {
