@@ -112,15 +112,11 @@ impl Writer {
                 // Left open by a panic between statements: never committed, never acknowledged.
                 let _ = self.conn.execute_batch("ROLLBACK");
             }
-            let deadline = Instant::now() + self.wait;
-            let mut pause = Duration::from_millis(1);
+            let mut busy = BusyWait::new(self.wait);
             loop {
                 match self.conn.execute_batch("BEGIN IMMEDIATE") {
                     Ok(()) => break,
-                    Err(e) if is_busy(&e) && Instant::now() < deadline => {
-                        tokio::time::sleep(pause).await;
-                        pause = (pause * 2).min(Duration::from_millis(20));
-                    }
+                    Err(e) if is_busy(&e) && busy.time_left() => busy.pause().await,
                     Err(e) => return Err(lite_error(e)),
                 }
             }
@@ -220,14 +216,10 @@ impl Writer {
     pub(super) async fn run_alone(&mut self, sql: &str, args: &[Arg], rows: bool) -> Result<(u64, Vec<LiteRow>)> {
         // Not inside a group: it would answer before the group's COMMIT.
         self.commit_group().await;
-        let deadline = Instant::now() + self.wait;
-        let mut pause = Duration::from_millis(1);
+        let mut busy = BusyWait::new(self.wait);
         loop {
             match self.run_inner(sql, args, rows) {
-                Err(e) if is_busy(&e) && Instant::now() < deadline && self.conn.is_autocommit() => {
-                    tokio::time::sleep(pause).await;
-                    pause = (pause * 2).min(Duration::from_millis(20));
-                }
+                Err(e) if is_busy(&e) && busy.time_left() && self.conn.is_autocommit() => busy.pause().await,
                 r => return r.map_err(lite_error),
             }
         }
@@ -398,6 +390,28 @@ impl<T: FromLite> FromLite for Option<T> {
             Value::Null => Ok(None),
             v => T::from_lite(v).map(Some),
         }
+    }
+}
+
+/// Growing pauses (1 ms doubling up to 20 ms) between tries while another process holds the
+/// database's write lock, for as long as the writer waits.
+struct BusyWait {
+    deadline: Instant,
+    next: Duration,
+}
+
+impl BusyWait {
+    fn new(wait: Duration) -> BusyWait {
+        BusyWait { deadline: Instant::now() + wait, next: Duration::from_millis(1) }
+    }
+
+    fn time_left(&self) -> bool {
+        Instant::now() < self.deadline
+    }
+
+    async fn pause(&mut self) {
+        tokio::time::sleep(self.next).await;
+        self.next = (self.next * 2).min(Duration::from_millis(20));
     }
 }
 
