@@ -189,6 +189,7 @@ pub struct QueueStat {
 
 pub async fn stats<'e>(ex: impl Into<Ex<'e>>) -> Result<Vec<QueueStat>> {
     q("SELECT consumer, status, COUNT(*) AS n FROM event_deliveries GROUP BY consumer, status ORDER BY consumer, status")
+        .long()
         .fetch_all(ex)
         .await?
         .iter()

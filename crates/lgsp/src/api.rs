@@ -321,6 +321,7 @@ async fn monitoring(State(l): State<Lgsp>, Authed(p): Authed, Query(f): Query<Mo
             "SELECT request_id, at, client, service, method, status, error, request_bytes, response_bytes, duration_ms FROM lgsp_messages{} ORDER BY seq DESC LIMIT {limit}",
             w.sql()
         ))
+        .long()
         .fetch_all(&l.db)
         .await
         .or_problem()?;

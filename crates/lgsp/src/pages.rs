@@ -102,6 +102,7 @@ async fn page(State(l): State<Lgsp>, shell: Shell, caller: Caller, web::Query(p)
                          AVG(CAST(duration_ms AS DOUBLE PRECISION)) AS avg_ms, MAX(duration_ms) AS max_ms
                       FROM lgsp_messages WHERE at >= $1 GROUP BY service ORDER BY COUNT(*) DESC")
         .bind(from)
+        .long()
         .fetch_all(&l.db)
         .await?
         .iter()
@@ -117,6 +118,7 @@ async fn page(State(l): State<Lgsp>, shell: Shell, caller: Caller, web::Query(p)
         .collect::<kernel::Result<Vec<_>>>()?;
         let per_hour = q("SELECT (at - $1) / 3600000 AS h, COUNT(*) AS n FROM lgsp_messages WHERE at >= $1 GROUP BY 1")
             .bind(from)
+            .long()
             .fetch_all(&l.db)
             .await?;
         let mut columns: Vec<(String, i64)> = (0..hours)

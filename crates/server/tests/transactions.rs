@@ -158,3 +158,54 @@ storage_test!(the_write_ahead_log_is_copied_back_while_writes_go_on, |app: &Test
         }
     }
 });
+
+storage_test!(reads_outside_transactions_see_every_commit_and_never_write_themselves, |app: &TestApp| {
+    let db = app.app.db.clone();
+    async move {
+        // A statement that writes, fetched outside a transaction (`INSERT ... RETURNING`): on
+        // SQLite the reading connection refuses it and the writer runs it, in autocommit.
+        let row = q("INSERT INTO settings (key, value, updated_at) VALUES ('r', 'returned', 7) RETURNING value, updated_at")
+            .fetch_one(&db)
+            .await
+            .unwrap();
+        assert_eq!(row.text("value").unwrap(), "returned");
+        assert_eq!(row.int("updated_at").unwrap(), 7);
+        assert_eq!(setting(&db, "r").await.as_deref(), Some("returned"));
+        // Its duplicate is the same error as inside a transaction.
+        let e = q("INSERT INTO settings (key, value, updated_at) VALUES ('r', 'again', 8) RETURNING value")
+            .fetch_one(&db)
+            .await
+            .err()
+            .expect("a duplicate key");
+        assert!(e.is_unique_violation(), "{e}");
+        assert_eq!(setting(&db, "r").await.as_deref(), Some("returned"));
+
+        // Readers beside writers: each commit is seen by the next read, in place or long.
+        let writers: Vec<_> = (0..4)
+            .map(|w| {
+                let db = db.clone();
+                tokio::spawn(async move {
+                    for i in 0..50 {
+                        let key = format!("rw{w}-{i:02}");
+                        let mut tx = db.begin().await.unwrap();
+                        put(&mut tx, &key).await.unwrap();
+                        tx.commit().await.unwrap();
+                        assert_eq!(setting(&db, &key).await.as_deref(), Some(key.as_str()));
+                        let long =
+                            q("SELECT COUNT(*) FROM settings WHERE key = $1").bind(key.as_str()).long().fetch_i64(&db).await.unwrap();
+                        assert_eq!(long, 1);
+                    }
+                })
+            })
+            .collect();
+        for w in writers {
+            w.await.unwrap();
+        }
+        let rows = q("SELECT key FROM settings WHERE key LIKE 'rw%' ORDER BY key").long().fetch_all(&db).await.unwrap();
+        assert_eq!(rows.len(), 200);
+        assert_eq!(rows[0].text("key").unwrap(), "rw0-00");
+        // A bad statement is an error, not a panic, on either path.
+        assert!(q("SELECT nothing FROM nowhere").fetch_all(&db).await.is_err());
+        assert!(q("SELECT nothing FROM nowhere").long().fetch_all(&db).await.is_err());
+    }
+});

@@ -1,4 +1,5 @@
-//! The database handle: one enum over a SQLite pool and a PostgreSQL pool.
+//! The database handle: one enum over SQLite (the write gate's connection, reading
+//! connections, sqlx's pool for migrations) and a PostgreSQL pool.
 //!
 //! Queries are written once in a portable subset of SQL (TEXT ids, BIGINT unix-ms instants,
 //! JSON as TEXT, `$n` placeholders, `ON CONFLICT`, `RETURNING`) and bound with [`Q`]. Where the
@@ -12,11 +13,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
-use sqlx::{AssertSqlSafe, Postgres, Row as _, Sqlite};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{AssertSqlSafe, Postgres, Row as _};
 
 use crate::{Error, Result};
 
+mod reader;
 mod writer;
 use writer::Writer;
 pub use writer::{FromLite, LiteRow};
@@ -46,11 +48,13 @@ pub enum Db {
 /// that wait on the file lock poll it with growing sleeps (up to 100 ms each), leaving the
 /// lock idle while they sleep. Writers of one process therefore queue on an async mutex first
 /// and take the file lock only when it is theirs. The gate owns the connection they write on
-/// ([`writer`]); reads outside transactions use the pool.
+/// ([`writer`]); reads outside transactions run in place on reading connections ([`reader`]).
+/// sqlx's pool remains for migrations.
 #[derive(Clone)]
 pub struct SqliteDb {
     pub pool: SqlitePool,
     gate: Arc<tokio::sync::Mutex<Writer>>,
+    readers: Arc<reader::Readers>,
 }
 
 impl std::fmt::Debug for SqliteDb {
@@ -68,6 +72,21 @@ impl std::ops::Deref for SqliteDb {
 
 impl SqliteDb {
     /// Waits for this process's turn to write, as long as SQLite's own busy timeout.
+    /// Runs a read in place on a reading connection, or a statement that writes on the
+    /// writer (in autocommit mode).
+    async fn read(&self, q: Q) -> Result<Vec<LiteRow>> {
+        let rows = if q.long {
+            let (readers, sql, args) = (self.readers.clone(), q.sql.clone(), q.args.clone());
+            tokio::task::spawn_blocking(move || readers.read(&sql, &args, true)).await.map_err(Error::internal)??
+        } else {
+            self.readers.read(&q.sql, &q.args, true)?
+        };
+        match rows {
+            Some(rows) => Ok(rows),
+            None => Ok(self.write_turn().await?.run_alone(&q.sql, &q.args, true).await?.1),
+        }
+    }
+
     async fn write_turn(&self) -> Result<tokio::sync::OwnedMutexGuard<Writer>> {
         tokio::time::timeout(WRITE_WAIT, self.gate.clone().lock_owned())
             .await
@@ -110,7 +129,8 @@ impl Db {
             let writer = Writer::open(&path, WRITE_WAIT)?;
             let gate = Arc::new(tokio::sync::Mutex::new(writer));
             writer::spawn_checkpointer(&path, Arc::downgrade(&gate))?;
-            Ok(Db::Sqlite(SqliteDb { pool, gate }))
+            let readers = Arc::new(reader::Readers::new(&path, WRITE_WAIT));
+            Ok(Db::Sqlite(SqliteDb { pool, gate, readers }))
         } else {
             Err(Error::internal(format!(
                 "unsupported database URL «{}»: use sqlite://PATH or postgres://USER:PASS@HOST/DB",
@@ -354,11 +374,13 @@ arg_from!(Bytes, Vec<u8>, |v| v);
 pub struct Q {
     sql: Cow<'static, str>,
     args: Vec<Arg>,
+    /// May run long (see [`Q::long`]).
+    long: bool,
 }
 
 /// Starts a query. Placeholders are `$1`, `$2`... on both backends.
 pub fn q(sql: impl Into<Cow<'static, str>>) -> Q {
-    Q { sql: sql.into(), args: Vec::new() }
+    Q { sql: sql.into(), args: Vec::new(), long: false }
 }
 
 macro_rules! bound {
@@ -407,7 +429,7 @@ impl Where {
 
     /// A query of `sql` with this clause's arguments bound, in order.
     pub fn query(&self, sql: String) -> Q {
-        Q { sql: sql.into(), args: self.args.clone() }
+        Q { sql: sql.into(), args: self.args.clone(), long: false }
     }
 }
 
@@ -419,6 +441,13 @@ impl Q {
 
     pub fn sql(&self) -> &str {
         &self.sql
+    }
+
+    /// Marks a read that may take long (a report over a year of rows): on SQLite it runs on
+    /// a blocking thread instead of in place on the runtime's.
+    pub fn long(mut self) -> Self {
+        self.long = true;
+        self
     }
 
     /// Runs a statement; returns the number of rows affected.
@@ -433,7 +462,7 @@ impl Q {
 
     pub async fn fetch_all<'e>(self, ex: impl Into<Ex<'e>>) -> Result<Vec<Row>> {
         Ok(match ex.into() {
-            Ex::Db(Db::Sqlite(p)) => bound!(Sqlite, self).fetch_all(&p.pool).await?.into_iter().map(Row::Sqlite).collect(),
+            Ex::Db(Db::Sqlite(p)) => p.read(self).await?.into_iter().map(Row::Lite).collect(),
             Ex::Db(Db::Postgres(p)) => bound!(Postgres, self).fetch_all(p).await?.into_iter().map(Row::Postgres).collect(),
             Ex::Tx(Tx::Sqlite(t)) => t.w.run(&self.sql, &self.args, true)?.1.into_iter().map(Row::Lite).collect(),
             Ex::Tx(Tx::Postgres(t)) => bound!(Postgres, self).fetch_all(&mut **t).await?.into_iter().map(Row::Postgres).collect(),
@@ -442,7 +471,7 @@ impl Q {
 
     pub async fn fetch_optional<'e>(self, ex: impl Into<Ex<'e>>) -> Result<Option<Row>> {
         Ok(match ex.into() {
-            Ex::Db(Db::Sqlite(p)) => bound!(Sqlite, self).fetch_optional(&p.pool).await?.map(Row::Sqlite),
+            Ex::Db(Db::Sqlite(p)) => p.read(self).await?.into_iter().next().map(Row::Lite),
             Ex::Db(Db::Postgres(p)) => bound!(Postgres, self).fetch_optional(p).await?.map(Row::Postgres),
             Ex::Tx(Tx::Sqlite(t)) => t.w.run(&self.sql, &self.args, true)?.1.into_iter().next().map(Row::Lite),
             Ex::Tx(Tx::Postgres(t)) => bound!(Postgres, self).fetch_optional(&mut **t).await?.map(Row::Postgres),
@@ -460,19 +489,12 @@ impl Q {
 }
 
 /// A value that decodes from a column on both backends.
-pub trait Col:
-    for<'r> sqlx::Decode<'r, Sqlite> + sqlx::Type<Sqlite> + for<'r> sqlx::Decode<'r, Postgres> + sqlx::Type<Postgres> + FromLite
-{
-}
-impl<T> Col for T where
-    T: for<'r> sqlx::Decode<'r, Sqlite> + sqlx::Type<Sqlite> + for<'r> sqlx::Decode<'r, Postgres> + sqlx::Type<Postgres> + FromLite
-{
-}
+pub trait Col: for<'r> sqlx::Decode<'r, Postgres> + sqlx::Type<Postgres> + FromLite {}
+impl<T> Col for T where T: for<'r> sqlx::Decode<'r, Postgres> + sqlx::Type<Postgres> + FromLite {}
 
 /// A result row from either backend.
 pub enum Row {
-    Sqlite(SqliteRow),
-    /// Read inside a transaction on SQLite's writing connection.
+    /// Read on SQLite, in place (a reading connection, or the writing one in a transaction).
     Lite(LiteRow),
     Postgres(PgRow),
 }
@@ -480,7 +502,6 @@ pub enum Row {
 impl Row {
     pub fn get<T: Col>(&self, col: &str) -> Result<T> {
         Ok(match self {
-            Row::Sqlite(r) => r.try_get(col)?,
             Row::Lite(r) => T::from_lite(r.by_name(col)?).map_err(|e| decode_error(col, e))?,
             Row::Postgres(r) => r.try_get(col)?,
         })
@@ -488,7 +509,6 @@ impl Row {
 
     pub fn get_idx<T: Col>(&self, idx: usize) -> Result<T> {
         Ok(match self {
-            Row::Sqlite(r) => r.try_get(idx)?,
             Row::Lite(r) => T::from_lite(r.by_index(idx)?).map_err(|e| decode_error(&idx.to_string(), e))?,
             Row::Postgres(r) => r.try_get(idx)?,
         })

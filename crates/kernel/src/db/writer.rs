@@ -5,8 +5,7 @@
 //! process's write gate, so the gate owns one connection of its own and the holder of the turn
 //! runs its statements on it in place: a transaction of ten statements costs ten SQLite calls
 //! instead of ten round trips between threads (see docs/architecture.md, "Departures").
-//! Reads outside transactions still go through sqlx's pool, which WAL lets run beside the
-//! writer.
+//! Reads outside transactions run the same way on reading connections ([`super::reader`]).
 //!
 //! Transactions on the connection commit in groups (see [`Writer`]).
 //!
@@ -232,18 +231,7 @@ impl Writer {
     }
 
     fn run_inner(&mut self, sql: &str, args: &[Arg], want_rows: bool) -> rusqlite::Result<(u64, Vec<LiteRow>)> {
-        let traced = tracing::enabled!(target: "tinhso::sql", tracing::Level::DEBUG).then(Instant::now);
-        let r = self.statement(sql, args, want_rows);
-        if let Some(start) = traced {
-            // The statements sqlx runs appear under `sqlx::query`; these under `tinhso::sql`.
-            match &r {
-                Ok((changed, rows)) => {
-                    tracing::debug!(target: "tinhso::sql", sql, rows_affected = changed, rows_returned = rows.len(), elapsed = ?start.elapsed())
-                }
-                Err(e) => tracing::debug!(target: "tinhso::sql", sql, error = %e, elapsed = ?start.elapsed()),
-            }
-        }
-        r
+        traced(sql, || self.statement(sql, args, want_rows), |(changed, rows)| (*changed, rows.len()))
     }
 
     fn statement(&mut self, sql: &str, args: &[Arg], want_rows: bool) -> rusqlite::Result<(u64, Vec<LiteRow>)> {
@@ -256,34 +244,54 @@ impl Writer {
             }
             Err(e) => return Err(e),
         };
-        for i in 1..=stmt.parameter_count() {
-            // `$n` names the n-th argument wherever it stands; `?` takes them in order.
-            let n = match stmt.parameter_name(i) {
-                Some(name) => name[1..].parse::<usize>().map_err(|_| rusqlite::Error::InvalidParameterName(name.to_owned()))?,
-                None => i,
-            };
-            let a = args.get(n.wrapping_sub(1)).ok_or(rusqlite::Error::InvalidParameterCount(n, args.len()))?;
-            stmt.raw_bind_parameter(i, a)?;
-        }
         let readonly = stmt.readonly();
-        let mut out = Vec::new();
-        {
-            let names: Option<Arc<[String]>> = want_rows.then(|| stmt.column_names().into_iter().map(str::to_owned).collect());
-            let width = stmt.column_count();
-            let mut rows = stmt.raw_query();
-            while let Some(r) = rows.next()? {
-                if let Some(names) = &names {
-                    let mut vals = Vec::with_capacity(width);
-                    for i in 0..width {
-                        vals.push(r.get::<_, Value>(i)?);
-                    }
-                    out.push(LiteRow { names: names.clone(), vals });
-                }
-            }
-        }
+        let out = step(&mut stmt, args, want_rows)?;
         let changed = if readonly { 0 } else { self.conn.changes() };
         Ok((changed, out))
     }
+}
+
+/// Runs `f` (one statement), as a `tracing` debug event under `tinhso::sql` with its time and
+/// `counts` (rows changed, rows returned) when that target is enabled; sqlx's statements (on
+/// PostgreSQL) appear under `sqlx::query`.
+pub(super) fn traced<R>(sql: &str, f: impl FnOnce() -> rusqlite::Result<R>, counts: impl Fn(&R) -> (u64, usize)) -> rusqlite::Result<R> {
+    let Some(start) = tracing::enabled!(target: "tinhso::sql", tracing::Level::DEBUG).then(Instant::now) else { return f() };
+    let r = f();
+    match &r {
+        Ok(v) => {
+            let (changed, returned) = counts(v);
+            tracing::debug!(target: "tinhso::sql", sql, rows_affected = changed, rows_returned = returned, elapsed = ?start.elapsed())
+        }
+        Err(e) => tracing::debug!(target: "tinhso::sql", sql, error = %e, elapsed = ?start.elapsed()),
+    }
+    r
+}
+
+/// Binds `args` to a prepared statement, runs it, and collects its rows when `want_rows`.
+pub(super) fn step(stmt: &mut rusqlite::CachedStatement<'_>, args: &[Arg], want_rows: bool) -> rusqlite::Result<Vec<LiteRow>> {
+    for i in 1..=stmt.parameter_count() {
+        // `$n` names the n-th argument wherever it stands; `?` takes them in order.
+        let n = match stmt.parameter_name(i) {
+            Some(name) => name[1..].parse::<usize>().map_err(|_| rusqlite::Error::InvalidParameterName(name.to_owned()))?,
+            None => i,
+        };
+        let a = args.get(n.wrapping_sub(1)).ok_or(rusqlite::Error::InvalidParameterCount(n, args.len()))?;
+        stmt.raw_bind_parameter(i, a)?;
+    }
+    let mut out = Vec::new();
+    let names: Option<Arc<[String]>> = want_rows.then(|| stmt.column_names().into_iter().map(str::to_owned).collect());
+    let width = stmt.column_count();
+    let mut rows = stmt.raw_query();
+    while let Some(r) = rows.next()? {
+        if let Some(names) = &names {
+            let mut vals = Vec::with_capacity(width);
+            for i in 0..width {
+                vals.push(r.get::<_, Value>(i)?);
+            }
+            out.push(LiteRow { names: names.clone(), vals });
+        }
+    }
+    Ok(out)
 }
 
 impl rusqlite::ToSql for Arg {

@@ -113,7 +113,7 @@ impl Onestop {
             where_ = w.sql(),
             group_name = if s.group.as_deref().unwrap_or("agency") == "agency" { ", g.name" } else { "" },
         );
-        let rows = w.query(sql).fetch_all(&self.db).await?;
+        let rows = w.query(sql).long().fetch_all(&self.db).await?;
         // Fields are grouped by code and named afterwards from the code list (a few hundred rows).
         let field_names: std::collections::HashMap<String, String> = if s.group.as_deref() == Some("field") {
             q("SELECT code, name FROM code_items WHERE list_code = $1")
