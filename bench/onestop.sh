@@ -11,7 +11,7 @@
 #   bench/onestop.sh [--postgres] [--dossiers N] [--workers W] [--lookup-rate R] [--year-rows N]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-pg=0; n=5000; workers=8; rate=1000; year=490060
+pg=0; n=5000; workers=32; rate=1000; year=490060
 while [ $# -gt 0 ]; do
   case "$1" in
     --postgres) pg=1 ;;

@@ -64,7 +64,9 @@ async fn main() -> anyhow::Result<()> {
     }
     let args: Vec<String> = std::env::args().collect();
     let n: usize = arg(&args, "--dossiers").and_then(|v| v.parse().ok()).unwrap_or(5000);
-    let workers: usize = arg(&args, "--workers").and_then(|v| v.parse().ok()).unwrap_or(8);
+    // Concurrent clients (officials of the province acting at once), each running lifecycles
+    // one after the other.
+    let workers: usize = arg(&args, "--workers").and_then(|v| v.parse().ok()).unwrap_or(32);
     let rate: u64 = arg(&args, "--lookup-rate").and_then(|v| v.parse().ok()).unwrap_or(1000);
     let lookup_secs: u64 = arg(&args, "--lookup-seconds").and_then(|v| v.parse().ok()).unwrap_or(10);
     let year_rows: i64 = arg(&args, "--year-rows").and_then(|v| v.parse().ok()).unwrap_or(0);
@@ -114,7 +116,7 @@ async fn main() -> anyhow::Result<()> {
     let secs = started.elapsed().as_secs_f64();
     let per_sec = n as f64 / secs;
     println!(
-        "[{backend}] lifecycle: {n} dossiers in {secs:.1} s = {per_sec:.0} dossiers/s ({:.0} actions/s, 8 actions each)",
+        "[{backend}] lifecycle: {n} dossiers in {secs:.1} s = {per_sec:.0} dossiers/s ({:.0} actions/s, 8 actions each; {workers} concurrent clients)",
         per_sec * 8.0
     );
     println!("[{backend}] projected for Sóc Trăng's 2020 (490,060 dossiers): {:.1} min (target < 10 min)", 490_060.0 / per_sec / 60.0);

@@ -127,8 +127,9 @@ impl Db {
                 .await?;
             // The pool has created the file and set WAL; the writer opens the same file.
             let writer = Writer::open(&path, WRITE_WAIT)?;
+            let writer_frames = writer.wal_frames.clone();
             let gate = Arc::new(tokio::sync::Mutex::new(writer));
-            writer::spawn_checkpointer(&path, Arc::downgrade(&gate))?;
+            writer::spawn_checkpointer(&path, Arc::downgrade(&gate), writer_frames)?;
             let readers = Arc::new(reader::Readers::new(&path, WRITE_WAIT));
             Ok(Db::Sqlite(SqliteDb { pool, gate, readers }))
         } else {

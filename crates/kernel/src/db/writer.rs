@@ -26,10 +26,29 @@ use sqlx::error::{DatabaseError, ErrorKind};
 use super::Arg;
 use crate::{Error, Result};
 
+/// WAL frames (4 KiB pages) past which the writer makes SQLite start the WAL over.
+const WAL_RESTART_FRAMES: i64 = 2048;
+
+thread_local! {
+    /// The WAL's length in frames after the last COMMIT on this thread (SQLite's WAL hook
+    /// runs inside COMMIT, on the committing thread); -1 when none since it was read.
+    static WAL_AFTER_COMMIT: std::cell::Cell<i64> = const { std::cell::Cell::new(-1) };
+}
+
+fn on_wal_commit(_: &rusqlite::hooks::Wal, frames: std::ffi::c_int) -> rusqlite::Result<()> {
+    WAL_AFTER_COMMIT.with(|c| c.set(frames as i64));
+    Ok(())
+}
+
 /// Starts the thread that copies the WAL's pages into the database file (a passive checkpoint
 /// every 50 ms, beside readers and the writer), so that the writing connection's COMMITs only
-/// append to the WAL. It stops once `alive` has no strong reference left.
-pub(super) fn spawn_checkpointer(path: &Path, alive: std::sync::Weak<impl Send + Sync + 'static>) -> Result<()> {
+/// append to the WAL. It reports the WAL's length in frames to `frames`, and stops once `alive`
+/// has no strong reference left.
+pub(super) fn spawn_checkpointer(
+    path: &Path,
+    alive: std::sync::Weak<impl Send + Sync + 'static>,
+    frames: Arc<std::sync::atomic::AtomicI64>,
+) -> Result<()> {
     let conn =
         Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX).map_err(lite_error)?;
     conn.busy_timeout(Duration::from_millis(100)).map_err(lite_error)?;
@@ -41,10 +60,11 @@ pub(super) fn spawn_checkpointer(path: &Path, alive: std::sync::Weak<impl Send +
                 if alive.strong_count() == 0 {
                     return;
                 }
-                if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
-                    && !is_busy(&e)
-                {
-                    tracing::warn!(error = %e, "SQLite checkpoint failed");
+                // Its row: busy (0/1), frames in the WAL, frames copied.
+                match conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get::<_, i64>(1)) {
+                    Ok(n) => frames.store(n, std::sync::atomic::Ordering::Relaxed),
+                    Err(e) if is_busy(&e) => {}
+                    Err(e) => tracing::warn!(error = %e, "SQLite checkpoint failed"),
                 }
             }
         })
@@ -76,6 +96,8 @@ pub struct Writer {
     next_id: u64,
     /// Logical transactions released into the open one, waiting for its COMMIT.
     members: Vec<tokio::sync::oneshot::Sender<std::result::Result<(), String>>>,
+    /// The WAL's length in frames, as the checkpointer last saw it.
+    pub(super) wal_frames: Arc<std::sync::atomic::AtomicI64>,
 }
 
 impl Writer {
@@ -84,14 +106,20 @@ impl Writer {
         let conn = Connection::open_with_flags(path, flags).map_err(lite_error)?;
         conn.busy_timeout(Duration::ZERO).map_err(lite_error)?;
         // No checkpoint inside COMMIT (it would copy pages and fsync on the thread holding the
-        // write turn): the checkpointer thread does it (see [`spawn_checkpointer`]).
+        // write turn): the checkpointer thread does it (see [`spawn_checkpointer`]). The only
+        // writer's page cache stays valid between transactions (nobody else changes the
+        // pages), so it is given room for the hot pages of every table and index: with
+        // SQLite's default 2 MB a province's year of dossiers no longer fits and each statement
+        // re-reads pages from the file.
         conn.execute_batch(
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA temp_store = memory;
-             PRAGMA wal_autocheckpoint = 0;",
+             PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -65536;",
         )
         .map_err(lite_error)?;
         conn.set_prepared_statement_cache_capacity(256);
-        Ok(Writer { conn, wait, open: None, opened_at: Instant::now(), next_id: 0, members: Vec::new() })
+        // After `wal_autocheckpoint`, which would replace it.
+        conn.wal_hook(Some(on_wal_commit));
+        Ok(Writer { conn, wait, open: None, opened_at: Instant::now(), next_id: 0, members: Vec::new(), wal_frames: Default::default() })
     }
 
     /// The id of the group transaction open now, if any.
@@ -111,6 +139,7 @@ impl Writer {
                 // Left open by a panic between statements: never committed, never acknowledged.
                 let _ = self.conn.execute_batch("ROLLBACK");
             }
+            self.restart_wal_if_long();
             let mut busy = BusyWait::new(self.wait);
             loop {
                 match self.conn.execute_batch("BEGIN IMMEDIATE") {
@@ -128,6 +157,36 @@ impl Writer {
             return Err(lite_error(e));
         }
         Ok(())
+    }
+
+    /// SQLite starts writing the WAL from its beginning again only in a write transaction
+    /// that began when every frame had been copied to the database file. The checkpointer
+    /// copies them, but under steady writes a new group always begins before it has caught
+    /// up, and the WAL grows without end (2 GB in 24 s of the one-stop benchmark, until the
+    /// disk was full). So once the WAL is long, the writer, between two groups, copies what
+    /// is left itself (little: the checkpointer did the rest) and the BEGIN that follows
+    /// starts the WAL over — unless a reader is still reading an older part of it, in which
+    /// case the next group tries again (the WAL's length comes from SQLite's WAL hook at each
+    /// COMMIT, and from the checkpointer).
+    fn restart_wal_if_long(&mut self) {
+        use std::sync::atomic::Ordering::Relaxed;
+        if self.wal_frames.load(Relaxed) <= WAL_RESTART_FRAMES {
+            return;
+        }
+        if let Err(e) = self.conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+            && !is_busy(&e)
+        {
+            tracing::warn!(error = %e, "SQLite checkpoint failed");
+        }
+    }
+
+    /// Keeps the WAL's length the last COMMIT left (see [`Writer::restart_wal_if_long`]): while
+    /// a restart did not happen, the next group tries again.
+    fn note_wal_length(&self) {
+        let frames = WAL_AFTER_COMMIT.with(|c| c.replace(-1));
+        if frames >= 0 {
+            self.wal_frames.store(frames, std::sync::atomic::Ordering::Relaxed);
+        }
     }
 
     /// Ends the logical transaction keeping its changes; they are committed with its group.
@@ -178,7 +237,10 @@ impl Writer {
         let deadline = Instant::now() + self.wait;
         loop {
             match self.conn.execute_batch("COMMIT") {
-                Ok(()) => break,
+                Ok(()) => {
+                    self.note_wal_length();
+                    break;
+                }
                 // The transaction stays open after a busy COMMIT; it can be tried again.
                 Err(e) if is_busy(&e) && Instant::now() < deadline => tokio::time::sleep(Duration::from_millis(2)).await,
                 Err(e) => {
@@ -219,7 +281,10 @@ impl Writer {
         loop {
             match self.run_inner(sql, args, rows) {
                 Err(e) if is_busy(&e) && busy.time_left() && self.conn.is_autocommit() => busy.pause().await,
-                r => return r.map_err(lite_error),
+                r => {
+                    self.note_wal_length();
+                    return r.map_err(lite_error);
+                }
             }
         }
     }
