@@ -161,7 +161,7 @@ storage_test!(the_write_ahead_log_is_copied_back_while_writes_go_on, |app: &Test
                 tokio::spawn(async move {
                     let value = "v".repeat(6000);
                     let mut largest = 0u64;
-                    for i in 0..1000 {
+                    for i in 0..4000 {
                         let mut tx = db.begin().await.unwrap();
                         q("INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, 0)")
                             .bind(format!("w{w}-{i:03}"))
@@ -185,13 +185,13 @@ storage_test!(the_write_ahead_log_is_copied_back_while_writes_go_on, |app: &Test
         for r in readers {
             reads += r.await.unwrap();
         }
-        assert_eq!(q("SELECT COUNT(*) FROM settings WHERE key LIKE 'w%'").fetch_i64(&db).await.unwrap(), 4000);
+        assert_eq!(q("SELECT COUNT(*) FROM settings WHERE key LIKE 'w%'").fetch_i64(&db).await.unwrap(), 16000);
         if db.backend() == kernel::db::Backend::Sqlite {
-            // 4,000 commits of a 6 kB value write some 16,000 pages (64 MB) to the WAL;
+            // 16,000 commits of a 6 kB value write some 64,000 pages (256 MB) to the WAL;
             // checkpoints make SQLite start it over from the beginning instead of growing it.
             eprintln!("largest WAL: {:.1} MB ({reads} reads beside the writes)", largest as f64 / 1_048_576.0);
             assert!(largest > 0, "no WAL seen at {}", wal.display());
-            assert!(largest < 20 * 1_048_576, "the WAL grew to {largest} bytes");
+            assert!(largest < 100 * 1_048_576, "the WAL grew to {largest} bytes");
         }
     }
 });

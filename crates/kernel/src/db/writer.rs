@@ -27,7 +27,7 @@ use super::Arg;
 use crate::{Error, Result};
 
 /// WAL frames (4 KiB pages) past which the writer makes SQLite start the WAL over.
-const WAL_RESTART_FRAMES: i64 = 2048;
+const WAL_RESTART_FRAMES: i64 = 16384;
 
 thread_local! {
     /// The WAL's length in frames after the last COMMIT on this thread (SQLite's WAL hook
