@@ -77,9 +77,9 @@ impl SqliteDb {
     async fn read(&self, q: Q) -> Result<Vec<LiteRow>> {
         let rows = if q.long {
             let (readers, sql, args) = (self.readers.clone(), q.sql.clone(), q.args.clone());
-            tokio::task::spawn_blocking(move || readers.read(&sql, &args, true)).await.map_err(Error::internal)??
+            tokio::task::spawn_blocking(move || readers.read(&sql, &args)).await.map_err(Error::internal)??
         } else {
-            self.readers.read(&q.sql, &q.args, true)?
+            self.readers.read(&q.sql, &q.args)?
         };
         match rows {
             Some(rows) => Ok(rows),

@@ -39,16 +39,16 @@ impl Readers {
         Ok(conn)
     }
 
-    /// Runs a read-only statement: its rows (when `want_rows`), or None when the statement
-    /// would change the database.
-    pub(super) fn read(&self, sql: &str, args: &[Arg], want_rows: bool) -> Result<Option<Vec<LiteRow>>> {
+    /// Runs a read-only statement: its rows, or None when the statement would change the
+    /// database.
+    pub(super) fn read(&self, sql: &str, args: &[Arg]) -> Result<Option<Vec<LiteRow>>> {
         let taken = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
         let conn = match taken {
             Some(c) => c,
             None => self.open()?,
         };
         let out = match conn.prepare_cached(sql) {
-            Ok(mut stmt) if stmt.readonly() => traced(sql, || step(&mut stmt, args, want_rows), |rows| (0, rows.len())).map(Some),
+            Ok(mut stmt) if stmt.readonly() => traced(sql, || step(&mut stmt, args, true), |rows| (0, rows.len())).map(Some),
             Ok(_) | Err(rusqlite::Error::MultipleStatement) => Ok(None),
             Err(e) => Err(e),
         };
