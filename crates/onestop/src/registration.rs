@@ -562,6 +562,16 @@ impl Onestop {
     /// Corrects the form data of a dossier not yet accepted (reception), checked against the
     /// procedure's schema and recorded in the history.
     pub async fn update_form(&self, p: &Principal, id: &str, form: &Value) -> Result<Dossier> {
+        let mut tries = 0;
+        loop {
+            match self.update_form_once(p, id, form).await {
+                Err(e) if crate::service::is_stale(&e) && tries < crate::service::STALE_RETRIES => tries += 1,
+                r => return r,
+            }
+        }
+    }
+
+    async fn update_form_once(&self, p: &Principal, id: &str, form: &Value) -> Result<Dossier> {
         let (mut tx, d) = self.begin(id, None).await?;
         if !self.visible(p, &d).await? {
             return Err(Error::not_found(format!("hồ sơ {id}")));
@@ -584,7 +594,15 @@ impl Onestop {
                 ));
             }
         }
-        q("UPDATE dossiers SET form = $2, version = version + 1 WHERE id = $1").bind(id).bind(form.to_string()).execute(&mut tx).await?;
+        let n = q("UPDATE dossiers SET form = $2, version = version + 1 WHERE id = $1 AND version = $3")
+            .bind(id)
+            .bind(form.to_string())
+            .bind(d.d.version)
+            .execute(&mut tx)
+            .await?;
+        if n != 1 {
+            return Err(crate::service::stale());
+        }
         store::append(&mut tx, id, self.now(), (&p.id, &p.name), "form_corrected", None, None, None, None, json!({})).await?;
         let fresh = store::load(&mut tx, id, false).await?.ok_or_else(|| Error::internal("dossier vanished"))?;
         tx.commit().await?;

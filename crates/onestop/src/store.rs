@@ -29,6 +29,17 @@ pub struct DossierRow {
     pub paused_since: Option<i64>,
     pub supplement_before_acceptance: bool,
     pub late_share: bool,
+    /// The action cleared the due-soon and overdue flags (a new appointment date).
+    pub flags_cleared: bool,
+}
+
+impl DossierRow {
+    /// A new appointment date: the dossier is neither due soon nor overdue any more.
+    pub fn clear_deadline_flags(&mut self) {
+        self.d.due_soon = false;
+        self.d.overdue = false;
+        self.flags_cleared = true;
+    }
 }
 
 fn json_or_null(s: Option<String>) -> Value {
@@ -50,6 +61,7 @@ pub fn dossier(r: &Row) -> Result<DossierRow> {
         paused_since: r.opt_int("paused_since")?,
         supplement_before_acceptance: r.bool("supplement_before_acceptance")?,
         late_share: r.bool("late_share")?,
+        flags_cleared: false,
         d: Dossier {
             id: r.text("id")?,
             kind: r.text("kind")?,

@@ -249,3 +249,89 @@ storage_test!(demo due_soon_and_overdue_dossiers_are_flagged_once_with_events, a
     let row = s.iter().find(|r| r.key == "000.00.13.H99").unwrap();
     assert_eq!((row.carried_over, row.pending_overdue), (1, 1), "{row:?}");
 });
+
+storage_test!(demo consulted_agencies_answering_at_the_same_moment_both_count, async |app: &TestApp| {
+    let o = &app.app.onestop;
+    let s = |id: &str, kind: StepKind, role: &str, agencies: Vec<String>, days: f64| Step {
+        id: id.into(),
+        name: id.into(),
+        kind,
+        role: kernel::authz::Role::parse(role).unwrap(),
+        agency: StepAgency::Receiving,
+        agencies,
+        duration: StepDuration::days(days),
+    };
+    let t = |from: &str, outcome: &str, to: &str| Transition { from: from.into(), outcome: outcome.into(), to: to.into() };
+    let def = ProcessDefinition {
+        start: "process".into(),
+        steps: vec![
+            s("process", StepKind::Task, "specialist", vec![], 3.0),
+            s("consult", StepKind::Consult, "specialist", vec!["000.00.51.H99".into(), "000.00.13.H99".into()], 2.0),
+            s("approve", StepKind::Approval, "agency_leader", vec![], 1.0),
+            s("return", StepKind::Return, "reception_officer", vec![], 0.5),
+        ],
+        transitions: vec![t("process", "done", "consult"), t("consult", "done", "approve"), t("approve", "approved", "return")],
+    };
+    o.set_process(&Principal::bootstrap(), PROCEDURE, &def).await.unwrap();
+    let (ward, dept) = (who(app, "chuyenvien.pta").await, who(app, "chuyenvien.stp").await);
+    let when = at(date!(2026 - 11 - 25), 9, 0);
+    for _ in 0..6 {
+        let id = accepted(app, at(date!(2026 - 11 - 23), 8, 0), at(date!(2026 - 11 - 23), 9, 0)).await;
+        step(&o.at(at(date!(2026 - 11 - 24), 9, 0)), app, "chuyenvien.stp", &id, "done").await;
+        let open = |p: &Principal, agency: &'static str| {
+            let (o, id) = (o.clone(), id.clone());
+            let p = p.clone();
+            async move {
+                let t = o.tasks_of(&p, &id).await.unwrap().into_iter().find(|t| t.status == "open" && t.kind == "consult" && t.agency_code == agency);
+                let t = t.expect("a consultation task for each agency");
+                (p, t)
+            }
+        };
+        let ((p1, t1), (p2, t2)) = tokio::join!(open(&ward, "000.00.51.H99"), open(&dept, "000.00.13.H99"));
+        assert_ne!(t1.id, t2.id);
+        // Both agencies answer at once: neither answer is refused or lost.
+        let (o1, o2) = (o.at(when), o.at(when));
+        let (c1, c2) = (
+            Complete { version: t1.version, outcome: "done".into(), note: None },
+            Complete { version: t2.version, outcome: "done".into(), note: None },
+        );
+        // Both read the dossier before either writes: on SQLite the write turn is held
+        // meanwhile, so both actions queue for it having read the same version.
+        let hold = app.app.db.begin().await.unwrap();
+        let release = async {
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            hold.rollback().await.unwrap();
+        };
+        let (a, b, ()) = tokio::join!(o1.complete(&p1, &t1.id, &c1), o2.complete(&p2, &t2.id, &c2), release);
+        a.unwrap();
+        b.unwrap();
+        let d = o.dossier(&who(app, "thanhtra.tinh").await, &id).await.unwrap().d;
+        assert_eq!(d.current_step.as_deref(), Some("approve"), "the dossier moves on once both have answered");
+        let tasks = o.tasks_of(&dept, &id).await.unwrap();
+        assert_eq!(tasks.iter().filter(|t| t.step_id == "approve" && t.status == "open").count(), 1, "one approval task");
+        assert!(tasks.iter().filter(|t| t.kind == "consult").all(|t| t.status == "done"));
+    }
+});
+
+storage_test!(demo a_deadline_flag_set_while_an_action_runs_is_kept, async |app: &TestApp| {
+    let o = &app.app.onestop;
+    let id = accepted(app, at(date!(2026 - 11 - 23), 8, 0), at(date!(2026 - 11 - 23), 9, 0)).await; // due 7 December
+    let when = at(date!(2026 - 12 - 04), 9, 0);
+    let p = who(app, "chuyenvien.stp").await;
+    let t = o.tasks_of(&p, &id).await.unwrap().into_iter().find(|t| t.status == "open").unwrap();
+    let done = Complete { version: t.version, outcome: "done".into(), note: None };
+    // The watcher and the officer both read the dossier (not yet due soon), then the watcher
+    // writes its flag first: the officer's save, over the same version, must not undo it.
+    let hold = app.app.db.begin().await.unwrap();
+    let release = async {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        hold.rollback().await.unwrap();
+    };
+    let (watcher, officer) = (o.at(when), o.at(when));
+    let (flagged, moved, ()) = tokio::join!(watcher.watch_deadlines(), officer.complete(&p, &t.id, &done), release);
+    assert_eq!(flagged.unwrap(), (1, 0));
+    assert_eq!(moved.unwrap().current_step.as_deref(), Some("review"));
+    let d = o.dossier(&who(app, "thanhtra.tinh").await, &id).await.unwrap().d;
+    assert!(d.due_soon, "the watcher's flag survives the officer's save");
+    assert_eq!(o.at(at(date!(2026 - 12 - 04), 9, 5)).watch_deadlines().await.unwrap(), (0, 0), "and is not raised twice");
+});

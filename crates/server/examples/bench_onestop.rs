@@ -86,6 +86,12 @@ async fn main() -> anyhow::Result<()> {
         "form": {"ho_ten": "Nguyễn Văn An", "so_dinh_danh": "001090012345"}
     }))?;
     let input = Arc::new(input);
+    // The consumers a province runs (applicants' notifications, the national portal's status
+    // sync) are subscribed, so that every status change writes its deliveries as in service;
+    // delivering them is the workers' business, outside the lifecycles measured here.
+    for (consumer, topic) in [("notify", notify::service::DOSSIER_STATUS), ("lgsp-dossier-status", "onestop.dossier.status")] {
+        kernel::outbox::subscribe(&db, consumer, topic).await?;
+    }
     let year_start = instant(date!(2026 - 01 - 02), 8 * 60);
     let span = 360i64 * 86_400_000;
     eprintln!("{backend}: {n} full lifecycles with {workers} workers ...");

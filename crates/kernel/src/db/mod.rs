@@ -96,6 +96,23 @@ impl SqliteDb {
 
 const WRITE_WAIT: Duration = Duration::from_secs(15);
 
+/// SQLite's process-wide settings, before its first connection: no memory statistics. With
+/// them on (SQLite's default) every allocation and free inside SQLite takes one global mutex,
+/// which every connection (the writer holding the write turn and the readers beside it)
+/// contends for; nothing here reads those statistics. Too late once SQLite is initialised
+/// (another component opened a connection first): SQLite then refuses and keeps its defaults.
+fn configure_sqlite() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: `sqlite3_config` is called before any connection of this process exists
+        // (or is refused with SQLITE_MISUSE if one does); the option takes one int.
+        let rc = unsafe { rusqlite::ffi::sqlite3_config(rusqlite::ffi::SQLITE_CONFIG_MEMSTATUS, 0 as std::ffi::c_int) };
+        if rc != rusqlite::ffi::SQLITE_OK {
+            tracing::debug!(rc, "SQLite was initialised already; memory statistics stay on");
+        }
+    });
+}
+
 impl Db {
     /// Connects to `sqlite://path` (created when missing) or `postgres://...`.
     pub async fn connect(url: &str, max_connections: u32) -> Result<Db> {
@@ -108,6 +125,7 @@ impl Db {
                 .await?;
             Ok(Db::Postgres(pool))
         } else if url.starts_with("sqlite:") {
+            configure_sqlite();
             let opts = SqliteConnectOptions::from_str(url)
                 .map_err(|e| Error::internal(format!("bad database URL: {e}")))?
                 .create_if_missing(true)
@@ -150,14 +168,22 @@ impl Db {
     /// Starts a write transaction. On SQLite it takes the write lock at once (`BEGIN
     /// IMMEDIATE`), so two writers queue instead of failing when one upgrades its read lock.
     pub async fn begin(&self) -> Result<Tx> {
-        Ok(match self {
-            Db::Sqlite(p) => {
-                let mut w = p.write_turn().await?;
-                w.begin().await?;
-                Tx::Sqlite(LiteTx { w, open: true })
-            }
-            Db::Postgres(p) => Tx::Postgres(p.begin().await?),
-        })
+        let mut tx = self.begin_optimistic();
+        tx.hold().await?;
+        Ok(tx)
+    }
+
+    /// Starts a transaction whose reads before its first write may see the database as it was
+    /// a moment ago. On SQLite it takes the write turn only at its first write: what it reads
+    /// until then comes from a reading connection, beside the writer, so the turn is held for
+    /// the writes alone. The caller must make its writes check what it relied on (`UPDATE ...
+    /// WHERE version = $n`, then treat no row changed as a conflict). On PostgreSQL it is an
+    /// ordinary transaction (`FOR UPDATE` reads lock as usual).
+    pub fn begin_optimistic(&self) -> Tx {
+        match self {
+            Db::Sqlite(p) => Tx::Sqlite(LiteTx { w: None, db: p.clone() }),
+            Db::Postgres(p) => Tx::PostgresLazy(p.clone()),
+        }
     }
 
     /// Checks that the database answers.
@@ -196,19 +222,46 @@ pub fn redact_url(url: &str) -> String {
 pub enum Tx {
     Sqlite(LiteTx),
     Postgres(sqlx::Transaction<'static, Postgres>),
+    /// An optimistic transaction on PostgreSQL before its first statement.
+    PostgresLazy(PgPool),
 }
 
 /// A transaction on this process's SQLite writing connection: holding it is holding the
-/// write turn, given back when it ends.
+/// write turn, given back when it ends. An optimistic one ([`Db::begin_optimistic`]) takes the
+/// turn at its first write and reads on a reading connection until then.
 pub struct LiteTx {
-    w: tokio::sync::OwnedMutexGuard<Writer>,
-    open: bool,
+    w: Option<tokio::sync::OwnedMutexGuard<Writer>>,
+    db: SqliteDb,
+}
+
+impl LiteTx {
+    /// The writing connection, in this transaction: takes the write turn and opens the
+    /// transaction on the first call.
+    async fn writer(&mut self) -> Result<&mut Writer> {
+        if self.w.is_none() {
+            let mut w = self.db.write_turn().await?;
+            w.begin().await?;
+            self.w = Some(w);
+        }
+        Ok(self.w.as_mut().expect("taken above"))
+    }
+
+    /// A statement's rows: on the reading connections while the transaction has not written
+    /// (nor taken the turn), else on the writer.
+    async fn rows(&mut self, q: &Q) -> Result<Vec<LiteRow>> {
+        if self.w.is_none()
+            && let Some(rows) = self.db.readers.read(&q.sql, &q.args)?
+        {
+            return Ok(rows);
+        }
+        Ok(self.writer().await?.run(&q.sql, &q.args, true)?.1)
+    }
 }
 
 impl Drop for LiteTx {
     fn drop(&mut self) {
-        if self.open {
-            self.w.undo();
+        if let Some(w) = &mut self.w {
+            w.undo();
         }
     }
 }
@@ -270,21 +323,45 @@ impl Tx {
     pub fn backend(&self) -> Backend {
         match self {
             Tx::Sqlite(..) => Backend::Sqlite,
-            Tx::Postgres(_) => Backend::Postgres,
+            Tx::Postgres(_) | Tx::PostgresLazy(_) => Backend::Postgres,
+        }
+    }
+
+    /// Takes the write turn now (an optimistic transaction's reads from here on see the
+    /// database as its writes will find it); on PostgreSQL, begins the transaction.
+    pub async fn hold(&mut self) -> Result<()> {
+        match self {
+            Tx::Sqlite(t) => drop(t.writer().await?),
+            t => drop(t.pg().await?),
+        }
+        Ok(())
+    }
+
+    /// The PostgreSQL transaction, begun now if it was waiting for its first statement.
+    async fn pg(&mut self) -> Result<&mut sqlx::Transaction<'static, Postgres>> {
+        if let Tx::PostgresLazy(pool) = self {
+            *self = Tx::Postgres(pool.begin().await?);
+        }
+        match self {
+            Tx::Postgres(t) => Ok(t),
+            _ => Err(Error::internal("not a PostgreSQL transaction")),
         }
     }
 
     pub async fn commit(self) -> Result<()> {
         match self {
             Tx::Sqlite(mut t) => {
-                t.open = false;
-                let (id, rx) = t.w.release()?;
-                let gate = tokio::sync::OwnedMutexGuard::mutex(&t.w).clone();
+                // Nothing written: nothing to commit.
+                let Some(mut w) = t.w.take() else { return Ok(()) };
+                let released = w.release();
+                let gate = tokio::sync::OwnedMutexGuard::mutex(&w).clone();
                 // Gives the write turn back: the next transaction may join the group.
-                drop(t);
+                drop(w);
+                let (id, rx) = released?;
                 group_outcome(gate, id, rx).await?;
             }
             Tx::Postgres(t) => t.commit().await?,
+            Tx::PostgresLazy(_) => {}
         }
         Ok(())
     }
@@ -292,10 +369,12 @@ impl Tx {
     pub async fn rollback(self) -> Result<()> {
         match self {
             Tx::Sqlite(mut t) => {
-                t.open = false;
-                t.w.undo();
+                if let Some(mut w) = t.w.take() {
+                    w.undo();
+                }
             }
             Tx::Postgres(t) => t.rollback().await?,
+            Tx::PostgresLazy(_) => {}
         }
         Ok(())
     }
@@ -456,8 +535,8 @@ impl Q {
         Ok(match ex.into() {
             Ex::Db(Db::Sqlite(p)) => p.write_turn().await?.run_alone(&self.sql, &self.args, false).await?.0,
             Ex::Db(Db::Postgres(p)) => bound!(Postgres, self).execute(p).await?.rows_affected(),
-            Ex::Tx(Tx::Sqlite(t)) => t.w.run(&self.sql, &self.args, false)?.0,
-            Ex::Tx(Tx::Postgres(t)) => bound!(Postgres, self).execute(&mut **t).await?.rows_affected(),
+            Ex::Tx(Tx::Sqlite(t)) => t.writer().await?.run(&self.sql, &self.args, false)?.0,
+            Ex::Tx(t) => bound!(Postgres, self).execute(&mut **t.pg().await?).await?.rows_affected(),
         })
     }
 
@@ -465,8 +544,8 @@ impl Q {
         Ok(match ex.into() {
             Ex::Db(Db::Sqlite(p)) => p.read(self).await?.into_iter().map(Row::Lite).collect(),
             Ex::Db(Db::Postgres(p)) => bound!(Postgres, self).fetch_all(p).await?.into_iter().map(Row::Postgres).collect(),
-            Ex::Tx(Tx::Sqlite(t)) => t.w.run(&self.sql, &self.args, true)?.1.into_iter().map(Row::Lite).collect(),
-            Ex::Tx(Tx::Postgres(t)) => bound!(Postgres, self).fetch_all(&mut **t).await?.into_iter().map(Row::Postgres).collect(),
+            Ex::Tx(Tx::Sqlite(t)) => t.rows(&self).await?.into_iter().map(Row::Lite).collect(),
+            Ex::Tx(t) => bound!(Postgres, self).fetch_all(&mut **t.pg().await?).await?.into_iter().map(Row::Postgres).collect(),
         })
     }
 
@@ -474,8 +553,8 @@ impl Q {
         Ok(match ex.into() {
             Ex::Db(Db::Sqlite(p)) => p.read(self).await?.into_iter().next().map(Row::Lite),
             Ex::Db(Db::Postgres(p)) => bound!(Postgres, self).fetch_optional(p).await?.map(Row::Postgres),
-            Ex::Tx(Tx::Sqlite(t)) => t.w.run(&self.sql, &self.args, true)?.1.into_iter().next().map(Row::Lite),
-            Ex::Tx(Tx::Postgres(t)) => bound!(Postgres, self).fetch_optional(&mut **t).await?.map(Row::Postgres),
+            Ex::Tx(Tx::Sqlite(t)) => t.rows(&self).await?.into_iter().next().map(Row::Lite),
+            Ex::Tx(t) => bound!(Postgres, self).fetch_optional(&mut **t.pg().await?).await?.map(Row::Postgres),
         })
     }
 

@@ -152,11 +152,16 @@ impl Writer {
             self.open = Some(self.next_id);
             self.opened_at = Instant::now();
         }
-        if let Err(e) = self.conn.execute_batch("SAVEPOINT tx") {
+        if let Err(e) = self.exec_cached("SAVEPOINT tx") {
             self.end_if_alone();
             return Err(lite_error(e));
         }
         Ok(())
+    }
+
+    /// A statement run once per transaction (savepoints), prepared once.
+    fn exec_cached(&self, sql: &str) -> rusqlite::Result<()> {
+        self.conn.prepare_cached(sql)?.execute([]).map(drop)
     }
 
     /// SQLite starts writing the WAL from its beginning again only in a write transaction
@@ -196,7 +201,7 @@ impl Writer {
         let Some(id) = self.open else {
             return Err(Error::internal("SQLite rolled the transaction back"));
         };
-        if let Err(e) = self.conn.execute_batch("RELEASE tx") {
+        if let Err(e) = self.exec_cached("RELEASE tx") {
             self.undo();
             return Err(lite_error(e));
         }

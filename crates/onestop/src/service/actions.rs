@@ -79,10 +79,14 @@ fn date_of(s: &Option<String>) -> Option<Date> {
 }
 
 impl Onestop {
-    /// Opens a transaction with the dossier locked, checks the caller's version.
+    /// Opens a transaction with the dossier read, checks the caller's version. The
+    /// transaction is optimistic (see [`kernel::db::Db::begin_optimistic`]): on SQLite the
+    /// dossier is read before the write turn is taken, and [`Onestop::save`] refuses to write
+    /// over a version other than the one read (a stale dossier: the caller's version is no
+    /// longer current, or, when the caller named none, the action is run again).
     pub(crate) async fn begin(&self, id: &str, version: Option<i64>) -> Result<(Tx, DossierRow)> {
         for _ in 0..2 {
-            let mut tx = self.db.begin().await?;
+            let mut tx = self.db.begin_optimistic();
             let d = store::load(&mut tx, id, true).await?.ok_or_else(|| Error::not_found(format!("hồ sơ {id}")))?;
             let Some(tx) = self.with_calendar(tx, &d).await? else { continue };
             if let Some(v) = version
@@ -95,12 +99,15 @@ impl Onestop {
         Err(Error::internal("the agency calendar could not be read"))
     }
 
-    /// Writes the dossier's changing fields and bumps its version.
+    /// Writes the dossier's changing fields and bumps its version, if it is still the version
+    /// read. The deadline flags set by the watcher ([`Onestop::watch_deadlines`], which does
+    /// not bump the version) are kept unless the action cleared them.
     pub(crate) async fn save(&self, tx: &mut Tx, d: &DossierRow) -> Result<()> {
         let n = q("UPDATE dossiers SET status = $3, code = $4, accepted_at = $5, received_on = $6, due_on = $7, original_due_on = $8,
                      processed_at = $9, returned_at = $10, return_method = $11, current_step = $12, paused_since = $13, paused_days = $14,
-                     supplement_count = $15, supplement_before_acceptance = $16, apology_count = $17, due_soon = $18, overdue = $19,
-                     late_share = $20, result_sha256 = $21, paid = $22, version = version + 1, updated_at = $23
+                     supplement_count = $15, supplement_before_acceptance = $16, apology_count = $17,
+                     due_soon = CASE WHEN $24 THEN $18 ELSE (due_soon OR $18) END, overdue = CASE WHEN $24 THEN $19 ELSE (overdue OR $19) END,
+                     late_share = (late_share OR $20), result_sha256 = $21, paid = $22, version = version + 1, updated_at = $23
                    WHERE id = $1 AND version = $2")
         .bind(d.d.id.as_str())
         .bind(d.d.version)
@@ -125,6 +132,7 @@ impl Onestop {
         .bind(d.d.result_sha256.clone())
         .bind(d.d.paid)
         .bind(self.now())
+        .bind(d.flags_cleared)
         .execute(&mut *tx)
         .await?;
         if n != 1 {
@@ -298,8 +306,7 @@ impl Onestop {
             d.d.paused_days += days;
             if let Some(due) = date_of(&d.d.due_on) {
                 d.d.due_on = Some(kernel::time::date_text(cal.add_working_days(due, days as u32)));
-                d.d.overdue = false;
-                d.d.due_soon = false;
+                d.clear_deadline_flags();
             }
         }
         q("UPDATE tasks SET due_at = due_at + $2 WHERE dossier_id = $1 AND status = 'open'")
@@ -446,6 +453,16 @@ impl Onestop {
         if new_due <= due {
             return Err(Error::invalid("new_due_on", "ngày hẹn mới phải sau ngày hẹn cũ (the new date must be after the old one)"));
         }
+        // Nothing else writes here: check that the dossier read is still the current one.
+        tx.hold().await?;
+        let current = q("SELECT COUNT(*) FROM dossiers WHERE id = $1 AND version = $2")
+            .bind(d.d.id.as_str())
+            .bind(d.d.version)
+            .fetch_i64(&mut tx)
+            .await?;
+        if current != 1 {
+            return Err(stale());
+        }
         let aid = kernel::id::new_id();
         q("INSERT INTO apologies (id, dossier_id, reason, new_due_on, proposed_by, proposed_at, status) VALUES ($1, $2, $3, $4, $5, $6, 'proposed')")
             .bind(aid.as_str())
@@ -475,6 +492,16 @@ impl Onestop {
 
     /// The leader approves an apology: the appointment date moves and the applicant is told.
     pub async fn approve_apology(&self, p: &Principal, apology_id: &str) -> Result<Dossier> {
+        let mut tries = 0;
+        loop {
+            match self.approve_apology_once(p, apology_id).await {
+                Err(e) if super::is_stale(&e) && tries < super::STALE_RETRIES => tries += 1,
+                r => return r,
+            }
+        }
+    }
+
+    async fn approve_apology_once(&self, p: &Principal, apology_id: &str) -> Result<Dossier> {
         let row = q("SELECT dossier_id, reason, new_due_on, status FROM apologies WHERE id = $1")
             .bind(apology_id)
             .fetch_optional(&self.db)
@@ -507,8 +534,7 @@ impl Onestop {
         let new_due = row.text("new_due_on")?;
         d.d.due_on = Some(new_due.clone());
         d.d.apology_count += 1;
-        d.d.overdue = false;
-        d.d.due_soon = false;
+        d.clear_deadline_flags();
         let from = d.d.status;
         self.save(&mut tx, &d).await?;
         store::append(

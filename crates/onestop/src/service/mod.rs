@@ -99,9 +99,20 @@ pub(crate) fn conflict_state(d: &Dossier, what: &str) -> Error {
     ))
 }
 
+const STALE: &str = "hồ sơ vừa được người khác cập nhật; hãy tải lại và thử lại (someone else changed the dossier; reload and try again)";
+
 pub(crate) fn stale() -> Error {
-    Error::conflict("hồ sơ vừa được người khác cập nhật; hãy tải lại và thử lại (someone else changed the dossier; reload and try again)")
+    Error::conflict(STALE)
 }
+
+/// Whether `e` says the dossier changed after it was read.
+pub(crate) fn is_stale(e: &Error) -> bool {
+    matches!(e, Error::Conflict(m) if m == STALE)
+}
+
+/// How often an action whose caller named no dossier version is run again when the dossier
+/// changed between its read and its write (two agencies answering a consultation at once).
+pub(crate) const STALE_RETRIES: usize = 4;
 
 /// Limits `w` to the agencies whose reports `p` may see (`column` holds the agency id);
 /// refuses callers without reporting rights anywhere.

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
-use super::{Onestop, conflict_state, holds};
+use super::{Onestop, STALE_RETRIES, conflict_state, holds, is_stale};
 use crate::model::process::StepKind;
 use crate::model::{Dossier, Status};
 use crate::store::{self, DossierRow, Task};
@@ -46,6 +46,10 @@ pub struct Complete {
 pub struct SendBack {
     pub version: i64,
     pub reason: String,
+}
+
+fn task_changed() -> Error {
+    Error::conflict("công việc vừa được người khác cập nhật; hãy tải lại (someone else changed the task; reload)")
 }
 
 pub fn may_act(p: &Principal, t: &Task) -> bool {
@@ -158,13 +162,18 @@ impl Onestop {
         open_task_in(&self.db, p, id).await
     }
 
-    /// Opens a transaction with the open task `id` read and its dossier locked in it.
-    async fn begin_task(&self, p: &Principal, id: &str) -> Result<(Tx, Task, DossierRow)> {
+    /// Opens a transaction with the open task `id` at `version` and its dossier read in it
+    /// (optimistically, as in [`Onestop::begin`]: the task's update checks its version, the
+    /// dossier's save its own).
+    async fn begin_task(&self, p: &Principal, id: &str, version: i64) -> Result<(Tx, Task, DossierRow)> {
         for _ in 0..2 {
-            let mut tx = self.db.begin().await?;
+            let mut tx = self.db.begin_optimistic();
             let t = open_task_in(&mut tx, p, id).await?;
             if !may_act(p, &t) {
                 return Err(Error::Forbidden("không có vai trò của bước này (you do not hold this step's role)".into()));
+            }
+            if t.version != version {
+                return Err(task_changed());
             }
             let d = store::load(&mut tx, &t.dossier_id, true).await?.ok_or_else(|| Error::internal("task without its dossier"))?;
             if let Some(tx) = self.with_calendar(tx, &d).await? {
@@ -229,7 +238,7 @@ impl Onestop {
             .execute(&mut tx)
             .await?;
         if n != 1 {
-            return Err(Error::conflict("công việc vừa được người khác cập nhật; hãy tải lại (someone else changed the task; reload)"));
+            return Err(task_changed());
         }
         store::append(
             &mut tx,
@@ -251,7 +260,17 @@ impl Onestop {
     /// Completes a task with an outcome; the dossier moves to the step it leads to. A
     /// consultation step moves on only when every consulted agency has answered.
     pub async fn complete(&self, p: &Principal, id: &str, c: &Complete) -> Result<Dossier> {
-        let (mut tx, t, mut d) = self.begin_task(p, id).await?;
+        let mut tries = 0;
+        loop {
+            match self.complete_once(p, id, c).await {
+                Err(e) if is_stale(&e) && tries < STALE_RETRIES => tries += 1,
+                r => return r,
+            }
+        }
+    }
+
+    async fn complete_once(&self, p: &Principal, id: &str, c: &Complete) -> Result<Dossier> {
+        let (mut tx, t, mut d) = self.begin_task(p, id, c.version).await?;
         if d.d.status != Status::Processing || d.d.current_step.as_deref() != Some(t.step_id.as_str()) {
             return Err(conflict_state(&d.d, "hoàn thành bước này"));
         }
@@ -279,7 +298,7 @@ impl Onestop {
         .execute(&mut tx)
         .await?;
         if n != 1 {
-            return Err(Error::conflict("công việc vừa được người khác cập nhật; hãy tải lại (someone else changed the task; reload)"));
+            return Err(task_changed());
         }
         if now > t.due_at && step.kind == StepKind::Consult {
             d.late_share = true;
@@ -328,7 +347,17 @@ impl Onestop {
         if s.reason.trim().chars().count() < 3 {
             return Err(Error::invalid("reason", "cần ghi rõ lý do (give the reason)"));
         }
-        let (mut tx, t, mut d) = self.begin_task(p, id).await?;
+        let mut tries = 0;
+        loop {
+            match self.send_back_once(p, id, s).await {
+                Err(e) if is_stale(&e) && tries < STALE_RETRIES => tries += 1,
+                r => return r,
+            }
+        }
+    }
+
+    async fn send_back_once(&self, p: &Principal, id: &str, s: &SendBack) -> Result<Dossier> {
+        let (mut tx, t, mut d) = self.begin_task(p, id, s.version).await?;
         if d.d.status != Status::Processing || d.d.current_step.as_deref() != Some(t.step_id.as_str()) {
             return Err(conflict_state(&d.d, "trả lại bước trước"));
         }
@@ -347,7 +376,7 @@ impl Onestop {
         .execute(&mut tx)
         .await?;
         if n != 1 {
-            return Err(Error::conflict("công việc vừa được người khác cập nhật; hãy tải lại (someone else changed the task; reload)"));
+            return Err(task_changed());
         }
         super::actions::cancel_tasks(&mut tx, &d.d.id, now).await?;
         d.d.current_step = Some(prev.clone());
