@@ -146,7 +146,16 @@ async fn main() -> anyhow::Result<()> {
     }
 
     // Lookup by code over HTTP at a fixed rate.
-    let running = server::serve::start(app.clone(), listener).await?;
+    // The API alone: the background workers would start on the deliveries the lifecycles
+    // left pending (in service they are delivered as they come, not saved up for the end).
+    let router = server::build_router(app.clone());
+    let serving = tokio::spawn(async move {
+        use axum::serve::ListenerExt;
+        let listener = listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
+        axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>()).await
+    });
     let client = reqwest::Client::builder().pool_max_idle_per_host(64).build()?;
     let base = format!("http://{addr}");
     let total = (rate * lookup_secs) as usize;
@@ -178,7 +187,6 @@ async fn main() -> anyhow::Result<()> {
         pct(&l, 0.99),
         pct(&l, 1.0)
     );
-    let _ = running.shutdown.send(true);
-    let _ = running.done.await;
+    serving.abort();
     Ok(())
 }
