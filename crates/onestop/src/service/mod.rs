@@ -3,6 +3,7 @@
 //! entry and its outbox events together.
 
 pub mod actions;
+mod apologies;
 pub mod blobs;
 pub mod internal;
 pub mod ratings;
