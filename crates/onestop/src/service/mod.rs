@@ -210,16 +210,20 @@ impl Onestop {
             .map(|(c, _)| c.clone())
     }
 
-    /// Gives the transaction back when this node has the dossier's agency calendar; else
-    /// rolls it back and reads the calendar (None: start the transaction again). Reading the
-    /// calendar may seed a year's holidays, which on SQLite must not wait for our own write
-    /// turn.
+    /// Gives the transaction back when this node has the dossier's agency calendar and its
+    /// process definition; else rolls it back and reads them (None: start the transaction
+    /// again). Reading the calendar may seed a year's holidays, which on SQLite must not wait
+    /// for our own write turn; and a read through the pool while the transaction holds one of
+    /// its connections could leave every connection held by a transaction waiting for
+    /// another (PostgreSQL, many clients at once on a node just started).
     pub(crate) async fn with_calendar(&self, tx: Tx, d: &DossierRow) -> Result<Option<Tx>> {
-        if self.cached_calendar(&d.d.agency_code).is_some() {
+        let process_known = self.processes.lock().unwrap_or_else(|e| e.into_inner()).contains_key(&d.process_id);
+        if process_known && self.cached_calendar(&d.d.agency_code).is_some() {
             return Ok(Some(tx));
         }
         tx.rollback().await?;
         self.calendar(&d.d.agency_code).await?;
+        self.process_by_id(&d.process_id).await?;
         Ok(None)
     }
 
