@@ -562,13 +562,7 @@ impl Onestop {
     /// Corrects the form data of a dossier not yet accepted (reception), checked against the
     /// procedure's schema and recorded in the history.
     pub async fn update_form(&self, p: &Principal, id: &str, form: &Value) -> Result<Dossier> {
-        let mut tries = 0;
-        loop {
-            match self.update_form_once(p, id, form).await {
-                Err(e) if crate::service::is_stale(&e) && tries < crate::service::STALE_RETRIES => tries += 1,
-                r => return r,
-            }
-        }
+        crate::service::retry_stale(|| self.update_form_once(p, id, form)).await
     }
 
     async fn update_form_once(&self, p: &Principal, id: &str, form: &Value) -> Result<Dossier> {

@@ -97,13 +97,7 @@ impl Onestop {
 
     /// The leader approves an apology: the appointment date moves and the applicant is told.
     pub async fn approve_apology(&self, p: &Principal, apology_id: &str) -> Result<Dossier> {
-        let mut tries = 0;
-        loop {
-            match self.approve_apology_once(p, apology_id).await {
-                Err(e) if super::is_stale(&e) && tries < super::STALE_RETRIES => tries += 1,
-                r => return r,
-            }
-        }
+        super::retry_stale(|| self.approve_apology_once(p, apology_id)).await
     }
 
     async fn approve_apology_once(&self, p: &Principal, apology_id: &str) -> Result<Dossier> {

@@ -107,13 +107,29 @@ pub(crate) fn stale() -> Error {
 }
 
 /// Whether `e` says the dossier changed after it was read.
-pub(crate) fn is_stale(e: &Error) -> bool {
+fn is_stale(e: &Error) -> bool {
     matches!(e, Error::Conflict(m) if m == STALE)
 }
 
 /// How often an action whose caller named no dossier version is run again when the dossier
 /// changed between its read and its write (two agencies answering a consultation at once).
-pub(crate) const STALE_RETRIES: usize = 4;
+const STALE_RETRIES: usize = 4;
+
+/// Runs `action`, and again (up to [`STALE_RETRIES`] times) while it fails because the
+/// dossier changed after it read it.
+pub(crate) async fn retry_stale<T, F, Fut>(mut action: F) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T>>,
+{
+    let mut tries = 0;
+    loop {
+        match action().await {
+            Err(e) if is_stale(&e) && tries < STALE_RETRIES => tries += 1,
+            r => return r,
+        }
+    }
+}
 
 /// Limits `w` to the agencies whose reports `p` may see (`column` holds the agency id);
 /// refuses callers without reporting rights anywhere.

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
-use super::{Onestop, STALE_RETRIES, conflict_state, holds, is_stale};
+use super::{Onestop, conflict_state, holds};
 use crate::model::process::StepKind;
 use crate::model::{Dossier, Status};
 use crate::store::{self, DossierRow, Task};
@@ -260,13 +260,7 @@ impl Onestop {
     /// Completes a task with an outcome; the dossier moves to the step it leads to. A
     /// consultation step moves on only when every consulted agency has answered.
     pub async fn complete(&self, p: &Principal, id: &str, c: &Complete) -> Result<Dossier> {
-        let mut tries = 0;
-        loop {
-            match self.complete_once(p, id, c).await {
-                Err(e) if is_stale(&e) && tries < STALE_RETRIES => tries += 1,
-                r => return r,
-            }
-        }
+        super::retry_stale(|| self.complete_once(p, id, c)).await
     }
 
     async fn complete_once(&self, p: &Principal, id: &str, c: &Complete) -> Result<Dossier> {
@@ -347,13 +341,7 @@ impl Onestop {
         if s.reason.trim().chars().count() < 3 {
             return Err(Error::invalid("reason", "cần ghi rõ lý do (give the reason)"));
         }
-        let mut tries = 0;
-        loop {
-            match self.send_back_once(p, id, s).await {
-                Err(e) if is_stale(&e) && tries < STALE_RETRIES => tries += 1,
-                r => return r,
-            }
-        }
+        super::retry_stale(|| self.send_back_once(p, id, s)).await
     }
 
     async fn send_back_once(&self, p: &Principal, id: &str, s: &SendBack) -> Result<Dossier> {
