@@ -51,6 +51,38 @@ async fn step(o: &Onestop, app: &TestApp, login: &str, id: &str, outcome: &str) 
     o.complete(&p, &t.id, &Complete { version: t.version, outcome: outcome.into(), note: None }).await.unwrap()
 }
 
+/// The procedure's work with the agencies `consulted` asked for their opinion between
+/// processing and approval: process (3 days) → consult (2) → approve (1) → return (½).
+fn consult_process(consulted: &[&str]) -> ProcessDefinition {
+    let s = |id: &str, name: &str, kind: StepKind, role: &str, agencies: Vec<String>, days: f64| Step {
+        id: id.into(),
+        name: name.into(),
+        kind,
+        role: kernel::authz::Role::parse(role).unwrap(),
+        agency: StepAgency::Receiving,
+        agencies,
+        duration: StepDuration::days(days),
+    };
+    let t = |from: &str, outcome: &str, to: &str| Transition { from: from.into(), outcome: outcome.into(), to: to.into() };
+    ProcessDefinition {
+        start: "process".into(),
+        steps: vec![
+            s("process", "Thụ lý", StepKind::Task, "specialist", vec![], 3.0),
+            s(
+                "consult",
+                "Lấy ý kiến cơ quan liên quan",
+                StepKind::Consult,
+                "specialist",
+                consulted.iter().map(|c| c.to_string()).collect(),
+                2.0,
+            ),
+            s("approve", "Phê duyệt", StepKind::Approval, "agency_leader", vec![], 1.0),
+            s("return", "Trả kết quả", StepKind::Return, "reception_officer", vec![], 0.5),
+        ],
+        transitions: vec![t("process", "done", "consult"), t("consult", "done", "approve"), t("approve", "approved", "return")],
+    }
+}
+
 fn holds_role(p: &Principal, role: &str) -> bool {
     p.grants.iter().any(|g| g.role.as_str() == role)
 }
@@ -179,26 +211,7 @@ storage_test!(demo the_apology_must_precede_the_due_date, async |app: &TestApp| 
 
 storage_test!(demo an_inter_agency_dossier_returns_on_time_only_when_every_agency_share_does, async |app: &TestApp| {
     let o = &app.app.onestop;
-    let s = |id: &str, name: &str, kind: StepKind, role: &str, agency: StepAgency, agencies: Vec<String>, days: f64| Step {
-        id: id.into(),
-        name: name.into(),
-        kind,
-        role: kernel::authz::Role::parse(role).unwrap(),
-        agency,
-        agencies,
-        duration: StepDuration::days(days),
-    };
-    let t = |from: &str, outcome: &str, to: &str| Transition { from: from.into(), outcome: outcome.into(), to: to.into() };
-    let def = ProcessDefinition {
-        start: "process".into(),
-        steps: vec![
-            s("process", "Thụ lý", StepKind::Task, "specialist", StepAgency::Receiving, vec![], 3.0),
-            s("consult", "Lấy ý kiến UBND phường", StepKind::Consult, "specialist", StepAgency::Receiving, vec!["000.00.51.H99".into()], 2.0),
-            s("approve", "Phê duyệt", StepKind::Approval, "agency_leader", StepAgency::Receiving, vec![], 1.0),
-            s("return", "Trả kết quả", StepKind::Return, "reception_officer", StepAgency::Receiving, vec![], 0.5),
-        ],
-        transitions: vec![t("process", "done", "consult"), t("consult", "done", "approve"), t("approve", "approved", "return")],
-    };
+    let def = consult_process(&["000.00.51.H99"]);
     // More than the legal time is refused, naming the problem.
     let mut too_long = def.clone();
     too_long.steps[0].duration = StepDuration::days(9.0);
@@ -252,26 +265,7 @@ storage_test!(demo due_soon_and_overdue_dossiers_are_flagged_once_with_events, a
 
 storage_test!(demo consulted_agencies_answering_at_the_same_moment_both_count, async |app: &TestApp| {
     let o = &app.app.onestop;
-    let s = |id: &str, kind: StepKind, role: &str, agencies: Vec<String>, days: f64| Step {
-        id: id.into(),
-        name: id.into(),
-        kind,
-        role: kernel::authz::Role::parse(role).unwrap(),
-        agency: StepAgency::Receiving,
-        agencies,
-        duration: StepDuration::days(days),
-    };
-    let t = |from: &str, outcome: &str, to: &str| Transition { from: from.into(), outcome: outcome.into(), to: to.into() };
-    let def = ProcessDefinition {
-        start: "process".into(),
-        steps: vec![
-            s("process", StepKind::Task, "specialist", vec![], 3.0),
-            s("consult", StepKind::Consult, "specialist", vec!["000.00.51.H99".into(), "000.00.13.H99".into()], 2.0),
-            s("approve", StepKind::Approval, "agency_leader", vec![], 1.0),
-            s("return", StepKind::Return, "reception_officer", vec![], 0.5),
-        ],
-        transitions: vec![t("process", "done", "consult"), t("consult", "done", "approve"), t("approve", "approved", "return")],
-    };
+    let def = consult_process(&["000.00.51.H99", "000.00.13.H99"]);
     o.set_process(&Principal::bootstrap(), PROCEDURE, &def).await.unwrap();
     let (ward, dept) = (who(app, "chuyenvien.pta").await, who(app, "chuyenvien.stp").await);
     let when = at(date!(2026 - 11 - 25), 9, 0);
