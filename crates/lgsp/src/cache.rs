@@ -62,10 +62,10 @@ impl Lgsp {
             }
             _ => None,
         };
-        let current = self.snapshot.read().unwrap_or_else(|e| e.into_inner()).clone();
-        if let Some(s) = fresh(&current) {
+        if let Some(s) = self.snapshot_now() {
             return Ok(s);
         }
+        let current = self.snapshot.read().unwrap_or_else(|e| e.into_inner()).clone();
         // One request reloads a snapshot that only aged while the others go on with it; after
         // this node changed the registry (or at start) they wait for a new one.
         let changed = current.as_ref().is_none_or(|c| c.1 != self.generation.load(Ordering::Acquire));
@@ -82,6 +82,16 @@ impl Lgsp {
         let s = Arc::new(self.load_snapshot().await?);
         *self.snapshot.write().unwrap_or_else(|e| e.into_inner()) = Some((Instant::now(), generation, s.clone()));
         Ok(s)
+    }
+
+    /// The snapshot when it is fresh, without waiting or reading anything.
+    pub(crate) fn snapshot_now(&self) -> Option<Arc<Snapshot>> {
+        match &*self.snapshot.read().unwrap_or_else(|e| e.into_inner()) {
+            Some((at, generation, s)) if at.elapsed() < FRESH_FOR && *generation == self.generation.load(Ordering::Acquire) => {
+                Some(s.clone())
+            }
+            _ => None,
+        }
     }
 
     /// Forgets the snapshot after this node changed the registry.

@@ -7,7 +7,6 @@
 //! Also the metaservices: `/listClients`, `.../listMethods`, `.../allowedMethods`,
 //! `.../getOpenAPI?serviceCode=`.
 
-use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use axum::Router;
@@ -17,13 +16,13 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use data_encoding::BASE64;
-use futures_util::StreamExt;
 use kernel::authz::PrincipalKind;
 use serde_json::json;
 use sha2::{Digest, Sha512};
 use web::Caller;
 
 use crate::Lgsp;
+use crate::cache::Snapshot;
 use crate::log::Exchange;
 use crate::model::{SubsystemId, callable};
 use crate::registry::{Service, Subsystem};
@@ -106,16 +105,8 @@ pub(crate) async fn authenticate(l: &Lgsp, caller: &Caller, headers: &HeaderMap)
     let sub = snap.subsystem(&id).filter(|s| s.active).cloned().ok_or_else(|| {
         fail(StatusCode::FORBIDDEN, "Client.UnknownClient", format!("phân hệ {id} chưa đăng ký (unknown client subsystem)"))
     })?;
-    // A client certificate bound to the subsystem proves it as well as a token does.
-    let by_certificate = sub.cert_sha256.is_some() && sub.cert_sha256 == caller.client_cert;
-    let proven = by_certificate
-        || match caller.principal.as_ref().filter(|p| p.kind == PrincipalKind::System) {
-            None => false,
-            Some(p) if sub.client_id.as_deref() == Some(p.id.as_str()) => true,
-            // Another platform's gateway speaking for a member it hosts.
-            Some(p) => snap.speaks_for(&p.id, &id),
-        };
-    if !proven {
+    let system = caller.principal.as_ref().filter(|p| p.kind == PrincipalKind::System).map(|p| p.id.as_str());
+    if !proves(&snap, &sub, system, caller.client_cert.as_deref()) {
         return Err(fail(
             StatusCode::UNAUTHORIZED,
             "Client.AuthenticationFailed",
@@ -123,6 +114,19 @@ pub(crate) async fn authenticate(l: &Lgsp, caller: &Caller, headers: &HeaderMap)
         ));
     }
     Ok(sub)
+}
+
+/// Whether the caller proves it is `sub`: by the client certificate bound to the subsystem, or
+/// by a token of the OAuth2 client (`system`) bound to it or of a peer gateway hosting its member.
+pub(crate) fn proves(snap: &Snapshot, sub: &Subsystem, system: Option<&str>, cert: Option<&str>) -> bool {
+    let by_certificate = sub.cert_sha256.is_some() && sub.cert_sha256.as_deref() == cert;
+    by_certificate
+        || match system {
+            None => false,
+            Some(c) if sub.client_id.as_deref() == Some(c) => true,
+            // Another platform's gateway speaking for a member it hosts.
+            Some(c) => snap.speaks_for(c, &sub.xid),
+        }
 }
 
 pub(crate) fn new_request_id() -> String {
@@ -136,7 +140,7 @@ pub(crate) struct Target {
     pub(crate) rest: String,
 }
 
-fn parse_target(path: &str) -> Option<Target> {
+pub(crate) fn parse_target(path: &str) -> Option<Target> {
     let rest = path.strip_prefix("/r1/")?;
     let mut parts = rest.splitn(6, '/');
     let ids: Vec<&str> = (0..4).map(|_| parts.next()).collect::<Option<_>>()?;
@@ -199,47 +203,6 @@ pub(crate) async fn read_body(body: Body, max: usize) -> Result<Bytes, Failure> 
             format!("nội dung không đến đủ trong {} giây (the body did not arrive in time)", BODY_READ_TIMEOUT.as_secs()),
         )),
     }
-}
-
-/// What the log record is built from while the body streams; written when the response ends
-/// (or is abandoned by the client).
-struct Pending {
-    lgsp: Lgsp,
-    x: Exchange,
-    started: Instant,
-    hasher: Sha512,
-    body: Option<Vec<u8>>,
-    finished: bool,
-}
-
-struct LogOnDrop(Arc<Mutex<Pending>>);
-
-impl Drop for LogOnDrop {
-    fn drop(&mut self) {
-        let mut p = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        let mut x = std::mem::take(&mut p.x);
-        x.response_hash = BASE64.encode(&std::mem::take(&mut p.hasher).finalize());
-        x.response_body = p.body.take();
-        x.duration_ms = p.started.elapsed().as_millis() as i64;
-        if !p.finished && x.error.is_none() {
-            x.error = Some("the client left before the end of the response".into());
-        }
-        let l = p.lgsp.clone();
-        metrics::counter!("lgsp_exchanges_total", "service" => x.service.clone(), "status" => x.status.to_string()).increment(1);
-        metrics::histogram!("lgsp_exchange_seconds", "service" => x.service.clone()).record(x.duration_ms as f64 / 1000.0);
-        l.log(x);
-    }
-}
-
-/// Keeps bodies in the log up to this size when a service asks for bodies.
-pub(crate) const LOGGED_BODY_MAX: usize = 1024 * 1024;
-
-pub(crate) async fn log_failure(l: &Lgsp, mut x: Exchange, started: Instant, f: &Failure) {
-    x.status = f.status.as_u16() as i64;
-    x.error = Some(format!("{}: {}", f.kind, f.message));
-    x.duration_ms = started.elapsed().as_millis() as i64;
-    metrics::counter!("lgsp_exchanges_total", "service" => x.service.clone(), "status" => x.status.to_string()).increment(1);
-    l.log(x);
 }
 
 async fn handle(State(l): State<Lgsp>, caller: Caller, req: Request) -> Response {
@@ -354,51 +317,22 @@ pub(crate) async fn forward(
         url.push('?');
         url.push_str(q);
     }
-    let listed = connection_listed(&parts.headers);
-    let mut headers = HeaderMap::new();
-    for (k, v) in &parts.headers {
-        if forwardable(k, &listed) && !PLATFORM_ONLY.contains(&k.as_str()) {
-            headers.append(k.clone(), v.clone());
-        }
-    }
-    let xroad_id =
-        parts.headers.get("x-road-id").cloned().unwrap_or_else(|| HeaderValue::from_str(rid).unwrap_or(HeaderValue::from_static("-")));
+    let xroad_id = xroad_id(&parts.headers, rid);
     let client_value = HeaderValue::from_str(&client.xid.encoded())
         .map_err(|_| fail(StatusCode::BAD_REQUEST, "Client.InvalidClientIdentifier", "X-Road-Client"))?;
-    headers.insert("x-road-client", client_value.clone());
+    let mut headers = request_headers(&parts.headers, &client_value, &xroad_id, rid);
     if service.upstream_token_url.is_some() {
         let token = l.upstream_token(service).await?;
         if let Ok(v) = HeaderValue::from_str(&format!("Bearer {token}")) {
             headers.insert(header::AUTHORIZATION, v);
         }
     }
-    headers.insert("x-road-id", xroad_id.clone());
-    if let Ok(v) = HeaderValue::from_str(rid) {
-        headers.insert("x-road-request-id", v);
-    }
     if let Some(m) = &service.soap {
         let out = crate::bridge::SoapCall { service, mapping: m, headers, client: client_value, xroad_id, rid };
         return crate::bridge::bridge(l, out, t, body, x, started).await;
     }
     // The request body, streamed with its hash and size counted on the way.
-    let sent = Arc::new(Mutex::new((Sha512::new(), 0u64, service.log_bodies.then(Vec::new), false)));
-    let counter = sent.clone();
-    let body = body.into_data_stream().map(move |chunk| {
-        let c = chunk.map_err(std::io::Error::other)?;
-        let mut s = counter.lock().unwrap_or_else(|e| e.into_inner());
-        s.1 += c.len() as u64;
-        if s.1 > limit {
-            s.3 = true;
-            return Err(std::io::Error::other("request body too large"));
-        }
-        s.0.update(&c);
-        if let Some(b) = s.2.as_mut()
-            && b.len() + c.len() <= LOGGED_BODY_MAX
-        {
-            b.extend_from_slice(&c);
-        }
-        Ok::<Bytes, std::io::Error>(c)
-    });
+    let (body, sent) = crate::direct::Counted::new(body, limit, service.log_bodies);
     let method =
         reqwest::Method::from_bytes(method.as_bytes()).map_err(|_| fail(StatusCode::BAD_REQUEST, "Client.InvalidRequest", "method"))?;
     let upstream = l
@@ -406,102 +340,213 @@ pub(crate) async fn forward(
         .request(method, &url)
         .headers(headers)
         .timeout(std::time::Duration::from_millis(service.timeout_ms as u64))
-        .body(reqwest::Body::wrap_stream(body))
+        .body(reqwest::Body::wrap_stream(http_body_util::BodyDataStream::new(body)))
         .send()
         .await;
-    let (request_hash, request_bytes, request_body, too_large) = {
-        let mut s = sent.lock().unwrap_or_else(|e| e.into_inner());
-        (BASE64.encode(&s.0.clone().finalize()), s.1 as i64, s.2.take(), s.3)
-    };
-    x.request_hash = request_hash.clone();
+    let (request_hash, request_bytes, request_body, too_large) = sent.lock().unwrap_or_else(|e| e.into_inner()).finish();
+    x.request_hash = request_hash;
     x.request_bytes = request_bytes;
     x.request_body = request_body;
     x.service = service.text();
     let upstream = match upstream {
         Ok(r) => r,
-        Err(_) if too_large => {
-            return Err(fail(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "Client.RequestTooLarge",
-                format!("nội dung vượt {limit} byte (the body is larger than {limit} bytes)"),
-            ));
-        }
-        Err(e) if e.is_timeout() => {
-            return Err(fail(
-                StatusCode::GATEWAY_TIMEOUT,
-                "Server.ServerProxy.Timeout",
-                format!("dịch vụ không trả lời trong {} ms (the service timed out)", service.timeout_ms),
-            ));
-        }
-        Err(e) => {
-            return Err(fail(
-                StatusCode::BAD_GATEWAY,
-                "Server.ServerProxy.ServiceFailed",
-                format!("không gọi được dịch vụ (the service could not be reached): {}", e.without_url()),
-            ));
-        }
+        Err(_) if too_large => return Err(too_large_failure(limit)),
+        Err(e) if e.is_timeout() => return Err(timeout_failure(service.timeout_ms)),
+        Err(e) => return Err(unreachable_failure(e.without_url())),
     };
     let status = StatusCode::from_u16(upstream.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
-    x.status = status.as_u16() as i64;
-    let listed = connection_listed(upstream.headers());
-    let mut out = HeaderMap::new();
-    for (k, v) in upstream.headers() {
-        if forwardable(k, &listed) && k != header::CONTENT_LENGTH {
-            out.append(k.clone(), v.clone());
+    let out = response_headers(upstream.headers(), client_value, service_header(service), xroad_id, rid, &x.request_hash);
+    let body = Box::pin(reqwest::Body::from(upstream));
+    Ok(relay(l, x, started, service.log_bodies, status, out, body, None))
+}
+
+pub(crate) fn too_large_failure(limit: u64) -> Failure {
+    fail(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "Client.RequestTooLarge",
+        format!("nội dung vượt {limit} byte (the body is larger than {limit} bytes)"),
+    )
+}
+
+pub(crate) fn timeout_failure(timeout_ms: i64) -> Failure {
+    fail(
+        StatusCode::GATEWAY_TIMEOUT,
+        "Server.ServerProxy.Timeout",
+        format!("dịch vụ không trả lời trong {timeout_ms} ms (the service timed out)"),
+    )
+}
+
+pub(crate) fn unreachable_failure(e: impl std::fmt::Display) -> Failure {
+    fail(
+        StatusCode::BAD_GATEWAY,
+        "Server.ServerProxy.ServiceFailed",
+        format!("không gọi được dịch vụ (the service could not be reached): {e}"),
+    )
+}
+
+/// `X-Road-Id` as the client sent it, or the request id.
+pub(crate) fn xroad_id(h: &HeaderMap, rid: &str) -> HeaderValue {
+    h.get("x-road-id").cloned().unwrap_or_else(|| HeaderValue::from_str(rid).unwrap_or(HeaderValue::from_static("-")))
+}
+
+/// The headers passed to the upstream: the client's, less hop-by-hop and platform-only ones,
+/// with X-Road's identifying the client and the exchange.
+pub(crate) fn request_headers(h: &HeaderMap, client: &HeaderValue, xroad_id: &HeaderValue, rid: &str) -> HeaderMap {
+    let listed = connection_listed(h);
+    let mut headers = HeaderMap::with_capacity(h.len() + 3);
+    for (k, v) in h {
+        if forwardable(k, &listed) && !PLATFORM_ONLY.contains(&k.as_str()) {
+            headers.append(k.clone(), v.clone());
         }
     }
-    if let Some(n) = upstream.headers().get(header::CONTENT_LENGTH) {
-        out.insert(header::CONTENT_LENGTH, n.clone());
+    headers.insert("x-road-client", client.clone());
+    headers.insert("x-road-id", xroad_id.clone());
+    if let Ok(v) = HeaderValue::from_str(rid) {
+        headers.insert("x-road-request-id", v);
     }
-    out.insert("x-road-client", client_value);
-    if let Ok(v) = HeaderValue::from_str(&format!(
+    headers
+}
+
+/// `X-Road-Service`: the provider subsystem and the service code, percent-encoded.
+pub(crate) fn service_header(service: &Service) -> Option<HeaderValue> {
+    HeaderValue::from_str(&format!(
         "{}/{}",
         service.provider.encoded(),
         percent_encoding::utf8_percent_encode(&service.code, percent_encoding::NON_ALPHANUMERIC)
-    )) {
+    ))
+    .ok()
+}
+
+/// The headers of the answer: the upstream's, less hop-by-hop ones, with X-Road's.
+pub(crate) fn response_headers(
+    h: &HeaderMap,
+    client: HeaderValue,
+    service: Option<HeaderValue>,
+    xroad_id: HeaderValue,
+    rid: &str,
+    request_hash: &str,
+) -> HeaderMap {
+    let listed = connection_listed(h);
+    let mut out = HeaderMap::with_capacity(h.len() + 5);
+    for (k, v) in h {
+        if forwardable(k, &listed) {
+            out.append(k.clone(), v.clone());
+        }
+    }
+    out.insert("x-road-client", client);
+    if let Some(v) = service {
         out.insert("x-road-service", v);
     }
     out.insert("x-road-id", xroad_id);
     if let Ok(v) = HeaderValue::from_str(rid) {
         out.insert("x-road-request-id", v);
     }
-    if let Ok(v) = HeaderValue::from_str(&request_hash) {
+    if let Ok(v) = HeaderValue::from_str(request_hash) {
         out.insert("x-road-request-hash", v);
     }
-    let pending = Arc::new(Mutex::new(Pending {
+    out
+}
+
+/// The answer to the client: the upstream's status and `headers`, its body relayed (hashed,
+/// counted, kept when the service asks), the exchange logged when the body ends or the client
+/// leaves; `reuse` goes back to its pool once the body was read to the end.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn relay<B>(
+    l: &Lgsp,
+    x: Exchange,
+    started: Instant,
+    log_bodies: bool,
+    status: StatusCode,
+    headers: HeaderMap,
+    body: B,
+    reuse: Option<crate::direct::Idle>,
+) -> Response
+where
+    B: http_body::Body<Data = Bytes> + Unpin + Send + 'static,
+    B::Error: Into<axum::BoxError>,
+{
+    let mut log = Logged {
         lgsp: l.clone(),
         x,
         started,
         hasher: Sha512::new(),
-        body: service.log_bodies.then(Vec::new),
-        finished: false,
-    }));
-    let relay = Relay { inner: Box::pin(upstream.bytes_stream()), pending: pending.clone(), _log: LogOnDrop(pending) };
-    let mut r = Response::new(Body::from_stream(relay));
+        body: log_bodies.then(Vec::new),
+        finished: body.is_end_stream(),
+        reuse,
+    };
+    log.x.status = status.as_u16() as i64;
+    let mut r = Response::new(Body::new(Relay { inner: body, log }));
     *r.status_mut() = status;
-    *r.headers_mut() = out;
-    Ok(r)
+    *r.headers_mut() = headers;
+    r
 }
 
-type ByteStream = std::pin::Pin<Box<dyn futures_util::Stream<Item = reqwest::Result<Bytes>> + Send>>;
-
-/// The upstream's response body on its way to the client: hashed, counted, kept when the
-/// service asks, its end noted; the log record is written when the relay is dropped.
-struct Relay {
-    inner: ByteStream,
-    pending: Arc<Mutex<Pending>>,
-    _log: LogOnDrop,
+/// What the log record is built from while the body streams; written when dropped, that is
+/// when the response ended or the client left.
+struct Logged {
+    lgsp: Lgsp,
+    x: Exchange,
+    started: Instant,
+    hasher: Sha512,
+    body: Option<Vec<u8>>,
+    finished: bool,
+    reuse: Option<crate::direct::Idle>,
 }
 
-impl futures_util::Stream for Relay {
-    type Item = reqwest::Result<Bytes>;
+impl Drop for Logged {
+    fn drop(&mut self) {
+        let mut x = std::mem::take(&mut self.x);
+        x.response_hash = BASE64.encode(&std::mem::take(&mut self.hasher).finalize());
+        x.response_body = self.body.take();
+        x.duration_ms = self.started.elapsed().as_millis() as i64;
+        if !self.finished && x.error.is_none() {
+            x.error = Some("the client left before the end of the response".into());
+        }
+        if let Some(idle) = self.reuse.take().filter(|_| self.finished) {
+            idle.put_back();
+        }
+        metrics::counter!("lgsp_exchanges_total", "service" => x.service.clone(), "status" => x.status.to_string()).increment(1);
+        metrics::histogram!("lgsp_exchange_seconds", "service" => x.service.clone()).record(x.duration_ms as f64 / 1000.0);
+        self.lgsp.log(x);
+    }
+}
 
-    fn poll_next(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Option<Self::Item>> {
-        let polled = self.inner.as_mut().poll_next(cx);
-        if let std::task::Poll::Ready(item) = &polled {
-            let mut p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-            match item {
-                Some(Ok(c)) => {
+/// Keeps bodies in the log up to this size when a service asks for bodies.
+pub(crate) const LOGGED_BODY_MAX: usize = 1024 * 1024;
+
+pub(crate) async fn log_failure(l: &Lgsp, mut x: Exchange, started: Instant, f: &Failure) {
+    x.status = f.status.as_u16() as i64;
+    x.error = Some(format!("{}: {}", f.kind, f.message));
+    x.duration_ms = started.elapsed().as_millis() as i64;
+    metrics::counter!("lgsp_exchanges_total", "service" => x.service.clone(), "status" => x.status.to_string()).increment(1);
+    l.log(x);
+}
+
+/// The upstream's response body on its way to the client.
+struct Relay<B> {
+    inner: B,
+    log: Logged,
+}
+
+impl<B> http_body::Body for Relay<B>
+where
+    B: http_body::Body<Data = Bytes> + Unpin,
+    B::Error: Into<axum::BoxError>,
+{
+    type Data = Bytes;
+    type Error = axum::BoxError;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
+        let this = &mut *self;
+        let polled = std::pin::Pin::new(&mut this.inner).poll_frame(cx);
+        let std::task::Poll::Ready(item) = polled else { return std::task::Poll::Pending };
+        let p = &mut this.log;
+        let item = match item {
+            Some(Ok(frame)) => {
+                if let Some(c) = frame.data_ref() {
                     p.hasher.update(c);
                     p.x.response_bytes += c.len() as i64;
                     if let Some(b) = p.body.as_mut()
@@ -510,11 +555,30 @@ impl futures_util::Stream for Relay {
                         b.extend_from_slice(c);
                     }
                 }
-                Some(Err(e)) => p.x.error = Some(format!("the response broke off: {e}")),
-                None => p.finished = true,
+                if this.inner.is_end_stream() {
+                    p.finished = true;
+                }
+                Some(Ok(frame))
             }
-        }
-        polled
+            Some(Err(e)) => {
+                let e: axum::BoxError = e.into();
+                p.x.error = Some(format!("the response broke off: {e}"));
+                Some(Err(e))
+            }
+            None => {
+                p.finished = true;
+                None
+            }
+        };
+        std::task::Poll::Ready(item)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
     }
 }
 

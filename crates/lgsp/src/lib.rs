@@ -7,6 +7,7 @@ pub mod access;
 pub mod api;
 mod bridge;
 pub mod cache;
+mod direct;
 mod envelope;
 pub mod gateway;
 pub mod log;
@@ -43,6 +44,8 @@ pub struct Lgsp {
     /// The message log's writer: records queue here and are written in batches.
     writer: Arc<Mutex<Option<tokio::sync::mpsc::Sender<log::Exchange>>>>,
     writer_task: Arc<Mutex<Option<tokio::task::JoinHandle<()>>>>,
+    /// Calls forwarded by the direct path (`direct.rs`) since start.
+    direct_calls: Arc<std::sync::atomic::AtomicU64>,
     /// The shared catalogs, where file replicas of national data are imported.
     catalog: Option<catalog::Catalog>,
 }
@@ -67,6 +70,7 @@ impl Lgsp {
             reloading: Arc::default(),
             writer: Arc::default(),
             writer_task: Arc::default(),
+            direct_calls: Arc::default(),
             catalog: None,
         })
     }
@@ -75,6 +79,11 @@ impl Lgsp {
     pub fn with_catalog(mut self, c: catalog::Catalog) -> Lgsp {
         self.catalog = Some(c);
         self
+    }
+
+    /// How many calls the direct path forwarded since start (the rest went through the router).
+    pub fn direct_calls(&self) -> u64 {
+        self.direct_calls.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     pub fn key(&self) -> &log::SealKey {

@@ -196,8 +196,7 @@ pub fn build_router(app: App) -> Router {
             let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
             tracing::info_span!("http", method = %req.method(), path = %req.uri().path(), request_id = %id)
         }))
-        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
-        .layer(axum::middleware::from_fn(crate::tls::peer_info));
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid));
     // The gateway's paths skip the site's layers (request ids, tracing spans, timeouts,
     // browser security headers, per-route metrics): the gateway answers with the upstream's
     // headers plus X-Road's, times out per service, and logs and counts every exchange itself.
@@ -205,8 +204,7 @@ pub fn build_router(app: App) -> Router {
         .merge(
             lgsp::gateway::router()
                 .with_state(app.lgsp.clone())
-                .layer(axum::middleware::from_fn_with_state(app.identity.clone(), identity::middleware::authenticate))
-                .layer(axum::middleware::from_fn(crate::tls::peer_info)),
+                .layer(axum::middleware::from_fn_with_state(app.identity.clone(), identity::middleware::authenticate)),
         )
         .fallback_service(site)
 }

@@ -4,6 +4,7 @@
 pub mod app;
 pub mod backup;
 pub mod cli;
+mod cores;
 pub mod import;
 pub mod migrate;
 pub mod ops;

@@ -71,31 +71,12 @@ pub async fn start(app: App, listener: TcpListener) -> anyhow::Result<Running> {
         let (d, stop) = (app.docflow.clone(), rx.clone());
         tokio::spawn(async move { d.run_exchange(stop, std::time::Duration::from_secs(2)).await })
     };
-    let mut stop = rx.clone();
+    let threads = crate::cores::spawn(listener, router, app.clone(), tls, rx.clone())?;
     let done = tokio::spawn(async move {
-        let stopped = async move {
-            let _ = stop.wait_for(|v| *v).await;
-        };
-        let served = match tls {
-            Some(acceptor) => match crate::tls::TlsListener::new(listener, acceptor) {
-                Ok(l) => {
-                    axum::serve(l, router.into_make_service_with_connect_info::<crate::tls::PeerInfo>())
-                        .with_graceful_shutdown(stopped)
-                        .await
-                }
-                Err(e) => Err(e),
-            },
-            // Answers go out as written, not held back for the client's acknowledgement (Nagle).
-            None => {
-                use axum::serve::ListenerExt;
-                let listener = listener.tap_io(|tcp| {
-                    let _ = tcp.set_nodelay(true);
-                });
-                axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(stopped).await
-            }
-        };
-        if let Err(e) = served {
-            tracing::error!(error = %e, "server stopped with an error");
+        // The serving threads end once stopped and done with the requests in hand.
+        let joined = tokio::task::spawn_blocking(move || threads.into_iter().any(|t| t.join().is_err())).await;
+        if !matches!(joined, Ok(false)) {
+            tracing::error!("a serving thread stopped with an error");
         }
         worker.abort();
         deadlines.abort();

@@ -364,6 +364,15 @@ pub async fn verify_access(id: &Identity, token: &str) -> Result<Option<AccessCl
     Ok(claims)
 }
 
+/// The OAuth2 client behind a client-credentials access token this node verified before and
+/// that has not expired, without waiting or reading anything; None otherwise (the token may
+/// still be good: [`verify_access`] tells).
+pub fn verified_client(id: &Identity, token: &str) -> Option<String> {
+    let now = kernel::time::now_ms() / 1000;
+    let seen = id.verified_tokens.lock().unwrap_or_else(|e| e.into_inner());
+    seen.get(token).filter(|c| c.exp > now && c.kind == "client").map(|c| c.client_id.clone())
+}
+
 async fn verify_signature(id: &Identity, token: &str) -> Result<Option<AccessClaims>> {
     let Ok(header) = jsonwebtoken::decode_header(token) else {
         return Ok(None);

@@ -1,0 +1,166 @@
+//! Serving connections on every core: one thread per core, each with its own single-threaded
+//! runtime, accepting on the same listening socket (the way nginx runs one worker per core). A
+//! connection lives on the thread that accepted it. Gateway calls that the registry snapshot in
+//! memory decides are forwarded right there ([`lgsp::Lgsp::direct`]), over that thread's own
+//! connections to the upstream, with no hand-off between threads. Everything else (pages, the
+//! API, gateway calls that need the database) runs through the router on the application's
+//! runtime, where the database's connections, the background workers and blocking work live.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{Request, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use data_encoding::HEXLOWER;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use sha2::{Digest, Sha256};
+use tokio::net::TcpStream;
+use tokio::sync::watch;
+use tokio_rustls::TlsAcceptor;
+use tower::ServiceExt;
+
+use crate::app::App;
+
+/// How long a client may take to send a request's headers, and a TLS handshake.
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+struct Site {
+    app: App,
+    router: Router,
+    /// The application's runtime, where routed requests run.
+    main: tokio::runtime::Handle,
+    tls: Option<TlsAcceptor>,
+}
+
+/// Who is at the other end of a connection: the address, and the SHA-256 (hex) of the client
+/// certificate when one was presented over TLS and verified.
+struct Peer {
+    addr: SocketAddr,
+    cert: Option<String>,
+}
+
+/// Starts one serving thread per core on `listener`; they stop accepting when `stop` turns
+/// true, finish the requests in hand and end.
+pub fn spawn(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    app: App,
+    tls: Option<TlsAcceptor>,
+    stop: watch::Receiver<bool>,
+) -> anyhow::Result<Vec<std::thread::JoinHandle<()>>> {
+    let listener = listener.into_std()?;
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let site = Arc::new(Site { app, router, main: tokio::runtime::Handle::current(), tls });
+    let mut threads = Vec::with_capacity(cores);
+    for i in 0..cores {
+        let (l, site, stop) = (listener.try_clone()?, site.clone(), stop.clone());
+        threads.push(std::thread::Builder::new().name(format!("tinhso-http-{i}")).spawn(move || {
+            match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                Ok(rt) => rt.block_on(accept(l, site, stop)),
+                Err(e) => tracing::error!(error = %e, "a serving thread could not start its runtime"),
+            }
+        })?);
+    }
+    Ok(threads)
+}
+
+async fn accept(listener: std::net::TcpListener, site: Arc<Site>, mut stop: watch::Receiver<bool>) {
+    let listener = match tokio::net::TcpListener::from_std(listener) {
+        Ok(l) => l,
+        Err(e) => return tracing::error!(error = %e, "a serving thread could not listen"),
+    };
+    let mut connections = tokio::task::JoinSet::new();
+    loop {
+        let accepted = tokio::select! {
+            r = listener.accept() => r,
+            _ = stop.wait_for(|v| *v) => break,
+        };
+        while connections.try_join_next().is_some() {}
+        let (tcp, addr) = match accepted {
+            Ok(x) => x,
+            Err(e) => {
+                // Out of file descriptors, say: wait a little rather than spin.
+                tracing::warn!(error = %e, "accepting a connection failed");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        // Answers go out as written, not held back for the client's acknowledgement (Nagle).
+        let _ = tcp.set_nodelay(true);
+        connections.spawn(connection(tcp, addr, site.clone(), stop.clone()));
+    }
+    drop(listener);
+    while connections.join_next().await.is_some() {}
+}
+
+async fn connection(tcp: TcpStream, addr: SocketAddr, site: Arc<Site>, stop: watch::Receiver<bool>) {
+    let Some(acceptor) = &site.tls else {
+        return serve(TokioIo::new(tcp), Peer { addr, cert: None }, site, stop).await;
+    };
+    let Ok(Ok(tls)) = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await else { return };
+    let cert = tls.get_ref().1.peer_certificates().and_then(|c| c.first()).map(|c| HEXLOWER.encode(&Sha256::digest(c.as_ref())));
+    serve(TokioIo::new(tls), Peer { addr, cert }, site, stop).await
+}
+
+async fn serve<I>(io: I, peer: Peer, site: Arc<Site>, mut stop: watch::Receiver<bool>)
+where
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+{
+    let peer = Arc::new(peer);
+    let service = hyper::service::service_fn(move |req: Request<Incoming>| {
+        let (site, peer) = (site.clone(), peer.clone());
+        async move { Ok::<_, Infallible>(site.handle(req, &peer).await) }
+    });
+    let conn = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT)
+        .serve_connection(io, service);
+    tokio::pin!(conn);
+    tokio::select! {
+        _ = conn.as_mut() => return,
+        _ = stop.wait_for(|v| *v) => {}
+    }
+    // Stopping: the request in hand is answered, then the connection closes.
+    conn.as_mut().graceful_shutdown();
+    let _ = conn.await;
+}
+
+impl Site {
+    async fn handle(&self, mut req: Request<Incoming>, peer: &Peer) -> Response {
+        if req.uri().path().starts_with("/r1/") {
+            let system = bearer(&req).and_then(|t| identity::oidc::flow::verified_client(&self.app.identity, t));
+            if system.is_some() || peer.cert.is_some() {
+                match self.app.lgsp.direct(req, system.as_deref(), peer.cert.as_deref()) {
+                    Ok(answer) => return answer.await,
+                    Err(back) => req = back,
+                }
+            }
+        }
+        req.extensions_mut().insert(ConnectInfo(peer.addr));
+        if let Some(c) = &peer.cert {
+            req.extensions_mut().insert(web::ClientCert(c.clone()));
+        }
+        let routed = self.router.clone().oneshot(req.map(Body::new));
+        match self.main.spawn(routed).await {
+            Ok(Ok(r)) => r,
+            Ok(Err(never)) => match never {},
+            Err(e) => {
+                tracing::error!(error = %e, "a request's handler failed");
+                StatusCode::INTERNAL_SERVER_ERROR.into_response()
+            }
+        }
+    }
+}
+
+fn bearer(req: &Request<Incoming>) -> Option<&str> {
+    let v = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = v.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
