@@ -112,15 +112,18 @@ impl Lgsp {
         let task = tokio::task::spawn_blocking(move || {
             rt.block_on(async move {
             let mut batch = Vec::new();
-            while let Some(x) = rx.recv().await {
-                batch.push(x);
+            while rx.recv_many(&mut batch, BATCH_MAX).await > 0 {
                 // Gather for a few milliseconds: each transaction writes its pages again, so
-                // fewer, fuller batches cost the database less per record under load.
-                let until = tokio::time::Instant::now() + std::time::Duration::from_millis(20);
-                while batch.len() < 2000 {
-                    match tokio::time::timeout_at(until, rx.recv()).await {
-                        Ok(Some(x)) => batch.push(x),
-                        Ok(None) | Err(_) => break,
+                // fewer, fuller batches cost the database less per record under load. Asleep,
+                // not waiting on the queue: a gateway thread queuing a record does not wake
+                // this one (a wake-up per record cost more than writing the record).
+                if batch.len() < BATCH_MAX {
+                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                }
+                while batch.len() < BATCH_MAX {
+                    match rx.try_recv() {
+                        Ok(x) => batch.push(x),
+                        Err(_) => break,
                     }
                 }
                 if write_with_retries(&db, &key, &batch, 10).await.is_err() {
@@ -186,6 +189,9 @@ impl Lgsp {
         true
     }
 }
+
+/// The most records written in one transaction.
+const BATCH_MAX: usize = 2000;
 
 /// Writes and seals records, trying `tries` times a quarter of a second apart.
 async fn write_with_retries(db: &Db, key: &log::SealKey, xs: &[log::Exchange], tries: u32) -> kernel::Result<()> {

@@ -149,29 +149,44 @@ fn record_of(r: &Row) -> Result<(i64, Exchange, Option<i64>)> {
     ))
 }
 
-/// The hash of one record: every field but the batch number, in a fixed order and encoding.
+/// The hash of one record: every field but the batch number, in a fixed order and encoding
+/// (a compact JSON array; see `hashed_text`).
 fn hash_of(seq: i64, x: &Exchange) -> String {
+    HEXLOWER.encode(&Sha256::digest(hashed_text(seq, x)))
+}
+
+/// The text a record's hash covers: `[seq, request_id, at, client, service, method, path,
+/// status, error, request_hash, response_hash, request_bytes, response_bytes, duration_ms,
+/// user_id, SHA-256 of the request body, SHA-256 of the response body]` as compact JSON,
+/// written straight from the fields (the sealer runs it for every exchange).
+fn hashed_text(seq: i64, x: &Exchange) -> Vec<u8> {
     let body = |b: &Option<Vec<u8>>| b.as_ref().map(|b| HEXLOWER.encode(&Sha256::digest(b))).unwrap_or_default();
-    let fields = serde_json::json!([
+    let head = (
         seq,
-        x.request_id,
+        &x.request_id,
         x.at,
-        x.client,
-        x.service,
-        x.method,
-        x.path,
+        &x.client,
+        &x.service,
+        &x.method,
+        &x.path,
         x.status,
-        x.error,
-        x.request_hash,
-        x.response_hash,
+        &x.error,
+        &x.request_hash,
+        &x.response_hash,
         x.request_bytes,
         x.response_bytes,
         x.duration_ms,
-        x.user_id,
+        &x.user_id,
         body(&x.request_body),
-        body(&x.response_body),
-    ]);
-    HEXLOWER.encode(&Sha256::digest(fields.to_string().as_bytes()))
+    );
+    // A tuple writes as a JSON array of at most 16 items: the 17th goes in before its `]`.
+    let mut text = Vec::with_capacity(256 + x.path.len());
+    serde_json::to_writer(&mut text, &head).expect("writing JSON to memory");
+    text.pop();
+    text.push(b',');
+    serde_json::to_writer(&mut text, &body(&x.response_body)).expect("writing JSON to memory");
+    text.push(b']');
+    text
 }
 
 fn record_hash(r: &Row) -> Result<String> {
@@ -482,3 +497,56 @@ pub async fn evidence(db: &Db, request_id: &str, key: &SealKey) -> Result<serde_
 
 mod archive;
 pub use archive::{Archived, archive, verify_archive};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Records sealed before the text was written field by field must keep their hashes: the
+    /// text is the same compact JSON array as `serde_json::json!` of the fields gives.
+    #[test]
+    fn the_hashed_text_is_the_json_array_of_the_fields() {
+        let digest = |b: &[u8]| HEXLOWER.encode(&Sha256::digest(b));
+        let full = Exchange {
+            request_id: "r-1".into(),
+            at: 1_700_000_000_000,
+            client: "VN/GOV/000.00.51.H99/motcua".into(),
+            service: "VN/GOV/000.00.13.H99/tuphap/persons".into(),
+            method: "POST".into(),
+            path: "/r1/VN/GOV/x/\"quoted\"\\ và tiếng Việt\n".into(),
+            status: 502,
+            error: Some("Server.ServerProxy.ServiceFailed: \"x\"".into()),
+            request_hash: "rq".into(),
+            response_hash: "rs".into(),
+            request_bytes: 12,
+            response_bytes: 3400,
+            duration_ms: 7,
+            user_id: Some("VN001090012345".into()),
+            request_body: Some(b"xin chao".to_vec()),
+            response_body: Some(vec![0, 159, 146, 150]),
+        };
+        let bare = Exchange { request_id: "r-2".into(), ..Default::default() };
+        for x in [full, bare] {
+            let expected = serde_json::json!([
+                42,
+                x.request_id,
+                x.at,
+                x.client,
+                x.service,
+                x.method,
+                x.path,
+                x.status,
+                x.error,
+                x.request_hash,
+                x.response_hash,
+                x.request_bytes,
+                x.response_bytes,
+                x.duration_ms,
+                x.user_id,
+                x.request_body.as_deref().map(digest).unwrap_or_default(),
+                x.response_body.as_deref().map(digest).unwrap_or_default(),
+            ]);
+            assert_eq!(String::from_utf8(hashed_text(42, &x)).unwrap(), expected.to_string());
+        }
+    }
+}
