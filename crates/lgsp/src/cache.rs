@@ -22,9 +22,10 @@ pub(crate) type Loaded = (Instant, u64, Arc<Snapshot>);
 #[derive(Default)]
 pub struct Snapshot {
     subsystems: HashMap<SubsystemId, Subsystem>,
-    services: HashMap<(SubsystemId, String), Service>,
-    /// (service id, client subsystem id) → the rights' (method, path prefix).
-    access: HashMap<(String, String), Vec<(Option<String>, Option<String>)>>,
+    /// provider → service code → service (nested, so a lookup borrows its keys).
+    services: HashMap<SubsystemId, HashMap<String, Service>>,
+    /// service id → client subsystem id → the rights' (method, path prefix).
+    access: HashMap<String, HashMap<String, Vec<(Option<String>, Option<String>)>>>,
     /// (OAuth2 client id, instance, class, member) of trusted gateways.
     peers: HashSet<(String, String, String, String)>,
 }
@@ -35,7 +36,7 @@ impl Snapshot {
     }
 
     pub fn service(&self, provider: &SubsystemId, code: &str) -> Option<&Service> {
-        self.services.get(&(provider.clone(), code.to_owned()))
+        self.services.get(provider)?.get(code)
     }
 
     pub fn speaks_for(&self, client_id: &str, x: &SubsystemId) -> bool {
@@ -44,10 +45,11 @@ impl Snapshot {
 
     /// Deny by default: some right names the client, and its method and path prefix fit.
     pub fn allowed(&self, client_subsystem_id: &str, service_id: &str, method: &str, path: &str) -> bool {
-        self.access.get(&(service_id.to_owned(), client_subsystem_id.to_owned())).is_some_and(|rights| {
+        self.access.get(service_id).and_then(|by_client| by_client.get(client_subsystem_id)).is_some_and(|rights| {
             rights.iter().any(|(m, p)| {
                 m.as_deref().is_none_or(|m| m == method)
-                    && p.as_deref().is_none_or(|p| path == p || path.starts_with(&format!("{}/", p.trim_end_matches('/'))))
+                    && p.as_deref()
+                        .is_none_or(|p| path == p || path.strip_prefix(p.trim_end_matches('/')).is_some_and(|rest| rest.starts_with('/')))
             })
         })
     }
@@ -106,11 +108,13 @@ impl Lgsp {
             s.subsystems.insert(sub.xid.clone(), sub);
         }
         for v in self.services_all().await? {
-            s.services.insert((v.provider.clone(), v.code.clone()), v);
+            s.services.entry(v.provider.clone()).or_default().insert(v.code.clone(), v);
         }
         for r in q("SELECT service_id, client_subsystem_id, method, path_prefix FROM lgsp_access").fetch_all(&self.db).await? {
             s.access
-                .entry((r.text("service_id")?, r.text("client_subsystem_id")?))
+                .entry(r.text("service_id")?)
+                .or_default()
+                .entry(r.text("client_subsystem_id")?)
                 .or_default()
                 .push((r.opt_text("method")?, r.opt_text("path_prefix")?));
         }

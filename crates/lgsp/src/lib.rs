@@ -42,8 +42,8 @@ pub struct Lgsp {
     /// Held by the one request that reloads a stale snapshot.
     reloading: Arc<tokio::sync::Mutex<()>>,
     /// The message log's writer: records queue here and are written in batches.
-    writer: Arc<Mutex<Option<tokio::sync::mpsc::Sender<log::Exchange>>>>,
-    writer_task: Arc<Mutex<Option<tokio::task::JoinHandle<()>>>>,
+    writer: Arc<Mutex<Option<std::sync::mpsc::SyncSender<log::Exchange>>>>,
+    writer_task: Arc<Mutex<Option<std::thread::JoinHandle<()>>>>,
     /// Calls forwarded by the direct path (`direct.rs`) since start.
     direct_calls: Arc<std::sync::atomic::AtomicU64>,
     /// The shared catalogs, where file replicas of national data are imported.
@@ -103,61 +103,67 @@ impl Lgsp {
     /// batches (what came within 20 ms, up to 2,000) per transaction, each sealed (signed,
     /// chained) as it is written, so logging keeps pace with the gateway.
     pub fn start_log_writer(&self) {
-        let (tx, mut rx) = tokio::sync::mpsc::channel::<log::Exchange>(65_536);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<log::Exchange>(QUEUE_MAX);
         let (db, key) = (self.db.clone(), self.key.clone());
         // SQLite's writes run in place on the thread that holds the write turn; under the
-        // gateway's load this loop writes almost all the time, so it gets a thread of its own
-        // instead of holding one of the runtime's workers away from requests.
+        // gateway's load this loop writes almost all the time, so it gets a thread of its own.
+        // When the gateway outruns it, the queue fills and the serving threads wait for room.
+        // (A lower priority for this thread was tried: the queue filled at the peak and the
+        // gateway's p99 there went from 6 to 29 ms.)
         let rt = tokio::runtime::Handle::current();
-        let task = tokio::task::spawn_blocking(move || {
-            rt.block_on(async move {
+        let spawned = std::thread::Builder::new().name("tinhso-lgsp-log".into()).spawn(move || {
             let mut batch = Vec::new();
-            while rx.recv_many(&mut batch, BATCH_MAX).await > 0 {
+            while let Ok(x) = rx.recv() {
+                batch.push(x);
                 // Gather for a few milliseconds: each transaction writes its pages again, so
                 // fewer, fuller batches cost the database less per record under load. Asleep,
-                // not waiting on the queue: a gateway thread queuing a record does not wake
+                // not waiting on the queue: a serving thread queuing a record does not wake
                 // this one (a wake-up per record cost more than writing the record).
-                if batch.len() < BATCH_MAX {
-                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-                }
-                while batch.len() < BATCH_MAX {
-                    match rx.try_recv() {
-                        Ok(x) => batch.push(x),
-                        Err(_) => break,
-                    }
-                }
-                if write_with_retries(&db, &key, &batch, 10).await.is_err() {
-                    // One bad record must not cost the others theirs: one at a time.
-                    for x in &batch {
-                        if let Err(e) = write_with_retries(&db, &key, std::slice::from_ref(x), 3).await {
-                            tracing::error!(error = %e, request_id = %x.request_id, "the LGSP message log could not record an exchange");
+                std::thread::sleep(std::time::Duration::from_millis(20));
+                batch.extend(rx.try_iter().take(BATCH_MAX - 1));
+                rt.block_on(async {
+                    if write_with_retries(&db, &key, &batch, 10).await.is_err() {
+                        // One bad record must not cost the others theirs: one at a time.
+                        for x in &batch {
+                            if let Err(e) = write_with_retries(&db, &key, std::slice::from_ref(x), 3).await {
+                                tracing::error!(error = %e, request_id = %x.request_id, "the LGSP message log could not record an exchange");
+                            }
                         }
                     }
-                }
+                });
                 batch.clear();
             }
-        })
         });
-        *self.writer.lock().unwrap_or_else(|e| e.into_inner()) = Some(tx);
-        *self.writer_task.lock().unwrap_or_else(|e| e.into_inner()) = Some(task);
+        match spawned {
+            Ok(thread) => {
+                *self.writer.lock().unwrap_or_else(|e| e.into_inner()) = Some(tx);
+                *self.writer_task.lock().unwrap_or_else(|e| e.into_inner()) = Some(thread);
+            }
+            Err(e) => tracing::error!(error = %e, "the LGSP message log's writer could not start; exchanges are written one by one"),
+        }
     }
 
     /// Stops taking records and waits until every queued one is written.
     pub async fn stop_log_writer(&self) {
         self.writer.lock().unwrap_or_else(|e| e.into_inner()).take();
-        let task = self.writer_task.lock().unwrap_or_else(|e| e.into_inner()).take();
-        if let Some(t) = task {
-            let _ = t.await;
+        let thread = self.writer_task.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(t) = thread {
+            let _ = tokio::task::spawn_blocking(move || t.join()).await;
         }
     }
 
-    /// Queues the record of an exchange (or writes it at once when no writer runs).
+    /// Queues the record of an exchange, waiting for room when the queue is full (or writes it
+    /// at once when no writer runs).
     pub(crate) fn log(&self, x: log::Exchange) {
         let sender = self.writer.lock().unwrap_or_else(|e| e.into_inner()).clone();
         let x = match sender {
             Some(s) => match s.try_send(x) {
                 Ok(()) => return,
-                Err(tokio::sync::mpsc::error::TrySendError::Full(x) | tokio::sync::mpsc::error::TrySendError::Closed(x)) => x,
+                Err(std::sync::mpsc::TrySendError::Full(x)) => match s.send(x) {
+                    Ok(()) => return,
+                    Err(std::sync::mpsc::SendError(x)) => x,
+                },
+                Err(std::sync::mpsc::TrySendError::Disconnected(x)) => x,
             },
             None => x,
         };
@@ -192,6 +198,8 @@ impl Lgsp {
 
 /// The most records written in one transaction.
 const BATCH_MAX: usize = 2000;
+/// The most records waiting for the writer.
+const QUEUE_MAX: usize = 65_536;
 
 /// Writes and seals records, trying `tries` times a quarter of a second apart.
 async fn write_with_retries(db: &Db, key: &log::SealKey, xs: &[log::Exchange], tries: u32) -> kernel::Result<()> {
