@@ -22,11 +22,12 @@ use sha2::{Digest, Sha512};
 
 use crate::Lgsp;
 use crate::gateway::{
-    Failure, LOGGED_BODY_MAX, client_header, log_failure, parse_target, proves, relay, request_headers, response_headers, service_header,
-    timeout_failure, too_large_failure, unreachable_failure, xroad_id,
+    Failure, client_header, log_failure, parse_target, proves, request_headers, response_headers, service_header, timeout_failure,
+    too_large_failure, unreachable_failure, xroad_id,
 };
 use crate::log::Exchange;
 use crate::model::{SubsystemId, callable};
+use crate::relay::relay;
 
 type Sender = hyper::client::conn::http1::SendRequest<Body>;
 
@@ -166,12 +167,8 @@ where
                         s.too_large = true;
                         return std::task::Poll::Ready(Some(Err("request body too large".into())));
                     }
-                    s.hasher.update(c);
-                    if let Some(b) = s.body.as_mut()
-                        && b.len() + c.len() <= LOGGED_BODY_MAX
-                    {
-                        b.extend_from_slice(c);
-                    }
+                    let s = &mut *s;
+                    crate::relay::take_in(&mut s.hasher, &mut s.body, c);
                 }
                 Some(Ok(frame))
             }

@@ -16,6 +16,7 @@ pub mod model;
 pub mod pages;
 pub mod pubsub;
 pub mod registry;
+mod relay;
 pub mod replicas;
 pub mod soap;
 pub mod sync;

@@ -142,14 +142,13 @@ storage_test!(a_member_system_calls_a_service_through_the_gateway, async |app: &
     assert_eq!(states, ["draft", "testing", "published"]);
 
     // The call, with a hop-by-hop header named in Connection and a user id.
-    let r = app
-        .raw(
-            call(app, reqwest::Method::GET, &format!("{SERVICE}/persons/001090012345?fields=name"), Some(&token))
-                .header("X-Road-UserId", "VN001090012345")
-                .header("X-Secret-Hop", "do not pass")
-                .header("Connection", "X-Secret-Hop"),
-        )
-        .await;
+    let person = || {
+        call(app, reqwest::Method::GET, &format!("{SERVICE}/persons/001090012345?fields=name"), Some(&token))
+            .header("X-Road-UserId", "VN001090012345")
+            .header("X-Secret-Hop", "do not pass")
+            .header("Connection", "X-Secret-Hop")
+    };
+    let r = app.raw(person()).await;
     assert_eq!(r.status, 200, "{}", r.text);
     let body = r.json();
     assert_eq!(body["id"], "001090012345");
@@ -165,14 +164,7 @@ storage_test!(a_member_system_calls_a_service_through_the_gateway, async |app: &
     assert_eq!(calls.load(Ordering::SeqCst), 1);
     // The token is known now: the same call again takes the direct path, with the same answer.
     let direct = app.app.lgsp.direct_calls();
-    let again = app
-        .raw(
-            call(app, reqwest::Method::GET, &format!("{SERVICE}/persons/001090012345?fields=name"), Some(&token))
-                .header("X-Road-UserId", "VN001090012345")
-                .header("X-Secret-Hop", "do not pass")
-                .header("Connection", "X-Secret-Hop"),
-        )
-        .await;
+    let again = app.raw(person()).await;
     assert_eq!(app.app.lgsp.direct_calls(), direct + 1, "taken by the direct path");
     assert_eq!(again.status, 200, "{}", again.text);
     let (mut first, mut second) = (body["headers"].clone(), again.json()["headers"].clone());
