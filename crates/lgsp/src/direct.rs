@@ -27,7 +27,7 @@ use crate::gateway::{
 };
 use crate::log::Exchange;
 use crate::model::{SubsystemId, callable};
-use crate::relay::relay;
+use crate::relay::{Tap, Watch, relay};
 
 type Sender = hyper::client::conn::http1::SendRequest<Body>;
 
@@ -128,61 +128,31 @@ impl Sent {
     }
 }
 
-/// A request body streamed to the upstream, hashed and counted on the way, cut off past `limit`.
-pub(crate) struct Counted<B> {
-    inner: B,
+/// Counts a request body on its way to the upstream into [`Sent`], cutting it off past `limit`.
+pub(crate) struct Counted {
     sent: Arc<Mutex<Sent>>,
     limit: u64,
 }
 
-impl<B> Counted<B> {
-    pub(crate) fn new(inner: B, limit: u64, keep: bool) -> (Counted<B>, Arc<Mutex<Sent>>) {
+impl Counted {
+    /// `inner` wrapped to be hashed and counted (and kept when `keep`), with what it was.
+    pub(crate) fn new<B>(inner: B, limit: u64, keep: bool) -> (Tap<B, Counted>, Arc<Mutex<Sent>>) {
         let sent = Arc::new(Mutex::new(Sent { body: keep.then(Vec::new), ..Default::default() }));
-        (Counted { inner, sent: sent.clone(), limit }, sent)
+        (Tap { inner, watch: Counted { sent: sent.clone(), limit } }, sent)
     }
 }
 
-impl<B> http_body::Body for Counted<B>
-where
-    B: http_body::Body<Data = Bytes> + Unpin,
-    B::Error: Into<axum::BoxError>,
-{
-    type Data = Bytes;
-    type Error = axum::BoxError;
-
-    fn poll_frame(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
-        let this = &mut *self;
-        let std::task::Poll::Ready(item) = std::pin::Pin::new(&mut this.inner).poll_frame(cx) else {
-            return std::task::Poll::Pending;
-        };
-        std::task::Poll::Ready(match item {
-            Some(Ok(frame)) => {
-                if let Some(c) = frame.data_ref() {
-                    let mut s = this.sent.lock().unwrap_or_else(|e| e.into_inner());
-                    s.bytes += c.len() as u64;
-                    if s.bytes > this.limit {
-                        s.too_large = true;
-                        return std::task::Poll::Ready(Some(Err("request body too large".into())));
-                    }
-                    let s = &mut *s;
-                    crate::relay::take_in(&mut s.hasher, &mut s.body, c);
-                }
-                Some(Ok(frame))
-            }
-            Some(Err(e)) => Some(Err(e.into())),
-            None => None,
-        })
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.inner.is_end_stream()
-    }
-
-    fn size_hint(&self) -> http_body::SizeHint {
-        self.inner.size_hint()
+impl Watch for Counted {
+    fn data(&mut self, c: &Bytes) -> Result<(), axum::BoxError> {
+        let mut s = self.sent.lock().unwrap_or_else(|e| e.into_inner());
+        s.bytes += c.len() as u64;
+        if s.bytes > self.limit {
+            s.too_large = true;
+            return Err("request body too large".into());
+        }
+        let s = &mut *s;
+        crate::relay::take_in(&mut s.hasher, &mut s.body, c);
+        Ok(())
     }
 }
 

@@ -53,7 +53,7 @@ where
         reuse,
     };
     log.x.status = status.as_u16() as i64;
-    let mut r = Response::new(Body::new(Relay { inner: body, log }));
+    let mut r = Response::new(Body::new(Tap { inner: body, watch: log }));
     *r.status_mut() = status;
     *r.headers_mut() = headers;
     r
@@ -89,16 +89,27 @@ impl Drop for Logged {
     }
 }
 
-/// The upstream's response body on its way to the client.
-struct Relay<B> {
-    inner: B,
-    log: Logged,
+/// What a [`Tap`] is told as a body passes through it.
+pub(crate) trait Watch {
+    /// A chunk of data; an error cuts the body off there.
+    fn data(&mut self, c: &Bytes) -> Result<(), axum::BoxError>;
+    /// The body broke off with `e`.
+    fn broke(&mut self, _e: &axum::BoxError) {}
+    /// The body reached its end.
+    fn ended(&mut self) {}
 }
 
-impl<B> http_body::Body for Relay<B>
+/// A body passed on as it comes, with `watch` told of each chunk, a break and the end.
+pub(crate) struct Tap<B, W> {
+    pub(crate) inner: B,
+    pub(crate) watch: W,
+}
+
+impl<B, W> http_body::Body for Tap<B, W>
 where
     B: http_body::Body<Data = Bytes> + Unpin,
     B::Error: Into<axum::BoxError>,
+    W: Watch + Unpin,
 {
     type Data = Bytes;
     type Error = axum::BoxError;
@@ -108,31 +119,31 @@ where
         cx: &mut std::task::Context<'_>,
     ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
         let this = &mut *self;
-        let polled = std::pin::Pin::new(&mut this.inner).poll_frame(cx);
-        let std::task::Poll::Ready(item) = polled else { return std::task::Poll::Pending };
-        let p = &mut this.log;
-        let item = match item {
+        let std::task::Poll::Ready(item) = std::pin::Pin::new(&mut this.inner).poll_frame(cx) else {
+            return std::task::Poll::Pending;
+        };
+        std::task::Poll::Ready(match item {
             Some(Ok(frame)) => {
-                if let Some(c) = frame.data_ref() {
-                    p.x.response_bytes += c.len() as i64;
-                    take_in(&mut p.hasher, &mut p.body, c);
+                if let Some(c) = frame.data_ref()
+                    && let Err(e) = this.watch.data(c)
+                {
+                    return std::task::Poll::Ready(Some(Err(e)));
                 }
                 if this.inner.is_end_stream() {
-                    p.finished = true;
+                    this.watch.ended();
                 }
                 Some(Ok(frame))
             }
             Some(Err(e)) => {
                 let e: axum::BoxError = e.into();
-                p.x.error = Some(format!("the response broke off: {e}"));
+                this.watch.broke(&e);
                 Some(Err(e))
             }
             None => {
-                p.finished = true;
+                this.watch.ended();
                 None
             }
-        };
-        std::task::Poll::Ready(item)
+        })
     }
 
     fn is_end_stream(&self) -> bool {
@@ -141,5 +152,23 @@ where
 
     fn size_hint(&self) -> http_body::SizeHint {
         self.inner.size_hint()
+    }
+}
+
+/// The upstream's response body on its way to the client: hashed, counted, kept when the
+/// service asks, its end or break noted for the log record.
+impl Watch for Logged {
+    fn data(&mut self, c: &Bytes) -> Result<(), axum::BoxError> {
+        self.x.response_bytes += c.len() as i64;
+        take_in(&mut self.hasher, &mut self.body, c);
+        Ok(())
+    }
+
+    fn broke(&mut self, e: &axum::BoxError) {
+        self.x.error = Some(format!("the response broke off: {e}"));
+    }
+
+    fn ended(&mut self) {
+        self.finished = true;
     }
 }
