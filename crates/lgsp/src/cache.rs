@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
+use axum::http::HeaderValue;
 use kernel::Result;
 use kernel::db::q;
 
@@ -19,11 +20,34 @@ const FRESH_FOR: Duration = Duration::from_secs(2);
 /// A snapshot with when it was loaded and the generation of this node's changes it reflects.
 pub(crate) type Loaded = (Instant, u64, Arc<Snapshot>);
 
+/// A subsystem with the forms of its name the gateway writes on every call.
+pub(crate) struct KnownClient {
+    pub(crate) sub: Subsystem,
+    /// `INSTANCE/CLASS/MEMBER/SUBSYSTEM`, readable: the log's form.
+    pub(crate) text: String,
+    /// The `X-Road-Client` form, parts percent-encoded.
+    pub(crate) header: Option<HeaderValue>,
+}
+
+/// A service with the forms of its name and address the gateway writes on every call.
+pub(crate) struct KnownService {
+    pub(crate) service: Service,
+    /// `INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE`, readable: the log's form.
+    pub(crate) text: String,
+    /// `X-Road-Service`.
+    pub(crate) header: Option<HeaderValue>,
+    /// The upstream when it is plain HTTP (the direct path's).
+    pub(crate) plain: Option<crate::direct::Plain>,
+}
+
+/// Subsystems and providers are keyed by their readable text (`INSTANCE/CLASS/MEMBER/SUBSYSTEM`:
+/// parts never hold a `/`), so a name taken as it stands from a path or a header, when it has
+/// nothing percent-encoded, finds its entry without being parsed or copied.
 #[derive(Default)]
 pub struct Snapshot {
-    subsystems: HashMap<SubsystemId, Subsystem>,
+    subsystems: HashMap<String, KnownClient>,
     /// provider → service code → service (nested, so a lookup borrows its keys).
-    services: HashMap<SubsystemId, HashMap<String, Service>>,
+    services: HashMap<String, HashMap<String, KnownService>>,
     /// service id → client subsystem id → the rights' (method, path prefix).
     access: HashMap<String, HashMap<String, Vec<(Option<String>, Option<String>)>>>,
     /// (OAuth2 client id, instance, class, member) of trusted gateways.
@@ -32,10 +56,20 @@ pub struct Snapshot {
 
 impl Snapshot {
     pub fn subsystem(&self, id: &SubsystemId) -> Option<&Subsystem> {
-        self.subsystems.get(id)
+        self.subsystems.get(id.text().as_str()).map(|k| &k.sub)
     }
 
     pub fn service(&self, provider: &SubsystemId, code: &str) -> Option<&Service> {
+        self.known_service(&provider.text(), code).map(|k| &k.service)
+    }
+
+    /// The subsystem named `text` (`INSTANCE/CLASS/MEMBER/SUBSYSTEM`, decoded).
+    pub(crate) fn known_client(&self, text: &str) -> Option<&KnownClient> {
+        self.subsystems.get(text)
+    }
+
+    /// The service `code` of the provider named `provider` (decoded text).
+    pub(crate) fn known_service(&self, provider: &str, code: &str) -> Option<&KnownService> {
         self.services.get(provider)?.get(code)
     }
 
@@ -105,10 +139,13 @@ impl Lgsp {
     async fn load_snapshot(&self) -> Result<Snapshot> {
         let mut s = Snapshot::default();
         for sub in self.subsystems_all().await? {
-            s.subsystems.insert(sub.xid.clone(), sub);
+            let (text, header) = (sub.xid.text(), HeaderValue::from_str(&sub.xid.encoded()).ok());
+            s.subsystems.insert(text.clone(), KnownClient { sub, text, header });
         }
         for v in self.services_all().await? {
-            s.services.entry(v.provider.clone()).or_default().insert(v.code.clone(), v);
+            let (text, header, plain) = (v.text(), crate::gateway::service_header(&v), crate::direct::Plain::of(&v.upstream_url));
+            let known = KnownService { service: v, text, header, plain };
+            s.services.entry(known.service.provider.text()).or_default().insert(known.service.code.clone(), known);
         }
         for r in q("SELECT service_id, client_subsystem_id, method, path_prefix FROM lgsp_access").fetch_all(&self.db).await? {
             s.access

@@ -22,11 +22,11 @@ use sha2::{Digest, Sha512};
 
 use crate::Lgsp;
 use crate::gateway::{
-    Failure, client_header, log_failure, parse_target, proves, request_headers, response_headers, service_header, timeout_failure,
-    too_large_failure, unreachable_failure, xroad_id,
+    Failure, X_ROAD_USER_ID, client_header, clipped, log_failure, proves, request_headers, request_id_value, response_headers,
+    split_target, timeout_failure, too_large_failure, unreachable_failure, xroad_id,
 };
 use crate::log::Exchange;
-use crate::model::{SubsystemId, callable};
+use crate::model::callable;
 use crate::relay::{Tap, Watch, relay};
 
 type Sender = hyper::client::conn::http1::SendRequest<Body>;
@@ -91,6 +91,23 @@ async fn send(upstream: Arc<str>, mut req: Request<Body>) -> Result<(Response<In
     });
     let r = sender.send_request(req).await.map_err(|e| e.to_string())?;
     Ok((r, Idle { upstream, sender }))
+}
+
+/// A plain-HTTP upstream, split once when the registry snapshot is loaded.
+pub(crate) struct Plain {
+    /// host:port to connect to.
+    connect: Arc<str>,
+    /// The `Host` header.
+    host: HeaderValue,
+    /// The base path, without its trailing slash.
+    base: String,
+}
+
+impl Plain {
+    pub(crate) fn of(url: &str) -> Option<Plain> {
+        let (connect, host, base) = plain_http(url)?;
+        Some(Plain { connect: connect.into(), host: HeaderValue::from_str(host).ok()?, base: base.to_owned() })
+    }
 }
 
 /// A plain-HTTP upstream URL as (host:port to connect to, `Host` header, base path without
@@ -170,22 +187,28 @@ impl Lgsp {
         cert: Option<&str>,
     ) -> Result<impl Future<Output = Response> + Send + 'static, Request<Incoming>> {
         let Some(snap) = self.snapshot_now() else { return Err(req) };
-        let Some(t) = parse_target(req.uri().path()) else { return Err(req) };
-        if matches!(t.service.as_str(), "listMethods" | "allowedMethods" | "getOpenAPI" | "api" | "pub" | "pull") {
+        // Names taken as they stand: anything percent-encoded goes the routed way, which decodes.
+        let Some((provider, code, rest)) = split_target(req.uri().path()) else { return Err(req) };
+        if provider.contains('%') || code.contains('%') {
             return Err(req);
         }
-        let Some(id) = client_header(req.headers()).and_then(SubsystemId::parse) else { return Err(req) };
-        let Some(client) = snap.subsystem(&id).filter(|s| s.active) else { return Err(req) };
-        if !proves(&snap, client, system, cert) {
+        if matches!(code, "listMethods" | "allowedMethods" | "getOpenAPI" | "api" | "pub" | "pull") {
             return Err(req);
         }
-        let Some(service) = snap.service(&t.provider, &t.service).filter(|s| callable(&s.state)) else { return Err(req) };
+        let Some(known) = client_header(req.headers()).filter(|c| !c.contains('%')).and_then(|c| snap.known_client(c)) else {
+            return Err(req);
+        };
+        let client = &known.sub;
+        if !client.active || !proves(&snap, client, system, cert) {
+            return Err(req);
+        }
+        let Some(entry) = snap.known_service(provider, code).filter(|k| callable(&k.service.state)) else { return Err(req) };
+        let service = &entry.service;
         if service.soap.is_some() || service.upstream_token_url.is_some() {
             return Err(req);
         }
-        let Some((upstream, host, base)) = plain_http(&service.upstream_url) else { return Err(req) };
-        let sub_path = if t.rest.is_empty() { "/" } else { t.rest.as_str() };
-        if !snap.allowed(&client.id, &service.id, req.method().as_str(), sub_path) {
+        let (Some(plain), Some(client_value)) = (&entry.plain, &known.header) else { return Err(req) };
+        if !snap.allowed(&client.id, &service.id, req.method().as_str(), if rest.is_empty() { "/" } else { rest }) {
             return Err(req);
         }
         let limit = service.max_body_bytes.max(0) as u64;
@@ -193,11 +216,9 @@ impl Lgsp {
         if declared.is_some_and(|n| n > limit) {
             return Err(req);
         }
-        let Ok(client_value) = HeaderValue::from_str(&client.xid.encoded()) else { return Err(req) };
-        let Ok(host) = HeaderValue::from_str(host) else { return Err(req) };
-        let mut target = String::with_capacity(base.len() + t.rest.len() + 1);
-        target.push_str(base);
-        target.push_str(if t.rest.is_empty() { "/" } else { &t.rest });
+        let mut target = String::with_capacity(plain.base.len() + rest.len() + 1);
+        target.push_str(&plain.base);
+        target.push_str(if rest.is_empty() { "/" } else { rest });
         if let Some(q) = req.uri().query() {
             target.push('?');
             target.push_str(q);
@@ -210,20 +231,21 @@ impl Lgsp {
         self.direct_calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let started = Instant::now();
         let rid = crate::gateway::new_request_id();
+        let rid_value = request_id_value(&rid);
         let (parts, body) = req.into_parts();
         let mut x = Exchange {
-            request_id: rid.clone(),
+            request_id: rid,
             at: kernel::time::now_ms(),
-            client: client.xid.text(),
-            service: service.text(),
+            client: known.text.clone(),
+            service: entry.text.clone(),
             method: parts.method.as_str().to_owned(),
-            path: parts.uri.path().chars().take(1000).collect(),
-            user_id: parts.headers.get("x-road-userid").and_then(|v| v.to_str().ok()).map(|s| s.chars().take(200).collect()),
+            path: clipped(parts.uri.path(), 1000),
+            user_id: parts.headers.get(X_ROAD_USER_ID).and_then(|v| v.to_str().ok()).map(|s| clipped(s, 200)),
             ..Default::default()
         };
-        let xroad_id = xroad_id(&parts.headers, &rid);
-        let mut headers = request_headers(&parts.headers, &client_value, &xroad_id, &rid);
-        headers.insert(header::HOST, host);
+        let xroad_id = xroad_id(&parts.headers, &rid_value);
+        let mut headers = request_headers(&parts.headers, client_value, &xroad_id, &rid_value);
+        headers.insert(header::HOST, plain.host.clone());
         let (body, sent) = if http_body::Body::is_end_stream(&body) {
             (Body::empty(), None)
         } else {
@@ -234,9 +256,9 @@ impl Lgsp {
         *out.method_mut() = parts.method;
         *out.uri_mut() = uri;
         *out.headers_mut() = headers;
-        let (l, upstream, log_bodies) = (self.clone(), Arc::<str>::from(upstream), service.log_bodies);
+        let (l, upstream, log_bodies) = (self.clone(), plain.connect.clone(), service.log_bodies);
         let timeout = Duration::from_millis(service.timeout_ms.max(1) as u64);
-        let (service_value, timeout_ms) = (service_header(service), service.timeout_ms);
+        let (client_value, service_value, timeout_ms) = (client_value.clone(), entry.header.clone(), service.timeout_ms);
         Ok(async move {
             let answer = tokio::time::timeout(timeout, send(upstream, out)).await;
             let too_large = match sent {
@@ -251,8 +273,9 @@ impl Lgsp {
                 }
             };
             let refused = async |x: Exchange, f: Failure| {
+                let r = f.response(&x.request_id);
                 log_failure(&l, x, started, &f).await;
-                f.response(&rid)
+                r
             };
             let (answer, idle) = match answer {
                 Ok(Ok(a)) => a,
@@ -261,7 +284,7 @@ impl Lgsp {
                 Err(_) => return refused(x, timeout_failure(timeout_ms)).await,
             };
             let status = answer.status();
-            let headers = response_headers(answer.headers(), client_value, service_value, xroad_id, &rid, &x.request_hash);
+            let headers = response_headers(answer.headers(), client_value, service_value, xroad_id, rid_value, &x.request_hash);
             relay(&l, x, started, log_bodies, status, headers, answer.into_body(), Some(idle))
         })
     }

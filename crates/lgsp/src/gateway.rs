@@ -58,6 +58,14 @@ impl Failure {
     }
 }
 
+/// X-Road's headers, their names parsed once.
+pub(crate) const X_ROAD_CLIENT: HeaderName = HeaderName::from_static("x-road-client");
+pub(crate) const X_ROAD_ID: HeaderName = HeaderName::from_static("x-road-id");
+pub(crate) const X_ROAD_USER_ID: HeaderName = HeaderName::from_static("x-road-userid");
+pub(crate) const X_ROAD_REQUEST_ID: HeaderName = HeaderName::from_static("x-road-request-id");
+pub(crate) const X_ROAD_REQUEST_HASH: HeaderName = HeaderName::from_static("x-road-request-hash");
+pub(crate) const X_ROAD_SERVICE: HeaderName = HeaderName::from_static("x-road-service");
+
 /// Headers that belong to one connection, never forwarded.
 const HOP_BY_HOP: [&str; 9] = [
     "connection",
@@ -90,7 +98,7 @@ fn connection_listed(h: &HeaderMap) -> Vec<String> {
 }
 
 pub(crate) fn client_header(h: &HeaderMap) -> Option<&str> {
-    h.get("x-road-client").or_else(|| h.get("information-mediator-client")).and_then(|v| v.to_str().ok())
+    h.get(X_ROAD_CLIENT).or_else(|| h.get("information-mediator-client")).and_then(|v| v.to_str().ok())
 }
 
 /// The authenticated client subsystem, or why not.
@@ -134,6 +142,22 @@ pub(crate) fn new_request_id() -> String {
     kernel::id::new_id()
 }
 
+/// `s`, cut to its first `max` characters (a record's bounded fields).
+pub(crate) fn clipped(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_owned();
+    }
+    match s.char_indices().nth(max) {
+        Some((end, _)) => s[..end].to_owned(),
+        None => s.to_owned(),
+    }
+}
+
+/// A request id as a header value (`X-Road-Request-Id`; also `X-Road-Id` when the client sent none).
+pub(crate) fn request_id_value(rid: &str) -> HeaderValue {
+    HeaderValue::from_str(rid).unwrap_or(HeaderValue::from_static("-"))
+}
+
 /// Where a request goes: the provider subsystem, the service code and the rest of the path.
 pub(crate) struct Target {
     pub(crate) provider: SubsystemId,
@@ -141,21 +165,30 @@ pub(crate) struct Target {
     pub(crate) rest: String,
 }
 
+/// The parts of `/r1/INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE[/rest]` as they stand in the path:
+/// the provider (its four parts with their `/`), the service code, and the rest with its
+/// leading `/` (empty when none). None when a part is missing or the rest has a dot segment
+/// (`.` or `..`, which the upstream would resolve against the service's base path).
+pub(crate) fn split_target(path: &str) -> Option<(&str, &str, &str)> {
+    let after = path.strip_prefix("/r1/")?;
+    let provider_end = after.match_indices('/').nth(3)?.0;
+    let (provider, after) = (&after[..provider_end], &after[provider_end + 1..]);
+    let (service, rest) = after.find('/').map_or((after, ""), |i| after.split_at(i));
+    if service.is_empty() || rest.split('/').any(|seg| seg == ".." || seg == ".") {
+        return None;
+    }
+    Some((provider, service, rest))
+}
+
 pub(crate) fn parse_target(path: &str) -> Option<Target> {
-    let rest = path.strip_prefix("/r1/")?;
-    let mut parts = rest.splitn(6, '/');
-    let ids: Vec<&str> = (0..4).map(|_| parts.next()).collect::<Option<_>>()?;
+    let (provider, service, rest) = split_target(path)?;
+    let ids: Vec<&str> = provider.split('/').collect();
     let provider = SubsystemId::from_parts(&ids)?;
-    let service = parts.next().filter(|s| !s.is_empty())?;
     let service = percent_encoding::percent_decode_str(service).decode_utf8().ok()?.into_owned();
     if !crate::model::part_ok(&service) {
         return None;
     }
-    let rest = parts.next().map(|r| format!("/{r}")).unwrap_or_default();
-    if rest.split('/').any(|seg| seg == ".." || seg == "." && !rest.is_empty() && seg.is_empty()) {
-        return None;
-    }
-    Some(Target { provider, service, rest })
+    Some(Target { provider, service, rest: rest.to_owned() })
 }
 
 /// The authenticated client and the whole body (up to `max` bytes), for the requests the
@@ -213,11 +246,11 @@ async fn handle(State(l): State<Lgsp>, caller: Caller, req: Request) -> Response
     let mut x = Exchange {
         request_id: rid.clone(),
         at: kernel::time::now_ms(),
-        client: client_header(req.headers()).unwrap_or("-").chars().take(200).collect(),
+        client: clipped(client_header(req.headers()).unwrap_or("-"), 200),
         service: "-".into(),
         method: req.method().as_str().to_owned(),
-        path: path.chars().take(1000).collect(),
-        user_id: req.headers().get("x-road-userid").and_then(|v| v.to_str().ok()).map(|s| s.chars().take(200).collect()),
+        path: clipped(&path, 1000),
+        user_id: req.headers().get(X_ROAD_USER_ID).and_then(|v| v.to_str().ok()).map(|s| clipped(s, 200)),
         ..Default::default()
     };
     let Some(target) = parse_target(&path) else {
@@ -318,10 +351,11 @@ pub(crate) async fn forward(
         url.push('?');
         url.push_str(q);
     }
-    let xroad_id = xroad_id(&parts.headers, rid);
+    let rid_value = request_id_value(rid);
+    let xroad_id = xroad_id(&parts.headers, &rid_value);
     let client_value = HeaderValue::from_str(&client.xid.encoded())
         .map_err(|_| fail(StatusCode::BAD_REQUEST, "Client.InvalidClientIdentifier", "X-Road-Client"))?;
-    let mut headers = request_headers(&parts.headers, &client_value, &xroad_id, rid);
+    let mut headers = request_headers(&parts.headers, &client_value, &xroad_id, &rid_value);
     if service.upstream_token_url.is_some() {
         let token = l.upstream_token(service).await?;
         if let Ok(v) = HeaderValue::from_str(&format!("Bearer {token}")) {
@@ -356,7 +390,7 @@ pub(crate) async fn forward(
         Err(e) => return Err(unreachable_failure(e.without_url())),
     };
     let status = StatusCode::from_u16(upstream.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
-    let out = response_headers(upstream.headers(), client_value, service_header(service), xroad_id, rid, &x.request_hash);
+    let out = response_headers(upstream.headers(), client_value, service_header(service), xroad_id, rid_value, &x.request_hash);
     let body = Box::pin(reqwest::Body::from(upstream));
     Ok(relay(l, x, started, service.log_bodies, status, out, body, None))
 }
@@ -386,13 +420,13 @@ pub(crate) fn unreachable_failure(e: impl std::fmt::Display) -> Failure {
 }
 
 /// `X-Road-Id` as the client sent it, or the request id.
-pub(crate) fn xroad_id(h: &HeaderMap, rid: &str) -> HeaderValue {
-    h.get("x-road-id").cloned().unwrap_or_else(|| HeaderValue::from_str(rid).unwrap_or(HeaderValue::from_static("-")))
+pub(crate) fn xroad_id(h: &HeaderMap, rid: &HeaderValue) -> HeaderValue {
+    h.get(X_ROAD_ID).cloned().unwrap_or_else(|| rid.clone())
 }
 
 /// The headers passed to the upstream: the client's, less hop-by-hop and platform-only ones,
 /// with X-Road's identifying the client and the exchange.
-pub(crate) fn request_headers(h: &HeaderMap, client: &HeaderValue, xroad_id: &HeaderValue, rid: &str) -> HeaderMap {
+pub(crate) fn request_headers(h: &HeaderMap, client: &HeaderValue, xroad_id: &HeaderValue, rid: &HeaderValue) -> HeaderMap {
     let listed = connection_listed(h);
     let mut headers = HeaderMap::with_capacity(h.len() + 3);
     for (k, v) in h {
@@ -400,11 +434,9 @@ pub(crate) fn request_headers(h: &HeaderMap, client: &HeaderValue, xroad_id: &He
             headers.append(k.clone(), v.clone());
         }
     }
-    headers.insert("x-road-client", client.clone());
-    headers.insert("x-road-id", xroad_id.clone());
-    if let Ok(v) = HeaderValue::from_str(rid) {
-        headers.insert("x-road-request-id", v);
-    }
+    headers.insert(X_ROAD_CLIENT, client.clone());
+    headers.insert(X_ROAD_ID, xroad_id.clone());
+    headers.insert(X_ROAD_REQUEST_ID, rid.clone());
     headers
 }
 
@@ -424,7 +456,7 @@ pub(crate) fn response_headers(
     client: HeaderValue,
     service: Option<HeaderValue>,
     xroad_id: HeaderValue,
-    rid: &str,
+    rid: HeaderValue,
     request_hash: &str,
 ) -> HeaderMap {
     let listed = connection_listed(h);
@@ -434,16 +466,14 @@ pub(crate) fn response_headers(
             out.append(k.clone(), v.clone());
         }
     }
-    out.insert("x-road-client", client);
+    out.insert(X_ROAD_CLIENT, client);
     if let Some(v) = service {
-        out.insert("x-road-service", v);
+        out.insert(X_ROAD_SERVICE, v);
     }
-    out.insert("x-road-id", xroad_id);
-    if let Ok(v) = HeaderValue::from_str(rid) {
-        out.insert("x-road-request-id", v);
-    }
+    out.insert(X_ROAD_ID, xroad_id);
+    out.insert(X_ROAD_REQUEST_ID, rid);
     if let Ok(v) = HeaderValue::from_str(request_hash) {
-        out.insert("x-road-request-hash", v);
+        out.insert(X_ROAD_REQUEST_HASH, v);
     }
     out
 }
@@ -455,7 +485,6 @@ pub(crate) async fn log_failure(l: &Lgsp, mut x: Exchange, started: Instant, f: 
     x.status = f.status.as_u16() as i64;
     x.error = Some(format!("{}: {}", f.kind, f.message));
     x.duration_ms = started.elapsed().as_millis() as i64;
-    metrics::counter!("lgsp_exchanges_total", "service" => x.service.clone(), "status" => x.status.to_string()).increment(1);
     l.log(x);
 }
 
@@ -491,5 +520,35 @@ impl Lgsp {
         let ttl = body["expires_in"].as_i64().unwrap_or(300).max(61);
         self.tokens.lock().unwrap_or_else(|e| e.into_inner()).insert(service.id.clone(), (token.clone(), now + (ttl - 60) * 1000));
         Ok(token)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{clipped, parse_target, split_target};
+
+    #[test]
+    fn r1_paths_split_into_provider_service_and_rest() {
+        assert_eq!(
+            split_target("/r1/VN/GOV/000.00.13.H99/tuphap/persons/persons/1"),
+            Some(("VN/GOV/000.00.13.H99/tuphap", "persons", "/persons/1"))
+        );
+        assert_eq!(split_target("/r1/VN/GOV/M/S/svc"), Some(("VN/GOV/M/S", "svc", "")));
+        assert_eq!(split_target("/r1/VN/GOV/M/S/svc/"), Some(("VN/GOV/M/S", "svc", "/")));
+        for bad in ["/r1/VN/GOV/M/S", "/r1/VN/GOV/M/S/", "/r2/VN/GOV/M/S/svc", "/r1/VN/GOV/M/S/svc/a/../b", "/r1/VN/GOV/M/S/svc/./b"] {
+            assert_eq!(split_target(bad), None, "{bad}");
+        }
+        let t = parse_target("/r1/VN/GOV/000.00.13.H99/h%E1%BB%99%20t%E1%BB%8Bch/persons/1").expect("a target");
+        assert_eq!((t.provider.subsystem.as_str(), t.service.as_str(), t.rest.as_str()), ("hộ tịch", "persons", "/1"));
+        assert!(parse_target("/r1/VN//M/S/svc").is_none(), "an empty part");
+        assert!(parse_target("/r1/VN/GOV/M/S/a%2Fb").is_none(), "a service code with a slash");
+    }
+
+    #[test]
+    fn clipped_keeps_whole_characters() {
+        assert_eq!(clipped("abc", 5), "abc");
+        assert_eq!(clipped("abcdef", 3), "abc");
+        assert_eq!(clipped("hộ tịch", 2), "hộ");
+        assert_eq!(clipped("ộộộ", 3), "ộộộ");
     }
 }

@@ -122,6 +122,7 @@ impl Lgsp {
                 // this one (a wake-up per record cost more than writing the record).
                 std::thread::sleep(std::time::Duration::from_millis(20));
                 batch.extend(rx.try_iter().take(BATCH_MAX - 1));
+                observe(&batch);
                 rt.block_on(async {
                     if write_with_retries(&db, &key, &batch, 10).await.is_err() {
                         // One bad record must not cost the others theirs: one at a time.
@@ -168,6 +169,7 @@ impl Lgsp {
             },
             None => x,
         };
+        observe(std::slice::from_ref(&x));
         let (db, key) = (self.db.clone(), self.key.clone());
         if let Ok(rt) = tokio::runtime::Handle::try_current() {
             rt.spawn(async move {
@@ -185,7 +187,10 @@ impl Lgsp {
         }
         let minute = kernel::time::now_ms() / 60_000;
         let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
-        let e = counts.entry(client.to_owned()).or_insert((minute, 0));
+        if !counts.contains_key(client) {
+            counts.insert(client.to_owned(), (minute, 0));
+        }
+        let Some(e) = counts.get_mut(client) else { return false };
         if e.0 != minute {
             *e = (minute, 0);
         }
@@ -194,6 +199,27 @@ impl Lgsp {
         }
         e.1 += 1;
         true
+    }
+}
+
+/// Counts exchanges in the Prometheus metrics (`lgsp_exchanges_total{service,status}`,
+/// `lgsp_exchange_seconds{service}`), a batch at a time: off the serving threads, and each
+/// series looked up once per batch rather than once per exchange.
+fn observe(xs: &[log::Exchange]) {
+    let mut by_service: HashMap<&str, (HashMap<i64, u64>, Vec<f64>)> = HashMap::new();
+    for x in xs {
+        let (statuses, seconds) = by_service.entry(x.service.as_str()).or_default();
+        *statuses.entry(x.status).or_default() += 1;
+        seconds.push(x.duration_ms as f64 / 1000.0);
+    }
+    for (service, (statuses, seconds)) in by_service {
+        for (status, n) in statuses {
+            metrics::counter!("lgsp_exchanges_total", "service" => service.to_owned(), "status" => status.to_string()).increment(n);
+        }
+        let h = metrics::histogram!("lgsp_exchange_seconds", "service" => service.to_owned());
+        for s in seconds {
+            h.record(s);
+        }
     }
 }
 

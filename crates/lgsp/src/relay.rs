@@ -83,8 +83,6 @@ impl Drop for Logged {
         if let Some(idle) = self.reuse.take().filter(|_| self.finished) {
             idle.put_back();
         }
-        metrics::counter!("lgsp_exchanges_total", "service" => x.service.clone(), "status" => x.status.to_string()).increment(1);
-        metrics::histogram!("lgsp_exchange_seconds", "service" => x.service.clone()).record(x.duration_ms as f64 / 1000.0);
         self.lgsp.log(x);
     }
 }
