@@ -26,8 +26,19 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use kernel::db::Db;
 
+/// The platform, shared by every request: cloning it copies one pointer.
 #[derive(Clone)]
-pub struct Lgsp {
+pub struct Lgsp(Arc<Inner>);
+
+impl std::ops::Deref for Lgsp {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+#[derive(Clone)]
+pub struct Inner {
     pub db: Db,
     http: reqwest::Client,
     key: Arc<log::SealKey>,
@@ -60,7 +71,7 @@ impl Lgsp {
             .connect_timeout(std::time::Duration::from_secs(10))
             .pool_max_idle_per_host(64)
             .build()?;
-        Ok(Lgsp {
+        Ok(Lgsp(Arc::new(Inner {
             db,
             http,
             key: Arc::new(log::SealKey::load_or_create(key_path)?),
@@ -73,12 +84,12 @@ impl Lgsp {
             writer_task: Arc::default(),
             direct_calls: Arc::default(),
             catalog: None,
-        })
+        })))
     }
 
     /// Gives the platform the catalogs' registries, for file replicas.
     pub fn with_catalog(mut self, c: catalog::Catalog) -> Lgsp {
-        self.catalog = Some(c);
+        Arc::make_mut(&mut self.0).catalog = Some(c);
         self
     }
 

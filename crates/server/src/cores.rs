@@ -57,10 +57,13 @@ pub fn spawn(
 ) -> anyhow::Result<Vec<std::thread::JoinHandle<()>>> {
     let listener = listener.into_std()?;
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-    let site = Arc::new(Site { app, router, main: tokio::runtime::Handle::current(), tls });
+    let main = tokio::runtime::Handle::current();
     let mut threads = Vec::with_capacity(cores);
     for i in 0..cores {
-        let (l, site, stop) = (listener.try_clone()?, site.clone(), stop.clone());
+        // A site of its own per thread: the reference count each request takes stays on this
+        // core's cache instead of bouncing between cores.
+        let site = Arc::new(Site { app: app.clone(), router: router.clone(), main: main.clone(), tls: tls.clone() });
+        let (l, stop) = (listener.try_clone()?, stop.clone());
         threads.push(std::thread::Builder::new().name(format!("tinhso-http-{i}")).spawn(move || {
             match tokio::runtime::Builder::new_current_thread().enable_all().build() {
                 Ok(rt) => rt.block_on(accept(l, site, stop)),
