@@ -81,18 +81,14 @@ async fn insert(tx: &mut Tx, last: i64, xs: &[Exchange], batch: Option<i64>) -> 
     // SQLite looks a named parameter ($N) up in a list, so binding n of them costs n²:
     // anonymous ones (?) bind in order at no such cost.
     let sqlite = tx.backend() == kernel::db::Backend::Sqlite;
-    for chunk in xs.chunks(50) {
-        let mut sql = String::from(
-            "INSERT INTO lgsp_messages (seq, request_id, at, client, service, method, path, status, error, request_hash, response_hash,
-               request_bytes, response_bytes, duration_ms, user_id, request_body, response_body, batch_seq) VALUES ",
-        );
-        for i in 0..chunk.len() {
-            let b = i * 18;
-            let row: Vec<String> = (1..=18).map(|k| if sqlite { "?".to_owned() } else { format!("${}", b + k) }).collect();
-            sql.push_str(if i == 0 { "(" } else { ", (" });
-            sql.push_str(&row.join(", "));
-            sql.push(')');
-        }
+    static FULL: std::sync::OnceLock<[String; 2]> = std::sync::OnceLock::new();
+    let full = FULL.get_or_init(|| [insert_sql(ROWS_PER_INSERT, true), insert_sql(ROWS_PER_INSERT, false)]);
+    for chunk in xs.chunks(ROWS_PER_INSERT) {
+        let sql: std::borrow::Cow<'static, str> = if chunk.len() == ROWS_PER_INSERT {
+            full[usize::from(!sqlite)].as_str().into()
+        } else {
+            insert_sql(chunk.len(), sqlite).into()
+        };
         let mut query = q(sql);
         for x in chunk {
             query = query
@@ -119,6 +115,32 @@ async fn insert(tx: &mut Tx, last: i64, xs: &[Exchange], batch: Option<i64>) -> 
         query.execute(&mut *tx).await?;
     }
     Ok(())
+}
+
+/// Records per INSERT statement.
+const ROWS_PER_INSERT: usize = 50;
+
+/// `INSERT INTO lgsp_messages ... VALUES` with `rows` rows of parameters.
+fn insert_sql(rows: usize, sqlite: bool) -> String {
+    let mut sql = String::from(
+        "INSERT INTO lgsp_messages (seq, request_id, at, client, service, method, path, status, error, request_hash, response_hash,
+           request_bytes, response_bytes, duration_ms, user_id, request_body, response_body, batch_seq) VALUES ",
+    );
+    for i in 0..rows {
+        sql.push_str(if i == 0 { "(" } else { ", (" });
+        for k in 1..=18 {
+            if k > 1 {
+                sql.push_str(", ");
+            }
+            if sqlite {
+                sql.push('?');
+            } else {
+                sql.push_str(&format!("${}", i * 18 + k));
+            }
+        }
+        sql.push(')');
+    }
+    sql
 }
 
 const COLS: &str = "seq, request_id, at, client, service, method, path, status, error, request_hash, response_hash, request_bytes, response_bytes, duration_ms, user_id, request_body, response_body, batch_seq";
@@ -161,32 +183,61 @@ fn hash_of(seq: i64, x: &Exchange) -> String {
 /// written straight from the fields (the sealer runs it for every exchange).
 fn hashed_text(seq: i64, x: &Exchange) -> Vec<u8> {
     let body = |b: &Option<Vec<u8>>| b.as_ref().map(|b| HEXLOWER.encode(&Sha256::digest(b))).unwrap_or_default();
-    let head = (
-        seq,
-        &x.request_id,
-        x.at,
-        &x.client,
-        &x.service,
-        &x.method,
-        &x.path,
-        x.status,
-        &x.error,
-        &x.request_hash,
-        &x.response_hash,
-        x.request_bytes,
-        x.response_bytes,
-        x.duration_ms,
-        &x.user_id,
-        body(&x.request_body),
-    );
-    // A tuple writes as a JSON array of at most 16 items: the 17th goes in before its `]`.
-    let mut text = Vec::with_capacity(256 + x.path.len());
-    serde_json::to_writer(&mut text, &head).expect("writing JSON to memory");
-    text.pop();
-    text.push(b',');
-    serde_json::to_writer(&mut text, &body(&x.response_body)).expect("writing JSON to memory");
-    text.push(b']');
-    text
+    let mut t = Vec::with_capacity(320 + x.path.len());
+    t.push(b'[');
+    json_int(&mut t, seq);
+    json_str(&mut t, &x.request_id);
+    json_int(&mut t, x.at);
+    for s in [&x.client, &x.service, &x.method, &x.path] {
+        json_str(&mut t, s);
+    }
+    json_int(&mut t, x.status);
+    json_opt(&mut t, &x.error);
+    json_str(&mut t, &x.request_hash);
+    json_str(&mut t, &x.response_hash);
+    for n in [x.request_bytes, x.response_bytes, x.duration_ms] {
+        json_int(&mut t, n);
+    }
+    json_opt(&mut t, &x.user_id);
+    json_str(&mut t, &body(&x.request_body));
+    json_str(&mut t, &body(&x.response_body));
+    t.push(b']');
+    t
+}
+
+/// The separator before an item of the array being written (none after its `[`).
+fn json_next(t: &mut Vec<u8>) {
+    if t.last() != Some(&b'[') {
+        t.push(b',');
+    }
+}
+
+fn json_int(t: &mut Vec<u8>, n: i64) {
+    json_next(t);
+    let _ = std::io::Write::write_fmt(t, format_args!("{n}"));
+}
+
+/// A JSON string as serde_json writes it: text without a quote, a backslash or a control
+/// character goes in as it is; anything else through serde_json's escaping.
+fn json_str(t: &mut Vec<u8>, s: &str) {
+    json_next(t);
+    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        t.push(b'"');
+        t.extend_from_slice(s.as_bytes());
+        t.push(b'"');
+    } else {
+        serde_json::to_writer(&mut *t, s).expect("writing JSON to memory");
+    }
+}
+
+fn json_opt(t: &mut Vec<u8>, s: &Option<String>) {
+    match s {
+        Some(s) => json_str(t, s),
+        None => {
+            json_next(t);
+            t.extend_from_slice(b"null");
+        }
+    }
 }
 
 fn record_hash(r: &Row) -> Result<String> {
@@ -513,7 +564,7 @@ mod tests {
             client: "VN/GOV/000.00.51.H99/motcua".into(),
             service: "VN/GOV/000.00.13.H99/tuphap/persons".into(),
             method: "POST".into(),
-            path: "/r1/VN/GOV/x/\"quoted\"\\ và tiếng Việt\n".into(),
+            path: "/r1/VN/GOV/x/\"quoted\"\\ và tiếng Việt\n\u{1}\u{7f}".into(),
             status: 502,
             error: Some("Server.ServerProxy.ServiceFailed: \"x\"".into()),
             request_hash: "rq".into(),
