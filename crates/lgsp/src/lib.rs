@@ -112,7 +112,7 @@ impl Lgsp {
     }
 
     /// Starts the message log's writer: records of exchanges are queued and written in
-    /// batches (what came within 20 ms, up to 2,000) per transaction, each sealed (signed,
+    /// batches (what came within [`GATHER`], up to 2,000) per transaction, each sealed (signed,
     /// chained) as it is written, so logging keeps pace with the gateway.
     pub fn start_log_writer(&self) {
         let (tx, rx) = std::sync::mpsc::sync_channel::<log::Exchange>(QUEUE_MAX);
@@ -121,7 +121,8 @@ impl Lgsp {
         // gateway's load this loop writes almost all the time, so it gets a thread of its own.
         // When the gateway outruns it, the queue fills and the serving threads wait for room.
         // (A lower priority for this thread was tried: the queue filled at the peak and the
-        // gateway's p99 there went from 6 to 29 ms.)
+        // gateway's p99 there went from 6 to 29 ms. Linux's SCHED_BATCH, its share kept but
+        // without preempting on wake-up, made no difference this machine could tell from its noise.)
         let rt = tokio::runtime::Handle::current();
         let spawned = std::thread::Builder::new().name("tinhso-lgsp-log".into()).spawn(move || {
             let mut batch = Vec::new();
@@ -131,7 +132,7 @@ impl Lgsp {
                 // fewer, fuller batches cost the database less per record under load. Asleep,
                 // not waiting on the queue: a serving thread queuing a record does not wake
                 // this one (a wake-up per record cost more than writing the record).
-                std::thread::sleep(std::time::Duration::from_millis(20));
+                std::thread::sleep(GATHER);
                 batch.extend(rx.try_iter().take(BATCH_MAX - 1));
                 observe(&batch);
                 rt.block_on(async {
@@ -233,6 +234,11 @@ fn observe(xs: &[log::Exchange]) {
         }
     }
 }
+
+/// How long the writer lets records gather after the first before it writes them: a wake-up
+/// per record cost more than writing it, and each transaction writes its pages again. (5 ms
+/// was tried, for shorter writes: no change this machine could tell from its noise.)
+const GATHER: std::time::Duration = std::time::Duration::from_millis(20);
 
 /// The most records written in one transaction.
 const BATCH_MAX: usize = 2000;
