@@ -92,12 +92,6 @@ impl Snapshot {
 impl Lgsp {
     /// The current snapshot, reloading it when stale.
     pub async fn snapshot(&self) -> Result<Arc<Snapshot>> {
-        let fresh = |c: &Option<Loaded>| match c {
-            Some((at, generation, s)) if at.elapsed() < FRESH_FOR && *generation == self.generation.load(Ordering::Acquire) => {
-                Some(s.clone())
-            }
-            _ => None,
-        };
         if let Some(s) = self.snapshot_now() {
             return Ok(s);
         }
@@ -110,7 +104,8 @@ impl Lgsp {
             Err(_) if !changed => return Ok(current.map(|c| c.2).unwrap_or_default()),
             Err(_) => self.reloading.lock().await,
         };
-        if let Some(s) = fresh(&self.snapshot.read().unwrap_or_else(|e| e.into_inner()).clone()) {
+        // Another request may have reloaded it while this one waited for its turn.
+        if let Some(s) = self.snapshot_now() {
             return Ok(s);
         }
         // A change made while loading leaves this snapshot stale for the next request.

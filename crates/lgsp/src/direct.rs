@@ -208,7 +208,8 @@ impl Lgsp {
             return Err(req);
         }
         let (Some(plain), Some(client_value)) = (&entry.plain, &known.header) else { return Err(req) };
-        if !snap.allowed(&client.id, &service.id, req.method().as_str(), if rest.is_empty() { "/" } else { rest }) {
+        let sub_path = if rest.is_empty() { "/" } else { rest };
+        if !snap.allowed(&client.id, &service.id, req.method().as_str(), sub_path) {
             return Err(req);
         }
         let limit = service.max_body_bytes.max(0) as u64;
@@ -216,9 +217,9 @@ impl Lgsp {
         if declared.is_some_and(|n| n > limit) {
             return Err(req);
         }
-        let mut target = String::with_capacity(plain.base.len() + rest.len() + 1);
+        let mut target = String::with_capacity(plain.base.len() + sub_path.len() + 1);
         target.push_str(&plain.base);
-        target.push_str(if rest.is_empty() { "/" } else { rest });
+        target.push_str(sub_path);
         if let Some(q) = req.uri().query() {
             target.push('?');
             target.push_str(q);
