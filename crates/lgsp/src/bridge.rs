@@ -126,13 +126,6 @@ pub(crate) async fn bridge(
     *r.status_mut() = code;
     let h = r.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_str(&ct).unwrap_or(HeaderValue::from_static("application/octet-stream")));
-    h.insert("x-road-client", c.client);
-    h.insert("x-road-id", c.xroad_id);
-    if let Ok(v) = HeaderValue::from_str(c.rid) {
-        h.insert("x-road-request-id", v);
-    }
-    if let Ok(v) = HeaderValue::from_str(&x.request_hash) {
-        h.insert("x-road-request-hash", v);
-    }
+    crate::gateway::answer_xroad_headers(h, c.client, None, c.xroad_id, crate::gateway::request_id_value(c.rid), &x.request_hash);
     Ok(r)
 }

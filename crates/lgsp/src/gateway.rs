@@ -466,6 +466,20 @@ pub(crate) fn response_headers(
             out.append(k.clone(), v.clone());
         }
     }
+    answer_xroad_headers(&mut out, client, service, xroad_id, rid, request_hash);
+    out
+}
+
+/// X-Road's headers on an answer: the client, the service (when given), the exchange's ids and
+/// the hash of the request body.
+pub(crate) fn answer_xroad_headers(
+    out: &mut HeaderMap,
+    client: HeaderValue,
+    service: Option<HeaderValue>,
+    xroad_id: HeaderValue,
+    rid: HeaderValue,
+    request_hash: &str,
+) {
     out.insert(X_ROAD_CLIENT, client);
     if let Some(v) = service {
         out.insert(X_ROAD_SERVICE, v);
@@ -475,7 +489,6 @@ pub(crate) fn response_headers(
     if let Ok(v) = HeaderValue::from_str(request_hash) {
         out.insert(X_ROAD_REQUEST_HASH, v);
     }
-    out
 }
 
 /// Keeps bodies in the log up to this size when a service asks for bodies.
