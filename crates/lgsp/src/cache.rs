@@ -40,6 +40,9 @@ pub(crate) struct KnownService {
     pub(crate) plain: Option<crate::direct::Plain>,
 }
 
+/// A right's method and path prefix (None: any).
+type Right = (Option<String>, Option<String>);
+
 /// Subsystems and providers are keyed by their readable text (`INSTANCE/CLASS/MEMBER/SUBSYSTEM`:
 /// parts never hold a `/`), so a name taken as it stands from a path or a header, when it has
 /// nothing percent-encoded, finds its entry without being parsed or copied.
@@ -48,8 +51,8 @@ pub struct Snapshot {
     subsystems: HashMap<String, KnownClient>,
     /// provider → service code → service (nested, so a lookup borrows its keys).
     services: HashMap<String, HashMap<String, KnownService>>,
-    /// service id → client subsystem id → the rights' (method, path prefix).
-    access: HashMap<String, HashMap<String, Vec<(Option<String>, Option<String>)>>>,
+    /// service id → client subsystem id → the rights.
+    access: HashMap<String, HashMap<String, Vec<Right>>>,
     /// (OAuth2 client id, instance, class, member) of trusted gateways.
     peers: HashSet<(String, String, String, String)>,
 }
