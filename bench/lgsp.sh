@@ -59,11 +59,11 @@ stop() { "$nginx_bin" -c "$work/nginx.conf" -p "$work" -s stop 2>/dev/null || tr
 trap stop EXIT
 sleep 0.3
 bin=target/release/examples/bench_lgsp
-"$bin" --upstream "http://127.0.0.1:$up" --nginx "http://127.0.0.1:$px" --seconds "$seconds" --connections "$conns"
+"$bin" --upstream "http://127.0.0.1:$up" --nginx "http://127.0.0.1:$px" --seconds "$seconds" --connections "$conns" --nginx-pid "$work/nginx.pid"
 if [ "$pg" = 1 ]; then
   url=$(scripts/pg-start)
   db=tinhso_lgsp_$$
   psql "$url" -qc "CREATE DATABASE $db" >/dev/null
   trap 'psql "$url" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null; stop' EXIT
-  "$bin" --upstream "http://127.0.0.1:$up" --nginx "http://127.0.0.1:$px" --seconds "$seconds" --connections "$conns" --database-url "${url%/*}/$db"
+  "$bin" --upstream "http://127.0.0.1:$up" --nginx "http://127.0.0.1:$px" --seconds "$seconds" --connections "$conns" --nginx-pid "$work/nginx.pid" --database-url "${url%/*}/$db"
 fi

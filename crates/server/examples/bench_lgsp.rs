@@ -6,8 +6,14 @@
 //! the ratio at the peak, then the p99 latency that nginx and the gateway add to the
 //! upstream's own at a steady half of the gateway's peak.
 //!
+//! At the peak it also prints the CPU each spends per request (from `/proc`), which this
+//! 2-core machine, shared by wrk, the upstream and the proxy, measures far more steadily than
+//! requests/s: nginx's as a proxy (its workers' CPU while proxying, less what they spend
+//! answering as the upstream while the gateway runs), the gateway's split into its serving
+//! threads (user and kernel), the message log's writer and the rest of the process.
+//!
 //!   bench_lgsp --upstream http://127.0.0.1:U --nginx http://127.0.0.1:P [--seconds 10]
-//!       [--connections 32] [--database-url postgres://...]
+//!       [--connections 32] [--database-url postgres://...] [--nginx-pid FILE]
 
 use std::process::Command;
 
@@ -23,6 +29,61 @@ struct Figures {
     p50_ms: f64,
     p99_ms: f64,
     non_2xx: u64,
+}
+
+/// CPU seconds (user, kernel) used so far: by this process's threads, grouped as the serving
+/// threads, the message log's writer and the rest; and by the children of the process whose
+/// id is in `nginx_pid` (nginx's workers).
+#[derive(Clone, Copy, Default)]
+struct Cpu {
+    serving: (f64, f64),
+    writer: (f64, f64),
+    rest: (f64, f64),
+    nginx: (f64, f64),
+}
+
+impl Cpu {
+    fn now(nginx_pid: Option<&str>) -> Cpu {
+        let mut c = Cpu::default();
+        let tasks = std::fs::read_dir("/proc/self/task").into_iter().flatten().flatten();
+        for t in tasks {
+            let Some((comm, _, user, kernel)) = stat(&t.path().join("stat")) else { continue };
+            let group = if comm.starts_with("tinhso-http") {
+                &mut c.serving
+            } else if comm == "tinhso-lgsp-log" {
+                &mut c.writer
+            } else {
+                &mut c.rest
+            };
+            (group.0, group.1) = (group.0 + user, group.1 + kernel);
+        }
+        let master = nginx_pid.and_then(|f| std::fs::read_to_string(f).ok()).and_then(|p| p.trim().parse::<u64>().ok());
+        if let Some(master) = master {
+            let procs = std::fs::read_dir("/proc").into_iter().flatten().flatten();
+            for p in procs {
+                if let Some((_, _, user, kernel)) = stat(&p.path().join("stat")).filter(|s| s.1 == master) {
+                    (c.nginx.0, c.nginx.1) = (c.nginx.0 + user, c.nginx.1 + kernel);
+                }
+            }
+        }
+        c
+    }
+}
+
+/// A task's or process's name, parent, and user and kernel CPU seconds, from its `stat` file.
+fn stat(path: &std::path::Path) -> Option<(String, u64, f64, f64)> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let (head, rest) = text.rsplit_once(')')?;
+    let comm = head.split_once('(')?.1.to_owned();
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    // After the name: state, ppid, ... utime and stime are the 12th and 13th (clock ticks).
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).map(|t| t / 100.0);
+    Some((comm, f.get(1)?.parse().ok()?, ticks(11)?, ticks(12)?))
+}
+
+/// Microseconds per request of a CPU figure spent over `requests`.
+fn per(a: (f64, f64), b: (f64, f64), requests: f64) -> (f64, f64) {
+    ((b.0 - a.0) * 1e6 / requests, (b.1 - a.1) * 1e6 / requests)
 }
 
 /// Runs wrk and reads its summary (`--latency` percentiles, requests/s, non-2xx count). With
@@ -76,6 +137,7 @@ async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     let upstream = arg(&args, "--upstream").ok_or_else(|| anyhow::anyhow!("--upstream http://127.0.0.1:PORT is required"))?;
     let nginx = arg(&args, "--nginx").ok_or_else(|| anyhow::anyhow!("--nginx http://127.0.0.1:PORT is required"))?;
+    let nginx_pid = arg(&args, "--nginx-pid");
     let seconds: u64 = arg(&args, "--seconds").and_then(|v| v.parse().ok()).unwrap_or(10);
     let connections: u64 = arg(&args, "--connections").and_then(|v| v.parse().ok()).unwrap_or(32);
     let bulk::Demo { _dir, db: _db, app, listener, addr, backend } = bulk::demo(&args, 1000).await?;
@@ -133,8 +195,11 @@ async fn main() -> anyhow::Result<()> {
             wrk(&url, &h, seconds, connections, pace)
         })
     };
+    let c0 = Cpu::now(nginx_pid.as_deref());
     let baseline = run(n_url.clone(), vec![], connections, None).await??;
+    let c1 = Cpu::now(nginx_pid.as_deref());
     let ours = run(g_url.clone(), hdrs.clone(), connections, None).await??;
+    let c2 = Cpu::now(nginx_pid.as_deref());
     // Half of the gateway's peak, the same steady load on the upstream itself, on nginx and on
     // the gateway: what each adds to the upstream's own latency.
     const PACE_MS: u64 = 10;
@@ -160,6 +225,32 @@ async fn main() -> anyhow::Result<()> {
         "[{backend}] ratio gateway/nginx: {:.2} (target > 1); exchanges in the message log: {logged}, sealed: {sealed}",
         ours.rps / baseline.rps
     );
+    {
+        let (n_base, n_ours) = (baseline.rps * seconds as f64, ours.rps * seconds as f64);
+        let sum = |c: (f64, f64)| c.0 + c.1;
+        let serving = per(c1.serving, c2.serving, n_ours);
+        let (writer, rest) = (sum(per(c1.writer, c2.writer, n_ours)), sum(per(c1.rest, c2.rest, n_ours)));
+        let gateway = sum(serving) + writer + rest;
+        if nginx_pid.is_some() {
+            // nginx's workers answer as the upstream in both runs: what they spend per request
+            // while the gateway runs is the upstream's share, the rest of the first run's is the proxy's.
+            let (both, upstream) = (per(c0.nginx, c1.nginx, n_base), per(c1.nginx, c2.nginx, n_ours));
+            let proxy = (both.0 - upstream.0, both.1 - upstream.1);
+            println!(
+                "[{backend}] CPU per request at the peak: nginx as the proxy {:.1} µs (user {:.1}, kernel {:.1}); the upstream {:.1} µs",
+                sum(proxy),
+                proxy.0,
+                proxy.1,
+                sum(upstream)
+            );
+        }
+        println!(
+            "[{backend}] CPU per request at the peak: gateway {gateway:.1} µs: serving threads {:.1} (user {:.1}, kernel {:.1}), log writer {writer:.1}, rest {rest:.1}",
+            sum(serving),
+            serving.0,
+            serving.1
+        );
+    }
     println!("[{backend}] at half of the gateway's peak ({paced_conns} connections, each pausing {PACE_MS} ms between requests):");
     for (name, f) in [("upstream itself", &direct_half), ("nginx proxy", &nginx_half), ("LGSP gateway", &ours_half)] {
         println!("[{backend}]   {name:<16} {:>8.0} req/s  p50 {:.2} ms  p99 {:.2} ms  non-2xx {}", f.rps, f.p50_ms, f.p99_ms, f.non_2xx);

@@ -345,7 +345,7 @@ pub(super) fn step(stmt: &mut rusqlite::CachedStatement<'_>, args: &[Arg], want_
             Some(name) => name[1..].parse::<usize>().map_err(|_| rusqlite::Error::InvalidParameterName(name.to_owned()))?,
             None => i,
         };
-        let a = args.get(n.wrapping_sub(1)).ok_or(rusqlite::Error::InvalidParameterCount(n, args.len()))?;
+        let a = args.get(n.wrapping_sub(1)).ok_or_else(|| rusqlite::Error::InvalidParameterCount(n, args.len()))?;
         stmt.raw_bind_parameter(i, a)?;
     }
     let mut out = Vec::new();
