@@ -231,12 +231,12 @@ impl Lgsp {
 
         self.direct_calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let started = Instant::now();
-        let rid = crate::gateway::new_request_id();
+        let (rid, at) = crate::gateway::new_request();
         let rid_value = request_id_value(&rid);
         let (parts, body) = req.into_parts();
         let mut x = Exchange {
             request_id: rid,
-            at: kernel::time::now_ms(),
+            at,
             client: known.text.clone(),
             service: entry.text.clone(),
             method: parts.method.as_str().to_owned(),

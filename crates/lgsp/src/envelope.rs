@@ -12,7 +12,7 @@ use data_encoding::BASE64;
 use web::Caller;
 
 use crate::Lgsp;
-use crate::gateway::{Target, client_header, fail, forward, log_failure, new_request_id, read_authenticated};
+use crate::gateway::{Target, client_header, fail, forward, log_failure, new_request, read_authenticated};
 use crate::log::Exchange;
 use crate::model::SubsystemId;
 
@@ -96,10 +96,10 @@ fn check_envelope(e: &Envelope, client: &SubsystemId) -> (Vec<String>, Option<Su
 /// call through the gateway.
 pub(crate) async fn envelope(State(l): State<Lgsp>, caller: Caller, req: Request) -> Response {
     let started = Instant::now();
-    let rid = new_request_id();
+    let (rid, at) = new_request();
     let x = Exchange {
         request_id: rid.clone(),
-        at: kernel::time::now_ms(),
+        at,
         client: client_header(req.headers()).unwrap_or("-").chars().take(200).collect(),
         service: "envelope".into(),
         method: "POST".into(),

@@ -142,6 +142,12 @@ pub(crate) fn new_request_id() -> String {
     kernel::id::new_id()
 }
 
+/// A new request id and the moment it names, which is the record's `at`: the evidence of an
+/// exchange is looked up by both (`log::evidence`).
+pub(crate) fn new_request() -> (String, i64) {
+    kernel::id::new_id_at()
+}
+
 /// `s`, cut to its first `max` characters (a record's bounded fields).
 pub(crate) fn clipped(s: &str, max: usize) -> String {
     if s.len() <= max {
@@ -241,11 +247,11 @@ pub(crate) async fn read_body(body: Body, max: usize) -> Result<Bytes, Failure> 
 
 async fn handle(State(l): State<Lgsp>, caller: Caller, req: Request) -> Response {
     let started = Instant::now();
-    let rid = new_request_id();
+    let (rid, at) = new_request();
     let path = req.uri().path().to_owned();
     let mut x = Exchange {
         request_id: rid.clone(),
-        at: kernel::time::now_ms(),
+        at,
         client: clipped(client_header(req.headers()).unwrap_or("-"), 200),
         service: "-".into(),
         method: req.method().as_str().to_owned(),

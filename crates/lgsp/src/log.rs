@@ -442,11 +442,28 @@ pub async fn verify(db: &Db, trusted: &[Vec<u8>]) -> Result<Verification> {
 /// One exchange's evidence: its record, the batch that sealed it with the signature, the
 /// position of the record's hash in the signed list, and the public key to check it with.
 pub async fn evidence(db: &Db, request_id: &str, key: &SealKey) -> Result<serde_json::Value> {
-    let r = q(format!("SELECT {COLS} FROM lgsp_messages WHERE request_id = $1"))
-        .bind(request_id)
-        .fetch_optional(db)
-        .await?
-        .ok_or_else(|| kernel::Error::not_found(format!("trao đổi {request_id}")))?;
+    // A request id is a UUID v7 that names the moment its record's `at` holds: the log's time
+    // index finds the record among a few. Records written before `at` was taken from the id,
+    // or under an id of another kind, are looked for in the whole log.
+    let at = kernel::id::made_at_ms(request_id);
+    let found = match at {
+        Some(at) => {
+            q(format!("SELECT {COLS} FROM lgsp_messages WHERE at = $1 AND request_id = $2"))
+                .bind(at)
+                .bind(request_id)
+                .fetch_optional(db)
+                .await?
+        }
+        None => None,
+    };
+    let r = match found {
+        Some(r) => r,
+        None => q(format!("SELECT {COLS} FROM lgsp_messages WHERE request_id = $1"))
+            .bind(request_id)
+            .fetch_optional(db)
+            .await?
+            .ok_or_else(|| kernel::Error::not_found(format!("trao đổi {request_id}")))?,
+    };
     let hash = record_hash(&r)?;
     let record = serde_json::json!({
         "seq": r.int("seq")?, "request_id": r.text("request_id")?, "at": r.int("at")?, "client": r.text("client")?,

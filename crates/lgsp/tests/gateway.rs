@@ -279,6 +279,12 @@ storage_test!(a_member_system_calls_a_service_through_the_gateway, async |app: &
     let ev = app.get_admin(&format!("/api/lgsp/log/{request_id}/evidence")).await.json();
     assert_eq!(ev["sealed"], true);
     assert_eq!(ev["record"]["status"], 200);
+    assert_eq!(ev["record"]["request_id"], request_id.as_str());
+    // Another moment's id, an id of another kind, no id at all: none is an exchange.
+    for other in [kernel::id::new_id(), "0b7e7a0e-9c1a-4f4e-8a57-1a2b3c4d5e6f".to_owned(), "khong-co".to_owned()] {
+        let r = app.get_admin(&format!("/api/lgsp/log/{other}/evidence")).await;
+        assert_eq!(r.status, 404, "{other}: {}", r.text);
+    }
     let body = kernel::db::q("SELECT response_body FROM lgsp_messages WHERE request_id = $1")
         .bind(request_id.as_str())
         .fetch_one(&app.app.db)

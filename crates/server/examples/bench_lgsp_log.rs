@@ -5,6 +5,8 @@
 //! microseconds of the writer's thread per record and records per second, which is steady on
 //! a machine whose end-to-end figures are not.
 //!
+//! Then times the evidence of one exchange among all those records.
+//!
 //!   bench_lgsp_log [--records 100000] [--database-url postgres://...]
 
 use std::time::Instant;
@@ -20,9 +22,11 @@ use bulk::arg;
 /// A record as the gateway benchmark's calls leave them, numbered `i`.
 fn exchange(i: u64) -> lgsp::log::Exchange {
     let hash = |s: &str| BASE64.encode(&Sha512::digest(s.as_bytes()));
+    // A time-ordered id (UUID v7) and the moment it names, as the gateway makes them.
+    let (request_id, at) = kernel::id::new_id_at();
     lgsp::log::Exchange {
-        request_id: format!("{:032x}", (i as u128).wrapping_mul(0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c835)),
-        at: 1_795_000_000_000 + i as i64,
+        request_id,
+        at,
         client: "VN/GOV/000.00.51.H99/motcua".into(),
         service: "VN/GOV/000.00.13.H99/tuphap/persons".into(),
         method: "GET".into(),
@@ -78,6 +82,22 @@ async fn main() -> anyhow::Result<()> {
     let logged = kernel::db::q("SELECT COUNT(*) FROM lgsp_messages WHERE batch_seq IS NOT NULL").fetch_i64(&db).await?;
     anyhow::ensure!(logged as u64 == next, "{logged} records sealed of {next} written");
     println!("[{backend}] {logged} records written, every one sealed");
+    // One exchange's evidence among them all, as an administrator asks for it.
+    let mut took = Vec::new();
+    for k in 1..=20 {
+        let id = kernel::db::q("SELECT request_id FROM lgsp_messages WHERE seq = $1").bind(logged * k / 21).fetch_one(&db).await?;
+        let id: String = id.get("request_id")?;
+        let t = Instant::now();
+        let ev = lgsp::log::evidence(&db, &id, &key).await?;
+        took.push(t.elapsed().as_secs_f64() * 1000.0);
+        anyhow::ensure!(ev["sealed"] == true && ev["record"]["request_id"] == id.as_str(), "evidence of {id}: {ev}");
+    }
+    took.sort_by(f64::total_cmp);
+    println!(
+        "[{backend}] one exchange's evidence among {logged} records: median {:.2} ms, slowest {:.2} ms",
+        took[took.len() / 2],
+        took[took.len() - 1]
+    );
     Ok(())
 }
 
