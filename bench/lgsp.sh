@@ -62,8 +62,10 @@ bin=target/release/examples/bench_lgsp
 "$bin" --upstream "http://127.0.0.1:$up" --nginx "http://127.0.0.1:$px" --seconds "$seconds" --connections "$conns" --nginx-pid "$work/nginx.pid"
 if [ "$pg" = 1 ]; then
   url=$(scripts/pg-start)
+  port=${url##*:}; port=${port%%/*}
+  pgdata=$(pg_lsclusters -h | awk -v p="$port" '$3==p {print $6}' | head -1)
   db=tinhso_lgsp_$$
   psql "$url" -qc "CREATE DATABASE $db" >/dev/null
   trap 'psql "$url" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null; stop' EXIT
-  "$bin" --upstream "http://127.0.0.1:$up" --nginx "http://127.0.0.1:$px" --seconds "$seconds" --connections "$conns" --nginx-pid "$work/nginx.pid" --database-url "${url%/*}/$db"
+  "$bin" --upstream "http://127.0.0.1:$up" --nginx "http://127.0.0.1:$px" --seconds "$seconds" --connections "$conns" --nginx-pid "$work/nginx.pid" --postgres-pid "$pgdata/postmaster.pid" --database-url "${url%/*}/$db"
 fi

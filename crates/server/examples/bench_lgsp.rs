@@ -10,10 +10,12 @@
 //! 2-core machine, shared by wrk, the upstream and the proxy, measures far more steadily than
 //! requests/s: nginx's as a proxy (its workers' CPU while proxying, less what they spend
 //! answering as the upstream while the gateway runs), the gateway's split into its serving
-//! threads (user and kernel), the message log's writer and the rest of the process.
+//! threads (user and kernel), the message log's writer, the rest of the process and, given
+//! PostgreSQL's `postmaster.pid`, the database server's processes.
 //!
 //!   bench_lgsp --upstream http://127.0.0.1:U --nginx http://127.0.0.1:P [--seconds 10]
 //!       [--connections 32] [--database-url postgres://...] [--nginx-pid FILE]
+//!       [--postgres-pid FILE]
 
 use std::process::Command;
 
@@ -32,18 +34,20 @@ struct Figures {
 }
 
 /// CPU seconds (user, kernel) used so far: by this process's threads, grouped as the serving
-/// threads, the message log's writer and the rest; and by the children of the process whose
-/// id is in `nginx_pid` (nginx's workers).
+/// threads, the message log's writer and the rest; by nginx's workers and by PostgreSQL's
+/// processes (the children of the process whose id the first line of `nginx_pid`, or
+/// `postgres_pid`, holds).
 #[derive(Clone, Copy, Default)]
 struct Cpu {
     serving: (f64, f64),
     writer: (f64, f64),
     rest: (f64, f64),
     nginx: (f64, f64),
+    postgres: (f64, f64),
 }
 
 impl Cpu {
-    fn now(nginx_pid: Option<&str>) -> Cpu {
+    fn now(nginx_pid: Option<&str>, postgres_pid: Option<&str>) -> Cpu {
         let mut c = Cpu::default();
         let tasks = std::fs::read_dir("/proc/self/task").into_iter().flatten().flatten();
         for t in tasks {
@@ -57,17 +61,23 @@ impl Cpu {
             };
             (group.0, group.1) = (group.0 + user, group.1 + kernel);
         }
-        let master = nginx_pid.and_then(|f| std::fs::read_to_string(f).ok()).and_then(|p| p.trim().parse::<u64>().ok());
-        if let Some(master) = master {
-            let procs = std::fs::read_dir("/proc").into_iter().flatten().flatten();
-            for p in procs {
-                if let Some((_, _, user, kernel)) = stat(&p.path().join("stat")).filter(|s| s.1 == master) {
-                    (c.nginx.0, c.nginx.1) = (c.nginx.0 + user, c.nginx.1 + kernel);
-                }
-            }
-        }
+        c.nginx = children(nginx_pid);
+        c.postgres = children(postgres_pid);
         c
     }
+}
+
+/// CPU seconds (user, kernel) used by the children of the process whose id starts `pid_file`.
+fn children(pid_file: Option<&str>) -> (f64, f64) {
+    let master = pid_file.and_then(|f| std::fs::read_to_string(f).ok()).and_then(|p| p.lines().next()?.trim().parse::<u64>().ok());
+    let Some(master) = master else { return (0.0, 0.0) };
+    let mut sum = (0.0, 0.0);
+    for p in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        if let Some((_, _, user, kernel)) = stat(&p.path().join("stat")).filter(|s| s.1 == master) {
+            sum = (sum.0 + user, sum.1 + kernel);
+        }
+    }
+    sum
 }
 
 /// A task's or process's name, parent, and user and kernel CPU seconds, from its `stat` file.
@@ -137,7 +147,7 @@ async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     let upstream = arg(&args, "--upstream").ok_or_else(|| anyhow::anyhow!("--upstream http://127.0.0.1:PORT is required"))?;
     let nginx = arg(&args, "--nginx").ok_or_else(|| anyhow::anyhow!("--nginx http://127.0.0.1:PORT is required"))?;
-    let nginx_pid = arg(&args, "--nginx-pid");
+    let (nginx_pid, postgres_pid) = (arg(&args, "--nginx-pid"), arg(&args, "--postgres-pid"));
     let seconds: u64 = arg(&args, "--seconds").and_then(|v| v.parse().ok()).unwrap_or(10);
     let connections: u64 = arg(&args, "--connections").and_then(|v| v.parse().ok()).unwrap_or(32);
     let bulk::Demo { _dir, db: _db, app, listener, addr, backend } = bulk::demo(&args, 1000).await?;
@@ -195,11 +205,11 @@ async fn main() -> anyhow::Result<()> {
             wrk(&url, &h, seconds, connections, pace)
         })
     };
-    let c0 = Cpu::now(nginx_pid.as_deref());
+    let c0 = Cpu::now(nginx_pid.as_deref(), postgres_pid.as_deref());
     let baseline = run(n_url.clone(), vec![], connections, None).await??;
-    let c1 = Cpu::now(nginx_pid.as_deref());
+    let c1 = Cpu::now(nginx_pid.as_deref(), postgres_pid.as_deref());
     let ours = run(g_url.clone(), hdrs.clone(), connections, None).await??;
-    let c2 = Cpu::now(nginx_pid.as_deref());
+    let c2 = Cpu::now(nginx_pid.as_deref(), postgres_pid.as_deref());
     // Half of the gateway's peak, the same steady load on the upstream itself, on nginx and on
     // the gateway: what each adds to the upstream's own latency.
     const PACE_MS: u64 = 10;
@@ -230,7 +240,8 @@ async fn main() -> anyhow::Result<()> {
         let sum = |c: (f64, f64)| c.0 + c.1;
         let serving = per(c1.serving, c2.serving, n_ours);
         let (writer, rest) = (sum(per(c1.writer, c2.writer, n_ours)), sum(per(c1.rest, c2.rest, n_ours)));
-        let gateway = sum(serving) + writer + rest;
+        let postgres = sum(per(c1.postgres, c2.postgres, n_ours));
+        let gateway = sum(serving) + writer + rest + postgres;
         if nginx_pid.is_some() {
             // nginx's workers answer as the upstream in both runs: what they spend per request
             // while the gateway runs is the upstream's share, the rest of the first run's is the proxy's.
@@ -245,10 +256,11 @@ async fn main() -> anyhow::Result<()> {
             );
         }
         println!(
-            "[{backend}] CPU per request at the peak: gateway {gateway:.1} µs: serving threads {:.1} (user {:.1}, kernel {:.1}), log writer {writer:.1}, rest {rest:.1}",
+            "[{backend}] CPU per request at the peak: gateway {gateway:.1} µs: serving threads {:.1} (user {:.1}, kernel {:.1}), log writer {writer:.1}, rest {rest:.1}{}",
             sum(serving),
             serving.0,
-            serving.1
+            serving.1,
+            if postgres_pid.is_some() { format!(", PostgreSQL {postgres:.1}") } else { String::new() }
         );
     }
     println!("[{backend}] at half of the gateway's peak ({paced_conns} connections, each pausing {PACE_MS} ms between requests):");
