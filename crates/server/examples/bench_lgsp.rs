@@ -24,7 +24,7 @@ use serde_json::json;
 #[path = "common/bulk.rs"]
 #[allow(dead_code)]
 mod bulk;
-use bulk::arg;
+use bulk::{arg, proc_stat};
 
 struct Figures {
     rps: f64,
@@ -51,7 +51,7 @@ impl Cpu {
         let mut c = Cpu::default();
         let tasks = std::fs::read_dir("/proc/self/task").into_iter().flatten().flatten();
         for t in tasks {
-            let Some((comm, _, user, kernel)) = stat(&t.path().join("stat")) else { continue };
+            let Some((comm, _, user, kernel)) = proc_stat(&t.path().join("stat")) else { continue };
             let group = if comm.starts_with("tinhso-http") {
                 &mut c.serving
             } else if comm == "tinhso-lgsp-log" {
@@ -73,22 +73,11 @@ fn children(pid_file: Option<&str>) -> (f64, f64) {
     let Some(master) = master else { return (0.0, 0.0) };
     let mut sum = (0.0, 0.0);
     for p in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
-        if let Some((_, _, user, kernel)) = stat(&p.path().join("stat")).filter(|s| s.1 == master) {
+        if let Some((_, _, user, kernel)) = proc_stat(&p.path().join("stat")).filter(|s| s.1 == master) {
             sum = (sum.0 + user, sum.1 + kernel);
         }
     }
     sum
-}
-
-/// A task's or process's name, parent, and user and kernel CPU seconds, from its `stat` file.
-fn stat(path: &std::path::Path) -> Option<(String, u64, f64, f64)> {
-    let text = std::fs::read_to_string(path).ok()?;
-    let (head, rest) = text.rsplit_once(')')?;
-    let comm = head.split_once('(')?.1.to_owned();
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    // After the name: state, ppid, ... utime and stime are the 12th and 13th (clock ticks).
-    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).map(|t| t / 100.0);
-    Some((comm, f.get(1)?.parse().ok()?, ticks(11)?, ticks(12)?))
 }
 
 /// Microseconds per request of a CPU figure spent over `requests`.

@@ -104,10 +104,5 @@ async fn main() -> anyhow::Result<()> {
 /// CPU seconds this process has used (the writer's work runs on this thread, and on
 /// SQLite's worker thread when the backend is SQLite).
 fn process_cpu() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or_default();
-    let f: Vec<&str> = after.split_whitespace().collect();
-    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the command's name.
-    (ticks(11) + ticks(12)) / 100.0
+    bulk::proc_stat(std::path::Path::new("/proc/self/stat")).map_or(0.0, |(_, _, user, kernel)| user + kernel)
 }

@@ -39,6 +39,18 @@ pub fn arg(args: &[String], name: &str) -> Option<String> {
     args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
 }
 
+/// A task's or process's name, parent, and user and kernel CPU seconds, from its `stat` file.
+#[allow(dead_code)] // used by the LGSP benchmarks only
+pub fn proc_stat(path: &std::path::Path) -> Option<(String, u64, f64, f64)> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let (head, rest) = text.rsplit_once(')')?;
+    let comm = head.split_once('(')?.1.to_owned();
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    // After the name: state, ppid, ... utime and stime are the 12th and 13th (clock ticks).
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).map(|t| t / 100.0);
+    Some((comm, f.get(1)?.parse().ok()?, ticks(11)?, ticks(12)?))
+}
+
 /// The `p` quantile of sorted figures.
 pub fn pct(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
