@@ -1,96 +1,91 @@
 //! The gateway's direct path. A call that the registry snapshot in memory can decide alone (the
 //! snapshot is fresh, the caller's token was verified before or its certificate is bound, the
-//! service is published, plain HTTP, without SOAP or credentials at the upstream) is checked and
-//! forwarded on the thread that read it, over that thread's own connections to the upstream
-//! (HTTP/1 through hyper), with no hand-off to another task or thread on the way: the way nginx's
-//! workers proxy. Every other call goes back to the caller, who passes it to the router
-//! (`gateway::handle`), which may read the database and answers refusals. Both paths check the
-//! same rules with the same functions and log the same record.
+//! service is published, plain HTTP, without SOAP or credentials at the upstream) is checked
+//! ([`Lgsp::plan`]) and forwarded ([`Lgsp::forward`]) on the thread that read it, over that
+//! thread's own keep-alive connections to the upstream, speaking HTTP/1.1 itself (`h1.rs`)
+//! from the bytes the caller sent to the bytes of the answer: the way nginx's workers proxy.
+//! The connection loop that reads the calls is `crates/server/src/lane.rs`. Every other call
+//! goes to the router (`gateway::handle`), which may read the database and answers refusals.
+//! Both paths check the same rules with the same functions and log the same record.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::io;
 use std::sync::{Arc, LazyLock, Mutex};
+use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
-use axum::body::{Body, Bytes};
-use axum::http::{HeaderValue, Request, Uri, header};
-use axum::response::Response;
+use axum::body::Bytes;
+use axum::http::HeaderValue;
 use data_encoding::BASE64;
-use hyper::body::Incoming;
-use hyper_util::rt::TokioIo;
 use sha2::{Digest, Sha512};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpStream;
 
 use crate::Lgsp;
 use crate::gateway::{
-    Failure, X_ROAD_USER_ID, client_header, clipped, log_failure, proves, request_headers, request_id_value, response_headers,
-    split_target, timeout_failure, too_large_failure, unreachable_failure, xroad_id,
+    clipped, connection_listed, goes_back, goes_upstream, log_failure, proves, split_target, timeout_failure, unreachable_failure,
 };
+use crate::h1::{self, Dechunk, Framing};
 use crate::log::Exchange;
 use crate::model::callable;
-use crate::relay::{Tap, Watch, relay};
-
-type Sender = hyper::client::conn::http1::SendRequest<Body>;
+use crate::relay::{Tap, Watch, take_in};
 
 /// How long connecting to an upstream may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Idle connections kept per upstream and thread.
 const IDLE_PER_UPSTREAM: usize = 256;
+/// Answers are written to the caller in pieces of about this size.
+const WRITE_CHUNK: usize = 64 * 1024;
+
+/// A keep-alive connection to an upstream, with what was read from it and not used yet.
+struct Upstream {
+    tcp: TcpStream,
+    buf: Vec<u8>,
+}
 
 thread_local! {
     /// This thread's idle connections, per upstream address.
-    static IDLE: RefCell<HashMap<Arc<str>, Vec<Sender>>> = RefCell::new(HashMap::new());
+    static IDLE: RefCell<HashMap<Arc<str>, Vec<Upstream>>> = RefCell::new(HashMap::new());
 }
 
-/// A connection to an upstream whose answer is being relayed; it goes back to the idle ones of
-/// the thread that relays it once the answer was read to its end.
-pub(crate) struct Idle {
-    upstream: Arc<str>,
-    sender: Sender,
+fn put_back(upstream: &Arc<str>, mut conn: Upstream) {
+    conn.buf.clear();
+    IDLE.with(|idle| {
+        let mut idle = idle.borrow_mut();
+        let list = idle.entry(upstream.clone()).or_default();
+        if list.len() < IDLE_PER_UPSTREAM {
+            list.push(conn);
+        }
+    });
 }
 
-impl Idle {
-    pub(crate) fn put_back(self) {
-        IDLE.with(|idle| {
-            let mut idle = idle.borrow_mut();
-            let list = idle.entry(self.upstream).or_default();
-            if list.len() < IDLE_PER_UPSTREAM {
-                list.push(self.sender);
+/// An idle connection to `upstream` that has not been closed by the other end, as far as the
+/// events seen so far tell (no system call when nothing happened on it).
+fn take_idle(upstream: &Arc<str>) -> Option<Upstream> {
+    loop {
+        let conn = IDLE.with(|idle| idle.borrow_mut().get_mut(upstream).and_then(Vec::pop))?;
+        let mut cx = Context::from_waker(Waker::noop());
+        match conn.tcp.poll_read_ready(&mut cx) {
+            Poll::Pending => return Some(conn),
+            // Something happened: most likely the upstream closed it. Still open if nothing can be read.
+            Poll::Ready(_) => {
+                if matches!(conn.tcp.try_read(&mut [0u8; 1]), Err(e) if e.kind() == io::ErrorKind::WouldBlock) {
+                    return Some(conn);
+                }
             }
-        });
+        }
     }
 }
 
-fn take_idle(upstream: &Arc<str>) -> Option<Sender> {
-    IDLE.with(|idle| idle.borrow_mut().get_mut(upstream).and_then(Vec::pop))
-}
-
-/// Sends `req` over an idle connection to `upstream` (host:port), or a new one.
-async fn send(upstream: Arc<str>, mut req: Request<Body>) -> Result<(Response<Incoming>, Idle), String> {
-    while let Some(mut sender) = take_idle(&upstream) {
-        if !sender.is_ready() {
-            continue;
-        }
-        match sender.try_send_request(req).await {
-            Ok(r) => return Ok((r, Idle { upstream, sender })),
-            // The connection closed before the request left: another one.
-            Err(mut e) => match e.take_message() {
-                Some(back) => req = back,
-                None => return Err(e.into_error().to_string()),
-            },
-        }
-    }
-    let tcp = match tokio::time::timeout(CONNECT_TIMEOUT, tokio::net::TcpStream::connect(&*upstream)).await {
+async fn connect(upstream: &str) -> Result<Upstream, String> {
+    let tcp = match tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(upstream)).await {
         Ok(Ok(tcp)) => tcp,
         Ok(Err(e)) => return Err(e.to_string()),
         Err(_) => return Err(format!("no connection within {} s", CONNECT_TIMEOUT.as_secs())),
     };
     let _ = tcp.set_nodelay(true);
-    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tcp)).await.map_err(|e| e.to_string())?;
-    tokio::spawn(async move {
-        let _ = conn.await;
-    });
-    let r = sender.send_request(req).await.map_err(|e| e.to_string())?;
-    Ok((r, Idle { upstream, sender }))
+    Ok(Upstream { tcp, buf: Vec::with_capacity(8192) })
 }
 
 /// A plain-HTTP upstream, split once when the registry snapshot is loaded.
@@ -173,121 +168,454 @@ impl Watch for Counted {
     }
 }
 
+/// A call the direct path takes: checked, its record begun and its head for the upstream
+/// written.
+pub struct Plan {
+    upstream: Arc<str>,
+    /// The head sent to the upstream, to which the body is added.
+    head: Vec<u8>,
+    /// The length of the request body (0: none).
+    body_len: u64,
+    head_request: bool,
+    /// X-Road's headers of the answer but the request hash.
+    answer_fields: Vec<u8>,
+    x: Exchange,
+    started: Instant,
+    timeout_ms: i64,
+    log_bodies: bool,
+}
+
+/// What became of the connection to the caller after a call.
+#[derive(Debug, PartialEq, Eq)]
+pub enum After {
+    /// Ready for the caller's next request.
+    KeepAlive,
+    /// To be closed: the caller asked, or the answer could not be framed otherwise, or the
+    /// caller left.
+    Close,
+}
+
+/// Why no answer came from the upstream.
+enum NoAnswer {
+    /// Could not connect, or the connection broke before a whole head came back.
+    Unreachable(String),
+    /// A reused connection was closed by the upstream before it answered: worth one more try
+    /// on a new one.
+    Stale,
+    /// The caller stopped sending the body it announced.
+    CallerLeft,
+}
+
+/// The first value of the header `name` (any case), as bytes.
+fn value<'a>(fields: &[httparse::Header<'a>], name: &str) -> Option<&'a [u8]> {
+    fields.iter().find(|h| h.name.eq_ignore_ascii_case(name)).map(|h| h.value)
+}
+
 impl Lgsp {
-    /// Forwards `req` (a `/r1/` call) on this thread when the snapshot in memory decides it:
-    /// `system` is the OAuth2 client id of a token already verified, `cert` the SHA-256 of the
-    /// client certificate. Gives the request back when the router must take it (a refusal, a
-    /// stale snapshot, a metaservice or pub/sub call, a service needing more than a plain
-    /// HTTP call); the caller's rate is counted only for calls taken.
-    #[allow(clippy::result_large_err)]
-    pub fn direct(
+    /// Checks a `/r1/` call (`method`, the request `target` with its query, the header
+    /// `fields`) against the snapshot in memory: `system` is the OAuth2 client id of a token
+    /// already verified, `cert` the SHA-256 of the client certificate. None when the router
+    /// must take it (a refusal, a stale snapshot, a metaservice or pub/sub call, a service
+    /// needing more than a plain HTTP call); the caller's rate is counted only for calls taken.
+    pub fn plan(
         &self,
-        req: Request<Incoming>,
+        method: &str,
+        target: &str,
+        fields: &[httparse::Header<'_>],
         system: Option<&str>,
         cert: Option<&str>,
-    ) -> Result<impl Future<Output = Response> + Send + 'static, Request<Incoming>> {
-        let Some(snap) = self.snapshot_now() else { return Err(req) };
+    ) -> Option<Plan> {
+        // Printable ASCII only, as an upstream expects a request target to be.
+        if !target.bytes().all(|b| b.is_ascii_graphic()) || target.contains('#') {
+            return None;
+        }
+        let snap = self.snapshot_now()?;
+        let (path, query) = target.split_once('?').map_or((target, None), |(p, q)| (p, Some(q)));
         // Names taken as they stand: anything percent-encoded goes the routed way, which decodes.
-        let Some((provider, code, rest)) = split_target(req.uri().path()) else { return Err(req) };
+        let (provider, code, rest) = split_target(path)?;
         if provider.contains('%') || code.contains('%') {
-            return Err(req);
+            return None;
         }
         if matches!(code, "listMethods" | "allowedMethods" | "getOpenAPI" | "api" | "pub" | "pull") {
-            return Err(req);
+            return None;
         }
-        let Some(known) = client_header(req.headers()).filter(|c| !c.contains('%')).and_then(|c| snap.known_client(c)) else {
-            return Err(req);
-        };
+        let named = value(fields, "x-road-client").or_else(|| value(fields, "information-mediator-client"));
+        let named = std::str::from_utf8(named?).ok().filter(|c| !c.contains('%'))?;
+        let known = snap.known_client(named)?;
         let client = &known.sub;
         if !client.active || !proves(&snap, client, system, cert) {
-            return Err(req);
+            return None;
         }
-        let Some(entry) = snap.known_service(provider, code).filter(|k| callable(&k.service.state)) else { return Err(req) };
+        let entry = snap.known_service(provider, code).filter(|k| callable(&k.service.state))?;
         let service = &entry.service;
         if service.soap.is_some() || service.upstream_token_url.is_some() {
-            return Err(req);
+            return None;
         }
-        let (Some(plain), Some(client_value)) = (&entry.plain, &known.header) else { return Err(req) };
+        let (plain, client_value) = (entry.plain.as_ref()?, known.header.as_ref()?);
         let sub_path = if rest.is_empty() { "/" } else { rest };
-        if !snap.allowed(&client.id, &service.id, req.method().as_str(), sub_path) {
-            return Err(req);
+        if !snap.allowed(&client.id, &service.id, method, sub_path) {
+            return None;
         }
         let limit = service.max_body_bytes.max(0) as u64;
-        let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+        let declared = h1::content_length(fields).ok()?;
         if declared.is_some_and(|n| n > limit) {
-            return Err(req);
+            return None;
         }
-        let mut target = String::with_capacity(plain.base.len() + sub_path.len() + 1);
-        target.push_str(&plain.base);
-        target.push_str(sub_path);
-        if let Some(q) = req.uri().query() {
-            target.push('?');
-            target.push_str(q);
-        }
-        let Ok(uri) = target.parse::<Uri>() else { return Err(req) };
         if !self.take_turn(&client.id, client.rate_per_minute) {
-            return Err(req);
+            return None;
         }
 
         self.direct_calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let started = Instant::now();
         let (rid, at) = crate::gateway::new_request();
-        let rid_value = request_id_value(&rid);
-        let (parts, body) = req.into_parts();
-        let mut x = Exchange {
+        let user_id = value(fields, "x-road-userid").and_then(|v| std::str::from_utf8(v).ok()).map(|s| clipped(s, 200));
+        let xroad_id = value(fields, "x-road-id").filter(|v| HeaderValue::from_bytes(v).is_ok()).unwrap_or(rid.as_bytes());
+
+        let mut head = Vec::with_capacity(512);
+        head.extend_from_slice(method.as_bytes());
+        head.push(b' ');
+        head.extend_from_slice(plain.base.as_bytes());
+        head.extend_from_slice(sub_path.as_bytes());
+        if let Some(q) = query {
+            head.push(b'?');
+            head.extend_from_slice(q.as_bytes());
+        }
+        head.extend_from_slice(b" HTTP/1.1\r\n");
+        h1::put_field(&mut head, b"host", plain.host.as_bytes());
+        let listed = connection_listed(fields.iter().filter(|h| h.name.eq_ignore_ascii_case("connection")).map(|h| h.value));
+        for f in fields.iter().filter(|f| goes_upstream(f.name, &listed)) {
+            h1::put_field(&mut head, f.name.as_bytes(), f.value);
+        }
+        h1::put_field(&mut head, b"x-road-client", client_value.as_bytes());
+        h1::put_field(&mut head, b"x-road-id", xroad_id);
+        h1::put_field(&mut head, b"x-road-request-id", rid.as_bytes());
+        if let Some(n) = declared {
+            h1::put_length(&mut head, n);
+        }
+        head.extend_from_slice(b"\r\n");
+
+        let mut answer_fields = Vec::with_capacity(256);
+        h1::put_field(&mut answer_fields, b"x-road-client", client_value.as_bytes());
+        if let Some(v) = &entry.header {
+            h1::put_field(&mut answer_fields, b"x-road-service", v.as_bytes());
+        }
+        h1::put_field(&mut answer_fields, b"x-road-id", xroad_id);
+        h1::put_field(&mut answer_fields, b"x-road-request-id", rid.as_bytes());
+
+        let x = Exchange {
             request_id: rid,
             at,
             client: known.text.clone(),
             service: entry.text.clone(),
-            method: parts.method.as_str().to_owned(),
-            path: clipped(parts.uri.path(), 1000),
-            user_id: parts.headers.get(X_ROAD_USER_ID).and_then(|v| v.to_str().ok()).map(|s| clipped(s, 200)),
+            method: method.to_owned(),
+            path: clipped(path, 1000),
+            user_id,
             ..Default::default()
         };
-        let xroad_id = xroad_id(&parts.headers, &rid_value);
-        let mut headers = request_headers(&parts.headers, client_value, &xroad_id, &rid_value);
-        headers.insert(header::HOST, plain.host.clone());
-        let (body, sent) = if http_body::Body::is_end_stream(&body) {
-            (Body::empty(), None)
-        } else {
-            let (counted, sent) = Counted::new(body, limit, service.log_bodies);
-            (Body::new(counted), Some(sent))
-        };
-        let mut out = Request::new(body);
-        *out.method_mut() = parts.method;
-        *out.uri_mut() = uri;
-        *out.headers_mut() = headers;
-        let (l, upstream, log_bodies) = (self.clone(), plain.connect.clone(), service.log_bodies);
-        let timeout = Duration::from_millis(service.timeout_ms.max(1) as u64);
-        let (client_value, service_value, timeout_ms) = (client_value.clone(), entry.header.clone(), service.timeout_ms);
-        Ok(async move {
-            let answer = tokio::time::timeout(timeout, send(upstream, out)).await;
-            let too_large = match sent {
-                None => {
-                    x.request_hash = EMPTY_HASH.clone();
-                    false
-                }
-                Some(sent) => {
-                    let (hash, bytes, body, too_large) = sent.lock().unwrap_or_else(|e| e.into_inner()).finish();
-                    (x.request_hash, x.request_bytes, x.request_body) = (hash, bytes, body);
-                    too_large
-                }
-            };
-            let refused = async |x: Exchange, f: Failure| {
-                let r = f.response(&x.request_id);
-                log_failure(&l, x, started, &f).await;
-                r
-            };
-            let (answer, idle) = match answer {
-                Ok(Ok(a)) => a,
-                Ok(Err(_)) if too_large => return refused(x, too_large_failure(limit)).await,
-                Ok(Err(e)) => return refused(x, unreachable_failure(e)).await,
-                Err(_) => return refused(x, timeout_failure(timeout_ms)).await,
-            };
-            let status = answer.status();
-            let headers = response_headers(answer.headers(), client_value, service_value, xroad_id, rid_value, &x.request_hash);
-            relay(&l, x, started, log_bodies, status, headers, answer.into_body(), Some(idle))
+        Some(Plan {
+            upstream: plain.connect.clone(),
+            head,
+            body_len: declared.unwrap_or(0),
+            head_request: method == "HEAD",
+            answer_fields,
+            x,
+            started,
+            timeout_ms: service.timeout_ms,
+            log_bodies: service.log_bodies,
         })
+    }
+
+    /// Forwards a planned call whose head, `head_len` bytes, starts `buf` (with what else was
+    /// read from the caller after it), and relays the answer to `caller`. Takes the call's
+    /// bytes out of `buf`, leaving whatever the caller sent after them. `close`: the caller
+    /// asked to close the connection after this call.
+    pub async fn forward<C>(&self, p: Plan, caller: &mut C, buf: &mut Vec<u8>, head_len: usize, close: bool) -> After
+    where
+        C: AsyncRead + AsyncWrite + Unpin,
+    {
+        let Plan { upstream, mut head, body_len, head_request, mut answer_fields, mut x, started, timeout_ms, log_bodies } = p;
+        let mut sent = Sent { body: log_bodies.then(Vec::new), ..Default::default() };
+        let here = (buf.len() - head_len) as u64;
+        // The body when all of it is here (the usual case): sent with the head, and sent again
+        // should a reused connection turn out to be closed.
+        let whole = here >= body_len;
+        let taken = if whole { head_len + body_len as usize } else { buf.len() };
+        let body_here = &buf[head_len..taken];
+        sent.bytes = body_here.len() as u64;
+        take_in(&mut sent.hasher, &mut sent.body, body_here);
+        head.extend_from_slice(body_here);
+        buf.drain(..taken);
+        let rest = body_len - sent.bytes;
+
+        let timeout = Duration::from_millis(timeout_ms.max(1) as u64);
+        let exchange = async {
+            let mut retried = false;
+            loop {
+                let (mut conn, reused) = match take_idle(&upstream) {
+                    Some(c) if !retried => (c, true),
+                    _ => (connect(&upstream).await.map_err(NoAnswer::Unreachable)?, false),
+                };
+                match call(&mut conn, &head, rest, caller, buf, &mut sent, reused).await {
+                    Ok(answer) => return Ok((conn, answer)),
+                    Err(NoAnswer::Stale) if whole && !retried => retried = true,
+                    Err(NoAnswer::Stale) => return Err(NoAnswer::Unreachable("the connection closed before the answer".into())),
+                    Err(e) => return Err(e),
+                }
+            }
+        };
+        let answered = tokio::time::timeout(timeout, exchange).await;
+        if body_len == 0 {
+            x.request_hash = EMPTY_HASH.clone();
+        } else {
+            let finished = sent.finish();
+            (x.request_hash, x.request_bytes, x.request_body) = (finished.0, finished.1, finished.2);
+        }
+        let failure = match answered {
+            Ok(Ok(a)) => Ok(a),
+            Ok(Err(NoAnswer::CallerLeft)) => {
+                x.error = Some("the client left before the end of the request".into());
+                x.duration_ms = started.elapsed().as_millis() as i64;
+                self.log(x);
+                return After::Close;
+            }
+            Ok(Err(NoAnswer::Unreachable(e))) => Err(unreachable_failure(e)),
+            Ok(Err(NoAnswer::Stale)) => Err(unreachable_failure("the connection closed before the answer")),
+            Err(_) => Err(timeout_failure(timeout_ms)),
+        };
+        let (mut conn, (status, answer_head)) = match failure {
+            Ok(a) => a,
+            Err(f) => {
+                // The rest of an unread body leaves the connection unusable.
+                let close = close || sent.bytes < body_len;
+                let out = f.h1(&x.request_id, close);
+                log_failure(self, x, started, &f).await;
+                return match caller.write_all(&out).await {
+                    Ok(()) if !close => After::KeepAlive,
+                    _ => After::Close,
+                };
+            }
+        };
+        x.status = status as i64;
+        h1::put_field(&mut answer_fields, b"x-road-request-hash", x.request_hash.as_bytes());
+
+        // The answer's head: the upstream's status and headers, X-Road's, the framing.
+        let framing;
+        let mut out = Vec::with_capacity(1024);
+        let upstream_closes;
+        {
+            let mut fields = [httparse::EMPTY_HEADER; h1::FIELDS_MAX];
+            let mut r = httparse::Response::new(&mut fields);
+            let _ = r.parse(&conn.buf[..answer_head]);
+            let fields = &*r.headers;
+            framing = h1::response_framing(head_request, status, fields).unwrap_or(Framing::Close);
+            upstream_closes = h1::lists(fields, "connection", "close") || r.version == Some(0);
+            h1::put_status(&mut out, status);
+            let listed = connection_listed(fields.iter().filter(|h| h.name.eq_ignore_ascii_case("connection")).map(|h| h.value));
+            let mut dated = false;
+            for f in fields.iter().filter(|f| goes_back(f.name, &listed) && !f.name.eq_ignore_ascii_case("content-length")) {
+                dated |= f.name.eq_ignore_ascii_case("date");
+                h1::put_field(&mut out, f.name.as_bytes(), f.value);
+            }
+            if !dated {
+                h1::put_date(&mut out);
+            }
+            out.extend_from_slice(&answer_fields);
+            match framing {
+                Framing::Length(n) => h1::put_length(&mut out, n),
+                Framing::Chunked | Framing::Close => h1::put_field(&mut out, b"transfer-encoding", b"chunked"),
+                // A HEAD's or a 304's length describes the body not sent; kept as the upstream gave it.
+                Framing::Empty => {
+                    if let Some(v) = value(fields, "content-length").filter(|_| status != 204 && !(100..200).contains(&status)) {
+                        h1::put_field(&mut out, b"content-length", v);
+                    }
+                }
+            }
+            if close {
+                h1::put_field(&mut out, b"connection", b"close");
+            }
+            out.extend_from_slice(b"\r\n");
+        }
+        conn.buf.drain(..answer_head);
+
+        let mut got = Got { hasher: Sha512::new(), bytes: 0, body: log_bodies.then(Vec::new) };
+        let relayed = relay_body(&mut conn, framing, caller, out, &mut got).await;
+        x.response_bytes = got.bytes as i64;
+        x.response_hash = BASE64.encode(&got.hasher.finalize());
+        x.response_body = got.body;
+        x.duration_ms = started.elapsed().as_millis() as i64;
+        let after = match relayed {
+            Ok(()) => {
+                if framing != Framing::Close && !upstream_closes && conn.buf.is_empty() {
+                    put_back(&upstream, conn);
+                }
+                if close { After::Close } else { After::KeepAlive }
+            }
+            Err(Broke::Upstream(e)) => {
+                x.error = Some(format!("the response broke off: {e}"));
+                After::Close
+            }
+            Err(Broke::Caller) => {
+                x.error = Some("the client left before the end of the response".into());
+                After::Close
+            }
+        };
+        self.log(x);
+        after
+    }
+}
+
+/// Sends a request (`head`, with the body when all of it was read, then `rest` more bytes of
+/// body from `caller`) over `conn`, and reads the answer's head: its status and length in
+/// `conn.buf`. Interim answers (1xx) are read past.
+#[allow(clippy::too_many_arguments)]
+async fn call<C: AsyncRead + Unpin>(
+    conn: &mut Upstream,
+    head: &[u8],
+    mut rest: u64,
+    caller: &mut C,
+    buf: &mut Vec<u8>,
+    sent: &mut Sent,
+    reused: bool,
+) -> Result<(u16, usize), NoAnswer> {
+    let broke = |e: io::Error| if reused { NoAnswer::Stale } else { NoAnswer::Unreachable(e.to_string()) };
+    conn.tcp.write_all(head).await.map_err(broke)?;
+    // A body longer than what came with the head is passed on as it arrives.
+    while rest > 0 {
+        if buf.is_empty() && h1::fill(caller, buf).await.map_or(true, |n| n == 0) {
+            return Err(NoAnswer::CallerLeft);
+        }
+        let n = (rest as usize).min(buf.len());
+        sent.bytes += n as u64;
+        take_in(&mut sent.hasher, &mut sent.body, &buf[..n]);
+        conn.tcp.write_all(&buf[..n]).await.map_err(|e| NoAnswer::Unreachable(e.to_string()))?;
+        buf.drain(..n);
+        rest -= n as u64;
+    }
+    conn.buf.clear();
+    let mut first = true;
+    loop {
+        let mut fields = [httparse::EMPTY_HEADER; h1::FIELDS_MAX];
+        let mut r = httparse::Response::new(&mut fields);
+        match r.parse(&conn.buf) {
+            Ok(httparse::Status::Complete(n)) => {
+                let status = r.code.unwrap_or(0);
+                if status == 101 || !(100..1000).contains(&status) {
+                    return Err(NoAnswer::Unreachable(format!("the service answered with status {status}")));
+                }
+                if status < 200 {
+                    conn.buf.drain(..n);
+                    continue;
+                }
+                return Ok((status, n));
+            }
+            Ok(httparse::Status::Partial) if conn.buf.len() < h1::HEAD_MAX => {}
+            Ok(httparse::Status::Partial) => return Err(NoAnswer::Unreachable("the answer's head is too large".into())),
+            Err(e) => return Err(NoAnswer::Unreachable(format!("the answer is not HTTP/1.1: {e}"))),
+        }
+        match h1::fill(&mut conn.tcp, &mut conn.buf).await {
+            Ok(0) if first && conn.buf.is_empty() && reused => return Err(NoAnswer::Stale),
+            Ok(0) => return Err(NoAnswer::Unreachable("the connection closed before the answer".into())),
+            Err(e) if first && conn.buf.is_empty() => return Err(broke(e)),
+            Err(e) => return Err(NoAnswer::Unreachable(e.to_string())),
+            Ok(_) => first = false,
+        }
+    }
+}
+
+/// What the answer's body was, counted on its way to the caller.
+struct Got {
+    hasher: Sha512,
+    bytes: u64,
+    body: Option<Vec<u8>>,
+}
+
+impl Got {
+    fn take(&mut self, c: &[u8]) {
+        self.bytes += c.len() as u64;
+        take_in(&mut self.hasher, &mut self.body, c);
+    }
+}
+
+/// Where a relayed answer broke off.
+enum Broke {
+    Upstream(String),
+    Caller,
+}
+
+/// Relays the answer's body from `conn` (what was read of it is in `conn.buf`) to `caller`
+/// after the head in `out`: as it was delimited when by length, chunked otherwise.
+async fn relay_body<C: AsyncWrite + Unpin>(
+    conn: &mut Upstream,
+    framing: Framing,
+    caller: &mut C,
+    mut out: Vec<u8>,
+    got: &mut Got,
+) -> Result<(), Broke> {
+    let upstream_broke = |e: Option<io::Error>| Broke::Upstream(e.map_or("the connection closed".into(), |e| e.to_string()));
+    match framing {
+        Framing::Empty => caller.write_all(&out).await.map_err(|_| Broke::Caller),
+        Framing::Length(n) => {
+            let mut left = n;
+            loop {
+                let take = (left as usize).min(conn.buf.len());
+                got.take(&conn.buf[..take]);
+                out.extend_from_slice(&conn.buf[..take]);
+                conn.buf.drain(..take);
+                left -= take as u64;
+                if left == 0 || out.len() >= WRITE_CHUNK {
+                    caller.write_all(&out).await.map_err(|_| Broke::Caller)?;
+                    out.clear();
+                }
+                if left == 0 {
+                    return Ok(());
+                }
+                match h1::fill(&mut conn.tcp, &mut conn.buf).await {
+                    Ok(0) => return Err(upstream_broke(None)),
+                    Err(e) => return Err(upstream_broke(Some(e))),
+                    Ok(_) => {}
+                }
+            }
+        }
+        Framing::Chunked | Framing::Close => {
+            let mut dechunk = Dechunk::default();
+            loop {
+                let ended = if framing == Framing::Chunked {
+                    let used = dechunk
+                        .feed(&conn.buf, |c| {
+                            got.take(c);
+                            h1::put_chunk(&mut out, c);
+                        })
+                        .map_err(|_| Broke::Upstream("the chunked body is malformed".into()))?;
+                    conn.buf.drain(..used);
+                    dechunk.done()
+                } else {
+                    got.take(&conn.buf);
+                    h1::put_chunk(&mut out, &conn.buf);
+                    conn.buf.clear();
+                    false
+                };
+                if ended {
+                    out.extend_from_slice(h1::LAST_CHUNK);
+                }
+                caller.write_all(&out).await.map_err(|_| Broke::Caller)?;
+                out.clear();
+                if ended {
+                    return Ok(());
+                }
+                if conn.buf.len() > h1::HEAD_MAX {
+                    return Err(Broke::Upstream("a chunk's size line is too long".into()));
+                }
+                match h1::fill(&mut conn.tcp, &mut conn.buf).await {
+                    Ok(0) if framing == Framing::Close => {
+                        caller.write_all(h1::LAST_CHUNK).await.map_err(|_| Broke::Caller)?;
+                        return Ok(());
+                    }
+                    Ok(0) => return Err(upstream_broke(None)),
+                    Err(e) => return Err(upstream_broke(Some(e))),
+                    Ok(_) => {}
+                }
+            }
+        }
     }
 }
 

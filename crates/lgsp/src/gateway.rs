@@ -48,13 +48,39 @@ pub(crate) fn fail(status: StatusCode, kind: &'static str, message: impl Into<St
 
 impl Failure {
     pub(crate) fn response(&self, request_id: &str) -> Response {
-        let body = json!({"type": self.kind, "message": self.message, "detail": request_id});
-        let mut r = (self.status, axum::Json(body)).into_response();
+        let mut r = (self.status, axum::Json(self.body(request_id))).into_response();
         r.headers_mut().insert("x-road-error", HeaderValue::from_static(self.kind));
         if let Ok(v) = HeaderValue::from_str(request_id) {
             r.headers_mut().insert("x-road-request-id", v);
         }
         r
+    }
+}
+
+impl Failure {
+    /// X-Road's `{type, message, detail}` body; the detail is the request id.
+    pub(crate) fn body(&self, request_id: &str) -> serde_json::Value {
+        json!({"type": self.kind, "message": self.message, "detail": request_id})
+    }
+
+    /// The answer as HTTP/1.1 bytes (the direct path's), closing the connection when `close`.
+    pub(crate) fn h1(&self, request_id: &str, close: bool) -> Vec<u8> {
+        let body = serde_json::to_vec(&self.body(request_id)).unwrap_or_default();
+        let mut out = Vec::with_capacity(256 + body.len());
+        crate::h1::put_status(&mut out, self.status.as_u16());
+        crate::h1::put_field(&mut out, b"content-type", b"application/json");
+        crate::h1::put_field(&mut out, b"x-road-error", self.kind.as_bytes());
+        if HeaderValue::from_str(request_id).is_ok() {
+            crate::h1::put_field(&mut out, b"x-road-request-id", request_id.as_bytes());
+        }
+        crate::h1::put_date(&mut out);
+        crate::h1::put_length(&mut out, body.len() as u64);
+        if close {
+            crate::h1::put_field(&mut out, b"connection", b"close");
+        }
+        out.extend_from_slice(b"\r\n");
+        out.extend_from_slice(&body);
+        out
     }
 }
 
@@ -82,19 +108,41 @@ const HOP_BY_HOP: [&str; 9] = [
 /// Headers of the caller's relation with this platform, not passed on.
 const PLATFORM_ONLY: [&str; 5] = ["authorization", "cookie", "host", "information-mediator-client", "content-length"];
 
-fn forwardable(name: &HeaderName, listed: &[String]) -> bool {
-    let n = name.as_str();
-    !HOP_BY_HOP.contains(&n) && !listed.iter().any(|l| l == n)
+/// X-Road's headers the gateway sets on the request it forwards, replacing the caller's.
+const SET_UPSTREAM: [&str; 3] = ["x-road-client", "x-road-id", "x-road-request-id"];
+
+/// X-Road's headers the gateway sets on the answer, replacing the upstream's.
+const SET_ON_ANSWER: [&str; 5] = ["x-road-client", "x-road-service", "x-road-id", "x-road-request-id", "x-road-request-hash"];
+
+fn named(name: &str, among: &[&str]) -> bool {
+    among.iter().any(|n| n.eq_ignore_ascii_case(name))
 }
 
-/// Names listed in the `Connection` header are hop-by-hop too.
-fn connection_listed(h: &HeaderMap) -> Vec<String> {
-    h.get_all(header::CONNECTION)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
+/// Whether a header of the caller's request (named in any case) goes on to the upstream;
+/// `listed`: the names in its `Connection` header, lowercase.
+pub(crate) fn goes_upstream(name: &str, listed: &[String]) -> bool {
+    !named(name, &HOP_BY_HOP)
+        && !named(name, &PLATFORM_ONLY)
+        && !named(name, &SET_UPSTREAM)
+        && !listed.iter().any(|l| l.eq_ignore_ascii_case(name))
+}
+
+/// Whether a header of the upstream's answer (named in any case) goes back to the caller.
+pub(crate) fn goes_back(name: &str, listed: &[String]) -> bool {
+    !named(name, &HOP_BY_HOP) && !named(name, &SET_ON_ANSWER) && !listed.iter().any(|l| l.eq_ignore_ascii_case(name))
+}
+
+/// The names a message's `Connection` header values list (hop-by-hop too), lowercase.
+pub(crate) fn connection_listed<'a>(values: impl Iterator<Item = &'a [u8]>) -> Vec<String> {
+    values
+        .filter_map(|v| std::str::from_utf8(v).ok())
         .flat_map(|v| v.split(',').map(|x| x.trim().to_ascii_lowercase()))
         .filter(|x| !x.is_empty())
         .collect()
+}
+
+fn listed_in(h: &HeaderMap) -> Vec<String> {
+    connection_listed(h.get_all(header::CONNECTION).iter().map(HeaderValue::as_bytes))
 }
 
 pub(crate) fn client_header(h: &HeaderMap) -> Option<&str> {
@@ -398,7 +446,7 @@ pub(crate) async fn forward(
     let status = StatusCode::from_u16(upstream.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
     let out = response_headers(upstream.headers(), client_value, service_header(service), xroad_id, rid_value, &x.request_hash);
     let body = Box::pin(reqwest::Body::from(upstream));
-    Ok(relay(l, x, started, service.log_bodies, status, out, body, None))
+    Ok(relay(l, x, started, service.log_bodies, status, out, body))
 }
 
 pub(crate) fn too_large_failure(limit: u64) -> Failure {
@@ -433,10 +481,10 @@ pub(crate) fn xroad_id(h: &HeaderMap, rid: &HeaderValue) -> HeaderValue {
 /// The headers passed to the upstream: the client's, less hop-by-hop and platform-only ones,
 /// with X-Road's identifying the client and the exchange.
 pub(crate) fn request_headers(h: &HeaderMap, client: &HeaderValue, xroad_id: &HeaderValue, rid: &HeaderValue) -> HeaderMap {
-    let listed = connection_listed(h);
+    let listed = listed_in(h);
     let mut headers = HeaderMap::with_capacity(h.len() + 3);
     for (k, v) in h {
-        if forwardable(k, &listed) && !PLATFORM_ONLY.contains(&k.as_str()) {
+        if goes_upstream(k.as_str(), &listed) {
             headers.append(k.clone(), v.clone());
         }
     }
@@ -465,10 +513,10 @@ pub(crate) fn response_headers(
     rid: HeaderValue,
     request_hash: &str,
 ) -> HeaderMap {
-    let listed = connection_listed(h);
+    let listed = listed_in(h);
     let mut out = HeaderMap::with_capacity(h.len() + 5);
     for (k, v) in h {
-        if forwardable(k, &listed) {
+        if goes_back(k.as_str(), &listed) {
             out.append(k.clone(), v.clone());
         }
     }

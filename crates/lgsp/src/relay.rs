@@ -27,8 +27,7 @@ pub(crate) fn take_in(hasher: &mut Sha512, kept: &mut Option<Vec<u8>>, c: &[u8])
 
 /// The answer to the client: the upstream's status and `headers`, its body relayed (hashed,
 /// counted, kept when the service asks), the exchange logged when the body ends or the client
-/// leaves; `reuse` goes back to its pool once the body was read to the end.
-#[allow(clippy::too_many_arguments)]
+/// leaves.
 pub(crate) fn relay<B>(
     l: &Lgsp,
     x: Exchange,
@@ -37,21 +36,13 @@ pub(crate) fn relay<B>(
     status: StatusCode,
     headers: HeaderMap,
     body: B,
-    reuse: Option<crate::direct::Idle>,
 ) -> Response
 where
     B: http_body::Body<Data = Bytes> + Unpin + Send + 'static,
     B::Error: Into<axum::BoxError>,
 {
-    let mut log = Logged {
-        lgsp: l.clone(),
-        x,
-        started,
-        hasher: Sha512::new(),
-        body: log_bodies.then(Vec::new),
-        finished: body.is_end_stream(),
-        reuse,
-    };
+    let mut log =
+        Logged { lgsp: l.clone(), x, started, hasher: Sha512::new(), body: log_bodies.then(Vec::new), finished: body.is_end_stream() };
     log.x.status = status.as_u16() as i64;
     let mut r = Response::new(Body::new(Tap { inner: body, watch: log }));
     *r.status_mut() = status;
@@ -68,7 +59,6 @@ struct Logged {
     hasher: Sha512,
     body: Option<Vec<u8>>,
     finished: bool,
-    reuse: Option<crate::direct::Idle>,
 }
 
 impl Drop for Logged {
@@ -79,9 +69,6 @@ impl Drop for Logged {
         x.duration_ms = self.started.elapsed().as_millis() as i64;
         if !self.finished && x.error.is_none() {
             x.error = Some("the client left before the end of the response".into());
-        }
-        if let Some(idle) = self.reuse.take().filter(|_| self.finished) {
-            idle.put_back();
         }
         self.lgsp.log(x);
     }

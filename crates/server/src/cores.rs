@@ -9,30 +9,35 @@
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
-use axum::http::{Request, StatusCode, header};
+use axum::http::{Request, StatusCode};
 use axum::response::{IntoResponse, Response};
 use data_encoding::HEXLOWER;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use sha2::{Digest, Sha256};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio::sync::watch;
 use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
 
 use crate::app::App;
+use crate::lane::{self, End, Rewind};
 
 /// How long a client may take to send a request's headers, and a TLS handshake.
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a serving thread with more connections than another waits before accepting.
+const LET_OTHERS_ACCEPT: Duration = Duration::from_millis(1);
 
-struct Site {
-    app: App,
+pub(crate) struct Site {
+    pub(crate) app: App,
     router: Router,
     /// The application's runtime, where routed requests run.
     main: tokio::runtime::Handle,
@@ -41,9 +46,9 @@ struct Site {
 
 /// Who is at the other end of a connection: the address, and the SHA-256 (hex) of the client
 /// certificate when one was presented over TLS and verified.
-struct Peer {
+pub(crate) struct Peer {
     addr: SocketAddr,
-    cert: Option<String>,
+    pub(crate) cert: Option<String>,
 }
 
 /// Starts one serving thread per core on `listener`; they stop accepting when `stop` turns
@@ -58,15 +63,16 @@ pub fn spawn(
     let listener = listener.into_std()?;
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     let main = tokio::runtime::Handle::current();
+    let open: Arc<[AtomicUsize]> = (0..cores).map(|_| AtomicUsize::new(0)).collect();
     let mut threads = Vec::with_capacity(cores);
     for i in 0..cores {
         // A site of its own per thread: the reference count each request takes stays on this
         // core's cache instead of bouncing between cores.
         let site = Arc::new(Site { app: app.clone(), router: router.clone(), main: main.clone(), tls: tls.clone() });
-        let (l, stop) = (listener.try_clone()?, stop.clone());
+        let (l, stop, share) = (listener.try_clone()?, stop.clone(), Share { open: open.clone(), me: i });
         threads.push(std::thread::Builder::new().name(format!("tinhso-http-{i}")).spawn(move || {
             match tokio::runtime::Builder::new_current_thread().enable_all().build() {
-                Ok(rt) => rt.block_on(accept(l, site, stop)),
+                Ok(rt) => rt.block_on(accept(l, site, share, stop)),
                 Err(e) => tracing::error!(error = %e, "a serving thread could not start its runtime"),
             }
         })?);
@@ -74,13 +80,50 @@ pub fn spawn(
     Ok(threads)
 }
 
-async fn accept(listener: std::net::TcpListener, site: Arc<Site>, mut stop: watch::Receiver<bool>) {
+/// Each serving thread's count of open connections, so that they share the connections: all
+/// threads are woken by a new one and the first to call `accept` takes it, which without a
+/// rule leaves the busiest thread, awake already, with most of a burst.
+struct Share {
+    open: Arc<[AtomicUsize]>,
+    me: usize,
+}
+
+impl Share {
+    /// Whether this thread has more connections than another one; it then lets the others
+    /// take the next for a moment.
+    fn ahead(&self) -> bool {
+        let mine = self.open[self.me].load(Ordering::Relaxed);
+        self.open.iter().enumerate().any(|(i, n)| i != self.me && n.load(Ordering::Relaxed) < mine)
+    }
+
+    fn opened(&self) -> Opened {
+        self.open[self.me].fetch_add(1, Ordering::Relaxed);
+        Opened { open: self.open.clone(), me: self.me }
+    }
+}
+
+/// Counts a connection open until dropped.
+struct Opened {
+    open: Arc<[AtomicUsize]>,
+    me: usize,
+}
+
+impl Drop for Opened {
+    fn drop(&mut self) {
+        self.open[self.me].fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+async fn accept(listener: std::net::TcpListener, site: Arc<Site>, share: Share, mut stop: watch::Receiver<bool>) {
     let listener = match tokio::net::TcpListener::from_std(listener) {
         Ok(l) => l,
         Err(e) => return tracing::error!(error = %e, "a serving thread could not listen"),
     };
     let mut connections = tokio::task::JoinSet::new();
     loop {
+        if share.ahead() {
+            tokio::time::sleep(LET_OTHERS_ACCEPT).await;
+        }
         let accepted = tokio::select! {
             r = listener.accept() => r,
             _ = stop.wait_for(|v| *v) => break,
@@ -97,7 +140,12 @@ async fn accept(listener: std::net::TcpListener, site: Arc<Site>, mut stop: watc
         };
         // Answers go out as written, not held back for the client's acknowledgement (Nagle).
         let _ = tcp.set_nodelay(true);
-        connections.spawn(connection(tcp, addr, site.clone(), stop.clone()));
+        let opened = share.opened();
+        let (site, stop) = (site.clone(), stop.clone());
+        connections.spawn(async move {
+            connection(tcp, addr, site, stop).await;
+            drop(opened);
+        });
     }
     drop(listener);
     while connections.join_next().await.is_some() {}
@@ -105,21 +153,33 @@ async fn accept(listener: std::net::TcpListener, site: Arc<Site>, mut stop: watc
 
 async fn connection(tcp: TcpStream, addr: SocketAddr, site: Arc<Site>, stop: watch::Receiver<bool>) {
     let Some(acceptor) = &site.tls else {
-        return serve(TokioIo::new(tcp), Peer { addr, cert: None }, site, stop).await;
+        return serve(tcp, Peer { addr, cert: None }, site, stop).await;
     };
     let Ok(Ok(tls)) = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await else { return };
     let cert = tls.get_ref().1.peer_certificates().and_then(|c| c.first()).map(|c| HEXLOWER.encode(&Sha256::digest(c.as_ref())));
-    serve(TokioIo::new(tls), Peer { addr, cert }, site, stop).await
+    serve(tls, Peer { addr, cert }, site, stop).await
 }
 
-async fn serve<I>(io: I, peer: Peer, site: Arc<Site>, mut stop: watch::Receiver<bool>)
+/// Serves a connection: first the loop that takes the gateway's calls, then hyper if the
+/// connection comes to need it.
+async fn serve<T>(io: T, peer: Peer, site: Arc<Site>, mut stop: watch::Receiver<bool>)
+where
+    T: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    match lane::run(io, &site, &peer, &mut stop).await {
+        End::Closed => {}
+        End::Handoff(io, read) => with_hyper(TokioIo::new(Rewind::new(read, io)), peer, site, stop).await,
+    }
+}
+
+async fn with_hyper<I>(io: I, peer: Peer, site: Arc<Site>, mut stop: watch::Receiver<bool>)
 where
     I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
 {
     let peer = Arc::new(peer);
     let service = hyper::service::service_fn(move |req: Request<Incoming>| {
         let (site, peer) = (site.clone(), peer.clone());
-        async move { Ok::<_, Infallible>(site.handle(req, &peer).await) }
+        async move { Ok::<_, Infallible>(site.route(req.map(Body::new), &peer).await) }
     });
     let conn = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
@@ -136,21 +196,13 @@ where
 }
 
 impl Site {
-    async fn handle(&self, mut req: Request<Incoming>, peer: &Peer) -> Response {
-        if req.uri().path().starts_with("/r1/") {
-            let system = bearer(&req).and_then(|t| identity::oidc::flow::verified_client(&self.app.identity, t));
-            if system.is_some() || peer.cert.is_some() {
-                match self.app.lgsp.direct(req, system.as_deref(), peer.cert.as_deref()) {
-                    Ok(answer) => return answer.await,
-                    Err(back) => req = back,
-                }
-            }
-        }
+    /// Answers a request through the router, on the application's runtime.
+    pub(crate) async fn route(&self, mut req: Request<Body>, peer: &Peer) -> Response {
         req.extensions_mut().insert(ConnectInfo(peer.addr));
         if let Some(c) = &peer.cert {
             req.extensions_mut().insert(web::ClientCert(c.clone()));
         }
-        let routed = self.router.clone().oneshot(req.map(Body::new));
+        let routed = self.router.clone().oneshot(req);
         match self.main.spawn(routed).await {
             Ok(Ok(r)) => r,
             Ok(Err(never)) => match never {},
@@ -160,10 +212,4 @@ impl Site {
             }
         }
     }
-}
-
-fn bearer(req: &Request<Incoming>) -> Option<&str> {
-    let v = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = v.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }

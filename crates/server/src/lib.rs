@@ -6,6 +6,7 @@ pub mod backup;
 pub mod cli;
 mod cores;
 pub mod import;
+mod lane;
 pub mod migrate;
 pub mod ops;
 pub mod serve;
