@@ -12,8 +12,8 @@ use tokio::io::{AsyncRead, AsyncReadExt};
 
 /// The largest head read; a longer one is refused.
 pub const HEAD_MAX: usize = 64 * 1024;
-/// The most header fields a head may have here.
-pub const FIELDS_MAX: usize = 64;
+/// The most header fields a head may have here (as many as hyper allows).
+pub const FIELDS_MAX: usize = 100;
 /// How much is read at a time.
 const READ_CHUNK: usize = 16 * 1024;
 
