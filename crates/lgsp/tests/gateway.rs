@@ -353,6 +353,26 @@ storage_test!(the_log_seals_as_it_writes_in_one_chain_even_with_concurrent_write
     let v = lgsp::log::verify(db, &[key.public()]).await.unwrap();
     assert_eq!((v.batches, v.sealed_records, v.unsealed_records), (2, 5, 0), "{v:?}");
     assert!(v.problems.is_empty(), "{:?}", v.problems);
+    // Text and bytes the log's bulk write must carry as they are (PostgreSQL's COPY escapes
+    // backslashes, tabs and line ends; `\N` there means NULL).
+    let awkward = lgsp::log::Exchange {
+        path: "/r1/a\tb\\c/\\N".into(),
+        error: Some("dòng 1\ndòng 2\r\t\\".into()),
+        user_id: Some("\\N".into()),
+        request_body: Some((0..=255u8).collect()),
+        response_body: Some(b"\\x00\t\n".to_vec()),
+        ..x(6)
+    };
+    lgsp::log::record_sealed(db, key, &[awkward.clone(), x(7)]).await.unwrap();
+    let back = kernel::db::q("SELECT path, error, user_id, request_body, response_body FROM lgsp_messages WHERE request_id = 't-6'")
+        .fetch_one(db)
+        .await
+        .unwrap();
+    assert_eq!(back.text("path").unwrap(), awkward.path);
+    assert_eq!(back.opt_text("error").unwrap(), awkward.error);
+    assert_eq!(back.opt_text("user_id").unwrap(), awkward.user_id);
+    assert_eq!(back.get::<Option<Vec<u8>>>("request_body").unwrap(), awkward.request_body);
+    assert_eq!(back.get::<Option<Vec<u8>>>("response_body").unwrap(), awkward.response_body);
     // Eight writers at once (the writers of several nodes): one chain, every record once.
     let mut tasks = Vec::new();
     for w in 0..8 {
@@ -369,7 +389,7 @@ storage_test!(the_log_seals_as_it_writes_in_one_chain_even_with_concurrent_write
     }
     let v = lgsp::log::verify(db, &[key.public()]).await.unwrap();
     assert!(v.problems.is_empty(), "{:?}", v.problems);
-    assert_eq!((v.batches, v.sealed_records, v.unsealed_records), (42, 125, 0), "{v:?}");
+    assert_eq!((v.batches, v.sealed_records, v.unsealed_records), (43, 127, 0), "{v:?}");
     // Archiving takes only the unbroken run of old batches from the oldest: a batch stamped
     // later (by a node whose clock runs ahead) stops it, and the log stays whole.
     kernel::db::q("UPDATE lgsp_batches SET sealed_at = $1 WHERE seq = 10").bind(4_000_000_000_000i64).execute(db).await.unwrap();
@@ -379,7 +399,7 @@ storage_test!(the_log_seals_as_it_writes_in_one_chain_even_with_concurrent_write
     assert_eq!(done.batches, 9, "{done:?}");
     let v = lgsp::log::verify(db, &[key.public()]).await.unwrap();
     assert!(v.problems.is_empty(), "{:?}", v.problems);
-    assert_eq!(v.batches, 33);
+    assert_eq!(v.batches, 34);
     let archived = lgsp::log::verify_archive(&std::fs::read_to_string(&file).unwrap(), &[key.public()]);
     assert!(archived.problems.is_empty() && archived.batches == 9, "{archived:?}");
     // An edit is still named, in whichever batch sealed the record.
