@@ -78,16 +78,6 @@ async fn reserve(tx: &mut Tx, n: i64) -> Result<i64> {
 /// Inserts records numbered up to `last`, in the batch `batch` when sealed at once.
 async fn insert(tx: &mut Tx, last: i64, xs: &[Exchange], batch: Option<i64>) -> Result<()> {
     let mut seq = last - xs.len() as i64 + 1;
-    // PostgreSQL takes many rows cheapest as one COPY: no statement, no parameters per row.
-    if tx.backend() == kernel::db::Backend::Postgres && xs.len() > 1 {
-        let mut data = Vec::with_capacity(xs.len() * 512);
-        for x in xs {
-            copy_row(&mut data, seq, x, batch);
-            seq += 1;
-        }
-        tx.copy_in(COPY_SQL, data).await?;
-        return Ok(());
-    }
     // SQLite looks a named parameter ($N) up in a list, so binding n of them costs n²:
     // anonymous ones (?) bind in order at no such cost.
     let sqlite = tx.backend() == kernel::db::Backend::Sqlite;
@@ -125,82 +115,6 @@ async fn insert(tx: &mut Tx, last: i64, xs: &[Exchange], batch: Option<i64>) -> 
         query.execute(&mut *tx).await?;
     }
     Ok(())
-}
-
-const COPY_SQL: &str = "COPY lgsp_messages (seq, request_id, at, client, service, method, path, status, error, request_hash, response_hash, request_bytes, response_bytes, duration_ms, user_id, request_body, response_body, batch_seq) FROM STDIN";
-
-/// One record as a line of COPY's text format: columns split by tabs, `\N` for NULL, a
-/// backslash, tab, newline or carriage return in text escaped, bytes as `\\x` and hex.
-fn copy_row(out: &mut Vec<u8>, seq: i64, x: &Exchange, batch: Option<i64>) {
-    fn text(out: &mut Vec<u8>, s: &str) {
-        for b in s.bytes() {
-            match b {
-                b'\\' => out.extend_from_slice(b"\\\\"),
-                b'\t' => out.extend_from_slice(b"\\t"),
-                b'\n' => out.extend_from_slice(b"\\n"),
-                b'\r' => out.extend_from_slice(b"\\r"),
-                _ => out.push(b),
-            }
-        }
-    }
-    fn int(out: &mut Vec<u8>, n: i64) {
-        out.extend_from_slice(n.to_string().as_bytes());
-    }
-    fn opt_text(out: &mut Vec<u8>, s: &Option<String>) {
-        match s {
-            Some(s) => text(out, s),
-            None => out.extend_from_slice(b"\\N"),
-        }
-    }
-    fn bytes(out: &mut Vec<u8>, b: &Option<Vec<u8>>) {
-        match b {
-            Some(b) => {
-                out.extend_from_slice(b"\\\\x");
-                out.extend_from_slice(HEXLOWER.encode(b).as_bytes());
-            }
-            None => out.extend_from_slice(b"\\N"),
-        }
-    }
-    let tab = |out: &mut Vec<u8>| out.push(b'\t');
-    int(out, seq);
-    tab(out);
-    text(out, &x.request_id);
-    tab(out);
-    int(out, x.at);
-    tab(out);
-    text(out, &x.client);
-    tab(out);
-    text(out, &x.service);
-    tab(out);
-    text(out, &x.method);
-    tab(out);
-    text(out, &x.path);
-    tab(out);
-    int(out, x.status);
-    tab(out);
-    opt_text(out, &x.error);
-    tab(out);
-    text(out, &x.request_hash);
-    tab(out);
-    text(out, &x.response_hash);
-    tab(out);
-    int(out, x.request_bytes);
-    tab(out);
-    int(out, x.response_bytes);
-    tab(out);
-    int(out, x.duration_ms);
-    tab(out);
-    opt_text(out, &x.user_id);
-    tab(out);
-    bytes(out, &x.request_body);
-    tab(out);
-    bytes(out, &x.response_body);
-    tab(out);
-    match batch {
-        Some(b) => int(out, b),
-        None => out.extend_from_slice(b"\\N"),
-    }
-    out.push(b'\n');
 }
 
 /// Records per INSERT statement.

@@ -353,8 +353,8 @@ storage_test!(the_log_seals_as_it_writes_in_one_chain_even_with_concurrent_write
     let v = lgsp::log::verify(db, &[key.public()]).await.unwrap();
     assert_eq!((v.batches, v.sealed_records, v.unsealed_records), (2, 5, 0), "{v:?}");
     assert!(v.problems.is_empty(), "{:?}", v.problems);
-    // Text and bytes the log's bulk write must carry as they are (PostgreSQL's COPY escapes
-    // backslashes, tabs and line ends; `\N` there means NULL).
+    // Text and bytes the log's batched write must carry as they are: backslashes, tabs, line
+    // ends, `\N` (NULL in PostgreSQL's COPY format), every byte value.
     let awkward = lgsp::log::Exchange {
         path: "/r1/a\tb\\c/\\N".into(),
         error: Some("dòng 1\ndòng 2\r\t\\".into()),

@@ -146,18 +146,6 @@ impl Tx {
         }
     }
 
-    /// PostgreSQL only: `COPY ... FROM STDIN` (`statement`) with `data` in the format it names;
-    /// returns the rows copied. Bulk writers use it where many rows go in at once.
-    pub async fn copy_in(&mut self, statement: &str, data: Vec<u8>) -> Result<u64> {
-        if self.backend() != Backend::Postgres {
-            return Err(Error::internal("COPY is PostgreSQL's"));
-        }
-        let t = self.pg().await?;
-        let mut copy = t.copy_in_raw(statement).await?;
-        copy.send(data).await?;
-        Ok(copy.finish().await?)
-    }
-
     pub async fn commit(self) -> Result<()> {
         match self {
             Tx::Sqlite(mut t) => {
