@@ -2,17 +2,14 @@
 //! snapshot is fresh, the caller's token was verified before or its certificate is bound, the
 //! service is published, plain HTTP, without SOAP or credentials at the upstream) is checked
 //! ([`Lgsp::plan`]) and forwarded ([`Lgsp::forward`]) on the thread that read it, over that
-//! thread's own keep-alive connections to the upstream, speaking HTTP/1.1 itself (`h1.rs`)
-//! from the bytes the caller sent to the bytes of the answer: the way nginx's workers proxy.
-//! The connection loop that reads the calls is `crates/server/src/lane.rs`. Every other call
-//! goes to the router (`gateway::handle`), which may read the database and answers refusals.
-//! Both paths check the same rules with the same functions and log the same record.
+//! thread's own keep-alive connections to the upstream (`upstream.rs`), speaking HTTP/1.1
+//! itself (`h1.rs`) from the bytes the caller sent to the bytes of the answer: the way nginx's
+//! workers proxy. The connection loop that reads the calls is `crates/server/src/lane.rs`.
+//! Every other call goes to the router (`gateway::handle`), which may read the database and
+//! answers refusals. Both paths check the same rules with the same functions and log the same
+//! record.
 
-use std::cell::RefCell;
-use std::collections::HashMap;
-use std::io;
 use std::sync::{Arc, LazyLock, Mutex};
-use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
@@ -20,73 +17,16 @@ use axum::http::HeaderValue;
 use data_encoding::BASE64;
 use sha2::{Digest, Sha512};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
-use tokio::net::TcpStream;
 
 use crate::Lgsp;
 use crate::gateway::{
     clipped, connection_listed, goes_back, goes_upstream, log_failure, proves, split_target, timeout_failure, unreachable_failure,
 };
-use crate::h1::{self, Dechunk, Framing};
+use crate::h1::{self, Framing};
 use crate::log::Exchange;
 use crate::model::callable;
 use crate::relay::{Tap, Watch, take_in};
-
-/// How long connecting to an upstream may take.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-/// Idle connections kept per upstream and thread.
-const IDLE_PER_UPSTREAM: usize = 256;
-/// Answers are written to the caller in pieces of about this size.
-const WRITE_CHUNK: usize = 64 * 1024;
-
-/// A keep-alive connection to an upstream, with what was read from it and not used yet.
-struct Upstream {
-    tcp: TcpStream,
-    buf: Vec<u8>,
-}
-
-thread_local! {
-    /// This thread's idle connections, per upstream address.
-    static IDLE: RefCell<HashMap<Arc<str>, Vec<Upstream>>> = RefCell::new(HashMap::new());
-}
-
-fn put_back(upstream: &Arc<str>, mut conn: Upstream) {
-    conn.buf.clear();
-    IDLE.with(|idle| {
-        let mut idle = idle.borrow_mut();
-        let list = idle.entry(upstream.clone()).or_default();
-        if list.len() < IDLE_PER_UPSTREAM {
-            list.push(conn);
-        }
-    });
-}
-
-/// An idle connection to `upstream` that has not been closed by the other end, as far as the
-/// events seen so far tell (no system call when nothing happened on it).
-fn take_idle(upstream: &Arc<str>) -> Option<Upstream> {
-    loop {
-        let conn = IDLE.with(|idle| idle.borrow_mut().get_mut(upstream).and_then(Vec::pop))?;
-        let mut cx = Context::from_waker(Waker::noop());
-        match conn.tcp.poll_read_ready(&mut cx) {
-            Poll::Pending => return Some(conn),
-            // Something happened: most likely the upstream closed it. Still open if nothing can be read.
-            Poll::Ready(_) => {
-                if matches!(conn.tcp.try_read(&mut [0u8; 1]), Err(e) if e.kind() == io::ErrorKind::WouldBlock) {
-                    return Some(conn);
-                }
-            }
-        }
-    }
-}
-
-async fn connect(upstream: &str) -> Result<Upstream, String> {
-    let tcp = match tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(upstream)).await {
-        Ok(Ok(tcp)) => tcp,
-        Ok(Err(e)) => return Err(e.to_string()),
-        Err(_) => return Err(format!("no connection within {} s", CONNECT_TIMEOUT.as_secs())),
-    };
-    let _ = tcp.set_nodelay(true);
-    Ok(Upstream { tcp, buf: Vec::with_capacity(8192) })
-}
+use crate::upstream::{Broke, Got, NoAnswer, call, connect, put_back, relay_body, take_idle};
 
 /// A plain-HTTP upstream, split once when the registry snapshot is loaded.
 pub(crate) struct Plain {
@@ -127,9 +67,9 @@ static EMPTY_HASH: LazyLock<String> = LazyLock::new(|| BASE64.encode(&Sha512::di
 /// What a request body was, counted on its way to the upstream.
 #[derive(Default)]
 pub(crate) struct Sent {
-    hasher: Sha512,
-    bytes: u64,
-    body: Option<Vec<u8>>,
+    pub(crate) hasher: Sha512,
+    pub(crate) bytes: u64,
+    pub(crate) body: Option<Vec<u8>>,
     too_large: bool,
 }
 
@@ -193,17 +133,6 @@ pub enum After {
     /// To be closed: the caller asked, or the answer could not be framed otherwise, or the
     /// caller left.
     Close,
-}
-
-/// Why no answer came from the upstream.
-enum NoAnswer {
-    /// Could not connect, or the connection broke before a whole head came back.
-    Unreachable(String),
-    /// A reused connection was closed by the upstream before it answered: worth one more try
-    /// on a new one.
-    Stale,
-    /// The caller stopped sending the body it announced.
-    CallerLeft,
 }
 
 /// The first value of the header `name` (any case), as bytes.
@@ -461,161 +390,6 @@ impl Lgsp {
         };
         self.log(x);
         after
-    }
-}
-
-/// Sends a request (`head`, with the body when all of it was read, then `rest` more bytes of
-/// body from `caller`) over `conn`, and reads the answer's head: its status and length in
-/// `conn.buf`. Interim answers (1xx) are read past.
-#[allow(clippy::too_many_arguments)]
-async fn call<C: AsyncRead + Unpin>(
-    conn: &mut Upstream,
-    head: &[u8],
-    mut rest: u64,
-    caller: &mut C,
-    buf: &mut Vec<u8>,
-    sent: &mut Sent,
-    reused: bool,
-) -> Result<(u16, usize), NoAnswer> {
-    let broke = |e: io::Error| if reused { NoAnswer::Stale } else { NoAnswer::Unreachable(e.to_string()) };
-    conn.tcp.write_all(head).await.map_err(broke)?;
-    // A body longer than what came with the head is passed on as it arrives.
-    while rest > 0 {
-        if buf.is_empty() && h1::fill(caller, buf).await.map_or(true, |n| n == 0) {
-            return Err(NoAnswer::CallerLeft);
-        }
-        let n = (rest as usize).min(buf.len());
-        sent.bytes += n as u64;
-        take_in(&mut sent.hasher, &mut sent.body, &buf[..n]);
-        conn.tcp.write_all(&buf[..n]).await.map_err(|e| NoAnswer::Unreachable(e.to_string()))?;
-        buf.drain(..n);
-        rest -= n as u64;
-    }
-    conn.buf.clear();
-    let mut first = true;
-    loop {
-        let mut fields = [httparse::EMPTY_HEADER; h1::FIELDS_MAX];
-        let mut r = httparse::Response::new(&mut fields);
-        match r.parse(&conn.buf) {
-            Ok(httparse::Status::Complete(n)) => {
-                let status = r.code.unwrap_or(0);
-                if status == 101 || !(100..1000).contains(&status) {
-                    return Err(NoAnswer::Unreachable(format!("the service answered with status {status}")));
-                }
-                if status < 200 {
-                    conn.buf.drain(..n);
-                    continue;
-                }
-                return Ok((status, n));
-            }
-            Ok(httparse::Status::Partial) if conn.buf.len() < h1::HEAD_MAX => {}
-            Ok(httparse::Status::Partial) => return Err(NoAnswer::Unreachable("the answer's head is too large".into())),
-            Err(e) => return Err(NoAnswer::Unreachable(format!("the answer is not HTTP/1.1: {e}"))),
-        }
-        match h1::fill(&mut conn.tcp, &mut conn.buf).await {
-            Ok(0) if first && conn.buf.is_empty() && reused => return Err(NoAnswer::Stale),
-            Ok(0) => return Err(NoAnswer::Unreachable("the connection closed before the answer".into())),
-            Err(e) if first && conn.buf.is_empty() => return Err(broke(e)),
-            Err(e) => return Err(NoAnswer::Unreachable(e.to_string())),
-            Ok(_) => first = false,
-        }
-    }
-}
-
-/// What the answer's body was, counted on its way to the caller.
-struct Got {
-    hasher: Sha512,
-    bytes: u64,
-    body: Option<Vec<u8>>,
-}
-
-impl Got {
-    fn take(&mut self, c: &[u8]) {
-        self.bytes += c.len() as u64;
-        take_in(&mut self.hasher, &mut self.body, c);
-    }
-}
-
-/// Where a relayed answer broke off.
-enum Broke {
-    Upstream(String),
-    Caller,
-}
-
-/// Relays the answer's body from `conn` (what was read of it is in `conn.buf`) to `caller`
-/// after the head in `out`: as it was delimited when by length, chunked otherwise.
-async fn relay_body<C: AsyncWrite + Unpin>(
-    conn: &mut Upstream,
-    framing: Framing,
-    caller: &mut C,
-    mut out: Vec<u8>,
-    got: &mut Got,
-) -> Result<(), Broke> {
-    let upstream_broke = |e: Option<io::Error>| Broke::Upstream(e.map_or("the connection closed".into(), |e| e.to_string()));
-    match framing {
-        Framing::Empty => caller.write_all(&out).await.map_err(|_| Broke::Caller),
-        Framing::Length(n) => {
-            let mut left = n;
-            loop {
-                let take = (left as usize).min(conn.buf.len());
-                got.take(&conn.buf[..take]);
-                out.extend_from_slice(&conn.buf[..take]);
-                conn.buf.drain(..take);
-                left -= take as u64;
-                if left == 0 || out.len() >= WRITE_CHUNK {
-                    caller.write_all(&out).await.map_err(|_| Broke::Caller)?;
-                    out.clear();
-                }
-                if left == 0 {
-                    return Ok(());
-                }
-                match h1::fill(&mut conn.tcp, &mut conn.buf).await {
-                    Ok(0) => return Err(upstream_broke(None)),
-                    Err(e) => return Err(upstream_broke(Some(e))),
-                    Ok(_) => {}
-                }
-            }
-        }
-        Framing::Chunked | Framing::Close => {
-            let mut dechunk = Dechunk::default();
-            loop {
-                let ended = if framing == Framing::Chunked {
-                    let used = dechunk
-                        .feed(&conn.buf, |c| {
-                            got.take(c);
-                            h1::put_chunk(&mut out, c);
-                        })
-                        .map_err(|_| Broke::Upstream("the chunked body is malformed".into()))?;
-                    conn.buf.drain(..used);
-                    dechunk.done()
-                } else {
-                    got.take(&conn.buf);
-                    h1::put_chunk(&mut out, &conn.buf);
-                    conn.buf.clear();
-                    false
-                };
-                if ended {
-                    out.extend_from_slice(h1::LAST_CHUNK);
-                }
-                caller.write_all(&out).await.map_err(|_| Broke::Caller)?;
-                out.clear();
-                if ended {
-                    return Ok(());
-                }
-                if conn.buf.len() > h1::HEAD_MAX {
-                    return Err(Broke::Upstream("a chunk's size line is too long".into()));
-                }
-                match h1::fill(&mut conn.tcp, &mut conn.buf).await {
-                    Ok(0) if framing == Framing::Close => {
-                        caller.write_all(h1::LAST_CHUNK).await.map_err(|_| Broke::Caller)?;
-                        return Ok(());
-                    }
-                    Ok(0) => return Err(upstream_broke(None)),
-                    Err(e) => return Err(upstream_broke(Some(e))),
-                    Ok(_) => {}
-                }
-            }
-        }
     }
 }
 

@@ -21,6 +21,7 @@ mod relay;
 pub mod replicas;
 pub mod soap;
 pub mod sync;
+mod upstream;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
