@@ -135,11 +135,6 @@ pub enum After {
     Close,
 }
 
-/// The first value of the header `name` (any case), as bytes.
-fn value<'a>(fields: &[httparse::Header<'a>], name: &str) -> Option<&'a [u8]> {
-    fields.iter().find(|h| h.name.eq_ignore_ascii_case(name)).map(|h| h.value)
-}
-
 impl Lgsp {
     /// Checks a `/r1/` call (`method`, the request `target` with its query, the header
     /// `fields`) against the snapshot in memory: `system` is the OAuth2 client id of a token
@@ -168,7 +163,7 @@ impl Lgsp {
         if matches!(code, "listMethods" | "allowedMethods" | "getOpenAPI" | "api" | "pub" | "pull") {
             return None;
         }
-        let named = value(fields, "x-road-client").or_else(|| value(fields, "information-mediator-client"));
+        let named = h1::value(fields, "x-road-client").or_else(|| h1::value(fields, "information-mediator-client"));
         let named = std::str::from_utf8(named?).ok().filter(|c| !c.contains('%'))?;
         let known = snap.known_client(named)?;
         let client = &known.sub;
@@ -197,8 +192,8 @@ impl Lgsp {
         self.direct_calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let started = Instant::now();
         let (rid, at) = crate::gateway::new_request();
-        let user_id = value(fields, "x-road-userid").and_then(|v| std::str::from_utf8(v).ok()).map(|s| clipped(s, 200));
-        let xroad_id = value(fields, "x-road-id").filter(|v| HeaderValue::from_bytes(v).is_ok()).unwrap_or(rid.as_bytes());
+        let user_id = h1::field(fields, "x-road-userid").map(|s| clipped(s, 200));
+        let xroad_id = h1::value(fields, "x-road-id").filter(|v| HeaderValue::from_bytes(v).is_ok()).unwrap_or(rid.as_bytes());
 
         let mut head = Vec::with_capacity(512);
         head.extend_from_slice(method.as_bytes());
@@ -211,7 +206,7 @@ impl Lgsp {
         }
         head.extend_from_slice(b" HTTP/1.1\r\n");
         h1::put_field(&mut head, b"host", plain.host.as_bytes());
-        let listed = connection_listed(fields.iter().filter(|h| h.name.eq_ignore_ascii_case("connection")).map(|h| h.value));
+        let listed = connection_listed(h1::values(fields, "connection"));
         for f in fields.iter().filter(|f| goes_upstream(f.name, &listed)) {
             h1::put_field(&mut head, f.name.as_bytes(), f.value);
         }
@@ -339,7 +334,7 @@ impl Lgsp {
             framing = h1::response_framing(head_request, status, fields).unwrap_or(Framing::Close);
             upstream_closes = h1::lists(fields, "connection", "close") || r.version == Some(0);
             h1::put_status(&mut out, status);
-            let listed = connection_listed(fields.iter().filter(|h| h.name.eq_ignore_ascii_case("connection")).map(|h| h.value));
+            let listed = connection_listed(h1::values(fields, "connection"));
             let mut dated = false;
             for f in fields.iter().filter(|f| goes_back(f.name, &listed) && !f.name.eq_ignore_ascii_case("content-length")) {
                 dated |= f.name.eq_ignore_ascii_case("date");
@@ -354,7 +349,7 @@ impl Lgsp {
                 Framing::Chunked | Framing::Close => h1::put_field(&mut out, b"transfer-encoding", b"chunked"),
                 // A HEAD's or a 304's length describes the body not sent; kept as the upstream gave it.
                 Framing::Empty => {
-                    if let Some(v) = value(fields, "content-length").filter(|_| status != 204 && !(100..200).contains(&status)) {
+                    if let Some(v) = h1::value(fields, "content-length").filter(|_| status != 204 && !(100..200).contains(&status)) {
                         h1::put_field(&mut out, b"content-length", v);
                     }
                 }

@@ -25,19 +25,29 @@ pub async fn fill<R: AsyncRead + Unpin>(io: &mut R, buf: &mut Vec<u8>) -> io::Re
     io.read_buf(buf).await
 }
 
+/// The values of every field named `name` (any case) among `fields`, in order.
+pub fn values<'a, 'h>(fields: &'h [httparse::Header<'a>], name: &'h str) -> impl Iterator<Item = &'a [u8]> + 'h {
+    fields.iter().filter(move |h| h.name.eq_ignore_ascii_case(name)).map(|h| h.value)
+}
+
+/// The value of the first field named `name` (any case) among `fields`.
+pub fn value<'a>(fields: &[httparse::Header<'a>], name: &str) -> Option<&'a [u8]> {
+    values(fields, name).next()
+}
+
 /// The value of the first field named `name` (any case) among `fields`, when it is text.
 pub fn field<'a>(fields: &[httparse::Header<'a>], name: &str) -> Option<&'a str> {
-    fields.iter().find(|h| h.name.eq_ignore_ascii_case(name)).and_then(|h| std::str::from_utf8(h.value).ok())
+    value(fields, name).and_then(|v| std::str::from_utf8(v).ok())
+}
+
+/// The comma-separated tokens of every field named `name`, trimmed, empty ones left out.
+fn tokens<'a, 'h>(fields: &'h [httparse::Header<'a>], name: &'h str) -> impl Iterator<Item = &'a str> + 'h {
+    values(fields, name).filter_map(|v| std::str::from_utf8(v).ok()).flat_map(|v| v.split(',')).map(str::trim).filter(|t| !t.is_empty())
 }
 
 /// Whether a comma-separated field named `name` lists `token` (any case).
 pub fn lists(fields: &[httparse::Header<'_>], name: &str, token: &str) -> bool {
-    fields
-        .iter()
-        .filter(|h| h.name.eq_ignore_ascii_case(name))
-        .filter_map(|h| std::str::from_utf8(h.value).ok())
-        .flat_map(|v| v.split(','))
-        .any(|t| t.trim().eq_ignore_ascii_case(token))
+    tokens(fields, name).any(|t| t.eq_ignore_ascii_case(token))
 }
 
 /// A message whose framing or chunked coding breaks HTTP/1.1's rules.
@@ -61,8 +71,8 @@ pub enum Framing {
 /// fields are not one number (several that differ, or not digits).
 pub fn content_length(fields: &[httparse::Header<'_>]) -> Result<Option<u64>, Malformed> {
     let mut found: Option<u64> = None;
-    for h in fields.iter().filter(|h| h.name.eq_ignore_ascii_case("content-length")) {
-        for part in std::str::from_utf8(h.value).map_err(|_| Malformed)?.split(',') {
+    for v in values(fields, "content-length") {
+        for part in std::str::from_utf8(v).map_err(|_| Malformed)?.split(',') {
             let part = part.trim();
             if part.is_empty() || !part.bytes().all(|b| b.is_ascii_digit()) {
                 return Err(Malformed);
@@ -82,14 +92,8 @@ pub fn response_framing(head_request: bool, status: u16, fields: &[httparse::Hea
     if head_request || status == 204 || status == 304 || (100..200).contains(&status) {
         return Ok(Framing::Empty);
     }
-    if fields.iter().any(|h| h.name.eq_ignore_ascii_case("transfer-encoding")) {
-        let last = fields
-            .iter()
-            .filter(|h| h.name.eq_ignore_ascii_case("transfer-encoding"))
-            .filter_map(|h| std::str::from_utf8(h.value).ok())
-            .flat_map(|v| v.split(','))
-            .map(str::trim)
-            .rfind(|t| !t.is_empty());
+    if value(fields, "transfer-encoding").is_some() {
+        let last = tokens(fields, "transfer-encoding").last();
         return Ok(if last.is_some_and(|t| t.eq_ignore_ascii_case("chunked")) { Framing::Chunked } else { Framing::Close });
     }
     match content_length(fields)? {
