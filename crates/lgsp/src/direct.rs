@@ -279,7 +279,7 @@ impl Lgsp {
                     Some(c) if !retried => (c, true),
                     _ => (connect(&upstream).await.map_err(NoAnswer::Unreachable)?, false),
                 };
-                match call(&mut conn, &head, rest, caller, buf, &mut sent, reused).await {
+                match call(&mut conn, &head, rest, caller, buf, &mut sent, head_request, reused).await {
                     Ok(answer) => return Ok((conn, answer)),
                     Err(NoAnswer::Stale) if whole && !retried => retried = true,
                     Err(NoAnswer::Stale) => return Err(NoAnswer::Unreachable("the connection closed before the answer".into())),
@@ -306,7 +306,7 @@ impl Lgsp {
             Ok(Err(NoAnswer::Stale)) => Err(unreachable_failure("the connection closed before the answer")),
             Err(_) => Err(timeout_failure(timeout_ms)),
         };
-        let (mut conn, (status, answer_head)) = match failure {
+        let (mut conn, (status, answer_head, framing)) = match failure {
             Ok(a) => a,
             Err(f) => {
                 // The rest of an unread body leaves the connection unusable.
@@ -323,7 +323,6 @@ impl Lgsp {
         h1::put_field(&mut answer_fields, b"x-road-request-hash", x.request_hash.as_bytes());
 
         // The answer's head: the upstream's status and headers, X-Road's, the framing.
-        let framing;
         let mut out = Vec::with_capacity(1024);
         let upstream_closes;
         {
@@ -331,7 +330,6 @@ impl Lgsp {
             let mut r = httparse::Response::new(&mut fields);
             let _ = r.parse(&conn.buf[..answer_head]);
             let fields = &*r.headers;
-            framing = h1::response_framing(head_request, status, fields).unwrap_or(Framing::Close);
             upstream_closes = h1::lists(fields, "connection", "close") || r.version == Some(0);
             h1::put_status(&mut out, status);
             let listed = connection_listed(h1::values(fields, "connection"));

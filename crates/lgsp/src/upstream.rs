@@ -87,7 +87,7 @@ pub(crate) enum NoAnswer {
 
 /// Sends a request (`head`, with the body when all of it was read, then `rest` more bytes of
 /// body from `caller`) over `conn`, and reads the answer's head: its status and length in
-/// `conn.buf`. Interim answers (1xx) are read past.
+/// `conn.buf`, and how its body is framed. Interim answers (1xx) are read past.
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn call<C: AsyncRead + Unpin>(
     conn: &mut Upstream,
@@ -96,8 +96,9 @@ pub(crate) async fn call<C: AsyncRead + Unpin>(
     caller: &mut C,
     buf: &mut Vec<u8>,
     sent: &mut Sent,
+    head_request: bool,
     reused: bool,
-) -> Result<(u16, usize), NoAnswer> {
+) -> Result<(u16, usize, Framing), NoAnswer> {
     let broke = |e: io::Error| if reused { NoAnswer::Stale } else { NoAnswer::Unreachable(e.to_string()) };
     conn.tcp.write_all(head).await.map_err(broke)?;
     // A body longer than what came with the head is passed on as it arrives.
@@ -127,7 +128,10 @@ pub(crate) async fn call<C: AsyncRead + Unpin>(
                     conn.buf.drain(..n);
                     continue;
                 }
-                return Ok((status, n));
+                // An answer whose length cannot be told is refused, not guessed at.
+                let framing = h1::response_framing(head_request, status, r.headers)
+                    .map_err(|_| NoAnswer::Unreachable("the answer's Content-Length is not one number".into()))?;
+                return Ok((status, n, framing));
             }
             Ok(httparse::Status::Partial) if conn.buf.len() < h1::HEAD_MAX => {}
             Ok(httparse::Status::Partial) => return Err(NoAnswer::Unreachable("the answer's head is too large".into())),

@@ -507,6 +507,7 @@ async fn raw_upstream() -> String {
                             b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nxin c\r\n4\r\nh\xc3\xa0o\r\n0\r\nX-T: 1\r\n\r\n"
                                 .to_vec()
                         }
+                        "/contradictory" => b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nok!".to_vec(),
                         "/interim" => b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".to_vec(),
                         "/close" => {
                             let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil the end").await;
@@ -656,6 +657,11 @@ storage_test!(the_direct_path_speaks_http_1_1_itself, async |app: &TestApp| {
     );
     assert_eq!(app.app.lgsp.direct_calls(), direct + 6, "all by the direct path");
 
+    // An answer whose length cannot be told (two Content-Lengths) is refused, not relayed.
+    s.write_all(ask("GET", "/contradictory", "").as_bytes()).await.unwrap();
+    let (status, h, _) = read_answer(&mut s, &mut buf, false).await;
+    assert_eq!((status, h.get("x-road-error").map(String::as_str)), (502, Some("Server.ServerProxy.ServiceFailed")));
+
     // A chunked request body is hyper's: the connection passes to it and is answered the same
     // (by the service on hyper, as the routed path forwards such a body chunked).
     let chunked = ask("POST", "/echo", "Transfer-Encoding: chunked\r\n").replacen("/raw/", "/persons/", 1);
@@ -664,7 +670,7 @@ storage_test!(the_direct_path_speaks_http_1_1_itself, async |app: &TestApp| {
     let (status, h, body) = read_answer(&mut s, &mut buf, false).await;
     assert_eq!((status, body.as_slice()), (200, b"abc".as_slice()));
     assert_eq!(h.get("x-road-request-hash"), Some(&BASE64.encode(&Sha512::digest(b"abc"))));
-    assert_eq!(app.app.lgsp.direct_calls(), direct + 6);
+    assert_eq!(app.app.lgsp.direct_calls(), direct + 7);
 
     // Asked to close: answered with `Connection: close`, then closed.
     let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
@@ -675,7 +681,7 @@ storage_test!(the_direct_path_speaks_http_1_1_itself, async |app: &TestApp| {
     assert_eq!(s.read(&mut [0u8; 16]).await.unwrap(), 0, "closed after the answer");
 
     // The log has the chunked answer's hash, of the body as decoded.
-    wait_for_log(app, 9).await;
+    wait_for_log(app, 10).await;
     let hash = kernel::db::q("SELECT response_hash FROM lgsp_messages WHERE request_id = $1")
         .bind(&chunked_id)
         .fetch_one(&app.app.db)
