@@ -89,7 +89,7 @@ async fn insert(tx: &mut Tx, last: i64, xs: &[Exchange], batch: Option<i64>) -> 
         } else {
             insert_sql(chunk.len(), sqlite).into()
         };
-        let mut query = q(sql);
+        let mut query = q(sql).reserve(chunk.len() * 18);
         for x in chunk {
             query = query
                 .bind(seq)

@@ -359,6 +359,13 @@ impl Q {
         self
     }
 
+    /// Makes room for `n` more arguments at once (a statement of many rows binds hundreds,
+    /// and growing the list one push at a time copies it over and over).
+    pub fn reserve(mut self, n: usize) -> Self {
+        self.args.reserve(n);
+        self
+    }
+
     pub fn sql(&self) -> &str {
         &self.sql
     }
