@@ -126,6 +126,6 @@ pub(crate) async fn bridge(
     *r.status_mut() = code;
     let h = r.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_str(&ct).unwrap_or(HeaderValue::from_static("application/octet-stream")));
-    crate::gateway::answer_xroad_headers(h, c.client, None, c.xroad_id, crate::gateway::request_id_value(c.rid), &x.request_hash);
+    crate::headers::answer_xroad_headers(h, c.client, None, c.xroad_id, crate::headers::request_id_value(c.rid), &x.request_hash);
     Ok(r)
 }

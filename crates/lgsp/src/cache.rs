@@ -141,7 +141,7 @@ impl Lgsp {
             s.subsystems.insert(text.clone(), KnownClient { sub, text, header });
         }
         for v in self.services_all().await? {
-            let (text, header, plain) = (v.text(), crate::gateway::service_header(&v), crate::direct::Plain::of(&v.upstream_url));
+            let (text, header, plain) = (v.text(), crate::headers::service_header(&v), crate::direct::Plain::of(&v.upstream_url));
             let known = KnownService { service: v, text, header, plain };
             s.services.entry(known.service.provider.text()).or_default().insert(known.service.code.clone(), known);
         }

@@ -19,10 +19,9 @@ use sha2::{Digest, Sha512};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 
 use crate::Lgsp;
-use crate::gateway::{
-    clipped, connection_listed, goes_back, goes_upstream, log_failure, proves, split_target, timeout_failure, unreachable_failure,
-};
+use crate::gateway::{clipped, log_failure, proves, split_target, timeout_failure, unreachable_failure};
 use crate::h1::{self, Framing};
+use crate::headers::{connection_listed, goes_back, goes_upstream};
 use crate::log::Exchange;
 use crate::model::callable;
 use crate::relay::{Tap, Watch, take_in};

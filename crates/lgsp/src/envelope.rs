@@ -12,7 +12,8 @@ use data_encoding::BASE64;
 use web::Caller;
 
 use crate::Lgsp;
-use crate::gateway::{Target, client_header, fail, forward, log_failure, new_request, read_authenticated};
+use crate::gateway::{Target, fail, forward, log_failure, new_request, read_authenticated};
+use crate::headers::client_header;
 use crate::log::Exchange;
 use crate::model::SubsystemId;
 

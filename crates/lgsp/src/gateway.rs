@@ -12,7 +12,7 @@ use std::time::Instant;
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use data_encoding::BASE64;
@@ -23,6 +23,7 @@ use web::Caller;
 
 use crate::Lgsp;
 use crate::cache::Snapshot;
+use crate::headers::{X_ROAD_USER_ID, client_header, request_headers, request_id_value, response_headers, service_header, xroad_id};
 use crate::log::Exchange;
 use crate::model::{SubsystemId, callable};
 use crate::registry::{Service, Subsystem};
@@ -84,71 +85,6 @@ impl Failure {
     }
 }
 
-/// X-Road's headers, their names parsed once.
-pub(crate) const X_ROAD_CLIENT: HeaderName = HeaderName::from_static("x-road-client");
-pub(crate) const X_ROAD_ID: HeaderName = HeaderName::from_static("x-road-id");
-pub(crate) const X_ROAD_USER_ID: HeaderName = HeaderName::from_static("x-road-userid");
-pub(crate) const X_ROAD_REQUEST_ID: HeaderName = HeaderName::from_static("x-road-request-id");
-pub(crate) const X_ROAD_REQUEST_HASH: HeaderName = HeaderName::from_static("x-road-request-hash");
-pub(crate) const X_ROAD_SERVICE: HeaderName = HeaderName::from_static("x-road-service");
-
-/// Headers that belong to one connection, never forwarded.
-const HOP_BY_HOP: [&str; 9] = [
-    "connection",
-    "keep-alive",
-    "proxy-authenticate",
-    "proxy-authorization",
-    "te",
-    "trailer",
-    "transfer-encoding",
-    "upgrade",
-    "proxy-connection",
-];
-
-/// Headers of the caller's relation with this platform, not passed on.
-const PLATFORM_ONLY: [&str; 5] = ["authorization", "cookie", "host", "information-mediator-client", "content-length"];
-
-/// X-Road's headers the gateway sets on the request it forwards, replacing the caller's.
-const SET_UPSTREAM: [&str; 3] = ["x-road-client", "x-road-id", "x-road-request-id"];
-
-/// X-Road's headers the gateway sets on the answer, replacing the upstream's.
-const SET_ON_ANSWER: [&str; 5] = ["x-road-client", "x-road-service", "x-road-id", "x-road-request-id", "x-road-request-hash"];
-
-fn named(name: &str, among: &[&str]) -> bool {
-    among.iter().any(|n| n.eq_ignore_ascii_case(name))
-}
-
-/// Whether a header of the caller's request (named in any case) goes on to the upstream;
-/// `listed`: the names in its `Connection` header, lowercase.
-pub(crate) fn goes_upstream(name: &str, listed: &[String]) -> bool {
-    !named(name, &HOP_BY_HOP)
-        && !named(name, &PLATFORM_ONLY)
-        && !named(name, &SET_UPSTREAM)
-        && !listed.iter().any(|l| l.eq_ignore_ascii_case(name))
-}
-
-/// Whether a header of the upstream's answer (named in any case) goes back to the caller.
-pub(crate) fn goes_back(name: &str, listed: &[String]) -> bool {
-    !named(name, &HOP_BY_HOP) && !named(name, &SET_ON_ANSWER) && !listed.iter().any(|l| l.eq_ignore_ascii_case(name))
-}
-
-/// The names a message's `Connection` header values list (hop-by-hop too), lowercase.
-pub(crate) fn connection_listed<'a>(values: impl Iterator<Item = &'a [u8]>) -> Vec<String> {
-    values
-        .filter_map(|v| std::str::from_utf8(v).ok())
-        .flat_map(|v| v.split(',').map(|x| x.trim().to_ascii_lowercase()))
-        .filter(|x| !x.is_empty())
-        .collect()
-}
-
-fn listed_in(h: &HeaderMap) -> Vec<String> {
-    connection_listed(h.get_all(header::CONNECTION).iter().map(HeaderValue::as_bytes))
-}
-
-pub(crate) fn client_header(h: &HeaderMap) -> Option<&str> {
-    h.get(X_ROAD_CLIENT).or_else(|| h.get("information-mediator-client")).and_then(|v| v.to_str().ok())
-}
-
 /// The authenticated client subsystem, or why not.
 pub(crate) async fn authenticate(l: &Lgsp, caller: &Caller, headers: &HeaderMap) -> Result<Subsystem, Failure> {
     let raw = client_header(headers).ok_or_else(|| {
@@ -205,11 +141,6 @@ pub(crate) fn clipped(s: &str, max: usize) -> String {
         Some((end, _)) => s[..end].to_owned(),
         None => s.to_owned(),
     }
-}
-
-/// A request id as a header value (`X-Road-Request-Id`; also `X-Road-Id` when the client sent none).
-pub(crate) fn request_id_value(rid: &str) -> HeaderValue {
-    HeaderValue::from_str(rid).unwrap_or(HeaderValue::from_static("-"))
 }
 
 /// Where a request goes: the provider subsystem, the service code and the rest of the path.
@@ -471,78 +402,6 @@ pub(crate) fn unreachable_failure(e: impl std::fmt::Display) -> Failure {
         "Server.ServerProxy.ServiceFailed",
         format!("không gọi được dịch vụ (the service could not be reached): {e}"),
     )
-}
-
-/// `X-Road-Id` as the client sent it, or the request id.
-pub(crate) fn xroad_id(h: &HeaderMap, rid: &HeaderValue) -> HeaderValue {
-    h.get(X_ROAD_ID).cloned().unwrap_or_else(|| rid.clone())
-}
-
-/// The headers passed to the upstream: the client's, less hop-by-hop and platform-only ones,
-/// with X-Road's identifying the client and the exchange.
-pub(crate) fn request_headers(h: &HeaderMap, client: &HeaderValue, xroad_id: &HeaderValue, rid: &HeaderValue) -> HeaderMap {
-    let listed = listed_in(h);
-    let mut headers = HeaderMap::with_capacity(h.len() + 3);
-    for (k, v) in h {
-        if goes_upstream(k.as_str(), &listed) {
-            headers.append(k.clone(), v.clone());
-        }
-    }
-    headers.insert(X_ROAD_CLIENT, client.clone());
-    headers.insert(X_ROAD_ID, xroad_id.clone());
-    headers.insert(X_ROAD_REQUEST_ID, rid.clone());
-    headers
-}
-
-/// `X-Road-Service`: the provider subsystem and the service code, percent-encoded.
-pub(crate) fn service_header(service: &Service) -> Option<HeaderValue> {
-    HeaderValue::from_str(&format!(
-        "{}/{}",
-        service.provider.encoded(),
-        percent_encoding::utf8_percent_encode(&service.code, percent_encoding::NON_ALPHANUMERIC)
-    ))
-    .ok()
-}
-
-/// The headers of the answer: the upstream's, less hop-by-hop ones, with X-Road's.
-pub(crate) fn response_headers(
-    h: &HeaderMap,
-    client: HeaderValue,
-    service: Option<HeaderValue>,
-    xroad_id: HeaderValue,
-    rid: HeaderValue,
-    request_hash: &str,
-) -> HeaderMap {
-    let listed = listed_in(h);
-    let mut out = HeaderMap::with_capacity(h.len() + 5);
-    for (k, v) in h {
-        if goes_back(k.as_str(), &listed) {
-            out.append(k.clone(), v.clone());
-        }
-    }
-    answer_xroad_headers(&mut out, client, service, xroad_id, rid, request_hash);
-    out
-}
-
-/// X-Road's headers on an answer: the client, the service (when given), the exchange's ids and
-/// the hash of the request body.
-pub(crate) fn answer_xroad_headers(
-    out: &mut HeaderMap,
-    client: HeaderValue,
-    service: Option<HeaderValue>,
-    xroad_id: HeaderValue,
-    rid: HeaderValue,
-    request_hash: &str,
-) {
-    out.insert(X_ROAD_CLIENT, client);
-    if let Some(v) = service {
-        out.insert(X_ROAD_SERVICE, v);
-    }
-    out.insert(X_ROAD_ID, xroad_id);
-    out.insert(X_ROAD_REQUEST_ID, rid);
-    if let Ok(v) = HeaderValue::from_str(request_hash) {
-        out.insert(X_ROAD_REQUEST_HASH, v);
-    }
 }
 
 /// Keeps bodies in the log up to this size when a service asks for bodies.

@@ -11,6 +11,7 @@ pub mod direct;
 mod envelope;
 pub mod gateway;
 pub mod h1;
+mod headers;
 pub mod log;
 mod meta;
 pub mod model;

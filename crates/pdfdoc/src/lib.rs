@@ -301,7 +301,7 @@ impl Writer {
         for id in 1..size {
             match self.offsets.get(&id) {
                 Some(o) => {
-                    let _ = write!(t, "{o:010} 00000 n \n");
+                    let _ = writeln!(t, "{o:010} 00000 n ");
                 }
                 None => t.push_str("0000000000 65535 f \n"),
             }
