@@ -27,8 +27,9 @@ const HOP_BY_HOP: [&str; 9] = [
     "proxy-connection",
 ];
 
-/// Headers of the caller's relation with this platform, not passed on.
-const PLATFORM_ONLY: [&str; 5] = ["authorization", "cookie", "host", "information-mediator-client", "content-length"];
+/// Headers of the caller's relation with this platform, not passed on (`expect`: the platform
+/// itself tells the caller to go on with its body).
+const PLATFORM_ONLY: [&str; 6] = ["authorization", "cookie", "host", "information-mediator-client", "content-length", "expect"];
 
 /// X-Road's headers the gateway sets on the request it forwards, replacing the caller's.
 const SET_UPSTREAM: [&str; 3] = ["x-road-client", "x-road-id", "x-road-request-id"];

@@ -480,13 +480,14 @@ async fn raw_upstream() -> String {
             tokio::spawn(async move {
                 let mut buf = Vec::new();
                 loop {
-                    let (method, path, head_len, used, client) = loop {
+                    let (method, path, head_len, used, client, expect) = loop {
                         let mut f = [httparse::EMPTY_HEADER; 64];
                         let mut r = httparse::Request::new(&mut f);
                         if let Ok(httparse::Status::Complete(n)) = r.parse(&buf) {
                             let len = lgsp::h1::content_length(r.headers).unwrap().unwrap_or(0) as usize;
                             let client = lgsp::h1::field(r.headers, "x-road-client").unwrap_or("").to_owned();
-                            break (r.method.unwrap().to_owned(), r.path.unwrap().to_owned(), n, n + len, client);
+                            let expect = lgsp::h1::value(r.headers, "expect").is_some();
+                            break (r.method.unwrap().to_owned(), r.path.unwrap().to_owned(), n, n + len, client, expect);
                         }
                         let mut chunk = [0u8; 4096];
                         match s.read(&mut chunk).await {
@@ -513,6 +514,8 @@ async fn raw_upstream() -> String {
                             let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil the end").await;
                             return;
                         }
+                        // The caller's expectation is the gateway's to meet, never passed on.
+                        "/echo" if expect => b"HTTP/1.1 417 Expectation Failed\r\nContent-Length: 0\r\n\r\n".to_vec(),
                         "/echo" => {
                             let mut a = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", body.len()).into_bytes();
                             a.extend_from_slice(&body);
@@ -662,6 +665,24 @@ storage_test!(the_direct_path_speaks_http_1_1_itself, async |app: &TestApp| {
     let (status, h, _) = read_answer(&mut s, &mut buf, false).await;
     assert_eq!((status, h.get("x-road-error").map(String::as_str)), (502, Some("Server.ServerProxy.ServiceFailed")));
 
+    // `Expect: 100-continue` (curl's way with POST bodies): the call is checked, the caller told
+    // to go on, the body forwarded; the expectation is the gateway's, not the upstream's. The
+    // same for a request the router answers; the connection stays on the direct path.
+    let expecting = ask("POST", "/echo", "Content-Length: 5\r\nExpect: 100-continue\r\n");
+    s.write_all(expecting.as_bytes()).await.unwrap();
+    assert_eq!(read_answer(&mut s, &mut buf, false).await.0, 100, "told to go on before the body is sent");
+    s.write_all(b"hello").await.unwrap();
+    let (status, _, body) = read_answer(&mut s, &mut buf, false).await;
+    assert_eq!((status, body.as_slice()), (200, b"hello".as_slice()));
+    s.write_all(b"POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n").await.unwrap();
+    assert_eq!(read_answer(&mut s, &mut buf, false).await.0, 100);
+    s.write_all(b"{}").await.unwrap();
+    let routed = read_answer(&mut s, &mut buf, false).await.0;
+    assert!((400..500).contains(&routed), "the router's own answer, {routed}");
+    s.write_all(ask("GET", "/persons/5", "").as_bytes()).await.unwrap();
+    assert_eq!(read_answer(&mut s, &mut buf, false).await.2, format!("GET /persons/5 {CLIENT}").into_bytes());
+    assert_eq!(app.app.lgsp.direct_calls(), direct + 9, "both calls by the direct path");
+
     // A chunked request body is hyper's: the connection passes to it and is answered the same
     // (by the service on hyper, as the routed path forwards such a body chunked).
     let chunked = ask("POST", "/echo", "Transfer-Encoding: chunked\r\n").replacen("/raw/", "/persons/", 1);
@@ -670,7 +691,16 @@ storage_test!(the_direct_path_speaks_http_1_1_itself, async |app: &TestApp| {
     let (status, h, body) = read_answer(&mut s, &mut buf, false).await;
     assert_eq!((status, body.as_slice()), (200, b"abc".as_slice()));
     assert_eq!(h.get("x-road-request-hash"), Some(&BASE64.encode(&Sha512::digest(b"abc"))));
-    assert_eq!(app.app.lgsp.direct_calls(), direct + 7);
+    assert_eq!(app.app.lgsp.direct_calls(), direct + 9);
+
+    // Another expectation than 100-continue is ignored (RFC 9110 allows it; hyper does the same)
+    // and the call answered by the direct path, its body sent without waiting.
+    let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let mut buf = Vec::new();
+    s.write_all((ask("POST", "/echo", "Content-Length: 2\r\nExpect: something-else\r\n") + "ok").as_bytes()).await.unwrap();
+    let (status, _, body) = read_answer(&mut s, &mut buf, false).await;
+    assert_eq!((status, body.as_slice()), (200, b"ok".as_slice()));
+    assert_eq!(app.app.lgsp.direct_calls(), direct + 10);
 
     // Asked to close: answered with `Connection: close`, then closed.
     let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();

@@ -4,10 +4,12 @@
 //! (`lgsp::Lgsp::plan` and `forward`), from the bytes read to the bytes written. Every other
 //! request (a gateway call with a first token or to be refused, a page, the API) goes through
 //! the router and its answer is written here, so that a client that fetches a token and then
-//! calls the gateway keeps the direct path on the same connection. The first request this loop
-//! does not take whole (HTTP/1.0, `Expect`, upgrades, chunked bodies, a body over
-//! [`BODY_MAX`], a head it cannot parse) hands the connection, with every byte read so far, to
-//! hyper for the rest of its life.
+//! calls the gateway keeps the direct path on the same connection. A request sent with
+//! `Expect: 100-continue` (curl's way with uploads and large POST bodies) is told to go on once
+//! the loop has decided to take it. The first request this loop does not take whole
+//! (HTTP/1.0, upgrades, chunked bodies, a body over [`BODY_MAX`], a head
+//! it cannot parse) hands the connection, with every byte read so far, to hyper for the rest of
+//! its life.
 
 use std::io;
 use std::pin::Pin;
@@ -66,16 +68,31 @@ where
 /// What to do with the request at the start of the buffer.
 #[allow(clippy::large_enum_variant)] // made and taken apart once per request, never stored
 enum Step {
-    /// Not all here yet: to be read on while the buffer is shorter than this.
-    More(usize),
+    /// Not all here yet: to be read on while the buffer is shorter than this; with whether
+    /// the client waits to be told to send its body (`Expect: 100-continue`).
+    More(usize, bool),
     Handoff,
     Take(Call),
 }
 
+/// The interim answer to `Expect: 100-continue`.
+const CONTINUE: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
+
 /// A request this loop answers.
 enum Call {
-    Direct { plan: Plan, head_len: usize, close: bool },
-    Route { req: Request<Body>, used: usize, head_request: bool, close: bool },
+    /// `waits`: the client waits for [`CONTINUE`] before it sends the rest of the body.
+    Direct {
+        plan: Plan,
+        head_len: usize,
+        close: bool,
+        waits: bool,
+    },
+    Route {
+        req: Request<Body>,
+        used: usize,
+        head_request: bool,
+        close: bool,
+    },
 }
 
 async fn serve<T>(mut io: T, site: &Site, peer: &Peer, waiting: &AtomicBool, stopping: &AtomicBool) -> End<T>
@@ -90,11 +107,20 @@ where
             return End::Closed;
         }
         let mut timed = false;
+        // Whether this request's client was told to go on.
+        let mut continued = false;
         let call = loop {
             match decide(site, peer, &buf) {
                 Step::Take(call) => break call,
-                Step::More(upto) if buf.len() < upto => {}
-                Step::More(_) | Step::Handoff => return End::Handoff(io, buf),
+                Step::More(upto, waits) if buf.len() < upto => {
+                    if waits && !continued {
+                        continued = true;
+                        if io.write_all(CONTINUE).await.is_err() {
+                            return End::Closed;
+                        }
+                    }
+                }
+                Step::More(..) | Step::Handoff => return End::Handoff(io, buf),
             }
             waiting.store(buf.is_empty(), Relaxed);
             if !timed {
@@ -115,7 +141,12 @@ where
         };
         waiting.store(false, Relaxed);
         let after = match call {
-            Call::Direct { plan, head_len, close } => site.app.lgsp.forward(plan, &mut io, &mut buf, head_len, close).await,
+            Call::Direct { plan, head_len, close, waits } => {
+                if waits && !continued && io.write_all(CONTINUE).await.is_err() {
+                    return End::Closed;
+                }
+                site.app.lgsp.forward(plan, &mut io, &mut buf, head_len, close).await
+            }
             Call::Route { req, used, head_request, close } => {
                 buf.drain(..used);
                 let r = site.route(req, peer).await;
@@ -135,15 +166,19 @@ fn decide(site: &Site, peer: &Peer, buf: &[u8]) -> Step {
     let mut req = httparse::Request::new(&mut fields);
     let head_len = match req.parse(buf) {
         Ok(httparse::Status::Complete(n)) => n,
-        Ok(httparse::Status::Partial) => return Step::More(HEAD_MAX),
+        Ok(httparse::Status::Partial) => return Step::More(HEAD_MAX, false),
         Err(_) => return Step::Handoff,
     };
     let (Some(method), Some(target), Some(1)) = (req.method, req.path, req.version) else { return Step::Handoff };
     let fields = &*req.headers;
-    if fields.iter().any(|h| ["transfer-encoding", "expect", "upgrade"].iter().any(|n| h.name.eq_ignore_ascii_case(n))) {
+    if fields.iter().any(|h| ["transfer-encoding", "upgrade"].iter().any(|n| h.name.eq_ignore_ascii_case(n))) {
         return Step::Handoff;
     }
     let Ok(declared) = h1::content_length(fields) else { return Step::Handoff };
+    // Told to go on when some of the body is still to come. Other expectations are ignored, as
+    // RFC 9110 (10.1.1) allows and hyper does.
+    let waits = (head_len as u64 + declared.unwrap_or(0)) > buf.len() as u64
+        && h1::values(fields, "expect").any(|v| v.trim_ascii().eq_ignore_ascii_case(b"100-continue"));
     let close = h1::lists(fields, "connection", "close");
     let system =
         bearer(fields).filter(|_| target.starts_with("/r1/")).and_then(|t| identity::oidc::flow::verified_client(&site.app.identity, t));
@@ -151,12 +186,12 @@ fn decide(site: &Site, peer: &Peer, buf: &[u8]) -> Step {
         && (system.is_some() || peer.cert.is_some())
         && let Some(plan) = site.app.lgsp.plan(method, target, fields, system.as_deref(), peer.cert.as_deref())
     {
-        return Step::Take(Call::Direct { plan, head_len, close });
+        return Step::Take(Call::Direct { plan, head_len, close, waits });
     }
     // The router's, once its body is here.
     let used = head_len as u64 + declared.unwrap_or(0);
     if used > buf.len() as u64 {
-        return if used <= (head_len + BODY_MAX) as u64 { Step::More(used as usize) } else { Step::Handoff };
+        return if used <= (head_len + BODY_MAX) as u64 { Step::More(used as usize, waits) } else { Step::Handoff };
     }
     let used = used as usize;
     match request(method, target, fields, Bytes::copy_from_slice(&buf[head_len..used])) {
