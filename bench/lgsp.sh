@@ -33,33 +33,41 @@ cargo build --release --locked -p server --example bench_lgsp >&2
 work=$(mktemp -d)
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 up=$(free_port); px=$(free_port)
-mkdir -p "$work/logs"
-cat > "$work/nginx.conf" <<CONF
+# The upstream and the proxy are two nginx instances, two workers each: the proxy shares no
+# process with what it forwards to (as the gateway does not), and each one's CPU is its own.
+write_conf() { # NAME SERVER-BLOCKS
+  mkdir -p "$work/$1/logs"
+  cat > "$work/$1/nginx.conf" <<CONF
 worker_processes 2;
-pid $work/nginx.pid;
-error_log $work/logs/error.log warn;
+pid $work/$1/nginx.pid;
+error_log $work/$1/logs/error.log warn;
 events { worker_connections 1024; }
 http {
   access_log off;
-  client_body_temp_path $work/body; proxy_temp_path $work/proxy; fastcgi_temp_path $work/fcgi;
-  uwsgi_temp_path $work/uwsgi; scgi_temp_path $work/scgi;
-  upstream backend { server 127.0.0.1:$up; keepalive 64; }
-  server {
-    listen 127.0.0.1:$up;
-    location / { default_type application/json; return 200 '{"id":"1","name":"Nguyen Van An","born":"1990-01-01"}'; }
-  }
-  server {
-    listen 127.0.0.1:$px;
-    location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; }
-  }
+  client_body_temp_path $work/$1/body; proxy_temp_path $work/$1/proxy; fastcgi_temp_path $work/$1/fcgi;
+  uwsgi_temp_path $work/$1/uwsgi; scgi_temp_path $work/$1/scgi;
+$2
 }
 CONF
-"$nginx_bin" -c "$work/nginx.conf" -p "$work"
-stop() { "$nginx_bin" -c "$work/nginx.conf" -p "$work" -s stop 2>/dev/null || true; rm -rf "$work"; }
+}
+write_conf upstream "  server {
+    listen 127.0.0.1:$up;
+    location / { default_type application/json; return 200 '{\"id\":\"1\",\"name\":\"Nguyen Van An\",\"born\":\"1990-01-01\"}'; }
+  }"
+write_conf proxy "  upstream backend { server 127.0.0.1:$up; keepalive 64; }
+  server {
+    listen 127.0.0.1:$px;
+    location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection \"\"; }
+  }"
+stop() {
+  for n in proxy upstream; do "$nginx_bin" -c "$work/$n/nginx.conf" -p "$work/$n" -s stop 2>/dev/null || true; done
+  rm -rf "$work"
+}
 trap stop EXIT
+for n in upstream proxy; do "$nginx_bin" -c "$work/$n/nginx.conf" -p "$work/$n"; done
 sleep 0.3
 bin=target/release/examples/bench_lgsp
-"$bin" --upstream "http://127.0.0.1:$up" --nginx "http://127.0.0.1:$px" --seconds "$seconds" --connections "$conns" --nginx-pid "$work/nginx.pid"
+"$bin" --upstream "http://127.0.0.1:$up" --nginx "http://127.0.0.1:$px" --seconds "$seconds" --connections "$conns" --nginx-pid "$work/proxy/nginx.pid" --upstream-pid "$work/upstream/nginx.pid"
 if [ "$pg" = 1 ]; then
   url=$(scripts/pg-start)
   port=${url##*:}; port=${port%%/*}
@@ -67,5 +75,5 @@ if [ "$pg" = 1 ]; then
   db=tinhso_lgsp_$$
   psql "$url" -qc "CREATE DATABASE $db" >/dev/null
   trap 'psql "$url" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null; stop' EXIT
-  "$bin" --upstream "http://127.0.0.1:$up" --nginx "http://127.0.0.1:$px" --seconds "$seconds" --connections "$conns" --nginx-pid "$work/nginx.pid" --postgres-pid "$pgdata/postmaster.pid" --database-url "${url%/*}/$db"
+  "$bin" --upstream "http://127.0.0.1:$up" --nginx "http://127.0.0.1:$px" --seconds "$seconds" --connections "$conns" --nginx-pid "$work/proxy/nginx.pid" --upstream-pid "$work/upstream/nginx.pid" --postgres-pid "$pgdata/postmaster.pid" --database-url "${url%/*}/$db"
 fi

@@ -8,14 +8,15 @@
 //!
 //! At the peak it also prints the CPU each spends per request (from `/proc`), which this
 //! 2-core machine, shared by wrk, the upstream and the proxy, measures far more steadily than
-//! requests/s: nginx's as a proxy (its workers' CPU while proxying, less what they spend
-//! answering as the upstream while the gateway runs), the gateway's split into its serving
-//! threads (user and kernel), the message log's writer, the rest of the process and, given
-//! PostgreSQL's `postmaster.pid`, the database server's processes.
+//! requests/s: nginx's as the proxy (its workers'), the upstream's in each run, the gateway's
+//! split into its serving threads (user and kernel), the message log's writer, the rest of the
+//! process and, given PostgreSQL's `postmaster.pid`, the database server's processes. The
+//! proxy and the upstream are two nginx instances, so that neither figure is guessed from the
+//! other.
 //!
 //!   bench_lgsp --upstream http://127.0.0.1:U --nginx http://127.0.0.1:P [--seconds 10]
 //!       [--connections 32] [--database-url postgres://...] [--nginx-pid FILE]
-//!       [--postgres-pid FILE]
+//!       [--upstream-pid FILE] [--postgres-pid FILE]
 
 use std::process::Command;
 
@@ -34,20 +35,21 @@ struct Figures {
 }
 
 /// CPU seconds (user, kernel) used so far: by this process's threads, grouped as the serving
-/// threads, the message log's writer and the rest; by nginx's workers and by PostgreSQL's
-/// processes (the children of the process whose id the first line of `nginx_pid`, or
-/// `postgres_pid`, holds).
+/// threads, the message log's writer and the rest; by the proxy's and the upstream's nginx
+/// workers and by PostgreSQL's processes (the children of the process whose id the first line
+/// of the given pid file holds).
 #[derive(Clone, Copy, Default)]
 struct Cpu {
     serving: (f64, f64),
     writer: (f64, f64),
     rest: (f64, f64),
     nginx: (f64, f64),
+    upstream: (f64, f64),
     postgres: (f64, f64),
 }
 
 impl Cpu {
-    fn now(nginx_pid: Option<&str>, postgres_pid: Option<&str>) -> Cpu {
+    fn now(pids: &Pids) -> Cpu {
         let mut c = Cpu::default();
         let tasks = std::fs::read_dir("/proc/self/task").into_iter().flatten().flatten();
         for t in tasks {
@@ -61,10 +63,18 @@ impl Cpu {
             };
             (group.0, group.1) = (group.0 + user, group.1 + kernel);
         }
-        c.nginx = children(nginx_pid);
-        c.postgres = children(postgres_pid);
+        c.nginx = children(pids.nginx.as_deref());
+        c.upstream = children(pids.upstream.as_deref());
+        c.postgres = children(pids.postgres.as_deref());
         c
     }
+}
+
+/// The pid files of the processes whose CPU is counted.
+struct Pids {
+    nginx: Option<String>,
+    upstream: Option<String>,
+    postgres: Option<String>,
 }
 
 /// CPU seconds (user, kernel) used by the children of the process whose id starts `pid_file`.
@@ -136,7 +146,7 @@ async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     let upstream = arg(&args, "--upstream").ok_or_else(|| anyhow::anyhow!("--upstream http://127.0.0.1:PORT is required"))?;
     let nginx = arg(&args, "--nginx").ok_or_else(|| anyhow::anyhow!("--nginx http://127.0.0.1:PORT is required"))?;
-    let (nginx_pid, postgres_pid) = (arg(&args, "--nginx-pid"), arg(&args, "--postgres-pid"));
+    let pids = Pids { nginx: arg(&args, "--nginx-pid"), upstream: arg(&args, "--upstream-pid"), postgres: arg(&args, "--postgres-pid") };
     let seconds: u64 = arg(&args, "--seconds").and_then(|v| v.parse().ok()).unwrap_or(10);
     let connections: u64 = arg(&args, "--connections").and_then(|v| v.parse().ok()).unwrap_or(32);
     let bulk::Demo { _dir, db: _db, app, listener, addr, backend } = bulk::demo(&args, 1000).await?;
@@ -194,11 +204,11 @@ async fn main() -> anyhow::Result<()> {
             wrk(&url, &h, seconds, connections, pace)
         })
     };
-    let c0 = Cpu::now(nginx_pid.as_deref(), postgres_pid.as_deref());
+    let c0 = Cpu::now(&pids);
     let baseline = run(n_url.clone(), vec![], connections, None).await??;
-    let c1 = Cpu::now(nginx_pid.as_deref(), postgres_pid.as_deref());
+    let c1 = Cpu::now(&pids);
     let ours = run(g_url.clone(), hdrs.clone(), connections, None).await??;
-    let c2 = Cpu::now(nginx_pid.as_deref(), postgres_pid.as_deref());
+    let c2 = Cpu::now(&pids);
     // Half of the gateway's peak, the same steady load on the upstream itself, on nginx and on
     // the gateway: what each adds to the upstream's own latency.
     const PACE_MS: u64 = 10;
@@ -231,17 +241,20 @@ async fn main() -> anyhow::Result<()> {
         let (writer, rest) = (sum(per(c1.writer, c2.writer, n_ours)), sum(per(c1.rest, c2.rest, n_ours)));
         let postgres = sum(per(c1.postgres, c2.postgres, n_ours));
         let gateway = sum(serving) + writer + rest + postgres;
-        if nginx_pid.is_some() {
-            // nginx's workers answer as the upstream in both runs: what they spend per request
-            // while the gateway runs is the upstream's share, the rest of the first run's is the proxy's.
-            let (both, upstream) = (per(c0.nginx, c1.nginx, n_base), per(c1.nginx, c2.nginx, n_ours));
-            let proxy = (both.0 - upstream.0, both.1 - upstream.1);
+        if pids.nginx.is_some() {
+            let proxy = per(c0.nginx, c1.nginx, n_base);
             println!(
-                "[{backend}] CPU per request at the peak: nginx as the proxy {:.1} µs (user {:.1}, kernel {:.1}); the upstream {:.1} µs",
+                "[{backend}] CPU per request at the peak: nginx as the proxy {:.1} µs (user {:.1}, kernel {:.1})",
                 sum(proxy),
                 proxy.0,
-                proxy.1,
-                sum(upstream)
+                proxy.1
+            );
+        }
+        if pids.upstream.is_some() {
+            println!(
+                "[{backend}] CPU per request at the peak: the upstream {:.1} µs behind nginx, {:.1} µs behind the gateway",
+                sum(per(c0.upstream, c1.upstream, n_base)),
+                sum(per(c1.upstream, c2.upstream, n_ours))
             );
         }
         println!(
@@ -249,7 +262,7 @@ async fn main() -> anyhow::Result<()> {
             sum(serving),
             serving.0,
             serving.1,
-            if postgres_pid.is_some() { format!(", PostgreSQL {postgres:.1}") } else { String::new() }
+            if pids.postgres.is_some() { format!(", PostgreSQL {postgres:.1}") } else { String::new() }
         );
     }
     println!("[{backend}] at half of the gateway's peak ({paced_conns} connections, each pausing {PACE_MS} ms between requests):");
