@@ -89,7 +89,7 @@ async fn insert(tx: &mut Tx, last: i64, xs: &[Exchange], batch: Option<i64>) -> 
         } else {
             insert_sql(chunk.len(), sqlite).into()
         };
-        let mut query = q(sql).reserve(chunk.len() * 18);
+        let mut query = q(sql).reserve(chunk.len() * COLUMNS);
         for x in chunk {
             query = query
                 .bind(seq)
@@ -120,6 +120,9 @@ async fn insert(tx: &mut Tx, last: i64, xs: &[Exchange], batch: Option<i64>) -> 
 /// Records per INSERT statement.
 const ROWS_PER_INSERT: usize = 50;
 
+/// The columns of a record (the list in `insert_sql`, bound in that order by `insert`).
+const COLUMNS: usize = 18;
+
 /// `INSERT INTO lgsp_messages ... VALUES` with `rows` rows of parameters.
 fn insert_sql(rows: usize, sqlite: bool) -> String {
     let mut sql = String::from(
@@ -128,14 +131,14 @@ fn insert_sql(rows: usize, sqlite: bool) -> String {
     );
     for i in 0..rows {
         sql.push_str(if i == 0 { "(" } else { ", (" });
-        for k in 1..=18 {
+        for k in 1..=COLUMNS {
             if k > 1 {
                 sql.push_str(", ");
             }
             if sqlite {
                 sql.push('?');
             } else {
-                sql.push_str(&format!("${}", i * 18 + k));
+                sql.push_str(&format!("${}", i * COLUMNS + k));
             }
         }
         sql.push(')');

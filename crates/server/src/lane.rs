@@ -7,9 +7,8 @@
 //! calls the gateway keeps the direct path on the same connection. A request sent with
 //! `Expect: 100-continue` (curl's way with uploads and large POST bodies) is told to go on once
 //! the loop has decided to take it. The first request this loop does not take whole
-//! (HTTP/1.0, upgrades, chunked bodies, a body over [`BODY_MAX`], a head
-//! it cannot parse) hands the connection, with every byte read so far, to hyper for the rest of
-//! its life.
+//! (HTTP/1.0, upgrades, chunked bodies, a body over [`BODY_MAX`], a head it cannot parse)
+//! hands the connection, with every byte read so far, to hyper for the rest of its life.
 
 use std::io;
 use std::pin::Pin;
