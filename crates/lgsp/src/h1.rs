@@ -41,7 +41,7 @@ pub fn field<'a>(fields: &[httparse::Header<'a>], name: &str) -> Option<&'a str>
 }
 
 /// The comma-separated tokens of every field named `name`, trimmed, empty ones left out.
-fn tokens<'a, 'h>(fields: &'h [httparse::Header<'a>], name: &'h str) -> impl Iterator<Item = &'a str> + 'h {
+pub fn tokens<'a, 'h>(fields: &'h [httparse::Header<'a>], name: &'h str) -> impl Iterator<Item = &'a str> + 'h {
     values(fields, name).filter_map(|v| std::str::from_utf8(v).ok()).flat_map(|v| v.split(',')).map(str::trim).filter(|t| !t.is_empty())
 }
 

@@ -1,6 +1,6 @@
 //! The direct path's HTTP/1.1, on SQLite and PostgreSQL, over raw TCP against an upstream
 //! written by hand: every way of framing an answer, pipelining, interim answers,
-//! `Expect: 100-continue`, hand-off to hyper and closing.
+//! `Expect: 100-continue`, chunked request bodies and closing.
 
 mod common;
 
@@ -229,15 +229,43 @@ storage_test!(the_direct_path_speaks_http_1_1_itself, async |app: &TestApp| {
     assert_eq!(read_answer(&mut s, &mut buf, false).await.2, format!("GET /persons/5 {CLIENT}").into_bytes());
     assert_eq!(app.app.lgsp.direct_calls(), direct + 9, "both calls by the direct path");
 
-    // A chunked request body is hyper's: the connection passes to it and is answered the same
-    // (by the service on hyper, as the routed path forwards such a body chunked).
+    // A chunked request body (here with a chunk extension and a trailer, arriving in pieces) is
+    // decoded by the loop and the call routed; the connection stays with the loop, so the next
+    // call takes the direct path. With `Expect: 100-continue`, the 100 comes first.
     let chunked = ask("POST", "/echo", "Transfer-Encoding: chunked\r\n").replacen("/raw/", "/persons/", 1);
     s.write_all(chunked.as_bytes()).await.unwrap();
-    s.write_all(b"3\r\nabc\r\n0\r\n\r\n").await.unwrap();
+    s.write_all(b"3;note=x\r\nab").await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    s.write_all(b"c\r\n0\r\nX-Trailer: 1\r\n\r\n").await.unwrap();
     let (status, h, body) = read_answer(&mut s, &mut buf, false).await;
     assert_eq!((status, body.as_slice()), (200, b"abc".as_slice()));
     assert_eq!(h.get("x-road-request-hash"), Some(&BASE64.encode(&Sha512::digest(b"abc"))));
-    assert_eq!(app.app.lgsp.direct_calls(), direct + 9);
+    assert_eq!(app.app.lgsp.direct_calls(), direct + 9, "routed");
+    s.write_all(ask("GET", "/persons/6", "").as_bytes()).await.unwrap();
+    assert_eq!(read_answer(&mut s, &mut buf, false).await.2, format!("GET /persons/6 {CLIENT}").into_bytes());
+    assert_eq!(app.app.lgsp.direct_calls(), direct + 10, "the next call direct on the same connection");
+    let expecting = ask("POST", "/echo", "Transfer-Encoding: chunked\r\nExpect: 100-continue\r\n").replacen("/raw/", "/persons/", 1);
+    s.write_all(expecting.as_bytes()).await.unwrap();
+    assert_eq!(read_answer(&mut s, &mut buf, false).await.0, 100);
+    s.write_all(b"2\r\nxy\r\n0\r\n\r\n").await.unwrap();
+    assert_eq!(read_answer(&mut s, &mut buf, false).await.2, b"xy");
+
+    // A broken chunked coding, chunks with a declared length beside them (the shape of request
+    // smuggling) and a body whose last coding is not chunked are refused with 400, the
+    // connection closed, and nothing is forwarded.
+    for (extra, body) in [
+        ("Transfer-Encoding: chunked\r\n", "zz\r\nabc\r\n0\r\n\r\n"),
+        ("Transfer-Encoding: chunked\r\nContent-Length: 3\r\n", "3\r\nabc\r\n0\r\n\r\n"),
+        ("Transfer-Encoding: chunked, gzip\r\n", "3\r\nabc\r\n0\r\n\r\n"),
+    ] {
+        let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        let mut buf = Vec::new();
+        s.write_all((ask("POST", "/echo", extra) + body).as_bytes()).await.unwrap();
+        let (status, h, _) = read_answer(&mut s, &mut buf, false).await;
+        assert_eq!((status, h.get("connection").map(String::as_str)), (400, Some("close")), "{extra}");
+        assert_eq!(s.read(&mut [0u8; 16]).await.unwrap(), 0, "closed after the refusal");
+    }
+    assert_eq!(app.app.lgsp.direct_calls(), direct + 10);
 
     // Another expectation than 100-continue is ignored (RFC 9110 allows it; hyper does the same)
     // and the call answered by the direct path, its body sent without waiting.
@@ -246,7 +274,7 @@ storage_test!(the_direct_path_speaks_http_1_1_itself, async |app: &TestApp| {
     s.write_all((ask("POST", "/echo", "Content-Length: 2\r\nExpect: something-else\r\n") + "ok").as_bytes()).await.unwrap();
     let (status, _, body) = read_answer(&mut s, &mut buf, false).await;
     assert_eq!((status, body.as_slice()), (200, b"ok".as_slice()));
-    assert_eq!(app.app.lgsp.direct_calls(), direct + 10);
+    assert_eq!(app.app.lgsp.direct_calls(), direct + 11);
 
     // Asked to close: answered with `Connection: close`, then closed.
     let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();

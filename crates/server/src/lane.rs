@@ -7,7 +7,7 @@
 //! calls the gateway keeps the direct path on the same connection. A request sent with
 //! `Expect: 100-continue` (curl's way with uploads and large POST bodies) is told to go on once
 //! the loop has decided to take it. The first request this loop does not take whole
-//! (HTTP/1.0, upgrades, chunked bodies, a body over [`BODY_MAX`], a head it cannot parse)
+//! (HTTP/1.0, upgrades, a body over [`BODY_MAX`], a head it cannot parse)
 //! hands the connection, with every byte read so far, to hyper for the rest of its life.
 
 use std::io;
@@ -71,6 +71,8 @@ enum Step {
     /// the client waits to be told to send its body (`Expect: 100-continue`).
     More(usize, bool),
     Handoff,
+    /// A request whose framing is broken: refused with 400, then the connection closed.
+    Refuse(&'static str),
     Take(Call),
 }
 
@@ -120,6 +122,19 @@ where
                     }
                 }
                 Step::More(..) | Step::Handoff => return End::Handoff(io, buf),
+                Step::Refuse(why) => {
+                    let mut out = Vec::with_capacity(256);
+                    h1::put_status(&mut out, 400);
+                    h1::put_field(&mut out, b"content-type", b"text/plain; charset=utf-8");
+                    h1::put_date(&mut out);
+                    h1::put_length(&mut out, why.len() as u64);
+                    h1::put_field(&mut out, b"connection", b"close");
+                    out.extend_from_slice(b"\r\n");
+                    out.extend_from_slice(why.as_bytes());
+                    let _ = io.write_all(&out).await;
+                    let _ = io.shutdown().await;
+                    return End::Closed;
+                }
             }
             waiting.store(buf.is_empty(), Relaxed);
             if !timed {
@@ -170,24 +185,53 @@ fn decide(site: &Site, peer: &Peer, buf: &[u8]) -> Step {
     };
     let (Some(method), Some(target), Some(1)) = (req.method, req.path, req.version) else { return Step::Handoff };
     let fields = &*req.headers;
-    if fields.iter().any(|h| ["transfer-encoding", "upgrade"].iter().any(|n| h.name.eq_ignore_ascii_case(n))) {
+    if h1::value(fields, "upgrade").is_some() {
         return Step::Handoff;
+    }
+    // A body in chunks (RFC 9112, 6.1): refused when chunked is not its last coding (its length
+    // cannot be told) or when a length is declared beside it (the shape of request smuggling);
+    // taken when chunked is its one coding; other codings are hyper's.
+    let chunked = h1::value(fields, "transfer-encoding").is_some();
+    if chunked {
+        let codings: Vec<&str> = h1::tokens(fields, "transfer-encoding").collect();
+        if !codings.last().is_some_and(|t| t.eq_ignore_ascii_case("chunked")) {
+            return Step::Refuse("the request's last transfer coding is not chunked (RFC 9112, 6.1)\n");
+        }
+        if h1::value(fields, "content-length").is_some() {
+            return Step::Refuse("a request may not have both Transfer-Encoding and Content-Length (RFC 9112, 6.1)\n");
+        }
+        if codings.len() > 1 {
+            return Step::Handoff;
+        }
     }
     let Ok(declared) = h1::content_length(fields) else { return Step::Handoff };
     // Told to go on when some of the body is still to come. Other expectations are ignored, as
     // RFC 9110 (10.1.1) allows and hyper does.
-    let waits = (head_len as u64 + declared.unwrap_or(0)) > buf.len() as u64
-        && h1::values(fields, "expect").any(|v| v.trim_ascii().eq_ignore_ascii_case(b"100-continue"));
+    let expects = || h1::values(fields, "expect").any(|v| v.trim_ascii().eq_ignore_ascii_case(b"100-continue"));
+    let waits = !chunked && (head_len as u64 + declared.unwrap_or(0)) > buf.len() as u64 && expects();
     let close = h1::lists(fields, "connection", "close");
     let system =
         bearer(fields).filter(|_| target.starts_with("/r1/")).and_then(|t| identity::oidc::flow::verified_client(&site.app.identity, t));
-    if target.starts_with("/r1/")
+    // The direct path forwards a body by its length; one in chunks is routed.
+    if !chunked
+        && target.starts_with("/r1/")
         && (system.is_some() || peer.cert.is_some())
         && let Some(plan) = site.app.lgsp.plan(method, target, fields, system.as_deref(), peer.cert.as_deref())
     {
         return Step::Take(Call::Direct { plan, head_len, close, waits });
     }
     // The router's, once its body is here.
+    if chunked {
+        return match whole_chunked(&buf[head_len..]) {
+            Chunks::Whole(body, n) => match request(method, target, fields, body.into()) {
+                Some(req) => Step::Take(Call::Route { req, used: head_len + n, head_request: method == "HEAD", close }),
+                None => Step::Handoff,
+            },
+            Chunks::More if buf.len() - head_len <= CHUNKED_MAX => Step::More(buf.len() + 1, expects()),
+            Chunks::More | Chunks::Long => Step::Handoff,
+            Chunks::Broken => Step::Refuse("the request body's chunked coding is broken (RFC 9112, 7.1)\n"),
+        };
+    }
     let used = head_len as u64 + declared.unwrap_or(0);
     if used > buf.len() as u64 {
         return if used <= (head_len + BODY_MAX) as u64 { Step::More(used as usize, waits) } else { Step::Handoff };
@@ -196,6 +240,38 @@ fn decide(site: &Site, peer: &Peer, buf: &[u8]) -> Step {
     match request(method, target, fields, Bytes::copy_from_slice(&buf[head_len..used])) {
         Some(req) => Step::Take(Call::Route { req, used, head_request: method == "HEAD", close }),
         None => Step::Handoff,
+    }
+}
+
+/// The most bytes of a chunked body (with its chunk sizes and trailer) this loop reads before
+/// routing it; hyper takes the connection of a longer one.
+const CHUNKED_MAX: usize = 2 * BODY_MAX;
+
+/// What is known of a chunked body at the start of the bytes read.
+enum Chunks {
+    /// All of it: decoded, with the bytes it took.
+    Whole(Vec<u8>, usize),
+    More,
+    /// It decodes to more than [`BODY_MAX`].
+    Long,
+    Broken,
+}
+
+fn whole_chunked(raw: &[u8]) -> Chunks {
+    let mut d = h1::Dechunk::default();
+    let mut size = 0;
+    // Measured first: most calls come while the body is still arriving.
+    let Ok(used) = d.feed(raw, |piece| size += piece.len()) else { return Chunks::Broken };
+    if size > BODY_MAX {
+        return Chunks::Long;
+    }
+    if !d.done() {
+        return Chunks::More;
+    }
+    let mut body = Vec::with_capacity(size);
+    match h1::Dechunk::default().feed(&raw[..used], |piece| body.extend_from_slice(piece)) {
+        Ok(_) => Chunks::Whole(body, used),
+        Err(_) => Chunks::Broken,
     }
 }
 
