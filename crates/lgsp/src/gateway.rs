@@ -67,21 +67,11 @@ impl Failure {
     /// The answer as HTTP/1.1 bytes (the direct path's), closing the connection when `close`.
     pub(crate) fn h1(&self, request_id: &str, close: bool) -> Vec<u8> {
         let body = serde_json::to_vec(&self.body(request_id)).unwrap_or_default();
-        let mut out = Vec::with_capacity(256 + body.len());
-        crate::h1::put_status(&mut out, self.status.as_u16());
-        crate::h1::put_field(&mut out, b"content-type", b"application/json");
-        crate::h1::put_field(&mut out, b"x-road-error", self.kind.as_bytes());
+        let mut fields: Vec<(&[u8], &[u8])> = vec![(b"content-type", b"application/json"), (b"x-road-error", self.kind.as_bytes())];
         if HeaderValue::from_str(request_id).is_ok() {
-            crate::h1::put_field(&mut out, b"x-road-request-id", request_id.as_bytes());
+            fields.push((b"x-road-request-id", request_id.as_bytes()));
         }
-        crate::h1::put_date(&mut out);
-        crate::h1::put_length(&mut out, body.len() as u64);
-        if close {
-            crate::h1::put_field(&mut out, b"connection", b"close");
-        }
-        out.extend_from_slice(b"\r\n");
-        out.extend_from_slice(&body);
-        out
+        crate::h1::whole_answer(self.status.as_u16(), &fields, &body, close)
     }
 }
 

@@ -223,6 +223,24 @@ pub fn put_length(out: &mut Vec<u8>, n: u64) {
     out.extend_from_slice(b"\r\n");
 }
 
+/// A whole answer whose body is in hand: the status, `fields`, `Date`, the length, and
+/// `Connection: close` when `close`, then the body.
+pub fn whole_answer(status: u16, fields: &[(&[u8], &[u8])], body: &[u8], close: bool) -> Vec<u8> {
+    let mut out = Vec::with_capacity(256 + body.len());
+    put_status(&mut out, status);
+    for (name, value) in fields {
+        put_field(&mut out, name, value);
+    }
+    put_date(&mut out);
+    put_length(&mut out, body.len() as u64);
+    if close {
+        put_field(&mut out, b"connection", b"close");
+    }
+    out.extend_from_slice(b"\r\n");
+    out.extend_from_slice(body);
+    out
+}
+
 fn itoa(mut n: u64) -> Vec<u8> {
     let mut d = Vec::with_capacity(20);
     loop {

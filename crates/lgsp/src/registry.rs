@@ -513,11 +513,11 @@ impl Lgsp {
 
     /// The secret for the upstream gateway's token endpoint, if the service has one.
     pub(crate) async fn upstream_secret(&self, service_id: &str) -> Result<Option<String>> {
-        Ok(q("SELECT upstream_client_secret FROM lgsp_services WHERE id = $1")
+        q("SELECT upstream_client_secret FROM lgsp_services WHERE id = $1")
             .bind(service_id)
             .fetch_one(&self.db)
             .await?
-            .opt_text("upstream_client_secret")?)
+            .opt_text("upstream_client_secret")
     }
 
     /// The service's description (OpenAPI or WSDL text), if it has one.

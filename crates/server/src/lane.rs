@@ -123,15 +123,8 @@ where
                 }
                 Step::More(..) | Step::Handoff => return End::Handoff(io, buf),
                 Step::Refuse(why) => {
-                    let mut out = Vec::with_capacity(256);
-                    h1::put_status(&mut out, 400);
-                    h1::put_field(&mut out, b"content-type", b"text/plain; charset=utf-8");
-                    h1::put_date(&mut out);
-                    h1::put_length(&mut out, why.len() as u64);
-                    h1::put_field(&mut out, b"connection", b"close");
-                    out.extend_from_slice(b"\r\n");
-                    out.extend_from_slice(why.as_bytes());
-                    let _ = io.write_all(&out).await;
+                    let text: &[(&[u8], &[u8])] = &[(b"content-type", b"text/plain; charset=utf-8")];
+                    let _ = io.write_all(&h1::whole_answer(400, text, why.as_bytes(), true)).await;
                     let _ = io.shutdown().await;
                     return End::Closed;
                 }
