@@ -103,6 +103,54 @@ pub fn response_framing(head_request: bool, status: u16, fields: &[httparse::Hea
     }
 }
 
+/// How a request's body is delimited (RFC 9112 §6.3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RequestBody {
+    /// This many bytes (0 when nothing says there is a body).
+    Length(u64),
+    /// Chunked transfer coding alone.
+    Chunked,
+    /// Other transfer codings, chunked last: not decoded here.
+    Coded,
+}
+
+/// Why a request's body cannot be delimited safely.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BadFraming {
+    /// Its last transfer coding is not chunked, so its length cannot be told.
+    NotChunkedLast,
+    /// Transfer codings with a `Content-Length` beside them: the shape of request smuggling.
+    Both,
+    /// `Content-Length` fields that are not one number.
+    Length,
+}
+
+impl BadFraming {
+    /// The reason, as a line of text for the client.
+    pub fn reason(self) -> &'static str {
+        match self {
+            BadFraming::NotChunkedLast => "the request's last transfer coding is not chunked (RFC 9112, 6.1)\n",
+            BadFraming::Both => "a request may not have both Transfer-Encoding and Content-Length (RFC 9112, 6.1)\n",
+            BadFraming::Length => "the request's Content-Length is not one number (RFC 9112, 6.3)\n",
+        }
+    }
+}
+
+/// How a request's body is delimited (RFC 9112 §6.1, §6.3).
+pub fn request_framing(fields: &[httparse::Header<'_>]) -> Result<RequestBody, BadFraming> {
+    if value(fields, "transfer-encoding").is_none() {
+        return content_length(fields).map(|n| RequestBody::Length(n.unwrap_or(0))).map_err(|_| BadFraming::Length);
+    }
+    let codings: Vec<&str> = tokens(fields, "transfer-encoding").collect();
+    if !codings.last().is_some_and(|t| t.eq_ignore_ascii_case("chunked")) {
+        return Err(BadFraming::NotChunkedLast);
+    }
+    if value(fields, "content-length").is_some() {
+        return Err(BadFraming::Both);
+    }
+    Ok(if codings.len() > 1 { RequestBody::Coded } else { RequestBody::Chunked })
+}
+
 /// Where a chunked body's decoding stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Step {
@@ -320,6 +368,21 @@ mod tests {
         assert_eq!(response_framing(false, 204, &f(&[])), Ok(Framing::Empty));
         assert_eq!(response_framing(false, 304, &f(&[("content-length", "12")])), Ok(Framing::Empty));
         assert_eq!(response_framing(false, 200, &f(&[("content-length", "0")])), Ok(Framing::Empty));
+    }
+
+    #[test]
+    fn request_bodies_are_framed_as_rfc_9112_says() {
+        let f = |fields: &[(&str, &str)]| -> Vec<httparse::Header<'static>> {
+            fields.iter().map(|(n, v)| httparse::Header { name: n.to_string().leak(), value: v.to_string().leak().as_bytes() }).collect()
+        };
+        assert_eq!(request_framing(&f(&[])), Ok(RequestBody::Length(0)));
+        assert_eq!(request_framing(&f(&[("Content-Length", "12")])), Ok(RequestBody::Length(12)));
+        assert_eq!(request_framing(&f(&[("content-length", "1"), ("content-length", "2")])), Err(BadFraming::Length));
+        assert_eq!(request_framing(&f(&[("Transfer-Encoding", "Chunked")])), Ok(RequestBody::Chunked));
+        assert_eq!(request_framing(&f(&[("transfer-encoding", "gzip"), ("transfer-encoding", "chunked")])), Ok(RequestBody::Coded));
+        assert_eq!(request_framing(&f(&[("transfer-encoding", "chunked, gzip")])), Err(BadFraming::NotChunkedLast));
+        assert_eq!(request_framing(&f(&[("transfer-encoding", "")])), Err(BadFraming::NotChunkedLast));
+        assert_eq!(request_framing(&f(&[("transfer-encoding", "chunked"), ("content-length", "3")])), Err(BadFraming::Both));
     }
 
     #[test]

@@ -22,7 +22,7 @@ use axum::response::Response;
 use http_body::Body as _;
 use http_body_util::BodyExt;
 use lgsp::direct::{After, Plan};
-use lgsp::h1::{self, FIELDS_MAX, HEAD_MAX};
+use lgsp::h1::{self, BadFraming, FIELDS_MAX, HEAD_MAX, RequestBody};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::sync::watch;
 
@@ -181,27 +181,18 @@ fn decide(site: &Site, peer: &Peer, buf: &[u8]) -> Step {
     if h1::value(fields, "upgrade").is_some() {
         return Step::Handoff;
     }
-    // A body in chunks (RFC 9112, 6.1): refused when chunked is not its last coding (its length
-    // cannot be told) or when a length is declared beside it (the shape of request smuggling);
-    // taken when chunked is its one coding; other codings are hyper's.
-    let chunked = h1::value(fields, "transfer-encoding").is_some();
-    if chunked {
-        let codings: Vec<&str> = h1::tokens(fields, "transfer-encoding").collect();
-        if !codings.last().is_some_and(|t| t.eq_ignore_ascii_case("chunked")) {
-            return Step::Refuse("the request's last transfer coding is not chunked (RFC 9112, 6.1)\n");
-        }
-        if h1::value(fields, "content-length").is_some() {
-            return Step::Refuse("a request may not have both Transfer-Encoding and Content-Length (RFC 9112, 6.1)\n");
-        }
-        if codings.len() > 1 {
-            return Step::Handoff;
-        }
-    }
-    let Ok(declared) = h1::content_length(fields) else { return Step::Handoff };
+    // A body in chunks is taken when chunked is its one coding; other codings are hyper's. A
+    // framing that cannot be trusted is refused, but for a bad length, which hyper refuses.
+    let (chunked, declared) = match h1::request_framing(fields) {
+        Ok(RequestBody::Length(n)) => (false, n),
+        Ok(RequestBody::Chunked) => (true, 0),
+        Ok(RequestBody::Coded) | Err(BadFraming::Length) => return Step::Handoff,
+        Err(bad) => return Step::Refuse(bad.reason()),
+    };
     // Told to go on when some of the body is still to come. Other expectations are ignored, as
     // RFC 9110 (10.1.1) allows and hyper does.
     let expects = || h1::values(fields, "expect").any(|v| v.trim_ascii().eq_ignore_ascii_case(b"100-continue"));
-    let waits = !chunked && (head_len as u64 + declared.unwrap_or(0)) > buf.len() as u64 && expects();
+    let waits = !chunked && (head_len as u64 + declared) > buf.len() as u64 && expects();
     let close = h1::lists(fields, "connection", "close");
     let system =
         bearer(fields).filter(|_| target.starts_with("/r1/")).and_then(|t| identity::oidc::flow::verified_client(&site.app.identity, t));
@@ -225,7 +216,7 @@ fn decide(site: &Site, peer: &Peer, buf: &[u8]) -> Step {
             Chunks::Broken => Step::Refuse("the request body's chunked coding is broken (RFC 9112, 7.1)\n"),
         };
     }
-    let used = head_len as u64 + declared.unwrap_or(0);
+    let used = head_len as u64 + declared;
     if used > buf.len() as u64 {
         return if used <= (head_len + BODY_MAX) as u64 { Step::More(used as usize, waits) } else { Step::Handoff };
     }
