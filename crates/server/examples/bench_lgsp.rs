@@ -18,6 +18,7 @@
 //!       [--connections 32] [--database-url postgres://...] [--nginx-pid FILE]
 //!       [--upstream-pid FILE] [--postgres-pid FILE]
 
+use std::os::unix::process::CommandExt;
 use std::process::Command;
 
 use serde_json::json;
@@ -100,6 +101,20 @@ fn per(a: (f64, f64), b: (f64, f64), requests: f64) -> (f64, f64) {
 /// steady load below the peak instead of as fast as it goes).
 fn wrk(url: &str, headers: &[(&str, &str)], seconds: u64, connections: u64, pace_ms: Option<u64>) -> anyhow::Result<Figures> {
     let mut cmd = Command::new("wrk");
+    // wrk gets a session of its own. Linux groups a session's processes for the scheduler
+    // (autogroup, on by default) and shares the CPU between groups first: nginx, a daemon, is
+    // in a session of its own, but the gateway runs in this process, whose session wrk would
+    // otherwise join, so wrk and the gateway would split one group's share while nginx had a
+    // whole one, and the upstream (its own group too, under its share) would preempt the
+    // gateway on every wake-up. It also ends with this process.
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::setsid();
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            Ok(())
+        });
+    }
     cmd.args(["-t2", &format!("-c{connections}"), &format!("-d{seconds}s"), "--latency"]);
     if let Some(ms) = pace_ms {
         let script = std::env::temp_dir().join(format!("tinhso-bench-pace-{}-{ms}.lua", std::process::id()));
