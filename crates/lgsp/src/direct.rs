@@ -139,7 +139,8 @@ impl Lgsp {
     /// `fields`) against the snapshot in memory: `system` is the OAuth2 client id of a token
     /// already verified, `cert` the SHA-256 of the client certificate. None when the router
     /// must take it (a refusal, a stale snapshot, a metaservice or pub/sub call, a service
-    /// needing more than a plain HTTP call); the caller's rate is counted only for calls taken.
+    /// needing more than a plain HTTP call); the caller's rate and daily quota count
+    /// only calls taken.
     pub fn plan(
         &self,
         method: &str,
@@ -184,7 +185,7 @@ impl Lgsp {
         if declared.is_some_and(|n| n > limit) {
             return None;
         }
-        if !self.take_turn(&client.id, client.rate_per_minute) {
+        if self.take_turn(client) != crate::Turn::Taken {
             return None;
         }
 

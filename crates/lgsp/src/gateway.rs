@@ -21,13 +21,13 @@ use serde_json::json;
 use sha2::{Digest, Sha512};
 use web::Caller;
 
-use crate::Lgsp;
 use crate::cache::Snapshot;
 use crate::headers::{X_ROAD_USER_ID, client_header, request_headers, request_id_value, response_headers, service_header, xroad_id};
 use crate::log::Exchange;
 use crate::model::{SubsystemId, callable};
 use crate::registry::{Service, Subsystem};
 use crate::relay::relay;
+use crate::{Lgsp, Turn};
 
 pub fn router() -> Router<Lgsp> {
     Router::new()
@@ -41,16 +41,21 @@ pub(crate) struct Failure {
     status: StatusCode,
     kind: &'static str,
     message: String,
+    /// Seconds after which the call may be made again (`Retry-After`), for a limit used up.
+    retry_after: Option<i64>,
 }
 
 pub(crate) fn fail(status: StatusCode, kind: &'static str, message: impl Into<String>) -> Failure {
-    Failure { status, kind, message: message.into() }
+    Failure { status, kind, message: message.into(), retry_after: None }
 }
 
 impl Failure {
     pub(crate) fn response(&self, request_id: &str) -> Response {
         let mut r = (self.status, axum::Json(self.body(request_id))).into_response();
         r.headers_mut().insert("x-road-error", HeaderValue::from_static(self.kind));
+        if let Some(s) = self.retry_after {
+            r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(s));
+        }
         if let Ok(v) = HeaderValue::from_str(request_id) {
             r.headers_mut().insert("x-road-request-id", v);
         }
@@ -70,6 +75,10 @@ impl Failure {
         let mut fields: Vec<(&[u8], &[u8])> = vec![(b"content-type", b"application/json"), (b"x-road-error", self.kind.as_bytes())];
         if HeaderValue::from_str(request_id).is_ok() {
             fields.push((b"x-road-request-id", request_id.as_bytes()));
+        }
+        let after = self.retry_after.map(|s| s.to_string());
+        if let Some(a) = &after {
+            fields.push((b"retry-after", a.as_bytes()));
         }
         crate::h1::whole_answer(self.status.as_u16(), &fields, &body, close)
     }
@@ -97,6 +106,40 @@ pub(crate) async fn authenticate(l: &Lgsp, caller: &Caller, headers: &HeaderMap)
         ));
     }
     Ok(sub)
+}
+
+/// Counts the call against the client's rate limit and daily quota, or refuses it (429) when
+/// either is used up. A client's first call of the day on this node reads the day's usage.
+async fn take_turn(l: &Lgsp, client: &Subsystem) -> Result<(), Failure> {
+    let mut turn = l.take_turn(client);
+    if turn == Turn::Unknown {
+        l.quotas
+            .load(&l.db, &client.id, kernel::time::now_ms())
+            .await
+            .map_err(|e| fail(StatusCode::INTERNAL_SERVER_ERROR, "Server.ServerProxy.InternalError", e.to_string()))?;
+        turn = l.take_turn(client);
+    }
+    let now = kernel::time::now_ms();
+    match turn {
+        Turn::Taken => Ok(()),
+        Turn::RateLimited => Err(Failure {
+            retry_after: Some(60 - (now / 1000) % 60),
+            ..fail(StatusCode::TOO_MANY_REQUESTS, "Client.RateLimitExceeded", "vượt hạn mức yêu cầu mỗi phút (rate limit exceeded)")
+        }),
+        // Unknown again only when the day turned in between: refused like a used quota, and
+        // the next call reads the new day.
+        Turn::QuotaUsed | Turn::Unknown => Err(Failure {
+            retry_after: Some(crate::quota::seconds_to_next_day(now)),
+            ..fail(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Client.QuotaExceeded",
+                format!(
+                    "đã dùng hết {} lượt gọi trong ngày; hạn mức tính lại từ 0 giờ (daily quota of {} calls used up; it starts again at midnight, Vietnam time)",
+                    client.calls_per_day, client.calls_per_day
+                ),
+            )
+        }),
+    }
 }
 
 /// Whether the caller proves it is `sub`: by the client certificate bound to the subsystem, or
@@ -289,9 +332,7 @@ pub(crate) async fn forward(
     let (parts, body) = req.into_parts();
     let client = authenticate(l, caller, &parts.headers).await?;
     x.client = client.xid.text();
-    if !l.take_turn(&client.id, client.rate_per_minute) {
-        return Err(fail(StatusCode::TOO_MANY_REQUESTS, "Client.RateLimitExceeded", "vượt hạn mức yêu cầu mỗi phút (rate limit exceeded)"));
-    }
+    take_turn(l, &client).await?;
     let snap = l.snapshot().await.map_err(internal)?;
     // Borrowed from the snapshot, not copied: a service carries its whole OpenAPI text.
     let service = snap.service(&t.provider, &t.service).filter(|s| callable(&s.state)).ok_or_else(|| {

@@ -17,6 +17,7 @@ mod meta;
 pub mod model;
 pub mod pages;
 pub mod pubsub;
+pub mod quota;
 pub mod registry;
 mod relay;
 pub mod replicas;
@@ -47,6 +48,8 @@ pub struct Inner {
     key: Arc<log::SealKey>,
     /// Requests counted per client subsystem in the current minute (per node).
     counts: Arc<Mutex<HashMap<String, (i64, i64)>>>,
+    /// Calls counted per client subsystem today, against daily quotas (all nodes).
+    quotas: Arc<quota::Quotas>,
     /// Tokens this gateway holds at other gateways, per service, with their expiry (ms).
     tokens: Arc<Mutex<HashMap<String, (String, i64)>>>,
     /// The registry as the gateway reads it, with when it was loaded and the generation of
@@ -79,6 +82,7 @@ impl Lgsp {
             http,
             key: Arc::new(log::SealKey::load_or_create(key_path)?),
             counts: Arc::default(),
+            quotas: Arc::default(),
             tokens: Arc::default(),
             snapshot: Arc::default(),
             generation: Arc::default(),
@@ -195,26 +199,56 @@ impl Lgsp {
         }
     }
 
-    /// True when `client` may make one more request this minute under `per_minute` (0: no limit).
-    fn take_turn(&self, client: &str, per_minute: i64) -> bool {
-        if per_minute <= 0 {
-            return true;
+    /// Whether `client` may make one more call now, under its rate limit (this minute, this
+    /// node) and its daily quota (today, all nodes); counted against both when it may.
+    fn take_turn(&self, client: &registry::Subsystem) -> Turn {
+        let (per_minute, per_day) = (client.rate_per_minute, client.calls_per_day);
+        if per_minute <= 0 && per_day <= 0 {
+            return Turn::Taken;
         }
-        let minute = kernel::time::now_ms() / 60_000;
+        let now = kernel::time::now_ms();
+        let minute = now / 60_000;
         let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
-        if !counts.contains_key(client) {
-            counts.insert(client.to_owned(), (minute, 0));
+        if per_minute > 0 {
+            if !counts.contains_key(&client.id) {
+                counts.insert(client.id.clone(), (minute, 0));
+            }
+            let Some(e) = counts.get_mut(&client.id) else { return Turn::RateLimited };
+            if e.0 != minute {
+                *e = (minute, 0);
+            }
+            if e.1 >= per_minute {
+                return Turn::RateLimited;
+            }
         }
-        let Some(e) = counts.get_mut(client) else { return false };
-        if e.0 != minute {
-            *e = (minute, 0);
+        if per_day > 0 {
+            match self.quotas.take(&client.id, per_day, now) {
+                quota::Fits::Yes => {}
+                quota::Fits::No => return Turn::QuotaUsed,
+                quota::Fits::Unknown => return Turn::Unknown,
+            }
         }
-        if e.1 >= per_minute {
-            return false;
+        if let Some(e) = counts.get_mut(&client.id).filter(|_| per_minute > 0) {
+            e.1 += 1;
         }
-        e.1 += 1;
-        true
+        Turn::Taken
     }
+
+    /// Adds this node's calls to the day's usage of each client with a daily quota, and reads
+    /// back what all nodes used (every second, and as the server stops).
+    pub async fn sync_quotas(&self) -> kernel::Result<()> {
+        self.quotas.sync(&self.db).await
+    }
+}
+
+/// What [`Lgsp::take_turn`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Turn {
+    Taken,
+    RateLimited,
+    QuotaUsed,
+    /// The day's usage of a client with a quota is not known on this node yet.
+    Unknown,
 }
 
 /// Counts exchanges in the Prometheus metrics (`lgsp_exchanges_total{service,status}`,

@@ -36,6 +36,9 @@ pub struct SubsystemInput {
     pub client_id: Option<String>,
     /// Requests per minute this subsystem may make as a client; 0 or absent: no limit.
     pub rate_per_minute: Option<i64>,
+    /// Calls this subsystem may make as a client in a calendar day (Vietnam's time), all the
+    /// platform's nodes together; 0 or absent: no quota.
+    pub calls_per_day: Option<i64>,
     /// The client certificate (PEM) that proves this subsystem over mutual TLS.
     pub certificate: Option<String>,
     /// False to disable the subsystem (its calls are refused); on changes only.
@@ -50,6 +53,7 @@ pub struct Subsystem {
     pub name: String,
     pub client_id: Option<String>,
     pub rate_per_minute: i64,
+    pub calls_per_day: i64,
     pub active: bool,
     /// SHA-256 (hex) of the certificate bound to it, if any.
     pub cert_sha256: Option<String>,
@@ -140,8 +144,7 @@ pub(crate) fn admin(p: &Principal) -> Result<()> {
     }
 }
 
-const SUBSYSTEM_COLS: &str =
-    "s.id, s.code, s.name, s.client_id, s.rate_per_minute, s.active, s.cert_sha256, m.instance, m.member_class, m.code AS member_code";
+const SUBSYSTEM_COLS: &str = "s.id, s.code, s.name, s.client_id, s.rate_per_minute, s.calls_per_day, s.active, s.cert_sha256, m.instance, m.member_class, m.code AS member_code";
 const SERVICE_COLS: &str = "v.id, v.subsystem_id, v.code, v.version, v.name, v.upstream_url, v.description_kind, v.state, v.log_bodies, v.timeout_ms, v.max_body_bytes, v.upstream_token_url, v.upstream_client_id, v.soap, s.code AS subsystem_code, m.instance, m.member_class, m.code AS member_code";
 
 fn subsystem_of(r: &Row) -> Result<Subsystem> {
@@ -156,6 +159,7 @@ fn subsystem_of(r: &Row) -> Result<Subsystem> {
         name: r.text("name")?,
         client_id: r.opt_text("client_id")?,
         rate_per_minute: r.int("rate_per_minute")?,
+        calls_per_day: r.int("calls_per_day")?,
         active: r.bool("active")?,
         cert_sha256: r.opt_text("cert_sha256")?,
     })
@@ -265,6 +269,9 @@ impl Lgsp {
         if input.rate_per_minute.is_some_and(|r| r < 0) {
             v.add("rate_per_minute", "không âm (not negative)");
         }
+        if input.calls_per_day.is_some_and(|r| r < 0) {
+            v.add("calls_per_day", "không âm (not negative)");
+        }
         let cert = match input.certificate.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
             None => None,
             Some(pem) => {
@@ -278,8 +285,8 @@ impl Lgsp {
         v.into_result()?;
         let id = kernel::id::new_id();
         let client = input.client_id.as_deref().map(str::trim).filter(|s| !s.is_empty());
-        let r = q("INSERT INTO lgsp_subsystems (id, member_id, code, name, client_id, rate_per_minute, active, created_at, cert_sha256)
-                   VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7, $8)")
+        let r = q("INSERT INTO lgsp_subsystems (id, member_id, code, name, client_id, rate_per_minute, active, created_at, cert_sha256, calls_per_day)
+                   VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7, $8, $9)")
         .bind(id.as_str())
         .bind(member_id.as_str())
         .bind(input.code.as_str())
@@ -288,6 +295,7 @@ impl Lgsp {
         .bind(input.rate_per_minute.unwrap_or(0))
         .bind(kernel::time::now_ms())
         .bind(cert)
+        .bind(input.calls_per_day.unwrap_or(0))
         .execute(&self.db)
         .await;
         match r {
@@ -303,7 +311,7 @@ impl Lgsp {
         self.subsystem_by_row_id(&id).await
     }
 
-    /// Changes a subsystem: name, client, rate limit, certificate (a new one replaces the old,
+    /// Changes a subsystem: name, client, rate limit, daily quota, certificate (a new one replaces the old,
     /// which then proves nothing), active or not.
     pub async fn update_subsystem(&self, by: &Principal, x: &SubsystemId, input: &SubsystemInput) -> Result<Subsystem> {
         admin(by)?;
@@ -317,6 +325,9 @@ impl Lgsp {
         if input.rate_per_minute.is_some_and(|r| r < 0) {
             return Err(Error::invalid("rate_per_minute", "không âm (not negative)"));
         }
+        if input.calls_per_day.is_some_and(|r| r < 0) {
+            return Err(Error::invalid("calls_per_day", "không âm (not negative)"));
+        }
         let cert = match input.certificate.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
             None => None,
             Some(pem) => Some(
@@ -325,13 +336,14 @@ impl Lgsp {
             ),
         };
         let r =
-            q("UPDATE lgsp_subsystems SET name = $2, client_id = $3, rate_per_minute = $4, cert_sha256 = $5, active = $6 WHERE id = $1")
+            q("UPDATE lgsp_subsystems SET name = $2, client_id = $3, rate_per_minute = $4, cert_sha256 = $5, active = $6, calls_per_day = $7 WHERE id = $1")
                 .bind(sub.id.as_str())
                 .bind(input.name.trim())
                 .bind(input.client_id.as_deref().map(str::trim).filter(|s| !s.is_empty()))
                 .bind(input.rate_per_minute.unwrap_or(0))
                 .bind(cert)
                 .bind(input.active.unwrap_or(true))
+                .bind(input.calls_per_day.unwrap_or(0))
                 .execute(&self.db)
                 .await;
         match r {

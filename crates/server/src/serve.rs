@@ -66,6 +66,7 @@ pub async fn start(app: App, listener: TcpListener) -> anyhow::Result<Running> {
     let deadlines = tokio::spawn(deadline_watch(app.clone(), rx.clone()));
     app.lgsp.start_log_writer();
     let sealer = tokio::spawn(seal_log(app.clone(), rx.clone()));
+    let quotas = tokio::spawn(sync_quotas(app.clone(), rx.clone()));
     let pusher = tokio::spawn(push_events(app.clone(), rx.clone()));
     let exchange = {
         let (d, stop) = (app.docflow.clone(), rx.clone());
@@ -81,6 +82,10 @@ pub async fn start(app: App, listener: TcpListener) -> anyhow::Result<Running> {
         worker.abort();
         deadlines.abort();
         sealer.abort();
+        let _ = quotas.await;
+        if let Err(e) = app.lgsp.sync_quotas().await {
+            tracing::warn!(error = %e, "adding up the LGSP clients' daily usage at shutdown failed");
+        }
         let _ = pusher.await;
         let _ = exchange.await;
         // Every exchange answered is in the log, and sealed, before the database closes.
@@ -137,6 +142,21 @@ async fn seal_log(app: App, mut stop: watch::Receiver<bool>) {
             Ok(0) => {}
             Ok(n) => tracing::info!(files = n, "replica files imported"),
             Err(e) => tracing::warn!(error = %e, "importing replicas failed"),
+        }
+    }
+}
+
+/// LGSP daily quotas: every second this node adds the calls it took to each client's usage
+/// of the day and reads back all nodes' totals (and once more when the serving threads are
+/// done, in `start`).
+async fn sync_quotas(app: App, mut stop: watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            _ = stop.wait_for(|v| *v) => return,
+        }
+        if let Err(e) = app.lgsp.sync_quotas().await {
+            tracing::warn!(error = %e, "adding up the LGSP clients' daily usage failed");
         }
     }
 }

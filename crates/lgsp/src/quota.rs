@@ -1,0 +1,187 @@
+//! Daily quotas: how many calls a client subsystem may make through the gateway in a calendar
+//! day (Vietnam's time), counted across every node of the platform and kept over restarts.
+//!
+//! A node counts the calls it takes in memory, so the serving path never waits for the
+//! database, and every second adds them to the day's row of `lgsp_usage` (one atomic addition
+//! per client, whichever node makes it) and reads back the total all nodes reached. A call
+//! fits while that total, plus what this node took since, is under the quota. So the nodes
+//! together may overshoot by what the others took in the last second, and a node that stops
+//! without its last addition (a crash, not a stop) forgets at most a second of its own calls.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use kernel::Result;
+use kernel::db::{Db, q};
+
+const DAY_MS: i64 = 86_400_000;
+const VN_OFFSET_MS: i64 = 7 * 3_600_000;
+
+/// The day (days since 1970-01-01 in Vietnam's time) an instant (unix ms) falls on.
+pub fn day_of(ms: i64) -> i64 {
+    (ms + VN_OFFSET_MS).div_euclid(DAY_MS)
+}
+
+/// Seconds from `ms` until the next day starts in Vietnam (when quotas start again).
+pub fn seconds_to_next_day(ms: i64) -> i64 {
+    let next = (day_of(ms) + 1) * DAY_MS - VN_OFFSET_MS;
+    (next - ms + 999) / 1000
+}
+
+/// What the counts say about one more call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Fits {
+    /// It fits, and is counted.
+    Yes,
+    /// The quota is used up.
+    No,
+    /// This node does not know the day's total yet: [`Quotas::load`] it first.
+    Unknown,
+}
+
+/// One client's day, as this node knows it.
+#[derive(Debug, Clone, Copy, Default)]
+struct Day {
+    day: i64,
+    /// Every node's calls, as the database had them at the last addition or reading.
+    known: i64,
+    /// This node's calls being added now.
+    adding: i64,
+    /// This node's calls since.
+    new: i64,
+}
+
+/// This node's counts: today's per client subsystem (its row id), and calls of days past
+/// still to be added.
+#[derive(Default)]
+pub(crate) struct Quotas {
+    counts: Mutex<Counts>,
+}
+
+#[derive(Default)]
+struct Counts {
+    days: HashMap<String, Day>,
+    past: Vec<(String, i64, i64)>,
+}
+
+impl Quotas {
+    /// Whether one more call of `client` fits `per_day` on the day of `now_ms`; counts it when
+    /// it does.
+    pub(crate) fn take(&self, client: &str, per_day: i64, now_ms: i64) -> Fits {
+        let day = day_of(now_ms);
+        let mut c = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(d) = c.days.get_mut(client).filter(|d| d.day == day) else {
+            return Fits::Unknown;
+        };
+        if d.known + d.adding + d.new >= per_day {
+            return Fits::No;
+        }
+        d.new += 1;
+        Fits::Yes
+    }
+
+    /// Reads the day's total of `client` from the database (its first call of the day on
+    /// this node).
+    pub(crate) async fn load(&self, db: &Db, client: &str, now_ms: i64) -> Result<()> {
+        let day = day_of(now_ms);
+        let total = used(db, client, day).await?;
+        let mut c = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+        let Counts { days, past } = &mut *c;
+        let d = days.entry(client.to_owned()).or_insert(Day { day, ..Day::default() });
+        if d.day != day {
+            // The calls of the day before, not added yet, are added on their own. (What is
+            // being added right now is the adding round's.)
+            if d.new > 0 {
+                past.push((client.to_owned(), d.day, d.new));
+            }
+            *d = Day { day, ..Day::default() };
+        }
+        d.known = d.known.max(total);
+        Ok(())
+    }
+
+    /// Adds this node's new calls to the database and reads back each client's total.
+    pub(crate) async fn sync(&self, db: &Db) -> Result<()> {
+        let today = day_of(kernel::time::now_ms());
+        let (work, past) = {
+            let mut c = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+            // A day past with nothing being added is forgotten.
+            c.days.retain(|_, d| d.day >= today || d.new + d.adding > 0);
+            let work: Vec<(String, i64, i64)> = c
+                .days
+                .iter_mut()
+                .map(|(k, d)| {
+                    d.adding += d.new;
+                    d.new = 0;
+                    (k.clone(), d.day, d.adding)
+                })
+                .collect();
+            (work, std::mem::take(&mut c.past))
+        };
+        let mut failed = None;
+        for (client, day, n) in past {
+            if let Err(e) = add(db, &client, day, n).await {
+                self.counts.lock().unwrap_or_else(|e| e.into_inner()).past.push((client, day, n));
+                failed = Some(e);
+            }
+        }
+        for (client, day, n) in work {
+            let total = if n > 0 { add(db, &client, day, n).await } else { used(db, &client, day).await };
+            let mut c = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+            let Some(d) = c.days.get_mut(&client).filter(|d| d.day == day) else { continue };
+            match total {
+                Ok(t) => {
+                    d.known = t;
+                    d.adding -= n;
+                }
+                // Left as being added: the next round adds it again.
+                Err(e) => failed = Some(e),
+            }
+        }
+        failed.map_or(Ok(()), Err)
+    }
+}
+
+/// The calls `client` made on `day`, all nodes together.
+pub async fn used(db: &Db, client: &str, day: i64) -> Result<i64> {
+    let row = q("SELECT calls FROM lgsp_usage WHERE subsystem_id = $1 AND day = $2").bind(client).bind(day).fetch_optional(db).await?;
+    row.map_or(Ok(0), |r| r.int("calls"))
+}
+
+async fn add(db: &Db, client: &str, day: i64, n: i64) -> Result<i64> {
+    q("INSERT INTO lgsp_usage (subsystem_id, day, calls) VALUES ($1, $2, $3)
+       ON CONFLICT (subsystem_id, day) DO UPDATE SET calls = lgsp_usage.calls + $3 RETURNING calls")
+    .bind(client)
+    .bind(day)
+    .bind(n)
+    .fetch_i64(db)
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_turn_at_midnight_in_vietnam() {
+        // 2026-11-24 16:59:59.999 UTC is 23:59:59.999 in Vietnam; a millisecond later is the 25th.
+        let before = 1_795_539_599_999;
+        assert_eq!(day_of(before) + 1, day_of(before + 1));
+        assert_eq!(seconds_to_next_day(before), 1);
+        assert_eq!(seconds_to_next_day(before + 1), 86_400);
+        assert_eq!((day_of(-VN_OFFSET_MS - 1), day_of(-VN_OFFSET_MS)), (-1, 0), "before 1970 in Vietnam");
+    }
+
+    #[test]
+    fn calls_fit_until_the_quota_and_a_new_day_must_be_read() {
+        let q = Quotas::default();
+        let now = 1_795_500_000_000;
+        assert_eq!(q.take("a", 2, now), Fits::Unknown);
+        q.counts.lock().unwrap().days.insert("a".into(), Day { day: day_of(now), ..Day::default() });
+        assert_eq!(q.take("a", 2, now), Fits::Yes);
+        assert_eq!(q.take("a", 2, now), Fits::Yes);
+        assert_eq!(q.take("a", 2, now), Fits::No);
+        assert_eq!(q.take("a", 3, now), Fits::Yes, "a raised quota lets more through");
+        assert_eq!(q.take("a", 2, now + DAY_MS), Fits::Unknown, "the next day is read from the database first");
+    }
+}

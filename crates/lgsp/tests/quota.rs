@@ -1,0 +1,131 @@
+//! Rate limits and daily quotas of client subsystems, on SQLite and PostgreSQL: a call over
+//! either is refused with 429, its X-Road error and `Retry-After`, and not forwarded; the day's
+//! usage is kept in the database, where a node starting afresh and the other nodes' calls count.
+
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use serde_json::{Value, json};
+use testkit::{TestApp, storage_test};
+
+use common::*;
+
+const SUB: &str = "/api/lgsp/subsystems/VN/GOV/000.00.51.H99/motcua";
+
+async fn published(app: &TestApp) -> (Arc<AtomicUsize>, String, Value) {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let up = upstream(calls.clone()).await;
+    let (service_id, token) = setup(app, &up).await;
+    for to in ["testing", "published"] {
+        let r = app.post(&format!("/api/lgsp/services/{service_id}/state"), &json!({"state": to})).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+    }
+    let subs = app.get_admin("/api/lgsp/subsystems").await.json();
+    let sub = subs.as_array().unwrap().iter().find(|s| s["xid"]["subsystem"] == "motcua").unwrap().clone();
+    (calls, token, sub)
+}
+
+/// Changes the client subsystem's limits, keeping the rest as it is.
+async fn limits(app: &TestApp, sub: &Value, per_minute: i64, per_day: i64) -> testkit::Answer {
+    let body = json!({"code": "motcua", "name": sub["name"], "client_id": sub["client_id"],
+                      "rate_per_minute": per_minute, "calls_per_day": per_day});
+    app.put(SUB, &body).await
+}
+
+async fn person(app: &TestApp, token: &str) -> testkit::Answer {
+    app.raw(call(app, reqwest::Method::GET, &format!("{SERVICE}/persons/001090012345"), Some(token))).await
+}
+
+async fn used_today(app: &TestApp, sub: &Value) -> i64 {
+    let day = lgsp::quota::day_of(kernel::time::now_ms());
+    lgsp::quota::used(&app.app.db, sub["id"].as_str().unwrap(), day).await.unwrap()
+}
+
+storage_test!(a_daily_quota_counts_every_node_and_survives_a_restart, async |app: &TestApp| {
+    let (calls, token, sub) = published(app).await;
+
+    let bad = limits(app, &sub, 0, -1).await;
+    assert_eq!(bad.status, 422, "{}", bad.text);
+    assert!(bad.text.contains("calls_per_day"), "{}", bad.text);
+
+    // The day's usage in the database, as an earlier run of this node or another node left it.
+    let day = lgsp::quota::day_of(kernel::time::now_ms());
+    kernel::db::q("INSERT INTO lgsp_usage (subsystem_id, day, calls) VALUES ($1, $2, 2)")
+        .bind(sub["id"].as_str().unwrap())
+        .bind(day)
+        .execute(&app.app.db)
+        .await
+        .unwrap();
+    let r = limits(app, &sub, 0, 3).await;
+    assert_eq!((r.status.as_u16(), &r.json()["calls_per_day"]), (200, &json!(3)), "{}", r.text);
+
+    let r = person(app, &token).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = person(app, &token).await;
+    assert_eq!((r.status.as_u16(), r.header("x-road-error")), (429, Some("Client.QuotaExceeded")), "{}", r.text);
+    assert_eq!(r.json()["type"], "Client.QuotaExceeded");
+    let after: i64 = r.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=86_400).contains(&after), "{after}");
+    assert_eq!(calls.load(Ordering::SeqCst), 1, "a call over the quota is not forwarded");
+
+    // The node adds its calls to the day's usage.
+    app.app.lgsp.sync_quotas().await.unwrap();
+    assert_eq!(used_today(app, &sub).await, 3);
+
+    // A raised quota lets two more through (the second call of the known day takes the
+    // direct path), then refuses again.
+    limits(app, &sub, 0, 5).await;
+    for _ in 0..2 {
+        assert_eq!(person(app, &token).await.status, 200);
+    }
+    assert_eq!(person(app, &token).await.status, 429);
+    assert_eq!(calls.load(Ordering::SeqCst), 3);
+    app.app.lgsp.sync_quotas().await.unwrap();
+    assert_eq!(used_today(app, &sub).await, 5, "refused calls do not count");
+
+    // Another node's calls: raised to 8, but another node took 3 meanwhile.
+    limits(app, &sub, 0, 8).await;
+    kernel::db::q("UPDATE lgsp_usage SET calls = calls + 3 WHERE subsystem_id = $1 AND day = $2")
+        .bind(sub["id"].as_str().unwrap())
+        .bind(day)
+        .execute(&app.app.db)
+        .await
+        .unwrap();
+    app.app.lgsp.sync_quotas().await.unwrap();
+    let r = person(app, &token).await;
+    assert_eq!((r.status.as_u16(), r.header("x-road-error")), (429, Some("Client.QuotaExceeded")), "{}", r.text);
+    assert_eq!(calls.load(Ordering::SeqCst), 3);
+
+    // No quota: calls go through again.
+    limits(app, &sub, 0, 0).await;
+    assert_eq!(person(app, &token).await.status, 200);
+});
+
+storage_test!(a_rate_limit_refuses_the_calls_over_it_this_minute, async |app: &TestApp| {
+    let (calls, token, sub) = published(app).await;
+    let bad = limits(app, &sub, -5, 0).await;
+    assert_eq!(bad.status, 422, "{}", bad.text);
+    let r = limits(app, &sub, 2, 0).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    // Two calls a minute: a third within the same minute is refused. (Should the minute turn
+    // between the calls, the third is taken; the loop goes on to a fourth.)
+    let mut refused = None;
+    for _ in 0..4 {
+        let r = person(app, &token).await;
+        if r.status == 429 {
+            refused = Some(r);
+            break;
+        }
+        assert_eq!(r.status, 200, "{}", r.text);
+    }
+    let r = refused.expect("a call over the rate limit is refused");
+    assert_eq!(r.header("x-road-error"), Some("Client.RateLimitExceeded"), "{}", r.text);
+    let after: i64 = r.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=60).contains(&after), "{after}");
+    let forwarded = calls.load(Ordering::SeqCst);
+    assert!((2..=3).contains(&forwarded), "{forwarded}");
+    app.app.lgsp.sync_quotas().await.unwrap();
+    assert_eq!(used_today(app, &sub).await, 0, "without a quota nothing is counted");
+});
