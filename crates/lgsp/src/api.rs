@@ -20,6 +20,7 @@ use crate::Lgsp;
 use crate::access::{AccessInput, AccessRight, Peer, PeerInput};
 use crate::log::Verification;
 use crate::model::SubsystemId;
+use crate::quota::Usage;
 use crate::registry::{HistoryEntry, Member, MemberInput, Service, ServiceInput, Subsystem, SubsystemInput};
 
 pub fn router() -> OpenApiRouter<Lgsp> {
@@ -35,6 +36,7 @@ pub fn router() -> OpenApiRouter<Lgsp> {
         .routes(routes!(revoke))
         .routes(routes!(peers, add_peer))
         .routes(routes!(monitoring))
+        .routes(routes!(usage))
         .routes(routes!(replicas, add_replica))
         .routes(routes!(run_replica))
         .routes(routes!(seal))
@@ -282,6 +284,44 @@ async fn own_subsystem(l: &Lgsp, p: &Principal) -> Result<Option<String>> {
     .fetch_optional(&l.db)
     .await?;
     r.map(|r| Ok(format!("{}/{}/{}/{}", r.text("instance")?, r.text("member_class")?, r.text("member_code")?, r.text("code")?))).transpose()
+}
+
+#[derive(Deserialize, IntoParams)]
+struct UsageQuery {
+    /// Days up to today (1 to 366; 7 when absent).
+    days: Option<i64>,
+    /// Only this client subsystem (`INSTANCE/CLASS/MEMBER/SUBSYSTEM`).
+    client: Option<String>,
+}
+
+/// Calls per day of client subsystems against their daily quotas, newest first. A client
+/// system sees its own; administrators see all.
+#[utoipa::path(get, path = "/api/lgsp/usage", tag = "lgsp", params(UsageQuery),
+    responses((status = 200, body = Vec<Usage>), (status = 403, body = Problem), (status = 422, body = Problem)))]
+async fn usage(State(l): State<Lgsp>, Authed(p): Authed, Query(f): Query<UsageQuery>) -> ApiResult<Json<Vec<Usage>>> {
+    let days = f.days.unwrap_or(7);
+    if !(1..=366).contains(&days) {
+        return Err(Error::invalid("days", "từ 1 đến 366 (1 to 366)")).or_problem();
+    }
+    let asked = match f.client.as_deref() {
+        None => None,
+        Some(c) => Some(SubsystemId::parse(c).ok_or_else(|| Error::invalid("client", "INSTANCE/CLASS/MEMBER/SUBSYSTEM")).or_problem()?),
+    };
+    let client = if p.allows(Permission::CatalogManage, None) {
+        asked
+    } else {
+        let own = own_subsystem(&l, &p)
+            .await
+            .or_problem()?
+            .and_then(|o| SubsystemId::parse(&o))
+            .ok_or_else(|| Error::Forbidden("chỉ quản trị hoặc hệ thống thành viên (administrators or member systems only)".into()))
+            .or_problem()?;
+        if asked.as_ref().is_some_and(|a| a.text() != own.text()) {
+            return Ok(Json(Vec::new()));
+        }
+        Some(own)
+    };
+    Ok(Json(crate::quota::usage(&l.db, days, client.as_ref()).await.or_problem()?))
 }
 
 /// Operational monitoring: exchanges' metadata (never payloads) and figures per service. A

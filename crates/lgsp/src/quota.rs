@@ -142,6 +142,58 @@ impl Quotas {
     }
 }
 
+/// One client subsystem's calls on one day, against its daily quota.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct Usage {
+    /// `INSTANCE/CLASS/MEMBER/SUBSYSTEM`.
+    pub client: String,
+    /// `YYYY-MM-DD`, Vietnam's time.
+    pub day: String,
+    /// The calls the gateway took, all nodes together (today's as of the last second).
+    pub calls: i64,
+    /// The client's daily quota now (0: none).
+    pub calls_per_day: i64,
+}
+
+/// The usage of the last `days` days up to today, newest first, of every client subsystem or
+/// of `client` alone.
+pub async fn usage(db: &Db, days: i64, client: Option<&crate::model::SubsystemId>) -> Result<Vec<Usage>> {
+    let today = day_of(kernel::time::now_ms());
+    let mut w = kernel::db::Where::new();
+    let x = w.arg(today - days);
+    w.and(format!("u.day > {x}"));
+    if let Some(c) = client {
+        for (column, value) in
+            [("m.instance", &c.instance), ("m.member_class", &c.member_class), ("m.code", &c.member), ("s.code", &c.subsystem)]
+        {
+            let x = w.arg(value.as_str());
+            w.and(format!("{column} = {x}"));
+        }
+    }
+    let rows = w
+        .query(format!(
+            "SELECT u.day, u.calls, s.calls_per_day, s.code, m.instance, m.member_class, m.code AS member_code
+               FROM lgsp_usage u JOIN lgsp_subsystems s ON s.id = u.subsystem_id JOIN lgsp_members m ON m.id = s.member_id{}
+              ORDER BY u.day DESC, m.instance, m.member_class, m.code, s.code",
+            w.sql()
+        ))
+        .fetch_all(db)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            // 2440588: the Julian day of 1970-01-01.
+            let day = ::time::Date::from_julian_day((r.int("day")? + 2_440_588) as i32)
+                .map_err(|e| kernel::Error::Internal(format!("usage day: {e}")))?;
+            Ok(Usage {
+                client: format!("{}/{}/{}/{}", r.text("instance")?, r.text("member_class")?, r.text("member_code")?, r.text("code")?),
+                day: kernel::time::date_text(day),
+                calls: r.int("calls")?,
+                calls_per_day: r.int("calls_per_day")?,
+            })
+        })
+        .collect()
+}
+
 /// The calls `client` made on `day`, all nodes together.
 pub async fn used(db: &Db, client: &str, day: i64) -> Result<i64> {
     let row = q("SELECT calls FROM lgsp_usage WHERE subsystem_id = $1 AND day = $2").bind(client).bind(day).fetch_optional(db).await?;

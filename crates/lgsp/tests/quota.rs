@@ -98,6 +98,21 @@ storage_test!(a_daily_quota_counts_every_node_and_survives_a_restart, async |app
     assert_eq!((r.status.as_u16(), r.header("x-road-error")), (429, Some("Client.QuotaExceeded")), "{}", r.text);
     assert_eq!(calls.load(Ordering::SeqCst), 3);
 
+    // The day's usage, for administrators and for the client system itself.
+    let today = kernel::time::date_text(kernel::time::today_vn());
+    let seen = app.get_admin("/api/lgsp/usage?days=1").await;
+    assert_eq!(seen.status, 200, "{}", seen.text);
+    assert_eq!(seen.json(), json!([{"client": CLIENT, "day": today, "calls": 8, "calls_per_day": 8}]));
+    let own = app.raw(app.http.get(app.url("/api/lgsp/usage")).bearer_auth(&token)).await;
+    assert_eq!((own.status.as_u16(), own.json()[0]["calls"].clone()), (200, json!(8)), "{}", own.text);
+    let other = app.raw(app.http.get(app.url("/api/lgsp/usage?client=VN/GOV/000.00.13.H99/tuphap")).bearer_auth(&token)).await;
+    assert_eq!(other.json(), json!([]), "a client system sees only its own usage");
+    for bad in ["days=0", "days=400", "client=VN/GOV"] {
+        let r = app.get_admin(&format!("/api/lgsp/usage?{bad}")).await;
+        assert_eq!(r.status, 422, "{bad}: {}", r.text);
+    }
+    assert_eq!(app.get("/api/lgsp/usage").await.status, 401);
+
     // No quota: calls go through again.
     limits(app, &sub, 0, 0).await;
     assert_eq!(person(app, &token).await.status, 200);
