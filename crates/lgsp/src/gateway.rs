@@ -332,7 +332,6 @@ pub(crate) async fn forward(
     let (parts, body) = req.into_parts();
     let client = authenticate(l, caller, &parts.headers).await?;
     x.client = client.xid.text();
-    take_turn(l, &client).await?;
     let snap = l.snapshot().await.map_err(internal)?;
     // Borrowed from the snapshot, not copied: a service carries its whole OpenAPI text.
     let service = snap.service(&t.provider, &t.service).filter(|s| callable(&s.state)).ok_or_else(|| {
@@ -360,6 +359,8 @@ pub(crate) async fn forward(
             format!("nội dung vượt {limit} byte (the body is larger than {limit} bytes)"),
         ));
     }
+    // Counted only now, as on the direct path: a call refused above uses no quota.
+    take_turn(l, &client).await?;
     // The upstream address: the service's URL, the rest of the path, the query.
     let mut url = service.upstream_url.trim_end_matches('/').to_owned();
     url.push_str(&t.rest);

@@ -61,6 +61,9 @@ storage_test!(a_daily_quota_counts_every_node_and_survives_a_restart, async |app
     let r = limits(app, &sub, 0, 3).await;
     assert_eq!((r.status.as_u16(), &r.json()["calls_per_day"]), (200, &json!(3)), "{}", r.text);
 
+    // A call the allow-list refuses uses no quota.
+    let denied = app.raw(call(app, reqwest::Method::DELETE, &format!("{SERVICE}/persons/001090012345"), Some(&token))).await;
+    assert_eq!(denied.header("x-road-error"), Some("Server.ServerProxy.AccessDenied"), "{}", denied.text);
     let r = person(app, &token).await;
     assert_eq!(r.status, 200, "{}", r.text);
     let r = person(app, &token).await;
