@@ -144,6 +144,14 @@ pub(crate) fn admin(p: &Principal) -> Result<()> {
     }
 }
 
+/// The subsystem's limits (rate, daily quota) given as negative numbers, by field name.
+fn negative_limits(input: &SubsystemInput) -> impl Iterator<Item = &'static str> {
+    [("rate_per_minute", input.rate_per_minute), ("calls_per_day", input.calls_per_day)]
+        .into_iter()
+        .filter(|(_, n)| n.is_some_and(|n| n < 0))
+        .map(|(field, _)| field)
+}
+
 const SUBSYSTEM_COLS: &str = "s.id, s.code, s.name, s.client_id, s.rate_per_minute, s.calls_per_day, s.active, s.cert_sha256, m.instance, m.member_class, m.code AS member_code";
 const SERVICE_COLS: &str = "v.id, v.subsystem_id, v.code, v.version, v.name, v.upstream_url, v.description_kind, v.state, v.log_bodies, v.timeout_ms, v.max_body_bytes, v.upstream_token_url, v.upstream_client_id, v.soap, s.code AS subsystem_code, m.instance, m.member_class, m.code AS member_code";
 
@@ -266,11 +274,8 @@ impl Lgsp {
         if input.name.trim().is_empty() {
             v.add("name", "bắt buộc (required)");
         }
-        if input.rate_per_minute.is_some_and(|r| r < 0) {
-            v.add("rate_per_minute", "không âm (not negative)");
-        }
-        if input.calls_per_day.is_some_and(|r| r < 0) {
-            v.add("calls_per_day", "không âm (not negative)");
+        for field in negative_limits(input) {
+            v.add(field, "không âm (not negative)");
         }
         let cert = match input.certificate.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
             None => None,
@@ -322,11 +327,8 @@ impl Lgsp {
         if input.name.trim().is_empty() {
             return Err(Error::invalid("name", "bắt buộc (required)"));
         }
-        if input.rate_per_minute.is_some_and(|r| r < 0) {
-            return Err(Error::invalid("rate_per_minute", "không âm (not negative)"));
-        }
-        if input.calls_per_day.is_some_and(|r| r < 0) {
-            return Err(Error::invalid("calls_per_day", "không âm (not negative)"));
+        if let Some(field) = negative_limits(input).next() {
+            return Err(Error::invalid(field, "không âm (not negative)"));
         }
         let cert = match input.certificate.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
             None => None,
