@@ -10,6 +10,10 @@ use utoipa::ToSchema;
 use crate::Lgsp;
 use crate::model::{STATES, SubsystemId, part_ok, transition_allowed};
 
+mod subsystems;
+
+pub use subsystems::{Subsystem, SubsystemInput};
+
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct MemberInput {
     pub instance: String,
@@ -26,37 +30,6 @@ pub struct Member {
     pub member_class: String,
     pub code: String,
     pub name: String,
-}
-
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-pub struct SubsystemInput {
-    pub code: String,
-    pub name: String,
-    /// The OAuth2 client (client credentials grant) that speaks for this subsystem.
-    pub client_id: Option<String>,
-    /// Requests per minute this subsystem may make as a client; 0 or absent: no limit.
-    pub rate_per_minute: Option<i64>,
-    /// Calls this subsystem may make as a client in a calendar day (Vietnam's time), all the
-    /// platform's nodes together; 0 or absent: no quota.
-    pub calls_per_day: Option<i64>,
-    /// The client certificate (PEM) that proves this subsystem over mutual TLS.
-    pub certificate: Option<String>,
-    /// False to disable the subsystem (its calls are refused); on changes only.
-    pub active: Option<bool>,
-}
-
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Subsystem {
-    pub id: String,
-    #[schema(value_type = Object)]
-    pub xid: SubsystemId,
-    pub name: String,
-    pub client_id: Option<String>,
-    pub rate_per_minute: i64,
-    pub calls_per_day: i64,
-    pub active: bool,
-    /// SHA-256 (hex) of the certificate bound to it, if any.
-    pub cert_sha256: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -127,15 +100,6 @@ pub struct HistoryEntry {
     pub note: Option<String>,
 }
 
-/// The SHA-256 (hex) of a PEM certificate's DER, as TLS shows it.
-fn cert_fingerprint(pem: &str) -> Option<String> {
-    use rustls_pki_types::pem::PemObject;
-    use sha2::Digest;
-    rustls_pki_types::CertificateDer::from_pem_slice(pem.as_bytes())
-        .ok()
-        .map(|der| data_encoding::HEXLOWER.encode(&sha2::Sha256::digest(der.as_ref())))
-}
-
 pub(crate) fn admin(p: &Principal) -> Result<()> {
     if p.allows(Permission::CatalogManage, None) {
         Ok(())
@@ -144,34 +108,7 @@ pub(crate) fn admin(p: &Principal) -> Result<()> {
     }
 }
 
-/// The subsystem's limits (rate, daily quota) given as negative numbers, by field name.
-fn negative_limits(input: &SubsystemInput) -> impl Iterator<Item = &'static str> {
-    [("rate_per_minute", input.rate_per_minute), ("calls_per_day", input.calls_per_day)]
-        .into_iter()
-        .filter(|(_, n)| n.is_some_and(|n| n < 0))
-        .map(|(field, _)| field)
-}
-
-const SUBSYSTEM_COLS: &str = "s.id, s.code, s.name, s.client_id, s.rate_per_minute, s.calls_per_day, s.active, s.cert_sha256, m.instance, m.member_class, m.code AS member_code";
 const SERVICE_COLS: &str = "v.id, v.subsystem_id, v.code, v.version, v.name, v.upstream_url, v.description_kind, v.state, v.log_bodies, v.timeout_ms, v.max_body_bytes, v.upstream_token_url, v.upstream_client_id, v.soap, s.code AS subsystem_code, m.instance, m.member_class, m.code AS member_code";
-
-fn subsystem_of(r: &Row) -> Result<Subsystem> {
-    Ok(Subsystem {
-        id: r.text("id")?,
-        xid: SubsystemId {
-            instance: r.text("instance")?,
-            member_class: r.text("member_class")?,
-            member: r.text("member_code")?,
-            subsystem: r.text("code")?,
-        },
-        name: r.text("name")?,
-        client_id: r.opt_text("client_id")?,
-        rate_per_minute: r.int("rate_per_minute")?,
-        calls_per_day: r.int("calls_per_day")?,
-        active: r.bool("active")?,
-        cert_sha256: r.opt_text("cert_sha256")?,
-    })
-}
 
 fn service_of(r: &Row) -> Result<Service> {
     Ok(Service {
@@ -252,7 +189,7 @@ impl Lgsp {
             .collect()
     }
 
-    async fn member_id(&self, instance: &str, class: &str, code: &str) -> Result<String> {
+    pub(super) async fn member_id(&self, instance: &str, class: &str, code: &str) -> Result<String> {
         q("SELECT id FROM lgsp_members WHERE instance = $1 AND member_class = $2 AND code = $3")
             .bind(instance)
             .bind(class)
@@ -262,138 +199,6 @@ impl Lgsp {
             .map(|r| r.text("id"))
             .transpose()?
             .ok_or_else(|| Error::not_found(format!("thành viên {instance}/{class}/{code}")))
-    }
-
-    pub async fn create_subsystem(&self, by: &Principal, member: (&str, &str, &str), input: &SubsystemInput) -> Result<Subsystem> {
-        admin(by)?;
-        let member_id = self.member_id(member.0, member.1, member.2).await?;
-        let mut v = Violations::new();
-        if !part_ok(&input.code) {
-            v.add("code", "bắt buộc; không chứa / \\ ; % : (required; no / \\ ; % :)");
-        }
-        if input.name.trim().is_empty() {
-            v.add("name", "bắt buộc (required)");
-        }
-        for field in negative_limits(input) {
-            v.add(field, "không âm (not negative)");
-        }
-        let cert = match input.certificate.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
-            None => None,
-            Some(pem) => {
-                let f = cert_fingerprint(pem);
-                if f.is_none() {
-                    v.add("certificate", "cần một chứng thư số X.509 dạng PEM (a PEM X.509 certificate)");
-                }
-                f
-            }
-        };
-        v.into_result()?;
-        let id = kernel::id::new_id();
-        let client = input.client_id.as_deref().map(str::trim).filter(|s| !s.is_empty());
-        let r = q("INSERT INTO lgsp_subsystems (id, member_id, code, name, client_id, rate_per_minute, active, created_at, cert_sha256, calls_per_day)
-                   VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7, $8, $9)")
-        .bind(id.as_str())
-        .bind(member_id.as_str())
-        .bind(input.code.as_str())
-        .bind(input.name.trim())
-        .bind(client)
-        .bind(input.rate_per_minute.unwrap_or(0))
-        .bind(kernel::time::now_ms())
-        .bind(cert)
-        .bind(input.calls_per_day.unwrap_or(0))
-        .execute(&self.db)
-        .await;
-        match r {
-            Err(e) if e.is_unique_violation() => {
-                return Err(Error::conflict(
-                    "phân hệ hoặc ứng dụng (client_id) đã được đăng ký (the subsystem or its client is registered)",
-                ));
-            }
-            Err(e) => return Err(e),
-            Ok(_) => {}
-        }
-        self.invalidate();
-        self.subsystem_by_row_id(&id).await
-    }
-
-    /// Changes a subsystem: name, client, rate limit, daily quota, certificate (a new one replaces the old,
-    /// which then proves nothing), active or not.
-    pub async fn update_subsystem(&self, by: &Principal, x: &SubsystemId, input: &SubsystemInput) -> Result<Subsystem> {
-        admin(by)?;
-        let sub = self.subsystem(x).await?.ok_or_else(|| Error::not_found(format!("phân hệ {x}")))?;
-        if input.code != x.subsystem {
-            return Err(Error::invalid("code", "mã phân hệ không đổi được (the code cannot change)"));
-        }
-        if input.name.trim().is_empty() {
-            return Err(Error::invalid("name", "bắt buộc (required)"));
-        }
-        if let Some(field) = negative_limits(input).next() {
-            return Err(Error::invalid(field, "không âm (not negative)"));
-        }
-        let cert = match input.certificate.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
-            None => None,
-            Some(pem) => Some(
-                cert_fingerprint(pem)
-                    .ok_or_else(|| Error::invalid("certificate", "cần một chứng thư số X.509 dạng PEM (a PEM X.509 certificate)"))?,
-            ),
-        };
-        let r =
-            q("UPDATE lgsp_subsystems SET name = $2, client_id = $3, rate_per_minute = $4, cert_sha256 = $5, active = $6, calls_per_day = $7 WHERE id = $1")
-                .bind(sub.id.as_str())
-                .bind(input.name.trim())
-                .bind(input.client_id.as_deref().map(str::trim).filter(|s| !s.is_empty()))
-                .bind(input.rate_per_minute.unwrap_or(0))
-                .bind(cert)
-                .bind(input.active.unwrap_or(true))
-                .bind(input.calls_per_day.unwrap_or(0))
-                .execute(&self.db)
-                .await;
-        match r {
-            Err(e) if e.is_unique_violation() => {
-                return Err(Error::conflict("ứng dụng (client_id) đã gắn với phân hệ khác (the client is bound elsewhere)"));
-            }
-            Err(e) => return Err(e),
-            Ok(_) => {}
-        }
-        self.invalidate();
-        self.subsystem_by_row_id(&sub.id).await
-    }
-
-    async fn subsystem_by_row_id(&self, id: &str) -> Result<Subsystem> {
-        let sql = format!("SELECT {SUBSYSTEM_COLS} FROM lgsp_subsystems s JOIN lgsp_members m ON m.id = s.member_id WHERE s.id = $1");
-        subsystem_of(&q(sql).bind(id).fetch_one(&self.db).await?)
-    }
-
-    /// The subsystem with this identifier, if registered.
-    pub async fn subsystem(&self, x: &SubsystemId) -> Result<Option<Subsystem>> {
-        let sql = format!(
-            "SELECT {SUBSYSTEM_COLS} FROM lgsp_subsystems s JOIN lgsp_members m ON m.id = s.member_id
-             WHERE m.instance = $1 AND m.member_class = $2 AND m.code = $3 AND s.code = $4"
-        );
-        q(sql)
-            .bind(x.instance.as_str())
-            .bind(x.member_class.as_str())
-            .bind(x.member.as_str())
-            .bind(x.subsystem.as_str())
-            .fetch_optional(&self.db)
-            .await?
-            .map(|r| subsystem_of(&r))
-            .transpose()
-    }
-
-    /// Every active subsystem (the `listClients` metaservice).
-    pub async fn subsystems(&self) -> Result<Vec<Subsystem>> {
-        let sql = format!(
-            "SELECT {SUBSYSTEM_COLS} FROM lgsp_subsystems s JOIN lgsp_members m ON m.id = s.member_id WHERE s.active
-             ORDER BY m.instance, m.member_class, m.code, s.code"
-        );
-        q(sql).fetch_all(&self.db).await?.iter().map(subsystem_of).collect()
-    }
-
-    /// Every subsystem, active or not (for the gateway's snapshot).
-    pub(crate) async fn subsystems_all(&self) -> Result<Vec<Subsystem>> {
-        let sql = format!("SELECT {SUBSYSTEM_COLS} FROM lgsp_subsystems s JOIN lgsp_members m ON m.id = s.member_id");
-        q(sql).fetch_all(&self.db).await?.iter().map(subsystem_of).collect()
     }
 
     /// Every service (for the gateway's snapshot).
