@@ -220,3 +220,81 @@ test("the administrator's console: procedures, the process editor and its pictur
     await ctx.close();
   }
 });
+
+test('the LGSP registry from its pages: a member, subsystems, a service published and granted', { timeout: 120_000 }, async () => {
+  const ctx = await browser.newContext({ bypassCSP: true });
+  const page = await ctx.newPage();
+  // Codes of their own, so a second run on the same database registers new ones.
+  const n = String(Date.now() % 100);
+  const member = `000.00.${n.padStart(2, '0')}.K${String(process.pid % 90 + 10)}`;
+  try {
+    await signIn(page, 'quantri.tinh', true);
+    await page.goto(`${BASE_URL}/admin/lgsp`);
+    await Promise.all([page.waitForLoadState('load'), page.click('main a[href="/admin/lgsp/registry"]')]);
+
+    // A member: a code with a slash is refused with the problem shown and the form kept.
+    await page.fill('#m-code', 'sai/ma');
+    await page.fill('#m-name', 'Sở Thử nghiệm');
+    await submitForm(page, 'form[action="/admin/lgsp/registry/members"]');
+    assert.ok((await page.locator('div.err[role=alert]').textContent()).includes('code:'));
+    assert.equal(await page.inputValue('#m-name'), 'Sở Thử nghiệm');
+    await page.fill('#m-code', member);
+    await submitForm(page, 'form[action="/admin/lgsp/registry/members"]');
+    assert.ok((await notice(page)).includes(member));
+
+    // Its two subsystems: one calls (with a daily quota), one provides.
+    for (const [code, name, quota] of [['motcua', 'Một cửa thử nghiệm', '500'], ['dancu', 'Dữ liệu dân cư thử nghiệm', '']]) {
+      await page.selectOption('#s-member', `VN/GOV/${member}`);
+      await page.fill('#s-code', code);
+      await page.fill('#s-name', name);
+      await page.fill('#s-quota', quota);
+      await submitForm(page, 'form[action="/admin/lgsp/registry/subsystems"]');
+      assert.ok((await notice(page)).includes(`${member}/${code}`));
+    }
+    assert.ok((await page.locator('#subsystems').textContent()).includes('0 / 500'), "today's calls against the quota");
+
+    // A service: registered as a draft, then on its page moved to testing and published.
+    await page.selectOption('#v-provider', `VN/GOV/${member}/dancu`);
+    await page.fill('#v-code', 'congdan');
+    await page.fill('#v-name', 'Tra cứu công dân thử nghiệm');
+    await page.fill('#v-upstream', 'http://127.0.0.1:9/api');
+    await submitForm(page, 'form[action="/admin/lgsp/registry/services"]');
+    assert.ok(new URL(page.url()).pathname.startsWith('/admin/lgsp/services/'));
+    assert.equal((await page.locator('#state').textContent()).trim(), 'Nháp');
+    await page.selectOption('#to', 'testing');
+    await submitForm(page, 'form[action$="/state"]');
+    await page.selectOption('#to', 'published');
+    await page.fill('#note', 'Quyết định phê duyệt số 7');
+    await submitForm(page, 'form[action$="/state"]');
+    assert.equal((await page.locator('#state').textContent()).trim(), 'Đang cung cấp');
+    assert.ok((await page.locator('#history').textContent()).includes('Quyết định phê duyệt số 7'));
+
+    // Access: a path prefix without its slash is refused; then granted, shown, revocable.
+    await page.selectOption('#a-client', `VN/GOV/${member}/motcua`);
+    await page.fill('#a-prefix', 'persons');
+    await submitForm(page, 'form[action$="/access"]');
+    assert.ok((await page.locator('div.err[role=alert]').textContent()).includes('path_prefix'));
+    await page.selectOption('#a-client', `VN/GOV/${member}/motcua`);
+    await page.selectOption('#a-method', 'GET');
+    await page.fill('#a-prefix', '/persons');
+    await submitForm(page, 'form[action$="/access"]');
+    assert.ok((await page.locator('#rights').textContent()).includes(`${member}/motcua`));
+    await mainPage(page, 'lgsp-service');
+
+    // The calling subsystem's page: its settings, its calls per day.
+    await page.goto(`${BASE_URL}/admin/lgsp/subsystems/VN/GOV/${member}/motcua`);
+    await page.fill('#e-quota', 'năm trăm');
+    await submitForm(page, 'form[aria-labelledby=edit]');
+    assert.ok((await page.locator('div.err[role=alert]').textContent()).includes('calls_per_day'));
+    await page.fill('#e-quota', '800');
+    await submitForm(page, 'form[aria-labelledby=edit]');
+    assert.ok((await notice(page)).length > 0);
+    assert.equal(await page.inputValue('#e-quota'), '800');
+    assert.equal(await page.locator('svg').count() >= 1, true, 'the calls-per-day chart');
+    await mainPage(page, 'lgsp-subsystem');
+    await page.goto(`${BASE_URL}/admin/lgsp/registry`);
+    await mainPage(page, 'lgsp-registry');
+  } finally {
+    await ctx.close();
+  }
+});

@@ -95,6 +95,8 @@ impl Service {
 pub struct HistoryEntry {
     pub at: i64,
     pub actor: String,
+    /// The actor's name, when the actor is a person's account.
+    pub actor_name: Option<String>,
     pub from_state: Option<String>,
     pub to_state: String,
     pub note: Option<String>,
@@ -374,21 +376,24 @@ impl Lgsp {
     }
 
     pub async fn service_history(&self, service_id: &str) -> Result<Vec<HistoryEntry>> {
-        q("SELECT at, actor, from_state, to_state, note FROM lgsp_service_history WHERE service_id = $1 ORDER BY at, id")
-            .bind(service_id)
-            .fetch_all(&self.db)
-            .await?
-            .iter()
-            .map(|r| {
-                Ok(HistoryEntry {
-                    at: r.int("at")?,
-                    actor: r.text("actor")?,
-                    from_state: r.opt_text("from_state")?,
-                    to_state: r.text("to_state")?,
-                    note: r.opt_text("note")?,
-                })
+        q("SELECT h.at, h.actor, a.full_name, h.from_state, h.to_state, h.note
+           FROM lgsp_service_history h LEFT JOIN accounts a ON a.id = h.actor
+           WHERE h.service_id = $1 ORDER BY h.at, h.id")
+        .bind(service_id)
+        .fetch_all(&self.db)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(HistoryEntry {
+                at: r.int("at")?,
+                actor: r.text("actor")?,
+                actor_name: r.opt_text("full_name")?,
+                from_state: r.opt_text("from_state")?,
+                to_state: r.text("to_state")?,
+                note: r.opt_text("note")?,
             })
-            .collect()
+        })
+        .collect()
     }
 }
 

@@ -136,6 +136,19 @@ impl Lgsp {
     /// Changes a subsystem: name, client, rate limit, daily quota, certificate (a new one replaces the old,
     /// which then proves nothing), active or not.
     pub async fn update_subsystem(&self, by: &Principal, x: &SubsystemId, input: &SubsystemInput) -> Result<Subsystem> {
+        self.change_subsystem(by, x, input, false).await
+    }
+
+    /// As [`Lgsp::update_subsystem`]; with `keep_certificate`, no certificate given keeps the
+    /// bound one instead of unbinding it (the administration page's form, which cannot show
+    /// the certificate again).
+    pub(crate) async fn change_subsystem(
+        &self,
+        by: &Principal,
+        x: &SubsystemId,
+        input: &SubsystemInput,
+        keep_certificate: bool,
+    ) -> Result<Subsystem> {
         admin(by)?;
         let sub = self.subsystem(x).await?.ok_or_else(|| Error::not_found(format!("phân hệ {x}")))?;
         if input.code != x.subsystem {
@@ -148,6 +161,7 @@ impl Lgsp {
             return Err(Error::invalid(field, "không âm (not negative)"));
         }
         let cert = match input.certificate.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+            None if keep_certificate => sub.cert_sha256.clone(),
             None => None,
             Some(pem) => Some(
                 cert_fingerprint(pem)

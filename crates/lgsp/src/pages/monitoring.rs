@@ -3,21 +3,14 @@
 //! the state of the message log. Metadata only, never payloads.
 
 use askama::Template;
-use axum::Router;
 use axum::extract::State;
-use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
-use kernel::authz::Permission;
+use axum::response::Response;
 use kernel::db::q;
 use serde::Deserialize;
 use web::chart::{bar_chart, column_chart};
 use web::{Caller, Shell, render};
 
 use crate::Lgsp;
-
-pub fn router() -> Router<Lgsp> {
-    Router::new().route("/admin/lgsp", get(page))
-}
 
 pub struct ServiceRow {
     pub service: String,
@@ -36,6 +29,7 @@ pub struct Failure {
 }
 
 pub struct Registered {
+    pub id: String,
     pub service: String,
     pub version: String,
     pub state: String,
@@ -71,7 +65,7 @@ impl MonitoringPage {
 }
 
 #[derive(Deserialize, Default)]
-struct Period {
+pub(super) struct Period {
     hours: Option<i64>,
 }
 
@@ -79,16 +73,9 @@ fn when(ms: i64) -> String {
     kernel::time::vn_datetime(ms).format(&time::macros::format_description!("[day]/[month] [hour]:[minute]:[second]")).unwrap_or_default()
 }
 
-async fn page(State(l): State<Lgsp>, shell: Shell, caller: Caller, web::Query(p): web::Query<Period>) -> Response {
-    match &caller.principal {
-        None => return Redirect::to("/login?next=%2Fadmin%2Flgsp").into_response(),
-        Some(p) if p.allows(Permission::CatalogManage, None) => {}
-        Some(_) => {
-            return web::page::error_page(
-                shell,
-                kernel::Error::Forbidden("cần quyền quản trị LGSP (LGSP administration rights are required)".into()),
-            );
-        }
+pub(super) async fn page(State(l): State<Lgsp>, shell: Shell, caller: Caller, web::Query(p): web::Query<Period>) -> Response {
+    if let Err(r) = super::lgsp_admin(&shell, &caller, "/admin/lgsp") {
+        return r;
     }
     let hours = p.hours.unwrap_or(24).clamp(1, 24 * 31);
     let title = shell.t("Giám sát nền tảng tích hợp (LGSP)", "Integration platform monitoring (LGSP)").to_owned();
@@ -157,7 +144,7 @@ async fn page(State(l): State<Lgsp>, shell: Shell, caller: Caller, web::Query(p)
             .services_all()
             .await?
             .into_iter()
-            .map(|s| Registered { service: s.text(), version: s.version, state: s.state })
+            .map(|s| Registered { service: s.text(), id: s.id, version: s.version, state: s.state })
             .collect::<Vec<_>>();
         let batches = q("SELECT COUNT(*) FROM lgsp_batches").fetch_i64(&l.db).await?;
         let unsealed = q("SELECT COUNT(*) FROM lgsp_messages WHERE batch_seq IS NULL").fetch_i64(&l.db).await?;

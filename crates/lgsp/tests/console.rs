@@ -1,0 +1,177 @@
+//! The registry's administration pages, posted as a browser posts them, on SQLite and
+//! PostgreSQL: a member, two subsystems and a service registered, published, granted and
+//! revoked from the pages, and the gateway following each step. Bad input comes back as 422
+//! with the problems listed and nothing stored; forged forms and other people are refused.
+
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use identity::seed::{DEMO_PASSWORD, DEMO_TOTP_SECRET};
+use testkit::{Session, TestApp, storage_test};
+
+use common::{system_token, upstream};
+
+const CLIENT: &str = "VN/GOV/000.00.88.H99/hotich";
+
+async fn province_admin(app: &TestApp) -> Session {
+    let code = identity::totp::code(DEMO_TOTP_SECRET, identity::totp::now_secs()).unwrap();
+    app.session("quantri.tinh", DEMO_PASSWORD, Some(&code)).await
+}
+
+fn location(a: &testkit::Answer) -> String {
+    a.header("location").unwrap_or_default().to_owned()
+}
+
+async fn call(app: &TestApp, token: &str) -> testkit::Answer {
+    app.raw(app.http.get(app.url("/r1/VN/GOV/000.00.88.H99/dulieu/persons/persons/1")).header("X-Road-Client", CLIENT).bearer_auth(token))
+        .await
+}
+
+async fn count(app: &TestApp, sql: &'static str) -> i64 {
+    kernel::db::q(sql).fetch_i64(&app.app.db).await.unwrap()
+}
+
+storage_test!(demo the_registry_is_run_from_its_pages, async |app: &TestApp| {
+    let admin = province_admin(app).await;
+    let page = app.get_as(&admin, "/admin/lgsp/registry").await;
+    assert_eq!(page.status, 200, "{}", page.text);
+    assert!(page.text.contains("action=\"/admin/lgsp/registry/members\""), "the member form");
+    assert!(app.get_as(&admin, "/admin").await.text.contains("href=\"/admin/lgsp/registry\""), "offered on the console");
+
+    // A member: a code with a slash is refused, and nothing is stored.
+    let members = count(app, "SELECT COUNT(*) FROM lgsp_members").await;
+    let bad = app
+        .form_as(&admin, "/admin/lgsp/registry/members", &[("instance", "VN"), ("member_class", "gov"), ("code", "000/88"), ("name", "Sở Thử")])
+        .await;
+    assert_eq!(bad.status, 422, "{}", bad.text);
+    assert!(bad.text.contains("role=\"alert\"") && bad.text.contains("code:"), "{}", bad.text);
+    assert!(bad.text.contains("value=\"000/88\""), "the form comes back as sent");
+    assert_eq!(count(app, "SELECT COUNT(*) FROM lgsp_members").await, members);
+    let ok = app
+        .form_as(&admin, "/admin/lgsp/registry/members", &[("instance", "VN"), ("member_class", "gov"), ("code", "000.00.88.H99"), ("name", "Sở Thử nghiệm")])
+        .await;
+    assert_eq!((ok.status.as_u16(), location(&ok).starts_with("/admin/lgsp/registry?ok=")), (303, true), "{}", ok.text);
+    let again = app
+        .form_as(&admin, "/admin/lgsp/registry/members", &[("instance", "VN"), ("member_class", "GOV"), ("code", "000.00.88.H99"), ("name", "Lần hai")])
+        .await;
+    assert_eq!(again.status, 422, "a second member with the code: {}", again.text);
+
+    // Two subsystems: the caller (with a daily quota) and the provider.
+    let (client_id, token) = system_token(app, "Hộ tịch Thử nghiệm").await;
+    let bad = app
+        .form_as(
+            &admin,
+            "/admin/lgsp/registry/subsystems",
+            &[("member", "VN/GOV/000.00.88.H99"), ("code", "hotich"), ("name", "Hộ tịch"), ("calls_per_day", "hai")],
+        )
+        .await;
+    assert_eq!(bad.status, 422, "{}", bad.text);
+    assert!(bad.text.contains("calls_per_day"), "{}", bad.text);
+    for (code, name, quota) in [("hotich", "Hộ tịch", "2"), ("dulieu", "Dữ liệu dân cư", "")] {
+        let r = app
+            .form_as(&admin, "/admin/lgsp/registry/subsystems", &[("member", "VN/GOV/000.00.88.H99"), ("code", code), ("name", name), ("calls_per_day", quota)])
+            .await;
+        assert_eq!(r.status, 303, "{}", r.text);
+    }
+    // The client is bound on the subsystem's own page.
+    let sub_page = "/admin/lgsp/subsystems/VN/GOV/000.00.88.H99/hotich";
+    let r = app.get_as(&admin, sub_page).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert!(r.text.contains("value=\"2\""), "the quota shown");
+    let bad = app.form_as(&admin, sub_page, &[("name", "Hộ tịch"), ("client_id", &client_id), ("rate_per_minute", "-5"), ("calls_per_day", "2"), ("active", "true")]).await;
+    assert_eq!(bad.status, 422, "{}", bad.text);
+    let saved = app.form_as(&admin, sub_page, &[("name", "Hộ tịch"), ("client_id", &client_id), ("rate_per_minute", ""), ("calls_per_day", "2"), ("active", "true")]).await;
+    assert_eq!(saved.status, 303, "{}", saved.text);
+    assert_eq!(app.get_as(&admin, "/admin/lgsp/subsystems/VN/GOV/000.00.88.H99/nothing").await.status, 404);
+
+    // A service, registered as a draft, is not callable yet.
+    let calls = Arc::new(AtomicUsize::new(0));
+    let up = upstream(calls.clone()).await;
+    let form = |url: &str| {
+        vec![
+            ("provider".to_owned(), "VN/GOV/000.00.88.H99/dulieu".to_owned()),
+            ("code".to_owned(), "persons".to_owned()),
+            ("version".to_owned(), "1".to_owned()),
+            ("name".to_owned(), "Tra cứu".to_owned()),
+            ("upstream_url".to_owned(), url.to_owned()),
+            ("timeout_ms".to_owned(), "2000".to_owned()),
+            ("max_body_mib".to_owned(), "1".to_owned()),
+            ("description_kind".to_owned(), "none".to_owned()),
+        ]
+    };
+    let fields = |f: &Vec<(String, String)>| f.iter().map(|(k, v)| (k.clone(), v.clone())).collect::<Vec<_>>();
+    let post = async |f: Vec<(String, String)>| {
+        let pairs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        app.form_as(&admin, "/admin/lgsp/registry/services", &pairs).await
+    };
+    let bad = post(fields(&form("ftp://example"))).await;
+    assert_eq!(bad.status, 422, "{}", bad.text);
+    assert!(bad.text.contains("upstream_url"), "{}", bad.text);
+    assert_eq!(count(app, "SELECT COUNT(*) FROM lgsp_services WHERE code = 'persons' AND version = '1' AND name = 'Tra cứu'").await, 0);
+    let r = post(fields(&form(&up))).await;
+    assert_eq!(r.status, 303, "{}", r.text);
+    let service_page = location(&r).split('?').next().unwrap().to_owned();
+    assert!(service_page.starts_with("/admin/lgsp/services/"), "{service_page}");
+    let page = app.get_as(&admin, &service_page).await;
+    assert!(page.text.contains("Nháp") && page.text.contains("1 MiB"), "{}", page.text);
+
+    // The lifecycle: a move the registry does not allow is refused; the others are recorded.
+    let bad = app.form_as(&admin, &format!("{service_page}/state"), &[("to", "deprecated")]).await;
+    assert_eq!(bad.status, 422, "{}", bad.text);
+    for (to, note) in [("testing", ""), ("published", "Quyết định 12/QĐ-STTTT")] {
+        let r = app.form_as(&admin, &format!("{service_page}/state"), &[("to", to), ("note", note)]).await;
+        assert_eq!(r.status, 303, "{}", r.text);
+    }
+    let page = app.get_as(&admin, &service_page).await;
+    assert!(page.text.contains("Quyết định 12/QĐ-STTTT") && page.text.contains("Đang cung cấp"), "the history and the state");
+
+    // Nobody may call it until the page grants access.
+    let denied = call(app, &token).await;
+    assert_eq!(denied.header("x-road-error"), Some("Server.ServerProxy.AccessDenied"), "{}", denied.text);
+    let bad = app.form_as(&admin, &format!("{service_page}/access"), &[("client", CLIENT), ("method", "GET"), ("path_prefix", "p")]).await;
+    assert_eq!(bad.status, 422, "{}", bad.text);
+    let r = app.form_as(&admin, &format!("{service_page}/access"), &[("client", CLIENT), ("method", "GET"), ("path_prefix", "/persons")]).await;
+    assert_eq!(r.status, 303, "{}", r.text);
+    for _ in 0..2 {
+        let ok = call(app, &token).await;
+        assert_eq!(ok.status, 200, "{}", ok.text);
+    }
+    let over = call(app, &token).await;
+    assert_eq!(over.header("x-road-error"), Some("Client.QuotaExceeded"), "the quota set on the page holds");
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+
+    // Today's calls on the registry's list and on the subsystem's page.
+    app.app.lgsp.sync_quotas().await.unwrap();
+    let list = app.get_as(&admin, "/admin/lgsp/registry").await.text;
+    assert!(list.contains("<td>2 / 2</td>"), "{list}");
+    let usage = app.get_as(&admin, sub_page).await.text;
+    assert!(usage.contains("id=\"usage\"") && usage.contains("<td>2</td>"), "{usage}");
+
+    // Revoked on the page: refused again.
+    let page = app.get_as(&admin, &service_page).await.text;
+    let revoke = page.split("action=\"").filter_map(|s| s.split('"').next()).find(|a| a.ends_with("/revoke")).unwrap().to_owned();
+    let r = app.form_as(&admin, &revoke, &[]).await;
+    assert_eq!(r.status, 303, "{}", r.text);
+    let denied = call(app, &token).await;
+    assert_eq!(denied.header("x-road-error"), Some("Server.ServerProxy.AccessDenied"), "{}", denied.text);
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+
+    // A forged form (no anti-forgery token), a citizen and nobody at all are refused.
+    let forged = app
+        .raw(app.http.post(app.url("/admin/lgsp/registry/members")).header("cookie", &admin.cookie).form(&[
+            ("instance", "VN"),
+            ("member_class", "GOV"),
+            ("code", "000.00.89.H99"),
+            ("name", "Giả mạo"),
+        ]))
+        .await;
+    assert_eq!(forged.status, 403);
+    assert_eq!(count(app, "SELECT COUNT(*) FROM lgsp_members WHERE code = '000.00.89.H99'").await, 0);
+    let citizen = app.session("001090012345", DEMO_PASSWORD, None).await;
+    assert_eq!(app.get_as(&citizen, "/admin/lgsp/registry").await.status, 403);
+    assert_eq!(app.form_as(&citizen, &format!("{service_page}/state"), &[("to", "retired")]).await.status, 403);
+    let anon = app.raw(app.http.get(app.url(&service_page))).await;
+    assert_eq!((anon.status.as_u16(), location(&anon).starts_with("/login?next=")), (303, true));
+});
