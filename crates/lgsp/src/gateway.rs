@@ -109,12 +109,16 @@ pub(crate) async fn authenticate(l: &Lgsp, caller: &Caller, headers: &HeaderMap)
 }
 
 /// Counts the call against the client's rate limit and daily quota, or refuses it (429) when
-/// either is used up. A client's first call of the day on this node reads the day's usage.
+/// either is used up. A client's first call of the minute or the day on this node reads the
+/// calls all nodes made in it.
 async fn take_turn(l: &Lgsp, client: &Subsystem) -> Result<(), Failure> {
     let mut turn = l.take_turn(client);
-    if turn == Turn::Unknown {
-        l.quotas
-            .load(&l.db, &client.id, kernel::time::now_ms())
+    // Twice at most: the minute may turn between the reading and the second try.
+    for _ in 0..2 {
+        if turn != Turn::Unknown {
+            break;
+        }
+        l.load_turns(client)
             .await
             .map_err(|e| fail(StatusCode::INTERNAL_SERVER_ERROR, "Server.ServerProxy.InternalError", e.to_string()))?;
         turn = l.take_turn(client);
@@ -126,9 +130,12 @@ async fn take_turn(l: &Lgsp, client: &Subsystem) -> Result<(), Failure> {
             retry_after: Some(60 - (now / 1000) % 60),
             ..fail(StatusCode::TOO_MANY_REQUESTS, "Client.RateLimitExceeded", "vượt hạn mức yêu cầu mỗi phút (rate limit exceeded)")
         }),
-        // Unknown again only when the day turned in between: refused like a used quota, and
-        // the next call reads the new day.
-        Turn::QuotaUsed | Turn::Unknown => Err(Failure {
+        // Unknown still only when the minute turned twice meanwhile: try again in a second.
+        Turn::Unknown => Err(Failure {
+            retry_after: Some(1),
+            ..fail(StatusCode::TOO_MANY_REQUESTS, "Client.RateLimitExceeded", "thử lại sau một giây (try again in a second)")
+        }),
+        Turn::QuotaUsed => Err(Failure {
             retry_after: Some(crate::quota::seconds_to_next_day(now)),
             ..fail(
                 StatusCode::TOO_MANY_REQUESTS,

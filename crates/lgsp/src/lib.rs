@@ -46,8 +46,8 @@ pub struct Inner {
     pub db: Db,
     http: reqwest::Client,
     key: Arc<log::SealKey>,
-    /// Requests counted per client subsystem in the current minute (per node).
-    counts: Arc<Mutex<HashMap<String, (i64, i64)>>>,
+    /// Calls counted per client subsystem this minute, against rate limits (all nodes).
+    rates: Arc<quota::Quotas>,
     /// Calls counted per client subsystem today, against daily quotas (all nodes).
     quotas: Arc<quota::Quotas>,
     /// Tokens this gateway holds at other gateways, per service, with their expiry (ms).
@@ -81,7 +81,7 @@ impl Lgsp {
             db,
             http,
             key: Arc::new(log::SealKey::load_or_create(key_path)?),
-            counts: Arc::default(),
+            rates: Arc::new(quota::Quotas::new(quota::Period::Minute)),
             quotas: Arc::default(),
             tokens: Arc::default(),
             snapshot: Arc::default(),
@@ -199,45 +199,52 @@ impl Lgsp {
         }
     }
 
-    /// Whether `client` may make one more call now, under its rate limit (this minute, this
-    /// node) and its daily quota (today, all nodes); counted against both when it may.
+    /// Whether `client` may make one more call now, under its rate limit (this minute) and its
+    /// daily quota (today), all nodes together; counted against both when it may.
     fn take_turn(&self, client: &registry::Subsystem) -> Turn {
         let (per_minute, per_day) = (client.rate_per_minute, client.calls_per_day);
         if per_minute <= 0 && per_day <= 0 {
             return Turn::Taken;
         }
         let now = kernel::time::now_ms();
-        let minute = now / 60_000;
-        let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
         if per_minute > 0 {
-            if !counts.contains_key(&client.id) {
-                counts.insert(client.id.clone(), (minute, 0));
-            }
-            let Some(e) = counts.get_mut(&client.id) else { return Turn::RateLimited };
-            if e.0 != minute {
-                *e = (minute, 0);
-            }
-            if e.1 >= per_minute {
-                return Turn::RateLimited;
-            }
-        }
-        if per_day > 0 {
-            match self.quotas.take(&client.id, per_day, now) {
+            match self.rates.take(&client.id, per_minute, now) {
                 quota::Fits::Yes => {}
-                quota::Fits::No => return Turn::QuotaUsed,
+                quota::Fits::No => return Turn::RateLimited,
                 quota::Fits::Unknown => return Turn::Unknown,
             }
         }
-        if let Some(e) = counts.get_mut(&client.id).filter(|_| per_minute > 0) {
-            e.1 += 1;
+        if per_day > 0 {
+            let fits = self.quotas.take(&client.id, per_day, now);
+            if fits != quota::Fits::Yes {
+                if per_minute > 0 {
+                    self.rates.give_back(&client.id, now);
+                }
+                return if fits == quota::Fits::No { Turn::QuotaUsed } else { Turn::Unknown };
+            }
         }
         Turn::Taken
     }
 
-    /// Adds this node's calls to the day's usage of each client with a daily quota, and reads
-    /// back what all nodes used (every second, and as the server stops).
+    /// Reads the current minute's and day's calls of `client` from the database, for the limits
+    /// it has (its first call of the minute or the day on this node).
+    async fn load_turns(&self, client: &registry::Subsystem) -> kernel::Result<()> {
+        let now = kernel::time::now_ms();
+        if client.rate_per_minute > 0 {
+            self.rates.load(&self.db, &client.id, now).await?;
+        }
+        if client.calls_per_day > 0 {
+            self.quotas.load(&self.db, &client.id, now).await?;
+        }
+        Ok(())
+    }
+
+    /// Adds this node's calls to the minute's and the day's usage of each client with a rate
+    /// limit or a daily quota, and reads back what all nodes used (every second, and as the
+    /// server stops).
     pub async fn sync_quotas(&self) -> kernel::Result<()> {
-        self.quotas.sync(&self.db).await
+        let (rates, quotas) = (self.rates.sync(&self.db).await, self.quotas.sync(&self.db).await);
+        rates.and(quotas)
     }
 }
 
@@ -247,7 +254,7 @@ enum Turn {
     Taken,
     RateLimited,
     QuotaUsed,
-    /// The day's usage of a client with a quota is not known on this node yet.
+    /// The minute's or the day's calls of a client with a limit are not known on this node yet.
     Unknown,
 }
 

@@ -1,12 +1,15 @@
-//! Daily quotas: how many calls a client subsystem may make through the gateway in a calendar
-//! day (Vietnam's time), counted across every node of the platform and kept over restarts.
+//! Daily quotas and rate limits: how many calls a client subsystem may make through the
+//! gateway in a calendar day (Vietnam's time) and in a minute, counted across every node of
+//! the platform (and, for days, kept over restarts).
 //!
 //! A node counts the calls it takes in memory, so the serving path never waits for the
-//! database, and every second adds them to the day's row of `lgsp_usage` (one atomic addition
-//! per client, whichever node makes it) and reads back the total all nodes reached. A call
-//! fits while that total, plus what this node took since, is under the quota. So the nodes
-//! together may overshoot by what the others took in the last second, and a node that stops
-//! without its last addition (a crash, not a stop) forgets at most a second of its own calls.
+//! database, and every second adds them to the period's row (`lgsp_usage` per day,
+//! `lgsp_rate_usage` per minute; one atomic addition per client, whichever node makes it) and
+//! reads back the total all nodes reached. A call fits while that total, plus what this node
+//! took since, is under the limit. So the nodes together may overshoot by what the others took
+//! in the last second, and a node that stops without its last addition (a crash, not a stop)
+//! forgets at most a second of its own calls. A period's total is read from the database at a
+//! client's first call of the period on a node (for rate limits, one reading a minute).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -28,6 +31,34 @@ pub fn seconds_to_next_day(ms: i64) -> i64 {
     (next - ms + 999) / 1000
 }
 
+/// The period a count covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum Period {
+    /// A calendar day in Vietnam (daily quotas).
+    #[default]
+    Day,
+    /// A minute (rate limits).
+    Minute,
+}
+
+impl Period {
+    /// The period's number of an instant (unix ms).
+    fn of(self, ms: i64) -> i64 {
+        match self {
+            Period::Day => day_of(ms),
+            Period::Minute => ms.div_euclid(60_000),
+        }
+    }
+
+    /// Its table, and that table's period column.
+    fn table(self) -> (&'static str, &'static str) {
+        match self {
+            Period::Day => ("lgsp_usage", "day"),
+            Period::Minute => ("lgsp_rate_usage", "minute"),
+        }
+    }
+}
+
 /// What the counts say about one more call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Fits {
@@ -35,13 +66,14 @@ pub(crate) enum Fits {
     Yes,
     /// The quota is used up.
     No,
-    /// This node does not know the day's total yet: [`Quotas::load`] it first.
+    /// This node does not know the period's total yet: [`Quotas::load`] it first.
     Unknown,
 }
 
-/// One client's day, as this node knows it.
+/// One client's period (day or minute), as this node knows it.
 #[derive(Debug, Clone, Copy, Default)]
 struct Day {
+    /// The period's number.
     day: i64,
     /// Every node's calls, as the database had them at the last addition or reading.
     known: i64,
@@ -51,10 +83,11 @@ struct Day {
     new: i64,
 }
 
-/// This node's counts: today's per client subsystem (its row id), and calls of days past
-/// still to be added.
+/// This node's counts: the current period's per client subsystem (its row id), and calls of
+/// periods past still to be added.
 #[derive(Default)]
 pub(crate) struct Quotas {
+    period: Period,
     counts: Mutex<Counts>,
 }
 
@@ -62,51 +95,73 @@ pub(crate) struct Quotas {
 struct Counts {
     days: HashMap<String, Day>,
     past: Vec<(String, i64, i64)>,
+    /// The minute whose older rows were last deleted (rate limits only).
+    pruned: i64,
+}
+
+impl Counts {
+    /// Starts `client`'s period `day`, keeping the calls of the one before to be added on
+    /// their own. (What is being added right now is the adding round's.)
+    fn start(&mut self, client: &str, day: i64) -> &mut Day {
+        let d = self.days.entry(client.to_owned()).or_insert(Day { day, ..Day::default() });
+        if d.day != day {
+            if d.new > 0 {
+                self.past.push((client.to_owned(), d.day, d.new));
+            }
+            *d = Day { day, ..Day::default() };
+        }
+        d
+    }
 }
 
 impl Quotas {
-    /// Whether one more call of `client` fits `per_day` on the day of `now_ms`; counts it when
-    /// it does.
-    pub(crate) fn take(&self, client: &str, per_day: i64, now_ms: i64) -> Fits {
-        let day = day_of(now_ms);
+    pub(crate) fn new(period: Period) -> Quotas {
+        Quotas { period, counts: Mutex::default() }
+    }
+
+    /// Whether one more call of `client` fits `limit` in the period of `now_ms`; counts it
+    /// when it does.
+    pub(crate) fn take(&self, client: &str, limit: i64, now_ms: i64) -> Fits {
+        let day = self.period.of(now_ms);
         let mut c = self.counts.lock().unwrap_or_else(|e| e.into_inner());
         let Some(d) = c.days.get_mut(client).filter(|d| d.day == day) else {
             return Fits::Unknown;
         };
-        if d.known + d.adding + d.new >= per_day {
+        if d.known + d.adding + d.new >= limit {
             return Fits::No;
         }
         d.new += 1;
         Fits::Yes
     }
 
+    /// Uncounts a call [`Quotas::take`] counted in the period of `now_ms` that was not made
+    /// after all (another limit refused it).
+    pub(crate) fn give_back(&self, client: &str, now_ms: i64) {
+        let day = self.period.of(now_ms);
+        let mut c = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(d) = c.days.get_mut(client).filter(|d| d.day == day && d.new > 0) {
+            d.new -= 1;
+        }
+    }
+
     /// Reads the day's total of `client` from the database (its first call of the day on
     /// this node).
     pub(crate) async fn load(&self, db: &Db, client: &str, now_ms: i64) -> Result<()> {
-        let day = day_of(now_ms);
-        let total = used(db, client, day).await?;
+        let day = self.period.of(now_ms);
+        let total = count(db, self.period, client, day).await?;
         let mut c = self.counts.lock().unwrap_or_else(|e| e.into_inner());
-        let Counts { days, past } = &mut *c;
-        let d = days.entry(client.to_owned()).or_insert(Day { day, ..Day::default() });
-        if d.day != day {
-            // The calls of the day before, not added yet, are added on their own. (What is
-            // being added right now is the adding round's.)
-            if d.new > 0 {
-                past.push((client.to_owned(), d.day, d.new));
-            }
-            *d = Day { day, ..Day::default() };
-        }
+        let d = c.start(client, day);
         d.known = d.known.max(total);
         Ok(())
     }
 
     /// Adds this node's new calls to the database and reads back each client's total.
     pub(crate) async fn sync(&self, db: &Db) -> Result<()> {
-        let today = day_of(kernel::time::now_ms());
-        let (work, past) = {
+        let now = self.period.of(kernel::time::now_ms());
+        let (work, past, prune) = {
             let mut c = self.counts.lock().unwrap_or_else(|e| e.into_inner());
-            // A day past with nothing being added is forgotten.
-            c.days.retain(|_, d| d.day >= today || d.new + d.adding > 0);
+            // A period past with nothing being added is forgotten.
+            c.days.retain(|_, d| d.day >= now || d.new + d.adding > 0);
             let work: Vec<(String, i64, i64)> = c
                 .days
                 .iter_mut()
@@ -116,17 +171,26 @@ impl Quotas {
                     (k.clone(), d.day, d.adding)
                 })
                 .collect();
-            (work, std::mem::take(&mut c.past))
+            let prune = self.period == Period::Minute && c.pruned != now;
+            c.pruned = now;
+            (work, std::mem::take(&mut c.past), prune)
         };
         let mut failed = None;
+        if prune {
+            // Minutes are only needed while they last: a few are kept for a node running late.
+            let (table, column) = self.period.table();
+            if let Err(e) = q(format!("DELETE FROM {table} WHERE {column} < $1")).bind(now - 5).execute(db).await {
+                failed = Some(e);
+            }
+        }
         for (client, day, n) in past {
-            if let Err(e) = add(db, &client, day, n).await {
+            if let Err(e) = add(db, self.period, &client, day, n).await {
                 self.counts.lock().unwrap_or_else(|e| e.into_inner()).past.push((client, day, n));
                 failed = Some(e);
             }
         }
         for (client, day, n) in work {
-            let total = if n > 0 { add(db, &client, day, n).await } else { used(db, &client, day).await };
+            let total = if n > 0 { add(db, self.period, &client, day, n).await } else { count(db, self.period, &client, day).await };
             let mut c = self.counts.lock().unwrap_or_else(|e| e.into_inner());
             let Some(d) = c.days.get_mut(&client).filter(|d| d.day == day) else { continue };
             match total {
@@ -196,16 +260,27 @@ pub async fn usage(db: &Db, days: i64, client: Option<&crate::model::SubsystemId
 
 /// The calls `client` made on `day`, all nodes together.
 pub async fn used(db: &Db, client: &str, day: i64) -> Result<i64> {
-    let row = q("SELECT calls FROM lgsp_usage WHERE subsystem_id = $1 AND day = $2").bind(client).bind(day).fetch_optional(db).await?;
+    count(db, Period::Day, client, day).await
+}
+
+/// The calls `client` made in period number `n`, all nodes together.
+async fn count(db: &Db, period: Period, client: &str, n: i64) -> Result<i64> {
+    let (table, column) = period.table();
+    let row =
+        q(format!("SELECT calls FROM {table} WHERE subsystem_id = $1 AND {column} = $2")).bind(client).bind(n).fetch_optional(db).await?;
     row.map_or(Ok(0), |r| r.int("calls"))
 }
 
-async fn add(db: &Db, client: &str, day: i64, n: i64) -> Result<i64> {
-    q("INSERT INTO lgsp_usage (subsystem_id, day, calls) VALUES ($1, $2, $3)
-       ON CONFLICT (subsystem_id, day) DO UPDATE SET calls = lgsp_usage.calls + $3 RETURNING calls")
+/// Adds `calls` to `client`'s count of period number `n`; returns the total.
+async fn add(db: &Db, period: Period, client: &str, n: i64, calls: i64) -> Result<i64> {
+    let (table, column) = period.table();
+    q(format!(
+        "INSERT INTO {table} (subsystem_id, {column}, calls) VALUES ($1, $2, $3)
+         ON CONFLICT (subsystem_id, {column}) DO UPDATE SET calls = {table}.calls + $3 RETURNING calls"
+    ))
     .bind(client)
-    .bind(day)
     .bind(n)
+    .bind(calls)
     .fetch_i64(db)
     .await
 }
@@ -235,5 +310,22 @@ mod tests {
         assert_eq!(q.take("a", 2, now), Fits::No);
         assert_eq!(q.take("a", 3, now), Fits::Yes, "a raised quota lets more through");
         assert_eq!(q.take("a", 2, now + DAY_MS), Fits::Unknown, "the next day is read from the database first");
+    }
+
+    #[test]
+    fn a_new_minute_is_read_first_and_the_last_ones_calls_are_kept_to_add() {
+        let q = Quotas::new(Period::Minute);
+        let now = 1_795_500_000_000 - 1_795_500_000_000 % 60_000;
+        assert_eq!(q.take("a", 2, now), Fits::Unknown, "each minute's total is read first");
+        q.counts.lock().unwrap().start("a", now / 60_000);
+        assert_eq!(q.take("a", 2, now), Fits::Yes);
+        assert_eq!(q.take("a", 2, now + 59_999), Fits::Yes);
+        assert_eq!(q.take("a", 2, now + 30_000), Fits::No);
+        q.give_back("a", now);
+        assert_eq!(q.take("a", 2, now), Fits::Yes, "a call given back frees its place");
+        assert_eq!(q.take("a", 2, now + 60_000), Fits::Unknown, "the next minute");
+        let mut c = q.counts.lock().unwrap();
+        c.start("a", now / 60_000 + 1);
+        assert_eq!(c.past, vec![("a".to_owned(), now / 60_000, 2)], "the last minute's calls are still to be added");
     }
 }

@@ -147,3 +147,54 @@ storage_test!(a_rate_limit_refuses_the_calls_over_it_this_minute, async |app: &T
     app.app.lgsp.sync_quotas().await.unwrap();
     assert_eq!(used_today(app, &sub).await, 0, "without a quota nothing is counted");
 });
+
+storage_test!(a_rate_limit_holds_for_all_nodes_together, async |app: &TestApp| {
+    let (calls, token, sub) = published(app).await;
+    let r = limits(app, &sub, 4, 0).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    // All within one minute: start with at least 25 s of it left.
+    let into = kernel::time::now_ms() % 60_000;
+    if into > 35_000 {
+        tokio::time::sleep(std::time::Duration::from_millis((60_000 - into + 200) as u64)).await;
+    }
+    let minute = kernel::time::now_ms() / 60_000;
+    // Three calls through another node of the same platform.
+    let (other, running) = app.another_node().await;
+    for _ in 0..3 {
+        let r = app
+            .raw(app.http.get(format!("{other}{SERVICE}/persons/001090012345")).header("X-Road-Client", CLIENT).bearer_auth(&token))
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+    }
+    // The other node adds them within a second; this node's first call of the minute reads them.
+    let mut added = 0;
+    for _ in 0..50 {
+        added = kernel::db::q("SELECT calls FROM lgsp_rate_usage WHERE subsystem_id = $1 AND minute = $2")
+            .bind(sub["id"].as_str().unwrap())
+            .bind(minute)
+            .fetch_optional(&app.app.db)
+            .await
+            .unwrap()
+            .map_or(0, |r| r.int("calls").unwrap());
+        if added >= 3 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(added, 3, "the other node added its calls");
+    assert_eq!(person(app, &token).await.status, 200, "the fourth call of the minute");
+    let r = person(app, &token).await;
+    assert_eq!(r.header("x-road-error"), Some("Client.RateLimitExceeded"), "the fifth, on this node: {}", r.text);
+    assert_eq!(calls.load(Ordering::SeqCst), 4, "the refused call is not forwarded");
+    let _ = running.shutdown.send(true);
+    let _ = running.done.await;
+    // This node adds its own call: the minute's count is every node's.
+    app.app.lgsp.sync_quotas().await.unwrap();
+    let total = kernel::db::q("SELECT calls FROM lgsp_rate_usage WHERE subsystem_id = $1 AND minute = $2")
+        .bind(sub["id"].as_str().unwrap())
+        .bind(minute)
+        .fetch_i64(&app.app.db)
+        .await
+        .unwrap();
+    assert_eq!(total, 4);
+});
