@@ -105,6 +105,12 @@ fn problems(e: kernel::Error) -> Vec<String> {
     }
 }
 
+/// The notice a page shows after a form succeeded (`?ok=`).
+#[derive(serde::Deserialize, Default)]
+pub(crate) struct Notice {
+    ok: Option<String>,
+}
+
 /// Back to `path` with a notice (the page shows `?ok=`).
 fn done(path: &str, notice: &str) -> Response {
     Redirect::to(&format!("{path}?ok={}", enc(notice))).into_response()

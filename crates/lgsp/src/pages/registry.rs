@@ -8,18 +8,13 @@ use axum::response::Response;
 use web::chart::column_chart;
 use web::{Caller, Shell, render};
 
-use super::{Forms, Posted, done, failed, lgsp_admin, posted, problems, state_name};
+use super::{Forms, Notice, Posted, done, failed, lgsp_admin, posted, problems, state_name};
 use crate::Lgsp;
 use crate::model::SubsystemId;
 use crate::quota::{self, Usage};
 use crate::registry::{Member, MemberInput, Service, ServiceInput, Subsystem, SubsystemInput};
 
 const HERE: &str = "/admin/lgsp/registry";
-
-#[derive(serde::Deserialize, Default)]
-pub(super) struct Notice {
-    ok: Option<String>,
-}
 
 pub struct SubsystemRow {
     pub text: String,

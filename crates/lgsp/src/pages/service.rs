@@ -7,7 +7,7 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use web::{Caller, Shell, render};
 
-use super::{Forms, done, failed, lgsp_admin, posted, problems, state_name, when};
+use super::{Forms, Notice, done, failed, lgsp_admin, posted, problems, state_name, when};
 use crate::Lgsp;
 use crate::access::{AccessInput, AccessRight};
 use crate::model::{STATES, transition_allowed};
@@ -83,11 +83,6 @@ async fn show(l: &Lgsp, shell: Shell, caller: &Caller, id: &str, forms: Forms, n
         Ok::<_, kernel::Error>(failed(render(&page), &problems))
     };
     run.await.unwrap_or_else(|e| web::page::error_page(shell, e))
-}
-
-#[derive(serde::Deserialize, Default)]
-pub(super) struct Notice {
-    ok: Option<String>,
 }
 
 pub(super) async fn page(
