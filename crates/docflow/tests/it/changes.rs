@@ -2,9 +2,7 @@
 //! (15) or kept when refused (16); a replacing document names the one it replaces, and its
 //! acceptance is reported (15). A document is linked to the dossier it answers.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{Value, json};
 use testkit::{TestApp, storage_test};
 

@@ -2,9 +2,7 @@
 //! agency at once through two application nodes sharing one database (SQLite and PostgreSQL).
 //! No number is given twice in a register and year, and the numbers have no gap.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::json;
 use testkit::{TestApp, storage_test};
 

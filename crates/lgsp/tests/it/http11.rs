@@ -2,8 +2,6 @@
 //! written by hand: every way of framing an answer, pipelining, interim answers,
 //! `Expect: 100-continue`, chunked request bodies and closing.
 
-mod common;
-
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
@@ -13,7 +11,7 @@ use serde_json::json;
 use sha2::{Digest, Sha512};
 use testkit::{TestApp, storage_test};
 
-use common::*;
+use crate::common::*;
 
 /// An upstream speaking HTTP/1.1 by hand, to give the gateway each way of framing an answer:
 /// by length, chunked (with a trailer), until the connection closes, after an interim 100.

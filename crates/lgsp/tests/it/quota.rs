@@ -2,15 +2,13 @@
 //! either is refused with 429, its X-Road error and `Retry-After`, and not forwarded; the day's
 //! usage is kept in the database, where a node starting afresh and the other nodes' calls count.
 
-mod common;
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::{Value, json};
 use testkit::{TestApp, storage_test};
 
-use common::*;
+use crate::common::*;
 
 const SUB: &str = "/api/lgsp/subsystems/VN/GOV/000.00.51.H99/motcua";
 

@@ -3,15 +3,13 @@
 //! revoked from the pages, and the gateway following each step. Bad input comes back as 422
 //! with the problems listed and nothing stored; forged forms and other people are refused.
 
-mod common;
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use identity::seed::{DEMO_PASSWORD, DEMO_TOTP_SECRET};
 use testkit::{Session, TestApp, storage_test};
 
-use common::{system_token, upstream};
+use crate::common::{system_token, upstream};
 
 const CLIENT: &str = "VN/GOV/000.00.88.H99/hotich";
 

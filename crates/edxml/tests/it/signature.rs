@@ -1,8 +1,6 @@
 //! Signing and verifying: every kind of tampering is caught and named.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use edxml::*;
 use time::{Duration, OffsetDateTime};
 

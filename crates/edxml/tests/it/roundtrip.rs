@@ -1,8 +1,6 @@
 //! Parse → build → parse gives the same package and the same attachment bytes.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use edxml::*;
 
 #[test]

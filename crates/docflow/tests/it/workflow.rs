@@ -3,9 +3,7 @@
 //! hub as a signed edXML package; there it is registered, assigned, handled and completed, and
 //! every status comes back to the sender. Also: what is refused on the way.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::json;
 use testkit::{TestApp, storage_test};
 

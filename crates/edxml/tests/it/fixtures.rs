@@ -1,8 +1,6 @@
 //! The hand-written fixtures: what a good package reads as, and why each bad one is refused.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use edxml::*;
 use time::macros::{date, datetime};
 

@@ -3,13 +3,11 @@
 //! counts, and the heap never grows by more than a few MB (counted by this test binary's
 //! allocator).
 
-mod common;
-
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::{BufReader, BufWriter, Read, Write};
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
-use common::*;
+use crate::common::*;
 use edxml::*;
 use sha2::{Digest, Sha256};
 

@@ -3,8 +3,6 @@
 //! refused with the right X-Road error and nothing forwarded; the exchange is in the message
 //! log, which is sealed, verified, and catches every edit, insertion and deletion.
 
-mod common;
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -16,7 +14,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha512};
 use testkit::{TestApp, storage_test};
 
-use common::*;
+use crate::common::*;
 
 storage_test!(a_member_system_calls_a_service_through_the_gateway, async |app: &TestApp| {
     let calls = Arc::new(AtomicUsize::new(0));

@@ -3,9 +3,7 @@
 //! them, what each shows, forms with problems, forged forms, and a letter carried from draft to
 //! done with every status back at the sender.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use identity::seed::DEMO_PASSWORD;
 use testkit::{TestApp, storage_test};
 

@@ -5,9 +5,7 @@
 //! against the certificate B trusts; every status returns to A. A package edited on the way
 //! is refused at B and A is told (02).
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{Value, json};
 use testkit::{TestApp, storage_test};
 

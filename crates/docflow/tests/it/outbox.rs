@@ -2,9 +2,7 @@
 //! deployment's hub (this agency is not its member yet) waits as failed with the hub's answer;
 //! once the hub serves the agency, an administrator sends it again and it arrives.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::json;
 use testkit::{TestApp, storage_test};
 

@@ -1,0 +1,13 @@
+//! The integration tests of `lgsp`, in one binary: each file below was its own test binary,
+//! and every one of them linked the whole crate again.
+
+mod common;
+mod console;
+mod federation;
+mod gateway;
+mod http11;
+mod mtls;
+mod pubsub;
+mod quota;
+mod replicas;
+mod soap;

@@ -1,0 +1,8 @@
+//! The integration tests of `server`, in one binary: each file below was its own test binary,
+//! and every one of them linked the whole crate again.
+
+mod admin_console;
+mod cli;
+mod nodes;
+mod ops;
+mod transactions;
