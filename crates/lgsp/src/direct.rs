@@ -116,8 +116,10 @@ pub struct Plan {
     /// The length of the request body (0: none).
     body_len: u64,
     head_request: bool,
-    /// X-Road's headers of the answer but the request hash.
+    /// X-Road's headers of the answer but the request hash, and the client's limits.
     answer_fields: Vec<u8>,
+    /// The client has limits, whose fields replace any the upstream sent.
+    limited: bool,
     x: Exchange,
     started: Instant,
     timeout_ms: i64,
@@ -185,9 +187,9 @@ impl Lgsp {
         if declared.is_some_and(|n| n > limit) {
             return None;
         }
-        if self.take_turn(client) != crate::Turn::Taken {
+        let crate::Turn::Taken(left) = self.take_turn(client) else {
             return None;
-        }
+        };
 
         self.direct_calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let started = Instant::now();
@@ -225,6 +227,11 @@ impl Lgsp {
         }
         h1::put_field(&mut answer_fields, b"x-road-id", xroad_id);
         h1::put_field(&mut answer_fields, b"x-road-request-id", rid.as_bytes());
+        let limits = left.fields(at);
+        if let Some((policy, state)) = &limits {
+            h1::put_field(&mut answer_fields, b"ratelimit-policy", policy.as_bytes());
+            h1::put_field(&mut answer_fields, b"ratelimit", state.as_bytes());
+        }
 
         let x = Exchange {
             request_id: rid,
@@ -242,6 +249,7 @@ impl Lgsp {
             body_len: declared.unwrap_or(0),
             head_request: method == "HEAD",
             answer_fields,
+            limited: limits.is_some(),
             x,
             started,
             timeout_ms: service.timeout_ms,
@@ -257,7 +265,7 @@ impl Lgsp {
     where
         C: AsyncRead + AsyncWrite + Unpin,
     {
-        let Plan { upstream, mut head, body_len, head_request, mut answer_fields, mut x, started, timeout_ms, log_bodies } = p;
+        let Plan { upstream, mut head, body_len, head_request, mut answer_fields, limited, mut x, started, timeout_ms, log_bodies } = p;
         let mut sent = Sent { body: log_bodies.then(Vec::new), ..Default::default() };
         let here = (buf.len() - head_len) as u64;
         // The body when all of it is here (the usual case): sent with the head, and sent again
@@ -334,7 +342,8 @@ impl Lgsp {
             h1::put_status(&mut out, status);
             let listed = connection_listed(h1::values(fields, "connection"));
             let mut dated = false;
-            for f in fields.iter().filter(|f| goes_back(f.name, &listed) && !f.name.eq_ignore_ascii_case("content-length")) {
+            let ours = |name: &str| name.eq_ignore_ascii_case("content-length") || (limited && crate::headers::limit_field(name));
+            for f in fields.iter().filter(|f| goes_back(f.name, &listed) && !ours(f.name)) {
                 dated |= f.name.eq_ignore_ascii_case("date");
                 h1::put_field(&mut out, f.name.as_bytes(), f.value);
             }

@@ -12,7 +12,7 @@ use std::time::Instant;
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use data_encoding::BASE64;
@@ -25,6 +25,7 @@ use crate::cache::Snapshot;
 use crate::headers::{X_ROAD_USER_ID, client_header, request_headers, request_id_value, response_headers, service_header, xroad_id};
 use crate::log::Exchange;
 use crate::model::{SubsystemId, callable};
+use crate::quota::Left;
 use crate::registry::{Service, Subsystem};
 use crate::relay::relay;
 use crate::{Lgsp, Turn};
@@ -43,10 +44,12 @@ pub(crate) struct Failure {
     message: String,
     /// Seconds after which the call may be made again (`Retry-After`), for a limit used up.
     retry_after: Option<i64>,
+    /// `RateLimit-Policy` and `RateLimit`, for a limit used up.
+    limits: Option<(String, String)>,
 }
 
 pub(crate) fn fail(status: StatusCode, kind: &'static str, message: impl Into<String>) -> Failure {
-    Failure { status, kind, message: message.into(), retry_after: None }
+    Failure { status, kind, message: message.into(), retry_after: None, limits: None }
 }
 
 impl Failure {
@@ -55,6 +58,9 @@ impl Failure {
         r.headers_mut().insert("x-road-error", HeaderValue::from_static(self.kind));
         if let Some(s) = self.retry_after {
             r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(s));
+        }
+        if let Some(fields) = &self.limits {
+            put_limits(r.headers_mut(), fields);
         }
         if let Ok(v) = HeaderValue::from_str(request_id) {
             r.headers_mut().insert("x-road-request-id", v);
@@ -79,6 +85,10 @@ impl Failure {
         let after = self.retry_after.map(|s| s.to_string());
         if let Some(a) = &after {
             fields.push((b"retry-after", a.as_bytes()));
+        }
+        if let Some((policy, state)) = &self.limits {
+            fields.push((b"ratelimit-policy", policy.as_bytes()));
+            fields.push((b"ratelimit", state.as_bytes()));
         }
         crate::h1::whole_answer(self.status.as_u16(), &fields, &body, close)
     }
@@ -109,9 +119,9 @@ pub(crate) async fn authenticate(l: &Lgsp, caller: &Caller, headers: &HeaderMap)
 }
 
 /// Counts the call against the client's rate limit and daily quota, or refuses it (429) when
-/// either is used up. A client's first call of the minute or the day on this node reads the
-/// calls all nodes made in it.
-async fn take_turn(l: &Lgsp, client: &Subsystem) -> Result<(), Failure> {
+/// either is used up; what its limits stand at after it. A client's first call of the minute
+/// or the day on this node reads the calls all nodes made in it.
+async fn take_turn(l: &Lgsp, client: &Subsystem) -> Result<Left, Failure> {
     let mut turn = l.take_turn(client);
     // Twice at most: the minute may turn between the reading and the second try.
     for _ in 0..2 {
@@ -125,9 +135,10 @@ async fn take_turn(l: &Lgsp, client: &Subsystem) -> Result<(), Failure> {
     }
     let now = kernel::time::now_ms();
     match turn {
-        Turn::Taken => Ok(()),
-        Turn::RateLimited => Err(Failure {
+        Turn::Taken(left) => Ok(left),
+        Turn::RateLimited(left) => Err(Failure {
             retry_after: Some(60 - (now / 1000) % 60),
+            limits: left.fields(now),
             ..fail(StatusCode::TOO_MANY_REQUESTS, "Client.RateLimitExceeded", "vượt hạn mức yêu cầu mỗi phút (rate limit exceeded)")
         }),
         // Unknown still only when the minute turned twice meanwhile: try again in a second.
@@ -135,8 +146,9 @@ async fn take_turn(l: &Lgsp, client: &Subsystem) -> Result<(), Failure> {
             retry_after: Some(1),
             ..fail(StatusCode::TOO_MANY_REQUESTS, "Client.RateLimitExceeded", "thử lại sau một giây (try again in a second)")
         }),
-        Turn::QuotaUsed => Err(Failure {
+        Turn::QuotaUsed(left) => Err(Failure {
             retry_after: Some(crate::quota::seconds_to_next_day(now)),
+            limits: left.fields(now),
             ..fail(
                 StatusCode::TOO_MANY_REQUESTS,
                 "Client.QuotaExceeded",
@@ -146,6 +158,14 @@ async fn take_turn(l: &Lgsp, client: &Subsystem) -> Result<(), Failure> {
                 ),
             )
         }),
+    }
+}
+
+/// Sets `RateLimit-Policy` and `RateLimit` (see [`Left::fields`]).
+pub(crate) fn put_limits(headers: &mut HeaderMap, (policy, state): &(String, String)) {
+    if let (Ok(p), Ok(s)) = (HeaderValue::from_str(policy), HeaderValue::from_str(state)) {
+        headers.insert(HeaderName::from_static("ratelimit-policy"), p);
+        headers.insert(HeaderName::from_static("ratelimit"), s);
     }
 }
 
@@ -367,7 +387,7 @@ pub(crate) async fn forward(
         ));
     }
     // Counted only now, as on the direct path: a call refused above uses no quota.
-    take_turn(l, &client).await?;
+    let limits = take_turn(l, &client).await?.fields(kernel::time::now_ms());
     // The upstream address: the service's URL, the rest of the path, the query.
     let mut url = service.upstream_url.trim_end_matches('/').to_owned();
     url.push_str(&t.rest);
@@ -388,7 +408,11 @@ pub(crate) async fn forward(
     }
     if let Some(m) = &service.soap {
         let out = crate::bridge::SoapCall { service, mapping: m, headers, client: client_value, xroad_id, rid };
-        return crate::bridge::bridge(l, out, t, body, x, started).await;
+        let mut answer = crate::bridge::bridge(l, out, t, body, x, started).await?;
+        if let Some(fields) = &limits {
+            put_limits(answer.headers_mut(), fields);
+        }
+        return Ok(answer);
     }
     // The request body, streamed with its hash and size counted on the way.
     let (body, sent) = crate::direct::Counted::new(body, limit, service.log_bodies);
@@ -414,7 +438,10 @@ pub(crate) async fn forward(
         Err(e) => return Err(unreachable_failure(e.without_url())),
     };
     let status = StatusCode::from_u16(upstream.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
-    let out = response_headers(upstream.headers(), client_value, service_header(service), xroad_id, rid_value, &x.request_hash);
+    let mut out = response_headers(upstream.headers(), client_value, service_header(service), xroad_id, rid_value, &x.request_hash);
+    if let Some(fields) = &limits {
+        put_limits(&mut out, fields);
+    }
     let body = Box::pin(reqwest::Body::from(upstream));
     Ok(relay(l, x, started, service.log_bodies, status, out, body))
 }

@@ -50,6 +50,12 @@ pub(crate) fn goes_upstream(name: &str, listed: &[String]) -> bool {
         && !listed.iter().any(|l| l.eq_ignore_ascii_case(name))
 }
 
+/// `RateLimit-Policy` or `RateLimit`: set by the gateway for a client with limits, replacing
+/// the upstream's.
+pub(crate) fn limit_field(name: &str) -> bool {
+    name.eq_ignore_ascii_case("ratelimit") || name.eq_ignore_ascii_case("ratelimit-policy")
+}
+
 /// Whether a header of the upstream's answer (named in any case) goes back to the caller.
 pub(crate) fn goes_back(name: &str, listed: &[String]) -> bool {
     !named(name, &HOP_BY_HOP) && !named(name, &SET_ON_ANSWER) && !listed.iter().any(|l| l.eq_ignore_ascii_case(name))

@@ -203,27 +203,33 @@ impl Lgsp {
     /// daily quota (today), all nodes together; counted against both when it may.
     fn take_turn(&self, client: &registry::Subsystem) -> Turn {
         let (per_minute, per_day) = (client.rate_per_minute, client.calls_per_day);
+        let mut left = quota::Left::default();
         if per_minute <= 0 && per_day <= 0 {
-            return Turn::Taken;
+            return Turn::Taken(left);
         }
         let now = kernel::time::now_ms();
         if per_minute > 0 {
             match self.rates.take(&client.id, per_minute, now) {
-                quota::Fits::Yes => {}
-                quota::Fits::No => return Turn::RateLimited,
+                quota::Fits::Yes(n) => left.minute = Some((per_minute, n)),
+                quota::Fits::No => return Turn::RateLimited(quota::Left { minute: Some((per_minute, 0)), day: None }),
                 quota::Fits::Unknown => return Turn::Unknown,
             }
         }
         if per_day > 0 {
-            let fits = self.quotas.take(&client.id, per_day, now);
-            if fits != quota::Fits::Yes {
-                if per_minute > 0 {
-                    self.rates.give_back(&client.id, now);
+            match self.quotas.take(&client.id, per_day, now) {
+                quota::Fits::Yes(n) => left.day = Some((per_day, n)),
+                refused => {
+                    if per_minute > 0 {
+                        self.rates.give_back(&client.id, now);
+                    }
+                    return match refused {
+                        quota::Fits::No => Turn::QuotaUsed(quota::Left { minute: None, day: Some((per_day, 0)) }),
+                        _ => Turn::Unknown,
+                    };
                 }
-                return if fits == quota::Fits::No { Turn::QuotaUsed } else { Turn::Unknown };
             }
         }
-        Turn::Taken
+        Turn::Taken(left)
     }
 
     /// Reads the current minute's and day's calls of `client` from the database, for the limits
@@ -251,9 +257,12 @@ impl Lgsp {
 /// What [`Lgsp::take_turn`] found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Turn {
-    Taken,
-    RateLimited,
-    QuotaUsed,
+    /// Counted; what the client's limits stand at now.
+    Taken(quota::Left),
+    /// Refused: this minute's calls are used up.
+    RateLimited(quota::Left),
+    /// Refused: today's calls are used up.
+    QuotaUsed(quota::Left),
     /// The minute's or the day's calls of a client with a limit are not known on this node yet.
     Unknown,
 }

@@ -62,8 +62,8 @@ impl Period {
 /// What the counts say about one more call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Fits {
-    /// It fits, and is counted.
-    Yes,
+    /// It fits, and is counted; this many calls are left in the period after it.
+    Yes(i64),
     /// The quota is used up.
     No,
     /// This node does not know the period's total yet: [`Quotas::load`] it first.
@@ -131,7 +131,7 @@ impl Quotas {
             return Fits::No;
         }
         d.new += 1;
-        Fits::Yes
+        Fits::Yes(limit - (d.known + d.adding + d.new))
     }
 
     /// Uncounts a call [`Quotas::take`] counted in the period of `now_ms` that was not made
@@ -285,6 +285,37 @@ async fn add(db: &Db, period: Period, client: &str, n: i64, calls: i64) -> Resul
     .await
 }
 
+/// What a client's limits stand at after a call: for the minute and the day, the limit and the
+/// calls left in it (`None` where the client has no such limit, or it was not looked at).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct Left {
+    pub minute: Option<(i64, i64)>,
+    pub day: Option<(i64, i64)>,
+}
+
+impl Left {
+    /// The `RateLimit-Policy` and `RateLimit` fields (the IETF httpapi working group's
+    /// rate-limit header fields): each limit a named policy with its quota (`q`) and window in
+    /// seconds (`w`), and what is left of it (`r`) with the seconds until it starts again
+    /// (`t`). `None` for a client without limits.
+    pub(crate) fn fields(&self, now_ms: i64) -> Option<(String, String)> {
+        use std::fmt::Write;
+        let minute_reset = 60 - now_ms.div_euclid(1000).rem_euclid(60);
+        let limits = [("minute", 60, self.minute, minute_reset), ("day", 86_400, self.day, seconds_to_next_day(now_ms))];
+        let (mut policy, mut state) = (String::new(), String::new());
+        for (name, window, limit, reset) in limits {
+            let Some((quota, left)) = limit else { continue };
+            if !policy.is_empty() {
+                policy.push_str(", ");
+                state.push_str(", ");
+            }
+            let _ = write!(policy, "\"{name}\";q={quota};w={window}");
+            let _ = write!(state, "\"{name}\";r={};t={reset}", left.max(0));
+        }
+        (!policy.is_empty()).then_some((policy, state))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -305,10 +336,10 @@ mod tests {
         let now = 1_795_500_000_000;
         assert_eq!(q.take("a", 2, now), Fits::Unknown);
         q.counts.lock().unwrap().days.insert("a".into(), Day { day: day_of(now), ..Day::default() });
-        assert_eq!(q.take("a", 2, now), Fits::Yes);
-        assert_eq!(q.take("a", 2, now), Fits::Yes);
+        assert_eq!(q.take("a", 2, now), Fits::Yes(1));
+        assert_eq!(q.take("a", 2, now), Fits::Yes(0));
         assert_eq!(q.take("a", 2, now), Fits::No);
-        assert_eq!(q.take("a", 3, now), Fits::Yes, "a raised quota lets more through");
+        assert_eq!(q.take("a", 3, now), Fits::Yes(0), "a raised quota lets more through");
         assert_eq!(q.take("a", 2, now + DAY_MS), Fits::Unknown, "the next day is read from the database first");
     }
 
@@ -318,14 +349,26 @@ mod tests {
         let now = 1_795_500_000_000; // the start of a minute
         assert_eq!(q.take("a", 2, now), Fits::Unknown, "each minute's total is read first");
         q.counts.lock().unwrap().start("a", now / 60_000);
-        assert_eq!(q.take("a", 2, now), Fits::Yes);
-        assert_eq!(q.take("a", 2, now + 59_999), Fits::Yes);
+        assert_eq!(q.take("a", 2, now), Fits::Yes(1));
+        assert_eq!(q.take("a", 2, now + 59_999), Fits::Yes(0));
         assert_eq!(q.take("a", 2, now + 30_000), Fits::No);
         q.give_back("a", now);
-        assert_eq!(q.take("a", 2, now), Fits::Yes, "a call given back frees its place");
+        assert_eq!(q.take("a", 2, now), Fits::Yes(0), "a call given back frees its place");
         assert_eq!(q.take("a", 2, now + 60_000), Fits::Unknown, "the next minute");
         let mut c = q.counts.lock().unwrap();
         c.start("a", now / 60_000 + 1);
         assert_eq!(c.past, vec![("a".to_owned(), now / 60_000, 2)], "the last minute's calls are still to be added");
+    }
+
+    #[test]
+    fn the_header_fields_name_each_limit_with_what_is_left_and_when_it_starts_again() {
+        let now = 1_795_500_000_000 + 20_500; // 20.5 s into a minute
+        assert_eq!(Left::default().fields(now), None, "no limits, no fields");
+        let minute = Left { minute: Some((60, 12)), day: None };
+        assert_eq!(minute.fields(now), Some(("\"minute\";q=60;w=60".to_owned(), "\"minute\";r=12;t=40".to_owned())));
+        let both = Left { minute: Some((60, 0)), day: Some((1000, 998)) };
+        let (policy, state) = both.fields(now).unwrap();
+        assert_eq!(policy, "\"minute\";q=60;w=60, \"day\";q=1000;w=86400");
+        assert_eq!(state, format!("\"minute\";r=0;t=40, \"day\";r=998;t={}", seconds_to_next_day(now)));
     }
 }

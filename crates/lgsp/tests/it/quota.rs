@@ -64,9 +64,13 @@ storage_test!(a_daily_quota_counts_every_node_and_survives_a_restart, async |app
     assert_eq!(denied.header("x-road-error"), Some("Server.ServerProxy.AccessDenied"), "{}", denied.text);
     let r = person(app, &token).await;
     assert_eq!(r.status, 200, "{}", r.text);
+    // The answer tells the client its limit and what is left of it (RateLimit header fields).
+    assert_eq!(r.header("ratelimit-policy"), Some("\"day\";q=3;w=86400"));
+    assert_eq!(day_left(&r).0, 0, "2 of 3 used before, and this one");
     let r = person(app, &token).await;
     assert_eq!((r.status.as_u16(), r.header("x-road-error")), (429, Some("Client.QuotaExceeded")), "{}", r.text);
     assert_eq!(r.json()["type"], "Client.QuotaExceeded");
+    assert_eq!(day_left(&r).0, 0, "the refusal carries the limit too");
     let after: i64 = r.header("retry-after").unwrap().parse().unwrap();
     assert!((1..=86_400).contains(&after), "{after}");
     assert_eq!(calls.load(Ordering::SeqCst), 1, "a call over the quota is not forwarded");
@@ -78,9 +82,13 @@ storage_test!(a_daily_quota_counts_every_node_and_survives_a_restart, async |app
     // A raised quota lets two more through (the second call of the known day takes the
     // direct path), then refuses again.
     limits(app, &sub, 0, 5).await;
-    for _ in 0..2 {
-        assert_eq!(person(app, &token).await.status, 200);
+    let direct = app.app.lgsp.direct_calls();
+    for left in [1, 0] {
+        let r = person(app, &token).await;
+        assert_eq!(r.status, 200);
+        assert_eq!(day_left(&r).0, left, "{:?}", r.header("ratelimit"));
     }
+    assert_eq!(app.app.lgsp.direct_calls(), direct + 1, "the second by the direct path, with the fields too");
     assert_eq!(person(app, &token).await.status, 429);
     assert_eq!(calls.load(Ordering::SeqCst), 3);
     app.app.lgsp.sync_quotas().await.unwrap();
@@ -116,8 +124,21 @@ storage_test!(a_daily_quota_counts_every_node_and_survives_a_restart, async |app
 
     // No quota: calls go through again.
     limits(app, &sub, 0, 0).await;
-    assert_eq!(person(app, &token).await.status, 200);
+    let r = person(app, &token).await;
+    assert_eq!(r.status, 200);
+    assert_eq!((r.header("ratelimit-policy"), r.header("ratelimit")), (None, None), "no limits, no fields");
 });
+
+/// What a `RateLimit` field says is left of the day (`"day";r=N;t=S`), with the whole field;
+/// the seconds until the day starts again are checked on the way.
+fn day_left(r: &testkit::Answer) -> (i64, String) {
+    let field = r.header("ratelimit").unwrap_or_default().to_owned();
+    let day = field.split(", ").find_map(|p| p.strip_prefix("\"day\";")).unwrap_or_else(|| panic!("no day in {field:?}"));
+    let (left, reset) = day.split_once(";t=").unwrap();
+    let reset: i64 = reset.parse().unwrap();
+    assert!((1..=86_400).contains(&reset), "{field}");
+    (left.strip_prefix("r=").unwrap().parse().unwrap(), field)
+}
 
 storage_test!(a_rate_limit_refuses_the_calls_over_it_this_minute, async |app: &TestApp| {
     let (calls, token, sub) = published(app).await;
@@ -125,10 +146,16 @@ storage_test!(a_rate_limit_refuses_the_calls_over_it_this_minute, async |app: &T
     assert_eq!(bad.status, 422, "{}", bad.text);
     let r = limits(app, &sub, 2, 0).await;
     assert_eq!(r.status, 200, "{}", r.text);
+    let first = person(app, &token).await;
+    assert_eq!(first.header("ratelimit-policy"), Some("\"minute\";q=2;w=60"));
+    let state = first.header("ratelimit").unwrap();
+    let reset: i64 = state.strip_prefix("\"minute\";r=1;t=").unwrap_or_else(|| panic!("{state}")).parse().unwrap();
+    assert!((1..=60).contains(&reset), "{state}");
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
     // Two calls a minute: a third within the same minute is refused. (Should the minute turn
     // between the calls, the third is taken; the loop goes on to a fourth.)
     let mut refused = None;
-    for _ in 0..4 {
+    for _ in 0..3 {
         let r = person(app, &token).await;
         if r.status == 429 {
             refused = Some(r);
@@ -140,6 +167,7 @@ storage_test!(a_rate_limit_refuses_the_calls_over_it_this_minute, async |app: &T
     assert_eq!(r.header("x-road-error"), Some("Client.RateLimitExceeded"), "{}", r.text);
     let after: i64 = r.header("retry-after").unwrap().parse().unwrap();
     assert!((1..=60).contains(&after), "{after}");
+    assert_eq!(r.header("ratelimit").map(|v| v.starts_with("\"minute\";r=0;t=")), Some(true), "{:?}", r.header("ratelimit"));
     let forwarded = calls.load(Ordering::SeqCst);
     assert!((2..=3).contains(&forwarded), "{forwarded}");
     app.app.lgsp.sync_quotas().await.unwrap();
