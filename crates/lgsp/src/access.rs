@@ -100,6 +100,14 @@ impl Lgsp {
             .collect()
     }
 
+    /// No longer trusts a peer gateway: its clients' calls are refused from the next call on.
+    pub async fn remove_peer(&self, by: &Principal, id: &str) -> Result<()> {
+        admin(by)?;
+        let n = q("DELETE FROM lgsp_peers WHERE id = $1").bind(id).execute(&self.db).await?;
+        self.invalidate();
+        if n == 0 { Err(Error::not_found(format!("LGSP tin cậy {id} (trusted peer)"))) } else { Ok(()) }
+    }
+
     pub async fn grant(&self, by: &Principal, service_id: &str, input: &AccessInput) -> Result<AccessRight> {
         admin(by)?;
         self.service_by_id(service_id).await?;

@@ -35,6 +35,7 @@ pub fn router() -> OpenApiRouter<Lgsp> {
         .routes(routes!(grant))
         .routes(routes!(revoke))
         .routes(routes!(peers, add_peer))
+        .routes(routes!(remove_peer))
         .routes(routes!(monitoring))
         .routes(routes!(usage))
         .routes(routes!(replicas, add_replica))
@@ -202,6 +203,14 @@ async fn peers(State(l): State<Lgsp>, Authed(p): Authed) -> ApiResult<Json<Vec<P
     responses((status = 201, body = Peer), (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn add_peer(State(l): State<Lgsp>, Authed(p): Authed, Json(b): Json<PeerInput>) -> ApiResult<Response> {
     Ok((StatusCode::CREATED, axum::Json(l.add_peer(&p, &b).await.or_problem()?)).into_response())
+}
+
+/// Stop trusting another platform's gateway.
+#[utoipa::path(delete, path = "/api/lgsp/peers/{id}", tag = "lgsp", params(("id" = String, Path)),
+    responses((status = 204), (status = 404, body = Problem)))]
+async fn remove_peer(State(l): State<Lgsp>, Authed(p): Authed, Path(id): Path<String>) -> ApiResult<StatusCode> {
+    l.remove_peer(&p, &id).await.or_problem()?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// File replicas of national data, with their latest imports.

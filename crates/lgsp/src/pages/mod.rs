@@ -1,6 +1,7 @@
 //! The LGSP's pages for administrators: monitoring (`/admin/lgsp`) and the registry's
 //! administration (`/admin/lgsp/registry`: members, subsystems with their limits and daily
-//! usage, services with their lifecycle, history and allow-lists). Every form works without
+//! usage, services with their lifecycle, SOAP bridge, history and allow-lists, and the other
+//! platforms' gateways trusted here). Every form works without
 //! JavaScript; bad input comes back with the problems listed, the form as sent and nothing
 //! stored.
 
@@ -17,6 +18,7 @@ use web::{Caller, Shell};
 use crate::Lgsp;
 
 mod monitoring;
+mod peers;
 mod registry;
 mod service;
 
@@ -29,6 +31,8 @@ pub fn router() -> Router<Lgsp> {
         .route("/admin/lgsp/registry/members", post(registry::add_member))
         .route("/admin/lgsp/registry/subsystems", post(registry::add_subsystem))
         .route("/admin/lgsp/registry/services", post(registry::add_service))
+        .route("/admin/lgsp/registry/peers", post(peers::add))
+        .route("/admin/lgsp/registry/peers/{id}/remove", post(peers::remove))
         .route("/admin/lgsp/subsystems/{instance}/{class}/{member}/{code}", get(registry::subsystem).post(registry::save_subsystem))
         .route("/admin/lgsp/services/{id}", get(service::page))
         .route("/admin/lgsp/services/{id}/state", post(service::move_state))

@@ -1,6 +1,6 @@
-//! `/admin/lgsp/registry`: the members, their subsystems (limits, today's calls) and the
-//! services, with forms to register each; and one subsystem's page (its settings and its
-//! calls per day against its quota).
+//! `/admin/lgsp/registry`: the members, their subsystems (limits, today's calls), the
+//! services and the trusted gateways of other platforms, with forms to register each; and one
+//! subsystem's page (its settings and its calls per day against its quota).
 
 use askama::Template;
 use axum::extract::{Path, State};
@@ -10,11 +10,13 @@ use web::{Caller, Shell, render};
 
 use super::{Forms, Notice, Posted, done, failed, lgsp_admin, posted, problems, state_name};
 use crate::Lgsp;
+use crate::access::Peer;
 use crate::model::SubsystemId;
 use crate::quota::{self, Usage};
-use crate::registry::{Member, MemberInput, Service, ServiceInput, Subsystem, SubsystemInput};
+use crate::registry::{Member, MemberInput, Service, ServiceInput, Subsystem, SubsystemInput, UpstreamAuth};
+use crate::soap::SoapMapping;
 
-const HERE: &str = "/admin/lgsp/registry";
+pub(super) const HERE: &str = "/admin/lgsp/registry";
 
 pub struct SubsystemRow {
     pub text: String,
@@ -53,6 +55,7 @@ struct RegistryPage {
     members: Vec<Member>,
     subsystems: Vec<SubsystemRow>,
     services: Vec<ServiceLine>,
+    peers: Vec<Peer>,
     forms: Forms,
 }
 
@@ -83,7 +86,7 @@ async fn subsystem_rows(l: &Lgsp) -> kernel::Result<Vec<SubsystemRow>> {
         .collect())
 }
 
-async fn show(l: &Lgsp, shell: Shell, caller: &Caller, forms: Forms, notice: Option<String>) -> Response {
+pub(super) async fn show(l: &Lgsp, shell: Shell, caller: &Caller, forms: Forms, notice: Option<String>) -> Response {
     let title = shell.t("Đăng ký dịch vụ LGSP", "LGSP registry").to_owned();
     let shell = shell.titled(title, "admin");
     let run = async {
@@ -97,6 +100,7 @@ async fn show(l: &Lgsp, shell: Shell, caller: &Caller, forms: Forms, notice: Opt
             members: l.members().await?,
             subsystems: subsystem_rows(l).await?,
             services,
+            peers: l.peers().await?,
             forms,
         };
         Ok::<_, kernel::Error>(failed(render(&page), &problems))
@@ -193,13 +197,28 @@ pub(super) async fn add_service(State(l): State<Lgsp>, shell: Shell, caller: Cal
         log_bodies: Some(f.checked("log_bodies")),
         timeout_ms,
         max_body_bytes: max_mib.map(|n| n * 1024 * 1024),
-        upstream_auth: None,
-        soap: None,
+        upstream_auth: upstream_auth(&f),
+        soap: f.opt("soap_mode").map(|mode| SoapMapping {
+            mode,
+            version: f.get("soap_version").to_owned(),
+            namespace: f.get("soap_namespace").to_owned(),
+        }),
     };
     match l.register_service(&p, &provider, &input).await {
         Ok(s) => done(&format!("/admin/lgsp/services/{}", s.id), shell.t("Đã đăng ký dịch vụ (bản nháp).", "Service registered (draft).")),
         Err(e) => show(&l, shell, &caller, Forms::sent("service", &f, problems(e)), None).await,
     }
+}
+
+/// The client credentials to call another platform's gateway with, when any of the three
+/// fields is filled (the registry checks they are all there).
+fn upstream_auth(f: &Posted) -> Option<UpstreamAuth> {
+    let fields = ["upstream_token_url", "upstream_client_id", "upstream_client_secret"];
+    fields.iter().any(|k| !f.get(k).is_empty()).then(|| UpstreamAuth {
+        token_url: f.get("upstream_token_url").to_owned(),
+        client_id: f.get("upstream_client_id").to_owned(),
+        client_secret: f.get("upstream_client_secret").to_owned(),
+    })
 }
 
 // ---- one subsystem ----

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use identity::seed::{DEMO_PASSWORD, DEMO_TOTP_SECRET};
 use testkit::{Session, TestApp, storage_test};
 
-use crate::common::{system_token, upstream};
+use crate::common::{SERVICE, call as gateway_call, setup, system_token, upstream};
 
 const CLIENT: &str = "VN/GOV/000.00.88.H99/hotich";
 
@@ -172,4 +172,100 @@ storage_test!(demo the_registry_is_run_from_its_pages, async |app: &TestApp| {
     assert_eq!(app.form_as(&citizen, &format!("{service_page}/state"), &[("to", "retired")]).await.status, 403);
     let anon = app.raw(app.http.get(app.url(&service_page))).await;
     assert_eq!((anon.status.as_u16(), location(&anon).starts_with("/login?next=")), (303, true));
+});
+
+storage_test!(demo trusted_gateways_and_bridged_services_from_the_registry_page, async |app: &TestApp| {
+    let admin = province_admin(app).await;
+    let calls = Arc::new(AtomicUsize::new(0));
+    let up = upstream(calls.clone()).await;
+    let (service_id, _) = setup(app, &up).await;
+    for to in ["testing", "published"] {
+        assert_eq!(app.post(&format!("/api/lgsp/services/{service_id}/state"), &serde_json::json!({"state": to})).await.status, 200);
+    }
+    // Another platform's gateway, signing in here with a client of its own, presents the
+    // client subsystem of a member it hosts: refused until it is trusted.
+    let (peer_client, peer_token) = system_token(app, "LGSP tỉnh B").await;
+    let by_peer = async || {
+        app.raw(gateway_call(app, reqwest::Method::GET, &format!("{SERVICE}/persons/001090012345"), Some(&peer_token))).await
+    };
+    assert_eq!(by_peer().await.header("x-road-error"), Some("Client.AuthenticationFailed"));
+
+    let bad = app.form_as(&admin, "/admin/lgsp/registry/peers", &[("name", "LGSP tỉnh B"), ("client_id", &peer_client), ("member", "")]).await;
+    assert_eq!(bad.status, 422, "{}", bad.text);
+    assert!(bad.text.contains("member:") && bad.text.contains(&format!("value=\"{peer_client}\"")), "{}", bad.text);
+    assert_eq!(count(app, "SELECT COUNT(*) FROM lgsp_peers").await, 0);
+    let ok = app
+        .form_as(&admin, "/admin/lgsp/registry/peers", &[("name", "LGSP tỉnh B"), ("client_id", &peer_client), ("member", "VN/GOV/000.00.51.H99")])
+        .await;
+    assert_eq!((ok.status.as_u16(), location(&ok).starts_with("/admin/lgsp/registry?ok=")), (303, true), "{}", ok.text);
+    let again = app
+        .form_as(&admin, "/admin/lgsp/registry/peers", &[("name", "Lần hai"), ("client_id", &peer_client), ("member", "VN/GOV/000.00.51.H99")])
+        .await;
+    assert_eq!(again.status, 422, "trusted twice: {}", again.text);
+    let r = by_peer().await;
+    assert_eq!(r.status, 200, "trusted, it may present the member's subsystem: {}", r.text);
+
+    // Listed, and no longer trusted once removed on the page.
+    let page = app.get_as(&admin, "/admin/lgsp/registry").await.text;
+    assert!(page.contains("LGSP tỉnh B") && page.contains(&peer_client), "{page}");
+    let remove = page.split("action=\"").filter_map(|s| s.split('"').next()).find(|a| a.ends_with("/remove")).unwrap().to_owned();
+    let r = app.form_as(&admin, &remove, &[]).await;
+    assert_eq!(r.status, 303, "{}", r.text);
+    assert_eq!(by_peer().await.header("x-road-error"), Some("Client.AuthenticationFailed"));
+    assert_eq!(app.form_as(&admin, &remove, &[]).await.status, 422, "already removed");
+    let peers = app.get_admin("/api/lgsp/peers").await.json();
+    assert_eq!(peers, serde_json::json!([]));
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+
+    // A service bridged to SOAP, registered from the page: the mapping is checked and shown.
+    let service = |extra: &[(&'static str, &'static str)]| {
+        let mut f = vec![
+            ("provider", "VN/GOV/000.00.13.H99/tuphap"),
+            ("code", "tracuu-soap"),
+            ("version", "1"),
+            ("name", "Tra cứu (SOAP)"),
+            ("upstream_url", "http://127.0.0.1:9/soap"),
+            ("description_kind", "wsdl"),
+            ("soap_version", "1.2"),
+        ];
+        f.extend_from_slice(extra);
+        f
+    };
+    let services = "SELECT COUNT(*) FROM lgsp_services WHERE code = 'tracuu-soap'";
+    let bad = app.form_as(&admin, "/admin/lgsp/registry/services", &service(&[("soap_mode", "rest_to_soap"), ("soap_namespace", "")])).await;
+    assert_eq!(bad.status, 422, "{}", bad.text);
+    assert!(bad.text.contains("soap.namespace"), "{}", bad.text);
+    let partial = app
+        .form_as(
+            &admin,
+            "/admin/lgsp/registry/services",
+            &service(&[("soap_mode", "rest_to_soap"), ("soap_namespace", "urn:tuphap"), ("upstream_token_url", "http://127.0.0.1:9/token")]),
+        )
+        .await;
+    assert_eq!(partial.status, 422, "credentials without a client: {}", partial.text);
+    assert!(partial.text.contains("upstream_auth"), "{}", partial.text);
+    assert_eq!(count(app, services).await, 0, "nothing stored");
+    let ok = app
+        .form_as(
+            &admin,
+            "/admin/lgsp/registry/services",
+            &service(&[
+                ("soap_mode", "rest_to_soap"),
+                ("soap_namespace", "urn:tuphap:tracuu"),
+                ("upstream_token_url", "http://127.0.0.1:9/token"),
+                ("upstream_client_id", "lgsp-tinh-a"),
+                ("upstream_client_secret", "bí-mật-của-tỉnh"),
+            ]),
+        )
+        .await;
+    assert_eq!(ok.status, 303, "{}", ok.text);
+    let page_url = location(&ok).split('?').next().unwrap().to_owned();
+    let page = app.get_as(&admin, &page_url).await.text;
+    assert!(page.contains("id=\"soap\"") && page.contains("SOAP 1.2") && page.contains("urn:tuphap:tracuu"), "{page}");
+    assert!(page.contains("lgsp-tinh-a") && page.contains("http://127.0.0.1:9/token"), "{page}");
+    assert!(!page.contains("bí-mật-của-tỉnh"), "the secret is never shown");
+    let id = page_url.rsplit('/').next().unwrap();
+    let api = app.get_admin(&format!("/api/lgsp/services/{id}")).await.json();
+    assert_eq!(api["soap"], serde_json::json!({"mode": "rest_to_soap", "version": "1.2", "namespace": "urn:tuphap:tracuu"}));
+    assert_eq!(api["upstream_client_id"], "lgsp-tinh-a");
 });
