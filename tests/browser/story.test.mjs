@@ -292,8 +292,34 @@ test('the LGSP registry from its pages: a member, subsystems, a service publishe
     assert.equal(await page.inputValue('#e-quota'), '800');
     assert.equal(await page.locator('svg').count() >= 1, true, 'the calls-per-day chart');
     await mainPage(page, 'lgsp-subsystem');
+
+    // A service bridged to SOAP: the namespace is required, then the bridge shows on its page.
     await page.goto(`${BASE_URL}/admin/lgsp/registry`);
+    await page.selectOption('#v-provider', `VN/GOV/${member}/dancu`);
+    await page.fill('#v-code', 'congdan-soap');
+    await page.fill('#v-name', 'Tra cứu công dân qua SOAP');
+    await page.fill('#v-upstream', 'http://127.0.0.1:9/soap');
+    await page.selectOption('#v-soap', 'soap_to_rest');
+    await submitForm(page, 'form[action="/admin/lgsp/registry/services"]');
+    assert.ok((await page.locator('div.err[role=alert]').textContent()).includes('soap.namespace'));
+    assert.equal(await page.inputValue('#v-soap'), 'soap_to_rest', 'the form comes back as sent');
+    await page.fill('#v-soap-ns', 'urn:thu-nghiem:congdan');
+    await submitForm(page, 'form[action="/admin/lgsp/registry/services"]');
+    const soap = await page.locator('#soap').textContent();
+    assert.ok(soap.includes('SOAP 1.1') && soap.includes('urn:thu-nghiem:congdan'), soap);
+
+    // Another province's gateway trusted for the member, listed, then no longer trusted.
+    const peer = `lgsp-tinh-ban-${n}-${process.pid}`;
+    await page.goto(`${BASE_URL}/admin/lgsp/registry`);
+    await page.fill('#p-name', 'LGSP tỉnh bạn');
+    await page.fill('#p-client', peer);
+    await page.selectOption('#p-member', `VN/GOV/${member}`);
+    await submitForm(page, 'form[action="/admin/lgsp/registry/peers"]');
+    assert.ok((await notice(page)).includes('LGSP tỉnh bạn'));
+    assert.ok((await page.locator('#peers').textContent()).includes(peer));
     await mainPage(page, 'lgsp-registry');
+    await submitForm(page, `#peers tr:has-text("${peer}") form`);
+    assert.ok(!(await page.locator('#peers').textContent()).includes(peer));
   } finally {
     await ctx.close();
   }

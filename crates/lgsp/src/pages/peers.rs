@@ -18,7 +18,7 @@ pub(super) async fn add(State(l): State<Lgsp>, shell: Shell, caller: Caller, bod
     };
     let input = PeerInput { client_id: f.get("client_id").to_owned(), member: f.get("member").to_owned(), name: f.get("name").to_owned() };
     match l.add_peer(&p, &input).await {
-        Ok(peer) => done(HERE, &format!("{} {} ({})", shell.t("Đã tin cậy LGSP", "Gateway trusted:"), peer.name, peer.member)),
+        Ok(peer) => done(HERE, &format!("{} {} ({})", shell.t("Đã tin cậy:", "Trusted:"), peer.name, peer.member)),
         Err(e) => show(&l, shell, &caller, Forms::sent("peer", &f, problems(e)), None).await,
     }
 }
