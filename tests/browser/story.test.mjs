@@ -320,6 +320,21 @@ test('the LGSP registry from its pages: a member, subsystems, a service publishe
     await mainPage(page, 'lgsp-registry');
     await submitForm(page, `#peers tr:has-text("${peer}") form`);
     assert.ok(!(await page.locator('#peers').textContent()).includes(peer));
+
+    // The demo's file replica of national data: a bad directory is refused with the form kept;
+    // importing now shows the sample file's import (whether the schedule got there first or not).
+    await Promise.all([page.waitForLoadState('load'), page.click('main a[href="/admin/lgsp/replicas"]')]);
+    await page.fill('#r-name', 'Bản sao thử');
+    await page.fill('#r-dir', '/khong/co/thu-muc');
+    await page.selectOption('#r-registry', 'ho-kinh-doanh/1');
+    await submitForm(page, 'form[action="/admin/lgsp/replicas"]');
+    assert.ok((await page.locator('div.err[role=alert]').textContent()).includes('directory'));
+    assert.equal(await page.inputValue('#r-dir'), '/khong/co/thu-muc');
+    await submitForm(page, 'section.replica form');
+    assert.ok((await notice(page)).length > 0);
+    const imports = await page.locator('table.imports').first().textContent();
+    assert.ok(imports.includes('2026-11-01-ho-kinh-doanh.json') && imports.includes('Đã nhập'), imports);
+    await mainPage(page, 'lgsp-replicas');
   } finally {
     await ctx.close();
   }

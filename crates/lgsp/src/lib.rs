@@ -21,6 +21,7 @@ pub mod quota;
 pub mod registry;
 mod relay;
 pub mod replicas;
+pub mod seed;
 pub mod soap;
 pub mod sync;
 mod upstream;

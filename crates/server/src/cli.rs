@@ -236,6 +236,7 @@ async fn serve(mut c: Config, demo: bool) -> anyhow::Result<ExitCode> {
     let app = crate::App::new(db, c.clone(), token.clone());
     if demo {
         docflow::seed::demo(&app.docflow).await?;
+        lgsp::seed::demo(&app.lgsp, &c.data_dir).await?;
     }
     let running = crate::serve::start(app, listener).await?;
     println!("Tỉnh Số is running{}", if demo { " with the demo province (tỉnh Thái An)" } else { "" });

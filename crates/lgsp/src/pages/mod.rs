@@ -1,7 +1,8 @@
 //! The LGSP's pages for administrators: monitoring (`/admin/lgsp`) and the registry's
 //! administration (`/admin/lgsp/registry`: members, subsystems with their limits and daily
 //! usage, services with their lifecycle, SOAP bridge, history and allow-lists, and the other
-//! platforms' gateways trusted here). Every form works without
+//! platforms' gateways trusted here) and the file replicas of national data
+//! (`/admin/lgsp/replicas`). Every form works without
 //! JavaScript; bad input comes back with the problems listed, the form as sent and nothing
 //! stored.
 
@@ -20,6 +21,7 @@ use crate::Lgsp;
 mod monitoring;
 mod peers;
 mod registry;
+mod replicas;
 mod service;
 
 pub use monitoring::{Failure, Registered, ServiceRow};
@@ -34,6 +36,8 @@ pub fn router() -> Router<Lgsp> {
         .route("/admin/lgsp/registry/peers", post(peers::add))
         .route("/admin/lgsp/registry/peers/{id}/remove", post(peers::remove))
         .route("/admin/lgsp/subsystems/{instance}/{class}/{member}/{code}", get(registry::subsystem).post(registry::save_subsystem))
+        .route("/admin/lgsp/replicas", get(replicas::page).post(replicas::add))
+        .route("/admin/lgsp/replicas/{id}/run", post(replicas::run))
         .route("/admin/lgsp/services/{id}", get(service::page))
         .route("/admin/lgsp/services/{id}/state", post(service::move_state))
         .route("/admin/lgsp/services/{id}/access", post(service::grant))

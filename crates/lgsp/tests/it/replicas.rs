@@ -67,3 +67,79 @@ storage_test!(replica_files_are_imported_once_with_a_record_of_each, async |app:
     let listed = app.get_admin("/api/lgsp/replicas").await.json();
     assert!(listed[0]["imports"].as_array().unwrap().len() >= 5, "every import is recorded");
 });
+
+storage_test!(demo replicas_are_added_run_and_followed_on_their_page, async |app: &TestApp| {
+    let code = identity::totp::code(identity::seed::DEMO_TOTP_SECRET, identity::totp::now_secs()).unwrap();
+    let admin = app.session("quantri.tinh", identity::seed::DEMO_PASSWORD, Some(&code)).await;
+    let r = app
+        .post(
+            "/api/registries",
+            &json!({"name": "ho-kinh-doanh", "version": "1", "title": "Hộ kinh doanh", "id_field": "Ma",
+                    "schema": {"type": "object", "required": ["Ma", "Ten"], "properties": {"Ma": {"type": "string"}, "Ten": {"type": "string", "minLength": 2}}}}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let page = app.get_as(&admin, "/admin/lgsp/replicas").await;
+    assert_eq!(page.status, 200, "{}", page.text);
+    assert!(page.text.contains("value=\"ho-kinh-doanh/1\""), "the registry offered: {}", page.text);
+    assert!(app.get_as(&admin, "/admin").await.text.contains("href=\"/admin/lgsp/replicas\""), "offered on the console");
+
+    // Bad input: no such directory, an interval that is not a number; nothing stored.
+    let before = kernel::db::q("SELECT COUNT(*) FROM lgsp_replicas").fetch_i64(&app.app.db).await.unwrap();
+    let form = |dir: &str, interval: &str| {
+        vec![("name".to_owned(), "Hộ kinh doanh (bản sao)".to_owned()), ("directory".to_owned(), dir.to_owned()),
+             ("registry".to_owned(), "ho-kinh-doanh/1".to_owned()), ("interval_minutes".to_owned(), interval.to_owned())]
+    };
+    let post = async |f: Vec<(String, String)>, to: &str| {
+        let pairs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        app.form_as(&admin, to, &pairs).await
+    };
+    let bad = post(form("/khong/co/thu-muc", "sáu mươi"), "/admin/lgsp/replicas").await;
+    assert_eq!(bad.status, 422, "{}", bad.text);
+    assert!(bad.text.contains("interval_minutes") && bad.text.contains("value=\"/khong/co/thu-muc\""), "{}", bad.text);
+    let bad = post(form("/khong/co/thu-muc", "60"), "/admin/lgsp/replicas").await;
+    assert_eq!(bad.status, 422, "{}", bad.text);
+    assert!(bad.text.contains("directory:"), "{}", bad.text);
+    assert_eq!(kernel::db::q("SELECT COUNT(*) FROM lgsp_replicas").fetch_i64(&app.app.db).await.unwrap(), before);
+
+    let dir = tempfile::tempdir().unwrap();
+    let ok = post(form(dir.path().to_str().unwrap(), "60"), "/admin/lgsp/replicas").await;
+    assert_eq!(ok.status, 303, "{}", ok.text);
+    let page = app.get_as(&admin, "/admin/lgsp/replicas").await.text;
+    assert!(page.contains("Chưa nhập tệp nào"), "{page}");
+    let run = page.split("action=\"").filter_map(|s| s.split('"').next()).find(|a| a.ends_with("/run")).unwrap().to_owned();
+
+    // Nothing to import yet; then two files, one with a refused row, imported from the page.
+    let r = app.form_as(&admin, &run, &[]).await;
+    assert_eq!(r.status, 303);
+    assert!(app.get_as(&admin, r.header("location").unwrap()).await.text.contains("Không có tệp mới"));
+    std::fs::write(dir.path().join("01.json"), json!([{"Ma": "HKD-1", "Ten": "Tạp hoá Bình An"}, {"Ma": "HKD-2", "Ten": "Quán cơm Sông Cầu"}]).to_string()).unwrap();
+    std::fs::write(dir.path().join("02.csv"), "Ma,Ten\nHKD-3,X\nHKD-1,Tạp hoá Bình An (đổi tên)\n").unwrap();
+    let r = app.form_as(&admin, &run, &[]).await;
+    assert_eq!(r.status, 303);
+    let page = app.get_as(&admin, r.header("location").unwrap()).await.text;
+    assert!(page.contains("Đã nhập 2 tệp mới: 3 bản ghi"), "{page}");
+    assert!(page.contains("Nhập một phần") && page.contains("02.csv") && page.contains("row 1"), "the partial import and its problem: {page}");
+    assert!(page.contains("Hộ kinh doanh (2 bản ghi)"), "the registry's record count: {page}");
+
+    // Refused to others.
+    let citizen = app.session("001090012345", identity::seed::DEMO_PASSWORD, None).await;
+    assert_eq!(app.get_as(&citizen, "/admin/lgsp/replicas").await.status, 403);
+    assert_eq!(app.form_as(&citizen, &run, &[]).await.status, 403);
+    let forged = app.raw(app.http.post(app.url(&run)).header("cookie", &admin.cookie)).await;
+    assert_eq!(forged.status, 403, "no anti-forgery token");
+});
+
+storage_test!(the_demo_replica_is_seeded_once_and_imports_its_sample, async |app: &TestApp| {
+    let data = tempfile::tempdir().unwrap();
+    for _ in 0..2 {
+        lgsp::seed::demo(&app.app.lgsp, data.path()).await.unwrap();
+    }
+    let replicas = app.app.lgsp.replicas().await.unwrap();
+    assert_eq!(replicas.len(), 1, "seeding again adds nothing");
+    let imports = app.app.lgsp.run_replica(&replicas[0].id).await.unwrap();
+    assert_eq!(imports.len(), 1);
+    assert_eq!((imports[0].status.as_str(), imports[0].created, imports[0].refused), ("ok", 3, 0), "{:?}", imports[0]);
+    let read = app.post("/data/ho-kinh-doanh/1/read", &json!({"query": {"content": {"MaSo": "TA-HKD-000102"}}})).await;
+    assert!(read.text.contains("Quán cơm Sông Cầu"), "{}", read.text);
+});
