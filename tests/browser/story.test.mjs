@@ -279,6 +279,17 @@ test('the LGSP registry from its pages: a member, subsystems, a service publishe
     await page.fill('#a-prefix', '/persons');
     await submitForm(page, 'form[action$="/access"]');
     assert.ok((await page.locator('#rights').textContent()).includes(`${member}/motcua`));
+
+    // Its settings change on the same page: a timeout that is not a number is refused, a good
+    // one saved and kept in the history.
+    assert.equal(await page.inputValue('#v-timeout'), '30000', 'the settings as they stand');
+    await page.fill('#v-timeout', 'năm giây');
+    await submitForm(page, 'form[aria-labelledby=settings]');
+    assert.ok((await page.locator('div.err[role=alert]').textContent()).includes('timeout_ms'));
+    await page.fill('#v-timeout', '5000');
+    await submitForm(page, 'form[aria-labelledby=settings]');
+    assert.equal(await page.inputValue('#v-timeout'), '5000');
+    assert.ok((await page.locator('#history').textContent()).includes('settings changed: timeout_ms'));
     await mainPage(page, 'lgsp-service');
 
     // The calling subsystem's page: its settings, its calls per day.

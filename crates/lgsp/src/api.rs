@@ -30,7 +30,7 @@ pub fn router() -> OpenApiRouter<Lgsp> {
         .routes(routes!(update_subsystem))
         .routes(routes!(subsystems))
         .routes(routes!(services, register_service))
-        .routes(routes!(service))
+        .routes(routes!(service, change_service))
         .routes(routes!(transition))
         .routes(routes!(grant))
         .routes(routes!(revoke))
@@ -155,6 +155,19 @@ async fn service(State(l): State<Lgsp>, Authed(p): Authed, Path(id): Path<String
         access: l.access_rights(&id).await.or_problem()?,
         service,
     }))
+}
+
+/// Change a service's settings (all but its code and state; the secret of `upstream_auth` is
+/// sent again). The history records which settings changed.
+#[utoipa::path(put, path = "/api/lgsp/services/{id}", tag = "lgsp", params(("id" = String, Path)), request_body = ServiceInput,
+    responses((status = 200, body = Service), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn change_service(
+    State(l): State<Lgsp>,
+    Authed(p): Authed,
+    Path(id): Path<String>,
+    Json(b): Json<ServiceInput>,
+) -> ApiResult<Json<Service>> {
+    Ok(Json(l.change_service(&p, &id, &b, false).await.or_problem()?))
 }
 
 #[derive(Deserialize, ToSchema)]

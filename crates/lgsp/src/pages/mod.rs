@@ -38,7 +38,7 @@ pub fn router() -> Router<Lgsp> {
         .route("/admin/lgsp/subsystems/{instance}/{class}/{member}/{code}", get(registry::subsystem).post(registry::save_subsystem))
         .route("/admin/lgsp/replicas", get(replicas::page).post(replicas::add))
         .route("/admin/lgsp/replicas/{id}/run", post(replicas::run))
-        .route("/admin/lgsp/services/{id}", get(service::page))
+        .route("/admin/lgsp/services/{id}", get(service::page).post(service::save))
         .route("/admin/lgsp/services/{id}/state", post(service::move_state))
         .route("/admin/lgsp/services/{id}/access", post(service::grant))
         .route("/admin/lgsp/services/{id}/access/{right}/revoke", post(service::revoke))
@@ -152,6 +152,13 @@ impl Forms {
 
     fn sent(form: &'static str, posted: &Posted, problems: Vec<String>) -> Forms {
         Forms { values: posted.values(form), failed: form, problems }
+    }
+
+    /// Adds values for the fields that have none (a form shown as it stands).
+    fn fill(&mut self, values: Vec<(String, String)>) {
+        for (k, v) in values {
+            self.values.entry(k).or_insert(v);
+        }
     }
 
     pub fn v(&self, key: &str) -> &str {

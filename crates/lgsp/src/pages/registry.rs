@@ -179,30 +179,9 @@ pub(super) async fn add_service(State(l): State<Lgsp>, shell: Shell, caller: Cal
     if provider.is_none() {
         bad.push(shell.t("Phân hệ cung cấp: hãy chọn một phân hệ", "Provider: choose a subsystem").to_owned());
     }
-    let timeout_ms = f.number("timeout_ms", "timeout_ms", &mut bad);
-    let max_mib = f.number("max_body_mib", "max_body_mib", &mut bad);
-    if max_mib.is_some_and(|n| !(1..=1024).contains(&n)) {
-        bad.push("max_body_mib: từ 1 đến 1024 MiB (1 to 1,024 MiB)".to_owned());
-    }
+    let input = service_input(&f, f.get("code"), None, &mut bad);
     let (Some(provider), true) = (provider, bad.is_empty()) else {
         return show(&l, shell, &caller, Forms::sent("service", &f, bad), None).await;
-    };
-    let input = ServiceInput {
-        code: f.get("code").to_owned(),
-        version: f.get("version").to_owned(),
-        name: f.get("name").to_owned(),
-        upstream_url: f.get("upstream_url").to_owned(),
-        description_kind: f.opt("description_kind").or(Some("none".into())),
-        description: f.opt("description"),
-        log_bodies: Some(f.checked("log_bodies")),
-        timeout_ms,
-        max_body_bytes: max_mib.map(|n| n * 1024 * 1024),
-        upstream_auth: upstream_auth(&f),
-        soap: f.opt("soap_mode").map(|mode| SoapMapping {
-            mode,
-            version: f.get("soap_version").to_owned(),
-            namespace: f.get("soap_namespace").to_owned(),
-        }),
     };
     match l.register_service(&p, &provider, &input).await {
         Ok(s) => done(&format!("/admin/lgsp/services/{}", s.id), shell.t("Đã đăng ký dịch vụ (bản nháp).", "Service registered (draft).")),
@@ -210,15 +189,39 @@ pub(super) async fn add_service(State(l): State<Lgsp>, shell: Shell, caller: Cal
     }
 }
 
-/// The client credentials to call another platform's gateway with, when any of the three
-/// fields is filled (the registry checks they are all there).
-fn upstream_auth(f: &Posted) -> Option<UpstreamAuth> {
-    let fields = ["upstream_token_url", "upstream_client_id", "upstream_client_secret"];
-    fields.iter().any(|k| !f.get(k).is_empty()).then(|| UpstreamAuth {
+/// A service's settings as the registry's and the service page's forms send them (the body
+/// limit in MiB; empty: `max_body_bytes`, or the registry's default when `None`).
+pub(super) fn service_input(f: &Posted, code: &str, max_body_bytes: Option<i64>, bad: &mut Vec<String>) -> ServiceInput {
+    let timeout_ms = f.number("timeout_ms", "timeout_ms", bad);
+    let max_mib = f.number("max_body_mib", "max_body_mib", bad);
+    if max_mib.is_some_and(|n| !(1..=1024).contains(&n)) {
+        bad.push("max_body_mib: từ 1 đến 1024 MiB (1 to 1,024 MiB)".to_owned());
+    }
+    // The client credentials for another platform's gateway, when any of their fields is filled
+    // (the registry checks they are all there).
+    let auth_fields = ["upstream_token_url", "upstream_client_id", "upstream_client_secret"];
+    let upstream_auth = auth_fields.iter().any(|k| !f.get(k).is_empty()).then(|| UpstreamAuth {
         token_url: f.get("upstream_token_url").to_owned(),
         client_id: f.get("upstream_client_id").to_owned(),
         client_secret: f.get("upstream_client_secret").to_owned(),
-    })
+    });
+    ServiceInput {
+        code: code.to_owned(),
+        version: f.get("version").to_owned(),
+        name: f.get("name").to_owned(),
+        upstream_url: f.get("upstream_url").to_owned(),
+        description_kind: f.opt("description_kind").or(Some("none".into())),
+        description: f.opt("description"),
+        log_bodies: Some(f.checked("log_bodies")),
+        timeout_ms,
+        max_body_bytes: max_mib.map(|n| n * 1024 * 1024).or(max_body_bytes),
+        upstream_auth,
+        soap: f.opt("soap_mode").map(|mode| SoapMapping {
+            mode,
+            version: f.get("soap_version").to_owned(),
+            namespace: f.get("soap_namespace").to_owned(),
+        }),
+    }
 }
 
 // ---- one subsystem ----

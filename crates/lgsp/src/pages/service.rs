@@ -35,6 +35,8 @@ struct ServicePage {
     /// Subsystems that may be given access: (identifier as sent, readable identifier and name).
     clients: Vec<(String, String)>,
     forms: Forms,
+    max_label: String,
+    secret_label: String,
 }
 
 impl ServicePage {
@@ -43,8 +45,36 @@ impl ServicePage {
     }
 
     fn kib(&self, bytes: &i64) -> String {
-        if *bytes >= 1024 * 1024 && bytes % (1024 * 1024) == 0 { format!("{} MiB", bytes / 1024 / 1024) } else { format!("{bytes} B") }
+        kib(*bytes)
     }
+}
+
+fn kib(bytes: i64) -> String {
+    if bytes >= 1024 * 1024 && bytes % (1024 * 1024) == 0 { format!("{} MiB", bytes / 1024 / 1024) } else { format!("{bytes} B") }
+}
+
+/// The settings form's values for `s` as it stands (the secret never: empty keeps it).
+fn settings_of(s: &Service, description: Option<String>) -> Vec<(String, String)> {
+    let mib = 1024 * 1024;
+    let soap = s.soap.as_ref();
+    [
+        ("version", s.version.clone()),
+        ("name", s.name.clone()),
+        ("upstream_url", s.upstream_url.clone()),
+        ("timeout_ms", s.timeout_ms.to_string()),
+        ("max_body_mib", if s.max_body_bytes % mib == 0 { (s.max_body_bytes / mib).to_string() } else { String::new() }),
+        ("description_kind", s.description_kind.clone()),
+        ("description", description.unwrap_or_default()),
+        ("log_bodies", if s.log_bodies { "true".into() } else { String::new() }),
+        ("soap_mode", soap.map(|m| m.mode.clone()).unwrap_or_default()),
+        ("soap_version", soap.map_or_else(|| "1.1".into(), |m| m.version.clone())),
+        ("soap_namespace", soap.map(|m| m.namespace.clone()).unwrap_or_default()),
+        ("upstream_token_url", s.upstream_token_url.clone().unwrap_or_default()),
+        ("upstream_client_id", s.upstream_client_id.clone().unwrap_or_default()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (format!("service.{k}"), v))
+    .collect()
 }
 
 async fn show(l: &Lgsp, shell: Shell, caller: &Caller, id: &str, forms: Forms, notice: Option<String>) -> Response {
@@ -67,8 +97,26 @@ async fn show(l: &Lgsp, shell: Shell, caller: &Caller, id: &str, forms: Forms, n
         let mut clients: Vec<(String, String)> =
             l.subsystems().await?.into_iter().map(|c| (c.xid.encoded(), format!("{} — {}", c.xid, c.name))).collect();
         clients.sort();
+        let mut forms = forms;
+        // A settings form that failed comes back as sent (an unticked box stays unticked).
+        if forms.failed != "service" {
+            forms.fill(settings_of(&s, l.description(id).await?.map(|d| d.1)));
+        }
         let problems = forms.problems.clone();
+        let (max_label, secret_label) = if en {
+            (
+                format!("Largest request body (MiB; empty keeps {})", kib(s.max_body_bytes)),
+                "client_secret (empty keeps the stored one)".to_owned(),
+            )
+        } else {
+            (
+                format!("Dung lượng tối đa mỗi yêu cầu (MiB; để trống: giữ {})", kib(s.max_body_bytes)),
+                "client_secret (để trống: giữ bí mật đã lưu)".to_owned(),
+            )
+        };
         let page = ServicePage {
+            max_label,
+            secret_label,
             csrf: caller.csrf.clone().unwrap_or_default(),
             notice,
             href: format!("/admin/lgsp/services/{id}"),
@@ -96,6 +144,28 @@ pub(super) async fn page(
         return r;
     }
     show(&l, shell, &caller, &id, Forms::default(), n.ok).await
+}
+
+/// Saves the settings form: the registry records which settings changed.
+pub(super) async fn save(State(l): State<Lgsp>, shell: Shell, caller: Caller, Path(id): Path<String>, body: String) -> Response {
+    let here = format!("/admin/lgsp/services/{id}");
+    let (p, f) = match posted(&shell, &caller, &here, &body) {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let before = match l.service_by_id(&id).await {
+        Ok(s) => s,
+        Err(e) => return web::page::error_page(shell, e),
+    };
+    let mut bad = Vec::new();
+    let input = super::registry::service_input(&f, &before.code, Some(before.max_body_bytes), &mut bad);
+    if !bad.is_empty() {
+        return show(&l, shell, &caller, &id, Forms::sent("service", &f, bad), None).await;
+    }
+    match l.change_service(&p, &id, &input, true).await {
+        Ok(_) => done(&here, shell.t("Đã lưu thiết lập.", "Settings saved.")),
+        Err(e) => show(&l, shell, &caller, &id, Forms::sent("service", &f, problems(e)), None).await,
+    }
 }
 
 pub(super) async fn move_state(State(l): State<Lgsp>, shell: Shell, caller: Caller, Path(id): Path<String>, body: String) -> Response {

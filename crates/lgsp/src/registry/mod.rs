@@ -10,8 +10,10 @@ use utoipa::ToSchema;
 use crate::Lgsp;
 use crate::model::{STATES, SubsystemId, part_ok, transition_allowed};
 
+mod services;
 mod subsystems;
 
+use services::Settings;
 pub use subsystems::{Subsystem, SubsystemInput};
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -218,41 +220,7 @@ impl Lgsp {
         if !part_ok(&input.code) {
             v.add("code", "bắt buộc; không chứa / \\ ; % : (required; no / \\ ; % :)");
         }
-        if input.version.trim().is_empty() {
-            v.add("version", "bắt buộc (required)");
-        }
-        if input.name.trim().is_empty() {
-            v.add("name", "bắt buộc (required)");
-        }
-        match reqwest::Url::parse(&input.upstream_url) {
-            Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
-            _ => v.add("upstream_url", "địa chỉ http(s) đầy đủ (a full http or https URL)"),
-        }
-        let kind = input.description_kind.clone().unwrap_or_else(|| "none".into());
-        if !matches!(kind.as_str(), "openapi" | "wsdl" | "none") {
-            v.add("description_kind", "openapi, wsdl hoặc none");
-        }
-        let timeout = input.timeout_ms.unwrap_or(30_000);
-        if !(100..=600_000).contains(&timeout) {
-            v.add("timeout_ms", "từ 100 đến 600000 (100 to 600,000 ms)");
-        }
-        if let Some(a) = &input.upstream_auth {
-            match reqwest::Url::parse(&a.token_url) {
-                Ok(u) if matches!(u.scheme(), "http" | "https") => {}
-                _ => v.add("upstream_auth.token_url", "địa chỉ http(s) đầy đủ (a full http or https URL)"),
-            }
-            if a.client_id.trim().is_empty() || a.client_secret.is_empty() {
-                v.add("upstream_auth", "cần client_id và client_secret (client_id and client_secret are required)");
-            }
-        }
-        if let Some(Err(e)) = input.soap.as_ref().map(|m| m.check()) {
-            v.add("soap", e);
-        }
-        let max_body = input.max_body_bytes.unwrap_or(50 * 1024 * 1024);
-        if !(1..=1024 * 1024 * 1024).contains(&max_body) {
-            v.add("max_body_bytes", "từ 1 byte đến 1 GiB (1 byte to 1 GiB)");
-        }
-        v.into_result()?;
+        let Settings { kind, timeout, max_body } = services::check(input, v)?;
         let id = kernel::id::new_id();
         let now = kernel::time::now_ms();
         let mut tx = self.db.begin().await?;

@@ -269,3 +269,76 @@ storage_test!(demo trusted_gateways_and_bridged_services_from_the_registry_page,
     assert_eq!(api["soap"], serde_json::json!({"mode": "rest_to_soap", "version": "1.2", "namespace": "urn:tuphap:tracuu"}));
     assert_eq!(api["upstream_client_id"], "lgsp-tinh-a");
 });
+
+storage_test!(demo a_services_settings_change_on_its_page_and_the_gateway_follows, async |app: &TestApp| {
+    let admin = province_admin(app).await;
+    let (old_calls, new_calls) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let (old_up, new_up) = (upstream(old_calls.clone()).await, upstream(new_calls.clone()).await);
+    let (service_id, token) = setup(app, &old_up).await;
+    for to in ["testing", "published"] {
+        assert_eq!(app.post(&format!("/api/lgsp/services/{service_id}/state"), &serde_json::json!({"state": to})).await.status, 200);
+    }
+    let person = async || app.raw(gateway_call(app, reqwest::Method::GET, &format!("{SERVICE}/persons/1"), Some(&token))).await;
+    assert_eq!(person().await.status, 200);
+    let page_url = format!("/admin/lgsp/services/{service_id}");
+    let page = app.get_as(&admin, &page_url).await.text;
+    assert!(page.contains(&format!("value=\"{old_up}\"")) && page.contains("name=\"timeout_ms\" type=\"text\" inputmode=\"numeric\" value=\"500\""), "the form shows the settings as they stand: {page}");
+
+    // Bad input: refused, listed, the form as sent, nothing changed.
+    let settings = |url: &str, timeout: &str| {
+        vec![("version".to_owned(), "1.1".to_owned()), ("name".to_owned(), "Tra cứu công dân".to_owned()), ("upstream_url".to_owned(), url.to_owned()),
+             ("timeout_ms".to_owned(), timeout.to_owned()), ("description_kind".to_owned(), "none".to_owned()), ("log_bodies".to_owned(), "true".to_owned())]
+    };
+    let post = async |f: Vec<(String, String)>| {
+        let pairs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        app.form_as(&admin, &page_url, &pairs).await
+    };
+    let bad = post(settings("ftp://nowhere", "50")).await;
+    assert_eq!(bad.status, 422, "{}", bad.text);
+    assert!(bad.text.contains("upstream_url") && bad.text.contains("timeout_ms") && bad.text.contains("value=\"ftp://nowhere\""), "{}", bad.text);
+    let stored = app.get_admin(&format!("/api/lgsp/services/{service_id}")).await.json();
+    assert_eq!((stored["upstream_url"].as_str(), stored["timeout_ms"].as_i64()), (Some(old_up.as_str()), Some(500)));
+
+    // Moved to another upstream: the next call goes there, and the history says what changed.
+    let ok = post(settings(&new_up, "2000")).await;
+    assert_eq!(ok.status, 303, "{}", ok.text);
+    let r = person().await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!((old_calls.load(Ordering::SeqCst), new_calls.load(Ordering::SeqCst)), (1, 1), "the call went to the new upstream");
+    let page = app.get_as(&admin, &page_url).await.text;
+    assert!(page.contains("settings changed: version, upstream_url, description, timeout_ms"), "the OpenAPI text was dropped too: {page}");
+    assert!(page.contains("<dd>1024 B</dd>"), "the body limit set through the API (not whole MiB) is kept: {page}");
+    assert_eq!(post(settings(&new_up, "2000")).await.status, 303, "saving unchanged settings is fine");
+    let moves = app.get_admin(&format!("/api/lgsp/services/{service_id}")).await.json()["history"].as_array().unwrap().len();
+    assert_eq!(moves, 4, "registered, testing, published, one change: nothing recorded for no change");
+
+    // Credentials for an upstream gateway: an empty secret on the page keeps the stored one.
+    let mut with_auth = settings(&new_up, "2000");
+    with_auth.extend([("upstream_token_url".to_owned(), "http://127.0.0.1:9/token".to_owned()), ("upstream_client_id".to_owned(), "tinh-a".to_owned())]);
+    let bad = post(with_auth.clone()).await;
+    assert_eq!(bad.status, 422, "no secret stored yet: {}", bad.text);
+    let mut first = with_auth.clone();
+    first.push(("upstream_client_secret".to_owned(), "bí-mật-1".to_owned()));
+    assert_eq!(post(first).await.status, 303);
+    let mut renamed = with_auth.clone();
+    renamed[1].1 = "Tra cứu công dân (đổi tên)".to_owned();
+    assert_eq!(post(renamed).await.status, 303);
+    let secret = kernel::db::q("SELECT upstream_client_secret FROM lgsp_services WHERE id = $1").bind(service_id.as_str()).fetch_one(&app.app.db).await.unwrap();
+    assert_eq!(secret.opt_text("upstream_client_secret").unwrap().as_deref(), Some("bí-mật-1"));
+    assert!(!app.get_as(&admin, &page_url).await.text.contains("bí-mật-1"), "never shown");
+
+    // Through the API: the code cannot change, and a retired service does not change at all.
+    let mut body = stored.clone();
+    body["code"] = "khac".into();
+    body["upstream_url"] = new_up.clone().into();
+    let r = app.put(&format!("/api/lgsp/services/{service_id}"), &body).await;
+    assert_eq!(r.status, 422, "{}", r.text);
+    assert!(r.error_fields().contains(&"code".to_owned()), "{}", r.text);
+    for to in ["deprecated", "retired"] {
+        assert_eq!(app.post(&format!("/api/lgsp/services/{service_id}/state"), &serde_json::json!({"state": to})).await.status, 200);
+    }
+    body["code"] = "persons".into();
+    assert_eq!(app.put(&format!("/api/lgsp/services/{service_id}"), &body).await.status, 409);
+    let page = app.get_as(&admin, &page_url).await.text;
+    assert!(page.contains("thiết lập không đổi được nữa") && !page.contains("name=\"upstream_url\""), "no settings form once retired: {page}");
+});
