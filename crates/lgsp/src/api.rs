@@ -242,7 +242,7 @@ async fn add_replica(State(l): State<Lgsp>, Authed(p): Authed, Json(b): Json<cra
 
 /// Import a replica's new files now.
 #[utoipa::path(post, path = "/api/lgsp/replicas/{id}/run", tag = "lgsp", params(("id" = String, Path)),
-    responses((status = 200, body = Vec<crate::replicas::Import>), (status = 404, body = Problem)))]
+    responses((status = 200, body = Vec<crate::replicas::Import>), (status = 404, body = Problem), (status = 409, body = Problem)))]
 async fn run_replica(State(l): State<Lgsp>, Authed(p): Authed, Path(id): Path<String>) -> ApiResult<Json<Vec<crate::replicas::Import>>> {
     admin(&p).or_problem()?;
     Ok(Json(l.run_replica(&id).await.or_problem()?))

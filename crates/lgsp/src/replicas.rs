@@ -189,7 +189,7 @@ impl Lgsp {
         let catalog = self.catalog.as_ref().ok_or_else(|| Error::internal("no catalog"))?;
         let reg = catalog.registry(&rep.registry, &rep.registry_version).await?;
         let mut files: Vec<_> = std::fs::read_dir(&rep.directory)
-            .map_err(|e| Error::internal(format!("{}: {e}", rep.directory)))?
+            .map_err(|e| Error::conflict(format!("thư mục {} không đọc được (the directory cannot be read): {e}", rep.directory)))?
             .filter_map(|e| e.ok())
             .map(|e| e.path())
             .filter(|p| p.is_file() && p.extension().is_some_and(|x| x.eq_ignore_ascii_case("json") || x.eq_ignore_ascii_case("csv")))

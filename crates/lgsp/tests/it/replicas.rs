@@ -122,6 +122,13 @@ storage_test!(demo replicas_are_added_run_and_followed_on_their_page, async |app
     assert!(page.contains("Nhập một phần") && page.contains("02.csv") && page.contains("row 1"), "the partial import and its problem: {page}");
     assert!(page.contains("Hộ kinh doanh (2 bản ghi)"), "the registry's record count: {page}");
 
+    // A directory that went away: the page says so, and the imports stay as they were.
+    drop(dir);
+    let r = app.form_as(&admin, &run, &[]).await;
+    assert_eq!(r.status, 422, "{}", r.text);
+    assert!(r.text.contains("role=\"alert\"") && r.text.contains("the directory cannot be read"), "{}", r.text);
+    assert!(r.text.contains("02.csv"), "the imports are still listed");
+
     // Refused to others.
     let citizen = app.session("001090012345", identity::seed::DEMO_PASSWORD, None).await;
     assert_eq!(app.get_as(&citizen, "/admin/lgsp/replicas").await.status, 403);
