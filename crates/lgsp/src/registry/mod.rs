@@ -13,7 +13,6 @@ use crate::model::{STATES, SubsystemId, part_ok, transition_allowed};
 mod services;
 mod subsystems;
 
-use services::Settings;
 pub use subsystems::{Subsystem, SubsystemInput};
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -220,32 +219,15 @@ impl Lgsp {
         if !part_ok(&input.code) {
             v.add("code", "bắt buộc; không chứa / \\ ; % : (required; no / \\ ; % :)");
         }
-        let Settings { kind, timeout, max_body } = services::check(input, v)?;
+        let settings = services::check(input, v)?;
         let id = kernel::id::new_id();
         let now = kernel::time::now_ms();
         let mut tx = self.db.begin().await?;
-        let n = q("INSERT INTO lgsp_services (id, subsystem_id, code, version, name, upstream_url, description_kind, description, state,
-                     log_bodies, timeout_ms, max_body_bytes, created_at, updated_at, upstream_token_url, upstream_client_id, upstream_client_secret, soap)
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'draft', $9, $10, $11, $12, $12, $13, $14, $15, $16)
-                   ON CONFLICT (subsystem_id, code) DO NOTHING")
-        .bind(id.as_str())
-        .bind(sub.id.as_str())
-        .bind(input.code.as_str())
-        .bind(input.version.trim())
-        .bind(input.name.trim())
-        .bind(input.upstream_url.trim())
-        .bind(kind)
-        .bind(input.description.clone())
-        .bind(input.log_bodies.unwrap_or(false))
-        .bind(timeout)
-        .bind(max_body)
-        .bind(now)
-        .bind(input.upstream_auth.as_ref().map(|a| a.token_url.trim().to_owned()))
-        .bind(input.upstream_auth.as_ref().map(|a| a.client_id.trim().to_owned()))
-        .bind(input.upstream_auth.as_ref().map(|a| a.client_secret.clone()))
-        .bind(input.soap.as_ref().map(|m| serde_json::json!(m).to_string()))
-        .execute(&mut tx)
-        .await?;
+        let insert = q("INSERT INTO lgsp_services (id, subsystem_id, code, state, created_at, updated_at, version, name, upstream_url, description_kind,
+                          description, log_bodies, timeout_ms, max_body_bytes, upstream_token_url, upstream_client_id, upstream_client_secret, soap)
+                        VALUES ($1, $2, $3, 'draft', $4, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+                        ON CONFLICT (subsystem_id, code) DO NOTHING");
+        let n = settings.bind(insert.bind(id.as_str()).bind(sub.id.as_str()).bind(input.code.as_str()).bind(now)).execute(&mut tx).await?;
         if n == 0 {
             return Err(Error::conflict("dịch vụ đã có trong phân hệ (the service exists in this subsystem)"));
         }

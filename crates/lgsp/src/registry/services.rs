@@ -2,17 +2,70 @@
 //! (recorded in the service's history with the settings that changed).
 
 use kernel::authz::Principal;
-use kernel::db::q;
+use kernel::db::{Q, q};
 use kernel::{Error, Result, Violations};
 
-use super::{Service, ServiceInput, UpstreamAuth, admin, history};
+use super::{Service, ServiceInput, admin, history};
 use crate::Lgsp;
 
-/// The settings as stored, once checked.
+/// A service's settings as stored (all but its code and state), once checked.
+#[derive(PartialEq)]
 pub(super) struct Settings {
-    pub kind: String,
-    pub timeout: i64,
-    pub max_body: i64,
+    version: String,
+    name: String,
+    upstream_url: String,
+    kind: String,
+    description: Option<String>,
+    log_bodies: bool,
+    timeout: i64,
+    max_body: i64,
+    /// The token URL, client id and secret at another platform's gateway.
+    auth: Option<(String, String, String)>,
+    /// The SOAP mapping as JSON.
+    soap: Option<String>,
+}
+
+impl Settings {
+    /// Binds the settings, in the order of the columns `version, name, upstream_url,
+    /// description_kind, description, log_bodies, timeout_ms, max_body_bytes,
+    /// upstream_token_url, upstream_client_id, upstream_client_secret, soap`.
+    pub(super) fn bind(&self, query: Q) -> Q {
+        let (token_url, client_id, secret) = match self.auth.clone() {
+            Some((u, c, s)) => (Some(u), Some(c), Some(s)),
+            None => (None, None, None),
+        };
+        query
+            .bind(self.version.as_str())
+            .bind(self.name.as_str())
+            .bind(self.upstream_url.as_str())
+            .bind(self.kind.as_str())
+            .bind(self.description.clone())
+            .bind(self.log_bodies)
+            .bind(self.timeout)
+            .bind(self.max_body)
+            .bind(token_url)
+            .bind(client_id)
+            .bind(secret)
+            .bind(self.soap.clone())
+    }
+
+    /// The names of the settings that differ between `self` and `other`, for the history.
+    fn changed(&self, other: &Settings) -> Vec<&'static str> {
+        [
+            ("version", self.version != other.version),
+            ("name", self.name != other.name),
+            ("upstream_url", self.upstream_url != other.upstream_url),
+            ("description", self.kind != other.kind || self.description != other.description),
+            ("log_bodies", self.log_bodies != other.log_bodies),
+            ("timeout_ms", self.timeout != other.timeout),
+            ("max_body_bytes", self.max_body != other.max_body),
+            ("upstream_auth", self.auth != other.auth),
+            ("soap", self.soap != other.soap),
+        ]
+        .into_iter()
+        .filter_map(|(name, differs)| differs.then_some(name))
+        .collect()
+    }
 }
 
 /// Checks a service's settings (all but its code), adding to the problems `v` already has.
@@ -52,7 +105,18 @@ pub(super) fn check(input: &ServiceInput, mut v: Violations) -> Result<Settings>
         v.add("max_body_bytes", "từ 1 byte đến 1 GiB (1 byte to 1 GiB)");
     }
     v.into_result()?;
-    Ok(Settings { kind, timeout, max_body })
+    Ok(Settings {
+        version: input.version.trim().to_owned(),
+        name: input.name.trim().to_owned(),
+        upstream_url: input.upstream_url.trim().to_owned(),
+        kind,
+        description: input.description.clone(),
+        log_bodies: input.log_bodies.unwrap_or(false),
+        timeout,
+        max_body,
+        auth: input.upstream_auth.as_ref().map(|a| (a.token_url.trim().to_owned(), a.client_id.trim().to_owned(), a.client_secret.clone())),
+        soap: input.soap.as_ref().map(|m| serde_json::json!(m).to_string()),
+    })
 }
 
 impl Lgsp {
@@ -60,70 +124,58 @@ impl Lgsp {
     /// and its state (which moves through the lifecycle). With `keep_secret`, upstream
     /// credentials sent without a secret keep the stored one (the pages never show it). The
     /// history records which settings changed; a retired service does not change.
+    /// A service's settings as its row holds them.
+    async fn stored_settings(&self, id: &str) -> Result<Settings> {
+        let r = q("SELECT version, name, upstream_url, description_kind, description, log_bodies, timeout_ms, max_body_bytes,
+                     upstream_token_url, upstream_client_id, upstream_client_secret, soap
+                   FROM lgsp_services WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&self.db)
+        .await?
+        .ok_or_else(|| Error::not_found(format!("dịch vụ {id}")))?;
+        let (url, client, secret) =
+            (r.opt_text("upstream_token_url")?, r.opt_text("upstream_client_id")?, r.opt_text("upstream_client_secret")?);
+        Ok(Settings {
+            version: r.text("version")?,
+            name: r.text("name")?,
+            upstream_url: r.text("upstream_url")?,
+            kind: r.text("description_kind")?,
+            description: r.opt_text("description")?,
+            log_bodies: r.bool("log_bodies")?,
+            timeout: r.int("timeout_ms")?,
+            max_body: r.int("max_body_bytes")?,
+            auth: url.zip(client).map(|(u, c)| (u, c, secret.unwrap_or_default())),
+            soap: r.opt_text("soap")?,
+        })
+    }
+
     pub async fn change_service(&self, by: &Principal, id: &str, input: &ServiceInput, keep_secret: bool) -> Result<Service> {
         admin(by)?;
         let before = self.service_by_id(id).await?;
+        let stored = self.stored_settings(id).await?;
         let mut input = input.clone();
         if keep_secret && let Some(a) = input.upstream_auth.as_mut().filter(|a| a.client_secret.is_empty()) {
-            a.client_secret = self.upstream_secret(id).await?.unwrap_or_default();
+            a.client_secret = stored.auth.as_ref().map(|a| a.2.clone()).unwrap_or_default();
         }
         let mut v = Violations::new();
         if input.code != before.code {
             v.add("code", "là một phần địa chỉ của dịch vụ, không đổi được (part of the service's address; it cannot change)");
         }
-        let Settings { kind, timeout, max_body } = check(&input, v)?;
+        let after = check(&input, v)?;
         if before.state == "retired" {
             return Err(Error::conflict("dịch vụ đã ngừng hẳn, không sửa được (a retired service cannot change)"));
         }
-        let secret_before = self.upstream_secret(id).await?;
-        let description_before = self.description(id).await?.map(|d| d.1);
-        let auth = |a: &Option<UpstreamAuth>| {
-            a.as_ref().map(|a| (a.token_url.trim().to_owned(), a.client_id.trim().to_owned(), a.client_secret.clone()))
-        };
-        let auth_before = before
-            .upstream_token_url
-            .clone()
-            .zip(before.upstream_client_id.clone())
-            .map(|(u, c)| (u, c, secret_before.unwrap_or_default()));
-        let changed: Vec<&str> = [
-            ("version", before.version != input.version.trim()),
-            ("name", before.name != input.name.trim()),
-            ("upstream_url", before.upstream_url != input.upstream_url.trim()),
-            ("description", before.description_kind != kind || description_before != input.description),
-            ("log_bodies", before.log_bodies != input.log_bodies.unwrap_or(false)),
-            ("timeout_ms", before.timeout_ms != timeout),
-            ("max_body_bytes", before.max_body_bytes != max_body),
-            ("upstream_auth", auth_before != auth(&input.upstream_auth)),
-            ("soap", before.soap != input.soap),
-        ]
-        .into_iter()
-        .filter_map(|(name, differs)| differs.then_some(name))
-        .collect();
+        let changed = after.changed(&stored);
         if changed.is_empty() {
             return Ok(before);
         }
         let now = kernel::time::now_ms();
         let mut tx = self.db.begin().await?;
-        q("UPDATE lgsp_services SET version = $2, name = $3, upstream_url = $4, description_kind = $5, description = $6, log_bodies = $7,
-             timeout_ms = $8, max_body_bytes = $9, upstream_token_url = $10, upstream_client_id = $11, upstream_client_secret = $12,
-             soap = $13, updated_at = $14
-           WHERE id = $1")
-        .bind(id)
-        .bind(input.version.trim())
-        .bind(input.name.trim())
-        .bind(input.upstream_url.trim())
-        .bind(kind)
-        .bind(input.description.clone())
-        .bind(input.log_bodies.unwrap_or(false))
-        .bind(timeout)
-        .bind(max_body)
-        .bind(input.upstream_auth.as_ref().map(|a| a.token_url.trim().to_owned()))
-        .bind(input.upstream_auth.as_ref().map(|a| a.client_id.trim().to_owned()))
-        .bind(input.upstream_auth.as_ref().map(|a| a.client_secret.clone()))
-        .bind(input.soap.as_ref().map(|m| serde_json::json!(m).to_string()))
-        .bind(now)
-        .execute(&mut tx)
-        .await?;
+        let update = q("UPDATE lgsp_services SET version = $2, name = $3, upstream_url = $4, description_kind = $5, description = $6,
+                          log_bodies = $7, timeout_ms = $8, max_body_bytes = $9, upstream_token_url = $10, upstream_client_id = $11,
+                          upstream_client_secret = $12, soap = $13, updated_at = $14
+                        WHERE id = $1");
+        after.bind(update.bind(id)).bind(now).execute(&mut tx).await?;
         let note = format!("settings changed: {}", changed.join(", "));
         history(&mut tx, id, now, &by.id, Some(&before.state), &before.state, Some(&note)).await?;
         tx.commit().await?;
