@@ -76,6 +76,10 @@ pub struct Config {
     /// Mutual TLS: the CA (PEM) whose client certificates are accepted; systems may then prove
     /// their LGSP subsystem with a certificate. Unset: no client certificates asked for.
     pub tls_client_ca: Option<String>,
+    /// Mutual TLS: the client CA's certificate revocation lists (PEM, one or more `X509 CRL`
+    /// blocks), read again whenever the file changes. A certificate whose issuer has no list
+    /// here is refused. Unset: revocation is not checked.
+    pub tls_client_crl: Option<String>,
     /// Document exchange: the hub API of another deployment that plays the exchange hub
     /// (`https://.../api/docflow/hub`, or an LGSP gateway path leading there). Unset: this
     /// deployment is the hub of its own agencies.
@@ -117,6 +121,7 @@ impl Default for Config {
             tls_cert: None,
             tls_key: None,
             tls_client_ca: None,
+            tls_client_crl: None,
             docflow_hub_url: None,
             docflow_hub_client: None,
             docflow_hub_token_url: None,
@@ -127,7 +132,7 @@ impl Default for Config {
 }
 
 /// The settings' names, as keys of `tinhso.toml` and (upper case) of `TINHSO_*` variables.
-const SETTINGS: [&str; 31] = [
+const SETTINGS: [&str; 32] = [
     "listen",
     "public_url",
     "data_dir",
@@ -154,6 +159,7 @@ const SETTINGS: [&str; 31] = [
     "tls_cert",
     "tls_key",
     "tls_client_ca",
+    "tls_client_crl",
     "docflow_hub_url",
     "docflow_hub_client",
     "docflow_hub_token_url",

@@ -24,7 +24,6 @@ use sha2::{Digest, Sha256};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio::sync::watch;
-use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
 
 use crate::app::App;
@@ -41,7 +40,7 @@ pub(crate) struct Site {
     router: Router,
     /// The application's runtime, where routed requests run.
     main: tokio::runtime::Handle,
-    tls: Option<TlsAcceptor>,
+    tls: Option<crate::tls::Tls>,
 }
 
 /// Who is at the other end of a connection: the address, and the SHA-256 (hex) of the client
@@ -57,7 +56,7 @@ pub fn spawn(
     listener: tokio::net::TcpListener,
     router: Router,
     app: App,
-    tls: Option<TlsAcceptor>,
+    tls: Option<crate::tls::Tls>,
     stop: watch::Receiver<bool>,
 ) -> anyhow::Result<Vec<std::thread::JoinHandle<()>>> {
     let listener = listener.into_std()?;
@@ -202,12 +201,23 @@ async fn accept(listener: std::net::TcpListener, site: Arc<Site>, share: Share, 
 }
 
 async fn connection(tcp: TcpStream, addr: SocketAddr, site: Arc<Site>, stop: watch::Receiver<bool>) {
-    let Some(acceptor) = &site.tls else {
+    let Some(t) = &site.tls else {
         return serve(tcp, Peer { addr, cert: None }, site, stop).await;
     };
-    let Ok(Ok(tls)) = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await else { return };
-    let cert = tls.get_ref().1.peer_certificates().and_then(|c| c.first()).map(|c| HEXLOWER.encode(&Sha256::digest(c.as_ref())));
-    serve(tls, Peer { addr, cert }, site, stop).await
+    let Ok(Ok(tls)) = tokio::time::timeout(HANDSHAKE_TIMEOUT, t.acceptor.accept(tcp)).await else { return };
+    let chain: Vec<_> = tls.get_ref().1.peer_certificates().unwrap_or_default().iter().map(|c| c.clone().into_owned()).collect();
+    let cert = chain.first().map(|c| HEXLOWER.encode(&Sha256::digest(c.as_ref())));
+    match (&t.revocation, cert.is_some()) {
+        // A connection proven by a certificate lasts only as long as the certificate is not revoked.
+        (Some(r), true) => {
+            let r = r.clone();
+            tokio::select! {
+                _ = serve(tls, Peer { addr, cert }, site, stop) => {}
+                _ = r.until_refused(&chain) => tracing::info!(peer = %addr, "closed a connection whose client certificate was revoked"),
+            }
+        }
+        _ => serve(tls, Peer { addr, cert }, site, stop).await,
+    }
 }
 
 /// Serves a connection: first the loop that takes the gateway's calls, then hyper if the

@@ -72,6 +72,9 @@ pub async fn start(app: App, listener: TcpListener) -> anyhow::Result<Running> {
         let (d, stop) = (app.docflow.clone(), rx.clone());
         tokio::spawn(async move { d.run_exchange(stop, std::time::Duration::from_secs(2)).await })
     };
+    if let Some(r) = tls.as_ref().and_then(|t| t.revocation.clone()) {
+        tokio::spawn(r.watch(rx.clone()));
+    }
     let threads = crate::cores::spawn(listener, router, app.clone(), tls, rx.clone())?;
     let done = tokio::spawn(async move {
         // The serving threads end once stopped and done with the requests in hand.

@@ -152,3 +152,179 @@ async fn a_system_proves_its_subsystem_with_a_certificate_sqlite() {
 async fn a_system_proves_its_subsystem_with_a_certificate_postgres() {
     a_system_proves_its_subsystem_with_a_certificate(Backend::Postgres).await;
 }
+
+/// A client certificate with a serial number of our choosing, as a CA's list names it.
+fn numbered_leaf(cn: &str, serial: u64, issuer: &CertifiedIssuer<'static, KeyPair>) -> (String, String) {
+    let key = KeyPair::generate().unwrap();
+    let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
+    p.distinguished_name.push(DnType::CommonName, cn);
+    p.serial_number = Some(rcgen::SerialNumber::from(serial));
+    let cert = p.signed_by(&key, issuer).unwrap();
+    (cert.pem(), key.serialize_pem())
+}
+
+/// The CA's revocation list (number `number`) naming `serials`.
+fn revocation_list(issuer: &CertifiedIssuer<'static, KeyPair>, number: u64, serials: &[u64]) -> String {
+    let now = time::OffsetDateTime::now_utc();
+    rcgen::CertificateRevocationListParams {
+        this_update: now - time::Duration::hours(1),
+        next_update: now + time::Duration::days(7),
+        crl_number: rcgen::SerialNumber::from(number),
+        issuing_distribution_point: None,
+        revoked_certs: serials
+            .iter()
+            .map(|s| rcgen::RevokedCertParams {
+                serial_number: rcgen::SerialNumber::from(*s),
+                revocation_time: now,
+                reason_code: Some(rcgen::RevocationReason::KeyCompromise),
+                invalidity_date: None,
+            })
+            .collect(),
+        key_identifier_method: rcgen::KeyIdMethod::Sha256,
+    }
+    .signed_by(issuer)
+    .unwrap()
+    .pem()
+    .unwrap()
+}
+
+/// Replaces the file at `path` in one step, as a CA's publishing job would.
+fn publish(path: &std::path::Path, text: &str) {
+    let tmp = path.with_extension("new");
+    std::fs::write(&tmp, text).unwrap();
+    std::fs::rename(&tmp, path).unwrap();
+}
+
+async fn a_revoked_certificate_proves_nothing(backend: Backend) {
+    kernel::tls::init();
+    let root = ca("CA thử nghiệm tỉnh Thái An");
+    let other = ca("CA lạ");
+    let dir = tempfile::tempdir().unwrap();
+    let (server_cert, server_key) = leaf(vec!["127.0.0.1".into(), "localhost".into()], "tinhso", &root);
+    std::fs::write(dir.path().join("server.pem"), server_cert).unwrap();
+    std::fs::write(dir.path().join("server.key"), server_key).unwrap();
+    std::fs::write(dir.path().join("ca.pem"), root.pem()).unwrap();
+    let crl = dir.path().join("ca.crl.pem");
+    std::fs::write(&crl, revocation_list(&root, 1, &[])).unwrap();
+    let path = |p: &std::path::Path| Some(p.to_str().unwrap().to_owned());
+
+    // Misconfigurations stop the server from starting, naming what is wrong.
+    let mut c = kernel::config::Config {
+        tls_cert: path(&dir.path().join("server.pem")),
+        tls_key: path(&dir.path().join("server.key")),
+        tls_client_crl: path(&crl),
+        ..Default::default()
+    };
+    let e = server::tls::acceptor(&c).err().expect("a list without its CA").to_string();
+    assert!(e.contains("tls_client_crl needs tls_client_ca"), "{e}");
+    c.tls_client_ca = path(&dir.path().join("ca.pem"));
+    c.tls_client_crl = path(&dir.path().join("missing.pem"));
+    let e = server::tls::acceptor(&c).err().expect("a missing list").to_string();
+    assert!(e.contains("missing.pem"), "{e}");
+    std::fs::write(dir.path().join("empty.pem"), "no list here\n").unwrap();
+    c.tls_client_crl = path(&dir.path().join("empty.pem"));
+    let e = server::tls::acceptor(&c).err().expect("a file without a list").to_string();
+    assert!(e.contains("no X509 CRL"), "{e}");
+
+    let Some(app) = testkit::TestApp::start_configured(backend, |c| {
+        c.tls_cert = path(&dir.path().join("server.pem"));
+        c.tls_key = path(&dir.path().join("server.key"));
+        c.tls_client_ca = path(&dir.path().join("ca.pem"));
+        c.tls_client_crl = path(&crl);
+    })
+    .await
+    else {
+        return;
+    };
+    let upstream = {
+        let r = axum::Router::new().route("/hello", axum::routing::get(|| async { "xin chào" }));
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let a = l.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(l, r).await.unwrap() });
+        format!("http://{a}")
+    };
+    let (leaked, kept) = (numbered_leaf("motcua.phutan", 1001, &root), numbered_leaf("hotich.phutan", 1002, &root));
+    for (code, name) in [("000.00.13.H99", "Sở Tư pháp"), ("000.00.51.H99", "UBND huyện")] {
+        app.post("/api/lgsp/members", &json!({"instance": "VN", "member_class": "GOV", "code": code, "name": name})).await;
+    }
+    for (code, cert) in [("motcua", &leaked), ("hotich", &kept)] {
+        let r = app
+            .post("/api/lgsp/members/VN/GOV/000.00.51.H99/subsystems", &json!({"code": code, "name": code, "certificate": cert.0}))
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+    }
+    app.post("/api/lgsp/members/VN/GOV/000.00.13.H99/subsystems", &json!({"code": "tuphap", "name": "Tư pháp"})).await;
+    let s = app
+        .post(
+            "/api/lgsp/subsystems/VN/GOV/000.00.13.H99/tuphap/services",
+            &json!({"code": "hello", "version": "1", "name": "Chào", "upstream_url": upstream}),
+        )
+        .await;
+    let sid = s.json()["id"].as_str().unwrap().to_owned();
+    for st in ["testing", "published"] {
+        app.post(&format!("/api/lgsp/services/{sid}/state"), &json!({"state": st})).await;
+    }
+    for client in [CLIENT, "VN/GOV/000.00.51.H99/hotich"] {
+        app.post(&format!("/api/lgsp/services/{sid}/access"), &json!({"client": client, "method": "GET"})).await;
+    }
+    let url = app.url("/r1/VN/GOV/000.00.13.H99/tuphap/hello/hello");
+    let pki = Pki { ca: root.pem(), client: leaked.clone(), other_client: kept.clone(), stranger: leaf(vec![], "la", &other), dir };
+    let call = |c: &reqwest::Client, who: &str| {
+        let (c, url, who) = (c.clone(), url.clone(), who.to_owned());
+        async move { c.get(&url).header("X-Road-Client", who).send().await.map(|r| r.status().as_u16()).ok() }
+    };
+    const KEPT: &str = "VN/GOV/000.00.51.H99/hotich";
+
+    // A list that names neither: both prove their subsystems. The leaked one keeps its
+    // connection (and its TLS session) open.
+    let open = client(&pki, Some(&leaked));
+    assert_eq!(call(&open, CLIENT).await, Some(200));
+    assert_eq!(call(&client(&pki, Some(&kept)), KEPT).await, Some(200));
+
+    // The CA revokes the leaked certificate: new handshakes with it fail at once, the open
+    // connection is closed, and its session is not resumed.
+    publish(&crl, &revocation_list(&root, 2, &[1001]));
+    assert_eq!(call(&client(&pki, Some(&leaked)), CLIENT).await, None);
+    assert_eq!(call(&client(&pki, Some(&kept)), KEPT).await, Some(200));
+    let mut refused = false;
+    for _ in 0..50 {
+        if call(&open, CLIENT).await.is_none() {
+            refused = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(refused, "the connection open with the revoked certificate still serves");
+    assert_eq!(call(&open, CLIENT).await, None);
+    // Browsers without certificates are still served.
+    assert_eq!(client(&pki, None).get(app.url("/")).send().await.unwrap().status(), 200);
+
+    // A broken update leaves the lists read before in force.
+    publish(&crl, "-----BEGIN X509 CRL-----\nbm90IGEgbGlzdA==\n-----END X509 CRL-----\n");
+    assert_eq!(call(&client(&pki, Some(&leaked)), CLIENT).await, None);
+    assert_eq!(call(&client(&pki, Some(&kept)), KEPT).await, Some(200));
+    // So does a file that went away.
+    std::fs::remove_file(&crl).unwrap();
+    assert_eq!(call(&client(&pki, Some(&leaked)), CLIENT).await, None);
+    assert_eq!(call(&client(&pki, Some(&kept)), KEPT).await, Some(200));
+
+    // Only another CA's list: no certificate of ours has a known status, so none is taken.
+    publish(&crl, &revocation_list(&other, 1, &[]));
+    assert_eq!(call(&client(&pki, Some(&kept)), KEPT).await, None);
+
+    // The CA lifts the revocation (a list without it): the certificate proves its subsystem again.
+    publish(&crl, &revocation_list(&root, 3, &[]));
+    assert_eq!(call(&client(&pki, Some(&leaked)), CLIENT).await, Some(200));
+    assert_eq!(call(&client(&pki, Some(&kept)), KEPT).await, Some(200));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_revoked_certificate_proves_nothing_sqlite() {
+    a_revoked_certificate_proves_nothing(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_revoked_certificate_proves_nothing_postgres() {
+    a_revoked_certificate_proves_nothing(Backend::Postgres).await;
+}
