@@ -69,6 +69,13 @@ pub struct Config {
     /// The LGSP room (`INSTANCE/CLASS/MEMBER/SUBSYSTEM`) where dossier status changes are
     /// published as `dossier-status` events for the national portal sync. Unset: not published.
     pub lgsp_room: Option<String>,
+    /// Days the LGSP message log's sealed batches stay in the database; older ones are moved
+    /// into archive files on a schedule. Unset: archived only on request.
+    pub lgsp_retention_days: Option<u32>,
+    /// Where archive files of the message log are written. Unset: `<data_dir>/lgsp-archive`.
+    pub lgsp_archive_dir: Option<PathBuf>,
+    /// How often each node looks for batches past the retention period, in seconds.
+    pub lgsp_archive_check_secs: u64,
     /// HTTPS: the server's certificate chain and private key (PEM files). Unset: plain HTTP
     /// (behind a TLS-terminating proxy).
     pub tls_cert: Option<String>,
@@ -118,6 +125,9 @@ impl Default for Config {
             outbox_poll_ms: 500,
             lgsp_seal_secs: 5,
             lgsp_room: None,
+            lgsp_retention_days: None,
+            lgsp_archive_dir: None,
+            lgsp_archive_check_secs: 3600,
             tls_cert: None,
             tls_key: None,
             tls_client_ca: None,
@@ -132,7 +142,7 @@ impl Default for Config {
 }
 
 /// The settings' names, as keys of `tinhso.toml` and (upper case) of `TINHSO_*` variables.
-const SETTINGS: [&str; 32] = [
+const SETTINGS: [&str; 35] = [
     "listen",
     "public_url",
     "data_dir",
@@ -156,6 +166,9 @@ const SETTINGS: [&str; 32] = [
     "outbox_poll_ms",
     "lgsp_seal_secs",
     "lgsp_room",
+    "lgsp_retention_days",
+    "lgsp_archive_dir",
+    "lgsp_archive_check_secs",
     "tls_cert",
     "tls_key",
     "tls_client_ca",
@@ -195,6 +208,11 @@ impl Config {
             Some(u) => u.clone(),
             None => format!("sqlite://{}", self.data_dir.join("tinhso.db").display()),
         }
+    }
+
+    /// Where the LGSP message log's archive files go.
+    pub fn lgsp_archive_dir(&self) -> PathBuf {
+        self.lgsp_archive_dir.clone().unwrap_or_else(|| self.data_dir.join("lgsp-archive"))
     }
 
     pub fn public_url(&self) -> String {

@@ -41,6 +41,7 @@ pub fn router() -> OpenApiRouter<Lgsp> {
         .routes(routes!(replicas, add_replica))
         .routes(routes!(run_replica))
         .routes(routes!(seal))
+        .routes(routes!(archives, archive_now))
         .routes(routes!(verify))
         .routes(routes!(evidence))
 }
@@ -442,6 +443,50 @@ struct Sealed {
 async fn seal(State(l): State<Lgsp>, Authed(p): Authed) -> ApiResult<Json<Sealed>> {
     admin(&p).or_problem()?;
     Ok(Json(Sealed { batches: l.seal_pending().await.or_problem()? }))
+}
+
+/// The message log's archive files (newest first), with where they go and the retention period.
+#[derive(Serialize, ToSchema)]
+struct Archives {
+    /// The directory on each node where archive files are written.
+    directory: Option<String>,
+    /// Days sealed batches stay in the database (`lgsp_retention_days`); null: archived only on request.
+    retention_days: Option<u32>,
+    archives: Vec<crate::log::ArchiveFile>,
+}
+
+#[utoipa::path(get, path = "/api/lgsp/log/archives", tag = "lgsp", responses((status = 200, body = Archives), (status = 403, body = Problem)))]
+async fn archives(State(l): State<Lgsp>, Authed(p): Authed) -> ApiResult<Json<Archives>> {
+    admin(&p).or_problem()?;
+    let r = l.retention();
+    Ok(Json(Archives {
+        directory: r.map(|r| r.dir.display().to_string()),
+        retention_days: r.and_then(|r| r.days),
+        archives: l.archives(200).await.or_problem()?,
+    }))
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+struct ArchiveRequest {
+    /// Archive the batches sealed before this day (`YYYY-MM-DD`, Vietnam's time, not after
+    /// today). Absent: before the retention period.
+    before: Option<String>,
+}
+
+/// Move sealed batches, with their records, out of the database into archive files in the
+/// archive directory (at most 20 files per request; `more` says when there is more to do).
+/// Each file can be checked alone with `tinhso lgsp verify-log --archive FILE`.
+#[utoipa::path(post, path = "/api/lgsp/log/archive", tag = "lgsp", request_body = ArchiveRequest,
+    responses((status = 200, body = crate::retention::ArchiveRun), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn archive_now(State(l): State<Lgsp>, Authed(p): Authed, body: axum::body::Bytes) -> ApiResult<Json<crate::retention::ArchiveRun>> {
+    admin(&p).or_problem()?;
+    // The body may be left out: the retention period decides.
+    let b: ArchiveRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        ArchiveRequest::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| Error::invalid("body", format!("not the expected JSON: {e}"))).or_problem()?
+    };
+    Ok(Json(l.archive_now(b.before.as_deref()).await.or_problem()?))
 }
 
 /// Verify the whole message log with this platform's key: names every edited, inserted or

@@ -21,6 +21,7 @@ pub mod quota;
 pub mod registry;
 mod relay;
 pub mod replicas;
+pub mod retention;
 pub mod seed;
 pub mod soap;
 pub mod sync;
@@ -67,6 +68,8 @@ pub struct Inner {
     direct_calls: Arc<std::sync::atomic::AtomicU64>,
     /// The shared catalogs, where file replicas of national data are imported.
     catalog: Option<catalog::Catalog>,
+    /// The message log's archive directory and retention period.
+    retention: Option<retention::Retention>,
 }
 
 impl Lgsp {
@@ -92,6 +95,7 @@ impl Lgsp {
             writer_task: Arc::default(),
             direct_calls: Arc::default(),
             catalog: None,
+            retention: None,
         })))
     }
 

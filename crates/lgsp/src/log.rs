@@ -499,5 +499,5 @@ pub async fn evidence(db: &Db, request_id: &str, key: &SealKey) -> Result<serde_
 
 mod archive;
 mod hashed;
-pub use archive::{Archived, archive, verify_archive};
+pub use archive::{ArchiveFile, ArchivePlan, Archived, archive, archive_into, archives, verify_archive};
 use hashed::hash_of;

@@ -173,7 +173,7 @@ async fn lgsp_command(c: &Config, action: LgspAction) -> anyhow::Result<ExitCode
         }
         LgspAction::Archive { before, output } => {
             let day = kernel::time::parse_date(&before).ok_or_else(|| anyhow::anyhow!("--before {before}: write the day as YYYY-MM-DD"))?;
-            let before_ms = (day.midnight().assume_offset(time::macros::offset!(+7)).unix_timestamp()) * 1000;
+            let before_ms = lgsp::retention::midnight_ms(day);
             match lgsp::log::archive(&db, &key, before_ms, &output).await? {
                 None => println!("no batch was sealed before {before}; nothing archived"),
                 Some(a) => println!("archived {} batch(es), {} record(s) into {} (SHA-256 {})", a.batches, a.records, a.file, a.sha256),

@@ -66,6 +66,7 @@ pub async fn start(app: App, listener: TcpListener) -> anyhow::Result<Running> {
     let deadlines = tokio::spawn(deadline_watch(app.clone(), rx.clone()));
     app.lgsp.start_log_writer();
     let sealer = tokio::spawn(seal_log(app.clone(), rx.clone()));
+    let archiver = tokio::spawn(archive_log(app.clone(), rx.clone()));
     let quotas = tokio::spawn(sync_quotas(app.clone(), rx.clone()));
     let pusher = tokio::spawn(push_events(app.clone(), rx.clone()));
     let exchange = {
@@ -85,6 +86,7 @@ pub async fn start(app: App, listener: TcpListener) -> anyhow::Result<Running> {
         worker.abort();
         deadlines.abort();
         sealer.abort();
+        let _ = archiver.await;
         let _ = quotas.await;
         if let Err(e) = app.lgsp.sync_quotas().await {
             tracing::warn!(error = %e, "adding up the LGSP clients' daily usage at shutdown failed");
@@ -145,6 +147,32 @@ async fn seal_log(app: App, mut stop: watch::Receiver<bool>) {
             Ok(0) => {}
             Ok(n) => tracing::info!(files = n, "replica files imported"),
             Err(e) => tracing::warn!(error = %e, "importing replicas failed"),
+        }
+    }
+}
+
+/// Retention: every `lgsp_archive_check_secs` (an hour by default), the message log's batches
+/// sealed before the retention period move into archive files. The file in hand is finished
+/// before the server stops, so none is left half written.
+async fn archive_log(app: App, mut stop: watch::Receiver<bool>) {
+    if app.config.lgsp_retention_days.is_none() {
+        return;
+    }
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(app.config.lgsp_archive_check_secs.max(1))) => {}
+            _ = stop.wait_for(|v| *v) => return,
+        }
+        // A file at a time, so that a long backlog does not hold up stopping.
+        loop {
+            match app.lgsp.archive_due(1).await {
+                Ok(files) if !files.is_empty() && !*stop.borrow() => continue,
+                Ok(_) => break,
+                Err(e) => {
+                    tracing::error!(error = %e, "archiving the LGSP message log failed");
+                    break;
+                }
+            }
         }
     }
 }

@@ -293,7 +293,13 @@ impl TestApp {
     /// caches) on the same database, as another node of a cluster would be. Returns its
     /// address and the handle that stops it.
     pub async fn another_node(&self) -> (String, server::serve::Running) {
-        let config = (*self.app.config).clone();
+        self.another_node_with(|_| {}).await
+    }
+
+    /// [`Self::another_node`] with its configuration changed by `tune`.
+    pub async fn another_node_with(&self, tune: impl FnOnce(&mut Config)) -> (String, server::serve::Running) {
+        let mut config = (*self.app.config).clone();
+        tune(&mut config);
         let db = server::serve::open(&config).await.expect("open database");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");

@@ -6,14 +6,63 @@ use super::*;
 /// What an archive run did.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Archived {
+    pub from_batch: i64,
+    pub to_batch: i64,
     pub batches: i64,
     pub records: i64,
     pub file: String,
     pub sha256: String,
 }
 
+/// An archive file, as the database remembers it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ArchiveFile {
+    pub from_batch: i64,
+    pub to_batch: i64,
+    /// The last record's number.
+    pub last_seq: i64,
+    /// Records in the file (unknown for files made before this was kept).
+    pub records: Option<i64>,
+    pub file: String,
+    pub sha256: String,
+    /// The host whose disk holds the file (unknown for files made before this was kept).
+    pub node: Option<String>,
+    pub archived_at: i64,
+}
+
+/// The archive files made so far, the newest first.
+pub async fn archives(db: &Db, limit: i64) -> Result<Vec<ArchiveFile>> {
+    q("SELECT from_batch, to_batch, last_to_seq, records, file, sha256, node, archived_at FROM lgsp_archives ORDER BY to_batch DESC LIMIT $1")
+        .bind(limit)
+        .fetch_all(db)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(ArchiveFile {
+                from_batch: r.int("from_batch")?,
+                to_batch: r.int("to_batch")?,
+                last_seq: r.int("last_to_seq")?,
+                records: r.get::<Option<i64>>("records")?,
+                file: r.text("file")?,
+                sha256: r.text("sha256")?,
+                node: r.opt_text("node")?,
+                archived_at: r.int("archived_at")?,
+            })
+        })
+        .collect()
+}
+
 fn b64(b: &Option<Vec<u8>>) -> Value {
     b.as_ref().map(|b| Value::String(BASE64.encode(b))).unwrap_or(Value::Null)
+}
+
+/// This machine's name, recorded with each archive so that its file can be found.
+fn node_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_owned())
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "unknown".into())
 }
 
 /// Moves the sealed batches sealed before `before_ms` (oldest first, in order) with their
@@ -21,69 +70,178 @@ fn b64(b: &Option<Vec<u8>>) -> Value {
 /// the chain then goes on from the last archived signature. The file can be checked alone
 /// with [`verify_archive`]. Returns None when nothing is old enough.
 pub async fn archive(db: &Db, key: &SealKey, before_ms: i64, out: &std::path::Path) -> Result<Option<Archived>> {
-    use std::io::Write;
-    let mut batches = q("SELECT seq, from_seq, to_seq, records, digest, previous_signature, signature, key_id, sealed_at, record_hashes
-                         FROM lgsp_batches WHERE sealed_at < $1 ORDER BY seq")
-    .bind(before_ms)
-    .fetch_all(db)
-    .await?;
-    // Only the unbroken run from the oldest: nodes' clocks differ, so a batch sealed later by
-    // one node's clock can sit between two sealed earlier by another's.
-    let younger = q("SELECT seq FROM lgsp_batches WHERE sealed_at >= $1 ORDER BY seq LIMIT 1").bind(before_ms).fetch_optional(db).await?;
-    if let Some(y) = younger {
-        let y = y.int("seq")?;
-        batches.retain(|b| b.int("seq").is_ok_and(|s| s < y));
+    archive_with(db, key, before_ms, i64::MAX, |_, _| out.to_owned()).await
+}
+
+/// Like [`archive`], but takes whole batches up to about `max_records` records (at least one
+/// batch) into a file of `dir` named after its batches (`lgsp-log-{first}-{last}.jsonl`), so
+/// a schedule can move a long backlog a file at a time. Nodes sharing the database may run it
+/// together: the one that commits first archives the batches; the others' files are removed
+/// and they answer Conflict.
+pub async fn archive_into(db: &Db, key: &SealKey, before_ms: i64, max_records: i64, dir: &std::path::Path) -> Result<Option<Archived>> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::internal(format!("{}: {e}", dir.display())))?;
+    archive_with(db, key, before_ms, max_records, |from, to| dir.join(format!("lgsp-log-{from:010}-{to:010}.jsonl"))).await
+}
+
+async fn archive_with(
+    db: &Db,
+    key: &SealKey,
+    before_ms: i64,
+    max_records: i64,
+    name: impl FnOnce(i64, i64) -> std::path::PathBuf,
+) -> Result<Option<Archived>> {
+    match ArchivePlan::make(db, before_ms, max_records).await? {
+        None => Ok(None),
+        Some(plan) => {
+            let out = name(plan.from_batch(), plan.to_batch());
+            plan.carry_out(db, key, &out).await.map(Some)
+        }
     }
-    let Some(first) = batches.first() else { return Ok(None) };
-    let last = &batches[batches.len() - 1];
-    if out.exists() {
-        return Err(Error::conflict(format!("{} already exists", out.display())));
+}
+
+/// The batches one archive file will take, chosen before it is written.
+pub struct ArchivePlan {
+    batches: Vec<Row>,
+}
+
+impl ArchivePlan {
+    /// The sealed batches sealed before `before_ms`: the unbroken run from the oldest, whole
+    /// batches up to about `max_records` records (at least one). None when there are none.
+    pub async fn make(db: &Db, before_ms: i64, max_records: i64) -> Result<Option<ArchivePlan>> {
+        let mut batches =
+            q("SELECT seq, from_seq, to_seq, records, digest, previous_signature, signature, key_id, sealed_at, record_hashes
+                             FROM lgsp_batches WHERE sealed_at < $1 ORDER BY seq")
+            .bind(before_ms)
+            .fetch_all(db)
+            .await?;
+        // Only the unbroken run from the oldest: nodes' clocks differ, so a batch sealed later by
+        // one node's clock can sit between two sealed earlier by another's.
+        let younger =
+            q("SELECT seq FROM lgsp_batches WHERE sealed_at >= $1 ORDER BY seq LIMIT 1").bind(before_ms).fetch_optional(db).await?;
+        if let Some(y) = younger {
+            let y = y.int("seq")?;
+            batches.retain(|b| b.int("seq").is_ok_and(|s| s < y));
+        }
+        let mut taken = 0i64;
+        let mut keep = 0;
+        for b in &batches {
+            if keep > 0 && taken + b.int("records")? > max_records {
+                break;
+            }
+            taken += b.int("records")?;
+            keep += 1;
+        }
+        batches.truncate(keep);
+        Ok((!batches.is_empty()).then_some(ArchivePlan { batches }))
     }
-    let mut f = std::fs::File::create_new(out).map_err(|e| Error::internal(format!("{}: {e}", out.display())))?;
-    let header = serde_json::json!({"format": "tinhso-lgsp-archive/1", "from_batch": first.int("seq")?, "to_batch": last.int("seq")?,
-        "previous_signature": first.text("previous_signature")?, "public_key": BASE64.encode(&key.public())});
-    let mut records = 0;
-    let mut text = header.to_string();
-    text.push('\n');
-    for b in &batches {
-        let seq = b.int("seq")?;
-        let rows = q(format!("SELECT {COLS} FROM lgsp_messages WHERE batch_seq = $1 ORDER BY seq")).bind(seq).fetch_all(db).await?;
-        let recs: Vec<Value> = rows
-            .iter()
-            .map(|r| {
-                let (n, x, _) = record_of(r)?;
-                Ok(serde_json::json!({"seq": n, "request_id": x.request_id, "at": x.at, "client": x.client, "service": x.service,
-                    "method": x.method, "path": x.path, "status": x.status, "error": x.error, "request_hash": x.request_hash,
-                    "response_hash": x.response_hash, "request_bytes": x.request_bytes, "response_bytes": x.response_bytes,
-                    "duration_ms": x.duration_ms, "user_id": x.user_id, "request_body": b64(&x.request_body), "response_body": b64(&x.response_body)}))
-            })
-            .collect::<Result<_>>()?;
-        records += recs.len() as i64;
-        let line = serde_json::json!({"batch": {"seq": seq, "from_seq": b.int("from_seq")?, "to_seq": b.int("to_seq")?, "records": b.int("records")?,
-            "digest": b.text("digest")?, "previous_signature": b.text("previous_signature")?, "signature": b.text("signature")?,
-            "key_id": b.text("key_id")?, "sealed_at": b.int("sealed_at")?, "record_hashes": b.text("record_hashes")?}, "records": recs});
-        text.push_str(&line.to_string());
-        text.push('\n');
+
+    pub fn from_batch(&self) -> i64 {
+        self.batches[0].int("seq").unwrap_or(0)
     }
-    f.write_all(text.as_bytes()).and_then(|_| f.sync_all()).map_err(|e| Error::internal(format!("{}: {e}", out.display())))?;
-    let sha = HEXLOWER.encode(&Sha256::digest(text.as_bytes()));
-    let (from_batch, to_batch) = (first.int("seq")?, last.int("seq")?);
-    let mut tx = db.begin().await?;
-    q("INSERT INTO lgsp_archives (id, from_batch, to_batch, last_to_seq, last_signature, file, sha256, archived_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
-        .bind(kernel::id::new_id())
-        .bind(from_batch)
-        .bind(to_batch)
-        .bind(last.int("to_seq")?)
-        .bind(last.text("signature")?)
-        .bind(out.display().to_string())
-        .bind(sha.as_str())
-        .bind(kernel::time::now_ms())
-        .execute(&mut tx)
-        .await?;
-    q("DELETE FROM lgsp_messages WHERE batch_seq >= $1 AND batch_seq <= $2").bind(from_batch).bind(to_batch).execute(&mut tx).await?;
-    q("DELETE FROM lgsp_batches WHERE seq >= $1 AND seq <= $2").bind(from_batch).bind(to_batch).execute(&mut tx).await?;
-    tx.commit().await?;
-    Ok(Some(Archived { batches: to_batch - from_batch + 1, records, file: out.display().to_string(), sha256: sha }))
+
+    pub fn to_batch(&self) -> i64 {
+        self.batches[self.batches.len() - 1].int("seq").unwrap_or(0)
+    }
+
+    /// Writes the file at `out` (which must not exist) and syncs it, then in one transaction
+    /// removes the batches and their records from the database and records the archive. When
+    /// the batches left the database meanwhile (another node archived them), nothing changes,
+    /// the file is removed, and the answer is Conflict.
+    pub async fn carry_out(self, db: &Db, key: &SealKey, out: &std::path::Path) -> Result<Archived> {
+        use std::io::Write;
+        let batches = self.batches;
+        let first = &batches[0];
+        let last = &batches[batches.len() - 1];
+        let (from_batch, to_batch) = (first.int("seq")?, last.int("seq")?);
+        let io = |e: std::io::Error| Error::internal(format!("{}: {e}", out.display()));
+        if out.exists() {
+            return Err(Error::conflict(format!("{} already exists", out.display())));
+        }
+        let file = std::fs::File::create_new(&out).map_err(io)?;
+        // Written a batch at a time, hashed as it goes: a long backlog is never whole in memory.
+        let mut f = std::io::BufWriter::new(file);
+        let mut sha = Sha256::new();
+        let mut line = |f: &mut std::io::BufWriter<std::fs::File>, v: &Value| -> std::io::Result<()> {
+            let mut text = v.to_string();
+            text.push('\n');
+            sha.update(text.as_bytes());
+            f.write_all(text.as_bytes())
+        };
+        let header = serde_json::json!({"format": "tinhso-lgsp-archive/1", "from_batch": from_batch, "to_batch": to_batch,
+            "previous_signature": first.text("previous_signature")?, "public_key": BASE64.encode(&key.public())});
+        let written: Result<i64> = async {
+            line(&mut f, &header).map_err(io)?;
+            let mut records = 0;
+            for b in &batches {
+                let seq = b.int("seq")?;
+                let rows = q(format!("SELECT {COLS} FROM lgsp_messages WHERE batch_seq = $1 ORDER BY seq")).bind(seq).fetch_all(db).await?;
+                let recs: Vec<Value> = rows
+                    .iter()
+                    .map(|r| {
+                        let (n, x, _) = record_of(r)?;
+                        Ok(serde_json::json!({"seq": n, "request_id": x.request_id, "at": x.at, "client": x.client, "service": x.service,
+                            "method": x.method, "path": x.path, "status": x.status, "error": x.error, "request_hash": x.request_hash,
+                            "response_hash": x.response_hash, "request_bytes": x.request_bytes, "response_bytes": x.response_bytes,
+                            "duration_ms": x.duration_ms, "user_id": x.user_id, "request_body": b64(&x.request_body), "response_body": b64(&x.response_body)}))
+                    })
+                    .collect::<Result<_>>()?;
+                records += recs.len() as i64;
+                let v = serde_json::json!({"batch": {"seq": seq, "from_seq": b.int("from_seq")?, "to_seq": b.int("to_seq")?, "records": b.int("records")?,
+                    "digest": b.text("digest")?, "previous_signature": b.text("previous_signature")?, "signature": b.text("signature")?,
+                    "key_id": b.text("key_id")?, "sealed_at": b.int("sealed_at")?, "record_hashes": b.text("record_hashes")?}, "records": recs});
+                line(&mut f, &v).map_err(io)?;
+            }
+            f.flush().map_err(io)?;
+            f.get_ref().sync_all().map_err(io)?;
+            Ok(records)
+        }
+        .await;
+        let records = match written {
+            Ok(n) => n,
+            Err(e) => {
+                let _ = std::fs::remove_file(&out);
+                return Err(e);
+            }
+        };
+        let sha = HEXLOWER.encode(&sha.finalize());
+        let moved: Result<()> = async {
+            let mut tx = db.begin().await?;
+            // Another node archiving the same batches at the same moment: the first to commit
+            // has them, the other finds them gone and gives up.
+            let gone = q("DELETE FROM lgsp_batches WHERE seq >= $1 AND seq <= $2").bind(from_batch).bind(to_batch).execute(&mut tx).await?;
+            if gone != (to_batch - from_batch + 1) as u64 {
+                tx.rollback().await?;
+                return Err(Error::conflict(format!("batches {from_batch}–{to_batch} were archived meanwhile (by another node?)")));
+            }
+            q("DELETE FROM lgsp_messages WHERE batch_seq >= $1 AND batch_seq <= $2")
+                .bind(from_batch)
+                .bind(to_batch)
+                .execute(&mut tx)
+                .await?;
+            q("INSERT INTO lgsp_archives (id, from_batch, to_batch, last_to_seq, last_signature, file, sha256, archived_at, records, node)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
+            .bind(kernel::id::new_id())
+            .bind(from_batch)
+            .bind(to_batch)
+            .bind(last.int("to_seq")?)
+            .bind(last.text("signature")?)
+            .bind(out.display().to_string())
+            .bind(sha.as_str())
+            .bind(kernel::time::now_ms())
+            .bind(records)
+            .bind(node_name())
+            .execute(&mut tx)
+            .await?;
+            tx.commit().await?;
+            Ok(())
+        }
+        .await;
+        if let Err(e) = moved {
+            let _ = std::fs::remove_file(&out);
+            return Err(e);
+        }
+        Ok(Archived { from_batch, to_batch, batches: to_batch - from_batch + 1, records, file: out.display().to_string(), sha256: sha })
+    }
 }
 
 /// Checks an archive file alone: every batch's signature and chain link from the archive's

@@ -1,6 +1,7 @@
 //! The LGSP monitoring page for administrators: throughput over time, exchanges, errors and
 //! latency per service (charts and a table), the latest failures, the registry's services and
-//! the state of the message log. Metadata only, never payloads.
+//! the state of the message log with its archive files (and a form to archive now). Metadata
+//! only, never payloads.
 
 use askama::Template;
 use axum::extract::State;
@@ -28,6 +29,15 @@ pub struct Failure {
     pub error: String,
 }
 
+pub struct ArchiveRow {
+    pub at: String,
+    pub batches: String,
+    pub records: String,
+    pub file: String,
+    pub node: String,
+    pub sha256: String,
+}
+
 pub struct Registered {
     pub id: String,
     pub service: String,
@@ -52,6 +62,15 @@ struct MonitoringPage {
     batches: i64,
     unsealed: i64,
     last_sealed: String,
+    csrf: String,
+    notice: Option<String>,
+    problems: Vec<String>,
+    /// The archive directory, and the retention period in days.
+    archive_dir: String,
+    retention_days: Option<u32>,
+    archives: Vec<ArchiveRow>,
+    /// The day the archive form proposes.
+    archive_before: String,
 }
 
 impl MonitoringPage {
@@ -67,6 +86,7 @@ impl MonitoringPage {
 #[derive(Deserialize, Default)]
 pub(super) struct Period {
     hours: Option<i64>,
+    ok: Option<String>,
 }
 
 fn when(ms: i64) -> String {
@@ -74,10 +94,68 @@ fn when(ms: i64) -> String {
 }
 
 pub(super) async fn page(State(l): State<Lgsp>, shell: Shell, caller: Caller, web::Query(p): web::Query<Period>) -> Response {
-    if let Err(r) = super::lgsp_admin(&shell, &caller, "/admin/lgsp") {
+    if let Err(r) = super::lgsp_admin(&shell, &caller, HERE) {
         return r;
     }
-    let hours = p.hours.unwrap_or(24).clamp(1, 24 * 31);
+    show(&l, shell, &caller, p.hours.unwrap_or(24), p.ok, vec![], None).await
+}
+
+const HERE: &str = "/admin/lgsp";
+
+/// Archives the batches sealed before the posted day, and says what it did.
+pub(super) async fn archive(State(l): State<Lgsp>, shell: Shell, caller: Caller, body: String) -> Response {
+    let (_, f) = match super::posted(&shell, &caller, HERE, &body) {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let en = shell.lang.is_en();
+    match l.archive_now(f.opt("before").as_deref()).await {
+        Ok(run) if run.files.is_empty() => super::done(
+            HERE,
+            &if en {
+                format!("No batch was sealed before {}; nothing archived.", run.before)
+            } else {
+                format!("Không có lô nào niêm phong trước {}; không có gì để lưu trữ.", run.before)
+            },
+        ),
+        Ok(run) => {
+            let records: i64 = run.files.iter().map(|a| a.records).sum();
+            let batches: i64 = run.files.iter().map(|a| a.batches).sum();
+            let more = match (run.more, en) {
+                (false, _) => "",
+                (true, true) => " More remain: archive again.",
+                (true, false) => " Vẫn còn lô cũ hơn: hãy lưu trữ tiếp.",
+            };
+            let text = if en {
+                format!(
+                    "{batches} batch(es), {records} record(s) sealed before {} archived into {} file(s).{more}",
+                    run.before,
+                    run.files.len()
+                )
+            } else {
+                format!("Đã lưu trữ {batches} lô, {records} bản ghi niêm phong trước {} vào {} tệp.{more}", run.before, run.files.len())
+            };
+            super::done(HERE, &text)
+        }
+        Err(e) => {
+            let problems = super::problems(e);
+            let r = show(&l, shell, &caller, 24, None, problems.clone(), f.opt("before")).await;
+            super::failed(r, &problems)
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn show(
+    l: &Lgsp,
+    shell: Shell,
+    caller: &Caller,
+    hours: i64,
+    notice: Option<String>,
+    problems: Vec<String>,
+    archive_before: Option<String>,
+) -> Response {
+    let hours = hours.clamp(1, 24 * 31);
     let title = shell.t("Giám sát nền tảng tích hợp (LGSP)", "Integration platform monitoring (LGSP)").to_owned();
     let shell = shell.titled(title, "admin");
     let en = shell.lang.is_en();
@@ -154,6 +232,22 @@ pub(super) async fn page(State(l): State<Lgsp>, shell: Shell, caller: Caller, we
             .get::<Option<i64>>("t")?
             .map(when)
             .unwrap_or_default();
+        let retention = l.retention();
+        let retention_days = retention.and_then(|r| r.days);
+        let archives = l
+            .archives(10)
+            .await?
+            .into_iter()
+            .map(|a| ArchiveRow {
+                at: when(a.archived_at),
+                batches: format!("{}–{}", a.from_batch, a.to_batch),
+                records: a.records.map(|n| n.to_string()).unwrap_or_else(|| "—".into()),
+                file: a.file,
+                node: a.node.unwrap_or_else(|| "—".into()),
+                sha256: a.sha256.chars().take(16).collect(),
+            })
+            .collect();
+        let proposed = retention_days.map(|d| kernel::time::date_text(kernel::time::today_vn() - time::Duration::days(i64::from(d))));
         let total: i64 = rows.iter().map(|r| r.exchanges).sum();
         let errors: i64 = rows.iter().map(|r| r.errors).sum();
         let avg_ms = if total > 0 { rows.iter().map(|r| r.avg_ms * r.exchanges as f64).sum::<f64>() / total as f64 } else { 0.0 };
@@ -181,6 +275,13 @@ pub(super) async fn page(State(l): State<Lgsp>, shell: Shell, caller: Caller, we
             batches,
             unsealed,
             last_sealed,
+            csrf: caller.csrf.clone().unwrap_or_default(),
+            notice,
+            problems,
+            archive_dir: retention.map(|r| r.dir.display().to_string()).unwrap_or_default(),
+            retention_days,
+            archives,
+            archive_before: archive_before.or(proposed).unwrap_or_default(),
             shell: shell.clone(),
         }))
     };

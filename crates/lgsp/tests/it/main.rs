@@ -10,4 +10,5 @@ mod mtls;
 mod pubsub;
 mod quota;
 mod replicas;
+mod retention;
 mod soap;
