@@ -346,6 +346,20 @@ test('the LGSP registry from its pages: a member, subsystems, a service publishe
     const imports = await page.locator('table.imports').first().textContent();
     assert.ok(imports.includes('2026-11-01-ho-kinh-doanh.json') && imports.includes('Đã nhập'), imports);
     await mainPage(page, 'lgsp-replicas');
+
+    // The message log's archives on the monitoring page: a day after today is refused with
+    // the reason; an old day archives nothing and says so.
+    await page.goto(`${BASE_URL}/admin/lgsp`);
+    const later = new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 10);
+    await page.fill('#archive-before', later);
+    await submitForm(page, 'form[action="/admin/lgsp/log/archive"]');
+    assert.ok((await page.locator('div.err[role=alert]').textContent()).includes(later));
+    assert.equal(await page.inputValue('#archive-before'), later);
+    await page.fill('#archive-before', '2020-01-01');
+    await submitForm(page, 'form[action="/admin/lgsp/log/archive"]');
+    assert.ok((await notice(page)).includes('2020-01-01'));
+    assert.ok((await page.locator('table.archives').textContent()).includes('Chưa lưu trữ'));
+    await mainPage(page, 'lgsp-monitoring-archives');
   } finally {
     await ctx.close();
   }
