@@ -136,3 +136,69 @@ mod tests {
         assert!(validate_data(&form(), &json!({"ho_ten": "Nguyễn Văn A", "ngay_sinh": "1990-01-01"})).is_empty());
     }
 }
+
+/// A field of an e-form as an HTML form shows it: posted under `f.{name}`.
+pub struct FieldSpec {
+    /// The property's name in the schema.
+    pub name: String,
+    /// The HTML form's field name: `f.{name}`.
+    pub key: String,
+    /// The schema's `title`, or the name.
+    pub label: String,
+    /// The input's type: `text`, `number`, `date`, `email`.
+    pub input: &'static str,
+    pub required: bool,
+    /// The schema's `enum`, shown as a choice.
+    pub options: Vec<String>,
+    /// The schema's `type`.
+    pub kind: String,
+}
+
+/// The top-level fields of an e-form schema, in the schema's order.
+pub fn spec(schema: &Value) -> Vec<FieldSpec> {
+    let required: Vec<&str> = schema["required"].as_array().map(|a| a.iter().filter_map(|v| v.as_str()).collect()).unwrap_or_default();
+    let Some(props) = schema["properties"].as_object() else { return vec![] };
+    props
+        .iter()
+        .map(|(k, v)| {
+            let kind = v["type"].as_str().unwrap_or("string").to_owned();
+            let input = match (kind.as_str(), v["format"].as_str()) {
+                (_, Some("date")) => "date",
+                (_, Some("email")) => "email",
+                ("integer" | "number", _) => "number",
+                _ => "text",
+            };
+            FieldSpec {
+                name: k.clone(),
+                key: format!("f.{k}"),
+                label: v["title"].as_str().unwrap_or(k).to_owned(),
+                input,
+                required: required.contains(&k.as_str()),
+                options: v["enum"].as_array().map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect()).unwrap_or_default(),
+                kind,
+            }
+        })
+        .collect()
+}
+
+/// The data of a posted e-form: each field's text (`value(key)`, by its `f.{name}` key) as the
+/// schema's type has it. Empty fields are left out; text that is not of the field's type stays
+/// text, for [`validate_data`] to name.
+pub fn form_data(schema: &Value, value: impl Fn(&str) -> Option<String>) -> serde_json::Map<String, Value> {
+    let mut out = serde_json::Map::new();
+    for s in spec(schema) {
+        let Some(v) = value(&s.key).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()) else { continue };
+        let typed = match s.kind.as_str() {
+            "integer" => v.parse::<i64>().map(Value::from).ok(),
+            "number" => v.parse::<f64>().map(Value::from).ok(),
+            "boolean" => match v.as_str() {
+                "true" | "on" | "1" => Some(Value::Bool(true)),
+                "false" | "0" => Some(Value::Bool(false)),
+                _ => None,
+            },
+            _ => None,
+        };
+        out.insert(s.name, typed.unwrap_or(Value::String(v)));
+    }
+    out
+}

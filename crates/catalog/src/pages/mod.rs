@@ -26,6 +26,10 @@ pub fn router() -> Router<Catalog> {
         .route("/admin/calendar", get(admin::calendar).post(admin::add_day))
         .route("/admin/calendar/week", post(admin::save_week))
         .route("/admin/calendar/{id}/delete", post(admin::remove_day))
+        .route("/admin/registries", get(admin::registries))
+        .route("/admin/registries/{name}/{version}", get(admin::registry).post(admin::add_record))
+        .route("/admin/registries/{name}/{version}/records/{key}", get(admin::record).post(admin::save_record))
+        .route("/admin/registries/{name}/{version}/records/{key}/delete", post(admin::delete_record))
 }
 
 /// Query string of a list page without its `page` parameter, for pager links.

@@ -215,6 +215,36 @@ impl Catalog {
         }
     }
 
+    /// The record whose key is `key`, as its page shows it to an administrator (logged as a read).
+    pub async fn dr_record(&self, reg: &Registry, key: &str, client: Option<&str>) -> Result<Value> {
+        let rec = store::by_key(&self.db, &reg.id, key).await?.ok_or_else(|| Error::NotFound(format!("{}={key}", reg.id_field)))?;
+        self.log(reg, Some(&rec), client, "read", None).await?;
+        Ok(rec.data)
+    }
+
+    /// Replaces the record whose key is `key` with `content` as a whole (manual entry: fields
+    /// left empty go away). The key itself may change, unless another record has the new one.
+    pub async fn dr_replace(&self, reg: &Registry, key: &str, content: &Map<String, Value>, client: Option<&str>) -> Result<Value> {
+        let rec = store::by_key(&self.db, &reg.id, key).await?.ok_or_else(|| Error::NotFound(format!("{}={key}", reg.id_field)))?;
+        let (new_key, subject) = Self::check_content(reg, content)?;
+        let data = Value::Object(content.clone());
+        match store::update(&self.db, &rec.id, &new_key, subject.as_deref(), &data).await {
+            Err(e) if e.is_unique_violation() => {
+                return Err(Error::conflict(format!("đã có bản ghi {}={new_key} (a record with this key exists)", reg.id_field)));
+            }
+            other => other?,
+        }
+        let changed: Vec<String> = {
+            let old = rec.data.as_object().cloned().unwrap_or_default();
+            let mut keys: Vec<String> = old.keys().chain(content.keys()).filter(|k| old.get(*k) != content.get(*k)).cloned().collect();
+            keys.sort();
+            keys.dedup();
+            keys
+        };
+        self.log(reg, Some(&Record { data: data.clone(), ..rec }), client, "update", Some(changed.join(","))).await?;
+        Ok(data)
+    }
+
     pub async fn dr_delete(&self, reg: &Registry, key: &str, client: Option<&str>) -> Result<()> {
         let rec = store::delete_by_key(&self.db, &reg.id, key).await?.ok_or_else(|| Error::NotFound("no record found".into()))?;
         self.log(reg, Some(&rec), client, "delete", None).await

@@ -161,6 +161,17 @@ pub async fn by_id<'e>(ex: impl Into<Ex<'e>>, registry_id: &str, id: &str) -> Re
     row.as_ref().map(record_from_row).transpose()
 }
 
+/// The live record whose key is `key`.
+pub async fn by_key<'e>(ex: impl Into<Ex<'e>>, registry_id: &str, key: &str) -> Result<Option<Record>> {
+    let row =
+        q("SELECT r.id, r.subject, r.data FROM registry_records r WHERE r.registry_id = $1 AND r.key_value = $2 AND r.deleted_at IS NULL")
+            .bind(registry_id)
+            .bind(key)
+            .fetch_optional(ex)
+            .await?;
+    row.as_ref().map(record_from_row).transpose()
+}
+
 pub async fn insert<'e>(ex: impl Into<Ex<'e>>, registry_id: &str, key: &str, subject: Option<&str>, data: &Value) -> Result<String> {
     let id = kernel::id::new_id();
     let now = kernel::time::now_ms();
@@ -191,14 +202,7 @@ pub async fn update<'e>(ex: impl Into<Ex<'e>>, id: &str, key: &str, subject: Opt
 /// Soft-deletes the record whose key is `key`; true when one was deleted.
 pub async fn delete_by_key<'e>(ex: impl Into<Ex<'e>>, registry_id: &str, key: &str) -> Result<Option<Record>> {
     let mut ex = ex.into();
-    let row =
-        q("SELECT r.id, r.subject, r.data FROM registry_records r WHERE r.registry_id = $1 AND r.key_value = $2 AND r.deleted_at IS NULL")
-            .bind(registry_id)
-            .bind(key)
-            .fetch_optional(ex.reborrow())
-            .await?;
-    let Some(row) = row else { return Ok(None) };
-    let rec = record_from_row(&row)?;
+    let Some(rec) = by_key(ex.reborrow(), registry_id, key).await? else { return Ok(None) };
     q("UPDATE registry_records SET deleted_at = $1 WHERE id = $2")
         .bind(kernel::time::now_ms())
         .bind(&rec.id)

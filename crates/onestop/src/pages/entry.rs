@@ -2,42 +2,7 @@
 
 use super::*;
 
-/// A field of the e-form as the page shows it.
-pub(super) struct FieldSpec {
-    name: String,
-    key: String,
-    label: String,
-    input: &'static str,
-    required: bool,
-    options: Vec<String>,
-    kind: String,
-}
-
-pub(super) fn spec(schema: &Value) -> Vec<FieldSpec> {
-    let required: Vec<&str> = schema["required"].as_array().map(|a| a.iter().filter_map(|v| v.as_str()).collect()).unwrap_or_default();
-    let Some(props) = schema["properties"].as_object() else { return vec![] };
-    props
-        .iter()
-        .map(|(k, v)| {
-            let kind = v["type"].as_str().unwrap_or("string").to_owned();
-            let input = match (kind.as_str(), v["format"].as_str()) {
-                (_, Some("date")) => "date",
-                (_, Some("email")) => "email",
-                ("integer" | "number", _) => "number",
-                _ => "text",
-            };
-            FieldSpec {
-                name: k.clone(),
-                key: format!("f.{k}"),
-                label: v["title"].as_str().unwrap_or(k).to_owned(),
-                input,
-                required: required.contains(&k.as_str()),
-                options: v["enum"].as_array().map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect()).unwrap_or_default(),
-                kind,
-            }
-        })
-        .collect()
-}
+use catalog::eform::{FieldSpec, spec};
 
 /// The e-form's fields filled from the account: a field says what it takes with
 /// `"x-prefill": "name" | "citizen_id" | "tax_code"`, or is recognised by its usual key
@@ -201,16 +166,7 @@ pub(super) async fn submit_post(
         Ok(pv) => pv.eform.unwrap_or(Value::Null),
         Err(e) => return web::page::error_page(shell, e),
     };
-    let mut form = Map::new();
-    for s in spec(&schema) {
-        let Some(v) = f.get(&s.key).map(|v| v.trim()).filter(|v| !v.is_empty()) else { continue };
-        let value = match s.kind.as_str() {
-            "integer" => v.parse::<i64>().map(Value::from).unwrap_or_else(|_| Value::String(v.into())),
-            "number" => v.parse::<f64>().map(Value::from).unwrap_or_else(|_| Value::String(v.into())),
-            _ => Value::String(v.into()),
-        };
-        form.insert(s.name, value);
-    }
+    let form = catalog::eform::form_data(&schema, |k| f.get(k).cloned());
     let contact = |k: &str| f.get(k).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
     let applicant = crate::model::Applicant {
         kind: String::new(),
@@ -400,16 +356,7 @@ pub(super) async fn counter_post(
         Ok(pv) => pv.eform.unwrap_or(Value::Null),
         Err(e) => return web::page::error_page(shell, e),
     };
-    let mut form = Map::new();
-    for s in spec(&schema) {
-        let Some(v) = get(&s.key) else { continue };
-        let value = match s.kind.as_str() {
-            "integer" => v.parse::<i64>().map(Value::from).unwrap_or(Value::String(v)),
-            "number" => v.parse::<f64>().map(Value::from).unwrap_or(Value::String(v)),
-            _ => Value::String(v),
-        };
-        form.insert(s.name, value);
-    }
+    let form = catalog::eform::form_data(&schema, get);
     let applicant = crate::model::Applicant {
         kind: "citizen".into(),
         name: get("a.name").unwrap_or_default(),

@@ -13,7 +13,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use kernel::authz::{Permission, Principal, PrincipalKind};
 use serde::Deserialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use web::{Caller, Shell, render};
 
 use crate::Onestop;

@@ -152,3 +152,116 @@ storage_test!(demo holidays_and_the_working_week_are_kept_on_their_page, async |
     let page = app.get_as(&admin, "/admin/calendar").await;
     assert!(page.text.contains("id=\"w-sat\" name=\"sat\" value=\"07:30-11:30\""), "Saturday morning kept");
 });
+
+storage_test!(demo registry_records_are_entered_changed_and_deleted_by_hand, async |app: &TestApp| {
+    let define = serde_json::json!({
+        "name": "co-so-luu-tru", "version": "1", "title": "Cơ sở lưu trú du lịch",
+        "schema": {"type": "object", "required": ["ma", "ten"], "properties": {
+            "ma": {"type": "string", "title": "Mã cơ sở"}, "ten": {"type": "string", "title": "Tên cơ sở", "minLength": 2},
+            "so_phong": {"type": "integer", "title": "Số phòng", "minimum": 1},
+            "hang": {"type": "string", "title": "Hạng", "enum": ["1 sao", "2 sao", "3 sao"]},
+            "dang_hoat_dong": {"type": "boolean", "title": "Đang hoạt động"},
+            "ngay_cap_phep": {"type": "string", "format": "date", "title": "Ngày cấp phép"},
+            "chu_so_huu": {"type": "string", "title": "Số định danh chủ sở hữu"}}},
+        "id_field": "ma", "personal_field": "chu_so_huu"
+    });
+    assert_eq!(app.post("/api/registries", &define).await.status, 201);
+    let admin = province_admin(app).await;
+    let base = "/admin/registries/co-so-luu-tru/1";
+    let read = |key: &str| {
+        let body = serde_json::json!({"query": {"content": {"ma": key}}});
+        async move { app.post("/data/co-so-luu-tru/1/read", &body).await }
+    };
+    let count = || async { app.get_admin("/data/co-so-luu-tru/1").await.json()["count"].as_i64().unwrap_or(-1) };
+
+    let home = app.get_as(&admin, "/admin").await;
+    assert!(home.text.contains("href=\"/admin/registries\""));
+    let list = app.get_as(&admin, "/admin/registries").await;
+    assert_eq!(list.status, 200);
+    assert!(list.text.contains(&format!("href=\"{base}\"")) && list.text.contains("Cơ sở lưu trú du lịch"));
+    let page = app.get_as(&admin, base).await;
+    assert_eq!(page.status, 200);
+    for label in ["Mã cơ sở", "Số phòng", "Đang hoạt động"] {
+        assert!(page.text.contains(label), "the form has {label}");
+    }
+    assert!(page.text.contains("type=\"date\"") && page.text.contains("<option>2 sao</option>"));
+
+    // Bad input: 422 with the problems, the form kept, nothing stored.
+    for (fields, problem) in [
+        (vec![("f.ma", "KS-01"), ("f.ten", "")], "ten"),
+        (vec![("f.ma", "KS-01"), ("f.ten", "Khách sạn Sông Hậu"), ("f.so_phong", "mười")], "so_phong"),
+        (vec![("f.ma", "KS-01"), ("f.ten", "Khách sạn Sông Hậu"), ("f.so_phong", "0")], "so_phong"),
+        (vec![("f.ma", "KS-01"), ("f.ten", "Khách sạn Sông Hậu"), ("f.hang", "9 sao")], "hang"),
+    ] {
+        let r = app.form_as(&admin, base, &fields).await;
+        assert_eq!(r.status, 422, "{fields:?}");
+        assert!(r.text.contains("role=\"alert\"") && r.text.contains(problem), "{problem}: {}", r.text);
+        assert!(r.text.contains("value=\"KS-01\""), "the form is kept");
+    }
+    assert_eq!(count().await, 0);
+
+    // A good record: stored with the schema's types, in the access log under the administrator.
+    let good = [
+        ("f.ma", "KS-01"),
+        ("f.ten", "Khách sạn Sông Hậu"),
+        ("f.so_phong", "24"),
+        ("f.hang", "2 sao"),
+        ("f.dang_hoat_dong", "true"),
+        ("f.ngay_cap_phep", "2024-03-15"),
+        ("f.chu_so_huu", "001090012345"),
+    ];
+    let r = app.form_as(&admin, base, &good).await;
+    assert_eq!(r.status, 303, "{}", r.text);
+    let back = app.get_as(&admin, r.header("location").unwrap()).await;
+    assert!(back.text.contains("KS-01") && back.text.contains("role=\"status\""));
+    let stored = read("KS-01").await.json()["content"].clone();
+    assert_eq!(stored["so_phong"], 24);
+    assert_eq!(stored["dang_hoat_dong"], true);
+    assert_eq!(stored["ngay_cap_phep"], "2024-03-15");
+    let writers = kernel::db::q("SELECT client FROM registry_access_log WHERE action = 'create'").fetch_all(&app.app.db).await.unwrap();
+    assert!(writers.iter().all(|r| r.text("client").unwrap().starts_with("user:")) && writers.len() == 1);
+    // The same key again: refused, nothing more stored.
+    let r = app.form_as(&admin, base, &good).await;
+    assert_eq!(r.status, 422);
+    assert_eq!(count().await, 1);
+    let other = [("f.ma", "KS-02"), ("f.ten", "Nhà nghỉ Bến Tre")];
+    assert_eq!(app.form_as(&admin, base, &other).await.status, 303);
+    // Search narrows the table.
+    let found = app.get_as(&admin, &format!("{base}?q=Sông")).await;
+    assert!(found.text.contains("KS-01") && !found.text.contains("KS-02"), "search");
+
+    // Its page shows it in the form; saving replaces it as a whole (an emptied field goes away,
+    // the key may change); a key another record has is refused and changes nothing.
+    let rec = app.get_as(&admin, &format!("{base}/records/KS-01")).await;
+    assert_eq!(rec.status, 200);
+    assert!(rec.text.contains("value=\"Khách sạn Sông Hậu\"") && rec.text.contains("value=\"24\""));
+    let taken = [("f.ma", "KS-02"), ("f.ten", "Khách sạn Sông Hậu")];
+    let r = app.form_as(&admin, &format!("{base}/records/KS-01"), &taken).await;
+    assert_eq!(r.status, 422);
+    assert_eq!(read("KS-01").await.json()["content"]["so_phong"], 24);
+    let changed = [("f.ma", "KS-01A"), ("f.ten", "Khách sạn Sông Hậu 2"), ("f.so_phong", ""), ("f.hang", "3 sao")];
+    let r = app.form_as(&admin, &format!("{base}/records/KS-01"), &changed).await;
+    assert_eq!(r.status, 303, "{}", r.text);
+    assert_eq!(r.header("location").map(|l| l.starts_with(&format!("{base}/records/KS-01A"))), Some(true));
+    assert_eq!(read("KS-01").await.status, 404);
+    let now = read("KS-01A").await.json()["content"].clone();
+    assert_eq!((now["ten"].as_str(), now["hang"].as_str()), (Some("Khách sạn Sông Hậu 2"), Some("3 sao")));
+    assert!(now.get("so_phong").is_none() && now.get("dang_hoat_dong").is_none(), "{now}");
+    assert_eq!(app.get_as(&admin, &format!("{base}/records/KHONG-CO")).await.status, 404);
+
+    // Deleted from its page.
+    let r = app.form_as(&admin, &format!("{base}/records/KS-01A/delete"), &[]).await;
+    assert_eq!(r.status, 303);
+    assert_eq!(read("KS-01A").await.status, 404);
+    assert_eq!(count().await, 1);
+
+    // Citizens, forged forms and strangers get nothing.
+    let citizen = app.session("001090012345", DEMO_PASSWORD, None).await;
+    assert_eq!(app.get_as(&citizen, base).await.status, 403);
+    assert_eq!(app.form_as(&citizen, base, &good).await.status, 403);
+    let forged = app.raw(app.http.post(app.url(base)).header("cookie", &admin.cookie).form(&good)).await;
+    assert_eq!(forged.status, 403);
+    assert_eq!(app.raw(app.http.get(app.url("/admin/registries"))).await.status, 303);
+    assert_eq!(count().await, 1);
+    assert_eq!(app.get_as(&admin, "/admin/registries/khong-co/1").await.status, 404);
+});

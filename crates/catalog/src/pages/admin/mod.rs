@@ -17,6 +17,7 @@ use super::urlencoding;
 
 mod calendar;
 mod procedures;
+mod registries;
 
 use crate::Catalog;
 use crate::model::agency::{Agency, AgencyInput};
@@ -25,6 +26,7 @@ use crate::model::procedure::{Fee, LegalBasis, ProcedureBody, ProcedureInput, Pr
 use crate::store::procedures::ProcedureFilter;
 pub use calendar::{add_day, calendar, remove_day, save_week};
 pub use procedures::{procedure, procedures, save_version};
+pub use registries::{add as add_record, delete as delete_record, record, registries, registry, save as save_record};
 
 fn pairs(body: &str) -> Vec<(String, String)> {
     form_urlencoded::parse(body.as_bytes()).map(|(k, v)| (k.into_owned(), v.trim().to_owned())).collect()
