@@ -360,6 +360,35 @@ test('the LGSP registry from its pages: a member, subsystems, a service publishe
     assert.ok((await notice(page)).includes('2020-01-01'));
     assert.ok((await page.locator('table.archives').textContent()).includes('Chưa lưu trữ'));
     await mainPage(page, 'lgsp-monitoring-archives');
+
+    // Manual entry into the same registry: a bad code is refused with the form kept; a good
+    // record is listed, changed on its page, then deleted.
+    await page.goto(`${BASE_URL}/admin`);
+    await Promise.all([page.waitForLoadState('load'), page.click('main a[href="/admin/registries"]')]);
+    await Promise.all([page.waitForLoadState('load'), page.click('main a[href="/admin/registries/ho-kinh-doanh/1"]')]);
+    const code = `HKD-${n}${process.pid % 1000}`;
+    await page.fill('[id="f.MaSo"]', 'sai mã');
+    await page.fill('[id="f.TenHo"]', 'Tạp hoá Cô Ba');
+    await page.fill('[id="f.ChuHo"]', 'Lê Thị Ba');
+    await submitForm(page, 'form[aria-labelledby=record-form]');
+    assert.ok((await page.locator('div.err[role=alert]').textContent()).includes('MaSo'));
+    assert.equal(await page.inputValue('[id="f.TenHo"]'), 'Tạp hoá Cô Ba');
+    await page.fill('[id="f.MaSo"]', code);
+    await submitForm(page, 'form[aria-labelledby=record-form]');
+    assert.ok((await notice(page)).includes(code));
+    await page.fill('#q', 'Cô Ba');
+    await Promise.all([page.waitForLoadState('load'), page.click('form[role=search] button')]);
+    assert.ok((await page.locator('table[aria-labelledby=records]').textContent()).includes('Tạp hoá Cô Ba'));
+    await Promise.all([page.waitForLoadState('load'), page.click(`a[href$="/records/${code}"]`)]);
+    assert.equal(await page.inputValue('[id="f.ChuHo"]'), 'Lê Thị Ba');
+    await page.fill('[id="f.NganhNghe"]', 'Bán lẻ tạp hoá');
+    await submitForm(page, 'form[aria-labelledby=record-form]');
+    assert.ok((await notice(page)).includes(code));
+    assert.equal(await page.inputValue('[id="f.NganhNghe"]'), 'Bán lẻ tạp hoá');
+    await mainPage(page, 'registry-record');
+    await submitForm(page, `form[action$="/records/${code}/delete"]`);
+    assert.ok((await notice(page)).includes(code));
+    assert.ok(!(await page.locator('table[aria-labelledby=records]').textContent()).includes(code));
   } finally {
     await ctx.close();
   }

@@ -25,11 +25,11 @@ pub async fn demo(l: &Lgsp, data_dir: &Path) -> Result<()> {
                 title: "Hộ kinh doanh (bản sao từ CSDL quốc gia về đăng ký doanh nghiệp)".into(),
                 description: Some("Nhập định kỳ từ tệp do hệ thống quốc gia gửi về.".into()),
                 schema: json!({"type": "object", "required": ["MaSo", "TenHo", "ChuHo"], "properties": {
-                    "MaSo": {"type": "string", "pattern": "^[0-9A-Z.-]{6,20}$"},
-                    "TenHo": {"type": "string", "minLength": 2},
-                    "ChuHo": {"type": "string", "minLength": 2},
-                    "NganhNghe": {"type": "string"},
-                    "DiaChi": {"type": "string"}}}),
+                    "MaSo": {"type": "string", "title": "Mã số hộ kinh doanh", "pattern": "^[0-9A-Z.-]{6,20}$"},
+                    "TenHo": {"type": "string", "title": "Tên hộ kinh doanh", "minLength": 2},
+                    "ChuHo": {"type": "string", "title": "Chủ hộ", "minLength": 2},
+                    "NganhNghe": {"type": "string", "title": "Ngành nghề"},
+                    "DiaChi": {"type": "string", "title": "Địa chỉ"}}}),
                 id_field: Some("MaSo".into()),
                 personal_field: None,
             })
