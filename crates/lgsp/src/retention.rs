@@ -101,7 +101,7 @@ impl Lgsp {
                     return Err(Error::invalid(
                         "before",
                         format!(
-                            "{text} là ngày trong tương lai; chỉ lưu trữ được các lô niêm phong trước hôm nay hoặc sớm hơn (a day after today: only batches sealed before today or earlier can be archived)"
+                            "{text} là ngày trong tương lai; hãy chọn hôm nay hoặc một ngày trước đó ({text} is after today: choose today or an earlier day)"
                         ),
                     ));
                 }
