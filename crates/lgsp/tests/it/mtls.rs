@@ -57,6 +57,40 @@ fn client(pki: &Pki, identity: Option<&(String, String)>) -> reqwest::Client {
 
 const CLIENT: &str = "VN/GOV/000.00.51.H99/motcua";
 
+/// The provider (the Department of Justice) and the district whose systems call it.
+async fn members(app: &testkit::TestApp) {
+    for (code, name) in [("000.00.13.H99", "Sở Tư pháp"), ("000.00.51.H99", "UBND huyện")] {
+        app.post("/api/lgsp/members", &json!({"instance": "VN", "member_class": "GOV", "code": code, "name": name})).await;
+    }
+}
+
+/// A `hello` service on an upstream of its own, published and granted to `clients` for GET.
+/// Returns its gateway address.
+async fn publish_hello(app: &testkit::TestApp, clients: &[&str]) -> String {
+    let upstream = {
+        let r = axum::Router::new().route("/hello", axum::routing::get(|| async { "xin chào" }));
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let a = l.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(l, r).await.unwrap() });
+        format!("http://{a}")
+    };
+    app.post("/api/lgsp/members/VN/GOV/000.00.13.H99/subsystems", &json!({"code": "tuphap", "name": "Tư pháp"})).await;
+    let s = app
+        .post(
+            "/api/lgsp/subsystems/VN/GOV/000.00.13.H99/tuphap/services",
+            &json!({"code": "hello", "version": "1", "name": "Chào", "upstream_url": upstream}),
+        )
+        .await;
+    let sid = s.json()["id"].as_str().unwrap().to_owned();
+    for st in ["testing", "published"] {
+        app.post(&format!("/api/lgsp/services/{sid}/state"), &json!({"state": st})).await;
+    }
+    for client in clients {
+        app.post(&format!("/api/lgsp/services/{sid}/access"), &json!({"client": client, "method": "GET"})).await;
+    }
+    app.url("/r1/VN/GOV/000.00.13.H99/tuphap/hello/hello")
+}
+
 async fn a_system_proves_its_subsystem_with_a_certificate(backend: Backend) {
     kernel::tls::init();
     let pki = pki();
@@ -71,16 +105,7 @@ async fn a_system_proves_its_subsystem_with_a_certificate(backend: Backend) {
         return;
     };
     assert!(app.base.starts_with("https://"));
-    let upstream = {
-        let r = axum::Router::new().route("/hello", axum::routing::get(|| async { "xin chào" }));
-        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let a = l.local_addr().unwrap();
-        tokio::spawn(async move { axum::serve(l, r).await.unwrap() });
-        format!("http://{a}")
-    };
-    for (code, name) in [("000.00.13.H99", "Sở Tư pháp"), ("000.00.51.H99", "UBND huyện")] {
-        app.post("/api/lgsp/members", &json!({"instance": "VN", "member_class": "GOV", "code": code, "name": name})).await;
-    }
+    members(&app).await;
     let bad = app
         .post(
             "/api/lgsp/members/VN/GOV/000.00.51.H99/subsystems",
@@ -96,19 +121,7 @@ async fn a_system_proves_its_subsystem_with_a_certificate(backend: Backend) {
         .await;
     assert_eq!(r.status, 201, "{}", r.text);
     assert_eq!(r.json()["cert_sha256"].as_str().map(str::len), Some(64));
-    app.post("/api/lgsp/members/VN/GOV/000.00.13.H99/subsystems", &json!({"code": "tuphap", "name": "Tư pháp"})).await;
-    let s = app
-        .post(
-            "/api/lgsp/subsystems/VN/GOV/000.00.13.H99/tuphap/services",
-            &json!({"code": "hello", "version": "1", "name": "Chào", "upstream_url": upstream}),
-        )
-        .await;
-    let sid = s.json()["id"].as_str().unwrap().to_owned();
-    for st in ["testing", "published"] {
-        app.post(&format!("/api/lgsp/services/{sid}/state"), &json!({"state": st})).await;
-    }
-    app.post(&format!("/api/lgsp/services/{sid}/access"), &json!({"client": CLIENT, "method": "GET"})).await;
-    let url = app.url("/r1/VN/GOV/000.00.13.H99/tuphap/hello/hello");
+    let url = publish_hello(&app, &[CLIENT]).await;
 
     // The bound certificate proves the subsystem: no token needed.
     let r = client(&pki, Some(&pki.client)).get(&url).header("X-Road-Client", CLIENT).send().await.unwrap();
@@ -236,38 +249,15 @@ async fn a_revoked_certificate_proves_nothing(backend: Backend) {
     else {
         return;
     };
-    let upstream = {
-        let r = axum::Router::new().route("/hello", axum::routing::get(|| async { "xin chào" }));
-        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let a = l.local_addr().unwrap();
-        tokio::spawn(async move { axum::serve(l, r).await.unwrap() });
-        format!("http://{a}")
-    };
     let (leaked, kept) = (numbered_leaf("motcua.phutan", 1001, &root), numbered_leaf("hotich.phutan", 1002, &root));
-    for (code, name) in [("000.00.13.H99", "Sở Tư pháp"), ("000.00.51.H99", "UBND huyện")] {
-        app.post("/api/lgsp/members", &json!({"instance": "VN", "member_class": "GOV", "code": code, "name": name})).await;
-    }
+    members(&app).await;
     for (code, cert) in [("motcua", &leaked), ("hotich", &kept)] {
         let r = app
             .post("/api/lgsp/members/VN/GOV/000.00.51.H99/subsystems", &json!({"code": code, "name": code, "certificate": cert.0}))
             .await;
         assert_eq!(r.status, 201, "{}", r.text);
     }
-    app.post("/api/lgsp/members/VN/GOV/000.00.13.H99/subsystems", &json!({"code": "tuphap", "name": "Tư pháp"})).await;
-    let s = app
-        .post(
-            "/api/lgsp/subsystems/VN/GOV/000.00.13.H99/tuphap/services",
-            &json!({"code": "hello", "version": "1", "name": "Chào", "upstream_url": upstream}),
-        )
-        .await;
-    let sid = s.json()["id"].as_str().unwrap().to_owned();
-    for st in ["testing", "published"] {
-        app.post(&format!("/api/lgsp/services/{sid}/state"), &json!({"state": st})).await;
-    }
-    for client in [CLIENT, "VN/GOV/000.00.51.H99/hotich"] {
-        app.post(&format!("/api/lgsp/services/{sid}/access"), &json!({"client": client, "method": "GET"})).await;
-    }
-    let url = app.url("/r1/VN/GOV/000.00.13.H99/tuphap/hello/hello");
+    let url = publish_hello(&app, &[CLIENT, "VN/GOV/000.00.51.H99/hotich"]).await;
     let pki = Pki { ca: root.pem(), client: leaked.clone(), other_client: kept.clone(), stranger: leaf(vec![], "la", &other), dir };
     let call = |c: &reqwest::Client, who: &str| {
         let (c, url, who) = (c.clone(), url.clone(), who.to_owned());

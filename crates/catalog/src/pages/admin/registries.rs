@@ -155,6 +155,20 @@ async fn registry_of(c: &Catalog, shell: &Shell, name: &str, version: &str) -> R
     c.registry(name, version).await.map_err(|e| web::page::error_page(shell.clone(), e))
 }
 
+/// For a form posted to a registry's pages: the administrator (anti-forgery token checked) and
+/// the registry, or the answer to give instead.
+async fn posted_to(
+    c: &Catalog,
+    shell: &Shell,
+    caller: &Caller,
+    name: &str,
+    version: &str,
+    body: &str,
+) -> Result<(Arc<Principal>, Registry), Response> {
+    let p = catalog_admin_post(shell, caller, &here(name, version), body)?;
+    Ok((p, registry_of(c, shell, name, version).await?))
+}
+
 fn here(name: &str, version: &str) -> String {
     format!("/admin/registries/{}/{}", urlencoding(name), urlencoding(version))
 }
@@ -198,12 +212,8 @@ pub async fn add(
     body: String,
 ) -> Response {
     let base = here(&name, &version);
-    let p = match catalog_admin_post(&shell, &caller, &base, &body) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
-    let reg = match registry_of(&c, &shell, &name, &version).await {
-        Ok(r) => r,
+    let (p, reg) = match posted_to(&c, &shell, &caller, &name, &version, &body).await {
+        Ok(x) => x,
         Err(r) => return r,
     };
     let (values, data) = posted(&reg, &body);
@@ -249,12 +259,8 @@ pub async fn save(
     body: String,
 ) -> Response {
     let base = here(&name, &version);
-    let p = match catalog_admin_post(&shell, &caller, &base, &body) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
-    let reg = match registry_of(&c, &shell, &name, &version).await {
-        Ok(r) => r,
+    let (p, reg) = match posted_to(&c, &shell, &caller, &name, &version, &body).await {
+        Ok(x) => x,
         Err(r) => return r,
     };
     let (values, data) = posted(&reg, &body);
@@ -277,12 +283,8 @@ pub async fn delete(
     body: String,
 ) -> Response {
     let base = here(&name, &version);
-    let p = match catalog_admin_post(&shell, &caller, &base, &body) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
-    let reg = match registry_of(&c, &shell, &name, &version).await {
-        Ok(r) => r,
+    let (p, reg) = match posted_to(&c, &shell, &caller, &name, &version, &body).await {
+        Ok(x) => x,
         Err(r) => return r,
     };
     match c.dr_delete(&reg, &key, Some(&who(&p))).await {
