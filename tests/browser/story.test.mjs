@@ -8,7 +8,7 @@
 // before images, screenshots at 1280 and 360 px.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { BASE_URL, launch, noSeriousAxeViolations, pageWeight, shoot, signIn, submitForm, uploaded } from './helpers.mjs';
@@ -318,6 +318,28 @@ test('the LGSP registry from its pages: a member, subsystems, a service publishe
     await submitForm(page, 'form[action="/admin/lgsp/registry/services"]');
     const soap = await page.locator('#soap').textContent();
     assert.ok(soap.includes('SOAP 1.1') && soap.includes('urn:thu-nghiem:congdan'), soap);
+
+    // A SOAP service registered with its WSDL: version and namespace left to the description,
+    // whose operations then show on the service's page.
+    const wsdl = await readFile(new URL('../../crates/lgsp/src/soap/testdata/hotich.wsdl', import.meta.url), 'utf8');
+    await page.goto(`${BASE_URL}/admin/lgsp/registry`);
+    await page.selectOption('#v-provider', `VN/GOV/${member}/dancu`);
+    await page.fill('#v-code', 'hotich-wsdl');
+    await page.fill('#v-name', 'Tra cứu khai sinh (WSDL)');
+    await page.fill('#v-upstream', 'http://127.0.0.1:9/hotich');
+    await page.selectOption('#v-kind', 'wsdl');
+    await page.fill('#v-description', wsdl.replace('tns:KetQua"', 'tns:KhongCo"'));
+    await page.selectOption('#v-soap', 'rest_to_soap');
+    assert.equal(await page.inputValue('#v-soap-version'), '', 'the version defaults to the description\'s');
+    await submitForm(page, 'form[action="/admin/lgsp/registry/services"]');
+    assert.ok((await page.locator('div.err[role=alert]').textContent()).includes('KhongCo'), 'the missing type is named');
+    assert.ok((await page.inputValue('#v-description')).includes('HoTichService'), 'the description comes back as sent');
+    await page.fill('#v-description', wsdl);
+    await submitForm(page, 'form[action="/admin/lgsp/registry/services"]');
+    const operations = await page.locator('#soap-operations').textContent();
+    assert.ok(operations.includes('TraCuu') && operations.includes('http://hotich.gov.vn/ws/TraCuuKhaiSinh') && operations.includes('GhiNhan'), operations);
+    assert.ok((await page.locator('#soap').textContent()).includes('http://hotich.gov.vn/ws'));
+    await mainPage(page, 'lgsp-service-wsdl');
 
     // Another province's gateway trusted for the member, listed, then no longer trusted.
     const peer = `lgsp-tinh-ban-${n}-${process.pid}`;

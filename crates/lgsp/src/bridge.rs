@@ -35,7 +35,7 @@ pub(crate) async fn bridge(
     mut x: Exchange,
     started: Instant,
 ) -> Result<Response, Failure> {
-    use crate::soap::{Message, read};
+    use crate::soap::{Message, free_content, read, typed};
     let limit = c.service.max_body_bytes.max(0) as usize;
     let bytes = crate::gateway::read_body(body, limit).await?;
     x.service = c.service.text();
@@ -47,24 +47,40 @@ pub(crate) async fn bridge(
         headers.remove(h);
     }
     let invalid = |kind: &'static str, why: String| fail(StatusCode::BAD_REQUEST, kind, why);
-    let (url, payload, content_type, action) = if m.mode == "rest_to_soap" {
-        let op = t.rest.trim_start_matches('/');
-        if op.is_empty() || op.contains('/') {
+    let unknown = |why: String| fail(StatusCode::NOT_FOUND, "Client.UnknownOperation", why);
+    // The operation, what goes upstream and how its answer is read.
+    let (op_name, op, url, payload, content_type, action) = if m.mode == "rest_to_soap" {
+        let name = t.rest.trim_start_matches('/');
+        if name.is_empty() || name.contains('/') {
             return Err(invalid("Client.InvalidRequest", "gọi POST .../SERVICE/{thao tác} (call POST .../SERVICE/{operation})".into()));
         }
+        let op = m.operation(name).map_err(unknown)?;
         let json: serde_json::Value = if bytes.is_empty() {
             serde_json::json!({})
         } else {
             serde_json::from_slice(&bytes).map_err(|e| invalid("Client.InvalidJson", format!("JSON: {e}")))?
         };
-        let xml = m.envelope(op, &json).map_err(|e| invalid("Client.InvalidJson", e))?;
-        (c.service.upstream_url.clone(), xml.into_bytes(), m.content_type(op), m.action(op))
+        let body = match op {
+            Some(op) => typed::write_body(&op.input, &json, true),
+            None => m.free_body(name, &json),
+        }
+        .map_err(|e| invalid("Client.InvalidJson", e))?;
+        let action = m.action_of(name);
+        let xml = m.envelope(&body);
+        (name.to_owned(), op, c.service.upstream_url.clone(), xml.into_bytes(), m.content_type(&action), m.soap_action(&action))
     } else {
-        let Message::Call { operation, content } = read(&bytes).map_err(|e| invalid("Client.InvalidSoap", format!("SOAP: {e}")))? else {
-            return Err(invalid("Client.InvalidSoap", "a fault is not a request".into()));
+        let node = match read(&bytes).map_err(|e| invalid("Client.InvalidSoap", format!("SOAP: {e}")))? {
+            Message::Call(node) => node,
+            Message::Fault(_) => return Err(invalid("Client.InvalidSoap", "a fault is not a request".into())),
         };
-        let url = format!("{}/{}", c.service.upstream_url.trim_end_matches('/'), operation);
-        (url, content.to_string().into_bytes(), "application/json".to_owned(), None)
+        let op = m.operation_for(&node.name).map_err(unknown)?;
+        let content = match op {
+            Some(op) => typed::read_body(&op.input, &node, true).map_err(|e| invalid("Client.InvalidSoap", format!("SOAP: {e}")))?,
+            None => free_content(&node),
+        };
+        let name = op.map_or(node.name.clone(), |o| o.name.clone());
+        let url = format!("{}/{}", c.service.upstream_url.trim_end_matches('/'), name);
+        (name, op, url, content.to_string().into_bytes(), "application/json".to_owned(), None)
     };
     headers
         .insert(header::CONTENT_TYPE, HeaderValue::from_str(&content_type).unwrap_or(HeaderValue::from_static("application/octet-stream")));
@@ -89,30 +105,40 @@ pub(crate) async fn bridge(
     let status = sent.status();
     let answer = sent.bytes().await.map_err(|e| fail(StatusCode::BAD_GATEWAY, "Server.ServerProxy.ServiceFailed", e.to_string()))?;
     let failed = |why: String| fail(StatusCode::BAD_GATEWAY, "Server.ServerProxy.ServiceFailed", why);
-    let (code, ct, out): (StatusCode, String, Vec<u8>) = if m.mode == "rest_to_soap" {
-        match read(&answer).map_err(|e| failed(format!("the SOAP service's answer cannot be read: {e}")))? {
-            Message::Call { operation, content } => {
-                (StatusCode::OK, "application/json".into(), serde_json::json!({ operation: content }).to_string().into_bytes())
+    let output = op.and_then(|o| o.output.as_ref());
+    let one_way = op.is_some_and(|o| o.output.is_none());
+    let (code, ct, out): (StatusCode, String, Vec<u8>) =
+        if m.mode == "rest_to_soap" && one_way && status.is_success() && answer.trim_ascii().is_empty() {
+            // A one-way operation's service takes the message and answers nothing.
+            (StatusCode::ACCEPTED, "application/json".into(), b"{}".to_vec())
+        } else if m.mode == "rest_to_soap" {
+            match read(&answer).map_err(|e| failed(format!("the SOAP service's answer cannot be read: {e}")))? {
+                Message::Call(node) => {
+                    let content = match output {
+                        Some(out) => typed::read_body(out, &node, false).map_err(failed)?,
+                        None => free_content(&node),
+                    };
+                    (StatusCode::OK, "application/json".into(), serde_json::json!({ node.name: content }).to_string().into_bytes())
+                }
+                Message::Fault(f) => {
+                    (StatusCode::BAD_GATEWAY, "application/json".into(), serde_json::json!({"fault": f}).to_string().into_bytes())
+                }
             }
-            Message::Fault(f) => {
-                (StatusCode::BAD_GATEWAY, "application/json".into(), serde_json::json!({"fault": f}).to_string().into_bytes())
-            }
-        }
-    } else {
-        let op = read(&bytes)
-            .ok()
-            .and_then(|msg| if let Message::Call { operation, .. } = msg { Some(operation) } else { None })
-            .unwrap_or_default();
-        let json: serde_json::Value =
-            serde_json::from_slice(&answer).unwrap_or(serde_json::Value::String(String::from_utf8_lossy(&answer).into_owned()));
-        let xml = if status.is_success() {
-            m.envelope(&format!("{op}Response"), &json).map_err(|e| failed(format!("the answer cannot be put in SOAP: {e}")))?
         } else {
-            m.fault(status.is_client_error(), &format!("the service answered {status}: {}", json))
+            let json: serde_json::Value =
+                serde_json::from_slice(&answer).unwrap_or(serde_json::Value::String(String::from_utf8_lossy(&answer).into_owned()));
+            let xml = if status.is_success() {
+                let body = match output {
+                    Some(out) => typed::write_body(out, &json, false),
+                    None => m.free_body(&format!("{op_name}Response"), &json),
+                };
+                m.envelope(&body.map_err(|e| failed(format!("the answer cannot be put in SOAP: {e}")))?)
+            } else {
+                m.fault(status.is_client_error(), &format!("the service answered {status}: {}", json))
+            };
+            let code = if status.is_success() { StatusCode::OK } else { StatusCode::INTERNAL_SERVER_ERROR };
+            (code, m.content_type(&m.action_of(&op_name)), xml.into_bytes())
         };
-        let code = if status.is_success() { StatusCode::OK } else { StatusCode::INTERNAL_SERVER_ERROR };
-        (code, m.content_type(&op), xml.into_bytes())
-    };
     x.status = code.as_u16() as i64;
     x.response_hash = BASE64.encode(&Sha512::digest(&out));
     x.response_bytes = out.len() as i64;

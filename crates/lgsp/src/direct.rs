@@ -162,7 +162,7 @@ impl Lgsp {
         if provider.contains('%') || code.contains('%') {
             return None;
         }
-        if matches!(code, "listMethods" | "allowedMethods" | "getOpenAPI" | "api" | "pub" | "pull") {
+        if matches!(code, "listMethods" | "allowedMethods" | "getOpenAPI" | "getWsdl" | "api" | "pub" | "pull") {
             return None;
         }
         let named = h1::value(fields, "x-road-client").or_else(|| h1::value(fields, "information-mediator-client"));

@@ -5,7 +5,7 @@
 //! on the way; hop-by-hop headers are dropped; redirects are not followed. Platform failures
 //! answer with `X-Road-Error` and a `{type, message, detail}` body. Every exchange is logged.
 //! Also the metaservices: `/listClients`, `.../listMethods`, `.../allowedMethods`,
-//! `.../getOpenAPI?serviceCode=`.
+//! `.../getOpenAPI?serviceCode=`, `.../getWsdl?serviceCode=`.
 
 use std::time::Instant;
 
@@ -308,7 +308,7 @@ async fn handle(State(l): State<Lgsp>, caller: Caller, req: Request) -> Response
         return f.response(&rid);
     };
     x.service = format!("{}/{}", target.provider.text(), target.service);
-    if target.rest.is_empty() && matches!(target.service.as_str(), "listMethods" | "allowedMethods" | "getOpenAPI") {
+    if target.rest.is_empty() && matches!(target.service.as_str(), "listMethods" | "allowedMethods" | "getOpenAPI" | "getWsdl") {
         let which = target.service.clone();
         let (headers, query) = (req.headers().clone(), req.uri().query().map(str::to_owned));
         return match crate::meta::metaservice(&l, &caller, &headers, query.as_deref(), &target.provider, &which).await {

@@ -26,6 +26,7 @@ pub mod seed;
 pub mod soap;
 pub mod sync;
 mod upstream;
+mod xml;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
@@ -70,6 +71,8 @@ pub struct Inner {
     catalog: Option<catalog::Catalog>,
     /// The message log's archive directory and retention period.
     retention: Option<retention::Retention>,
+    /// The address clients reach the platform at, for the service addresses in descriptions.
+    public_url: Option<String>,
 }
 
 impl Lgsp {
@@ -96,6 +99,7 @@ impl Lgsp {
             direct_calls: Arc::default(),
             catalog: None,
             retention: None,
+            public_url: None,
         })))
     }
 
@@ -103,6 +107,24 @@ impl Lgsp {
     pub fn with_catalog(mut self, c: catalog::Catalog) -> Lgsp {
         Arc::make_mut(&mut self.0).catalog = Some(c);
         self
+    }
+
+    /// The address clients reach the platform at (`public_url`), which the WSDL descriptions
+    /// the gateway hands out name as the services' address.
+    pub fn with_public_url(mut self, url: &str) -> Lgsp {
+        Arc::make_mut(&mut self.0).public_url = Some(url.trim_end_matches('/').to_owned());
+        self
+    }
+
+    /// The platform's address for clients: `public_url`, or else the host the request came to.
+    pub(crate) fn public_url(&self, headers: &axum::http::HeaderMap) -> String {
+        match &self.0.public_url {
+            Some(u) => u.clone(),
+            None => {
+                let host = headers.get(axum::http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+                format!("http://{host}")
+            }
+        }
     }
 
     /// How many calls the direct path forwarded since start (the rest went through the router).

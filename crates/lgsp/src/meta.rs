@@ -1,5 +1,6 @@
 //! The X-Road metaservices: `GET /listClients` (every registered, active subsystem) and, for an
-//! authenticated client, `.../listMethods`, `.../allowedMethods`, `.../getOpenAPI?serviceCode=`.
+//! authenticated client, `.../listMethods`, `.../allowedMethods`, `.../getOpenAPI?serviceCode=`
+//! and `.../getWsdl?serviceCode=`.
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
@@ -69,11 +70,33 @@ pub(crate) async fn metaservice(
                 .map_err(internal)?
                 .filter(|s| callable(&s.state))
                 .ok_or_else(|| fail(StatusCode::NOT_FOUND, "Server.ServerProxy.UnknownService", format!("không có dịch vụ {code}")))?;
-            match l.description(&s.id).await.map_err(internal)? {
-                Some((kind, text)) if kind == "openapi" => {
+            let address = format!("{}/r1/{}/{}", l.public_url(headers), provider.text(), s.code);
+            let bridged = s.soap.as_ref().map(|m| m.mode.as_str());
+            let description = l.description(&s.id).await.map_err(internal)?;
+            match (which, description) {
+                ("getOpenAPI", Some((kind, text))) if kind == "openapi" => {
                     let ct = if text.trim_start().starts_with('{') { "application/json" } else { "application/yaml" };
                     Ok(([(header::CONTENT_TYPE, ct)], text).into_response())
                 }
+                // The JSON side of a SOAP service, from its WSDL's operations.
+                ("getOpenAPI", _) if bridged == Some("rest_to_soap") && s.soap.as_ref().is_some_and(|m| !m.operations.is_empty()) => {
+                    let ops = s.soap.as_ref().map(|m| m.operations.as_slice()).unwrap_or_default();
+                    Ok(axum::Json(crate::soap::described::openapi(&s.name, &s.version, &address, ops)).into_response())
+                }
+                // What SOAP clients call: the gateway's address in place of the upstream's.
+                ("getWsdl", Some((kind, text))) if kind == "wsdl" && bridged != Some("rest_to_soap") => {
+                    let wsdl = crate::soap::described::addressed(&text, &address);
+                    Ok(([(header::CONTENT_TYPE, "text/xml; charset=utf-8")], wsdl).into_response())
+                }
+                ("getWsdl", _) => Err(fail(
+                    StatusCode::NOT_FOUND,
+                    "Server.ServerProxy.NoDescription",
+                    if bridged == Some("rest_to_soap") {
+                        "khách gọi dịch vụ này bằng JSON; getOpenAPI mô tả nó (clients call this service with JSON; getOpenAPI describes it)"
+                    } else {
+                        "dịch vụ không có mô tả WSDL (no WSDL description)"
+                    },
+                )),
                 _ => Err(fail(
                     StatusCode::NOT_FOUND,
                     "Server.ServerProxy.NoDescription",

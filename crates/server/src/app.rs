@@ -55,6 +55,7 @@ impl App {
         let lgsp = lgsp::Lgsp::new(db.clone(), &key)
             .unwrap_or_else(|e| panic!("the LGSP signing key {} cannot be read or created: {e}", key.display()))
             .with_catalog(catalog.clone())
+            .with_public_url(&config.public_url())
             .with_retention(lgsp::retention::Retention { dir: config.lgsp_archive_dir(), days: config.lgsp_retention_days });
         let docflow = docflow::Docflow::new(db.clone(), catalog.clone(), config.data_dir.join("blobs"), remote_hub(&config));
         App { catalog, identity, notify, onestop, lgsp, docflow, db, config: Arc::new(config) }

@@ -220,6 +220,7 @@ pub(super) fn service_input(f: &Posted, code: &str, max_body_bytes: Option<i64>,
             mode,
             version: f.get("soap_version").to_owned(),
             namespace: f.get("soap_namespace").to_owned(),
+            operations: Vec::new(),
         }),
     }
 }

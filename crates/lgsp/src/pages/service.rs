@@ -47,6 +47,18 @@ impl ServicePage {
     fn kib(&self, bytes: &i64) -> String {
         kib(*bytes)
     }
+
+    /// A body's fields as the WSDL gives them: `name*` when required, `name[]` when repeated.
+    fn field_names(&self, b: &crate::soap::wsdl::Body) -> String {
+        match &b.fields {
+            Some(fields) => fields
+                .iter()
+                .map(|f| format!("{}{}{}", f.name, if f.repeated { "[]" } else { "" }, if f.required { "*" } else { "" }))
+                .collect::<Vec<_>>()
+                .join(", "),
+            None => String::new(),
+        }
+    }
 }
 
 fn kib(bytes: i64) -> String {

@@ -97,9 +97,16 @@ pub(super) fn check(input: &ServiceInput, mut v: Violations) -> Result<Settings>
             v.add("upstream_auth", "cần client_id và client_secret (client_id and client_secret are required)");
         }
     }
-    if let Some(Err(e)) = input.soap.as_ref().map(|m| m.check()) {
-        v.add("soap", e);
-    }
+    // The SOAP mapping, settled against the service's WSDL description when it has one.
+    let wsdl = input.description.as_deref().filter(|_| kind == "wsdl");
+    let soap = match input.soap.as_ref().map(|m| m.settled(wsdl)) {
+        Some(Ok(m)) => Some(serde_json::json!(m).to_string()),
+        Some(Err((field, e))) => {
+            v.add(field, e);
+            None
+        }
+        None => None,
+    };
     let max_body = input.max_body_bytes.unwrap_or(50 * 1024 * 1024);
     if !(1..=1024 * 1024 * 1024).contains(&max_body) {
         v.add("max_body_bytes", "từ 1 byte đến 1 GiB (1 byte to 1 GiB)");
@@ -115,7 +122,7 @@ pub(super) fn check(input: &ServiceInput, mut v: Violations) -> Result<Settings>
         timeout,
         max_body,
         auth: input.upstream_auth.as_ref().map(|a| (a.token_url.trim().to_owned(), a.client_id.trim().to_owned(), a.client_secret.clone())),
-        soap: input.soap.as_ref().map(|m| serde_json::json!(m).to_string()),
+        soap,
     })
 }
 

@@ -268,6 +268,25 @@ storage_test!(demo trusted_gateways_and_bridged_services_from_the_registry_page,
     let api = app.get_admin(&format!("/api/lgsp/services/{id}")).await.json();
     assert_eq!(api["soap"], serde_json::json!({"mode": "rest_to_soap", "version": "1.2", "namespace": "urn:tuphap:tracuu"}));
     assert_eq!(api["upstream_client_id"], "lgsp-tinh-a");
+
+    // With a WSDL description, the form's version and namespace may stay empty: the page lists
+    // the operations the description gives. A description that cannot be read keeps the form.
+    let wsdl = include_str!("../../src/soap/testdata/hotich.wsdl");
+    let with_wsdl = |description: &'static str| {
+        let mut f = service(&[("soap_mode", "rest_to_soap"), ("soap_namespace", ""), ("description", description)]);
+        f.retain(|(k, v)| !(*k == "soap_version" && *v == "1.2"));
+        f.iter_mut().for_each(|(k, v)| if *k == "code" { *v = "hotich-wsdl" });
+        f
+    };
+    let bad = app.form_as(&admin, "/admin/lgsp/registry/services", &with_wsdl("<definitions/>")).await;
+    assert_eq!(bad.status, 422, "{}", bad.text);
+    assert!(bad.text.contains("WSDL 1.1 namespace") && bad.text.contains("&#60;definitions/&#62;"), "the problem named, the text kept: {}", bad.text);
+    let ok = app.form_as(&admin, "/admin/lgsp/registry/services", &with_wsdl(wsdl)).await;
+    assert_eq!(ok.status, 303, "{}", ok.text);
+    let page = app.get_as(&admin, location(&ok).split('?').next().unwrap()).await.text;
+    assert!(page.contains("id=\"soap-operations\"") && page.contains("http://hotich.gov.vn/ws/TraCuuKhaiSinh"), "{page}");
+    assert!(page.contains("soDinhDanh*, namSinh, kemTheoCon") && page.contains("ghiChu[]"), "{page}");
+    assert!(page.contains("SOAP 1.1") && page.contains("http://hotich.gov.vn/ws"), "{page}");
 });
 
 storage_test!(demo a_services_settings_change_on_its_page_and_the_gateway_follows, async |app: &TestApp| {

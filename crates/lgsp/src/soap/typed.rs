@@ -1,0 +1,192 @@
+//! JSON and SOAP bodies converted by the fields a WSDL gives them: elements in the schema's
+//! order, numbers and booleans typed, lists for repeated elements. What a client sends is held
+//! to the description (`strict`): an unknown field, a missing required one or a value of the
+//! wrong kind is refused, naming it. What a service answers is converted as it comes: values
+//! that do not fit their type stay text, and elements the description does not name are kept.
+
+use serde_json::{Map, Number, Value};
+
+use super::wsdl::{Body, Field};
+use super::{element, json_of, valid_name, xml_escape};
+use crate::xml::{MAX_DEPTH, Node};
+
+/// The body element with `json`'s content, its children in the namespace when the schema
+/// qualifies them.
+pub(crate) fn write_body(body: &Body, json: &Value, strict: bool) -> Result<String, String> {
+    let mut out = format!("<ns:{} xmlns:ns=\"{}\">", body.element, xml_escape(&body.namespace));
+    let prefix = if body.qualified { "ns:" } else { "" };
+    match &body.fields {
+        Some(fields) => write_fields(fields, json, prefix, strict, &body.element, &mut out, 0)?,
+        None => match json {
+            Value::Object(m) => {
+                for (k, v) in m {
+                    if !valid_name(k) {
+                        return Err(format!("«{k}» cannot be an XML element name"));
+                    }
+                    element(&format!("{prefix}{k}"), v, &mut out, 1)?;
+                }
+            }
+            Value::Null => {}
+            Value::String(s) => out.push_str(&xml_escape(s)),
+            other => out.push_str(&other.to_string()),
+        },
+    }
+    out.push_str(&format!("</ns:{}>", body.element));
+    Ok(out)
+}
+
+fn names(fields: &[Field]) -> String {
+    let list: Vec<&str> = fields.iter().map(|f| f.name.as_str()).collect();
+    if list.is_empty() { "no fields".into() } else { list.join(", ") }
+}
+
+fn write_fields(
+    fields: &[Field],
+    json: &Value,
+    prefix: &str,
+    strict: bool,
+    path: &str,
+    out: &mut String,
+    depth: usize,
+) -> Result<(), String> {
+    if depth > MAX_DEPTH {
+        return Err("nested too deep".into());
+    }
+    let empty = Map::new();
+    let obj = match json {
+        Value::Object(m) => m,
+        Value::Null => &empty,
+        _ if strict => return Err(format!("«{path}» is an object")),
+        _ => &empty,
+    };
+    if strict && let Some(k) = obj.keys().find(|k| !fields.iter().any(|f| &f.name == *k)) {
+        return Err(format!("«{path}.{k}» is not in the service's WSDL; {path} has {}", names(fields)));
+    }
+    for f in fields {
+        let p = format!("{path}.{}", f.name);
+        let items: Vec<&Value> = match obj.get(&f.name) {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(a)) if f.repeated || !strict => a.iter().collect(),
+            Some(Value::Array(_)) => return Err(format!("«{p}» is one value, not a list")),
+            Some(x) => vec![x],
+        };
+        if items.is_empty() && f.required && strict {
+            return Err(format!("«{p}» is required"));
+        }
+        let tag = format!("{prefix}{}", f.name);
+        for item in items {
+            match f.kind.as_str() {
+                "object" => {
+                    out.push_str(&format!("<{tag}>"));
+                    write_fields(&f.fields, item, prefix, strict, &p, out, depth + 1)?;
+                    out.push_str(&format!("</{tag}>"));
+                }
+                "any" => element(&tag, item, out, depth + 1)?,
+                kind => {
+                    let text = scalar(kind, item, strict).ok_or_else(|| format!("«{p}» is {}", article(kind)))?;
+                    out.push_str(&format!("<{tag}>{}</{tag}>", xml_escape(&text)));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn article(kind: &str) -> &'static str {
+    match kind {
+        "integer" => "an integer",
+        "number" => "a number",
+        "boolean" => "true or false",
+        _ => "text",
+    }
+}
+
+/// A scalar value as the text of an element of this kind.
+fn scalar(kind: &str, v: &Value, strict: bool) -> Option<String> {
+    match (kind, v) {
+        (_, Value::Object(_) | Value::Array(_)) => None,
+        ("integer", Value::Number(n)) if n.is_i64() || n.is_u64() => Some(n.to_string()),
+        ("integer", Value::String(s)) if s.trim().parse::<i128>().is_ok() => Some(s.trim().to_owned()),
+        ("number", Value::Number(n)) => Some(n.to_string()),
+        ("number", Value::String(s)) if s.trim().parse::<f64>().is_ok_and(f64::is_finite) => Some(s.trim().to_owned()),
+        ("boolean", Value::Bool(b)) => Some(b.to_string()),
+        ("boolean", Value::String(s)) if matches!(s.as_str(), "true" | "false" | "1" | "0") => Some(s.clone()),
+        ("string", Value::String(s)) => Some(s.clone()),
+        ("string", Value::Number(_) | Value::Bool(_)) => Some(v.to_string()),
+        (_, Value::String(s)) if !strict => Some(s.clone()),
+        (_, other) if !strict => Some(other.to_string()),
+        _ => None,
+    }
+}
+
+/// The content of a body element as JSON, by its fields.
+pub(crate) fn read_body(body: &Body, node: &Node, strict: bool) -> Result<Value, String> {
+    match &body.fields {
+        Some(fields) => read_fields(fields, node, strict, &body.element),
+        None => Ok(json_of(node)),
+    }
+}
+
+fn read_fields(fields: &[Field], node: &Node, strict: bool, path: &str) -> Result<Value, String> {
+    if strict && let Some(c) = node.children.iter().find(|c| !fields.iter().any(|f| f.name == c.name)) {
+        return Err(format!("<{}> is not in the service's WSDL; {path} has {}", c.name, names(fields)));
+    }
+    let mut m = Map::new();
+    for f in fields {
+        let p = format!("{path}.{}", f.name);
+        let found: Vec<&Node> = node.all(&f.name).collect();
+        if strict && found.is_empty() && f.required {
+            return Err(format!("<{}> is required in {path}", f.name));
+        }
+        if strict && found.len() > 1 && !f.repeated {
+            return Err(format!("<{}> appears more than once in {path}", f.name));
+        }
+        let values = found.iter().map(|n| read_value(f, n, strict, &p)).collect::<Result<Vec<_>, _>>()?;
+        match values.len() {
+            0 if !f.repeated => {}
+            1 if !f.repeated => {
+                m.insert(f.name.clone(), values.into_iter().next().unwrap_or(Value::Null));
+            }
+            _ => {
+                m.insert(f.name.clone(), Value::Array(values));
+            }
+        }
+    }
+    // Elements of an answer the description does not name are kept, as they come.
+    for c in node.children.iter().filter(|c| !fields.iter().any(|f| f.name == c.name)) {
+        let v = json_of(c);
+        match m.get_mut(&c.name) {
+            Some(Value::Array(a)) => a.push(v),
+            Some(prev) => *prev = Value::Array(vec![prev.take(), v]),
+            None => {
+                m.insert(c.name.clone(), v);
+            }
+        }
+    }
+    Ok(Value::Object(m))
+}
+
+fn read_value(f: &Field, n: &Node, strict: bool, path: &str) -> Result<Value, String> {
+    if n.attr("nil") == Some("true") {
+        return Ok(Value::Null);
+    }
+    let text = n.text.trim();
+    let typed = match f.kind.as_str() {
+        "object" => return read_fields(&f.fields, n, strict, path),
+        "any" => return Ok(json_of(n)),
+        "string" => return Ok(Value::String(n.text.clone())),
+        "integer" => text.parse::<i64>().map(Value::from).or_else(|_| text.parse::<u64>().map(Value::from)).ok(),
+        "number" => text.parse::<f64>().ok().and_then(Number::from_f64).map(Value::Number),
+        "boolean" => match text {
+            "true" | "1" => Some(Value::Bool(true)),
+            "false" | "0" => Some(Value::Bool(false)),
+            _ => None,
+        },
+        _ => None,
+    };
+    match typed {
+        Some(v) => Ok(v),
+        None if strict => Err(format!("«{path}» is {}, not «{text}»", article(&f.kind))),
+        None => Ok(Value::String(n.text.clone())),
+    }
+}

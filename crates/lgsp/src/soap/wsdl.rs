@@ -1,0 +1,476 @@
+//! A WSDL 1.1 description read into what the bridge needs of it: per SOAP binding (1.1 or 1.2),
+//! each operation's action and the shape of its request and response bodies, from the XML
+//! Schema in the description's `types`. Document/literal and RPC/literal bindings are read;
+//! RPC/encoded is refused (WS-I Basic Profile left it behind). Schemas the description imports
+//! from elsewhere are not fetched: a type it does not define is named as missing.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::xml::{Node, local, namespace, parse};
+
+const WSDL: &str = "http://schemas.xmlsoap.org/wsdl/";
+const SOAP11: &str = "http://schemas.xmlsoap.org/wsdl/soap/";
+const SOAP12: &str = "http://schemas.xmlsoap.org/wsdl/soap12/";
+const XSD: &str = "http://www.w3.org/2001/XMLSchema";
+/// Types nested deeper than this are taken as free content.
+const MAX_TYPE_DEPTH: usize = 16;
+/// The most fields a description may give all its operations together.
+const MAX_FIELDS: usize = 10_000;
+
+/// An operation of the service, as one SOAP binding offers it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Operation {
+    pub name: String,
+    /// The SOAPAction (1.1) or the `action` parameter (1.2); may be empty.
+    #[serde(default)]
+    pub action: String,
+    pub input: Body,
+    /// None for a one-way operation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output: Option<Body>,
+}
+
+/// What a SOAP body holds for one message: one element and its content.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Body {
+    /// The element's local name.
+    pub element: String,
+    /// The element's namespace.
+    pub namespace: String,
+    /// True when the elements inside are in the namespace too (`elementFormDefault="qualified"`).
+    #[serde(default)]
+    pub qualified: bool,
+    /// The content's fields in the schema's order; none when the schema leaves it free.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fields: Option<Vec<Field>>,
+}
+
+/// One element inside a body, as a JSON field.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Field {
+    pub name: String,
+    /// `string`, `integer`, `number`, `boolean`, `object` (with `fields`) or `any`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// `minOccurs` is not 0.
+    #[serde(default)]
+    pub required: bool,
+    /// `maxOccurs` above 1: a JSON array.
+    #[serde(default)]
+    pub repeated: bool,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schema(no_recursion)]
+    pub fields: Vec<Field>,
+}
+
+/// What a WSDL description offers: its target namespace, the operations of each SOAP version
+/// it has a binding for, and the address its service names.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Contract {
+    pub namespace: String,
+    pub bindings: Vec<(String, Vec<Operation>)>,
+    pub location: Option<String>,
+}
+
+impl Contract {
+    /// The operations of the binding for this SOAP version.
+    pub fn operations(&self, version: &str) -> Option<&[Operation]> {
+        self.bindings.iter().find(|(v, _)| v == version).map(|(_, ops)| ops.as_slice())
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Ctx<'a> {
+    ns: &'a str,
+    qualified: bool,
+}
+
+/// The schemas of the description, indexed by `{namespace}name`.
+struct Schemas<'a> {
+    elements: HashMap<String, (&'a Node, Ctx<'a>)>,
+    types: HashMap<String, (&'a Node, Ctx<'a>)>,
+    /// The named types being read, outermost first: a type met again inside itself is free
+    /// content there.
+    within: RefCell<Vec<String>>,
+    /// Fields made so far, against `MAX_FIELDS`.
+    made: Cell<usize>,
+}
+
+/// Built-in XML Schema types as JSON kinds.
+fn builtin(name: &str) -> &'static str {
+    match name {
+        "int" | "integer" | "long" | "short" | "byte" | "unsignedInt" | "unsignedLong" | "unsignedShort" | "unsignedByte"
+        | "nonNegativeInteger" | "positiveInteger" | "nonPositiveInteger" | "negativeInteger" => "integer",
+        "decimal" | "float" | "double" => "number",
+        "boolean" => "boolean",
+        "anyType" => "any",
+        _ => "string",
+    }
+}
+
+/// A field's kind and, for objects, its fields.
+type Shape = (&'static str, Vec<Field>);
+
+impl<'a> Schemas<'a> {
+    fn new(root: &'a Node) -> Schemas<'a> {
+        let mut s = Schemas { elements: HashMap::new(), types: HashMap::new(), within: RefCell::default(), made: Cell::new(0) };
+        for types in root.all("types") {
+            for schema in types.all("schema").filter(|n| n.ns == XSD) {
+                let ctx = Ctx {
+                    ns: schema.attr("targetNamespace").unwrap_or(""),
+                    qualified: schema.attr("elementFormDefault") == Some("qualified"),
+                };
+                for n in &schema.children {
+                    let Some(name) = n.attr("name") else { continue };
+                    let key = format!("{{{}}}{name}", ctx.ns);
+                    match n.name.as_str() {
+                        "element" => {
+                            s.elements.insert(key, (n, ctx));
+                        }
+                        "complexType" | "simpleType" => {
+                            s.types.insert(key, (n, ctx));
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+        s
+    }
+
+    /// The content of a named type.
+    fn named(&self, qname: &str, depth: usize) -> Result<Shape, String> {
+        if namespace(qname) == XSD {
+            return Ok((builtin(local(qname)), Vec::new()));
+        }
+        let (n, ctx) = self.types.get(qname).ok_or_else(|| format!("the type {} is not defined in the WSDL", local(qname)))?;
+        if self.within.borrow().iter().any(|t| t == qname) {
+            return Ok(("any", Vec::new()));
+        }
+        self.within.borrow_mut().push(qname.to_owned());
+        let shape = self.typed(n, *ctx, depth);
+        self.within.borrow_mut().pop();
+        shape
+    }
+
+    /// The content of a `complexType` or `simpleType`.
+    fn typed(&self, n: &Node, ctx: Ctx, depth: usize) -> Result<Shape, String> {
+        if depth > MAX_TYPE_DEPTH {
+            return Ok(("any", Vec::new()));
+        }
+        if n.name == "simpleType" {
+            return Ok(match n.first("restriction").and_then(|r| r.attr("base")) {
+                Some(base) => (self.named(base, depth + 1)?.0, Vec::new()),
+                None => ("string", Vec::new()),
+            });
+        }
+        let mut fields = Vec::new();
+        for c in &n.children {
+            match c.name.as_str() {
+                "sequence" | "all" | "choice" => self.particles(c, ctx, c.name == "choice", depth, &mut fields)?,
+                "complexContent" => {
+                    for d in c.children.iter().filter(|d| matches!(d.name.as_str(), "extension" | "restriction")) {
+                        if d.name == "extension"
+                            && let Some(base) = d.attr("base")
+                        {
+                            fields.extend(self.named(base, depth + 1)?.1);
+                        }
+                        for g in d.children.iter().filter(|g| matches!(g.name.as_str(), "sequence" | "all" | "choice")) {
+                            self.particles(g, ctx, g.name == "choice", depth, &mut fields)?;
+                        }
+                    }
+                }
+                "simpleContent" => {
+                    let base = c.children.iter().find_map(|d| d.attr("base")).unwrap_or("string");
+                    return Ok((self.named(base, depth + 1)?.0, Vec::new()));
+                }
+                _ => {}
+            }
+        }
+        Ok(("object", fields))
+    }
+
+    /// The elements of a `sequence`, `all` or `choice`, appended to `out`.
+    fn particles(&self, group: &Node, ctx: Ctx, optional: bool, depth: usize, out: &mut Vec<Field>) -> Result<(), String> {
+        let optional = optional || group.attr("minOccurs") == Some("0");
+        for c in &group.children {
+            match c.name.as_str() {
+                "element" => out.push(self.field(c, ctx, optional, depth)?),
+                "sequence" | "all" | "choice" => self.particles(c, ctx, optional || c.name == "choice", depth, out)?,
+                "group" => return Err("xs:group is not supported; write its elements out".into()),
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// A local element (or a reference to a global one) as a field.
+    fn field(&self, e: &Node, ctx: Ctx, optional: bool, depth: usize) -> Result<Field, String> {
+        self.made.set(self.made.get() + 1);
+        if self.made.get() > MAX_FIELDS {
+            return Err(format!("the schema gives more than {MAX_FIELDS} fields; too large to bridge"));
+        }
+        let required = !optional && e.attr("minOccurs") != Some("0");
+        let repeated = e.attr("maxOccurs").is_some_and(|m| m == "unbounded" || m.parse::<u64>().is_ok_and(|n| n > 1));
+        let (name, (kind, fields)) = if let Some(r) = e.attr("ref") {
+            let (g, gctx) = self.elements.get(r).ok_or_else(|| format!("the element {} is not defined in the WSDL", local(r)))?;
+            (local(r).to_owned(), self.content(g, *gctx, depth + 1)?)
+        } else {
+            let name = e.attr("name").ok_or("an element without a name")?.to_owned();
+            (name, self.content(e, ctx, depth + 1)?)
+        };
+        Ok(Field { name, kind: kind.into(), required, repeated, fields })
+    }
+
+    /// An element's content: its named type, or the type written inside it.
+    fn content(&self, e: &Node, ctx: Ctx, depth: usize) -> Result<Shape, String> {
+        if let Some(t) = e.attr("type") {
+            return self.named(t, depth);
+        }
+        match e.children.iter().find(|c| matches!(c.name.as_str(), "complexType" | "simpleType")) {
+            Some(t) => self.typed(t, ctx, depth),
+            None => Ok(("any", Vec::new())),
+        }
+    }
+
+    /// The body a global element describes.
+    fn body(&self, qname: &str) -> Result<Body, String> {
+        let (e, ctx) = self.elements.get(qname).ok_or_else(|| format!("the element {} is not defined in the WSDL", local(qname)))?;
+        let (kind, fields) = self.content(e, *ctx, 0)?;
+        Ok(Body {
+            element: local(qname).to_owned(),
+            namespace: ctx.ns.to_owned(),
+            qualified: ctx.qualified,
+            fields: (kind == "object").then_some(fields),
+        })
+    }
+}
+
+/// The top-level definition of this kind (`message`, `portType`) with this name.
+fn defined<'a>(root: &'a Node, kind: &str, qname: &str) -> Result<&'a Node, String> {
+    root.children
+        .iter()
+        .find(|n| n.name == kind && n.attr("name") == Some(local(qname)))
+        .ok_or_else(|| format!("the {kind} {} is not defined in the WSDL", local(qname)))
+}
+
+/// Reads a WSDL 1.1 description (safely: no DTD, no entities but XML's own).
+pub fn read(text: &str) -> Result<Contract, String> {
+    let root = parse(text.as_bytes())?;
+    if root.name == "description" {
+        return Err("WSDL 2.0 is not supported; give a WSDL 1.1 description".into());
+    }
+    if root.name != "definitions" {
+        return Err(format!("the root element is {}: this is not a WSDL 1.1 description (definitions)", root.name));
+    }
+    if root.ns != WSDL {
+        return Err(format!("the definitions element is not in the WSDL 1.1 namespace {WSDL}"));
+    }
+    let tns = root.attr("targetNamespace").unwrap_or("").to_owned();
+    let schemas = Schemas::new(&root);
+    let named = |kind: &str, qname: &str| defined(&root, kind, qname);
+    let mut bindings: Vec<(String, Vec<Operation>)> = Vec::new();
+    let mut location = None;
+    for b in root.all("binding").filter(|b| b.ns == WSDL) {
+        let Some(soap) = b.children.iter().find(|c| c.name == "binding" && (c.ns == SOAP11 || c.ns == SOAP12)) else { continue };
+        let version = if soap.ns == SOAP12 { "1.2" } else { "1.1" };
+        if bindings.iter().any(|(v, _)| v == version) {
+            continue;
+        }
+        let port_type = named("portType", b.attr("type").ok_or("a binding without a type")?)?;
+        let mut ops = Vec::new();
+        for o in b.all("operation").filter(|o| o.ns == WSDL) {
+            let name = o.attr("name").ok_or("an operation without a name")?;
+            let soap_op = o.children.iter().find(|c| c.name == "operation" && c.ns == soap.ns);
+            let style = soap_op.and_then(|s| s.attr("style")).or(soap.attr("style")).unwrap_or("document");
+            let encoded = o.children.iter().flat_map(|io| io.children.iter()).any(|c| c.name == "body" && c.attr("use") == Some("encoded"));
+            if encoded {
+                return Err(format!("the operation {name} is encoded (use=\"encoded\"); only literal bindings are supported"));
+            }
+            let abstract_op = port_type
+                .all("operation")
+                .find(|p| p.attr("name") == Some(name))
+                .ok_or_else(|| format!("the operation {name} is not in its port type"))?;
+            let message = |io: &str| -> Result<Option<&Node>, String> {
+                match abstract_op.first(io).and_then(|i| i.attr("message")) {
+                    Some(m) => named("message", m).map(Some),
+                    None => Ok(None),
+                }
+            };
+            let body_ns = |io: &str| o.first(io).and_then(|i| i.first("body")).and_then(|b| b.attr("namespace")).unwrap_or(&tns).to_owned();
+            let body = |msg: &Node, io: &str, wrapper: String| -> Result<Body, String> {
+                let parts: Vec<&Node> = msg.all("part").collect();
+                if style == "rpc" {
+                    let mut fields = Vec::new();
+                    for p in parts {
+                        let part = p.attr("name").ok_or("a part without a name")?.to_owned();
+                        let (kind, inner) = match (p.attr("type"), p.attr("element")) {
+                            (Some(t), _) => schemas.named(t, 0)?,
+                            (None, Some(e)) => {
+                                let b = schemas.body(e)?;
+                                if b.fields.is_some() { ("object", b.fields.unwrap_or_default()) } else { ("any", Vec::new()) }
+                            }
+                            _ => ("any", Vec::new()),
+                        };
+                        fields.push(Field { name: part, kind: kind.into(), required: true, repeated: false, fields: inner });
+                    }
+                    return Ok(Body { element: wrapper, namespace: body_ns(io), qualified: false, fields: Some(fields) });
+                }
+                match parts.as_slice() {
+                    [p] => schemas.body(p.attr("element").ok_or_else(|| {
+                        format!("the message {} of a document binding needs a part with an element", msg.attr("name").unwrap_or(""))
+                    })?),
+                    [] => Ok(Body { element: wrapper, namespace: body_ns(io), qualified: false, fields: Some(Vec::new()) }),
+                    _ => Err(format!("the message {} has several parts; one is supported", msg.attr("name").unwrap_or(""))),
+                }
+            };
+            let input = message("input")?.ok_or_else(|| format!("the operation {name} has no input"))?;
+            let input = body(input, "input", name.to_owned())?;
+            let output = match message("output")? {
+                Some(m) => Some(body(m, "output", format!("{name}Response"))?),
+                None => None,
+            };
+            let action = soap_op.and_then(|s| s.attr("soapAction")).unwrap_or("").to_owned();
+            ops.push(Operation { name: name.to_owned(), action, input, output });
+        }
+        if location.is_none() {
+            let bname = b.attr("name").unwrap_or("");
+            location = root
+                .all("service")
+                .flat_map(|s| s.all("port"))
+                .filter(|p| p.attr("binding").map(local) == Some(bname))
+                .find_map(|p| p.children.iter().find(|a| a.name == "address").and_then(|a| a.attr("location")))
+                .map(str::to_owned);
+        }
+        bindings.push((version.to_owned(), ops));
+    }
+    if bindings.is_empty() {
+        return Err("the WSDL has no SOAP 1.1 or 1.2 binding".into());
+    }
+    if bindings.iter().all(|(_, ops)| ops.is_empty()) {
+        return Err("the WSDL's bindings have no operations".into());
+    }
+    Ok(Contract { namespace: tns, bindings, location })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HOTICH: &str = include_str!("testdata/hotich.wsdl");
+
+    fn f(name: &str, kind: &str, required: bool, repeated: bool) -> Field {
+        Field { name: name.into(), kind: kind.into(), required, repeated, fields: Vec::new() }
+    }
+
+    #[test]
+    fn a_document_literal_description_is_read() {
+        let c = read(HOTICH).unwrap();
+        assert_eq!(c.namespace, "http://hotich.gov.vn/ws");
+        assert_eq!(c.location.as_deref(), Some("http://10.0.0.5:8080/hotich"));
+        let ops = c.operations("1.1").unwrap();
+        assert_eq!(ops.iter().map(|o| o.name.as_str()).collect::<Vec<_>>(), ["TraCuu", "GhiNhan"]);
+        let t = &ops[0];
+        assert_eq!(t.action, "http://hotich.gov.vn/ws/TraCuuKhaiSinh");
+        assert_eq!(
+            (t.input.element.as_str(), t.input.namespace.as_str(), t.input.qualified),
+            ("TraCuuKhaiSinh", "http://hotich.gov.vn/ws", true)
+        );
+        assert_eq!(
+            t.input.fields.as_deref().unwrap(),
+            [f("soDinhDanh", "string", true, false), f("namSinh", "integer", false, false), f("kemTheoCon", "boolean", false, false)]
+        );
+        let out = t.output.as_ref().unwrap();
+        assert_eq!(out.element, "TraCuuKhaiSinhResponse");
+        // The base type's fields first, then the extension's; the enumeration is text.
+        let mut con = f("con", "object", false, true);
+        con.fields = vec![f("hoTen", "string", true, false), f("namSinh", "integer", true, false)];
+        assert_eq!(
+            out.fields.as_deref().unwrap(),
+            [
+                f("hoTen", "string", true, false),
+                f("namSinh", "integer", true, false),
+                f("gioiTinh", "string", true, false),
+                con,
+                f("daDangKy", "boolean", true, false),
+                f("lePhi", "number", false, false)
+            ]
+        );
+        assert!(ops[1].output.is_none(), "GhiNhan is one-way");
+        assert_eq!(ops[1].input.fields.as_ref().unwrap()[1], f("ghiChu", "string", false, true));
+        // The SOAP 1.2 binding has only the lookup.
+        assert_eq!(c.operations("1.2").unwrap().len(), 1);
+    }
+
+    #[test]
+    fn an_rpc_literal_description_is_read() {
+        let wsdl = r#"<definitions xmlns="http://schemas.xmlsoap.org/wsdl/" xmlns:s="http://schemas.xmlsoap.org/wsdl/soap/"
+            xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:t="urn:thue" targetNamespace="urn:thue">
+          <message name="In"><part name="maSoThue" type="xsd:string"/><part name="nam" type="xsd:short"/></message>
+          <message name="Out"><part name="soTien" type="xsd:double"/></message>
+          <portType name="P"><operation name="NoThue"><input message="t:In"/><output message="t:Out"/></operation></portType>
+          <binding name="B" type="t:P"><s:binding style="rpc"/>
+            <operation name="NoThue"><s:operation soapAction=""/><input><s:body use="literal" namespace="urn:thue:rpc"/></input>
+              <output><s:body use="literal" namespace="urn:thue:rpc"/></output></operation></binding></definitions>"#;
+        let c = read(wsdl).unwrap();
+        let op = &c.operations("1.1").unwrap()[0];
+        assert_eq!((op.input.element.as_str(), op.input.namespace.as_str(), op.input.qualified), ("NoThue", "urn:thue:rpc", false));
+        assert_eq!(op.input.fields.as_deref().unwrap(), [f("maSoThue", "string", true, false), f("nam", "integer", true, false)]);
+        let out = op.output.as_ref().unwrap();
+        assert_eq!((out.element.as_str(), out.fields.as_deref().unwrap()), ("NoThueResponse", &[f("soTien", "number", true, false)][..]));
+        assert!(c.operations("1.2").is_none());
+    }
+
+    #[test]
+    fn what_cannot_be_bridged_is_named() {
+        let err = |text: &str| read(text).unwrap_err();
+        assert!(
+            err(&HOTICH.replace(
+                "use=\"literal\"/></wsdl:input>\n    </wsdl:operation>\n  </wsdl:binding>",
+                "use=\"encoded\"/></wsdl:input>\n    </wsdl:operation>\n  </wsdl:binding>"
+            ))
+            .contains("encoded")
+        );
+        assert!(err(&HOTICH.replace("type=\"tns:KetQua\"", "type=\"tns:KhongCo\"")).contains("KhongCo"));
+        assert!(err(&HOTICH.replace("element=\"tns:GhiNhan\"", "element=\"tns:Khac\"")).contains("Khac"));
+        assert!(err("<description xmlns=\"http://www.w3.org/ns/wsdl\"/>").contains("WSDL 2.0"));
+        assert!(err("<x/>").contains("not a WSDL"));
+        assert!(err("<definitions/>").contains("namespace"));
+        assert!(err(r#"<!DOCTYPE d [<!ENTITY e SYSTEM "file:///etc/passwd">]><definitions xmlns="http://schemas.xmlsoap.org/wsdl/">&e;</definitions>"#).contains("DOCTYPE"));
+        assert!(err(r#"<definitions xmlns="http://schemas.xmlsoap.org/wsdl/"/>"#).contains("no SOAP"));
+        // A type that contains itself is free content where it recurs.
+        let recursive = HOTICH.replace(
+            r#"<xs:element name="namSinh" type="xs:int"/>
+        </xs:sequence>
+      </xs:complexType>"#,
+            r#"<xs:element name="namSinh" type="xs:int"/>
+          <xs:element name="cha" type="tns:Nguoi" minOccurs="0"/>
+        </xs:sequence>
+      </xs:complexType>"#,
+        );
+        assert_ne!(recursive, HOTICH);
+        let c = read(&recursive).unwrap();
+        let out = c.operations("1.1").unwrap()[0].output.clone().unwrap().fields.unwrap();
+        let cha = out.iter().find(|f| f.name == "cha").unwrap();
+        assert_eq!((cha.kind.as_str(), cha.fields.len()), ("any", 0));
+        let con = out.iter().find(|f| f.name == "con").unwrap();
+        assert_eq!(con.fields.iter().find(|f| f.name == "cha").map(|f| f.kind.as_str()), Some("any"));
+        // A schema that multiplies out past the limit is refused, not expanded.
+        let mut wide = String::from(
+            r#"<definitions xmlns="http://schemas.xmlsoap.org/wsdl/" xmlns:s="http://schemas.xmlsoap.org/wsdl/soap/"
+            xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:t="urn:w" targetNamespace="urn:w"><types><xs:schema targetNamespace="urn:w">"#,
+        );
+        for i in 0..20 {
+            let next = if i == 19 { "xs:string".to_owned() } else { format!("t:T{}", i + 1) };
+            wide.push_str(&format!(r#"<xs:complexType name="T{i}"><xs:sequence><xs:element name="a" type="{next}"/><xs:element name="b" type="{next}"/></xs:sequence></xs:complexType>"#));
+        }
+        wide.push_str(r#"<xs:element name="E" type="t:T0"/></xs:schema></types><message name="M"><part name="p" element="t:E"/></message>
+            <portType name="P"><operation name="O"><input message="t:M"/></operation></portType>
+            <binding name="B" type="t:P"><s:binding/><operation name="O"><input><s:body use="literal"/></input></operation></binding></definitions>"#);
+        assert!(err(&wide).contains("too large"), "{}", err(&wide));
+    }
+}
