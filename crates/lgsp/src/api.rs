@@ -40,6 +40,7 @@ pub fn router() -> OpenApiRouter<Lgsp> {
         .routes(routes!(usage))
         .routes(routes!(replicas, add_replica))
         .routes(routes!(run_replica))
+        .routes(routes!(pin_host_key))
         .routes(routes!(seal))
         .routes(routes!(archives, archive_now))
         .routes(routes!(verify))
@@ -247,6 +248,25 @@ async fn add_replica(State(l): State<Lgsp>, Authed(p): Authed, Json(b): Json<cra
 async fn run_replica(State(l): State<Lgsp>, Authed(p): Authed, Path(id): Path<String>) -> ApiResult<Json<Vec<crate::replicas::Import>>> {
     admin(&p).or_problem()?;
     Ok(Json(l.run_replica(&id).await.or_problem()?))
+}
+
+#[derive(Deserialize, ToSchema)]
+struct HostKey {
+    /// The server's host key fingerprint, `SHA256:...` as `ssh-keygen -l` prints it.
+    sftp_host_key: String,
+}
+
+/// Pin another host key for an SFTP drop whose server changed its key: the server must show
+/// this key now.
+#[utoipa::path(put, path = "/api/lgsp/replicas/{id}/host-key", tag = "lgsp", params(("id" = String, Path)), request_body = HostKey,
+    responses((status = 200, body = crate::replicas::Replica), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn pin_host_key(
+    State(l): State<Lgsp>,
+    Authed(p): Authed,
+    Path(id): Path<String>,
+    Json(b): Json<HostKey>,
+) -> ApiResult<Json<crate::replicas::Replica>> {
+    Ok(Json(l.pin_host_key(&p, &id, &b.sftp_host_key).await.or_problem()?))
 }
 
 #[derive(Deserialize, IntoParams)]

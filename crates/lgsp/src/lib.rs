@@ -23,6 +23,7 @@ mod relay;
 pub mod replicas;
 pub mod retention;
 pub mod seed;
+pub mod sftp;
 pub mod soap;
 pub mod sync;
 mod upstream;

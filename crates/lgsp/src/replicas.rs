@@ -1,10 +1,11 @@
 //! Adapters for national data, in the three modes the provinces' architectures name:
 //! real-time calls go through the gateway like any service; **periodic file replicas** are
-//! directories (or SFTP drops mounted as directories) whose JSON or CSV files are imported into
-//! a registry on a schedule, each file once (by its SHA-256), with a record of every import;
+//! directories on the server, or SFTP drops fetched over SSH (`sftp.rs`), whose JSON or CSV
+//! files are imported into a registry on a schedule, each file once (by its SHA-256), with a
+//! record of every import;
 //! **manual entry** is the registry's own API and pages (`/data/{registry}/{version}/...`).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use data_encoding::HEXLOWER;
 use kernel::authz::{Permission, Principal};
@@ -20,8 +21,17 @@ use crate::Lgsp;
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct ReplicaInput {
     pub name: String,
-    /// The directory the files arrive in (read only: files are never moved or changed).
+    /// Where the files arrive (read only: files are never moved or changed): a directory on
+    /// the server, or an SFTP drop `sftp://user@host[:port]/path`.
     pub directory: String,
+    /// For an SFTP drop: the private key file (ed25519 or ECDSA, OpenSSH format, a path on the
+    /// server) the platform signs in with.
+    #[serde(default)]
+    pub sftp_key_file: Option<String>,
+    /// For an SFTP drop: the server's host key fingerprint (`SHA256:...`, as `ssh-keygen -l`
+    /// prints it). When left out, the key the server shows when the drop is added is pinned.
+    #[serde(default)]
+    pub sftp_host_key: Option<String>,
     /// The registry (`/api/registries`) and version the rows go into.
     pub registry: String,
     pub registry_version: String,
@@ -38,6 +48,10 @@ pub struct Replica {
     pub registry_version: String,
     pub interval_minutes: i64,
     pub next_run_at: i64,
+    /// For an SFTP drop: the key file the platform signs in with.
+    pub sftp_key_file: Option<String>,
+    /// For an SFTP drop: the pinned host key fingerprint.
+    pub sftp_host_key: Option<String>,
     pub imports: Vec<Import>,
 }
 
@@ -96,6 +110,61 @@ fn rows_of(name: &str, bytes: &[u8]) -> std::result::Result<Vec<Map<String, Valu
     }
 }
 
+/// Where a replica's files are read from.
+enum Source {
+    Local(PathBuf),
+    Sftp(Box<crate::sftp::Session>),
+}
+
+/// A JSON or CSV file, by its name.
+fn data_file(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    n.ends_with(".json") || n.ends_with(".csv")
+}
+
+impl Source {
+    /// The data files to look at, in name order (files too large to read are left, with a
+    /// warning).
+    async fn files(&self) -> Result<Vec<String>> {
+        let listed: Vec<(String, u64)> = match self {
+            Source::Local(dir) => {
+                let entries = std::fs::read_dir(dir).map_err(|e| {
+                    Error::conflict(format!("thư mục {} không đọc được (the directory cannot be read): {e}", dir.display()))
+                })?;
+                let mut out: Vec<(String, u64)> = entries
+                    .filter_map(|e| e.ok())
+                    .filter_map(|e| {
+                        let meta = e.metadata().ok().filter(|m| m.is_file())?;
+                        let name = e.file_name().to_string_lossy().into_owned();
+                        data_file(&name).then_some((name, meta.len()))
+                    })
+                    .collect();
+                out.sort();
+                out
+            }
+            Source::Sftp(s) => s.files(data_file).await.map_err(Error::conflict)?,
+        };
+        Ok(listed
+            .into_iter()
+            .filter_map(|(name, len)| {
+                if len > crate::sftp::MAX_FILE_BYTES {
+                    tracing::warn!(file = %name, bytes = len, "a replica file too large to import was left");
+                    None
+                } else {
+                    Some(name)
+                }
+            })
+            .collect())
+    }
+
+    async fn read(&self, name: &str) -> Result<Vec<u8>> {
+        match self {
+            Source::Local(dir) => std::fs::read(dir.join(name)).map_err(|e| Error::internal(format!("{name}: {e}"))),
+            Source::Sftp(s) => s.read(name).await.map_err(Error::conflict),
+        }
+    }
+}
+
 impl Lgsp {
     pub async fn add_replica(&self, by: &Principal, input: &ReplicaInput) -> Result<Replica> {
         admin(by)?;
@@ -103,13 +172,41 @@ impl Lgsp {
         if input.name.trim().is_empty() {
             v.add("name", "bắt buộc (required)");
         }
-        if !Path::new(&input.directory).is_dir() {
-            v.add("directory", "không phải thư mục đọc được trên máy chủ (not a readable directory on the server)");
+        let drop = crate::sftp::Drop::parse(&input.directory);
+        let key_file = input.sftp_key_file.as_deref().map(str::trim).filter(|k| !k.is_empty());
+        let pinned = input.sftp_host_key.as_deref().map(str::trim).filter(|k| !k.is_empty());
+        match &drop {
+            None if !Path::new(&input.directory).is_dir() => {
+                v.add("directory", "không phải thư mục đọc được trên máy chủ hay địa chỉ sftp:// (not a readable directory on the server, nor an sftp:// address)")
+            }
+            None => {}
+            Some(Err(e)) => v.add("directory", e.clone()),
+            Some(Ok(_)) => {
+                if key_file.is_none() {
+                    v.add("sftp_key_file", "bắt buộc với địa chỉ sftp:// (required with an sftp:// address)");
+                }
+                if pinned.is_some_and(|k| !k.starts_with("SHA256:") || k.len() < 20) {
+                    v.add("sftp_host_key", "dạng SHA256:... như ssh-keygen -l in ra (SHA256:..., as ssh-keygen -l prints it)");
+                }
+            }
         }
         if !(1..=10_080).contains(&input.interval_minutes) {
             v.add("interval_minutes", "từ 1 đến 10080 phút (1 to 10,080 minutes)");
         }
         v.into_result()?;
+        // An SFTP drop is tried before it is kept: signing in, the host key, the directory.
+        let (key_file, host_key) = match drop {
+            Some(Ok(d)) => {
+                let key = key_file.unwrap_or_default();
+                let session = crate::sftp::open(&d, Path::new(key), pinned).await.map_err(|e| Error::invalid("directory", e))?;
+                let listed = session.files(|_| true).await;
+                let host_key = session.host_key.clone();
+                session.close().await;
+                listed.map_err(|e| Error::invalid("directory", e))?;
+                (Some(key.to_owned()), Some(host_key))
+            }
+            _ => (None, None),
+        };
         let catalog = self.catalog.as_ref().ok_or_else(|| Error::internal("no catalog"))?;
         catalog
             .registry(&input.registry, &input.registry_version)
@@ -117,15 +214,18 @@ impl Lgsp {
             .map_err(|_| Error::invalid("registry", format!("không có cơ sở dữ liệu {}/{}", input.registry, input.registry_version)))?;
         let id = kernel::id::new_id();
         let now = kernel::time::now_ms();
-        let r = q("INSERT INTO lgsp_replicas (id, name, directory, registry, registry_version, interval_minutes, next_run_at, created_at)
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $7)")
+        let r = q("INSERT INTO lgsp_replicas (id, name, directory, registry, registry_version, interval_minutes, next_run_at, created_at,
+                                           sftp_key_file, sftp_host_key)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9)")
         .bind(id.as_str())
         .bind(input.name.trim())
-        .bind(input.directory.as_str())
+        .bind(input.directory.trim())
         .bind(input.registry.as_str())
         .bind(input.registry_version.as_str())
         .bind(input.interval_minutes)
         .bind(now)
+        .bind(key_file)
+        .bind(host_key)
         .execute(&self.db)
         .await;
         match r {
@@ -136,12 +236,35 @@ impl Lgsp {
         self.replica(&id).await
     }
 
+    /// Pins another host key for an SFTP drop (the provider changed its server's key): the
+    /// server must show this key now, and sign the platform in.
+    pub async fn pin_host_key(&self, by: &Principal, id: &str, fingerprint: &str) -> Result<Replica> {
+        admin(by)?;
+        let rep = self.replica(id).await?;
+        let Some(Ok(drop)) = crate::sftp::Drop::parse(&rep.directory) else {
+            return Err(Error::invalid("directory", "bản sao này không lấy tệp qua SFTP (this replica is not an SFTP drop)"));
+        };
+        let fingerprint = fingerprint.trim();
+        if !fingerprint.starts_with("SHA256:") || fingerprint.len() < 20 {
+            return Err(Error::invalid(
+                "sftp_host_key",
+                "dạng SHA256:... như ssh-keygen -l in ra (SHA256:..., as ssh-keygen -l prints it)",
+            ));
+        }
+        let key = rep.sftp_key_file.as_deref().unwrap_or_default();
+        let session = crate::sftp::open(&drop, Path::new(key), Some(fingerprint)).await.map_err(|e| Error::invalid("sftp_host_key", e))?;
+        session.close().await;
+        q("UPDATE lgsp_replicas SET sftp_host_key = $2 WHERE id = $1").bind(id).bind(fingerprint).execute(&self.db).await?;
+        self.replica(id).await
+    }
+
     pub async fn replica(&self, id: &str) -> Result<Replica> {
-        let r = q("SELECT id, name, directory, registry, registry_version, interval_minutes, next_run_at FROM lgsp_replicas WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.db)
-            .await?
-            .ok_or_else(|| Error::not_found(format!("bản sao {id}")))?;
+        let r = q("SELECT id, name, directory, registry, registry_version, interval_minutes, next_run_at, sftp_key_file, sftp_host_key
+                   FROM lgsp_replicas WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&self.db)
+        .await?
+        .ok_or_else(|| Error::not_found(format!("bản sao {id}")))?;
         let imports = q("SELECT file, sha256, status, rows_read, created, updated, refused, errors, at FROM lgsp_imports WHERE replica_id = $1 ORDER BY at DESC, file LIMIT 50")
             .bind(id)
             .fetch_all(&self.db)
@@ -169,6 +292,8 @@ impl Lgsp {
             registry_version: r.text("registry_version")?,
             interval_minutes: r.int("interval_minutes")?,
             next_run_at: r.int("next_run_at")?,
+            sftp_key_file: r.opt_text("sftp_key_file")?,
+            sftp_host_key: r.opt_text("sftp_host_key")?,
             imports,
         })
     }
@@ -188,17 +313,40 @@ impl Lgsp {
         let rep = self.replica(id).await?;
         let catalog = self.catalog.as_ref().ok_or_else(|| Error::internal("no catalog"))?;
         let reg = catalog.registry(&rep.registry, &rep.registry_version).await?;
-        let mut files: Vec<_> = std::fs::read_dir(&rep.directory)
-            .map_err(|e| Error::conflict(format!("thư mục {} không đọc được (the directory cannot be read): {e}", rep.directory)))?
-            .filter_map(|e| e.ok())
-            .map(|e| e.path())
-            .filter(|p| p.is_file() && p.extension().is_some_and(|x| x.eq_ignore_ascii_case("json") || x.eq_ignore_ascii_case("csv")))
-            .collect();
-        files.sort();
+        let source = match crate::sftp::Drop::parse(&rep.directory) {
+            Some(drop) => {
+                let drop = drop.map_err(Error::conflict)?;
+                let key = rep.sftp_key_file.as_deref().unwrap_or_default();
+                Source::Sftp(Box::new(
+                    crate::sftp::open(&drop, Path::new(key), rep.sftp_host_key.as_deref()).await.map_err(Error::conflict)?,
+                ))
+            }
+            None => Source::Local(PathBuf::from(&rep.directory)),
+        };
+        let done = self.import_files(id, &source, catalog, &reg).await;
+        if let Source::Sftp(s) = source {
+            s.close().await;
+        }
+        let done = done?;
+        q("UPDATE lgsp_replicas SET next_run_at = $2 WHERE id = $1")
+            .bind(id)
+            .bind(kernel::time::now_ms() + rep.interval_minutes * 60_000)
+            .execute(&self.db)
+            .await?;
+        Ok(done)
+    }
+
+    /// Imports the source's data files not imported yet, in name order.
+    async fn import_files(
+        &self,
+        id: &str,
+        source: &Source,
+        catalog: &catalog::Catalog,
+        reg: &catalog::model::registry::Registry,
+    ) -> Result<Vec<Import>> {
         let mut done = Vec::new();
-        for path in files {
-            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            let bytes = std::fs::read(&path).map_err(|e| Error::internal(format!("{name}: {e}")))?;
+        for name in source.files().await? {
+            let bytes = source.read(&name).await?;
             let sha = HEXLOWER.encode(&Sha256::digest(&bytes));
             let seen = q("SELECT COUNT(*) FROM lgsp_imports WHERE replica_id = $1 AND sha256 = $2 AND status <> 'failed'")
                 .bind(id)
@@ -235,7 +383,7 @@ impl Lgsp {
                         };
                         let query = catalog::service::DrQuery { content: Map::from_iter([(reg.id_field.clone(), key)]) };
                         let write = catalog::service::DrWrite { content: row };
-                        match catalog.dr_update_or_create(&reg, Some(&query), &write, Some("lgsp-replica")).await {
+                        match catalog.dr_update_or_create(reg, Some(&query), &write, Some("lgsp-replica")).await {
                             Ok((_, true)) => imp.created += 1,
                             Ok((_, false)) => imp.updated += 1,
                             Err(e) => {
@@ -268,11 +416,6 @@ impl Lgsp {
             .await?;
             done.push(imp);
         }
-        q("UPDATE lgsp_replicas SET next_run_at = $2 WHERE id = $1")
-            .bind(id)
-            .bind(kernel::time::now_ms() + rep.interval_minutes * 60_000)
-            .execute(&self.db)
-            .await?;
         Ok(done)
     }
 

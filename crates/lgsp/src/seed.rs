@@ -55,6 +55,8 @@ pub async fn demo(l: &Lgsp, data_dir: &Path) -> Result<()> {
             registry: REGISTRY.0.into(),
             registry_version: REGISTRY.1.into(),
             interval_minutes: 60,
+            sftp_key_file: None,
+            sftp_host_key: None,
         };
         l.add_replica(&Principal::bootstrap(), &input).await?;
     }

@@ -39,6 +39,7 @@ pub fn router() -> Router<Lgsp> {
         .route("/admin/lgsp/subsystems/{instance}/{class}/{member}/{code}", get(registry::subsystem).post(registry::save_subsystem))
         .route("/admin/lgsp/replicas", get(replicas::page).post(replicas::add))
         .route("/admin/lgsp/replicas/{id}/run", post(replicas::run))
+        .route("/admin/lgsp/replicas/{id}/host-key", post(replicas::pin))
         .route("/admin/lgsp/services/{id}", get(service::page).post(service::save))
         .route("/admin/lgsp/services/{id}/state", post(service::move_state))
         .route("/admin/lgsp/services/{id}/access", post(service::grant))

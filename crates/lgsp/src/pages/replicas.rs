@@ -1,5 +1,5 @@
-//! `/admin/lgsp/replicas`: the periodic file replicas of national data (a directory, or an SFTP
-//! drop mounted as one, imported into a registry on a schedule): each with its schedule, its
+//! `/admin/lgsp/replicas`: the periodic file replicas of national data (a directory on the
+//! server or an SFTP drop, imported into a registry on a schedule): each with its schedule, its
 //! registry's record count and its latest imports (file, outcome, rows created, updated and
 //! refused, the first problems), a button to import now, and a form to add one.
 
@@ -31,6 +31,8 @@ pub struct ReplicaCard {
     pub id: String,
     pub name: String,
     pub directory: String,
+    pub sftp_host_key: Option<String>,
+    pub sftp_key_file: Option<String>,
     /// `name/version — title (n records)`.
     pub registry: String,
     pub interval_minutes: i64,
@@ -99,6 +101,8 @@ async fn show(l: &Lgsp, shell: Shell, caller: &Caller, forms: Forms, notice: Opt
                 id: r.id,
                 name: r.name,
                 directory: r.directory,
+                sftp_host_key: r.sftp_host_key,
+                sftp_key_file: r.sftp_key_file,
                 interval_minutes: r.interval_minutes,
             })
             .collect();
@@ -139,6 +143,8 @@ pub(super) async fn add(State(l): State<Lgsp>, shell: Shell, caller: Caller, bod
         registry: registry.to_owned(),
         registry_version: version.to_owned(),
         interval_minutes: interval.unwrap_or(0),
+        sftp_key_file: f.opt("sftp_key_file"),
+        sftp_host_key: f.opt("sftp_host_key"),
     };
     match l.add_replica(&p, &input).await {
         Ok(r) => done(HERE, &format!("{} {}", shell.t("Đã thêm bản sao", "Replica added:"), r.name)),
@@ -163,6 +169,18 @@ pub(super) async fn run(State(l): State<Lgsp>, shell: Shell, caller: Caller, Pat
             };
             done(HERE, &text)
         }
+        Err(e) => show(&l, shell, &caller, Forms::sent("run", &f, problems(e)), None).await,
+    }
+}
+
+/// Pins the host key an SFTP drop's server now shows (after its provider changed it).
+pub(super) async fn pin(State(l): State<Lgsp>, shell: Shell, caller: Caller, Path(id): Path<String>, body: String) -> Response {
+    let (p, f) = match posted(&shell, &caller, HERE, &body) {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    match l.pin_host_key(&p, &id, f.get("sftp_host_key")).await {
+        Ok(r) => done(HERE, &format!("{} {}", shell.t("Đã ghi nhận khóa máy chủ mới cho", "New host key pinned for"), r.name)),
         Err(e) => show(&l, shell, &caller, Forms::sent("run", &f, problems(e)), None).await,
     }
 }

@@ -11,4 +11,5 @@ mod pubsub;
 mod quota;
 mod replicas;
 mod retention;
+mod sftp;
 mod soap;

@@ -100,6 +100,11 @@ storage_test!(demo replicas_are_added_run_and_followed_on_their_page, async |app
     let bad = post(form("/khong/co/thu-muc", "60"), "/admin/lgsp/replicas").await;
     assert_eq!(bad.status, 422, "{}", bad.text);
     assert!(bad.text.contains("directory:"), "{}", bad.text);
+    // An SFTP address needs the key file the platform signs in with; the address is kept.
+    let bad = post(form("sftp://lgsp@127.0.0.1:1/xuat", "60"), "/admin/lgsp/replicas").await;
+    assert_eq!(bad.status, 422, "{}", bad.text);
+    assert!(bad.text.contains("sftp_key_file:") && bad.text.contains("value=\"sftp://lgsp@127.0.0.1:1/xuat\""), "{}", bad.text);
+    assert!(bad.text.contains("id=\"r-key\"") && bad.text.contains("id=\"r-hostkey\""), "{}", bad.text);
     assert_eq!(kernel::db::q("SELECT COUNT(*) FROM lgsp_replicas").fetch_i64(&app.app.db).await.unwrap(), before);
 
     let dir = tempfile::tempdir().unwrap();
