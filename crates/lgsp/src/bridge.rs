@@ -22,6 +22,17 @@ pub(crate) struct SoapCall<'a> {
     pub(crate) client: HeaderValue,
     pub(crate) xroad_id: HeaderValue,
     pub(crate) rid: &'a str,
+    /// Whether the client may call this path of the service (`/{operation}`).
+    pub(crate) allowed: &'a (dyn Fn(&str) -> bool + Sync),
+}
+
+/// An operation name fit to be an XML element name and a URL path segment.
+fn operation_name(name: &str) -> Result<&str, Failure> {
+    if crate::soap::valid_name(name) {
+        Ok(name)
+    } else {
+        Err(fail(StatusCode::BAD_REQUEST, "Client.InvalidRequest", format!("«{name}» không phải tên thao tác (not an operation name)")))
+    }
 }
 
 /// The SOAP bridge of a service: JSON in, SOAP upstream (or SOAP in, JSON upstream), and the
@@ -54,6 +65,7 @@ pub(crate) async fn bridge(
         if name.is_empty() || name.contains('/') {
             return Err(invalid("Client.InvalidRequest", "gọi POST .../SERVICE/{thao tác} (call POST .../SERVICE/{operation})".into()));
         }
+        let name = operation_name(name)?;
         let op = m.operation(name).map_err(unknown)?;
         let json: serde_json::Value = if bytes.is_empty() {
             serde_json::json!({})
@@ -79,6 +91,14 @@ pub(crate) async fn bridge(
             None => free_content(&node),
         };
         let name = op.map_or(node.name.clone(), |o| o.name.clone());
+        operation_name(&name)?;
+        if !(c.allowed)(&format!("/{name}")) {
+            return Err(fail(
+                StatusCode::FORBIDDEN,
+                "Server.ServerProxy.AccessDenied",
+                format!("không có quyền gọi thao tác {name} (access denied to the operation {name})"),
+            ));
+        }
         let url = format!("{}/{}", c.service.upstream_url.trim_end_matches('/'), name);
         (name, op, url, content.to_string().into_bytes(), "application/json".to_owned(), None)
     };
@@ -103,7 +123,21 @@ pub(crate) async fn bridge(
             }
         })?;
     let status = sent.status();
-    let answer = sent.bytes().await.map_err(|e| fail(StatusCode::BAD_GATEWAY, "Server.ServerProxy.ServiceFailed", e.to_string()))?;
+    // The answer, read whole to be converted, up to the service's limit.
+    let mut sent = sent;
+    let mut answer = Vec::new();
+    while let Some(chunk) =
+        sent.chunk().await.map_err(|e| fail(StatusCode::BAD_GATEWAY, "Server.ServerProxy.ServiceFailed", e.to_string()))?
+    {
+        if answer.len() + chunk.len() > limit {
+            return Err(fail(
+                StatusCode::BAD_GATEWAY,
+                "Server.ServerProxy.ServiceFailed",
+                format!("câu trả lời vượt {limit} byte (the service's answer is larger than {limit} bytes)"),
+            ));
+        }
+        answer.extend_from_slice(&chunk);
+    }
     let failed = |why: String| fail(StatusCode::BAD_GATEWAY, "Server.ServerProxy.ServiceFailed", why);
     let output = op.and_then(|o| o.output.as_ref());
     let one_way = op.is_some_and(|o| o.output.is_none());

@@ -81,6 +81,15 @@ impl Snapshot {
     }
 
     /// Deny by default: some right names the client, and its method and path prefix fit.
+    /// True when the client has any right on the service for this method, whatever its path
+    /// (a SOAP client names the operation in its message, checked once it is read).
+    pub fn allowed_some(&self, client_subsystem_id: &str, service_id: &str, method: &str) -> bool {
+        self.access
+            .get(service_id)
+            .and_then(|by_client| by_client.get(client_subsystem_id))
+            .is_some_and(|rights| rights.iter().any(|(m, _)| m.as_deref().is_none_or(|m| m == method)))
+    }
+
     pub fn allowed(&self, client_subsystem_id: &str, service_id: &str, method: &str, path: &str) -> bool {
         self.access.get(service_id).and_then(|by_client| by_client.get(client_subsystem_id)).is_some_and(|rights| {
             rights.iter().any(|(m, p)| {

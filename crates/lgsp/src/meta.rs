@@ -70,7 +70,7 @@ pub(crate) async fn metaservice(
                 .map_err(internal)?
                 .filter(|s| callable(&s.state))
                 .ok_or_else(|| fail(StatusCode::NOT_FOUND, "Server.ServerProxy.UnknownService", format!("không có dịch vụ {code}")))?;
-            let address = format!("{}/r1/{}/{}", l.public_url(headers), provider.text(), s.code);
+            let address = format!("{}/r1/{}/{}", l.public_url(headers), provider.encoded(), SubsystemId::encode_part(&s.code));
             let bridged = s.soap.as_ref().map(|m| m.mode.as_str());
             let description = l.description(&s.id).await.map_err(internal)?;
             match (which, description) {

@@ -45,6 +45,11 @@ impl SubsystemId {
         })
     }
 
+    /// A service code (or any part) percent-encoded as one path segment.
+    pub fn encode_part(part: &str) -> String {
+        utf8_percent_encode(part, PART).to_string()
+    }
+
     /// The header form, parts percent-encoded.
     pub fn encoded(&self) -> String {
         [&self.instance, &self.member_class, &self.member, &self.subsystem]

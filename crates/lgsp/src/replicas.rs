@@ -313,6 +313,13 @@ impl Lgsp {
         let rep = self.replica(id).await?;
         let catalog = self.catalog.as_ref().ok_or_else(|| Error::internal("no catalog"))?;
         let reg = catalog.registry(&rep.registry, &rep.registry_version).await?;
+        // The next run is set first: a run that fails (the drop unreachable, its host key
+        // changed) waits for its interval like any other.
+        q("UPDATE lgsp_replicas SET next_run_at = $2 WHERE id = $1")
+            .bind(id)
+            .bind(kernel::time::now_ms() + rep.interval_minutes * 60_000)
+            .execute(&self.db)
+            .await?;
         let source = match crate::sftp::Drop::parse(&rep.directory) {
             Some(drop) => {
                 let drop = drop.map_err(Error::conflict)?;
@@ -327,13 +334,7 @@ impl Lgsp {
         if let Source::Sftp(s) = source {
             s.close().await;
         }
-        let done = done?;
-        q("UPDATE lgsp_replicas SET next_run_at = $2 WHERE id = $1")
-            .bind(id)
-            .bind(kernel::time::now_ms() + rep.interval_minutes * 60_000)
-            .execute(&self.db)
-            .await?;
-        Ok(done)
+        done
     }
 
     /// Imports the source's data files not imported yet, in name order.
@@ -348,7 +349,8 @@ impl Lgsp {
         for name in source.files().await? {
             let bytes = source.read(&name).await?;
             let sha = HEXLOWER.encode(&Sha256::digest(&bytes));
-            let seen = q("SELECT COUNT(*) FROM lgsp_imports WHERE replica_id = $1 AND sha256 = $2 AND status <> 'failed'")
+            // A file that could not be read fails the same way while its content is the same.
+            let seen = q("SELECT COUNT(*) FROM lgsp_imports WHERE replica_id = $1 AND sha256 = $2")
                 .bind(id)
                 .bind(sha.as_str())
                 .fetch_i64(&self.db)
@@ -421,10 +423,21 @@ impl Lgsp {
 
     /// Runs the replicas whose time has come (the scheduler calls this every minute).
     pub async fn run_due_replicas(&self) -> Result<usize> {
-        let due = q("SELECT id FROM lgsp_replicas WHERE next_run_at <= $1").bind(kernel::time::now_ms()).fetch_all(&self.db).await?;
+        let now = kernel::time::now_ms();
+        let due = q("SELECT id, next_run_at FROM lgsp_replicas WHERE next_run_at <= $1").bind(now).fetch_all(&self.db).await?;
         let mut n = 0;
         for r in due {
             let id = r.text("id")?;
+            // Claimed by moving its time a minute on: of several nodes, one runs it.
+            let claimed = q("UPDATE lgsp_replicas SET next_run_at = $3 WHERE id = $1 AND next_run_at = $2")
+                .bind(id.as_str())
+                .bind(r.int("next_run_at")?)
+                .bind(now + 60_000)
+                .execute(&self.db)
+                .await?;
+            if claimed != 1 {
+                continue;
+            }
             match self.run_replica(&id).await {
                 Ok(x) => n += x.len(),
                 Err(e) => tracing::warn!(error = %e, replica = %id, "importing a replica failed"),

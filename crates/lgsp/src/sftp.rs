@@ -83,7 +83,12 @@ pub async fn open(drop: &Drop, key_file: &Path, pinned: Option<&str>) -> Result<
         .map_err(|e| format!("tệp khóa {} không đọc được (the key file cannot be read): {e}", key_file.display()))?;
     let seen = Arc::new(Mutex::new(None));
     let handler = Pinning { pinned: pinned.map(str::to_owned), seen: seen.clone() };
-    let config = Arc::new(client::Config { inactivity_timeout: Some(Duration::from_secs(120)), ..Default::default() });
+    // Kept alive while a long file is imported between reads.
+    let config = Arc::new(client::Config {
+        inactivity_timeout: Some(Duration::from_secs(120)),
+        keepalive_interval: Some(Duration::from_secs(30)),
+        ..Default::default()
+    });
     let at = format!("{}:{}", drop.host, drop.port);
     let connected = tokio::time::timeout(CONNECT_TIMEOUT, client::connect(config, (drop.host.as_str(), drop.port), handler)).await;
     let shown = || seen.lock().unwrap_or_else(|e| e.into_inner()).clone();
@@ -129,10 +134,20 @@ impl Session {
         Ok(out)
     }
 
-    /// A file of the drop's directory, whole.
+    /// A file of the drop's directory, whole (refused past `MAX_FILE_BYTES`, whatever size the
+    /// listing gave).
     pub async fn read(&self, name: &str) -> Result<Vec<u8>, String> {
+        use tokio::io::AsyncReadExt;
         let path = format!("{}/{name}", self.path.trim_end_matches('/'));
-        self.sftp.read(path.as_str()).await.map_err(|e| format!("{name}: {e}"))
+        let file = self.sftp.open(path.as_str()).await.map_err(|e| format!("{name}: {e}"))?;
+        let mut bytes = Vec::new();
+        let mut limited = file.take(MAX_FILE_BYTES + 1);
+        limited.read_to_end(&mut bytes).await.map_err(|e| format!("{name}: {e}"))?;
+        let _ = limited.into_inner().close().await;
+        if bytes.len() as u64 > MAX_FILE_BYTES {
+            return Err(format!("{name}: lớn hơn {MAX_FILE_BYTES} byte (larger than {MAX_FILE_BYTES} bytes)"));
+        }
+        Ok(bytes)
     }
 
     pub async fn close(self) {

@@ -10,6 +10,10 @@ use quick_xml::name::{QName, ResolveResult};
 
 /// Deepest nesting accepted, in both directions.
 pub(crate) const MAX_DEPTH: usize = 64;
+/// The most attributes (namespace declarations included) one element may have.
+const MAX_ATTRS: usize = 256;
+/// The most elements a document may have.
+const MAX_NODES: usize = 500_000;
 
 /// The attributes whose values are qualified names, resolved as `{namespace}local`.
 const QNAME_ATTRS: [&str; 7] = ["type", "base", "element", "ref", "message", "binding", "itemType"];
@@ -58,8 +62,17 @@ fn bound(r: &ResolveResult) -> String {
 
 fn open(r: &NsReader<&[u8]>, ns: String, e: &BytesStart) -> Result<Node, String> {
     let mut node = Node { ns, name: String::from_utf8_lossy(e.local_name().as_ref()).into_owned(), ..Default::default() };
-    for a in e.attributes() {
+    // Duplicates are found here, with a set: quick-xml's own check compares every attribute
+    // with every other.
+    let mut keys = std::collections::HashSet::new();
+    for a in e.attributes().with_checks(false) {
         let a = a.map_err(|e| format!("malformed attribute: {e}"))?;
+        if keys.len() >= MAX_ATTRS {
+            return Err(format!("more than {MAX_ATTRS} attributes on one element"));
+        }
+        if !keys.insert(a.key.as_ref().to_vec()) {
+            return Err(format!("the attribute {} appears twice", String::from_utf8_lossy(a.key.as_ref())));
+        }
         let key = a.key.as_ref();
         if key == b"xmlns" || key.starts_with(b"xmlns:") {
             continue;
@@ -82,8 +95,15 @@ fn open(r: &NsReader<&[u8]>, ns: String, e: &BytesStart) -> Result<Node, String>
 pub(crate) fn parse(xml: &[u8]) -> Result<Node, String> {
     let mut r = NsReader::from_reader(xml);
     let mut stack: Vec<Node> = vec![Node::default()];
+    let mut nodes = 0usize;
     loop {
         let (ns, event) = r.read_resolved_event().map_err(|e| format!("malformed XML: {e}"))?;
+        if matches!(event, Event::Start(_) | Event::Empty(_)) {
+            nodes += 1;
+            if nodes > MAX_NODES {
+                return Err(format!("more than {MAX_NODES} elements"));
+            }
+        }
         let ns = match &ns {
             ResolveResult::Unknown(p) => return Err(format!("the prefix «{}» is not declared", String::from_utf8_lossy(p))),
             other => bound(other),

@@ -73,30 +73,73 @@ pub fn addressed(wsdl: &str, address: &str) -> String {
     let mut rest = wsdl;
     while let Some(at) = rest.find('<') {
         out.push_str(&rest[..at]);
-        let tag_end = rest[at..].find('>').map_or(rest.len(), |e| at + e + 1);
-        let tag = &rest[at..tag_end];
+        let tag_len = tag_length(&rest[at..]);
+        let tag = &rest[at..at + tag_len];
         let name = tag[1..].split(|c: char| c.is_whitespace() || c == '/' || c == '>').next().unwrap_or("");
         if name == "address" || name.ends_with(":address") {
             out.push_str(&with_location(tag, &escaped));
         } else {
             out.push_str(tag);
         }
-        rest = &rest[tag_end..];
+        rest = &rest[at + tag_len..];
     }
     out.push_str(rest);
     out
 }
 
+/// The length of the markup starting at `s` (which starts with `<`): up to its `>`, past
+/// quoted attribute values; comments, CDATA and processing instructions to their own ends.
+fn tag_length(s: &str) -> usize {
+    for (open, close) in [("<!--", "-->"), ("<![CDATA[", "]]>"), ("<?", "?>")] {
+        if s.starts_with(open) {
+            return s[open.len()..].find(close).map_or(s.len(), |e| open.len() + e + close.len());
+        }
+    }
+    let mut quote = None;
+    for (i, c) in s.char_indices() {
+        match (quote, c) {
+            (None, '"' | '\'') => quote = Some(c),
+            (Some(q), c) if c == q => quote = None,
+            (None, '>') => return i + 1,
+            _ => {}
+        }
+    }
+    s.len()
+}
+
 /// A start tag with its `location` attribute's value replaced.
 fn with_location(tag: &str, location: &str) -> String {
-    for quote in ['"', '\''] {
-        let key = format!("location={quote}");
-        if let Some(start) = tag.find(&key) {
-            let from = start + key.len();
-            if let Some(len) = tag[from..].find(quote) {
-                return format!("{}{location}{}", &tag[..from], &tag[from + len..]);
-            }
+    let bytes = tag.as_bytes();
+    let mut from = 0;
+    while let Some(found) = tag[from..].find("location") {
+        let start = from + found;
+        from = start + "location".len();
+        if !bytes.get(start.wrapping_sub(1)).is_some_and(|b| b.is_ascii_whitespace()) {
+            continue;
+        }
+        let after = tag[from..].trim_start();
+        let Some(value) = after.strip_prefix('=').map(str::trim_start) else { continue };
+        let Some(quote) = value.chars().next().filter(|q| *q == '"' || *q == '\'') else { continue };
+        let value_start = tag.len() - value.len() + 1;
+        if let Some(len) = tag[value_start..].find(quote) {
+            return format!("{}{location}{}", &tag[..value_start], &tag[value_start + len..]);
         }
     }
     tag.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_port_address_is_replaced_and_nothing_else() {
+        let wsdl = r#"<d><!-- <soap:address location="http://comment/"> --><soap:address xlocation="x" location = 'http://10.0.0.5/a?x=1&amp;y=>' /><s12:address
+   location="http://10.0.0.5/b"/><address location="http://10.0.0.5/c"></address><other location="http://keep/"/></d>"#;
+        let out = addressed(wsdl, "https://lgsp.example/r1/VN/GOV/1/hộ tịch?&");
+        assert!(!out.contains("10.0.0.5"), "{out}");
+        assert_eq!(out.matches("https://lgsp.example/r1/VN/GOV/1/hộ tịch?&amp;").count(), 3, "{out}");
+        assert!(out.contains("<!-- <soap:address location=\"http://comment/\"> -->") && out.contains("xlocation=\"x\""), "{out}");
+        assert!(out.contains("location=\"http://keep/\""), "{out}");
+    }
 }

@@ -313,6 +313,12 @@ mod tests {
         assert!(read(deep.as_bytes()).unwrap_err().contains("deep"));
         assert!(read(b"<soap:Envelope><soap:Body><a></soap:Body>").is_err());
         assert!(mapping("1.1").free_body("x", &json!({"bad name": 1})).is_err());
+        // Many attributes, duplicates, or too many elements: refused before they cost much.
+        let many = format!("<a {}/>", (0..300).map(|i| format!("a{i}=\"\"")).collect::<Vec<_>>().join(" "));
+        assert!(read(many.as_bytes()).unwrap_err().contains("attributes"));
+        assert!(read(br#"<a x="1" x="2"/>"#).unwrap_err().contains("twice"));
+        let wide = format!("<a>{}</a>", "<b/>".repeat(500_001));
+        assert!(read(wide.as_bytes()).unwrap_err().contains("elements"));
         let undeclared_prefix = r#"<s:Envelope><s:Body><a/></s:Body></s:Envelope>"#;
         assert!(read(undeclared_prefix.as_bytes()).unwrap_err().contains("prefix"));
     }

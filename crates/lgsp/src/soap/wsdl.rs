@@ -142,8 +142,19 @@ impl<'a> Schemas<'a> {
         s
     }
 
+    /// Counts a step of reading types, against the same budget as the fields: a description
+    /// whose types refer to each other many times over is refused, not expanded.
+    fn step(&self) -> Result<(), String> {
+        self.made.set(self.made.get() + 1);
+        if self.made.get() > MAX_FIELDS {
+            return Err(format!("the schema gives more than {MAX_FIELDS} fields and types; too large to bridge"));
+        }
+        Ok(())
+    }
+
     /// The content of a named type.
     fn named(&self, qname: &str, depth: usize) -> Result<Shape, String> {
+        self.step()?;
         if namespace(qname) == XSD {
             return Ok((builtin(local(qname)), Vec::new()));
         }
@@ -210,10 +221,7 @@ impl<'a> Schemas<'a> {
 
     /// A local element (or a reference to a global one) as a field.
     fn field(&self, e: &Node, ctx: Ctx, optional: bool, depth: usize) -> Result<Field, String> {
-        self.made.set(self.made.get() + 1);
-        if self.made.get() > MAX_FIELDS {
-            return Err(format!("the schema gives more than {MAX_FIELDS} fields; too large to bridge"));
-        }
+        self.step()?;
         let required = !optional && e.attr("minOccurs") != Some("0");
         let repeated = e.attr("maxOccurs").is_some_and(|m| m == "unbounded" || m.parse::<u64>().is_ok_and(|n| n > 1));
         let (name, (kind, fields)) = if let Some(r) = e.attr("ref") {
@@ -472,5 +480,22 @@ mod tests {
             <portType name="P"><operation name="O"><input message="t:M"/></operation></portType>
             <binding name="B" type="t:P"><s:binding/><operation name="O"><input><s:body use="literal"/></input></operation></binding></definitions>"#);
         assert!(err(&wide).contains("too large"), "{}", err(&wide));
+        // Types extending the next one many times over, with no elements: refused as well.
+        let mut ext = String::from(
+            r#"<definitions xmlns="http://schemas.xmlsoap.org/wsdl/" xmlns:s="http://schemas.xmlsoap.org/wsdl/soap/"
+            xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:t="urn:w" targetNamespace="urn:w"><types><xs:schema targetNamespace="urn:w">"#,
+        );
+        for i in 0..17 {
+            let next = if i == 16 { "xs:string".to_owned() } else { format!("t:T{}", i + 1) };
+            let one = format!(r#"<xs:extension base="{next}"/>"#);
+            ext.push_str(&format!(
+                r#"<xs:complexType name="T{i}"><xs:complexContent>{}</xs:complexContent></xs:complexType>"#,
+                one.repeat(4)
+            ));
+        }
+        ext.push_str(r#"<xs:element name="E" type="t:T0"/></xs:schema></types><message name="M"><part name="p" element="t:E"/></message>
+            <portType name="P"><operation name="O"><input message="t:M"/></operation></portType>
+            <binding name="B" type="t:P"><s:binding/><operation name="O"><input><s:body use="literal"/></input></operation></binding></definitions>"#);
+        assert!(err(&ext).contains("too large"), "{}", err(&ext));
     }
 }

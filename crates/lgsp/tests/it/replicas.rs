@@ -59,13 +59,21 @@ storage_test!(replica_files_are_imported_once_with_a_record_of_each, async |app:
 
     // Files already imported are not imported again; a new one is.
     let again = app.post(&format!("/api/lgsp/replicas/{id}/run"), &json!({})).await.json();
-    assert_eq!(again.as_array().unwrap().len(), 1, "only the failed file is tried again: {again}");
+    assert_eq!(again, json!([]), "nor is the file that could not be read, while its content is the same");
+    std::fs::write(dir.path().join("2026-11-03.json"), json!([{"MaSoThue": "0300588569", "Ten": "Công ty Bến Thành (sửa)"}]).to_string())
+        .unwrap();
+    let fixed = app.post(&format!("/api/lgsp/replicas/{id}/run"), &json!({})).await.json();
+    assert_eq!(
+        (fixed[0]["file"].as_str(), fixed[0]["status"].as_str()),
+        (Some("2026-11-03.json"), Some("ok")),
+        "once corrected it is: {fixed}"
+    );
     std::fs::write(dir.path().join("2026-11-04.csv"), "MaSoThue,Ten\n0312345678,Công ty Mới\n").unwrap();
     let third = app.post(&format!("/api/lgsp/replicas/{id}/run"), &json!({})).await.json();
     let files: Vec<&str> = third.as_array().unwrap().iter().map(|i| i["file"].as_str().unwrap()).collect();
     assert!(files.contains(&"2026-11-04.csv") && !files.contains(&"2026-11-01.json"), "{files:?}");
     let listed = app.get_admin("/api/lgsp/replicas").await.json();
-    assert!(listed[0]["imports"].as_array().unwrap().len() >= 5, "every import is recorded");
+    assert_eq!(listed[0]["imports"].as_array().unwrap().len(), 5, "every import is recorded, each once");
 });
 
 storage_test!(demo replicas_are_added_run_and_followed_on_their_page, async |app: &TestApp| {

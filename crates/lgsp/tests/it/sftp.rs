@@ -170,6 +170,7 @@ storage_test!(demo an_sftp_drop_is_fetched_with_its_host_key_pinned, async |app:
     let listed = ours().await;
     assert_eq!(listed[0]["imports"].as_array().unwrap().len(), 2, "nothing imported from the changed server");
     assert_eq!(listed[0]["sftp_host_key"], host_print, "the pinned key stays");
+    assert!(listed[0]["next_run_at"].as_i64().unwrap() > kernel::time::now_ms() + 30 * 60_000, "the failed run waits its interval");
 
     // The administrator pins the new key from the page, once the server shows that key.
     let code = identity::totp::code(identity::seed::DEMO_TOTP_SECRET, identity::totp::now_secs()).unwrap();

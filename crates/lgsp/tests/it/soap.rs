@@ -120,6 +120,38 @@ storage_test!(soap_and_rest_meet_through_the_bridge, async |app: &TestApp| {
     );
     assert_eq!(calls.load(Ordering::SeqCst), 3, "two SOAP calls and one JSON call; the bad JSON went nowhere");
 
+    // An operation name that is no XML name (nor a path segment) goes nowhere.
+    let sneaky = r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body><..\..\admin/></s:Body></s:Envelope>"#;
+    let r = app.raw(call("congdan").header("content-type", "application/soap+xml").body(sneaky)).await;
+    assert_eq!((r.status.as_u16(), r.header("x-road-error")), (400, Some("Client.InvalidRequest")), "{}", r.text);
+    let r = app.raw(call("hotich/Tra'Cuu").json(&json!({}))).await;
+    assert_eq!((r.status.as_u16(), r.header("x-road-error")), (400, Some("Client.InvalidRequest")), "{}", r.text);
+
+    // A right limited to one path: a SOAP client may call that operation only.
+    let r = app
+        .post(
+            "/api/lgsp/subsystems/VN/GOV/000.00.13.H99/tuphap/services",
+            &json!({"code": "congdan-mot", "version": "1", "name": "x", "upstream_url": rest_url, "soap": {"mode": "soap_to_rest", "namespace": "urn:congdan"}}),
+        )
+        .await;
+    let id = r.json()["id"].as_str().unwrap().to_owned();
+    for st in ["testing", "published"] {
+        app.post(&format!("/api/lgsp/services/{id}/state"), &json!({"state": st})).await;
+    }
+    let g =
+        app.post(&format!("/api/lgsp/services/{id}/access"), &json!({"client": CLIENT, "method": "POST", "path_prefix": "/TraCuu"})).await;
+    assert!(g.status.is_success(), "{}", g.text);
+    let op = |name: &str| {
+        format!(
+            r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body><{name}><soDinhDanh>1</soDinhDanh></{name}></s:Body></s:Envelope>"#
+        )
+    };
+    let r = app.raw(call("congdan-mot").header("content-type", "application/soap+xml").body(op("XoaDuLieu"))).await;
+    assert_eq!((r.status.as_u16(), r.header("x-road-error")), (403, Some("Server.ServerProxy.AccessDenied")), "{}", r.text);
+    let r = app.raw(call("congdan-mot").header("content-type", "application/soap+xml").body(op("TraCuu"))).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(calls.load(Ordering::SeqCst), 4, "only the permitted operation went upstream");
+
     // XML bombs and external entities: the X-Road error, nothing forwarded.
     let bomb = r#"<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]><s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body><TraCuu><soDinhDanh>&c;</soDinhDanh></TraCuu></s:Body></s:Envelope>"#;
     let xxe = r#"<?xml version="1.0"?><!DOCTYPE s [<!ENTITY x SYSTEM "file:///etc/passwd">]><s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body><TraCuu><soDinhDanh>&x;</soDinhDanh></TraCuu></s:Body></s:Envelope>"#;
@@ -128,7 +160,7 @@ storage_test!(soap_and_rest_meet_through_the_bridge, async |app: &TestApp| {
         assert_eq!((r.status.as_u16(), r.header("x-road-error")), (400, Some("Client.InvalidSoap")), "{}", r.text);
         assert!(!r.text.contains("root:"), "nothing of the file came back");
     }
-    assert_eq!(calls.load(Ordering::SeqCst), 3, "nothing forwarded");
+    assert_eq!(calls.load(Ordering::SeqCst), 4, "nothing forwarded");
 });
 
 const HOTICH_WSDL: &str = include_str!("../../src/soap/testdata/hotich.wsdl");
