@@ -129,7 +129,7 @@ impl SoapMapping {
     /// The body element `name` holding `value` as it comes, in the mapping's namespace (for a
     /// mapping without a WSDL).
     pub fn free_body(&self, name: &str, value: &Value) -> Result<String, String> {
-        let body = wsdl::Body { element: name.to_owned(), namespace: self.namespace.clone(), qualified: false, fields: None };
+        let body = wsdl::Body { element: name.to_owned(), namespace: self.namespace.clone(), fields: None };
         typed::write_body(&body, value, false)
     }
 

@@ -10,20 +10,51 @@ use super::wsdl::{Body, Field};
 use super::{element, json_of, valid_name, xml_escape};
 use crate::xml::{MAX_DEPTH, Node};
 
-/// The body element with `json`'s content, its children in the namespace when the schema
-/// qualifies them.
+/// The namespaces a body's elements are in, each with its prefix: the body's own `ns`, the
+/// others `n1`, `n2`, ... in the order met; all declared on the body element.
+struct Prefixes(Vec<(String, String)>);
+
+impl Prefixes {
+    fn of(body: &Body) -> Prefixes {
+        fn walk(fields: &[Field], out: &mut Vec<(String, String)>) {
+            for f in fields {
+                if !f.namespace.is_empty() && !out.iter().any(|(ns, _)| *ns == f.namespace) {
+                    out.push((f.namespace.clone(), format!("n{}", out.len())));
+                }
+                walk(&f.fields, out);
+            }
+        }
+        let mut out = vec![(body.namespace.clone(), "ns".to_owned())];
+        walk(body.fields.as_deref().unwrap_or_default(), &mut out);
+        Prefixes(out)
+    }
+
+    /// The element's name with its prefix (none when it is in no namespace).
+    fn tag(&self, f: &Field) -> String {
+        match self.0.iter().find(|(ns, _)| *ns == f.namespace).filter(|_| !f.namespace.is_empty()) {
+            Some((_, p)) => format!("{p}:{}", f.name),
+            None => f.name.clone(),
+        }
+    }
+
+    fn declarations(&self) -> String {
+        self.0.iter().map(|(ns, p)| format!(" xmlns:{p}=\"{}\"", xml_escape(ns))).collect()
+    }
+}
+
+/// The body element with `json`'s content, each element in its own namespace.
 pub(crate) fn write_body(body: &Body, json: &Value, strict: bool) -> Result<String, String> {
-    let mut out = format!("<ns:{} xmlns:ns=\"{}\">", body.element, xml_escape(&body.namespace));
-    let prefix = if body.qualified { "ns:" } else { "" };
+    let prefixes = Prefixes::of(body);
+    let mut out = format!("<ns:{}{}>", body.element, prefixes.declarations());
     match &body.fields {
-        Some(fields) => write_fields(fields, json, prefix, strict, &body.element, &mut out, 0)?,
+        Some(fields) => write_fields(fields, json, &prefixes, strict, &body.element, &mut out, 0)?,
         None => match json {
             Value::Object(m) => {
                 for (k, v) in m {
                     if !valid_name(k) {
                         return Err(format!("«{k}» cannot be an XML element name"));
                     }
-                    element(&format!("{prefix}{k}"), v, &mut out, 1)?;
+                    element(k, v, &mut out, 1)?;
                 }
             }
             Value::Null => {}
@@ -43,7 +74,7 @@ fn names(fields: &[Field]) -> String {
 fn write_fields(
     fields: &[Field],
     json: &Value,
-    prefix: &str,
+    prefixes: &Prefixes,
     strict: bool,
     path: &str,
     out: &mut String,
@@ -73,12 +104,12 @@ fn write_fields(
         if items.is_empty() && f.required && strict {
             return Err(format!("«{p}» is required"));
         }
-        let tag = format!("{prefix}{}", f.name);
+        let tag = prefixes.tag(f);
         for item in items {
             match f.kind.as_str() {
                 "object" => {
                     out.push_str(&format!("<{tag}>"));
-                    write_fields(&f.fields, item, prefix, strict, &p, out, depth + 1)?;
+                    write_fields(&f.fields, item, prefixes, strict, &p, out, depth + 1)?;
                     out.push_str(&format!("</{tag}>"));
                 }
                 "any" => element(&tag, item, out, depth + 1)?,
@@ -188,5 +219,40 @@ fn read_value(f: &Field, n: &Node, strict: bool, path: &str) -> Result<Value, St
         Some(v) => Ok(v),
         None if strict => Err(format!("«{path}» is {}, not «{text}»", article(&f.kind))),
         None => Ok(Value::String(n.text.clone())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn field(name: &str, namespace: &str, kind: &str, fields: Vec<Field>) -> Field {
+        Field { name: name.into(), namespace: namespace.into(), kind: kind.into(), required: false, repeated: false, fields }
+    }
+
+    #[test]
+    fn each_element_is_written_in_its_own_namespace() {
+        // A WCF-style body: the request in the service's namespace, the data contract's members
+        // in another, one member unqualified.
+        let body = Body {
+            element: "TraCuu".into(),
+            namespace: "http://tempuri.org/".into(),
+            fields: Some(vec![field(
+                "hoSo",
+                "http://tempuri.org/",
+                "object",
+                vec![field("ma", "http://schemas.datacontract.org/HoSo", "string", vec![]), field("ghiChu", "", "string", vec![])],
+            )]),
+        };
+        let xml = write_body(&body, &json!({"hoSo": {"ghiChu": "g", "ma": "H-1"}}), true).unwrap();
+        assert_eq!(
+            xml,
+            "<ns:TraCuu xmlns:ns=\"http://tempuri.org/\" xmlns:n1=\"http://schemas.datacontract.org/HoSo\"><ns:hoSo><n1:ma>H-1</n1:ma><ghiChu>g</ghiChu></ns:hoSo></ns:TraCuu>"
+        );
+        let node = crate::xml::parse(xml.as_bytes()).unwrap();
+        let hoso = &node.children[0];
+        assert_eq!((hoso.children[0].ns.as_str(), hoso.children[1].ns.as_str()), ("http://schemas.datacontract.org/HoSo", ""));
+        assert_eq!(read_body(&body, &node, true).unwrap(), json!({"hoSo": {"ma": "H-1", "ghiChu": "g"}}));
     }
 }

@@ -41,9 +41,6 @@ pub struct Body {
     pub element: String,
     /// The element's namespace.
     pub namespace: String,
-    /// True when the elements inside are in the namespace too (`elementFormDefault="qualified"`).
-    #[serde(default)]
-    pub qualified: bool,
     /// The content's fields in the schema's order; none when the schema leaves it free.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fields: Option<Vec<Field>>,
@@ -53,6 +50,10 @@ pub struct Body {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Field {
     pub name: String,
+    /// The element's namespace: its schema's target namespace when the schema qualifies its
+    /// elements (`elementFormDefault`, `form`, or a `ref` to a global element); empty when not.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub namespace: String,
     /// `string`, `integer`, `number`, `boolean`, `object` (with `fields`) or `any`.
     #[serde(rename = "type")]
     pub kind: String,
@@ -224,14 +225,18 @@ impl<'a> Schemas<'a> {
         self.step()?;
         let required = !optional && e.attr("minOccurs") != Some("0");
         let repeated = e.attr("maxOccurs").is_some_and(|m| m == "unbounded" || m.parse::<u64>().is_ok_and(|n| n > 1));
-        let (name, (kind, fields)) = if let Some(r) = e.attr("ref") {
+        let (name, namespace, (kind, fields)) = if let Some(r) = e.attr("ref") {
             let (g, gctx) = self.elements.get(r).ok_or_else(|| format!("the element {} is not defined in the WSDL", local(r)))?;
-            (local(r).to_owned(), self.content(g, *gctx, depth + 1)?)
+            (local(r).to_owned(), gctx.ns.to_owned(), self.content(g, *gctx, depth + 1)?)
         } else {
             let name = e.attr("name").ok_or("an element without a name")?.to_owned();
-            (name, self.content(e, ctx, depth + 1)?)
+            let qualified = match e.attr("form") {
+                Some(form) => form == "qualified",
+                None => ctx.qualified,
+            };
+            (name, if qualified { ctx.ns.to_owned() } else { String::new() }, self.content(e, ctx, depth + 1)?)
         };
-        Ok(Field { name, kind: kind.into(), required, repeated, fields })
+        Ok(Field { name, namespace, kind: kind.into(), required, repeated, fields })
     }
 
     /// An element's content: its named type, or the type written inside it.
@@ -249,12 +254,7 @@ impl<'a> Schemas<'a> {
     fn body(&self, qname: &str) -> Result<Body, String> {
         let (e, ctx) = self.elements.get(qname).ok_or_else(|| format!("the element {} is not defined in the WSDL", local(qname)))?;
         let (kind, fields) = self.content(e, *ctx, 0)?;
-        Ok(Body {
-            element: local(qname).to_owned(),
-            namespace: ctx.ns.to_owned(),
-            qualified: ctx.qualified,
-            fields: (kind == "object").then_some(fields),
-        })
+        Ok(Body { element: local(qname).to_owned(), namespace: ctx.ns.to_owned(), fields: (kind == "object").then_some(fields) })
     }
 }
 
@@ -324,15 +324,16 @@ pub fn read(text: &str) -> Result<Contract, String> {
                             }
                             _ => ("any", Vec::new()),
                         };
-                        fields.push(Field { name: part, kind: kind.into(), required: true, repeated: false, fields: inner });
+                        let namespace = String::new();
+                        fields.push(Field { name: part, namespace, kind: kind.into(), required: true, repeated: false, fields: inner });
                     }
-                    return Ok(Body { element: wrapper, namespace: body_ns(io), qualified: false, fields: Some(fields) });
+                    return Ok(Body { element: wrapper, namespace: body_ns(io), fields: Some(fields) });
                 }
                 match parts.as_slice() {
                     [p] => schemas.body(p.attr("element").ok_or_else(|| {
                         format!("the message {} of a document binding needs a part with an element", msg.attr("name").unwrap_or(""))
                     })?),
-                    [] => Ok(Body { element: wrapper, namespace: body_ns(io), qualified: false, fields: Some(Vec::new()) }),
+                    [] => Ok(Body { element: wrapper, namespace: body_ns(io), fields: Some(Vec::new()) }),
                     _ => Err(format!("the message {} has several parts; one is supported", msg.attr("name").unwrap_or(""))),
                 }
             };
@@ -371,8 +372,14 @@ mod tests {
 
     const HOTICH: &str = include_str!("testdata/hotich.wsdl");
 
+    /// A field of the civil-status schema, which qualifies its elements.
     fn f(name: &str, kind: &str, required: bool, repeated: bool) -> Field {
-        Field { name: name.into(), kind: kind.into(), required, repeated, fields: Vec::new() }
+        Field { name: name.into(), namespace: "http://hotich.gov.vn/ws".into(), kind: kind.into(), required, repeated, fields: Vec::new() }
+    }
+
+    /// An unqualified field.
+    fn u(name: &str, kind: &str, required: bool, repeated: bool) -> Field {
+        Field { namespace: String::new(), ..f(name, kind, required, repeated) }
     }
 
     #[test]
@@ -384,10 +391,7 @@ mod tests {
         assert_eq!(ops.iter().map(|o| o.name.as_str()).collect::<Vec<_>>(), ["TraCuu", "GhiNhan"]);
         let t = &ops[0];
         assert_eq!(t.action, "http://hotich.gov.vn/ws/TraCuuKhaiSinh");
-        assert_eq!(
-            (t.input.element.as_str(), t.input.namespace.as_str(), t.input.qualified),
-            ("TraCuuKhaiSinh", "http://hotich.gov.vn/ws", true)
-        );
+        assert_eq!((t.input.element.as_str(), t.input.namespace.as_str()), ("TraCuuKhaiSinh", "http://hotich.gov.vn/ws"));
         assert_eq!(
             t.input.fields.as_deref().unwrap(),
             [f("soDinhDanh", "string", true, false), f("namSinh", "integer", false, false), f("kemTheoCon", "boolean", false, false)]
@@ -426,11 +430,36 @@ mod tests {
               <output><s:body use="literal" namespace="urn:thue:rpc"/></output></operation></binding></definitions>"#;
         let c = read(wsdl).unwrap();
         let op = &c.operations("1.1").unwrap()[0];
-        assert_eq!((op.input.element.as_str(), op.input.namespace.as_str(), op.input.qualified), ("NoThue", "urn:thue:rpc", false));
-        assert_eq!(op.input.fields.as_deref().unwrap(), [f("maSoThue", "string", true, false), f("nam", "integer", true, false)]);
+        assert_eq!((op.input.element.as_str(), op.input.namespace.as_str()), ("NoThue", "urn:thue:rpc"));
+        assert_eq!(op.input.fields.as_deref().unwrap(), [u("maSoThue", "string", true, false), u("nam", "integer", true, false)]);
         let out = op.output.as_ref().unwrap();
-        assert_eq!((out.element.as_str(), out.fields.as_deref().unwrap()), ("NoThueResponse", &[f("soTien", "number", true, false)][..]));
+        assert_eq!((out.element.as_str(), out.fields.as_deref().unwrap()), ("NoThueResponse", &[u("soTien", "number", true, false)][..]));
         assert!(c.operations("1.2").is_none());
+    }
+
+    #[test]
+    fn fields_keep_the_namespace_of_the_schema_declaring_them() {
+        let wsdl = r#"<definitions xmlns="http://schemas.xmlsoap.org/wsdl/" xmlns:s="http://schemas.xmlsoap.org/wsdl/soap/"
+            xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:a="urn:dich-vu" xmlns:b="urn:hop-dong" targetNamespace="urn:dich-vu">
+          <types>
+            <xs:schema targetNamespace="urn:dich-vu" elementFormDefault="qualified">
+              <xs:element name="Nop"><xs:complexType><xs:sequence>
+                <xs:element name="hoSo" type="b:HoSo"/><xs:element name="ghiChu" type="xs:string" form="unqualified"/><xs:element ref="b:MaDonVi"/>
+              </xs:sequence></xs:complexType></xs:element>
+            </xs:schema>
+            <xs:schema targetNamespace="urn:hop-dong" elementFormDefault="qualified">
+              <xs:complexType name="HoSo"><xs:sequence><xs:element name="ma" type="xs:string"/></xs:sequence></xs:complexType>
+              <xs:element name="MaDonVi" type="xs:string"/>
+            </xs:schema>
+          </types>
+          <message name="M"><part name="p" element="a:Nop"/></message>
+          <portType name="P"><operation name="Nop"><input message="a:M"/></operation></portType>
+          <binding name="B" type="a:P"><s:binding/><operation name="Nop"><input><s:body use="literal"/></input></operation></binding></definitions>"#;
+        let c = read(wsdl).unwrap();
+        let fields = c.operations("1.1").unwrap()[0].input.fields.clone().unwrap();
+        let ns: Vec<(&str, &str)> = fields.iter().map(|f| (f.name.as_str(), f.namespace.as_str())).collect();
+        assert_eq!(ns, [("hoSo", "urn:dich-vu"), ("ghiChu", ""), ("MaDonVi", "urn:hop-dong")]);
+        assert_eq!(fields[0].fields[0].namespace, "urn:hop-dong", "the type's own schema qualifies its elements");
     }
 
     #[test]
