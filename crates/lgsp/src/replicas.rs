@@ -17,6 +17,7 @@ use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use crate::Lgsp;
+use crate::sftp::Listed;
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct ReplicaInput {
@@ -125,34 +126,35 @@ fn data_file(name: &str) -> bool {
 impl Source {
     /// The data files to look at, in name order (files too large to read are left, with a
     /// warning).
-    async fn files(&self) -> Result<Vec<String>> {
-        let listed: Vec<(String, u64)> = match self {
+    async fn files(&self) -> Result<Vec<Listed>> {
+        let listed: Vec<Listed> = match self {
             Source::Local(dir) => {
                 let entries = std::fs::read_dir(dir).map_err(|e| {
                     Error::conflict(format!("thư mục {} không đọc được (the directory cannot be read): {e}", dir.display()))
                 })?;
-                let mut out: Vec<(String, u64)> = entries
+                let mut out: Vec<Listed> = entries
                     .filter_map(|e| e.ok())
                     .filter_map(|e| {
                         let meta = e.metadata().ok().filter(|m| m.is_file())?;
                         let name = e.file_name().to_string_lossy().into_owned();
-                        data_file(&name).then_some((name, meta.len()))
+                        let modified =
+                            meta.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).map(|d| d.as_millis() as i64);
+                        data_file(&name).then_some(Listed { name, size: meta.len(), modified })
                     })
                     .collect();
-                out.sort();
+                out.sort_by(|a, b| a.name.cmp(&b.name));
                 out
             }
             Source::Sftp(s) => s.files(data_file).await.map_err(Error::conflict)?,
         };
         Ok(listed
             .into_iter()
-            .filter_map(|(name, len)| {
-                if len > crate::sftp::MAX_FILE_BYTES {
-                    tracing::warn!(file = %name, bytes = len, "a replica file too large to import was left");
-                    None
-                } else {
-                    Some(name)
+            .filter(|f| {
+                let fits = f.size <= crate::sftp::MAX_FILE_BYTES;
+                if !fits {
+                    tracing::warn!(file = %f.name, bytes = f.size, "a replica file too large to import was left");
                 }
+                fits
             })
             .collect())
     }
@@ -346,7 +348,21 @@ impl Lgsp {
         reg: &catalog::model::registry::Registry,
     ) -> Result<Vec<Import>> {
         let mut done = Vec::new();
-        for name in source.files().await? {
+        for listed in source.files().await? {
+            // A file imported before with the same name, size and time is not read again.
+            if let Some(modified) = listed.modified {
+                let same = q("SELECT COUNT(*) FROM lgsp_imports WHERE replica_id = $1 AND file = $2 AND size = $3 AND modified = $4")
+                    .bind(id)
+                    .bind(listed.name.as_str())
+                    .bind(listed.size as i64)
+                    .bind(modified)
+                    .fetch_i64(&self.db)
+                    .await?;
+                if same > 0 {
+                    continue;
+                }
+            }
+            let name = listed.name.clone();
             let bytes = source.read(&name).await?;
             let sha = HEXLOWER.encode(&Sha256::digest(&bytes));
             // A file that could not be read fails the same way while its content is the same.
@@ -401,8 +417,8 @@ impl Lgsp {
             }
             problems.truncate(20);
             imp.errors = (!problems.is_empty()).then(|| problems.join("\n"));
-            q("INSERT INTO lgsp_imports (id, replica_id, file, sha256, status, rows_read, created, updated, refused, errors, at)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
+            q("INSERT INTO lgsp_imports (id, replica_id, file, sha256, status, rows_read, created, updated, refused, errors, at, size, modified)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)")
             .bind(kernel::id::new_id())
             .bind(id)
             .bind(imp.file.as_str())
@@ -414,6 +430,8 @@ impl Lgsp {
             .bind(imp.refused)
             .bind(imp.errors.clone())
             .bind(imp.at)
+            .bind(bytes.len() as i64)
+            .bind(listed.modified)
             .execute(&self.db)
             .await?;
             done.push(imp);

@@ -69,6 +69,15 @@ impl client::Handler for Pinning {
     }
 }
 
+/// A file as a directory listing gives it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Listed {
+    pub name: String,
+    pub size: u64,
+    /// Milliseconds since 1970, when known.
+    pub modified: Option<i64>,
+}
+
 /// An open SFTP session on a drop, with the host key fingerprint the server showed.
 pub struct Session {
     pub host_key: String,
@@ -120,17 +129,21 @@ pub async fn open(drop: &Drop, key_file: &Path, pinned: Option<&str>) -> Result<
 }
 
 impl Session {
-    /// The names of the regular files in the drop's directory whose names `wanted` accepts,
-    /// with their sizes, in name order.
-    pub async fn files(&self, wanted: impl Fn(&str) -> bool) -> Result<Vec<(String, u64)>, String> {
+    /// The regular files in the drop's directory whose names `wanted` accepts, in name order.
+    pub async fn files(&self, wanted: impl Fn(&str) -> bool) -> Result<Vec<Listed>, String> {
         let dir = self
             .sftp
             .read_dir(self.path.as_str())
             .await
             .map_err(|e| format!("thư mục {} không đọc được (the directory cannot be read): {e}", self.path))?;
-        let mut out: Vec<(String, u64)> =
-            dir.filter(|e| e.file_type().is_file() && wanted(&e.file_name())).map(|e| (e.file_name(), e.metadata().len())).collect();
-        out.sort();
+        let mut out: Vec<Listed> = dir
+            .filter(|e| e.file_type().is_file() && wanted(&e.file_name()))
+            .map(|e| {
+                let m = e.metadata();
+                Listed { name: e.file_name(), size: m.len(), modified: m.mtime.map(|t| i64::from(t) * 1000) }
+            })
+            .collect();
+        out.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(out)
     }
 

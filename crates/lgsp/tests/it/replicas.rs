@@ -74,6 +74,24 @@ storage_test!(replica_files_are_imported_once_with_a_record_of_each, async |app:
     assert!(files.contains(&"2026-11-04.csv") && !files.contains(&"2026-11-01.json"), "{files:?}");
     let listed = app.get_admin("/api/lgsp/replicas").await.json();
     assert_eq!(listed[0]["imports"].as_array().unwrap().len(), 5, "every import is recorded, each once");
+
+    // A file with the name, size and time of one imported before is not read again (the quick
+    // check rsync makes); a new time gets it read, and its new content imported.
+    let path = dir.path().join("2026-11-04.csv");
+    let time = std::fs::metadata(&path).unwrap().modified().unwrap();
+    std::fs::write(
+        &path,
+        "MaSoThue,Ten
+0312345678,Công ty Khác
+",
+    )
+    .unwrap();
+    assert_eq!(std::fs::metadata(&path).unwrap().len(), "MaSoThue,Ten\n0312345678,Công ty Mới\n".len() as u64);
+    std::fs::File::options().write(true).open(&path).unwrap().set_modified(time).unwrap();
+    assert_eq!(app.post(&format!("/api/lgsp/replicas/{id}/run"), &json!({})).await.json(), json!([]), "not read again");
+    std::fs::File::options().write(true).open(&path).unwrap().set_modified(time + std::time::Duration::from_secs(60)).unwrap();
+    let changed = app.post(&format!("/api/lgsp/replicas/{id}/run"), &json!({})).await.json();
+    assert_eq!((changed[0]["file"].as_str(), changed[0]["updated"].as_i64()), (Some("2026-11-04.csv"), Some(1)), "{changed}");
 });
 
 storage_test!(demo replicas_are_added_run_and_followed_on_their_page, async |app: &TestApp| {
