@@ -107,7 +107,7 @@ pub(crate) async fn bridge(
     if let Some(a) = action.and_then(|a| HeaderValue::from_str(&a).ok()) {
         headers.insert("soapaction", a);
     }
-    let sent = l
+    let mut sent = l
         .http
         .post(&url)
         .headers(headers)
@@ -124,7 +124,6 @@ pub(crate) async fn bridge(
         })?;
     let status = sent.status();
     // The answer, read whole to be converted, up to the service's limit.
-    let mut sent = sent;
     let mut answer = Vec::new();
     while let Some(chunk) =
         sent.chunk().await.map_err(|e| fail(StatusCode::BAD_GATEWAY, "Server.ServerProxy.ServiceFailed", e.to_string()))?

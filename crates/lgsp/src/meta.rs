@@ -72,6 +72,8 @@ pub(crate) async fn metaservice(
                 .ok_or_else(|| fail(StatusCode::NOT_FOUND, "Server.ServerProxy.UnknownService", format!("không có dịch vụ {code}")))?;
             let address = format!("{}/r1/{}/{}", l.public_url(headers), provider.encoded(), SubsystemId::encode_part(&s.code));
             let bridged = s.soap.as_ref().map(|m| m.mode.as_str());
+            // The operations a JSON client calls on a SOAP service, read from its WSDL.
+            let json_side = s.soap.as_ref().filter(|m| m.mode == "rest_to_soap" && !m.operations.is_empty()).map(|m| &m.operations);
             let description = l.description(&s.id).await.map_err(internal)?;
             match (which, description) {
                 ("getOpenAPI", Some((kind, text))) if kind == "openapi" => {
@@ -79,8 +81,7 @@ pub(crate) async fn metaservice(
                     Ok(([(header::CONTENT_TYPE, ct)], text).into_response())
                 }
                 // The JSON side of a SOAP service, from its WSDL's operations.
-                ("getOpenAPI", _) if bridged == Some("rest_to_soap") && s.soap.as_ref().is_some_and(|m| !m.operations.is_empty()) => {
-                    let ops = s.soap.as_ref().map(|m| m.operations.as_slice()).unwrap_or_default();
+                ("getOpenAPI", _) if let Some(ops) = json_side => {
                     Ok(axum::Json(crate::soap::described::openapi(&s.name, &s.version, &address, ops)).into_response())
                 }
                 // What SOAP clients call: the gateway's address in place of the upstream's.
