@@ -365,6 +365,7 @@ pub async fn verify(db: &Db, trusted: &[Vec<u8>]) -> Result<Verification> {
         Some(a) => (a.text("last_signature")?, Some(a.int("last_to_seq")? + 1), a.int("to_batch")? + 1),
         None => (String::new(), None::<i64>, 1),
     };
+    let mut ranges = Vec::with_capacity(batches.len());
     for b in &batches {
         let (seq, from, to, records) = (b.int("seq")?, b.int("from_seq")?, b.int("to_seq")?, b.int("records")?);
         out.batches += 1;
@@ -384,7 +385,6 @@ pub async fn verify(db: &Db, trusted: &[Vec<u8>]) -> Result<Verification> {
             hashes: b.text("record_hashes")?,
         };
         check_batch(&mut out.problems, &keys, &sealed, &previous);
-        let list = sealed.hashes;
         previous = sealed.signature;
         if let Some(f) = expected_from
             && from != f
@@ -392,54 +392,113 @@ pub async fn verify(db: &Db, trusted: &[Vec<u8>]) -> Result<Verification> {
             out.problems.push(format!("records {f}..{} are in no batch (deleted?)", from - 1));
         }
         expected_from = Some(to + 1);
-        let signed: Vec<&str> = if list.is_empty() { vec![] } else { list.split(',').collect() };
+        let signed: Vec<String> = if sealed.hashes.is_empty() { vec![] } else { sealed.hashes.split(',').map(str::to_owned).collect() };
         if signed.len() as i64 != records || to - from + 1 != records {
             out.problems.push(format!("batch {seq}: record count does not match its range"));
         }
-        let rows = q(format!("SELECT {COLS} FROM lgsp_messages WHERE (seq >= $1 AND seq <= $2) OR batch_seq = $3 ORDER BY seq"))
-            .bind(from)
-            .bind(to)
-            .bind(seq)
+        let present = vec![false; usize::try_from(to - from + 1).unwrap_or(0)];
+        ranges.push(Range { seq, from, to, signed, present });
+    }
+    ranges.sort_by_key(|r| (r.from, r.seq));
+    // Then every record once, in order, against the batch whose range holds it: a walk through
+    // the table by its key, a chunk at a time, however long the log. The log as it stood when
+    // the check began: records written since are left for the next check.
+    let last = q("SELECT MAX(seq) AS s FROM lgsp_messages").fetch_one(db).await?.opt_int("s")?.unwrap_or(0);
+    let sealed_to = ranges.iter().map(|r| r.to).max().unwrap_or(i64::MIN);
+    let mut walk = Walk { ranges, at: 0, tail_next: expected_from, last_batch: expected_batch - 1, sealed_to };
+    let mut after = i64::MIN;
+    loop {
+        let rows = q(format!("SELECT {COLS} FROM lgsp_messages WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT {VERIFY_CHUNK}"))
+            .bind(after)
+            .bind(last)
             .fetch_all(db)
             .await?;
-        let mut present = std::collections::BTreeSet::new();
         for r in &rows {
-            let s = r.int("seq")?;
-            present.insert(s);
-            if s < from || s > to || r.opt_int("batch_seq")? != Some(seq) {
-                out.problems.push(format!("record {s}: inserted (not part of batch {seq} as signed)"));
-                continue;
-            }
-            out.sealed_records += 1;
-            let want = signed.get((s - from) as usize).copied().unwrap_or("");
-            if record_hash(r)? != want {
-                out.problems.push(format!("record {s}: edited after it was sealed in batch {seq}"));
-            }
+            after = r.int("seq")?;
+            walk.record(&mut out, r)?;
         }
-        for s in from..=to {
-            if !present.contains(&s) {
-                out.problems.push(format!("record {s}: deleted from batch {seq}"));
-            }
+        if rows.len() < VERIFY_CHUNK {
+            break;
         }
     }
-    // The tail not sealed yet: numbered on from the last batch, without gaps.
-    let tail = q("SELECT seq FROM lgsp_messages WHERE batch_seq IS NULL ORDER BY seq").fetch_all(db).await?;
-    let mut next = expected_from;
-    for r in &tail {
-        let s = r.int("seq")?;
-        out.unsealed_records += 1;
-        if let Some(n) = next
-            && s != n
-        {
-            if s < n {
-                out.problems.push(format!("record {s}: inserted among sealed records"));
-                continue;
-            }
-            out.problems.push(format!("records {n}..{} are missing from the unsealed tail", s - 1));
-        }
-        next = Some(s + 1);
-    }
+    walk.finish(&mut out, i64::MAX);
     Ok(out)
+}
+
+/// Records read at a time when the whole log is checked.
+const VERIFY_CHUNK: usize = 2_000;
+
+/// A sealed batch's range while the log is checked: the hashes it signed, and which of its
+/// records were found.
+struct Range {
+    seq: i64,
+    from: i64,
+    to: i64,
+    signed: Vec<String>,
+    present: Vec<bool>,
+}
+
+/// The check of every record in number order against the batches' ranges.
+struct Walk {
+    ranges: Vec<Range>,
+    /// The first range not yet left behind.
+    at: usize,
+    /// The number the next unsealed record must have, after the last batch.
+    tail_next: Option<i64>,
+    /// The last batch read, and the last record number any batch read covers: a record past
+    /// them that names a later batch was sealed while the check ran.
+    last_batch: i64,
+    sealed_to: i64,
+}
+
+impl Walk {
+    fn record(&mut self, out: &mut Verification, r: &Row) -> Result<()> {
+        let s = r.int("seq")?;
+        self.finish(out, s);
+        let claimed = r.opt_int("batch_seq")?;
+        match (self.ranges.get_mut(self.at).filter(|g| g.from <= s), claimed) {
+            (Some(g), Some(c)) if c == g.seq => {
+                out.sealed_records += 1;
+                let k = (s - g.from) as usize;
+                if let Some(p) = g.present.get_mut(k) {
+                    *p = true;
+                }
+                let want = g.signed.get(k).map(String::as_str).unwrap_or("");
+                if record_hash(r)? != want {
+                    out.problems.push(format!("record {s}: edited after it was sealed in batch {}", g.seq));
+                }
+            }
+            (Some(g), _) => out.problems.push(format!("record {s}: inserted (not part of batch {} as signed)", g.seq)),
+            (None, Some(c)) if c > self.last_batch && s > self.sealed_to => {}
+            (None, Some(c)) => out.problems.push(format!("record {s}: inserted (not part of batch {c} as signed)")),
+            // The tail not sealed yet: numbered on from the last batch, without gaps.
+            (None, None) => {
+                out.unsealed_records += 1;
+                match self.tail_next {
+                    Some(n) if s < n => {
+                        out.problems.push(format!("record {s}: inserted among sealed records"));
+                        return Ok(());
+                    }
+                    Some(n) if s > n => out.problems.push(format!("records {n}..{} are missing from the unsealed tail", s - 1)),
+                    _ => {}
+                }
+                self.tail_next = Some(s + 1);
+            }
+        }
+        Ok(())
+    }
+
+    /// Leaves behind the ranges that end before record `s`, naming the records they miss.
+    fn finish(&mut self, out: &mut Verification, s: i64) {
+        while let Some(g) = self.ranges.get(self.at).filter(|g| g.to < s) {
+            for (k, found) in g.present.iter().enumerate() {
+                if !found {
+                    out.problems.push(format!("record {}: deleted from batch {}", g.from + k as i64, g.seq));
+                }
+            }
+            self.at += 1;
+        }
+    }
 }
 
 /// One exchange's evidence: its record, the batch that sealed it with the signature, the

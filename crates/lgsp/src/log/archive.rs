@@ -143,7 +143,8 @@ impl ArchivePlan {
         self.batches[self.batches.len() - 1].int("seq").unwrap_or(0)
     }
 
-    /// Writes the file at `out` (which must not exist) and syncs it, then in one transaction
+    /// Writes the file at `out` (which must not exist, unless it is the unrecorded file of these
+    /// same batches that a stopped run left) and syncs it, then in one transaction
     /// removes the batches and their records from the database and records the archive. When
     /// the batches left the database meanwhile (another node archived them), nothing changes,
     /// the file is removed, and the answer is Conflict.
@@ -155,9 +156,16 @@ impl ArchivePlan {
         let (from_batch, to_batch) = (first.int("seq")?, last.int("seq")?);
         let io = |e: std::io::Error| Error::internal(format!("{}: {e}", out.display()));
         if out.exists() {
-            return Err(Error::conflict(format!("{} already exists", out.display())));
+            if !leftover(db, out, from_batch, to_batch).await? {
+                return Err(Error::conflict(format!("{} already exists", out.display())));
+            }
+            tracing::warn!(file = %out.display(), "replacing the archive file of batches {from_batch}–{to_batch} that a stopped run left behind (the batches are still in the database)");
         }
-        let file = std::fs::File::create_new(&out).map_err(io)?;
+        // Written under a name of its own, then renamed into place once synced: a run that stops
+        // half way leaves at most a `.part` file, never a short archive under the real name.
+        let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let part = out.with_file_name(format!("{name}.part-{}", kernel::id::new_id()));
+        let file = std::fs::File::create_new(&part).map_err(io)?;
         // Written a batch at a time, hashed as it goes: a long backlog is never whole in memory.
         let mut f = std::io::BufWriter::new(file);
         let mut sha = Sha256::new();
@@ -174,7 +182,12 @@ impl ArchivePlan {
             let mut records = 0;
             for b in &batches {
                 let seq = b.int("seq")?;
-                let rows = q(format!("SELECT {COLS} FROM lgsp_messages WHERE batch_seq = $1 ORDER BY seq")).bind(seq).fetch_all(db).await?;
+                let rows = q(format!("SELECT {COLS} FROM lgsp_messages WHERE seq >= $1 AND seq <= $2 AND batch_seq = $3 ORDER BY seq"))
+                    .bind(b.int("from_seq")?)
+                    .bind(b.int("to_seq")?)
+                    .bind(seq)
+                    .fetch_all(db)
+                    .await?;
                 let recs: Vec<Value> = rows
                     .iter()
                     .map(|r| {
@@ -193,13 +206,16 @@ impl ArchivePlan {
             }
             f.flush().map_err(io)?;
             f.get_ref().sync_all().map_err(io)?;
+            drop(f);
+            std::fs::rename(&part, out).map_err(io)?;
+            sync_dir(out);
             Ok(records)
         }
         .await;
         let records = match written {
             Ok(n) => n,
             Err(e) => {
-                let _ = std::fs::remove_file(&out);
+                let _ = std::fs::remove_file(&part);
                 return Err(e);
             }
         };
@@ -213,7 +229,10 @@ impl ArchivePlan {
                 tx.rollback().await?;
                 return Err(Error::conflict(format!("batches {from_batch}–{to_batch} were archived meanwhile (by another node?)")));
             }
-            q("DELETE FROM lgsp_messages WHERE batch_seq >= $1 AND batch_seq <= $2")
+            // By number first (the table's own order), then by the batch each record names.
+            q("DELETE FROM lgsp_messages WHERE seq >= $1 AND seq <= $2 AND batch_seq >= $3 AND batch_seq <= $4")
+                .bind(first.int("from_seq")?)
+                .bind(last.int("to_seq")?)
                 .bind(from_batch)
                 .bind(to_batch)
                 .execute(&mut tx)
@@ -237,10 +256,43 @@ impl ArchivePlan {
         }
         .await;
         if let Err(e) = moved {
-            let _ = std::fs::remove_file(&out);
+            // The file goes unless another node, archiving the same batches into the same
+            // shared directory, has recorded it as its own.
+            let recorded = q("SELECT 1 FROM lgsp_archives WHERE file = $1").bind(out.display().to_string()).fetch_optional(db).await;
+            if !matches!(recorded, Ok(Some(_))) {
+                let _ = std::fs::remove_file(out);
+            }
             return Err(e);
         }
         Ok(Archived { from_batch, to_batch, batches: to_batch - from_batch + 1, records, file: out.display().to_string(), sha256: sha })
+    }
+}
+
+/// Whether the file at `out` is an archive of exactly these batches that no archive record
+/// names: what a run stopped between writing the file and committing leaves behind, while the
+/// batches stay in the database. Any other file is never replaced.
+async fn leftover(db: &Db, out: &std::path::Path, from_batch: i64, to_batch: i64) -> Result<bool> {
+    use std::io::{BufRead, Read};
+    let Ok(file) = std::fs::File::open(out) else { return Ok(false) };
+    let mut first = String::new();
+    if std::io::BufReader::new(file.take(64 * 1024)).read_line(&mut first).is_err() {
+        return Ok(false);
+    }
+    let Ok(header) = serde_json::from_str::<Value>(&first) else { return Ok(false) };
+    let same = header["format"] == "tinhso-lgsp-archive/1"
+        && header["from_batch"].as_i64() == Some(from_batch)
+        && header["to_batch"].as_i64() == Some(to_batch);
+    if !same {
+        return Ok(false);
+    }
+    let recorded = q("SELECT 1 FROM lgsp_archives WHERE file = $1").bind(out.display().to_string()).fetch_optional(db).await?;
+    Ok(recorded.is_none())
+}
+
+/// Syncs the directory holding `path`, so that a rename into it survives a crash.
+fn sync_dir(path: &std::path::Path) {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        let _ = std::fs::File::open(dir).and_then(|d| d.sync_all());
     }
 }
 

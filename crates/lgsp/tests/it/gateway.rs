@@ -287,7 +287,17 @@ storage_test!(the_log_seals_as_it_writes_in_one_chain_even_with_concurrent_write
     kernel::db::q("UPDATE lgsp_batches SET sealed_at = $1 WHERE seq = 10").bind(4_000_000_000_000i64).execute(db).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("archive.jsonl");
+    // Someone else's file is never overwritten: the archive is refused and nothing moves.
+    let foreign = dir.path().join("notes.txt");
+    std::fs::write(&foreign, "not an archive\n").unwrap();
+    let refused = lgsp::log::archive(db, key, kernel::time::now_ms() + 60_000, &foreign).await.unwrap_err();
+    assert!(refused.to_string().contains("already exists"), "{refused}");
+    assert_eq!(std::fs::read_to_string(&foreign).unwrap(), "not an archive\n");
+    // A run stopped after writing its file and before committing left the file of these same
+    // batches, unrecorded: the next run replaces it instead of refusing the range for good.
+    std::fs::write(&file, "{\"format\":\"tinhso-lgsp-archive/1\",\"from_batch\":1,\"to_batch\":9}\n{\"batch\":").unwrap();
     let done = lgsp::log::archive(db, key, kernel::time::now_ms() + 60_000, &file).await.unwrap().unwrap();
+    assert!(std::fs::read_dir(dir.path()).unwrap().all(|e| !e.unwrap().file_name().to_string_lossy().contains(".part")));
     assert_eq!(done.batches, 9, "{done:?}");
     let v = lgsp::log::verify(db, &[key.public()]).await.unwrap();
     assert!(v.problems.is_empty(), "{:?}", v.problems);
