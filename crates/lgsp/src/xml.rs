@@ -15,8 +15,16 @@ const MAX_ATTRS: usize = 256;
 /// The most elements a document may have.
 const MAX_NODES: usize = 500_000;
 
-/// The attributes whose values are qualified names, resolved as `{namespace}local`.
+/// The attributes whose values are qualified names, resolved as `{namespace}local`, on the
+/// elements of a description (in the namespaces of `DESCRIBING`); anywhere else (a message's
+/// own `type` attribute, say) they are text like any other.
 const QNAME_ATTRS: [&str; 7] = ["type", "base", "element", "ref", "message", "binding", "itemType"];
+const DESCRIBING: [&str; 4] = [
+    "http://www.w3.org/2001/XMLSchema",
+    "http://schemas.xmlsoap.org/wsdl/",
+    "http://schemas.xmlsoap.org/wsdl/soap/",
+    "http://schemas.xmlsoap.org/wsdl/soap12/",
+];
 
 /// An element read from XML: namespace, local name, attributes, text, children in order.
 #[derive(Debug, Default)]
@@ -61,6 +69,7 @@ fn bound(r: &ResolveResult) -> String {
 }
 
 fn open(r: &NsReader<&[u8]>, ns: String, e: &BytesStart) -> Result<Node, String> {
+    let describing = DESCRIBING.contains(&ns.as_str());
     let mut node = Node { ns, name: String::from_utf8_lossy(e.local_name().as_ref()).into_owned(), ..Default::default() };
     // Duplicates are found here, with a set: quick-xml's own check compares every attribute
     // with every other.
@@ -79,7 +88,7 @@ fn open(r: &NsReader<&[u8]>, ns: String, e: &BytesStart) -> Result<Node, String>
         }
         let value = a.unescape_value().map_err(|e| format!("attribute value: {e}"))?.into_owned();
         let name = String::from_utf8_lossy(a.key.local_name().as_ref()).into_owned();
-        let value = if QNAME_ATTRS.contains(&name.as_str()) {
+        let value = if describing && QNAME_ATTRS.contains(&name.as_str()) {
             let (ns, l) = r.resolve_element(QName(value.as_bytes()));
             format!("{{{}}}{}", bound(&ns), String::from_utf8_lossy(l.as_ref()))
         } else {

@@ -60,6 +60,7 @@ fn field_schema(f: &Field) -> Value {
     let one = match f.kind.as_str() {
         "object" => object_schema(&f.fields),
         "any" => json!({}),
+        "decimal" => json!({"type": "string", "format": "decimal", "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)$"}),
         kind => json!({"type": kind}),
     };
     if f.repeated { json!({"type": "array", "items": one}) } else { one }

@@ -6,7 +6,7 @@
 
 use serde_json::{Map, Number, Value};
 
-use super::wsdl::{Body, Field};
+use super::wsdl::{Body, Field, TEXT};
 use super::{element, json_of, valid_name, xml_escape};
 use crate::xml::{MAX_DEPTH, Node};
 
@@ -29,11 +29,12 @@ impl Prefixes {
         Prefixes(out)
     }
 
-    /// The element's name with its prefix (none when it is in no namespace).
+    /// The element's (or attribute's) name with its prefix (none when it is in no namespace).
     fn tag(&self, f: &Field) -> String {
+        let name = f.name.strip_prefix('@').unwrap_or(&f.name);
         match self.0.iter().find(|(ns, _)| *ns == f.namespace).filter(|_| !f.namespace.is_empty()) {
-            Some((_, p)) => format!("{p}:{}", f.name),
-            None => f.name.clone(),
+            Some((_, p)) => format!("{p}:{name}"),
+            None => name.to_owned(),
         }
     }
 
@@ -45,22 +46,26 @@ impl Prefixes {
 /// The body element with `json`'s content, each element in its own namespace.
 pub(crate) fn write_body(body: &Body, json: &Value, strict: bool) -> Result<String, String> {
     let prefixes = Prefixes::of(body);
-    let mut out = format!("<ns:{}{}>", body.element, prefixes.declarations());
+    // The start tag is left open for the body's attributes.
+    let mut out = format!("<ns:{}{}", body.element, prefixes.declarations());
     match &body.fields {
         Some(fields) => write_fields(fields, json, &prefixes, strict, &body.element, &mut out, 0)?,
-        None => match json {
-            Value::Object(m) => {
-                for (k, v) in m {
-                    if !valid_name(k) {
-                        return Err(format!("«{k}» cannot be an XML element name"));
+        None => {
+            out.push('>');
+            match json {
+                Value::Object(m) => {
+                    for (k, v) in m {
+                        if !valid_name(k) {
+                            return Err(format!("«{k}» cannot be an XML element name"));
+                        }
+                        element(k, v, &mut out, 1)?;
                     }
-                    element(k, v, &mut out, 1)?;
                 }
+                Value::Null => {}
+                Value::String(s) => out.push_str(&xml_escape(s)),
+                other => out.push_str(&other.to_string()),
             }
-            Value::Null => {}
-            Value::String(s) => out.push_str(&xml_escape(s)),
-            other => out.push_str(&other.to_string()),
-        },
+        }
     }
     out.push_str(&format!("</ns:{}>", body.element));
     Ok(out)
@@ -71,6 +76,7 @@ fn names(fields: &[Field]) -> String {
     if list.is_empty() { "no fields".into() } else { list.join(", ") }
 }
 
+/// An element's attributes (its start tag is open), the end of its start tag, then its content.
 fn write_fields(
     fields: &[Field],
     json: &Value,
@@ -93,8 +99,27 @@ fn write_fields(
     if strict && let Some(k) = obj.keys().find(|k| !fields.iter().any(|f| &f.name == *k)) {
         return Err(format!("«{path}.{k}» is not in the service's WSDL; {path} has {}", names(fields)));
     }
-    for f in fields {
+    for f in fields.iter().filter(|f| f.name.starts_with('@')) {
         let p = format!("{path}.{}", f.name);
+        match obj.get(&f.name) {
+            None | Some(Value::Null) if f.required && strict => return Err(format!("«{p}» is required")),
+            None | Some(Value::Null) => {}
+            Some(v) => {
+                let text = scalar(&f.kind, v, strict).ok_or_else(|| format!("«{p}» is {}", article(&f.kind)))?;
+                out.push_str(&format!(" {}=\"{}\"", prefixes.tag(f), xml_escape(&text)));
+            }
+        }
+    }
+    out.push('>');
+    for f in fields.iter().filter(|f| !f.name.starts_with('@')) {
+        let p = format!("{path}.{}", f.name);
+        if f.name == TEXT {
+            if let Some(v) = obj.get(TEXT).filter(|v| !v.is_null()) {
+                let text = scalar(&f.kind, v, strict).ok_or_else(|| format!("«{p}» is {}", article(&f.kind)))?;
+                out.push_str(&xml_escape(&text));
+            }
+            continue;
+        }
         let items: Vec<&Value> = match obj.get(&f.name) {
             None | Some(Value::Null) => Vec::new(),
             Some(Value::Array(a)) if f.repeated || !strict => a.iter().collect(),
@@ -108,7 +133,7 @@ fn write_fields(
         for item in items {
             match f.kind.as_str() {
                 "object" => {
-                    out.push_str(&format!("<{tag}>"));
+                    out.push_str(&format!("<{tag}"));
                     write_fields(&f.fields, item, prefixes, strict, &p, out, depth + 1)?;
                     out.push_str(&format!("</{tag}>"));
                 }
@@ -127,9 +152,20 @@ fn article(kind: &str) -> &'static str {
     match kind {
         "integer" => "an integer",
         "number" => "a number",
+        "decimal" => "a decimal number (a number, or its digits as text: \"12500.50\")",
         "boolean" => "true or false",
         _ => "text",
     }
+}
+
+/// Whether `t` is an XML Schema decimal: an optional sign, digits with at most one point, no
+/// exponent.
+pub(crate) fn is_decimal(t: &str) -> bool {
+    let digits = t.strip_prefix(['+', '-']).unwrap_or(t);
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+    (!whole.is_empty() || !fraction.is_empty())
+        && whole.bytes().all(|b| b.is_ascii_digit())
+        && fraction.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// A scalar value as the text of an element of this kind.
@@ -140,6 +176,8 @@ fn scalar(kind: &str, v: &Value, strict: bool) -> Option<String> {
         ("integer", Value::String(s)) if s.trim().parse::<i128>().is_ok() => Some(s.trim().to_owned()),
         ("number", Value::Number(n)) => Some(n.to_string()),
         ("number", Value::String(s)) if s.trim().parse::<f64>().is_ok_and(f64::is_finite) => Some(s.trim().to_owned()),
+        ("decimal", Value::Number(n)) if n.as_f64().is_some_and(f64::is_finite) => Some(n.to_string()),
+        ("decimal", Value::String(s)) if is_decimal(s.trim()) => Some(s.trim().to_owned()),
         ("boolean", Value::Bool(b)) => Some(b.to_string()),
         ("boolean", Value::String(s)) if matches!(s.as_str(), "true" | "false" | "1" | "0") => Some(s.clone()),
         ("string", Value::String(s)) => Some(s.clone()),
@@ -165,6 +203,22 @@ fn read_fields(fields: &[Field], node: &Node, strict: bool, path: &str) -> Resul
     let mut m = Map::new();
     for f in fields {
         let p = format!("{path}.{}", f.name);
+        if let Some(name) = f.name.strip_prefix('@') {
+            match node.attr(name) {
+                Some(text) => {
+                    m.insert(f.name.clone(), read_text(f, text, strict, &p)?);
+                }
+                None if strict && f.required => return Err(format!("the attribute {name} is required on <{}>", node.name)),
+                None => {}
+            }
+            continue;
+        }
+        if f.name == TEXT {
+            if !node.text.trim().is_empty() {
+                m.insert(f.name.clone(), read_text(f, &node.text, strict, &p)?);
+            }
+            continue;
+        }
         let found: Vec<&Node> = node.all(&f.name).collect();
         if strict && found.is_empty() && f.required {
             return Err(format!("<{}> is required in {path}", f.name));
@@ -201,13 +255,22 @@ fn read_value(f: &Field, n: &Node, strict: bool, path: &str) -> Result<Value, St
     if n.attr("nil") == Some("true") {
         return Ok(Value::Null);
     }
-    let text = n.text.trim();
+    match f.kind.as_str() {
+        "object" => read_fields(&f.fields, n, strict, path),
+        "any" => Ok(json_of(n)),
+        _ => read_text(f, &n.text, strict, path),
+    }
+}
+
+/// A scalar field's value from its element's text or its attribute's value.
+fn read_text(f: &Field, raw: &str, strict: bool, path: &str) -> Result<Value, String> {
+    let text = raw.trim();
     let typed = match f.kind.as_str() {
-        "object" => return read_fields(&f.fields, n, strict, path),
-        "any" => return Ok(json_of(n)),
-        "string" => return Ok(Value::String(n.text.clone())),
+        "string" => return Ok(Value::String(raw.to_owned())),
         "integer" => text.parse::<i64>().map(Value::from).or_else(|_| text.parse::<u64>().map(Value::from)).ok(),
         "number" => text.parse::<f64>().ok().and_then(Number::from_f64).map(Value::Number),
+        // Every digit kept: as text, which no JSON reader rounds.
+        "decimal" => is_decimal(text).then(|| Value::String(text.to_owned())),
         "boolean" => match text {
             "true" | "1" => Some(Value::Bool(true)),
             "false" | "0" => Some(Value::Bool(false)),
@@ -218,7 +281,7 @@ fn read_value(f: &Field, n: &Node, strict: bool, path: &str) -> Result<Value, St
     match typed {
         Some(v) => Ok(v),
         None if strict => Err(format!("«{path}» is {}, not «{text}»", article(&f.kind))),
-        None => Ok(Value::String(n.text.clone())),
+        None => Ok(Value::String(raw.to_owned())),
     }
 }
 
@@ -254,5 +317,30 @@ mod tests {
         let hoso = &node.children[0];
         assert_eq!((hoso.children[0].ns.as_str(), hoso.children[1].ns.as_str()), ("http://schemas.datacontract.org/HoSo", ""));
         assert_eq!(read_body(&body, &node, true).unwrap(), json!({"hoSo": {"ma": "H-1", "ghiChu": "g"}}));
+    }
+
+    #[test]
+    fn decimals_keep_every_digit_both_ways() {
+        let body = Body {
+            element: "NoThue".into(),
+            namespace: "urn:thue".into(),
+            fields: Some(vec![Field { required: true, ..field("soTien", "urn:thue", "decimal", vec![]) }]),
+        };
+        // More digits than a double holds: read as text, written back unchanged.
+        let node = crate::xml::parse(b"<t:NoThue xmlns:t=\"urn:thue\"><t:soTien> 12345678901234567.89 </t:soTien></t:NoThue>").unwrap();
+        let json = read_body(&body, &node, true).unwrap();
+        assert_eq!(json, json!({"soTien": "12345678901234567.89"}));
+        assert!(write_body(&body, &json, true).unwrap().contains("<ns:soTien>12345678901234567.89</ns:soTien>"));
+        // A JSON number is taken too; an exponent, a second point or words are not decimals.
+        assert!(write_body(&body, &json!({"soTien": 12500.5}), true).unwrap().contains(">12500.5<"));
+        for bad in [json!("1e5"), json!("1.2.3"), json!("mười"), json!("."), json!(true)] {
+            let e = write_body(&body, &json!({"soTien": bad}), true).unwrap_err();
+            assert!(e.contains("decimal"), "{e}");
+        }
+        let node = crate::xml::parse(b"<t:NoThue xmlns:t=\"urn:thue\"><t:soTien>1e5</t:soTien></t:NoThue>").unwrap();
+        assert!(read_body(&body, &node, true).is_err());
+        for good in ["-0.5", "+7", "3.", ".25", "0012"] {
+            assert!(is_decimal(good), "{good}");
+        }
     }
 }

@@ -46,7 +46,9 @@ pub struct Body {
     pub fields: Option<Vec<Field>>,
 }
 
-/// One element inside a body, as a JSON field.
+/// One element inside a body, as a JSON field. An attribute of the element is a field named
+/// `@` and the attribute's name, and the text of an element that has attributes too (XML
+/// Schema's simple content) is the field `#text`: the names Json.NET gives them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Field {
     pub name: String,
@@ -54,7 +56,8 @@ pub struct Field {
     /// elements (`elementFormDefault`, `form`, or a `ref` to a global element); empty when not.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub namespace: String,
-    /// `string`, `integer`, `number`, `boolean`, `object` (with `fields`) or `any`.
+    /// `string`, `integer`, `number` (a double), `decimal` (exact, as text in JSON), `boolean`,
+    /// `object` (with `fields`) or `any`.
     #[serde(rename = "type")]
     pub kind: String,
     /// `minOccurs` is not 0.
@@ -88,12 +91,17 @@ impl Contract {
 struct Ctx<'a> {
     ns: &'a str,
     qualified: bool,
+    /// `attributeFormDefault`: local attributes in the target namespace too.
+    attributes_qualified: bool,
 }
 
 /// The schemas of the description, indexed by `{namespace}name`.
 struct Schemas<'a> {
     elements: HashMap<String, (&'a Node, Ctx<'a>)>,
     types: HashMap<String, (&'a Node, Ctx<'a>)>,
+    /// Global attributes and attribute groups.
+    attributes: HashMap<String, (&'a Node, Ctx<'a>)>,
+    attribute_groups: HashMap<String, (&'a Node, Ctx<'a>)>,
     /// The named types being read, outermost first: a type met again inside itself is free
     /// content there.
     within: RefCell<Vec<String>>,
@@ -106,7 +114,9 @@ fn builtin(name: &str) -> &'static str {
     match name {
         "int" | "integer" | "long" | "short" | "byte" | "unsignedInt" | "unsignedLong" | "unsignedShort" | "unsignedByte"
         | "nonNegativeInteger" | "positiveInteger" | "nonPositiveInteger" | "negativeInteger" => "integer",
-        "decimal" | "float" | "double" => "number",
+        // Exact decimals (amounts of money, most of all) stay exact: text on the JSON side.
+        "decimal" => "decimal",
+        "float" | "double" => "number",
         "boolean" => "boolean",
         "anyType" => "any",
         _ => "string",
@@ -116,14 +126,30 @@ fn builtin(name: &str) -> &'static str {
 /// A field's kind and, for objects, its fields.
 type Shape = (&'static str, Vec<Field>);
 
+/// The field that holds the text of an element with attributes.
+pub const TEXT: &str = "#text";
+
+/// One of the kinds a field can have, as the static text `Shape` holds.
+fn static_kind(kind: &str) -> &'static str {
+    ["string", "integer", "number", "decimal", "boolean"].into_iter().find(|k| *k == kind).unwrap_or("string")
+}
+
 impl<'a> Schemas<'a> {
     fn new(root: &'a Node) -> Schemas<'a> {
-        let mut s = Schemas { elements: HashMap::new(), types: HashMap::new(), within: RefCell::default(), made: Cell::new(0) };
+        let mut s = Schemas {
+            elements: HashMap::new(),
+            types: HashMap::new(),
+            attributes: HashMap::new(),
+            attribute_groups: HashMap::new(),
+            within: RefCell::default(),
+            made: Cell::new(0),
+        };
         for types in root.all("types") {
             for schema in types.all("schema").filter(|n| n.ns == XSD) {
                 let ctx = Ctx {
                     ns: schema.attr("targetNamespace").unwrap_or(""),
                     qualified: schema.attr("elementFormDefault") == Some("qualified"),
+                    attributes_qualified: schema.attr("attributeFormDefault") == Some("qualified"),
                 };
                 for n in &schema.children {
                     let Some(name) = n.attr("name") else { continue };
@@ -134,6 +160,12 @@ impl<'a> Schemas<'a> {
                         }
                         "complexType" | "simpleType" => {
                             s.types.insert(key, (n, ctx));
+                        }
+                        "attribute" => {
+                            s.attributes.insert(key, (n, ctx));
+                        }
+                        "attributeGroup" => {
+                            s.attribute_groups.insert(key, (n, ctx));
                         }
                         _ => {}
                     }
@@ -184,6 +216,7 @@ impl<'a> Schemas<'a> {
         for c in &n.children {
             match c.name.as_str() {
                 "sequence" | "all" | "choice" => self.particles(c, ctx, c.name == "choice", depth, &mut fields)?,
+                "attribute" | "attributeGroup" => self.attribute(c, ctx, depth, &mut fields)?,
                 "complexContent" => {
                     for d in c.children.iter().filter(|d| matches!(d.name.as_str(), "extension" | "restriction")) {
                         if d.name == "extension"
@@ -191,19 +224,95 @@ impl<'a> Schemas<'a> {
                         {
                             fields.extend(self.named(base, depth + 1)?.1);
                         }
-                        for g in d.children.iter().filter(|g| matches!(g.name.as_str(), "sequence" | "all" | "choice")) {
-                            self.particles(g, ctx, g.name == "choice", depth, &mut fields)?;
+                        for g in &d.children {
+                            match g.name.as_str() {
+                                "sequence" | "all" | "choice" => self.particles(g, ctx, g.name == "choice", depth, &mut fields)?,
+                                "attribute" | "attributeGroup" => self.attribute(g, ctx, depth, &mut fields)?,
+                                _ => {}
+                            }
                         }
                     }
                 }
                 "simpleContent" => {
-                    let base = c.children.iter().find_map(|d| d.attr("base")).unwrap_or("string");
-                    return Ok((self.named(base, depth + 1)?.0, Vec::new()));
+                    let Some(d) = c.children.iter().find(|d| matches!(d.name.as_str(), "extension" | "restriction")) else {
+                        return Ok(("string", Vec::new()));
+                    };
+                    let (kind, mut inherited) = match d.attr("base") {
+                        Some(base) => self.named(base, depth + 1)?,
+                        None => ("string", Vec::new()),
+                    };
+                    // A base with simple content and attributes of its own gives its text's kind
+                    // and those attributes.
+                    let kind = match inherited.iter().position(|f| f.name == TEXT) {
+                        Some(i) => static_kind(&inherited.remove(i).kind),
+                        None if kind == "object" => "string",
+                        None => kind,
+                    };
+                    let mut attributes: Vec<Field> = inherited.into_iter().filter(|f| f.name.starts_with('@')).collect();
+                    for a in d.children.iter().filter(|a| matches!(a.name.as_str(), "attribute" | "attributeGroup")) {
+                        self.attribute(a, ctx, depth, &mut attributes)?;
+                    }
+                    if attributes.is_empty() {
+                        return Ok((kind, Vec::new()));
+                    }
+                    attributes.push(Field {
+                        name: TEXT.into(),
+                        namespace: String::new(),
+                        kind: kind.into(),
+                        required: false,
+                        repeated: false,
+                        fields: Vec::new(),
+                    });
+                    return Ok(("object", attributes));
                 }
                 _ => {}
             }
         }
         Ok(("object", fields))
+    }
+
+    /// An `attribute` (or the attributes of an `attributeGroup`) as fields named `@name`,
+    /// appended to `out`. Attributes that are not simple values are text.
+    fn attribute(&self, a: &Node, ctx: Ctx, depth: usize, out: &mut Vec<Field>) -> Result<(), String> {
+        self.step()?;
+        if a.name == "attributeGroup" {
+            let Some(r) = a.attr("ref") else { return Ok(()) };
+            let (g, gctx) =
+                self.attribute_groups.get(r).ok_or_else(|| format!("the attribute group {} is not defined in the WSDL", local(r)))?;
+            if depth > MAX_TYPE_DEPTH {
+                return Err(format!("the attribute group {} refers to itself", local(r)));
+            }
+            for c in g.children.iter().filter(|c| matches!(c.name.as_str(), "attribute" | "attributeGroup")) {
+                self.attribute(c, *gctx, depth + 1, out)?;
+            }
+            return Ok(());
+        }
+        if a.attr("use") == Some("prohibited") {
+            return Ok(());
+        }
+        let required = a.attr("use") == Some("required");
+        let (decl, dctx, name, namespace) = match a.attr("ref") {
+            Some(r) => {
+                let (g, gctx) = self.attributes.get(r).ok_or_else(|| format!("the attribute {} is not defined in the WSDL", local(r)))?;
+                (*g, *gctx, local(r).to_owned(), gctx.ns.to_owned())
+            }
+            None => {
+                let name = a.attr("name").ok_or("an attribute without a name")?.to_owned();
+                let qualified = match a.attr("form") {
+                    Some(form) => form == "qualified",
+                    None => ctx.attributes_qualified,
+                };
+                (a, ctx, name, if qualified { ctx.ns.to_owned() } else { String::new() })
+            }
+        };
+        let kind = match (decl.attr("type"), decl.first("simpleType")) {
+            (Some(t), _) => self.named(t, depth + 1)?.0,
+            (None, Some(t)) => self.typed(t, dctx, depth + 1)?.0,
+            (None, None) => "string",
+        };
+        let kind = if matches!(kind, "object" | "any") { "string" } else { kind };
+        out.push(Field { name: format!("@{name}"), namespace, kind: kind.into(), required, repeated: false, fields: Vec::new() });
+        Ok(())
     }
 
     /// The elements of a `sequence`, `all` or `choice`, appended to `out`.
@@ -409,7 +518,7 @@ mod tests {
                 f("gioiTinh", "string", true, false),
                 con,
                 f("daDangKy", "boolean", true, false),
-                f("lePhi", "number", false, false)
+                f("lePhi", "decimal", false, false)
             ]
         );
         assert!(ops[1].output.is_none(), "GhiNhan is one-way");
@@ -460,6 +569,59 @@ mod tests {
         let ns: Vec<(&str, &str)> = fields.iter().map(|f| (f.name.as_str(), f.namespace.as_str())).collect();
         assert_eq!(ns, [("hoSo", "urn:dich-vu"), ("ghiChu", ""), ("MaDonVi", "urn:hop-dong")]);
         assert_eq!(fields[0].fields[0].namespace, "urn:hop-dong", "the type's own schema qualifies its elements");
+    }
+
+    #[test]
+    fn attributes_and_simple_content_are_fields() {
+        let wsdl = r#"<definitions xmlns="http://schemas.xmlsoap.org/wsdl/" xmlns:s="http://schemas.xmlsoap.org/wsdl/soap/"
+            xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:t="urn:le-phi" targetNamespace="urn:le-phi">
+          <types>
+            <xs:schema targetNamespace="urn:le-phi" elementFormDefault="qualified">
+              <xs:attribute name="phienBan" type="xs:int"/>
+              <xs:attributeGroup name="Nguon"><xs:attribute name="heThong" type="xs:string" use="required"/></xs:attributeGroup>
+              <xs:complexType name="SoTien"><xs:simpleContent><xs:extension base="xs:decimal">
+                <xs:attribute name="donVi" type="xs:string" use="required"/>
+              </xs:extension></xs:simpleContent></xs:complexType>
+              <xs:element name="Tinh"><xs:complexType>
+                <xs:sequence><xs:element name="phi" type="t:SoTien"/><xs:element name="ghiChu" type="xs:string" minOccurs="0"/></xs:sequence>
+                <xs:attribute name="ma" type="xs:string" use="required"/>
+                <xs:attribute ref="t:phienBan"/>
+                <xs:attributeGroup ref="t:Nguon"/>
+                <xs:attribute name="cu" type="xs:string" use="prohibited"/>
+              </xs:complexType></xs:element>
+            </xs:schema>
+          </types>
+          <message name="M"><part name="p" element="t:Tinh"/></message>
+          <portType name="P"><operation name="Tinh"><input message="t:M"/></operation></portType>
+          <binding name="B" type="t:P"><s:binding/><operation name="Tinh"><input><s:body use="literal"/></input></operation></binding></definitions>"#;
+        let c = read(wsdl).unwrap();
+        let body = c.operations("1.1").unwrap()[0].input.clone();
+        let fields = body.fields.clone().unwrap();
+        let shape: Vec<(&str, &str, &str, bool)> =
+            fields.iter().map(|f| (f.name.as_str(), f.namespace.as_str(), f.kind.as_str(), f.required)).collect();
+        assert_eq!(
+            shape,
+            [
+                ("phi", "urn:le-phi", "object", true),
+                ("ghiChu", "urn:le-phi", "string", false),
+                ("@ma", "", "string", true),
+                ("@phienBan", "urn:le-phi", "integer", false),
+                ("@heThong", "", "string", true),
+            ]
+        );
+        let phi: Vec<(&str, &str)> = fields[0].fields.iter().map(|f| (f.name.as_str(), f.kind.as_str())).collect();
+        assert_eq!(phi, [("@donVi", "string"), ("#text", "decimal")]);
+        // JSON to XML and back, attributes in the start tags.
+        let json = serde_json::json!({"@ma": "LP-1", "@phienBan": 2, "@heThong": "motcua", "phi": {"@donVi": "VND", "#text": "150000.50"}});
+        let xml = crate::soap::typed::write_body(&body, &json, true).unwrap();
+        assert!(xml.starts_with("<ns:Tinh xmlns:ns=\"urn:le-phi\" ma=\"LP-1\" ns:phienBan=\"2\" heThong=\"motcua\"><ns:phi donVi=\"VND\">150000.50</ns:phi></ns:Tinh>"), "{xml}");
+        let node = crate::xml::parse(xml.as_bytes()).unwrap();
+        assert_eq!(crate::soap::typed::read_body(&body, &node, true).unwrap(), json);
+        // A required attribute missing is named, both ways.
+        let e = crate::soap::typed::write_body(&body, &serde_json::json!({"@heThong": "x", "phi": {"@donVi": "VND"}}), true).unwrap_err();
+        assert!(e.contains("@ma") && e.contains("required"), "{e}");
+        let node = crate::xml::parse(xml.replace(" ma=\"LP-1\"", "").as_bytes()).unwrap();
+        assert!(crate::soap::typed::read_body(&body, &node, true).unwrap_err().contains("ma"));
     }
 
     #[test]
