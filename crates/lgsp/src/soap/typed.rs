@@ -163,9 +163,7 @@ fn article(kind: &str) -> &'static str {
 pub(crate) fn is_decimal(t: &str) -> bool {
     let digits = t.strip_prefix(['+', '-']).unwrap_or(t);
     let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
-    (!whole.is_empty() || !fraction.is_empty())
-        && whole.bytes().all(|b| b.is_ascii_digit())
-        && fraction.bytes().all(|b| b.is_ascii_digit())
+    (!whole.is_empty() || !fraction.is_empty()) && whole.bytes().all(|b| b.is_ascii_digit()) && fraction.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// A scalar value as the text of an element of this kind.
