@@ -258,8 +258,7 @@ impl ArchivePlan {
         if let Err(e) = moved {
             // The file goes unless another node, archiving the same batches into the same
             // shared directory, has recorded it as its own.
-            let recorded = q("SELECT 1 FROM lgsp_archives WHERE file = $1").bind(out.display().to_string()).fetch_optional(db).await;
-            if !matches!(recorded, Ok(Some(_))) {
+            if !matches!(recorded(db, out).await, Ok(true)) {
                 let _ = std::fs::remove_file(out);
             }
             return Err(e);
@@ -285,8 +284,12 @@ async fn leftover(db: &Db, out: &std::path::Path, from_batch: i64, to_batch: i64
     if !same {
         return Ok(false);
     }
-    let recorded = q("SELECT 1 FROM lgsp_archives WHERE file = $1").bind(out.display().to_string()).fetch_optional(db).await?;
-    Ok(recorded.is_none())
+    Ok(!recorded(db, out).await?)
+}
+
+/// Whether an archive record names the file at `out`.
+async fn recorded(db: &Db, out: &std::path::Path) -> Result<bool> {
+    Ok(q("SELECT 1 FROM lgsp_archives WHERE file = $1").bind(out.display().to_string()).fetch_optional(db).await?.is_some())
 }
 
 /// Syncs the directory holding `path`, so that a rename into it survives a crash.

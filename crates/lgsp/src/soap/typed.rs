@@ -105,7 +105,7 @@ fn write_fields(
             None | Some(Value::Null) if f.required && strict => return Err(format!("«{p}» is required")),
             None | Some(Value::Null) => {}
             Some(v) => {
-                let text = scalar(&f.kind, v, strict).ok_or_else(|| format!("«{p}» is {}", article(&f.kind)))?;
+                let text = scalar_at(&f.kind, v, strict, &p)?;
                 out.push_str(&format!(" {}=\"{}\"", prefixes.tag(f), xml_escape(&text)));
             }
         }
@@ -115,7 +115,7 @@ fn write_fields(
         let p = format!("{path}.{}", f.name);
         if f.name == TEXT {
             if let Some(v) = obj.get(TEXT).filter(|v| !v.is_null()) {
-                let text = scalar(&f.kind, v, strict).ok_or_else(|| format!("«{p}» is {}", article(&f.kind)))?;
+                let text = scalar_at(&f.kind, v, strict, &p)?;
                 out.push_str(&xml_escape(&text));
             }
             continue;
@@ -139,7 +139,7 @@ fn write_fields(
                 }
                 "any" => element(&tag, item, out, depth + 1)?,
                 kind => {
-                    let text = scalar(kind, item, strict).ok_or_else(|| format!("«{p}» is {}", article(kind)))?;
+                    let text = scalar_at(kind, item, strict, &p)?;
                     out.push_str(&format!("<{tag}>{}</{tag}>", xml_escape(&text)));
                 }
             }
@@ -164,6 +164,11 @@ pub(crate) fn is_decimal(t: &str) -> bool {
     let digits = t.strip_prefix(['+', '-']).unwrap_or(t);
     let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
     (!whole.is_empty() || !fraction.is_empty()) && whole.bytes().all(|b| b.is_ascii_digit()) && fraction.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// [`scalar`], or the error naming the field at `path` and the kind it must be.
+fn scalar_at(kind: &str, v: &Value, strict: bool, path: &str) -> Result<String, String> {
+    scalar(kind, v, strict).ok_or_else(|| format!("«{path}» is {}", article(kind)))
 }
 
 /// A scalar value as the text of an element of this kind.
