@@ -385,6 +385,9 @@ impl Lgsp {
                 errors: None,
                 at: kernel::time::now_ms(),
             };
+            // The file's rows and its import record are written in one transaction: a run that
+            // stops halfway leaves neither, and the next run imports the whole file.
+            let mut tx = self.db.begin().await?;
             let mut problems = Vec::new();
             match rows_of(&name, &bytes) {
                 Err(e) => {
@@ -394,20 +397,14 @@ impl Lgsp {
                 Ok(rows) => {
                     imp.rows_read = rows.len() as i64;
                     for (i, row) in rows.into_iter().enumerate() {
-                        let Some(key) = row.get(&reg.id_field).cloned() else {
-                            imp.refused += 1;
-                            problems.push(format!("row {}: no {}", i + 1, reg.id_field));
-                            continue;
-                        };
-                        let query = catalog::service::DrQuery { content: Map::from_iter([(reg.id_field.clone(), key)]) };
-                        let write = catalog::service::DrWrite { content: row };
-                        match catalog.dr_update_or_create(reg, Some(&query), &write, Some("lgsp-replica")).await {
-                            Ok((_, true)) => imp.created += 1,
-                            Ok((_, false)) => imp.updated += 1,
-                            Err(e) => {
+                        match catalog.dr_put_in(&mut tx, reg, &row, Some("lgsp-replica")).await {
+                            Ok(true) => imp.created += 1,
+                            Ok(false) => imp.updated += 1,
+                            Err(e @ (Error::Invalid(_) | Error::BadRequest(_))) => {
                                 imp.refused += 1;
                                 problems.push(format!("row {}: {e}", i + 1));
                             }
+                            Err(e) => return Err(e),
                         }
                     }
                     if imp.refused > 0 {
@@ -432,8 +429,9 @@ impl Lgsp {
             .bind(imp.at)
             .bind(bytes.len() as i64)
             .bind(listed.modified)
-            .execute(&self.db)
+            .execute(&mut tx)
             .await?;
+            tx.commit().await?;
             done.push(imp);
         }
         Ok(done)

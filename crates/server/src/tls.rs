@@ -4,10 +4,14 @@
 //! certificate are still served. Handshakes run in each connection's task (`cores.rs`), so a
 //! slow client does not hold up the others.
 //!
-//! With `tls_client_crl`, the CA's certificate revocation lists are checked too. The file is
-//! read again when it changes (looked at on every handshake and every two seconds): a revoked
-//! certificate is then refused in new handshakes, connections open with it are closed, and
-//! sessions remembered for resumption are forgotten, since a resumed session skips the check.
+//! With `tls_client_crl`, the CA's certificate revocation lists are checked too, for every
+//! certificate of the chain a client presents (its own and any intermediate CA's), and a list
+//! past its next update counts as no list: the file must hold a current list from each CA that
+//! issues client certificates or intermediates. The file is read again when it changes (looked
+//! at on every handshake and every two seconds): a revoked certificate is then refused in new
+//! handshakes, connections open with it are closed, and sessions remembered for resumption are
+//! forgotten, since a resumed session skips the check. Open connections are also checked again
+//! every minute, so one outlives neither its certificate nor the lists that vouch for it.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
@@ -101,8 +105,9 @@ pub struct Revocation {
 }
 
 /// The verifier for `roots` and the lists in the PEM file at `path`. Every certificate a client
-/// presents must be covered by a list of its issuer: a certificate whose status no list gives
-/// is refused, as a revoked one is.
+/// presents, intermediates included, must be covered by a current list of its issuer: a
+/// certificate whose status no list gives, or only an expired one, is refused as a revoked one
+/// is.
 fn verifier_for(roots: &Arc<RootCertStore>, path: &Path) -> anyhow::Result<(Arc<dyn ClientCertVerifier>, usize)> {
     let name = path.display();
     let crls: Vec<CertificateRevocationListDer<'static>> = CertificateRevocationListDer::pem_file_iter(path)
@@ -115,7 +120,7 @@ fn verifier_for(roots: &Arc<RootCertStore>, path: &Path) -> anyhow::Result<(Arc<
     let n = crls.len();
     let v = WebPkiClientVerifier::builder(roots.clone())
         .with_crls(crls)
-        .only_check_end_entity_revocation()
+        .enforce_revocation_expiration()
         .allow_unauthenticated()
         .build()
         .map_err(|e| anyhow::anyhow!("tls_client_crl {name}: {e}"))?;
@@ -198,15 +203,22 @@ impl Revocation {
     }
 
     /// Looks at the file every two seconds until the server stops, so that connections open
-    /// with a certificate revoked meanwhile are closed even when no new client connects.
+    /// with a certificate revoked meanwhile are closed even when no new client connects. Every
+    /// thirtieth look also has the open connections check their chains again, for the
+    /// certificates and lists that expired meanwhile, and forgets the sessions kept for
+    /// resumption, which would skip that check.
     pub async fn watch(self: Arc<Self>, mut stop: watch::Receiver<bool>) {
-        loop {
+        for tick in 1u64.. {
             tokio::select! {
                 _ = tokio::time::sleep(Duration::from_secs(2)) => {}
                 _ = stop.wait_for(|v| *v) => return,
             }
             let me = self.clone();
             let _ = tokio::task::spawn_blocking(move || me.refresh()).await;
+            if tick % 30 == 0 {
+                self.loaded.write().unwrap_or_else(|p| p.into_inner()).sessions = ServerSessionMemoryCache::new(256);
+                self.version.send_modify(|n| *n += 1);
+            }
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The GovStack Digital Registries operations over generic registries. Every read of a record
 //! is logged with the calling system, so that a person can see who read their data.
 
+use kernel::db::Tx;
 use kernel::{Error, Result};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -213,6 +214,34 @@ impl Catalog {
             }
             Err(e) => Err(e),
         }
+    }
+
+    /// Writes `row` into the record with the key it carries, inside the caller's transaction:
+    /// merged into that record when there is one, a new record otherwise, and the write logged
+    /// in the same transaction. A replica's file is imported this way, all its rows or none.
+    /// True when the record was created. A row that breaks the registry's schema is refused
+    /// before anything is written, so the transaction stays usable for the next row.
+    pub async fn dr_put_in(&self, tx: &mut Tx, reg: &Registry, row: &Map<String, Value>, client: Option<&str>) -> Result<bool> {
+        let key = row
+            .get(&reg.id_field)
+            .and_then(key_text)
+            .ok_or_else(|| Error::invalid(format!("/{}", reg.id_field), "bắt buộc (the record key is required)"))?;
+        let existing = store::by_key(&mut *tx, &reg.id, &key).await?;
+        let mut merged = existing.as_ref().and_then(|r| r.data.as_object().cloned()).unwrap_or_default();
+        merged.extend(row.clone());
+        let (key, subject) = Self::check_content(reg, &merged)?;
+        let data = Value::Object(merged);
+        let (id, action, fields) = match existing {
+            Some(rec) => {
+                store::update(&mut *tx, &rec.id, &key, subject.as_deref(), &data).await?;
+                (rec.id, "update", Some(row.keys().cloned().collect::<Vec<_>>().join(",")))
+            }
+            None => (store::insert(&mut *tx, &reg.id, &key, subject.as_deref(), &data).await?, "create", None),
+        };
+        let created = action == "create";
+        let access = Access { registry_id: &reg.id, record_id: Some(&id), subject: subject.as_deref(), client, action, fields };
+        store::log_access(&mut *tx, access).await?;
+        Ok(created)
     }
 
     /// The record whose key is `key`, as its page shows it to an administrator (logged as a read).

@@ -296,7 +296,17 @@ storage_test!(the_log_seals_as_it_writes_in_one_chain_even_with_concurrent_write
     // A run stopped after writing its file and before committing left the file of these same
     // batches, unrecorded: the next run replaces it instead of refusing the range for good.
     std::fs::write(&file, "{\"format\":\"tinhso-lgsp-archive/1\",\"from_batch\":1,\"to_batch\":9}\n{\"batch\":").unwrap();
+    // A run that stopped while writing left a partial file an hour ago: it goes. One written a
+    // moment ago may be another node's run at work: it stays.
+    let stale = dir.path().join("archive.jsonl.part-01STALE");
+    std::fs::write(&stale, "{\"format\"").unwrap();
+    let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    std::fs::File::options().write(true).open(&stale).unwrap().set_modified(hour_ago).unwrap();
+    let busy = dir.path().join("archive.jsonl.part-01BUSY");
+    std::fs::write(&busy, "{\"format\"").unwrap();
     let done = lgsp::log::archive(db, key, kernel::time::now_ms() + 60_000, &file).await.unwrap().unwrap();
+    assert!(!stale.exists() && busy.exists());
+    std::fs::remove_file(&busy).unwrap();
     assert!(std::fs::read_dir(dir.path()).unwrap().all(|e| !e.unwrap().file_name().to_string_lossy().contains(".part")));
     assert_eq!(done.batches, 9, "{done:?}");
     let v = lgsp::log::verify(db, &[key.public()]).await.unwrap();

@@ -176,12 +176,17 @@ fn numbered_leaf(cn: &str, serial: u64, issuer: &CertifiedIssuer<'static, KeyPai
     (cert.pem(), key.serialize_pem())
 }
 
-/// The CA's revocation list (number `number`) naming `serials`.
+/// The CA's revocation list (number `number`) naming `serials`, current for a week.
 fn revocation_list(issuer: &CertifiedIssuer<'static, KeyPair>, number: u64, serials: &[u64]) -> String {
+    list_until(issuer, number, serials, time::OffsetDateTime::now_utc() + time::Duration::days(7))
+}
+
+/// The CA's revocation list (number `number`) naming `serials`, with its next update at `next`.
+fn list_until(issuer: &CertifiedIssuer<'static, KeyPair>, number: u64, serials: &[u64], next: time::OffsetDateTime) -> String {
     let now = time::OffsetDateTime::now_utc();
     rcgen::CertificateRevocationListParams {
-        this_update: now - time::Duration::hours(1),
-        next_update: now + time::Duration::days(7),
+        this_update: next.min(now) - time::Duration::days(1),
+        next_update: next,
         crl_number: rcgen::SerialNumber::from(number),
         issuing_distribution_point: None,
         revoked_certs: serials
@@ -317,4 +322,95 @@ async fn a_revoked_certificate_proves_nothing_sqlite() {
 #[tokio::test]
 async fn a_revoked_certificate_proves_nothing_postgres() {
     a_revoked_certificate_proves_nothing(Backend::Postgres).await;
+}
+
+/// An intermediate CA signed by `root`, with the serial number its list will name.
+fn intermediate(name: &str, serial: u64, root: &CertifiedIssuer<'static, KeyPair>) -> CertifiedIssuer<'static, KeyPair> {
+    let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
+    p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    p.distinguished_name.push(DnType::CommonName, name);
+    p.serial_number = Some(rcgen::SerialNumber::from(serial));
+    CertifiedIssuer::signed_by(p, KeyPair::generate().unwrap(), root).unwrap()
+}
+
+async fn every_certificate_of_the_chain_needs_a_current_list(backend: Backend) {
+    kernel::tls::init();
+    let root = ca("CA gốc tỉnh Thái An");
+    let sub = intermediate("CA trung gian Sở TT&TT", 77, &root);
+    let dir = tempfile::tempdir().unwrap();
+    let (server_cert, server_key) = leaf(vec!["127.0.0.1".into(), "localhost".into()], "tinhso", &root);
+    std::fs::write(dir.path().join("server.pem"), server_cert).unwrap();
+    std::fs::write(dir.path().join("server.key"), server_key).unwrap();
+    std::fs::write(dir.path().join("ca.pem"), root.pem()).unwrap();
+    let crl = dir.path().join("ca.crl.pem");
+    // At first only the root's list: the intermediate's own certificates have no known status.
+    std::fs::write(&crl, revocation_list(&root, 1, &[])).unwrap();
+    let path = |p: &std::path::Path| Some(p.to_str().unwrap().to_owned());
+    let Some(app) = testkit::TestApp::start_configured(backend, |c| {
+        c.tls_cert = path(&dir.path().join("server.pem"));
+        c.tls_key = path(&dir.path().join("server.key"));
+        c.tls_client_ca = path(&dir.path().join("ca.pem"));
+        c.tls_client_crl = path(&crl);
+    })
+    .await
+    else {
+        return;
+    };
+    // One system's certificate comes from the intermediate (sent with its chain), the other's
+    // straight from the root.
+    let (via_cert, via_key) = numbered_leaf("motcua.phutan", 3001, &sub);
+    let via = (format!("{via_cert}{}", sub.pem()), via_key);
+    let direct = numbered_leaf("hotich.phutan", 3002, &root);
+    members(&app).await;
+    for (code, cert) in [("motcua", &via_cert), ("hotich", &direct.0)] {
+        let r =
+            app.post("/api/lgsp/members/VN/GOV/000.00.51.H99/subsystems", &json!({"code": code, "name": code, "certificate": cert})).await;
+        assert_eq!(r.status, 201, "{}", r.text);
+    }
+    const DIRECT: &str = "VN/GOV/000.00.51.H99/hotich";
+    let url = publish_hello(&app, &[CLIENT, DIRECT]).await;
+    let pki = Pki { ca: root.pem(), client: via.clone(), other_client: direct.clone(), stranger: leaf(vec![], "la", &ca("CA lạ")), dir };
+    let call = |id: &(String, String), who: &str| {
+        let (c, url, who) = (client(&pki, Some(id)), url.clone(), who.to_owned());
+        async move { c.get(&url).header("X-Road-Client", who).send().await.map(|r| r.status().as_u16()).ok() }
+    };
+    assert_eq!(call(&via, CLIENT).await, None, "a certificate whose issuer has no list");
+    assert_eq!(call(&direct, DIRECT).await, Some(200));
+
+    // With the intermediate's list too, its certificates are taken.
+    let both = |root_list: String, sub_list: String| format!("{root_list}{sub_list}");
+    publish(&crl, &both(revocation_list(&root, 2, &[]), revocation_list(&sub, 1, &[])));
+    assert_eq!(call(&via, CLIENT).await, Some(200));
+    assert_eq!(call(&direct, DIRECT).await, Some(200));
+
+    // The root revokes the intermediate: what it issued proves nothing, though its own list
+    // names nothing.
+    publish(&crl, &both(revocation_list(&root, 3, &[77]), revocation_list(&sub, 1, &[])));
+    assert_eq!(call(&via, CLIENT).await, None, "a certificate from a revoked intermediate");
+    assert_eq!(call(&direct, DIRECT).await, Some(200));
+
+    // The root's list is past its next update: nothing it covers is taken, the intermediate's
+    // certificates included.
+    let yesterday = time::OffsetDateTime::now_utc() - time::Duration::days(1);
+    publish(&crl, &both(list_until(&root, 4, &[], yesterday), revocation_list(&sub, 1, &[])));
+    assert_eq!(call(&direct, DIRECT).await, None, "a certificate whose list expired");
+    assert_eq!(call(&via, CLIENT).await, None);
+    // Browsers without certificates are still served.
+    assert_eq!(client(&pki, None).get(app.url("/")).send().await.unwrap().status(), 200);
+
+    // A current list brings both back.
+    publish(&crl, &both(revocation_list(&root, 5, &[]), revocation_list(&sub, 2, &[])));
+    assert_eq!(call(&via, CLIENT).await, Some(200));
+    assert_eq!(call(&direct, DIRECT).await, Some(200));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn every_certificate_of_the_chain_needs_a_current_list_sqlite() {
+    every_certificate_of_the_chain_needs_a_current_list(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn every_certificate_of_the_chain_needs_a_current_list_postgres() {
+    every_certificate_of_the_chain_needs_a_current_list(Backend::Postgres).await;
 }

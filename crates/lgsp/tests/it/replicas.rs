@@ -181,3 +181,66 @@ storage_test!(the_demo_replica_is_seeded_once_and_imports_its_sample, async |app
     let read = app.post("/data/ho-kinh-doanh/1/read", &json!({"query": {"content": {"MaSo": "TA-HKD-000102"}}})).await;
     assert!(read.text.contains("Quán cơm Sông Cầu"), "{}", read.text);
 });
+
+storage_test!(a_file_whose_import_fails_halfway_leaves_nothing_and_is_imported_whole_later, async |app: &TestApp| {
+    let r = app
+        .post(
+            "/api/registries",
+            &json!({"name": "doanh-nghiep", "version": "1.0", "title": "Doanh nghiệp", "id_field": "MaSoThue",
+                    "schema": {"type": "object", "required": ["MaSoThue", "Ten"], "properties": {
+                        "MaSoThue": {"type": "string"}, "Ten": {"type": "string"}}}}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("01.csv"), "MaSoThue,Ten\n0100109106,Công ty Thái An\n").unwrap();
+    let rows = json!([{"MaSoThue": "0100109106", "Ten": "Công ty Thái An (đổi tên)"}, {"MaSoThue": "0101245486", "Ten": "Công ty Sông Cầu"},
+                      {"MaSoThue": "0399999999", "Ten": "Công ty Bến Thành"}]);
+    std::fs::write(dir.path().join("02.json"), rows.to_string()).unwrap();
+    let rep = app
+        .post("/api/lgsp/replicas", &json!({"name": "dn", "directory": dir.path().to_str().unwrap(), "registry": "doanh-nghiep", "registry_version": "1.0", "interval_minutes": 60}))
+        .await;
+    assert_eq!(rep.status, 201, "{}", rep.text);
+    let id = rep.json()["id"].as_str().unwrap().to_owned();
+
+    // The database fails at the third row of the second file, as a full disk would.
+    let db = &app.app.db;
+    let sqlite = db.backend() == kernel::db::Backend::Sqlite;
+    if sqlite {
+        kernel::db::q("CREATE TRIGGER disk_full BEFORE INSERT ON registry_records WHEN NEW.key_value = '0399999999' BEGIN SELECT RAISE(ABORT, 'disk full'); END")
+            .execute(db)
+            .await
+            .unwrap();
+    } else {
+        kernel::db::q("CREATE FUNCTION disk_full() RETURNS trigger LANGUAGE plpgsql AS $f$ BEGIN IF NEW.key_value = '0399999999' THEN RAISE EXCEPTION 'disk full'; END IF; RETURN NEW; END $f$")
+            .execute(db)
+            .await
+            .unwrap();
+        kernel::db::q("CREATE TRIGGER disk_full BEFORE INSERT ON registry_records FOR EACH ROW EXECUTE FUNCTION disk_full()")
+            .execute(db)
+            .await
+            .unwrap();
+    }
+    let run = app.post(&format!("/api/lgsp/replicas/{id}/run"), &json!({})).await;
+    assert_eq!(run.status, 500, "{}", run.text);
+    // The first file is in; of the second, neither its rows nor its record.
+    let read =
+        |key: &'static str| async move { app.post("/data/doanh-nghiep/1.0/read", &json!({"query": {"content": {"MaSoThue": key}}})).await };
+    let first = read("0100109106").await;
+    assert!(first.text.contains("Công ty Thái An") && !first.text.contains("đổi tên"), "{}", first.text);
+    assert_eq!(read("0101245486").await.status, 404, "a row of the failed file was kept");
+    let files = kernel::db::q("SELECT file FROM lgsp_imports ORDER BY file").fetch_all(db).await.unwrap();
+    let files: Vec<String> = files.iter().map(|r| r.text("file").unwrap()).collect();
+    assert_eq!(files, ["01.csv"]);
+
+    // Once the disk has room, the next run imports the whole file.
+    kernel::db::q("DROP TRIGGER disk_full".to_owned() + if sqlite { "" } else { " ON registry_records" }).execute(db).await.unwrap();
+    let run = app.post(&format!("/api/lgsp/replicas/{id}/run"), &json!({})).await;
+    assert_eq!(run.status, 200, "{}", run.text);
+    let imports = run.json();
+    assert_eq!(imports.as_array().unwrap().len(), 1, "{imports}");
+    assert_eq!((imports[0]["file"].as_str(), imports[0]["status"].as_str()), (Some("02.json"), Some("ok")), "{imports}");
+    assert_eq!((imports[0]["created"].as_i64(), imports[0]["updated"].as_i64()), (Some(2), Some(1)), "{imports}");
+    assert!(read("0100109106").await.text.contains("đổi tên"));
+    assert_eq!(read("0399999999").await.status, 200);
+});
