@@ -29,7 +29,7 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
 echo "building the benchmark (release) ..." >&2
-cargo build --release --locked -p server --example bench_lgsp >&2
+[ -n "${BENCH_NO_BUILD:-}" ] || cargo build --release --locked -p server --example bench_lgsp >&2
 work=$(mktemp -d)
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 up=$(free_port); px=$(free_port)

@@ -48,12 +48,18 @@ impl ServicePage {
         kib(*bytes)
     }
 
-    /// A body's fields as the WSDL gives them: `name*` when required, `name[]` when repeated.
+    /// A body's fields as the WSDL gives them: `name*` when required, `name[]` when repeated;
+    /// the room an `xs:any` or `xs:anyAttribute` leaves, in words.
     fn field_names(&self, b: &crate::soap::wsdl::Body) -> String {
+        use crate::soap::wsdl::{ANY, ANY_ATTRIBUTE};
         match &b.fields {
             Some(fields) => fields
                 .iter()
-                .map(|f| format!("{}{}{}", f.name, if f.repeated { "[]" } else { "" }, if f.required { "*" } else { "" }))
+                .map(|f| match f.name.as_str() {
+                    ANY => "(phần tử khác / other elements)".to_owned(),
+                    ANY_ATTRIBUTE => "(thuộc tính khác / other attributes)".to_owned(),
+                    _ => format!("{}{}{}", f.name, if f.repeated { "[]" } else { "" }, if f.required { "*" } else { "" }),
+                })
                 .collect::<Vec<_>>()
                 .join(", "),
             None => String::new(),

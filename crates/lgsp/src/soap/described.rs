@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::wsdl::{Body, Field, Operation};
+use super::wsdl::{ANY, ANY_ATTRIBUTE, Body, Field, Operation};
 
 /// An OpenAPI 3.0 description of the JSON calls a JSON client makes to a SOAP service:
 /// `POST {server}/{operation}` for each operation, with request and answer schemas from the
@@ -47,9 +47,11 @@ fn body_schema(b: &Body) -> Value {
 }
 
 fn object_schema(fields: &[Field]) -> Value {
-    let properties: Map<String, Value> = fields.iter().map(|f| (f.name.clone(), field_schema(f))).collect();
-    let required: Vec<&str> = fields.iter().filter(|f| f.required).map(|f| f.name.as_str()).collect();
-    let mut s = json!({"type": "object", "properties": properties, "additionalProperties": false});
+    // `xs:any` and `xs:anyAttribute` are no properties of their own: they let others in.
+    let open = |f: &&Field| f.name == ANY || f.name == ANY_ATTRIBUTE;
+    let properties: Map<String, Value> = fields.iter().filter(|f| !open(f)).map(|f| (f.name.clone(), field_schema(f))).collect();
+    let required: Vec<&str> = fields.iter().filter(|f| f.required && !open(f)).map(|f| f.name.as_str()).collect();
+    let mut s = json!({"type": "object", "properties": properties, "additionalProperties": fields.iter().any(|f| open(&f))});
     if !required.is_empty() {
         s["required"] = json!(required);
     }

@@ -6,7 +6,7 @@
 
 use serde_json::{Map, Number, Value};
 
-use super::wsdl::{Body, Field, TEXT};
+use super::wsdl::{ANY, ANY_ATTRIBUTE, Body, Field, TEXT};
 use super::{element, json_of, valid_name, xml_escape};
 use crate::xml::{MAX_DEPTH, Node};
 
@@ -31,8 +31,12 @@ impl Prefixes {
 
     /// The element's (or attribute's) name with its prefix (none when it is in no namespace).
     fn tag(&self, f: &Field) -> String {
-        let name = f.name.strip_prefix('@').unwrap_or(&f.name);
-        match self.0.iter().find(|(ns, _)| *ns == f.namespace).filter(|_| !f.namespace.is_empty()) {
+        self.tag_in(&f.namespace, f.name.strip_prefix('@').unwrap_or(&f.name))
+    }
+
+    /// `name` with the prefix of `namespace`.
+    fn tag_in(&self, namespace: &str, name: &str) -> String {
+        match self.0.iter().find(|(ns, _)| ns == namespace).filter(|_| !namespace.is_empty()) {
             Some((_, p)) => format!("{p}:{name}"),
             None => name.to_owned(),
         }
@@ -71,6 +75,26 @@ pub(crate) fn write_body(body: &Body, json: &Value, strict: bool) -> Result<Stri
     Ok(out)
 }
 
+/// Whether the JSON field `key` has a place among `fields`: named by one, or left open by an
+/// `xs:any` (elements) or `xs:anyAttribute` (`@` names).
+fn placed(fields: &[Field], key: &str) -> bool {
+    named(fields, key)
+        || match key.strip_prefix('@') {
+            Some(_) => fields.iter().any(|f| f.name == ANY_ATTRIBUTE),
+            None => key != TEXT && fields.iter().any(|f| f.name == ANY),
+        }
+}
+
+fn named(fields: &[Field], key: &str) -> bool {
+    key != ANY && key != ANY_ATTRIBUTE && fields.iter().any(|f| f.name == key)
+}
+
+/// The JSON fields the schema leaves open that `obj` has: elements, or with `attributes` the
+/// `@` names.
+fn unnamed<'a>(fields: &'a [Field], obj: &'a Map<String, Value>, attributes: bool) -> impl Iterator<Item = (&'a String, &'a Value)> + 'a {
+    obj.iter().filter(move |(k, _)| k.starts_with('@') == attributes && k.as_str() != TEXT && !named(fields, k))
+}
+
 fn names(fields: &[Field]) -> String {
     let list: Vec<&str> = fields.iter().map(|f| f.name.as_str()).collect();
     if list.is_empty() { "no fields".into() } else { list.join(", ") }
@@ -96,11 +120,22 @@ fn write_fields(
         _ if strict => return Err(format!("«{path}» is an object")),
         _ => &empty,
     };
-    if strict && let Some(k) = obj.keys().find(|k| !fields.iter().any(|f| &f.name == *k)) {
+    if strict && let Some(k) = obj.keys().find(|k| !placed(fields, k)) {
         return Err(format!("«{path}.{k}» is not in the service's WSDL; {path} has {}", names(fields)));
     }
     for f in fields.iter().filter(|f| f.name.starts_with('@')) {
         let p = format!("{path}.{}", f.name);
+        if f.name == ANY_ATTRIBUTE {
+            for (k, v) in unnamed(fields, obj, true) {
+                let name = &k[1..];
+                if !valid_name(name) {
+                    return Err(format!("«{path}.{k}» cannot be an XML attribute name"));
+                }
+                let text = scalar_at("string", v, strict, &format!("{path}.{k}"))?;
+                out.push_str(&format!(" {name}=\"{}\"", xml_escape(&text)));
+            }
+            continue;
+        }
         match obj.get(&f.name) {
             None | Some(Value::Null) if f.required && strict => return Err(format!("«{p}» is required")),
             None | Some(Value::Null) => {}
@@ -113,6 +148,20 @@ fn write_fields(
     out.push('>');
     for f in fields.iter().filter(|f| !f.name.starts_with('@')) {
         let p = format!("{path}.{}", f.name);
+        if f.name == ANY {
+            let mut any = false;
+            for (k, v) in unnamed(fields, obj, false) {
+                if !valid_name(k) {
+                    return Err(format!("«{path}.{k}» cannot be an XML element name"));
+                }
+                element(&prefixes.tag_in(&f.namespace, k), v, out, depth + 1)?;
+                any = true;
+            }
+            if !any && f.required && strict {
+                return Err(format!("«{path}» needs an element besides {}", names(fields)));
+            }
+            continue;
+        }
         if f.name == TEXT {
             if let Some(v) = obj.get(TEXT).filter(|v| !v.is_null()) {
                 let text = scalar_at(&f.kind, v, strict, &p)?;
@@ -200,12 +249,34 @@ pub(crate) fn read_body(body: &Body, node: &Node, strict: bool) -> Result<Value,
 }
 
 fn read_fields(fields: &[Field], node: &Node, strict: bool, path: &str) -> Result<Value, String> {
-    if strict && let Some(c) = node.children.iter().find(|c| !fields.iter().any(|f| f.name == c.name)) {
+    let open = fields.iter().any(|f| f.name == ANY);
+    let mut others = node.children.iter().filter(|c| !named(fields, &c.name)).peekable();
+    if strict
+        && !open
+        && let Some(c) = others.peek()
+    {
         return Err(format!("<{}> is not in the service's WSDL; {path} has {}", c.name, names(fields)));
+    }
+    if strict && others.peek().is_none() && fields.iter().any(|f| f.name == ANY && f.required) {
+        return Err(format!("{path} needs an element besides {}", names(fields)));
     }
     let mut m = Map::new();
     for f in fields {
         let p = format!("{path}.{}", f.name);
+        if f.name == ANY {
+            continue;
+        }
+        if f.name == ANY_ATTRIBUTE {
+            // xsi:nil and the like are the XML's own, not the service's.
+            const OWN: [&str; 4] = ["nil", "type", "schemaLocation", "noNamespaceSchemaLocation"];
+            for (k, v) in node.attrs.iter().filter(|(k, _)| !OWN.contains(&k.as_str())) {
+                let key = format!("@{k}");
+                if !named(fields, &key) {
+                    m.insert(key, Value::String(v.clone()));
+                }
+            }
+            continue;
+        }
         if let Some(name) = f.name.strip_prefix('@') {
             match node.attr(name) {
                 Some(text) => {
@@ -240,8 +311,9 @@ fn read_fields(fields: &[Field], node: &Node, strict: bool, path: &str) -> Resul
             }
         }
     }
-    // Elements of an answer the description does not name are kept, as they come.
-    for c in node.children.iter().filter(|c| !fields.iter().any(|f| f.name == c.name)) {
+    // Elements the description leaves open, or that it does not name in an answer, are kept
+    // as they come.
+    for c in others {
         let v = json_of(c);
         match m.get_mut(&c.name) {
             Some(Value::Array(a)) => a.push(v),

@@ -128,6 +128,18 @@ type Shape = (&'static str, Vec<Field>);
 
 /// The field that holds the text of an element with attributes.
 pub const TEXT: &str = "#text";
+/// The field standing for an `xs:any`: where elements the schema leaves open go, each a JSON
+/// field of its own name beside the named ones.
+pub const ANY: &str = "*";
+/// The field standing for an `xs:anyAttribute`: attributes the schema does not name are
+/// taken, each a JSON field `@name`.
+pub const ANY_ATTRIBUTE: &str = "@*";
+
+/// The field an `xs:any` (or a reference to XML Schema's own `schema` element, as in the
+/// DataSets ASP.NET services answer with) stands for: free content in `namespace`.
+fn open_field(name: &str, namespace: String, required: bool, repeated: bool) -> Field {
+    Field { name: name.into(), namespace, kind: "any".into(), required, repeated, fields: Vec::new() }
+}
 
 /// One of the kinds a field can have, as the static text `Shape` holds.
 fn static_kind(kind: &str) -> &'static str {
@@ -216,7 +228,7 @@ impl<'a> Schemas<'a> {
         for c in &n.children {
             match c.name.as_str() {
                 "sequence" | "all" | "choice" => self.particles(c, ctx, c.name == "choice", depth, &mut fields)?,
-                "attribute" | "attributeGroup" => self.attribute(c, ctx, depth, &mut fields)?,
+                "attribute" | "attributeGroup" | "anyAttribute" => self.attribute(c, ctx, depth, &mut fields)?,
                 "complexContent" => {
                     for d in c.children.iter().filter(|d| matches!(d.name.as_str(), "extension" | "restriction")) {
                         if d.name == "extension"
@@ -227,7 +239,7 @@ impl<'a> Schemas<'a> {
                         for g in &d.children {
                             match g.name.as_str() {
                                 "sequence" | "all" | "choice" => self.particles(g, ctx, g.name == "choice", depth, &mut fields)?,
-                                "attribute" | "attributeGroup" => self.attribute(g, ctx, depth, &mut fields)?,
+                                "attribute" | "attributeGroup" | "anyAttribute" => self.attribute(g, ctx, depth, &mut fields)?,
                                 _ => {}
                             }
                         }
@@ -249,7 +261,7 @@ impl<'a> Schemas<'a> {
                         None => kind,
                     };
                     let mut attributes: Vec<Field> = inherited.into_iter().filter(|f| f.name.starts_with('@')).collect();
-                    for a in d.children.iter().filter(|a| matches!(a.name.as_str(), "attribute" | "attributeGroup")) {
+                    for a in d.children.iter().filter(|a| matches!(a.name.as_str(), "attribute" | "attributeGroup" | "anyAttribute")) {
                         self.attribute(a, ctx, depth, &mut attributes)?;
                     }
                     if attributes.is_empty() {
@@ -272,9 +284,16 @@ impl<'a> Schemas<'a> {
     }
 
     /// An `attribute` (or the attributes of an `attributeGroup`) as fields named `@name`,
-    /// appended to `out`. Attributes that are not simple values are text.
+    /// appended to `out`. Attributes that are not simple values are text. An `anyAttribute`
+    /// is the field `@*`, once.
     fn attribute(&self, a: &Node, ctx: Ctx, depth: usize, out: &mut Vec<Field>) -> Result<(), String> {
         self.step()?;
+        if a.name == "anyAttribute" {
+            if !out.iter().any(|f| f.name == ANY_ATTRIBUTE) {
+                out.push(Field { kind: "string".into(), ..open_field(ANY_ATTRIBUTE, String::new(), false, false) });
+            }
+            return Ok(());
+        }
         if a.name == "attributeGroup" {
             let Some(r) = a.attr("ref") else { return Ok(()) };
             let (g, gctx) =
@@ -282,7 +301,7 @@ impl<'a> Schemas<'a> {
             if depth > MAX_TYPE_DEPTH {
                 return Err(format!("the attribute group {} refers to itself", local(r)));
             }
-            for c in g.children.iter().filter(|c| matches!(c.name.as_str(), "attribute" | "attributeGroup")) {
+            for c in g.children.iter().filter(|c| matches!(c.name.as_str(), "attribute" | "attributeGroup" | "anyAttribute")) {
                 self.attribute(c, *gctx, depth + 1, out)?;
             }
             return Ok(());
@@ -321,6 +340,20 @@ impl<'a> Schemas<'a> {
         for c in &group.children {
             match c.name.as_str() {
                 "element" => out.push(self.field(c, ctx, optional, depth)?),
+                "any" => {
+                    self.step()?;
+                    // Written in the one namespace it names, if it names one; else unqualified.
+                    let namespace = match c.attr("namespace").unwrap_or("##any") {
+                        "##targetNamespace" => ctx.ns.to_owned(),
+                        "##any" | "##other" | "##local" => String::new(),
+                        list if !list.contains(char::is_whitespace) => list.to_owned(),
+                        _ => String::new(),
+                    };
+                    let required = !optional && c.attr("minOccurs") != Some("0");
+                    if !out.iter().any(|f| f.name == ANY) {
+                        out.push(open_field(ANY, namespace, required, true));
+                    }
+                }
                 "sequence" | "all" | "choice" => self.particles(c, ctx, optional || c.name == "choice", depth, out)?,
                 "group" => return Err("xs:group is not supported; write its elements out".into()),
                 _ => {}
@@ -335,6 +368,10 @@ impl<'a> Schemas<'a> {
         let required = !optional && e.attr("minOccurs") != Some("0");
         let repeated = e.attr("maxOccurs").is_some_and(|m| m == "unbounded" || m.parse::<u64>().is_ok_and(|n| n > 1));
         let (name, namespace, (kind, fields)) = if let Some(r) = e.attr("ref") {
+            if r == format!("{{{XSD}}}schema") {
+                // An inline schema, as an ASP.NET DataSet sends before its data.
+                return Ok(open_field("schema", XSD.into(), required, repeated));
+            }
             let (g, gctx) = self.elements.get(r).ok_or_else(|| format!("the element {} is not defined in the WSDL", local(r)))?;
             (local(r).to_owned(), gctx.ns.to_owned(), self.content(g, *gctx, depth + 1)?)
         } else {

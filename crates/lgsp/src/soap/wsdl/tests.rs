@@ -148,6 +148,85 @@ fn attributes_and_simple_content_are_fields() {
 }
 
 #[test]
+fn open_content_is_kept_beside_the_named_fields() {
+    // An ASP.NET service answering with a DataSet (an inline schema, then any elements), and a
+    // request that takes extra elements in its own namespace and extra attributes.
+    let wsdl = r###"<definitions xmlns="http://schemas.xmlsoap.org/wsdl/" xmlns:soap="http://schemas.xmlsoap.org/wsdl/soap/"
+            xmlns:s="http://www.w3.org/2001/XMLSchema" xmlns:tns="http://tempuri.org/" targetNamespace="http://tempuri.org/">
+          <types>
+            <s:schema targetNamespace="http://tempuri.org/" elementFormDefault="qualified">
+              <s:element name="LayDanhSach"><s:complexType>
+                <s:sequence><s:element name="maDonVi" type="s:string"/><s:any namespace="##targetNamespace" minOccurs="0" maxOccurs="unbounded"/></s:sequence>
+                <s:anyAttribute/>
+              </s:complexType></s:element>
+              <s:element name="LayDanhSachResponse"><s:complexType><s:sequence>
+                <s:element name="LayDanhSachResult" minOccurs="0"><s:complexType>
+                  <s:sequence><s:element ref="s:schema"/><s:any/></s:sequence>
+                </s:complexType></s:element>
+              </s:sequence></s:complexType></s:element>
+            </s:schema>
+          </types>
+          <message name="In"><part name="parameters" element="tns:LayDanhSach"/></message>
+          <message name="Out"><part name="parameters" element="tns:LayDanhSachResponse"/></message>
+          <portType name="P"><operation name="LayDanhSach"><input message="tns:In"/><output message="tns:Out"/></operation></portType>
+          <binding name="B" type="tns:P"><soap:binding/><operation name="LayDanhSach">
+            <input><soap:body use="literal"/></input><output><soap:body use="literal"/></output></operation></binding></definitions>"###;
+    let c = read(wsdl).unwrap();
+    let op = &c.operations("1.1").unwrap()[0];
+    let input = op.input.clone();
+    let shape: Vec<(&str, &str, &str, bool)> =
+        input.fields.as_ref().unwrap().iter().map(|f| (f.name.as_str(), f.namespace.as_str(), f.kind.as_str(), f.required)).collect();
+    assert_eq!(
+        shape,
+        [("maDonVi", "http://tempuri.org/", "string", true), ("*", "http://tempuri.org/", "any", false), ("@*", "", "string", false)]
+    );
+
+    // Fields the schema does not name go in where it leaves room: elements in the namespace
+    // the xs:any names, after the named ones; attributes in the start tag.
+    let json = serde_json::json!({"@phien": "2", "maDonVi": "000.00.13.H99", "trang": 1, "loc": {"nam": 2026}});
+    let xml = crate::soap::typed::write_body(&input, &json, true).unwrap();
+    assert_eq!(
+        xml,
+        "<ns:LayDanhSach xmlns:ns=\"http://tempuri.org/\" phien=\"2\"><ns:maDonVi>000.00.13.H99</ns:maDonVi><ns:trang>1</ns:trang><ns:loc><nam>2026</nam></ns:loc></ns:LayDanhSach>"
+    );
+    let node = crate::xml::parse(xml.as_bytes()).unwrap();
+    let back = crate::soap::typed::read_body(&input, &node, true).unwrap();
+    assert_eq!(back, serde_json::json!({"@phien": "2", "maDonVi": "000.00.13.H99", "trang": "1", "loc": {"nam": "2026"}}));
+    // The named fields are still held to the schema; an open field cannot take a name XML
+    // does not allow.
+    let e = crate::soap::typed::write_body(&input, &serde_json::json!({"trang": 1}), true).unwrap_err();
+    assert!(e.contains("maDonVi") && e.contains("required"), "{e}");
+    let e = crate::soap::typed::write_body(&input, &serde_json::json!({"maDonVi": "x", "1trang": 1}), true).unwrap_err();
+    assert!(e.contains("1trang"), "{e}");
+    let e = crate::soap::typed::write_body(&input, &serde_json::json!({"maDonVi": "x", "@p": {"a": 1}}), true).unwrap_err();
+    assert!(e.contains("@p"), "{e}");
+
+    // The DataSet answer: its schema and its data both come through.
+    let output = op.output.clone().unwrap();
+    let result = &output.fields.as_ref().unwrap()[0];
+    let inner: Vec<(&str, &str)> = result.fields.iter().map(|f| (f.name.as_str(), f.kind.as_str())).collect();
+    assert_eq!(inner, [("schema", "any"), ("*", "any")]);
+    let answer = br#"<LayDanhSachResponse xmlns="http://tempuri.org/"><LayDanhSachResult>
+        <xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" id="NewDataSet"><xs:element name="NewDataSet"/></xs:schema>
+        <diffgr:diffgram xmlns:diffgr="urn:schemas-microsoft-com:xml-diffgram-v1"><NewDataSet xmlns="">
+          <Table><Ma>HS-1</Ma></Table><Table><Ma>HS-2</Ma></Table>
+        </NewDataSet></diffgr:diffgram></LayDanhSachResult></LayDanhSachResponse>"#;
+    let node = crate::xml::parse(answer).unwrap();
+    let json = crate::soap::typed::read_body(&output, &node, false).unwrap();
+    assert_eq!(json["LayDanhSachResult"]["diffgram"]["NewDataSet"]["Table"][1]["Ma"], "HS-2", "{json}");
+    assert!(json["LayDanhSachResult"]["schema"].is_object(), "{json}");
+    // Strictly read (as from a SOAP client), the open parts are taken too.
+    assert!(crate::soap::typed::read_body(&output, &node, true).is_ok());
+
+    // The JSON side's description lets the open fields in.
+    let api = crate::soap::described::openapi("t", "1", "http://x", c.operations("1.1").unwrap());
+    let schema = &api["paths"]["/LayDanhSach"]["post"]["requestBody"]["content"]["application/json"]["schema"];
+    assert_eq!(schema["additionalProperties"], true, "{schema}");
+    assert_eq!(schema["required"], serde_json::json!(["maDonVi"]), "{schema}");
+    assert!(schema["properties"].get("*").is_none(), "{schema}");
+}
+
+#[test]
 fn what_cannot_be_bridged_is_named() {
     let err = |text: &str| read(text).unwrap_err();
     assert!(
