@@ -94,8 +94,8 @@ pub fn addressed(wsdl: &str, address: &str) -> String {
 /// quoted attribute values; comments, CDATA and processing instructions to their own ends.
 fn tag_length(s: &str) -> usize {
     for (open, close) in [("<!--", "-->"), ("<![CDATA[", "]]>"), ("<?", "?>")] {
-        if s.starts_with(open) {
-            return s[open.len()..].find(close).map_or(s.len(), |e| open.len() + e + close.len());
+        if let Some(rest) = s.strip_prefix(open) {
+            return rest.find(close).map_or(s.len(), |e| open.len() + e + close.len());
         }
     }
     let mut quote = None;
