@@ -30,14 +30,34 @@ fn leaf(names: Vec<String>, cn: &str, issuer: &CertifiedIssuer<'static, KeyPair>
     (cert.pem(), key.serialize_pem())
 }
 
-fn pki() -> Pki {
-    let root = ca("CA thử nghiệm tỉnh Thái An");
-    let other = ca("CA lạ");
+/// A directory with the server's certificate and key (issued by `root`) and `root` as the
+/// client CA: `server.pem`, `server.key`, `ca.pem`.
+fn server_files(root: &CertifiedIssuer<'static, KeyPair>) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let (server_cert, server_key) = leaf(vec!["127.0.0.1".into(), "localhost".into()], "tinhso", &root);
+    let (server_cert, server_key) = leaf(vec!["127.0.0.1".into(), "localhost".into()], "tinhso", root);
     std::fs::write(dir.path().join("server.pem"), server_cert).unwrap();
     std::fs::write(dir.path().join("server.key"), server_key).unwrap();
     std::fs::write(dir.path().join("ca.pem"), root.pem()).unwrap();
+    dir
+}
+
+/// The platform serving HTTPS from `dir`'s files, asking for client certificates of its CA
+/// and checking them against the lists in `crl`.
+async fn start_with_lists(backend: Backend, dir: &std::path::Path, crl: &std::path::Path) -> Option<testkit::TestApp> {
+    let path = |p: std::path::PathBuf| Some(p.to_str().unwrap().to_owned());
+    testkit::TestApp::start_configured(backend, |c| {
+        c.tls_cert = path(dir.join("server.pem"));
+        c.tls_key = path(dir.join("server.key"));
+        c.tls_client_ca = path(dir.join("ca.pem"));
+        c.tls_client_crl = path(crl.to_owned());
+    })
+    .await
+}
+
+fn pki() -> Pki {
+    let root = ca("CA thử nghiệm tỉnh Thái An");
+    let other = ca("CA lạ");
+    let dir = server_files(&root);
     Pki {
         ca: root.pem(),
         client: leaf(vec![], "motcua.phutan", &root),
@@ -217,11 +237,7 @@ async fn a_revoked_certificate_proves_nothing(backend: Backend) {
     kernel::tls::init();
     let root = ca("CA thử nghiệm tỉnh Thái An");
     let other = ca("CA lạ");
-    let dir = tempfile::tempdir().unwrap();
-    let (server_cert, server_key) = leaf(vec!["127.0.0.1".into(), "localhost".into()], "tinhso", &root);
-    std::fs::write(dir.path().join("server.pem"), server_cert).unwrap();
-    std::fs::write(dir.path().join("server.key"), server_key).unwrap();
-    std::fs::write(dir.path().join("ca.pem"), root.pem()).unwrap();
+    let dir = server_files(&root);
     let crl = dir.path().join("ca.crl.pem");
     std::fs::write(&crl, revocation_list(&root, 1, &[])).unwrap();
     let path = |p: &std::path::Path| Some(p.to_str().unwrap().to_owned());
@@ -244,16 +260,7 @@ async fn a_revoked_certificate_proves_nothing(backend: Backend) {
     let e = server::tls::acceptor(&c).err().expect("a file without a list").to_string();
     assert!(e.contains("no X509 CRL"), "{e}");
 
-    let Some(app) = testkit::TestApp::start_configured(backend, |c| {
-        c.tls_cert = path(&dir.path().join("server.pem"));
-        c.tls_key = path(&dir.path().join("server.key"));
-        c.tls_client_ca = path(&dir.path().join("ca.pem"));
-        c.tls_client_crl = path(&crl);
-    })
-    .await
-    else {
-        return;
-    };
+    let Some(app) = start_with_lists(backend, dir.path(), &crl).await else { return };
     let (leaked, kept) = (numbered_leaf("motcua.phutan", 1001, &root), numbered_leaf("hotich.phutan", 1002, &root));
     members(&app).await;
     for (code, cert) in [("motcua", &leaked), ("hotich", &kept)] {
@@ -337,25 +344,11 @@ async fn every_certificate_of_the_chain_needs_a_current_list(backend: Backend) {
     kernel::tls::init();
     let root = ca("CA gốc tỉnh Thái An");
     let sub = intermediate("CA trung gian Sở TT&TT", 77, &root);
-    let dir = tempfile::tempdir().unwrap();
-    let (server_cert, server_key) = leaf(vec!["127.0.0.1".into(), "localhost".into()], "tinhso", &root);
-    std::fs::write(dir.path().join("server.pem"), server_cert).unwrap();
-    std::fs::write(dir.path().join("server.key"), server_key).unwrap();
-    std::fs::write(dir.path().join("ca.pem"), root.pem()).unwrap();
+    let dir = server_files(&root);
     let crl = dir.path().join("ca.crl.pem");
     // At first only the root's list: the intermediate's own certificates have no known status.
     std::fs::write(&crl, revocation_list(&root, 1, &[])).unwrap();
-    let path = |p: &std::path::Path| Some(p.to_str().unwrap().to_owned());
-    let Some(app) = testkit::TestApp::start_configured(backend, |c| {
-        c.tls_cert = path(&dir.path().join("server.pem"));
-        c.tls_key = path(&dir.path().join("server.key"));
-        c.tls_client_ca = path(&dir.path().join("ca.pem"));
-        c.tls_client_crl = path(&crl);
-    })
-    .await
-    else {
-        return;
-    };
+    let Some(app) = start_with_lists(backend, dir.path(), &crl).await else { return };
     // One system's certificate comes from the intermediate (sent with its chain), the other's
     // straight from the root.
     let (via_cert, via_key) = numbered_leaf("motcua.phutan", 3001, &sub);
