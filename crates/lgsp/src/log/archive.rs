@@ -164,7 +164,7 @@ impl ArchivePlan {
         // Written under a name of its own, then renamed into place once synced: a run that stops
         // half way leaves at most a `.part` file, never a short archive under the real name.
         let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        remove_stale_parts(out, &format!("{name}.part-"));
+        remove_stale_parts(out);
         let part = out.with_file_name(format!("{name}.part-{}", kernel::id::new_id()));
         let file = std::fs::File::create_new(&part).map_err(io)?;
         // Written a batch at a time, hashed as it goes: a long backlog is never whole in memory.
@@ -293,16 +293,18 @@ async fn leftover(db: &Db, out: &std::path::Path, from_batch: i64, to_batch: i64
 /// may be writing the same archive's, so a fresh one is never removed.
 const STALE_PART: std::time::Duration = std::time::Duration::from_secs(600);
 
-/// Removes the files beside `out` named `{prefix}…` (the partial files of `out`'s archive) that
-/// have not been written for [`STALE_PART`]: what a run that stopped while writing leaves.
-fn remove_stale_parts(out: &std::path::Path, prefix: &str) {
+/// Removes the partial files of `out`'s archive (`{name}.part-…` beside it) that have not been
+/// written for [`STALE_PART`]: what a run that stopped while writing leaves.
+fn remove_stale_parts(out: &std::path::Path) {
+    let Some(name) = out.file_name() else { return };
+    let prefix = format!("{}.part-", name.to_string_lossy());
     let dir = match out.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => std::path::Path::new("."),
     };
     let Ok(entries) = std::fs::read_dir(dir) else { return };
     for e in entries.flatten() {
-        if !e.file_name().to_string_lossy().starts_with(prefix) {
+        if !e.file_name().to_string_lossy().starts_with(&prefix) {
             continue;
         }
         let idle = e.metadata().and_then(|m| m.modified()).ok().and_then(|t| t.elapsed().ok());
