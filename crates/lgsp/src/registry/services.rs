@@ -97,9 +97,9 @@ pub(super) fn check(input: &ServiceInput, mut v: Violations) -> Result<Settings>
             v.add("upstream_auth", "cần client_id và client_secret (client_id and client_secret are required)");
         }
     }
-    // The SOAP mapping, settled against the service's WSDL description when it has one.
-    let wsdl = input.description.as_deref().filter(|_| kind == "wsdl");
-    let soap = match input.soap.as_ref().map(|m| m.settled(wsdl)) {
+    // The SOAP mapping, settled against the service's description when it has one.
+    let description = input.description.as_deref().map(|t| (kind.as_str(), t));
+    let soap = match input.soap.as_ref().map(|m| m.settled(description)) {
         Some(Ok(m)) => Some(serde_json::json!(m).to_string()),
         Some(Err((field, e))) => {
             v.add(field, e);

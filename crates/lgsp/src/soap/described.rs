@@ -1,10 +1,12 @@
 //! What the gateway hands out about a bridged service: an OpenAPI description of the JSON side
 //! of a SOAP service (made from its WSDL's operations), and the WSDL of a service SOAP clients
-//! call through the gateway, naming the gateway as its address.
+//! call through the gateway, naming the gateway as its address: the registered one, or one
+//! made from the operations a JSON service's OpenAPI description gives.
 
 use serde_json::{Map, Value, json};
 
 use super::wsdl::{ANY, ANY_ATTRIBUTE, Body, Field, Operation};
+use super::{SoapMapping, xml_escape};
 
 /// An OpenAPI 3.0 description of the JSON calls a JSON client makes to a SOAP service:
 /// `POST {server}/{operation}` for each operation, with request and answer schemas from the
@@ -68,10 +70,121 @@ fn field_schema(f: &Field) -> Value {
     if f.repeated { json!({"type": "array", "items": one}) } else { one }
 }
 
+/// A WSDL 1.1 description of a mapping's operations (document/literal, one binding for the
+/// mapping's SOAP version) with the gateway's `address`: what SOAP clients of a JSON service
+/// are handed when the service registered an OpenAPI description rather than a WSDL. Each
+/// operation's request and answer are global elements of the mapping's namespace; their
+/// fields are local elements left unqualified, as the operations read from OpenAPI have them.
+pub fn wsdl(title: &str, code: &str, address: &str, m: &SoapMapping) -> String {
+    let (soap, soap_ns) = if m.version == "1.2" {
+        ("soap12", "http://schemas.xmlsoap.org/wsdl/soap12/")
+    } else {
+        ("soap", "http://schemas.xmlsoap.org/wsdl/soap/")
+    };
+    let tns = xml_escape(&m.namespace);
+    let base = ncname(code);
+    let mut types = String::new();
+    let mut messages = String::new();
+    let mut port = String::new();
+    let mut binding = String::new();
+    for op in &m.operations {
+        let name = &op.name;
+        let mut io = vec![("Input", "input", &op.input)];
+        if let Some(out) = &op.output {
+            io.push(("Output", "output", out));
+        }
+        port.push_str(&format!("<wsdl:operation name=\"{name}\">"));
+        binding.push_str(&format!(
+            "<wsdl:operation name=\"{name}\"><{soap}:operation soapAction=\"{}\" style=\"document\"/>",
+            xml_escape(&op.action)
+        ));
+        for (suffix, tag, body) in io {
+            types.push_str(&format!("<xs:element name=\"{}\"", body.element));
+            match &body.fields {
+                Some(fields) => {
+                    types.push('>');
+                    complex_type(fields, &m.namespace, &mut types);
+                    types.push_str("</xs:element>");
+                }
+                None => types.push_str(" type=\"xs:anyType\"/>"),
+            }
+            messages.push_str(&format!(
+                "<wsdl:message name=\"{name}{suffix}\"><wsdl:part name=\"parameters\" element=\"tns:{}\"/></wsdl:message>",
+                body.element
+            ));
+            port.push_str(&format!("<wsdl:{tag} message=\"tns:{name}{suffix}\"/>"));
+            binding.push_str(&format!("<wsdl:{tag}><{soap}:body use=\"literal\"/></wsdl:{tag}>"));
+        }
+        port.push_str("</wsdl:operation>");
+        binding.push_str("</wsdl:operation>");
+    }
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\
+<wsdl:definitions xmlns:wsdl=\"http://schemas.xmlsoap.org/wsdl/\" xmlns:{soap}=\"{soap_ns}\" xmlns:xs=\"http://www.w3.org/2001/XMLSchema\" xmlns:tns=\"{tns}\" targetNamespace=\"{tns}\" name=\"{base}\">\
+<wsdl:documentation>{} (SOAP {}), made by the LGSP from the service's OpenAPI description.</wsdl:documentation>\
+<wsdl:types><xs:schema targetNamespace=\"{tns}\">{types}</xs:schema></wsdl:types>{messages}\
+<wsdl:portType name=\"{base}PortType\">{port}</wsdl:portType>\
+<wsdl:binding name=\"{base}Binding\" type=\"tns:{base}PortType\"><{soap}:binding style=\"document\" transport=\"http://schemas.xmlsoap.org/soap/http\"/>{binding}</wsdl:binding>\
+<wsdl:service name=\"{base}\"><wsdl:port name=\"{base}Port\" binding=\"tns:{base}Binding\"><{soap}:address location=\"{}\"/></wsdl:port></wsdl:service>\
+</wsdl:definitions>",
+        xml_escape(title),
+        m.version,
+        xml_escape(address)
+    )
+}
+
+/// The anonymous complex type of an element with these fields, in a sequence. A field in the
+/// target namespace is qualified; in no namespace, left unqualified. (Operations read from
+/// OpenAPI have neither attributes nor text beside elements, which WSDLs alone give.)
+fn complex_type(fields: &[Field], tns: &str, out: &mut String) {
+    out.push_str("<xs:complexType><xs:sequence>");
+    for f in fields {
+        let occurs =
+            format!("{}{}", if f.required { "" } else { " minOccurs=\"0\"" }, if f.repeated { " maxOccurs=\"unbounded\"" } else { "" });
+        if f.name == ANY {
+            let ns = if f.namespace.is_empty() { "##any".to_owned() } else { xml_escape(&f.namespace) };
+            out.push_str(&format!("<xs:any namespace=\"{ns}\" processContents=\"lax\"{occurs}/>"));
+            continue;
+        }
+        let form = if !f.namespace.is_empty() && f.namespace == tns { " form=\"qualified\"" } else { "" };
+        out.push_str(&format!("<xs:element name=\"{}\"{form}{occurs}", f.name));
+        if f.kind == "object" {
+            out.push('>');
+            complex_type(&f.fields, tns, out);
+            out.push_str("</xs:element>");
+        } else {
+            out.push_str(&format!(" type=\"{}\"/>", xsd_type(&f.kind)));
+        }
+    }
+    out.push_str("</xs:sequence>");
+    out.push_str("</xs:complexType>");
+}
+
+/// The XML Schema type of a field's kind.
+fn xsd_type(kind: &str) -> &'static str {
+    match kind {
+        "integer" => "xs:long",
+        "number" => "xs:double",
+        "decimal" => "xs:decimal",
+        "boolean" => "xs:boolean",
+        "any" => "xs:anyType",
+        _ => "xs:string",
+    }
+}
+
+/// A service code as an XML name (an NCName): characters that may not stand in one become `_`.
+fn ncname(code: &str) -> String {
+    let mut out: String = code.chars().map(|c| if c.is_alphanumeric() || matches!(c, '_' | '-' | '.') { c } else { '_' }).collect();
+    if !out.starts_with(|c: char| c.is_alphabetic() || c == '_') {
+        out.insert(0, '_');
+    }
+    out
+}
+
 /// The WSDL with the address of every SOAP port replaced by `address` (the gateway's address
 /// of the service). The text is otherwise kept as it was registered.
 pub fn addressed(wsdl: &str, address: &str) -> String {
-    let escaped = super::xml_escape(address);
+    let escaped = xml_escape(address);
     let mut out = String::with_capacity(wsdl.len());
     let mut rest = wsdl;
     while let Some(at) = rest.find('<') {

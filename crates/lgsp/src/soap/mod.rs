@@ -5,6 +5,7 @@
 //! other than the five XML defines and character references; nesting is limited.
 
 pub mod described;
+pub mod rest;
 pub(crate) mod typed;
 pub mod wsdl;
 
@@ -32,24 +33,28 @@ pub struct SoapMapping {
     pub namespace: String,
     /// Read from the service's WSDL description when it has one (anything sent here is
     /// replaced): each operation's action and the fields of its request and response, which the
-    /// bridge then holds requests to and converts by. Without a WSDL, any operation name
-    /// passes and values are converted as they come.
+    /// bridge then holds requests to and converts by. For `soap_to_rest`, a JSON OpenAPI
+    /// description gives them too: each `POST /{operation}`, its fields from the request and
+    /// answer schemas. Without either, any operation name passes and values are converted as
+    /// they come.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub operations: Vec<Operation>,
 }
 
 impl SoapMapping {
-    /// Checks the mapping and settles it against the service's WSDL description, if any:
-    /// version and namespace from the description when left empty, the operations from the
-    /// binding of that version. Gives the field at fault with the problem.
-    pub fn settled(&self, wsdl: Option<&str>) -> Result<SoapMapping, (&'static str, String)> {
+    /// Checks the mapping and settles it against the service's description (kind and text), if
+    /// any. A WSDL gives the version and namespace when left empty and the operations of the
+    /// binding of that version; a JSON service's OpenAPI description gives the operations its
+    /// SOAP clients call. Gives the field at fault with the problem.
+    pub fn settled(&self, description: Option<(&str, &str)>) -> Result<SoapMapping, (&'static str, String)> {
+        let described = |kind: &str| description.filter(|(k, t)| *k == kind && !t.trim().is_empty()).map(|(_, t)| t);
         if !matches!(self.mode.as_str(), "rest_to_soap" | "soap_to_rest") {
             return Err(("soap.mode", "rest_to_soap hoặc soap_to_rest".into()));
         }
         let mut m = SoapMapping { operations: Vec::new(), ..self.clone() };
         m.version = m.version.trim().to_owned();
         m.namespace = m.namespace.trim().to_owned();
-        if let Some(text) = wsdl.filter(|t| !t.trim().is_empty()) {
+        if let Some(text) = described("wsdl") {
             let contract = wsdl::read(text).map_err(|e| ("description", format!("WSDL: {e}")))?;
             if m.version.is_empty() {
                 m.version = contract.bindings.iter().map(|(v, _)| v.clone()).min().unwrap_or_default();
@@ -70,6 +75,9 @@ impl SoapMapping {
         }
         if m.namespace.is_empty() || m.namespace.contains(['"', '<', '>', '&']) {
             return Err(("soap.namespace", "bắt buộc khi không có WSDL (required without a WSDL description)".into()));
+        }
+        if let Some(text) = described("openapi").filter(|_| m.mode == "soap_to_rest") {
+            m.operations = rest::operations(text, &m.namespace).map_err(|e| ("description", e))?.unwrap_or_default();
         }
         Ok(m)
     }

@@ -287,6 +287,22 @@ storage_test!(demo trusted_gateways_and_bridged_services_from_the_registry_page,
     assert!(page.contains("id=\"soap-operations\"") && page.contains("http://hotich.gov.vn/ws/TraCuuKhaiSinh"), "{page}");
     assert!(page.contains("soDinhDanh*, namSinh, kemTheoCon") && page.contains("ghiChu[]"), "{page}");
     assert!(page.contains("SOAP 1.1") && page.contains("http://hotich.gov.vn/ws"), "{page}");
+
+    // A JSON service offered to SOAP clients by its OpenAPI description: the page lists the
+    // operations the description gives and says SOAP clients get their WSDL from getWsdl.
+    let openapi = r#"{"openapi": "3.0.3", "paths": {"/TraCuu": {"post": {"requestBody": {"content": {"application/json":
+        {"schema": {"type": "object", "required": ["soDinhDanh"], "properties": {"soDinhDanh": {"type": "string"}}}}}}}}}}"#;
+    let mut f = service(&[("soap_mode", "soap_to_rest"), ("soap_namespace", "urn:congdan"), ("description", openapi)]);
+    f.iter_mut().for_each(|(k, v)| match *k {
+        "code" => *v = "congdan-openapi",
+        "description_kind" => *v = "openapi",
+        _ => {}
+    });
+    let ok = app.form_as(&admin, "/admin/lgsp/registry/services", &f).await;
+    assert_eq!(ok.status, 303, "{}", ok.text);
+    let page = app.get_as(&admin, location(&ok).split('?').next().unwrap()).await.text;
+    assert!(page.contains("id=\"soap-operations\"") && page.contains("urn:congdan/TraCuu") && page.contains("getWsdl"), "{page}");
+    assert!(page.contains("soDinhDanh*") && page.contains("SOAP 1.2"), "{page}");
 });
 
 storage_test!(demo a_services_settings_change_on_its_page_and_the_gateway_follows, async |app: &TestApp| {

@@ -350,3 +350,128 @@ storage_test!(a_wsdl_decides_what_the_bridge_sends_and_answers, async |app: &Tes
     let handed = lgsp::soap::wsdl::read(&r.text).unwrap();
     assert!(handed.location.is_some_and(|l| l.starts_with("http") && l.ends_with("/tuphap/congdan")));
 });
+
+/// A JSON persons service's OpenAPI description: one lookup, a GET that SOAP clients cannot
+/// call, and the answer's schema by reference.
+fn congdan_openapi() -> Value {
+    json!({
+        "openapi": "3.0.3",
+        "info": {"title": "Công dân", "version": "1"},
+        "paths": {
+            "/TraCuu": {"post": {
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["soDinhDanh"], "properties": {
+                    "soDinhDanh": {"type": "string"}, "namSinh": {"type": "integer"}, "kemTheoCon": {"type": "boolean"},
+                    "ghiChu": {"type": "array", "items": {"type": "string"}}}}}}},
+                "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CongDan"}}}}}
+            }},
+            "/persons/{id}": {"get": {"responses": {"200": {"description": "ok"}}}}
+        },
+        "components": {"schemas": {"CongDan": {"type": "object", "properties": {
+            "hoTen": {"type": "string"}, "namSinh": {"type": "integer"}, "gioiTinh": {"type": "string"}, "con": {"type": "array", "items": {"type": "string"}},
+            "daDangKy": {"type": "boolean"}, "lePhi": {"type": "string", "format": "decimal"}}}}}
+    })
+}
+
+storage_test!(soap_clients_of_a_json_service_get_a_wsdl_made_from_its_openapi, async |app: &TestApp| {
+    let seen: Seen = Arc::default();
+    let (_, rest_url) = described_upstreams(seen.clone()).await;
+    let token = members(app).await;
+    let register = |code: &str, description: String| {
+        let body = json!({"code": code, "version": "1", "name": "Công dân", "upstream_url": rest_url, "description_kind": "openapi",
+            "description": description, "soap": {"mode": "soap_to_rest", "version": "1.1", "namespace": "urn:congdan"}});
+        async move { app.post("/api/lgsp/subsystems/VN/GOV/000.00.13.H99/tuphap/services", &body).await }
+    };
+
+    // A description that gives SOAP clients nothing to call, or cannot be read, is refused.
+    let no_post = json!({"openapi": "3.0.3", "paths": {"/persons/{id}": {"get": {}}}}).to_string();
+    for (text, word) in [(no_post.as_str(), "no POST"), ("{\"openapi\": ", "OpenAPI")] {
+        let r = register("congdan", text.to_owned()).await;
+        assert_eq!(r.status, 422, "{}", r.text);
+        assert!(r.text.contains("description") && r.text.contains(word), "{}", r.text);
+    }
+
+    // The operations come from the POST paths, typed by their schemas.
+    let r = register("congdan", congdan_openapi().to_string()).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let s = r.json();
+    let ops = s["soap"]["operations"].as_array().unwrap();
+    assert_eq!(ops.iter().map(|o| o["name"].as_str().unwrap()).collect::<Vec<_>>(), ["TraCuu"]);
+    assert_eq!((ops[0]["action"].as_str(), ops[0]["output"]["element"].as_str()), (Some("urn:congdan/TraCuu"), Some("TraCuuResponse")));
+    let id = s["id"].as_str().unwrap();
+    for state in ["testing", "published"] {
+        app.post(&format!("/api/lgsp/services/{id}/state"), &json!({"state": state})).await;
+    }
+    app.post(&format!("/api/lgsp/services/{id}/access"), &json!({"client": CLIENT, "method": "POST"})).await;
+    let auth = |r: reqwest::RequestBuilder| r.header("X-Road-Client", CLIENT).bearer_auth(&token);
+    let path = |p: &str| app.url(&format!("/r1/VN/GOV/000.00.13.H99/tuphap/{p}"));
+
+    // SOAP clients fetch a WSDL that describes those operations at the gateway's address.
+    let r = app.raw(auth(app.http.get(path("getWsdl?serviceCode=congdan")))).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert!(r.header("content-type").is_some_and(|c| c.starts_with("text/xml")));
+    let contract = lgsp::soap::wsdl::read(&r.text).unwrap();
+    assert!(contract.location.as_deref().is_some_and(|l| l.starts_with("http") && l.ends_with("/tuphap/congdan")), "{}", r.text);
+    assert_eq!(json!(contract.operations("1.1").unwrap()), json!(ops), "the WSDL reads back as the operations the bridge holds to");
+    assert!(!r.text.contains(&rest_url), "the upstream's address is not handed out");
+
+    // A call by that WSDL: the JSON service gets numbers, booleans and lists as JSON types.
+    let envelope = |inner: &str| {
+        format!(
+            "<soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\"><soap:Body><c:TraCuu xmlns:c=\"urn:congdan\">{inner}</c:TraCuu></soap:Body></soap:Envelope>"
+        )
+    };
+    let soap_call = |doc: String| {
+        auth(app.http.post(path("congdan")))
+            .header("content-type", "text/xml; charset=utf-8")
+            .header("SOAPAction", "\"urn:congdan/TraCuu\"")
+            .body(doc)
+    };
+    let r = app
+        .raw(soap_call(envelope(
+            "<soDinhDanh>079185004321</soDinhDanh><namSinh> 1985 </namSinh><kemTheoCon>1</kemTheoCon><ghiChu>một</ghiChu>",
+        )))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let (upstream_path, _, ct, body) = seen.lock().unwrap().last().cloned().unwrap();
+    assert_eq!((upstream_path.as_str(), ct.as_str()), ("/api/TraCuu", "application/json"));
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).unwrap(),
+        json!({"soDinhDanh": "079185004321", "namSinh": 1985, "kemTheoCon": true, "ghiChu": ["một"]})
+    );
+    // The answer in the schema's order, its fields unqualified as the WSDL says, the service's
+    // own field (not in its schema) left out.
+    assert!(r.header("content-type").is_some_and(|c| c.starts_with("text/xml")));
+    assert!(
+        r.text.contains("<ns:TraCuuResponse xmlns:ns=\"urn:congdan\"><hoTen>Trần Thị Bình</hoTen><namSinh>1985</namSinh><gioiTinh>Nữ</gioiTinh><daDangKy>false</daDangKy><lePhi>12.5</lePhi></ns:TraCuuResponse>"),
+        "{}",
+        r.text
+    );
+
+    // What does not fit the description is refused with the X-Road error; nothing goes upstream.
+    let before = seen.lock().unwrap().len();
+    let other = "<soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\"><soap:Body><c:Xoa xmlns:c=\"urn:congdan\"/></soap:Body></soap:Envelope>";
+    for (doc, status, error, word) in [
+        (envelope("<soDinhDanh>1</soDinhDanh><namSinh>abc</namSinh>"), 400, "Client.InvalidSoap", "namSinh» is an integer"),
+        (envelope("<namSinh>1985</namSinh>"), 400, "Client.InvalidSoap", "soDinhDanh"),
+        (envelope("<soDinhDanh>1</soDinhDanh><hoTen>x</hoTen>"), 400, "Client.InvalidSoap", "hoTen"),
+        (other.to_owned(), 404, "Client.UnknownOperation", "TraCuu"),
+    ] {
+        let r = app.raw(soap_call(doc)).await;
+        assert_eq!((r.status.as_u16(), r.header("x-road-error")), (status, Some(error)), "{}", r.text);
+        assert!(r.text.contains(word), "{}", r.text);
+    }
+    assert_eq!(seen.lock().unwrap().len(), before, "nothing forwarded");
+
+    // A YAML description is kept as registered but not read: the bridge converts as values come,
+    // and getWsdl says why it has nothing.
+    let r = register("congdan-yaml", "openapi: 3.0.3\npaths: {}\n".into()).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert!(r.json()["soap"].get("operations").is_none(), "{}", r.text);
+    let id = r.json()["id"].as_str().unwrap().to_owned();
+    for state in ["testing", "published"] {
+        app.post(&format!("/api/lgsp/services/{id}/state"), &json!({"state": state})).await;
+    }
+    let r = app.raw(auth(app.http.get(path("getWsdl?serviceCode=congdan-yaml")))).await;
+    assert_eq!((r.status.as_u16(), r.header("x-road-error")), (404, Some("Server.ServerProxy.NoDescription")));
+    assert!(r.text.contains("YAML"), "{}", r.text);
+});
