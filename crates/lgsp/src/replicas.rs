@@ -26,9 +26,13 @@ pub struct ReplicaInput {
     /// the server, or an SFTP drop `sftp://user@host[:port]/path`.
     pub directory: String,
     /// For an SFTP drop: the private key file (ed25519 or ECDSA, OpenSSH format, a path on the
-    /// server) the platform signs in with.
+    /// server) the platform signs in with. Either this or `sftp_password_file`.
     #[serde(default)]
     pub sftp_key_file: Option<String>,
+    /// For an SFTP drop whose account has a password: a file on the server holding it (one
+    /// line, readable by the platform alone). Either this or `sftp_key_file`.
+    #[serde(default)]
+    pub sftp_password_file: Option<String>,
     /// For an SFTP drop: the server's host key fingerprint (`SHA256:...`, as `ssh-keygen -l`
     /// prints it). When left out, the key the server shows when the drop is added is pinned.
     #[serde(default)]
@@ -51,9 +55,26 @@ pub struct Replica {
     pub next_run_at: i64,
     /// For an SFTP drop: the key file the platform signs in with.
     pub sftp_key_file: Option<String>,
+    /// For an SFTP drop: the password file the platform signs in with.
+    pub sftp_password_file: Option<String>,
     /// For an SFTP drop: the pinned host key fingerprint.
     pub sftp_host_key: Option<String>,
+    /// When the replica last ran (scheduled or by hand), ms since the epoch; None before.
+    pub last_run_at: Option<i64>,
+    /// Why its last run failed (the drop unreachable, its host key changed, the database
+    /// failing); None when it went through. Files it imported before failing stay imported.
+    pub last_error: Option<String>,
     pub imports: Vec<Import>,
+}
+
+impl Replica {
+    /// How the platform signs in to this replica's SFTP drop.
+    fn sign_in(&self) -> crate::sftp::SignIn<'_> {
+        match (&self.sftp_password_file, &self.sftp_key_file) {
+            (Some(p), _) => crate::sftp::SignIn::Password(Path::new(p)),
+            (None, k) => crate::sftp::SignIn::Key(Path::new(k.as_deref().unwrap_or_default())),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -176,6 +197,7 @@ impl Lgsp {
         }
         let drop = crate::sftp::Drop::parse(&input.directory);
         let key_file = input.sftp_key_file.as_deref().map(str::trim).filter(|k| !k.is_empty());
+        let password_file = input.sftp_password_file.as_deref().map(str::trim).filter(|k| !k.is_empty());
         let pinned = input.sftp_host_key.as_deref().map(str::trim).filter(|k| !k.is_empty());
         match &drop {
             None if !Path::new(&input.directory).is_dir() => {
@@ -184,8 +206,16 @@ impl Lgsp {
             None => {}
             Some(Err(e)) => v.add("directory", e.clone()),
             Some(Ok(_)) => {
-                if key_file.is_none() {
-                    v.add("sftp_key_file", "bắt buộc với địa chỉ sftp:// (required with an sftp:// address)");
+                match (key_file, password_file) {
+                    (None, None) => v.add(
+                        "sftp_key_file",
+                        "cần tệp khóa hoặc tệp mật khẩu với địa chỉ sftp:// (a key file or a password file is required with an sftp:// address)",
+                    ),
+                    (Some(_), Some(_)) => v.add(
+                        "sftp_password_file",
+                        "chọn tệp khóa hoặc tệp mật khẩu, không cả hai (a key file or a password file, not both)",
+                    ),
+                    _ => {}
                 }
                 if pinned.is_some_and(|k| !k.starts_with("SHA256:") || k.len() < 20) {
                     v.add("sftp_host_key", "dạng SHA256:... như ssh-keygen -l in ra (SHA256:..., as ssh-keygen -l prints it)");
@@ -197,17 +227,20 @@ impl Lgsp {
         }
         v.into_result()?;
         // An SFTP drop is tried before it is kept: signing in, the host key, the directory.
-        let (key_file, host_key) = match drop {
+        let (key_file, password_file, host_key) = match drop {
             Some(Ok(d)) => {
-                let key = key_file.unwrap_or_default();
-                let session = crate::sftp::open(&d, Path::new(key), pinned).await.map_err(|e| Error::invalid("directory", e))?;
+                let sign_in = match password_file {
+                    Some(p) => crate::sftp::SignIn::Password(Path::new(p)),
+                    None => crate::sftp::SignIn::Key(Path::new(key_file.unwrap_or_default())),
+                };
+                let session = crate::sftp::open(&d, sign_in, pinned).await.map_err(|e| Error::invalid("directory", e))?;
                 let listed = session.files(|_| true).await;
                 let host_key = session.host_key.clone();
                 session.close().await;
                 listed.map_err(|e| Error::invalid("directory", e))?;
-                (Some(key.to_owned()), Some(host_key))
+                (key_file, password_file, Some(host_key))
             }
-            _ => (None, None),
+            _ => (None, None, None),
         };
         let catalog = self.catalog.as_ref().ok_or_else(|| Error::internal("no catalog"))?;
         catalog
@@ -217,8 +250,8 @@ impl Lgsp {
         let id = kernel::id::new_id();
         let now = kernel::time::now_ms();
         let r = q("INSERT INTO lgsp_replicas (id, name, directory, registry, registry_version, interval_minutes, next_run_at, created_at,
-                                           sftp_key_file, sftp_host_key)
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9)")
+                                           sftp_key_file, sftp_password_file, sftp_host_key)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10)")
         .bind(id.as_str())
         .bind(input.name.trim())
         .bind(input.directory.trim())
@@ -227,6 +260,7 @@ impl Lgsp {
         .bind(input.interval_minutes)
         .bind(now)
         .bind(key_file)
+        .bind(password_file)
         .bind(host_key)
         .execute(&self.db)
         .await;
@@ -253,15 +287,15 @@ impl Lgsp {
                 "dạng SHA256:... như ssh-keygen -l in ra (SHA256:..., as ssh-keygen -l prints it)",
             ));
         }
-        let key = rep.sftp_key_file.as_deref().unwrap_or_default();
-        let session = crate::sftp::open(&drop, Path::new(key), Some(fingerprint)).await.map_err(|e| Error::invalid("sftp_host_key", e))?;
+        let session = crate::sftp::open(&drop, rep.sign_in(), Some(fingerprint)).await.map_err(|e| Error::invalid("sftp_host_key", e))?;
         session.close().await;
         q("UPDATE lgsp_replicas SET sftp_host_key = $2 WHERE id = $1").bind(id).bind(fingerprint).execute(&self.db).await?;
         self.replica(id).await
     }
 
     pub async fn replica(&self, id: &str) -> Result<Replica> {
-        let r = q("SELECT id, name, directory, registry, registry_version, interval_minutes, next_run_at, sftp_key_file, sftp_host_key
+        let r = q("SELECT id, name, directory, registry, registry_version, interval_minutes, next_run_at, sftp_key_file,
+                          sftp_password_file, sftp_host_key, last_run_at, last_error
                    FROM lgsp_replicas WHERE id = $1")
         .bind(id)
         .fetch_optional(&self.db)
@@ -295,7 +329,10 @@ impl Lgsp {
             interval_minutes: r.int("interval_minutes")?,
             next_run_at: r.int("next_run_at")?,
             sftp_key_file: r.opt_text("sftp_key_file")?,
+            sftp_password_file: r.opt_text("sftp_password_file")?,
             sftp_host_key: r.opt_text("sftp_host_key")?,
+            last_run_at: r.opt_int("last_run_at")?,
+            last_error: r.opt_text("last_error")?,
             imports,
         })
     }
@@ -311,8 +348,29 @@ impl Lgsp {
 
     /// Imports the files of a replica's directory not imported yet (by content hash), in name
     /// order, each row upserted into the registry by its id field. Returns the new imports.
+    /// The run's time and, when it fails, why are kept on the replica (its page shows them).
     pub async fn run_replica(&self, id: &str) -> Result<Vec<Import>> {
         let rep = self.replica(id).await?;
+        let done = self.run(&rep).await;
+        let error = done.as_ref().err().map(|e| {
+            let why = match e {
+                // The drop's own words (unreachable, refused, a changed host key).
+                Error::Conflict(m) => m.clone(),
+                e => e.to_string(),
+            };
+            why.chars().take(2000).collect::<String>()
+        });
+        q("UPDATE lgsp_replicas SET last_run_at = $2, last_error = $3 WHERE id = $1")
+            .bind(id)
+            .bind(kernel::time::now_ms())
+            .bind(error)
+            .execute(&self.db)
+            .await?;
+        done
+    }
+
+    async fn run(&self, rep: &Replica) -> Result<Vec<Import>> {
+        let id = rep.id.as_str();
         let catalog = self.catalog.as_ref().ok_or_else(|| Error::internal("no catalog"))?;
         let reg = catalog.registry(&rep.registry, &rep.registry_version).await?;
         // The next run is set first: a run that fails (the drop unreachable, its host key
@@ -325,9 +383,8 @@ impl Lgsp {
         let source = match crate::sftp::Drop::parse(&rep.directory) {
             Some(drop) => {
                 let drop = drop.map_err(Error::conflict)?;
-                let key = rep.sftp_key_file.as_deref().unwrap_or_default();
                 Source::Sftp(Box::new(
-                    crate::sftp::open(&drop, Path::new(key), rep.sftp_host_key.as_deref()).await.map_err(Error::conflict)?,
+                    crate::sftp::open(&drop, rep.sign_in(), rep.sftp_host_key.as_deref()).await.map_err(Error::conflict)?,
                 ))
             }
             None => Source::Local(PathBuf::from(&rep.directory)),

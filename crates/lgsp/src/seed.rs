@@ -56,6 +56,7 @@ pub async fn demo(l: &Lgsp, data_dir: &Path) -> Result<()> {
             registry_version: REGISTRY.1.into(),
             interval_minutes: 60,
             sftp_key_file: None,
+            sftp_password_file: None,
             sftp_host_key: None,
         };
         l.add_replica(&Principal::bootstrap(), &input).await?;

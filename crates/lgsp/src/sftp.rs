@@ -1,6 +1,8 @@
 //! SFTP drops of national data files: a replica's `directory` given as
 //! `sftp://user@host[:port]/path` is listed and read over SSH, the platform signing in with a
-//! private key file on the server (ed25519 or ECDSA). The server's host key is pinned by its
+//! private key file on the server (ed25519 or ECDSA) or, where the provider hands out accounts
+//! with passwords, a password file on the server (never the password in the database, the
+//! address or the API). The server's host key is pinned by its
 //! SHA-256 fingerprint: given when the drop is added, or taken from the first connection and
 //! kept; a server that shows another key is refused, as OpenSSH refuses a changed known host.
 
@@ -37,7 +39,10 @@ impl Drop {
                 return Err("địa chỉ SFTP cần tên người dùng: sftp://user@host/path (the user is required)".into());
             }
             if url.password().is_some() {
-                return Err("không ghi mật khẩu trong địa chỉ; dùng tệp khóa (no password in the address; use a key file)".into());
+                return Err(
+                    "không ghi mật khẩu trong địa chỉ; dùng tệp khóa hoặc tệp mật khẩu (no password in the address; use a key file or a password file)"
+                        .into(),
+                );
             }
             let host = url.host_str().filter(|h| !h.is_empty()).ok_or("địa chỉ SFTP cần máy chủ (the host is required)")?;
             let path = percent_encoding::percent_decode_str(url.path()).decode_utf8_lossy().into_owned();
@@ -86,10 +91,46 @@ pub struct Session {
     path: String,
 }
 
+/// How the platform signs in to a drop: both are files on the server, read at each sign-in.
+#[derive(Debug, Clone, Copy)]
+pub enum SignIn<'a> {
+    /// A private key file (OpenSSH format, ed25519 or ECDSA, without a passphrase).
+    Key(&'a Path),
+    /// A file holding the account's password (its one line; a final line end is not part of it).
+    Password(&'a Path),
+}
+
+/// What a sign-in sends, read from its file before connecting.
+enum Credential {
+    Key(Arc<russh::keys::PrivateKey>),
+    Password(String),
+}
+
+impl SignIn<'_> {
+    fn credential(self) -> Result<Credential, String> {
+        match self {
+            SignIn::Key(path) => russh::keys::load_secret_key(path, None)
+                .map(|k| Credential::Key(Arc::new(k)))
+                .map_err(|e| format!("tệp khóa {} không đọc được (the key file cannot be read): {e}", path.display())),
+            SignIn::Password(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| format!("tệp mật khẩu {} không đọc được (the password file cannot be read): {e}", path.display()))?;
+                let password = text.strip_suffix('\n').map(|t| t.strip_suffix('\r').unwrap_or(t)).unwrap_or(&text);
+                if password.is_empty() || password.contains('\n') {
+                    return Err(format!(
+                        "tệp mật khẩu {} phải có đúng một dòng (the password file must hold the password on one line)",
+                        path.display()
+                    ));
+                }
+                Ok(Credential::Password(password.to_owned()))
+            }
+        }
+    }
+}
+
 /// Connects and signs in, refusing a server whose host key is not the pinned one.
-pub async fn open(drop: &Drop, key_file: &Path, pinned: Option<&str>) -> Result<Session, String> {
-    let key = russh::keys::load_secret_key(key_file, None)
-        .map_err(|e| format!("tệp khóa {} không đọc được (the key file cannot be read): {e}", key_file.display()))?;
+pub async fn open(drop: &Drop, sign_in: SignIn<'_>, pinned: Option<&str>) -> Result<Session, String> {
+    let credential = sign_in.credential()?;
     let seen = Arc::new(Mutex::new(None));
     let handler = Pinning { pinned: pinned.map(str::to_owned), seen: seen.clone() };
     // Kept alive while a long file is imported between reads.
@@ -115,12 +156,14 @@ pub async fn open(drop: &Drop, key_file: &Path, pinned: Option<&str>) -> Result<
         }
     };
     let host_key = shown().unwrap_or_default();
-    let auth = ssh
-        .authenticate_publickey(drop.user.as_str(), PrivateKeyWithHashAlg::new(Arc::new(key), None))
-        .await
-        .map_err(|e| format!("đăng nhập {at} lỗi (signing in failed): {e}"))?;
+    let user = drop.user.as_str();
+    let (auth, what) = match credential {
+        Credential::Key(key) => (ssh.authenticate_publickey(user, PrivateKeyWithHashAlg::new(key, None)).await, ("khóa", "key")),
+        Credential::Password(password) => (ssh.authenticate_password(user, password).await, ("mật khẩu", "password")),
+    };
+    let auth = auth.map_err(|e| format!("đăng nhập {at} lỗi (signing in failed): {e}"))?;
     if !auth.success() {
-        return Err(format!("{at} từ chối khóa của {} (the server refused the key for {})", drop.user, drop.user));
+        return Err(format!("{at} từ chối {} của {user} (the server refused the {} for {user})", what.0, what.1));
     }
     let channel = ssh.channel_open_session().await.map_err(|e| format!("SFTP: {e}"))?;
     channel.request_subsystem(true, "sftp").await.map_err(|e| format!("SFTP: {e}"))?;

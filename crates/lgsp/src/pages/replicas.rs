@@ -1,7 +1,8 @@
 //! `/admin/lgsp/replicas`: the periodic file replicas of national data (a directory on the
 //! server or an SFTP drop, imported into a registry on a schedule): each with its schedule, its
-//! registry's record count and its latest imports (file, outcome, rows created, updated and
-//! refused, the first problems), a button to import now, and a form to add one.
+//! registry's record count, its last run (and why it failed, if it did) and its latest imports
+//! (file, outcome, rows created, updated and refused, the first problems), a button to import
+//! now, and a form to add one.
 
 use askama::Template;
 use axum::extract::{Path, State};
@@ -33,6 +34,10 @@ pub struct ReplicaCard {
     pub directory: String,
     pub sftp_host_key: Option<String>,
     pub sftp_key_file: Option<String>,
+    pub sftp_password_file: Option<String>,
+    /// When it last ran, and why that run failed if it did.
+    pub last_run: Option<String>,
+    pub last_error: Option<String>,
     /// `name/version — title (n records)`.
     pub registry: String,
     pub interval_minutes: i64,
@@ -103,6 +108,9 @@ async fn show(l: &Lgsp, shell: Shell, caller: &Caller, forms: Forms, notice: Opt
                 directory: r.directory,
                 sftp_host_key: r.sftp_host_key,
                 sftp_key_file: r.sftp_key_file,
+                sftp_password_file: r.sftp_password_file,
+                last_run: r.last_run_at.map(when),
+                last_error: r.last_error,
                 interval_minutes: r.interval_minutes,
             })
             .collect();
@@ -144,6 +152,7 @@ pub(super) async fn add(State(l): State<Lgsp>, shell: Shell, caller: Caller, bod
         registry_version: version.to_owned(),
         interval_minutes: interval.unwrap_or(0),
         sftp_key_file: f.opt("sftp_key_file"),
+        sftp_password_file: f.opt("sftp_password_file"),
         sftp_host_key: f.opt("sftp_host_key"),
     };
     match l.add_replica(&p, &input).await {

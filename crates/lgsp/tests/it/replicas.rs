@@ -2,7 +2,7 @@
 //! imported into a registry once each, every import recorded with what it did; a bad row is
 //! refused alone, an unreadable file is recorded as failed.
 
-use serde_json::json;
+use serde_json::{Value, json};
 use testkit::{TestApp, storage_test};
 
 storage_test!(replica_files_are_imported_once_with_a_record_of_each, async |app: &TestApp| {
@@ -232,6 +232,11 @@ storage_test!(a_file_whose_import_fails_halfway_leaves_nothing_and_is_imported_w
     let files = kernel::db::q("SELECT file FROM lgsp_imports ORDER BY file").fetch_all(db).await.unwrap();
     let files: Vec<String> = files.iter().map(|r| r.text("file").unwrap()).collect();
     assert_eq!(files, ["01.csv"]);
+    let replica = async || {
+        let all = app.get_admin("/api/lgsp/replicas").await.json();
+        all.as_array().unwrap().iter().find(|r| r["id"] == id.as_str()).cloned().unwrap()
+    };
+    assert!(replica().await["last_error"].as_str().is_some_and(|e| e.contains("disk full")), "the failed run is kept with why");
 
     // Once the disk has room, the next run imports the whole file.
     kernel::db::q("DROP TRIGGER disk_full".to_owned() + if sqlite { "" } else { " ON registry_records" }).execute(db).await.unwrap();
@@ -243,4 +248,5 @@ storage_test!(a_file_whose_import_fails_halfway_leaves_nothing_and_is_imported_w
     assert_eq!((imports[0]["created"].as_i64(), imports[0]["updated"].as_i64()), (Some(2), Some(1)), "{imports}");
     assert!(read("0100109106").await.text.contains("đổi tên"));
     assert_eq!(read("0399999999").await.status, 200);
+    assert_eq!(replica().await["last_error"], Value::Null);
 });

@@ -40,6 +40,13 @@ struct Sshd {
 impl Sshd {
     /// None (the test skipped) when sshd is not installed and `TINHSO_REQUIRE_TOOLS` is not 1.
     fn start(dir: &Path, host_key: &Path, authorized: &Path, port: Option<u16>) -> Option<Sshd> {
+        let keys_only =
+            format!("AuthorizedKeysFile {}\nAuthenticationMethods publickey\nPasswordAuthentication no\n", authorized.display());
+        Sshd::start_with(dir, host_key, &keys_only, port)
+    }
+
+    /// sshd with these sign-in settings.
+    fn start_with(dir: &Path, host_key: &Path, sign_in: &str, port: Option<u16>) -> Option<Sshd> {
         if !Path::new(SSHD).exists() {
             assert_ne!(std::env::var("TINHSO_REQUIRE_TOOLS").as_deref(), Ok("1"), "{SSHD} is required (Debian's openssh-server)");
             eprintln!("skipped: {SSHD} is not installed");
@@ -52,11 +59,10 @@ impl Sshd {
         std::fs::write(
             &config,
             format!(
-                "ListenAddress 127.0.0.1:{port}\nHostKey {}\nPidFile none\nAuthorizedKeysFile {}\nAuthenticationMethods publickey\n\
-                 PasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\nPermitRootLogin prohibit-password\n\
+                "ListenAddress 127.0.0.1:{port}\nHostKey {}\nPidFile none\n{sign_in}\
+                 KbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\nPermitRootLogin prohibit-password\n\
                  Subsystem sftp internal-sftp\nLogLevel ERROR\n",
                 host_key.display(),
-                authorized.display()
             ),
         )
         .unwrap();
@@ -83,16 +89,8 @@ impl Drop for Sshd {
     }
 }
 
-storage_test!(demo an_sftp_drop_is_fetched_with_its_host_key_pinned, async |app: &TestApp| {
-    let keys = tempfile::tempdir().unwrap();
-    let key = |name: &str| -> PathBuf {
-        let p = keys.path().join(name);
-        keygen(&p);
-        p
-    };
-    let (client, stranger, host, new_host) = (key("client"), key("stranger"), key("host"), key("new-host"));
-    let public = |p: &Path| PathBuf::from(format!("{}.pub", p.display()));
-    let Some(sshd) = Sshd::start(keys.path(), &host, &public(&client), None) else { return };
+/// The businesses registry the drop's rows go into, and the drop's directory with its first file.
+async fn registry_and_drop(app: &TestApp) -> tempfile::TempDir {
     let r = app
         .post(
             "/api/registries",
@@ -105,9 +103,24 @@ storage_test!(demo an_sftp_drop_is_fetched_with_its_host_key_pinned, async |app:
     let drop_dir = tempfile::tempdir().unwrap();
     std::fs::write(
         drop_dir.path().join("2026-11-01.json"),
-        json!([{"MaSoThue": "0100109106", "Ten": "Công ty TNHH Thái An"}, {"MaSoThue": "0101245486", "Ten": "Công ty CP Sông Cầu"}]).to_string(),
+        json!([{"MaSoThue": "0100109106", "Ten": "Công ty TNHH Thái An"}, {"MaSoThue": "0101245486", "Ten": "Công ty CP Sông Cầu"}])
+            .to_string(),
     )
     .unwrap();
+    drop_dir
+}
+
+storage_test!(demo an_sftp_drop_is_fetched_with_its_host_key_pinned, async |app: &TestApp| {
+    let keys = tempfile::tempdir().unwrap();
+    let key = |name: &str| -> PathBuf {
+        let p = keys.path().join(name);
+        keygen(&p);
+        p
+    };
+    let (client, stranger, host, new_host) = (key("client"), key("stranger"), key("host"), key("new-host"));
+    let public = |p: &Path| PathBuf::from(format!("{}.pub", p.display()));
+    let Some(sshd) = Sshd::start(keys.path(), &host, &public(&client), None) else { return };
+    let drop_dir = registry_and_drop(app).await;
     std::fs::write(drop_dir.path().join("doc-truoc.txt"), "not a data file").unwrap();
     let address = format!("sftp://{}@127.0.0.1:{}{}", user(), sshd.port, drop_dir.path().display());
     let add = |directory: String, extra: Value| {
@@ -171,12 +184,15 @@ storage_test!(demo an_sftp_drop_is_fetched_with_its_host_key_pinned, async |app:
     assert_eq!(listed[0]["imports"].as_array().unwrap().len(), 2, "nothing imported from the changed server");
     assert_eq!(listed[0]["sftp_host_key"], host_print, "the pinned key stays");
     assert!(listed[0]["next_run_at"].as_i64().unwrap() > kernel::time::now_ms() + 30 * 60_000, "the failed run waits its interval");
+    let why = listed[0]["last_error"].as_str().unwrap_or_default();
+    assert!(why.contains(&wrong_print) && listed[0]["last_run_at"].is_i64(), "the failed run is kept with why: {}", listed[0]);
 
     // The administrator pins the new key from the page, once the server shows that key.
     let code = identity::totp::code(identity::seed::DEMO_TOTP_SECRET, identity::totp::now_secs()).unwrap();
     let admin = app.session("quantri.tinh", identity::seed::DEMO_PASSWORD, Some(&code)).await;
     let page = app.get_as(&admin, "/admin/lgsp/replicas").await.text;
     assert!(page.contains(&host_print) && page.contains(&address), "the drop and its pinned key are shown: {page}");
+    assert!(page.contains("class=\"failed\"") && page.contains(&wrong_print), "the last run's failure is shown: {page}");
     let pin = format!("/admin/lgsp/replicas/{id}/host-key");
     let r = app.form_as(&admin, &pin, &[("sftp_host_key", host_print.as_str())]).await;
     assert_eq!(r.status, 422, "the server does not show the old key any more: {}", r.text);
@@ -192,7 +208,118 @@ storage_test!(demo an_sftp_drop_is_fetched_with_its_host_key_pinned, async |app:
     let third = run().await;
     assert_eq!(third.status, 200, "{}", third.text);
     assert_eq!(third.json()[0]["file"], "2026-11-03.csv");
+    assert_eq!(ours().await[0]["last_error"], Value::Null, "the run went through");
     // The API does the same.
     let r = app.raw(app.http.put(app.url(&format!("/api/lgsp/replicas/{id}/host-key"))).json(&json!({"sftp_host_key": host_print}))).await;
     assert_eq!(r.status, 401, "administrators only");
+});
+
+/// A system account with a password, for sshd's password sign-in; removed when dropped. Making
+/// one needs root: the test is skipped without it, unless `TINHSO_REQUIRE_TOOLS` is 1.
+struct Account {
+    name: String,
+}
+
+impl Account {
+    fn create(password: &str) -> Option<Account> {
+        if user() != "root" {
+            assert_ne!(
+                std::env::var("TINHSO_REQUIRE_TOOLS").as_deref(),
+                Ok("1"),
+                "the password sign-in test makes an account: run it as root"
+            );
+            eprintln!("skipped: making an account needs root");
+            return None;
+        }
+        let name = format!("tsftp{}", &kernel::id::new_id().to_ascii_lowercase().replace('-', "")[..10]);
+        let ok = Command::new("useradd").args(["-M", "-d", "/", "-s", "/usr/sbin/nologin", &name]).status().unwrap();
+        assert!(ok.success(), "useradd {name}");
+        let account = Account { name };
+        account.set_password(password);
+        Some(account)
+    }
+
+    fn set_password(&self, password: &str) {
+        let mut child = Command::new("chpasswd").stdin(Stdio::piped()).spawn().unwrap();
+        std::io::Write::write_all(child.stdin.as_mut().unwrap(), format!("{}:{password}\n", self.name).as_bytes()).unwrap();
+        assert!(child.wait().unwrap().success(), "chpasswd");
+    }
+}
+
+impl Drop for Account {
+    fn drop(&mut self) {
+        let _ = Command::new("userdel").arg(&self.name).status();
+    }
+}
+
+storage_test!(demo a_drop_whose_account_has_a_password_is_signed_in_to_with_a_password_file, async |app: &TestApp| {
+    let keys = tempfile::tempdir().unwrap();
+    let host = keys.path().join("host");
+    keygen(&host);
+    let password = format!("Mật khẩu {}", kernel::id::new_id());
+    let Some(account) = Account::create(&password) else { return };
+    let passwords_only = "AuthenticationMethods password\nPasswordAuthentication yes\n";
+    let Some(sshd) = Sshd::start_with(keys.path(), &host, passwords_only, None) else { return };
+    let drop_dir = registry_and_drop(app).await;
+    // The account reads the drop; the password file is the platform's alone.
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(drop_dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let file = |name: &str, text: &str| -> String {
+        let p = keys.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).unwrap();
+        p.display().to_string()
+    };
+    let password_file = file("password", &format!("{password}\n"));
+    let address = format!("sftp://{}@127.0.0.1:{}{}", account.name, sshd.port, drop_dir.path().display());
+    let add = |extra: Value| {
+        let mut body = json!({"name": "dn-mat-khau", "directory": address, "registry": "doanh-nghiep", "registry_version": "1.0", "interval_minutes": 60});
+        body.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        async move { app.post("/api/lgsp/replicas", &body).await }
+    };
+
+    // Bad settings: each refused naming the field and the reason; nothing stored.
+    let key = keys.path().join("client");
+    keygen(&key);
+    for (extra, field, word) in [
+        (json!({"sftp_key_file": key.display().to_string(), "sftp_password_file": password_file}), "sftp_password_file", "not both"),
+        (json!({"sftp_password_file": file("wrong", "sai\n")}), "directory", "refused the password"),
+        (json!({"sftp_password_file": "/khong/co/tep"}), "directory", "password file cannot be read"),
+        (json!({"sftp_password_file": file("empty", "\n")}), "directory", "one line"),
+        (json!({"sftp_password_file": file("two", "a\nb\n")}), "directory", "one line"),
+        (json!({"sftp_key_file": key.display().to_string()}), "directory", "refused the key"),
+    ] {
+        let r = add(extra.clone()).await;
+        assert_eq!(r.status, 422, "{extra}: {}", r.text);
+        assert!(r.error_fields().contains(&field.to_owned()) && r.text.contains(word), "{extra}: {}", r.text);
+    }
+    let listed = app.get_admin("/api/lgsp/replicas").await.json();
+    assert!(!listed.as_array().unwrap().iter().any(|r| r["name"] == "dn-mat-khau"), "nothing stored: {listed}");
+
+    // With the password file: signed in, the host key pinned, the file imported.
+    let r = add(json!({"sftp_password_file": password_file})).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let rep = r.json();
+    assert_eq!((rep["sftp_password_file"].as_str(), &rep["sftp_key_file"]), (Some(password_file.as_str()), &Value::Null));
+    assert!(rep["sftp_host_key"].as_str().is_some_and(|k| k.starts_with("SHA256:")), "{rep}");
+    assert!(!r.text.contains(&password), "the password is never handed out");
+    let id = rep["id"].as_str().unwrap().to_owned();
+    let run = async || app.post(&format!("/api/lgsp/replicas/{id}/run"), &json!({})).await;
+    let first = run().await;
+    assert_eq!(first.status, 200, "{}", first.text);
+    assert_eq!(first.json()[0]["created"], 2, "{}", first.text);
+    let replica = async || app.get_admin("/api/lgsp/replicas").await.json().as_array().unwrap().iter().find(|r| r["id"] == id.as_str()).cloned().unwrap();
+    assert_eq!(replica().await["last_error"], Value::Null);
+
+    // The provider changes the password: the run fails, saying so, until the file is updated.
+    account.set_password("mật khẩu mới");
+    std::fs::write(drop_dir.path().join("2026-11-02.csv"), "MaSoThue,Ten\n0300588569,Công ty Bến Thành\n").unwrap();
+    let refused = run().await;
+    assert_eq!(refused.status, 409, "{}", refused.text);
+    assert!(refused.text.contains("refused the password"), "{}", refused.text);
+    assert!(replica().await["last_error"].as_str().is_some_and(|e| e.contains("refused the password")));
+    file("password", "mật khẩu mới\r\n");
+    let again = run().await;
+    assert_eq!((again.status.as_u16(), again.json()[0]["file"].as_str()), (200, Some("2026-11-02.csv")), "{}", again.text);
+    assert_eq!(replica().await["last_error"], Value::Null);
 });
