@@ -26,6 +26,9 @@ const DESCRIBING: [&str; 4] = [
     "http://schemas.xmlsoap.org/wsdl/soap12/",
 ];
 
+/// XML Schema's instance namespace.
+const XSI: &str = "http://www.w3.org/2001/XMLSchema-instance";
+
 /// An element read from XML: namespace, local name, attributes, text, children in order.
 #[derive(Debug, Default)]
 pub(crate) struct Node {
@@ -87,7 +90,12 @@ fn open(r: &NsReader<&[u8]>, ns: String, e: &BytesStart) -> Result<Node, String>
             continue;
         }
         let value = a.unescape_value().map_err(|e| format!("attribute value: {e}"))?.into_owned();
-        let name = String::from_utf8_lossy(a.key.local_name().as_ref()).into_owned();
+        let mut name = String::from_utf8_lossy(a.key.local_name().as_ref()).into_owned();
+        // XML Schema's instance attributes (`xsi:nil`, `xsi:type`, ...) are the XML's own, kept
+        // apart from an element's attributes of the same local name.
+        if bound(&r.resolve_attribute(a.key).0) == XSI {
+            name.insert_str(0, "xsi:");
+        }
         let value = if describing && QNAME_ATTRS.contains(&name.as_str()) {
             let (ns, l) = r.resolve_element(QName(value.as_bytes()));
             format!("{{{}}}{}", bound(&ns), String::from_utf8_lossy(l.as_ref()))

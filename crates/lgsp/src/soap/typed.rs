@@ -268,8 +268,7 @@ fn read_fields(fields: &[Field], node: &Node, strict: bool, path: &str) -> Resul
         }
         if f.name == ANY_ATTRIBUTE {
             // xsi:nil and the like are the XML's own, not the service's.
-            const OWN: [&str; 4] = ["nil", "type", "schemaLocation", "noNamespaceSchemaLocation"];
-            for (k, v) in node.attrs.iter().filter(|(k, _)| !OWN.contains(&k.as_str())) {
+            for (k, v) in node.attrs.iter().filter(|(k, _)| !k.starts_with("xsi:")) {
                 let key = format!("@{k}");
                 if !named(fields, &key) {
                     m.insert(key, Value::String(v.clone()));
@@ -327,7 +326,7 @@ fn read_fields(fields: &[Field], node: &Node, strict: bool, path: &str) -> Resul
 }
 
 fn read_value(f: &Field, n: &Node, strict: bool, path: &str) -> Result<Value, String> {
-    if n.attr("nil") == Some("true") {
+    if matches!(n.attr("xsi:nil"), Some("true" | "1")) {
         return Ok(Value::Null);
     }
     match f.kind.as_str() {
@@ -392,6 +391,25 @@ mod tests {
         let hoso = &node.children[0];
         assert_eq!((hoso.children[0].ns.as_str(), hoso.children[1].ns.as_str()), ("http://schemas.datacontract.org/HoSo", ""));
         assert_eq!(read_body(&body, &node, true).unwrap(), json!({"hoSo": {"ma": "H-1", "ghiChu": "g"}}));
+    }
+
+    #[test]
+    fn the_xml_schema_instance_attributes_are_told_from_the_services_own() {
+        let open = Field { name: ANY_ATTRIBUTE.into(), ..field("", "", "string", vec![]) };
+        let body = Body {
+            element: "Phi".into(),
+            namespace: "urn:phi".into(),
+            fields: Some(vec![field("ghiChu", "", "string", vec![]), field("muc", "", "object", vec![open])]),
+        };
+        let xml = br#"<p:Phi xmlns:p="urn:phi" xmlns:i="http://www.w3.org/2001/XMLSchema-instance"><ghiChu i:nil="true"/><muc nil="co" type="mien" i:type="p:Muc" schemaLocation="x"/></p:Phi>"#;
+        let node = crate::xml::parse(xml).unwrap();
+        assert_eq!(
+            read_body(&body, &node, true).unwrap(),
+            json!({"ghiChu": null, "muc": {"@nil": "co", "@type": "mien", "@schemaLocation": "x"}}),
+            "xsi:nil is null and xsi:type is left out; the service's attributes of those names are kept"
+        );
+        let plain = crate::xml::parse(br#"<p:Phi xmlns:p="urn:phi"><ghiChu nil="true">x</ghiChu></p:Phi>"#).unwrap();
+        assert_eq!(read_body(&body, &plain, true).unwrap(), json!({"ghiChu": "x"}), "an attribute nil in no namespace is not xsi:nil");
     }
 
     #[test]
