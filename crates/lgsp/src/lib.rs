@@ -28,6 +28,7 @@ pub mod soap;
 pub mod sync;
 mod upstream;
 mod xml;
+pub mod yaml;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};

@@ -94,17 +94,13 @@ pub(crate) async fn metaservice(
                     let wsdl = crate::soap::described::wsdl(&s.name, &s.code, &address, m);
                     Ok(([(header::CONTENT_TYPE, "text/xml; charset=utf-8")], wsdl).into_response())
                 }
-                ("getWsdl", d) => Err(fail(
+                ("getWsdl", _) => Err(fail(
                     StatusCode::NOT_FOUND,
                     "Server.ServerProxy.NoDescription",
-                    match (bridged, d) {
-                        (Some("rest_to_soap"), _) => {
-                            "khách gọi dịch vụ này bằng JSON; getOpenAPI mô tả nó (clients call this service with JSON; getOpenAPI describes it)"
-                        }
-                        (Some(_), Some((kind, _))) if kind == "openapi" => {
-                            "mô tả OpenAPI ở dạng YAML; WSDL được tạo từ mô tả JSON (the OpenAPI description is YAML; a WSDL is made from a JSON one)"
-                        }
-                        _ => "dịch vụ không có mô tả WSDL (no WSDL description)",
+                    if bridged == Some("rest_to_soap") {
+                        "khách gọi dịch vụ này bằng JSON; getOpenAPI mô tả nó (clients call this service with JSON; getOpenAPI describes it)"
+                    } else {
+                        "dịch vụ không có mô tả WSDL (no WSDL description)"
                     },
                 )),
                 _ => Err(fail(

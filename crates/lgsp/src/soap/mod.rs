@@ -33,8 +33,8 @@ pub struct SoapMapping {
     pub namespace: String,
     /// Read from the service's WSDL description when it has one (anything sent here is
     /// replaced): each operation's action and the fields of its request and response, which the
-    /// bridge then holds requests to and converts by. For `soap_to_rest`, a JSON OpenAPI
-    /// description gives them too: each `POST /{operation}`, its fields from the request and
+    /// bridge then holds requests to and converts by. For `soap_to_rest`, an OpenAPI
+    /// description (JSON or YAML) gives them too: each `POST /{operation}`, its fields from the request and
     /// answer schemas. Without either, any operation name passes and values are converted as
     /// they come.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -77,7 +77,7 @@ impl SoapMapping {
             return Err(("soap.namespace", "bắt buộc khi không có WSDL (required without a WSDL description)".into()));
         }
         if let Some(text) = described("openapi").filter(|_| m.mode == "soap_to_rest") {
-            m.operations = rest::operations(text, &m.namespace).map_err(|e| ("description", e))?.unwrap_or_default();
+            m.operations = rest::operations(text, &m.namespace).map_err(|e| ("description", e))?;
         }
         Ok(m)
     }

@@ -1,5 +1,5 @@
 //! A JSON service's operations as its SOAP clients see them (`soap_to_rest`), read from its
-//! OpenAPI description (3.x, or Swagger 2.0) in JSON. The bridge calls
+//! OpenAPI description (3.x, or Swagger 2.0) in JSON or YAML (`crate::yaml`). The bridge calls
 //! `{upstream_url}/{operation}` with POST, so each `POST /{operation}` path is an operation:
 //! its request element is the operation's name, its answer element the name and `Response`,
 //! both in the mapping's namespace, and their fields come from the JSON schemas of the request
@@ -26,13 +26,13 @@ const MAX_DEPTH: usize = 16;
 /// The most fields a description may give all its operations together.
 const MAX_FIELDS: usize = 10_000;
 
-/// The operations SOAP clients may call on a JSON service, from its OpenAPI description. None
-/// when the description is not JSON (a YAML one is kept as registered but not read).
-pub fn operations(openapi: &str, namespace: &str) -> Result<Option<Vec<Operation>>, String> {
-    if !openapi.trim_start().starts_with('{') {
-        return Ok(None);
-    }
-    let doc: Value = serde_json::from_str(openapi).map_err(|e| format!("OpenAPI: {e}"))?;
+/// The operations SOAP clients may call on a JSON service, from its OpenAPI description.
+pub fn operations(openapi: &str, namespace: &str) -> Result<Vec<Operation>, String> {
+    let doc: Value = if openapi.trim_start().starts_with('{') {
+        serde_json::from_str(openapi).map_err(|e| format!("OpenAPI: {e}"))?
+    } else {
+        crate::yaml::to_json(openapi).map_err(|e| format!("OpenAPI: {e}"))?
+    };
     let paths = doc.get("paths").and_then(Value::as_object).ok_or("OpenAPI: the description has no paths")?;
     let mut reader = Reader { doc: &doc, made: 0, within: Vec::new() };
     let mut ops = Vec::new();
@@ -59,7 +59,7 @@ pub fn operations(openapi: &str, namespace: &str) -> Result<Option<Vec<Operation
     if let Some(w) = elements.windows(2).find(|w| w[0] == w[1]) {
         return Err(format!("OpenAPI: the operation {} and the answer of another have the same element name", w[0]));
     }
-    Ok(Some(ops))
+    Ok(ops)
 }
 
 /// The JSON schema of a POST's body: OpenAPI 3's `requestBody` (which a path item's
@@ -282,7 +282,7 @@ mod tests {
 
     #[test]
     fn each_post_operation_gets_its_fields_from_the_schemas() {
-        let ops = operations(&doc().to_string(), NS).unwrap().unwrap();
+        let ops = operations(&doc().to_string(), NS).unwrap();
         let names: Vec<&str> = ops.iter().map(|o| o.name.as_str()).collect();
         assert_eq!(names, ["TraCuu", "GhiNhan"], "paths with parameters or without POST are no operations");
         let hoi = vec![f("soDinhDanh", "string", true, false, vec![]), f("namSinh", "integer", false, false, vec![])];
@@ -318,7 +318,7 @@ mod tests {
 
     #[test]
     fn the_wsdl_made_from_them_reads_back_the_same() {
-        let operations = operations(&doc().to_string(), NS).unwrap().unwrap();
+        let operations = operations(&doc().to_string(), NS).unwrap();
         for version in ["1.1", "1.2"] {
             let m = crate::soap::SoapMapping {
                 mode: "soap_to_rest".into(),
@@ -336,7 +336,7 @@ mod tests {
     }
 
     #[test]
-    fn swagger_two_and_yaml() {
+    fn swagger_two_and_yaml_are_read_too() {
         let swagger = json!({
             "swagger": "2.0",
             "paths": {"/Nop": {"post": {
@@ -345,10 +345,12 @@ mod tests {
             }}},
             "definitions": {"HoSo": {"type": "object", "properties": {"soTrang": {"type": "integer"}}}}
         });
-        let ops = operations(&swagger.to_string(), NS).unwrap().unwrap();
+        let ops = operations(&swagger.to_string(), NS).unwrap();
         assert_eq!(ops[0].input.fields.as_ref().unwrap()[0], f("soTrang", "integer", false, false, vec![]));
         assert_eq!(ops[0].output.as_ref().unwrap().fields.as_ref().unwrap()[0], f("ma", "string", false, false, vec![]));
-        assert_eq!(operations("openapi: 3.0.3\npaths: {}\n", NS).unwrap(), None, "YAML is not read");
+        let yaml = "openapi: 3.0.3\npaths:\n  /Nop:\n    post:\n      requestBody:\n        content:\n          application/json:\n            schema: {type: object, properties: {soTrang: {type: integer}}}\n";
+        assert_eq!(operations(yaml, NS).unwrap()[0].input.fields.as_ref().unwrap()[0], f("soTrang", "integer", false, false, vec![]));
+        assert!(operations("a: &x {}\npaths: *x\n", NS).unwrap_err().contains("alias"));
     }
 
     #[test]

@@ -462,16 +462,13 @@ storage_test!(soap_clients_of_a_json_service_get_a_wsdl_made_from_its_openapi, a
     }
     assert_eq!(seen.lock().unwrap().len(), before, "nothing forwarded");
 
-    // A YAML description is kept as registered but not read: the bridge converts as values come,
-    // and getWsdl says why it has nothing.
-    let r = register("congdan-yaml", "openapi: 3.0.3\npaths: {}\n".into()).await;
+    // The same description in YAML gives the same operations; a YAML alias is refused.
+    let yaml = "openapi: 3.0.3\ninfo: {title: Công dân, version: '1'}\npaths:\n  /TraCuu:\n    post:\n      requestBody:\n        content:\n          application/json:\n            schema:\n              type: object\n              required: [soDinhDanh]\n              properties:\n                soDinhDanh: {type: string}\n                namSinh: {type: integer}\n                kemTheoCon: {type: boolean}\n                ghiChu: {type: array, items: {type: string}}\n      responses:\n        200:\n          description: ok\n          content:\n            application/json:\n              schema: {$ref: '#/components/schemas/CongDan'}\n";
+    let yaml = format!("{yaml}components:\n  schemas:\n    CongDan: {}\n", congdan_openapi()["components"]["schemas"]["CongDan"]);
+    let r = register("congdan-yaml", yaml.clone()).await;
     assert_eq!(r.status, 201, "{}", r.text);
-    assert!(r.json()["soap"].get("operations").is_none(), "{}", r.text);
-    let id = r.json()["id"].as_str().unwrap().to_owned();
-    for state in ["testing", "published"] {
-        app.post(&format!("/api/lgsp/services/{id}/state"), &json!({"state": state})).await;
-    }
-    let r = app.raw(auth(app.http.get(path("getWsdl?serviceCode=congdan-yaml")))).await;
-    assert_eq!((r.status.as_u16(), r.header("x-road-error")), (404, Some("Server.ServerProxy.NoDescription")));
-    assert!(r.text.contains("YAML"), "{}", r.text);
+    assert_eq!(&r.json()["soap"]["operations"], &json!(ops), "{}", r.text);
+    let r = register("congdan-alias", format!("{yaml}x-a: &a {{}}\nx-b: *a\n")).await;
+    assert_eq!(r.status, 422, "{}", r.text);
+    assert!(r.text.contains("description") && r.text.contains("alias"), "{}", r.text);
 });
