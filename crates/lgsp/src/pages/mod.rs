@@ -29,6 +29,7 @@ pub use monitoring::{Failure, Registered, ServiceRow};
 pub fn router() -> Router<Lgsp> {
     Router::new()
         .route("/admin/lgsp", get(monitoring::page))
+        .route("/admin/lgsp/monitoring.csv", get(monitoring::csv))
         .route("/admin/lgsp/log/archive", post(monitoring::archive))
         .route("/admin/lgsp/registry", get(registry::page))
         .route("/admin/lgsp/registry/members", post(registry::add_member))

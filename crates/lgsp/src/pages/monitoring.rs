@@ -1,11 +1,12 @@
 //! The LGSP monitoring page for administrators: throughput over time, exchanges, errors and
 //! latency per service (charts and a table), the latest failures, the registry's services and
-//! the state of the message log with its archive files (and a form to archive now). Metadata
-//! only, never payloads.
+//! the state of the message log with its archive files (and a form to archive now); the figures
+//! per service and per hour as CSV for spreadsheets. Metadata only, never payloads.
 
 use askama::Template;
 use axum::extract::State;
-use axum::response::Response;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use kernel::db::q;
 use serde::Deserialize;
 use web::chart::{bar_chart, column_chart};
@@ -87,6 +88,127 @@ impl MonitoringPage {
 pub(super) struct Period {
     hours: Option<i64>,
     ok: Option<String>,
+    /// For the CSV: `service` (the default) or `hour`.
+    by: Option<String>,
+}
+
+const HOUR: i64 = 3_600_000;
+
+/// The start of the first of the last `hours` whole hours (the current one included).
+fn window(hours: i64) -> i64 {
+    (kernel::time::now_ms() / HOUR - hours + 1) * HOUR
+}
+
+/// Exchanges, errors and times per service since `from`, the busiest first.
+async fn by_service(l: &Lgsp, from: i64) -> kernel::Result<Vec<ServiceRow>> {
+    q("SELECT service, COUNT(*) AS n, SUM(CASE WHEN status >= 400 OR error IS NOT NULL THEN 1 ELSE 0 END) AS errors,
+              AVG(CAST(duration_ms AS DOUBLE PRECISION)) AS avg_ms, MAX(duration_ms) AS max_ms
+       FROM lgsp_messages WHERE at >= $1 GROUP BY service ORDER BY COUNT(*) DESC, service")
+    .bind(from)
+    .long()
+    .fetch_all(&l.db)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(ServiceRow {
+            service: r.text("service")?,
+            exchanges: r.int("n")?,
+            errors: r.get::<Option<i64>>("errors")?.unwrap_or(0),
+            avg_ms: r.get::<Option<f64>>("avg_ms")?.unwrap_or(0.0),
+            max_ms: r.get::<Option<i64>>("max_ms")?.unwrap_or(0),
+        })
+    })
+    .collect()
+}
+
+/// Exchanges and errors in each of the `hours` hours from `from` (every hour, empty ones too).
+async fn by_hour(l: &Lgsp, from: i64, hours: i64) -> kernel::Result<Vec<(i64, i64, i64)>> {
+    let mut out: Vec<(i64, i64, i64)> = (0..hours).map(|i| (from + i * HOUR, 0, 0)).collect();
+    let rows = q("SELECT (at - $1) / 3600000 AS h, COUNT(*) AS n,
+                         SUM(CASE WHEN status >= 400 OR error IS NOT NULL THEN 1 ELSE 0 END) AS errors
+                  FROM lgsp_messages WHERE at >= $1 GROUP BY 1")
+    .bind(from)
+    .long()
+    .fetch_all(&l.db)
+    .await?;
+    for r in rows {
+        if let Some(c) = usize::try_from(r.int("h")?).ok().and_then(|i| out.get_mut(i)) {
+            c.1 = r.int("n")?;
+            c.2 = r.get::<Option<i64>>("errors")?.unwrap_or(0);
+        }
+    }
+    Ok(out)
+}
+
+/// `GET /admin/lgsp/monitoring.csv?hours=&by=service|hour`: the page's figures as CSV (UTF-8
+/// with a byte order mark, so spreadsheets show Vietnamese right), headed in the page's language.
+pub(super) async fn csv(State(l): State<Lgsp>, shell: Shell, caller: Caller, web::Query(p): web::Query<Period>) -> Response {
+    if let Err(r) = super::lgsp_admin(&shell, &caller, HERE) {
+        return r;
+    }
+    let hours = p.hours.unwrap_or(24).clamp(1, 24 * 31);
+    let from = window(hours);
+    let t = |vi: &'static str, en: &'static str| shell.t(vi, en);
+    let per_hour = p.by.as_deref() == Some("hour");
+    let table = async {
+        let mut table: Vec<Vec<String>> = Vec::new();
+        if per_hour {
+            table.push(vec![t("Giờ bắt đầu", "Hour starting").into(), t("Trao đổi", "Exchanges").into(), t("Lỗi", "Errors").into()]);
+            for (start, n, errors) in by_hour(&l, from, hours).await? {
+                let at = kernel::time::vn_datetime(start)
+                    .format(&time::macros::format_description!("[year]-[month]-[day] [hour]:00"))
+                    .unwrap_or_default();
+                table.push(vec![at, n.to_string(), errors.to_string()]);
+            }
+        } else {
+            table.push(
+                [
+                    t("Dịch vụ", "Service"),
+                    t("Trao đổi", "Exchanges"),
+                    t("Lỗi", "Errors"),
+                    t("Tỷ lệ lỗi (%)", "Error rate (%)"),
+                    t("Thời gian TB (ms)", "Average time (ms)"),
+                    t("Lâu nhất (ms)", "Longest (ms)"),
+                ]
+                .map(String::from)
+                .to_vec(),
+            );
+            for r in by_service(&l, from).await? {
+                let rate = if r.exchanges > 0 { r.errors as f64 * 100.0 / r.exchanges as f64 } else { 0.0 };
+                table.push(vec![
+                    r.service,
+                    r.exchanges.to_string(),
+                    r.errors.to_string(),
+                    format!("{rate:.1}"),
+                    format!("{:.1}", r.avg_ms),
+                    r.max_ms.to_string(),
+                ]);
+            }
+        }
+        Ok::<_, kernel::Error>(table)
+    };
+    let written = table.await.and_then(|table| {
+        let mut w = ::csv::WriterBuilder::new().terminator(::csv::Terminator::CRLF).from_writer(vec![0xEF, 0xBB, 0xBF]);
+        for row in &table {
+            w.write_record(row).map_err(|e| kernel::Error::internal(e.to_string()))?;
+        }
+        w.into_inner().map_err(|e| kernel::Error::internal(e.to_string()))
+    });
+    match written {
+        Ok(bytes) => {
+            let day = kernel::time::date_text(kernel::time::today_vn());
+            let name = format!("lgsp-{}-{hours}h-{day}.csv", if per_hour { "theo-gio" } else { "theo-dich-vu" });
+            (
+                [
+                    (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+                    (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+                ],
+                bytes,
+            )
+                .into_response()
+        }
+        Err(e) => web::page::error_page(shell, e),
+    }
 }
 
 fn when(ms: i64) -> String {
@@ -160,47 +282,18 @@ async fn show(
     let shell = shell.titled(title, "admin");
     let en = shell.lang.is_en();
     let run = async {
-        let now = kernel::time::now_ms();
-        let hour = 3_600_000;
-        let from = (now / hour - hours + 1) * hour;
-        let rows = q("SELECT service, COUNT(*) AS n, SUM(CASE WHEN status >= 400 OR error IS NOT NULL THEN 1 ELSE 0 END) AS errors,
-                         AVG(CAST(duration_ms AS DOUBLE PRECISION)) AS avg_ms, MAX(duration_ms) AS max_ms
-                      FROM lgsp_messages WHERE at >= $1 GROUP BY service ORDER BY COUNT(*) DESC")
-        .bind(from)
-        .long()
-        .fetch_all(&l.db)
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(ServiceRow {
-                service: r.text("service")?,
-                exchanges: r.int("n")?,
-                errors: r.get::<Option<i64>>("errors")?.unwrap_or(0),
-                avg_ms: r.get::<Option<f64>>("avg_ms")?.unwrap_or(0.0),
-                max_ms: r.get::<Option<i64>>("max_ms")?.unwrap_or(0),
-            })
-        })
-        .collect::<kernel::Result<Vec<_>>>()?;
-        let per_hour = q("SELECT (at - $1) / 3600000 AS h, COUNT(*) AS n FROM lgsp_messages WHERE at >= $1 GROUP BY 1")
-            .bind(from)
-            .long()
-            .fetch_all(&l.db)
-            .await?;
-        let mut columns: Vec<(String, i64)> = (0..hours)
-            .map(|i| {
-                (
-                    kernel::time::vn_datetime(from + i * hour)
-                        .format(&time::macros::format_description!("[hour]h [day]/[month]"))
-                        .unwrap_or_default(),
-                    0,
-                )
+        let from = window(hours);
+        let rows = by_service(l, from).await?;
+        let columns: Vec<(String, i64)> = by_hour(l, from, hours)
+            .await?
+            .into_iter()
+            .map(|(start, n, _)| {
+                let label = kernel::time::vn_datetime(start)
+                    .format(&time::macros::format_description!("[hour]h [day]/[month]"))
+                    .unwrap_or_default();
+                (label, n)
             })
             .collect();
-        for r in per_hour {
-            if let Some(c) = usize::try_from(r.int("h")?).ok().and_then(|i| columns.get_mut(i)) {
-                c.1 = r.int("n")?;
-            }
-        }
         let failures =
             q("SELECT at, client, service, status, error FROM lgsp_messages WHERE at >= $1 AND (status >= 400 OR error IS NOT NULL)
                           ORDER BY seq DESC LIMIT 20")

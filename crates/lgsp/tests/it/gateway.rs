@@ -161,6 +161,27 @@ storage_test!(a_member_system_calls_a_service_through_the_gateway, async |app: &
     assert!(!page.text.contains("Nguyễn Văn An"), "no payloads");
     let r = app.raw(app.http.get(app.url("/admin/lgsp")).bearer_auth(&token)).await;
     assert_eq!(r.status, 403, "a member system does not see the platform's page");
+    // The same figures as CSV, by service and by hour, for administrators only.
+    assert!(page.text.contains("/admin/lgsp/monitoring.csv?hours=1&amp;by=hour"), "the page links its exports");
+    // Two hours, so that an hour turning during the test loses nothing.
+    let csv = app.get_admin("/admin/lgsp/monitoring.csv?hours=2").await;
+    assert_eq!(csv.status, 200, "{}", csv.text);
+    assert!(csv.header("content-type").is_some_and(|c| c.starts_with("text/csv")) && csv.header("content-disposition").is_some());
+    let lines: Vec<&str> = csv.text.trim_start_matches('\u{feff}').lines().collect();
+    let row = lines.iter().find(|l| l.starts_with("VN/GOV/000.00.13.H99/tuphap/persons,")).unwrap_or_else(|| panic!("{}", csv.text));
+    let cells: Vec<&str> = row.split(',').collect();
+    assert_eq!(
+        (cells[1].parse::<i64>().ok(), cells[2].parse::<i64>().ok()),
+        (persons["exchanges"].as_i64(), persons["errors"].as_i64()),
+        "the CSV holds what the monitoring API counts: {row}"
+    );
+    let hourly = app.get_admin("/admin/lgsp/monitoring.csv?hours=3&by=hour").await;
+    let hours: Vec<&str> = hourly.text.trim_start_matches('\u{feff}').lines().skip(1).collect();
+    assert_eq!(hours.len(), 3, "every hour, empty ones too: {}", hourly.text);
+    let counted: i64 = hours.iter().map(|l| l.split(',').nth(1).unwrap().parse::<i64>().unwrap()).sum();
+    assert!(counted >= exchanges as i64, "{}", hourly.text);
+    let r = app.raw(app.http.get(app.url("/admin/lgsp/monitoring.csv")).bearer_auth(&token)).await;
+    assert_eq!(r.status, 403, "nor its export");
 
     // The log: sealed as it was written, whole, evidence for one exchange.
     let sealed = app.post("/api/lgsp/log/seal", &json!({})).await.json();
