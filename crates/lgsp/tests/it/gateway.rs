@@ -179,7 +179,7 @@ storage_test!(a_member_system_calls_a_service_through_the_gateway, async |app: &
     let hours: Vec<&str> = hourly.text.trim_start_matches('\u{feff}').lines().skip(1).collect();
     assert_eq!(hours.len(), 3, "every hour, empty ones too: {}", hourly.text);
     let counted: i64 = hours.iter().map(|l| l.split(',').nth(1).unwrap().parse::<i64>().unwrap()).sum();
-    assert!(counted >= exchanges as i64, "{}", hourly.text);
+    assert!(counted >= exchanges, "{}", hourly.text);
     let r = app.raw(app.http.get(app.url("/admin/lgsp/monitoring.csv")).bearer_auth(&token)).await;
     assert_eq!(r.status, 403, "nor its export");
 
