@@ -91,52 +91,6 @@ pub fn validate_data(schema: &Value, data: &Value) -> Vec<FieldError> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn form() -> Value {
-        json!({
-            "type": "object",
-            "required": ["ho_ten", "ngay_sinh"],
-            "properties": {
-                "ho_ten": {"type": "string", "title": "Họ và tên", "minLength": 2},
-                "ngay_sinh": {"type": "string", "format": "date"},
-                "gioi_tinh": {"enum": ["nam", "nu"]},
-                "so_con": {"type": "integer", "minimum": 0},
-                "dia_chi": {"type": "object", "properties": {"xa": {"type": "string"}}},
-                "giay_to": {"type": "array", "items": {"type": "string"}}
-            }
-        })
-    }
-
-    #[test]
-    fn renderable_schemas_are_accepted() {
-        assert!(check_schema(&form()).is_empty(), "{:?}", check_schema(&form()));
-    }
-
-    #[test]
-    fn schemas_the_portal_cannot_render_are_refused() {
-        assert!(!check_schema(&json!({"type": "string"})).is_empty());
-        assert!(!check_schema(&json!({"type": "object", "properties": {"a": {"type": "nonsense"}}})).is_empty());
-        assert!(!check_schema(&json!({"type": "object", "properties": {"a": {}}})).is_empty());
-        assert!(!check_schema(&json!({"type": "object", "properties": {"a": {"type": "array"}}})).is_empty());
-        assert!(!check_schema(&json!({"type": "object", "properties": {}, "required": ["x"]})).is_empty());
-        assert!(!check_schema(&json!({"$schema": "http://evil.example/x", "type": "object", "properties": {}})).is_empty());
-    }
-
-    #[test]
-    fn data_errors_name_each_field() {
-        let errors = validate_data(&form(), &json!({"ho_ten": "A", "so_con": -1}));
-        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
-        assert!(fields.contains(&"/ho_ten"), "{fields:?}");
-        assert!(fields.contains(&"/so_con"), "{fields:?}");
-        assert!(fields.contains(&"/"), "missing required ngay_sinh: {fields:?}");
-        assert!(validate_data(&form(), &json!({"ho_ten": "Nguyễn Văn A", "ngay_sinh": "1990-01-01"})).is_empty());
-    }
-}
-
 /// A field of an e-form as an HTML form shows it: posted under `f.{name}`.
 pub struct FieldSpec {
     /// The property's name in the schema.
@@ -201,4 +155,50 @@ pub fn form_data(schema: &Value, value: impl Fn(&str) -> Option<String>) -> serd
         out.insert(s.name, typed.unwrap_or(Value::String(v)));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn form() -> Value {
+        json!({
+            "type": "object",
+            "required": ["ho_ten", "ngay_sinh"],
+            "properties": {
+                "ho_ten": {"type": "string", "title": "Họ và tên", "minLength": 2},
+                "ngay_sinh": {"type": "string", "format": "date"},
+                "gioi_tinh": {"enum": ["nam", "nu"]},
+                "so_con": {"type": "integer", "minimum": 0},
+                "dia_chi": {"type": "object", "properties": {"xa": {"type": "string"}}},
+                "giay_to": {"type": "array", "items": {"type": "string"}}
+            }
+        })
+    }
+
+    #[test]
+    fn renderable_schemas_are_accepted() {
+        assert!(check_schema(&form()).is_empty(), "{:?}", check_schema(&form()));
+    }
+
+    #[test]
+    fn schemas_the_portal_cannot_render_are_refused() {
+        assert!(!check_schema(&json!({"type": "string"})).is_empty());
+        assert!(!check_schema(&json!({"type": "object", "properties": {"a": {"type": "nonsense"}}})).is_empty());
+        assert!(!check_schema(&json!({"type": "object", "properties": {"a": {}}})).is_empty());
+        assert!(!check_schema(&json!({"type": "object", "properties": {"a": {"type": "array"}}})).is_empty());
+        assert!(!check_schema(&json!({"type": "object", "properties": {}, "required": ["x"]})).is_empty());
+        assert!(!check_schema(&json!({"$schema": "http://evil.example/x", "type": "object", "properties": {}})).is_empty());
+    }
+
+    #[test]
+    fn data_errors_name_each_field() {
+        let errors = validate_data(&form(), &json!({"ho_ten": "A", "so_con": -1}));
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert!(fields.contains(&"/ho_ten"), "{fields:?}");
+        assert!(fields.contains(&"/so_con"), "{fields:?}");
+        assert!(fields.contains(&"/"), "missing required ngay_sinh: {fields:?}");
+        assert!(validate_data(&form(), &json!({"ho_ten": "Nguyễn Văn A", "ngay_sinh": "1990-01-01"})).is_empty());
+    }
 }

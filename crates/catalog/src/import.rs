@@ -65,7 +65,10 @@ fn rows_json<T: DeserializeOwned>(text: &str) -> Result<Vec<Result<T, String>>, 
     Ok(items.into_iter().map(|i| serde_json::from_value::<T>(i).map_err(|e| e.to_string())).collect())
 }
 
-fn csv_records(text: &str) -> Result<Vec<Result<std::collections::HashMap<String, String>, String>>, String> {
+/// A CSV data row: column name to its (non-empty) value.
+type CsvRecord = std::collections::HashMap<String, String>;
+
+fn csv_records(text: &str) -> Result<Vec<Result<CsvRecord, String>>, String> {
     let mut r = csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(false).from_reader(text.as_bytes());
     let headers: Vec<String> = r.headers().map_err(|e| format!("cannot read the header row: {e}"))?.iter().map(str::to_owned).collect();
     Ok(r.records()

@@ -293,6 +293,8 @@ impl Catalog {
         Ok(value)
     }
 
+    // The API's and the admin page's query parameters, passed as they come.
+    #[allow(clippy::too_many_arguments)]
     pub async fn dr_list(
         &self,
         reg: &Registry,

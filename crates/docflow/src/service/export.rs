@@ -53,8 +53,7 @@ impl Docflow {
         for (c, h) in headers.iter().enumerate() {
             ws.write_string_with_format(2, c as u16, *h, &bold).map_err(err)?;
         }
-        let mut row = 3u32;
-        for d in docs.iter().filter(|d| d.reg_number.is_some()) {
+        for (row, d) in (3u32..).zip(docs.iter().filter(|d| d.reg_number.is_some())) {
             let arrived = kernel::time::vn_datetime(d.created_at).date();
             let cells: Vec<String> = match direction {
                 Direction::Incoming => vec![
@@ -92,7 +91,6 @@ impl Docflow {
                     ws.write_string_with_format(row, c as u16, v, &wrap).map_err(err)?;
                 }
             }
-            row += 1;
         }
         for (c, w) in [8.0, 8.0, 12.0, 30.0, 16.0, 12.0, 14.0, 60.0, 12.0, 12.0, 18.0].iter().enumerate().take(headers.len()) {
             ws.set_column_width(c as u16, *w).map_err(err)?;

@@ -130,12 +130,11 @@ pub async fn decoding_cached(id: &crate::Identity, kid: &str) -> Result<Option<D
     let now = kernel::time::now_ms();
     {
         let cache = id.verify_cache.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((keys, at)) = cache.as_ref() {
-            if now - at < CACHE_MS {
-                if let Some(k) = keys.get(kid) {
-                    return Ok(Some(k.clone()));
-                }
-            }
+        if let Some((keys, at)) = cache.as_ref()
+            && now - at < CACHE_MS
+            && let Some(k) = keys.get(kid)
+        {
+            return Ok(Some(k.clone()));
         }
     }
     let mut keys = std::collections::HashMap::new();

@@ -26,6 +26,9 @@ pub const ATTEMPTS_PER_MINUTE: u32 = 30;
 /// Sessions expire after this long without use.
 pub const SESSION_IDLE_MS: i64 = 12 * 3600 * 1000;
 
+/// The published verification keys by key id, and when this node read them.
+pub type VerifyCache = Option<(HashMap<String, jsonwebtoken::DecodingKey>, i64)>;
+
 #[derive(Clone)]
 pub struct Identity {
     pub db: Db,
@@ -42,7 +45,7 @@ pub struct Identity {
     /// The signing key in force and when this node read it.
     pub key_cache: Arc<Mutex<Option<(crate::oidc::keys::SigningKey, i64)>>>,
     /// The published verification keys and when this node read them.
-    pub verify_cache: Arc<Mutex<Option<(HashMap<String, jsonwebtoken::DecodingKey>, i64)>>>,
+    pub verify_cache: Arc<Mutex<VerifyCache>>,
     /// Sign-in attempts per client address in the current minute (per node).
     attempts: Arc<Mutex<HashMap<String, (i64, u32)>>>,
     /// Access tokens whose signature this node has checked, with their claims, until they

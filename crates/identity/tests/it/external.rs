@@ -74,7 +74,7 @@ async fn external_sign_in(backend: Backend) {
     let linked = prov.get_admin("/api/audit/security-events?kind=account.linked").await.json();
     assert_eq!(linked["total"], 2);
     // A forged state is refused.
-    let forged = prov.get(&"/login/external/callback?code=abc&state=nope".to_string()).await;
+    let forged = prov.get("/login/external/callback?code=abc&state=nope").await;
     assert_eq!(forged.status, 400);
     prov.stop().await;
     idp.stop().await;

@@ -39,7 +39,7 @@ fn parse_parts(s: &str, what: (&str, &str)) -> Result<[String; 4], CodeError> {
     if mb.len() != 3 || !mb[0].is_ascii_uppercase() || !all_digits(&m[1..]) {
         return Err(bad("nhóm cấp 1 phải là một chữ in hoa và 2 chữ số"));
     }
-    if v != "000" && (z == "00" || y == "00") || z != "00" && y == "00" {
+    if (v != "000" && z == "00") || (z != "00" && y == "00") {
         return Err(bad("một cấp dưới không thể có mã khi cấp trên bằng 0"));
     }
     Ok([v.to_owned(), z.to_owned(), y.to_owned(), m.to_owned()])

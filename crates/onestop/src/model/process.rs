@@ -186,7 +186,7 @@ impl ProcessDefinition {
             if s.name.trim().is_empty() {
                 v.add(format!("steps[{i}].name"), "bắt buộc (required)");
             }
-            if !(s.duration.value > 0.0) || s.duration.value > 3650.0 {
+            if s.duration.value.is_nan() || s.duration.value <= 0.0 || s.duration.value > 3650.0 {
                 v.add(format!("steps[{i}].duration"), "thời gian phải lớn hơn 0 (must be more than zero)");
             }
             if s.kind == StepKind::Consult && s.agencies.is_empty() {

@@ -171,10 +171,10 @@ fn parse_form(body: &str) -> (String, String, Vec<StepRow>, Vec<TransitionRow>) 
             _ => {}
         }
     }
-    let steps = steps.into_values().filter(|(r, removed)| !removed && !(r.id.is_empty() && r.name.is_empty())).map(|x| x.0).collect();
+    let steps = steps.into_values().filter(|(r, removed)| !(*removed || (r.id.is_empty() && r.name.is_empty()))).map(|x| x.0).collect();
     let trans = trans
         .into_values()
-        .filter(|(r, removed)| !removed && !(r.from.is_empty() && r.outcome.is_empty() && r.to.is_empty()))
+        .filter(|(r, removed)| !(*removed || (r.from.is_empty() && r.outcome.is_empty() && r.to.is_empty())))
         .map(|x| x.0)
         .collect();
     (start, version, steps, trans)

@@ -61,6 +61,8 @@ impl Onestop {
     /// Stores a file for a dossier. Applicants add `application` and `supplement` files to
     /// their own dossiers while they are open to them; officials of the agency add any, and
     /// only they add the `result`.
+    // One argument per field of the upload form; callers pass them straight through.
+    #[allow(clippy::too_many_arguments)]
     pub async fn attach(
         &self,
         p: &Principal,

@@ -36,6 +36,9 @@ pub const STATUS_TOPIC: &str = "onestop.dossier.status";
 /// Topic of internal cases' status events.
 pub const CASE_TOPIC: &str = "onestop.case.status";
 
+/// Working calendars by agency code, and when this node read each.
+type CalendarCache = HashMap<String, (Arc<Calendar>, i64)>;
+
 #[derive(Clone)]
 pub struct Onestop {
     pub db: Db,
@@ -46,7 +49,7 @@ pub struct Onestop {
     pub public_url: String,
     /// A fixed "now" for tests and replays; None: the clock.
     clock: Option<i64>,
-    calendars: Arc<Mutex<HashMap<String, (Arc<Calendar>, i64)>>>,
+    calendars: Arc<Mutex<CalendarCache>>,
     /// Process definitions by id: immutable once stored, so cached for good.
     processes: Arc<Mutex<HashMap<String, Arc<ProcessDefinition>>>>,
 }
@@ -329,7 +332,7 @@ impl Onestop {
             .query(format!("SELECT applicant FROM dossiers{} ORDER BY submitted_at DESC LIMIT 1", w.sql()))
             .fetch_optional(&self.db)
             .await?;
-        Ok(row.map(|r| r.json::<crate::model::Applicant>("applicant")).transpose()?)
+        row.map(|r| r.json::<crate::model::Applicant>("applicant")).transpose()
     }
 
     /// True when `p` may see the dossier: its applicant, officials of its agency (or of an

@@ -40,7 +40,7 @@ fn opt(f: &[(String, String)], k: &str) -> Option<String> {
     Some(get(f, k).to_owned()).filter(|s| !s.is_empty())
 }
 
-fn all<'a>(f: &'a [(String, String)], k: &str) -> Vec<String> {
+fn all(f: &[(String, String)], k: &str) -> Vec<String> {
     f.iter().filter(|x| x.0 == k).map(|x| x.1.clone()).collect()
 }
 
@@ -176,6 +176,8 @@ fn input_of(a: &Agency) -> AgencyInput {
     }
 }
 
+// The page's whole state; a struct for it would only be unpacked again here.
+#[allow(clippy::too_many_arguments)]
 async fn show_agencies(
     c: &Catalog,
     shell: Shell,
@@ -254,8 +256,9 @@ pub async fn save_agency(State(c): State<Catalog>, shell: Shell, caller: Caller,
     };
     let editing = get(&f, "editing") == "true";
     match c.upsert_agency(&input).await {
-        Ok(a) => Redirect::to(&format!("/admin/agencies?ok={}&q={}", urlencoding(&a.code.to_string()), urlencoding(&a.code.to_string())))
-            .into_response(),
+        Ok(a) => {
+            Redirect::to(&format!("/admin/agencies?ok={}&q={}", urlencoding(a.code.as_ref()), urlencoding(a.code.as_ref()))).into_response()
+        }
         Err(kernel::Error::Invalid(errors)) => {
             show_agencies(&c, shell, &caller, String::new(), input, editing, messages(errors), None).await
         }

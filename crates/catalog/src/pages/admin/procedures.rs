@@ -100,7 +100,7 @@ impl VersionForm {
             legal_bases: get(f, "legal_bases").into(),
             documents: rows(f, "d")
                 .into_iter()
-                .filter(|r| !r.get("remove").is_some_and(|x| x == "1"))
+                .filter(|r| r.get("remove").is_none_or(|x| x != "1"))
                 .filter(|r| r.values().any(|v| !v.is_empty() && v != "0" && v != "1" && v != "true"))
                 .map(|r| RequiredDocument {
                     code: r.get("code").cloned().unwrap_or_default(),
@@ -114,7 +114,7 @@ impl VersionForm {
                 .collect(),
             fees: rows(f, "f")
                 .into_iter()
-                .filter(|r| !r.get("remove").is_some_and(|x| x == "1"))
+                .filter(|r| r.get("remove").is_none_or(|x| x != "1"))
                 .map(|r| {
                     let g = |k: &str| r.get(k).cloned().unwrap_or_default();
                     (g("name"), g("amount"), g("note"))

@@ -4,9 +4,12 @@
 //! engine's tasks. Statuses map from ours: PENDING (1, 2, 4, 6), SENDBACK (5), REJECTED (3, 7,
 //! 8), APPROVED (9, 10).
 
+mod engine;
+mod services;
+
 use axum::extract::{FromRequest, Multipart, Path, Request, State};
 use axum::http::header;
-use kernel::authz::{Permission, Principal, PrincipalKind};
+use kernel::authz::PrincipalKind;
 use kernel::db::q;
 use kernel::{Error, Result};
 use serde::{Deserialize, Serialize};
@@ -25,10 +28,7 @@ use crate::store::{self, Task};
 
 pub fn router() -> OpenApiRouter<Onestop> {
     OpenApiRouter::new()
-        .routes(routes!(services))
-        .routes(routes!(service))
-        .routes(routes!(service_eforms))
-        .routes(routes!(eform))
+        .merge(services::router())
         .routes(routes!(apply))
         .routes(routes!(upload_document))
         .routes(routes!(applications))
@@ -37,137 +37,6 @@ pub fn router() -> OpenApiRouter<Onestop> {
         .routes(routes!(task))
         .routes(routes!(complete_task))
         .routes(routes!(statistics))
-}
-
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-struct CodeValue {
-    code: String,
-    value: String,
-}
-
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-struct Service {
-    id: String,
-    service_key: String,
-    name: String,
-    version: String,
-    #[serde(rename = "type")]
-    kind: String,
-    is_executable: bool,
-    description: String,
-    service_body: Vec<CodeValue>,
-}
-
-#[derive(Deserialize, IntoParams)]
-struct ServiceQuery {
-    /// Words of the service name (Vietnamese, accents optional).
-    name: Option<String>,
-}
-
-async fn to_service(o: &Onestop, code: &str) -> Result<Service> {
-    let pv = o.catalog.procedure(code).await?;
-    let mut body = vec![
-        CodeValue { code: "field".into(), value: pv.field_code.clone() },
-        CodeValue { code: "processingTime".into(), value: pv.processing.display(false) },
-        CodeValue { code: "fee".into(), value: pv.fee_total().0.to_string() },
-    ];
-    for d in &pv.body.documents {
-        body.push(CodeValue { code: format!("document:{}", d.code), value: d.name.clone() });
-    }
-    Ok(Service {
-        id: pv.code.to_string(),
-        service_key: pv.code.to_string(),
-        name: pv.name.clone(),
-        version: pv.version.to_string(),
-        kind: "Public".into(),
-        is_executable: true,
-        description: pv.body.result.clone(),
-        service_body: body,
-    })
-}
-
-/// Services (procedures) available.
-#[utoipa::path(get, path = "/registration/services", tag = "registration", params(ServiceQuery),
-    responses((status = 200, body = Vec<Service>)))]
-async fn services(State(o): State<Onestop>, Query(q): Query<ServiceQuery>) -> ApiResult<Json<Vec<Service>>> {
-    let f = catalog::store::procedures::ProcedureFilter { q: q.name, ..Default::default() };
-    let (list, _) = o.catalog.search_procedures(&f, 0, 500).await.or_problem()?;
-    let mut out = Vec::with_capacity(list.len());
-    for p in list {
-        out.push(Service {
-            id: p.code.clone(),
-            service_key: p.code.clone(),
-            name: p.name,
-            version: p.version.to_string(),
-            kind: "Public".into(),
-            is_executable: true,
-            description: String::new(),
-            service_body: vec![CodeValue { code: "field".into(), value: p.field_code }],
-        });
-    }
-    Ok(Json(out))
-}
-
-#[utoipa::path(get, path = "/registration/services/{serviceKey}", tag = "registration", params(("serviceKey" = String, Path)),
-    responses((status = 200, body = Service), (status = 404, body = Problem)))]
-async fn service(State(o): State<Onestop>, Path(key): Path<String>) -> ApiResult<Json<Service>> {
-    Ok(Json(to_service(&o, &key).await.or_problem()?))
-}
-
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-struct EFormItem {
-    e_form_id: String,
-    name: String,
-    description: String,
-    version: String,
-    latest: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Object>)]
-    schema: Option<Value>,
-}
-
-/// E-forms of a service: its JSON Schema, per version (`eFormId` = `<code>@<version>`).
-#[utoipa::path(get, path = "/registration/services/{serviceKey}/eForms", tag = "registration", params(("serviceKey" = String, Path)),
-    responses((status = 200, body = Vec<EFormItem>), (status = 404, body = Problem)))]
-async fn service_eforms(State(o): State<Onestop>, Path(key): Path<String>) -> ApiResult<Json<Vec<EFormItem>>> {
-    let versions = o.catalog.procedure_versions(&key).await.or_problem()?;
-    if versions.is_empty() {
-        return Err(Problem::from(Error::not_found(format!("dịch vụ {key}"))));
-    }
-    Ok(Json(
-        versions
-            .into_iter()
-            .filter(|v| v.eform.is_some())
-            .map(|v| EFormItem {
-                e_form_id: format!("{}@{}", v.code, v.version),
-                name: v.name.clone(),
-                description: format!("Tờ khai điện tử — {}", v.name),
-                version: v.version.to_string(),
-                latest: v.current,
-                schema: None,
-            })
-            .collect(),
-    ))
-}
-
-#[utoipa::path(get, path = "/registration/eForms/{eFormId}", tag = "registration", params(("eFormId" = String, Path)),
-    responses((status = 200, body = EFormItem), (status = 404, body = Problem)))]
-async fn eform(State(o): State<Onestop>, Path(id): Path<String>) -> ApiResult<Json<EFormItem>> {
-    let (code, version) = id.split_once('@').ok_or_else(|| Problem::from(Error::not_found(format!("e-form {id}"))))?;
-    let version: i64 = version.parse().map_err(|_| Problem::from(Error::not_found(format!("e-form {id}"))))?;
-    let v = o.catalog.procedure_version(code, version).await.or_problem()?;
-    let schema = v.eform.clone().ok_or_else(|| Problem::from(Error::not_found(format!("e-form {id}"))))?;
-    Ok(Json(EFormItem {
-        e_form_id: id.clone(),
-        name: v.name.clone(),
-        description: format!("Tờ khai điện tử — {}", v.name),
-        version: v.version.to_string(),
-        latest: v.current,
-        schema: Some(schema),
-    }))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -501,105 +370,4 @@ async fn statistics(State(o): State<Onestop>, Authed(p): Authed, Query(s): Query
         .map(|r| json!({"serviceKey": r.key, "serviceName": r.name, "received": r.received, "processed": r.resolved, "onTime": r.early + r.on_time, "late": r.late, "pending": r.pending, "withdrawn": r.withdrawn}))
         .collect();
     Ok(axum::Json(json!({"from": from, "to": to, "services": items})))
-}
-
-impl Onestop {
-    /// Stores a document uploaded ahead of its application.
-    pub async fn stage_document(&self, p: &Principal, name: &str, content_type: &str, bytes: &[u8]) -> Result<String> {
-        let (ct, sha) = self.store_blob(name, content_type, bytes).await?;
-        let id = kernel::id::new_id();
-        q("INSERT INTO staged_documents (id, name, content_type, size, sha256, uploaded_by, uploaded_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-            .bind(id.as_str())
-            .bind(name.trim())
-            .bind(ct)
-            .bind(bytes.len() as i64)
-            .bind(sha)
-            .bind(p.id.as_str())
-            .bind(self.now())
-            .execute(&self.db)
-            .await?;
-        Ok(id)
-    }
-
-    /// Attaches a staged document to a dossier of the same uploader.
-    pub async fn attach_staged(&self, p: &Principal, dossier_id: &str, staged_id: &str) -> Result<()> {
-        let mut tx = self.db.begin().await?;
-        let row = q("UPDATE staged_documents SET used_by = $3 WHERE id = $1 AND uploaded_by = $2 AND used_by IS NULL RETURNING name, content_type, size, sha256")
-            .bind(staged_id)
-            .bind(p.id.as_str())
-            .bind(dossier_id)
-            .fetch_optional(&mut tx)
-            .await?
-            .ok_or_else(|| Error::invalid("documentUrls", format!("không có tài liệu {staged_id} (no such uploaded document)")))?;
-        let id = kernel::id::new_id();
-        q("INSERT INTO attachments (id, dossier_id, purpose, name, content_type, size, sha256, uploaded_by, uploaded_at) VALUES ($1, $2, 'application', $3, $4, $5, $6, $7, $8)")
-            .bind(id.as_str())
-            .bind(dossier_id)
-            .bind(row.text("name")?)
-            .bind(row.text("content_type")?)
-            .bind(row.int("size")?)
-            .bind(row.text("sha256")?)
-            .bind(p.id.as_str())
-            .bind(self.now())
-            .execute(&mut tx)
-            .await?;
-        store::append(
-            &mut tx,
-            dossier_id,
-            self.now(),
-            (&p.id, &p.name),
-            "file_added",
-            None,
-            None,
-            None,
-            None,
-            json!({"attachment": id, "purpose": "application", "sha256": row.text("sha256")?}),
-        )
-        .await?;
-        tx.commit().await
-    }
-
-    /// Corrects the form data of a dossier not yet accepted (reception), checked against the
-    /// procedure's schema and recorded in the history.
-    pub async fn update_form(&self, p: &Principal, id: &str, form: &Value) -> Result<Dossier> {
-        crate::service::retry_stale(|| self.update_form_once(p, id, form)).await
-    }
-
-    async fn update_form_once(&self, p: &Principal, id: &str, form: &Value) -> Result<Dossier> {
-        let (mut tx, d) = self.begin(id, None).await?;
-        if !self.visible(p, &d).await? {
-            return Err(Error::not_found(format!("hồ sơ {id}")));
-        }
-        if !p.allows(Permission::DossierReceive, Some(&d.agency_id)) {
-            return Err(Error::Forbidden("cán bộ tiếp nhận của cơ quan mới sửa được (only the agency's reception)".into()));
-        }
-        if d.d.status != Status::Submitted {
-            return Err(crate::service::conflict_state(&d.d, "sửa tờ khai"));
-        }
-        let pv = self.catalog.procedure_version_by_id(&d.procedure_version_id).await?;
-        if let Some(schema) = &pv.eform {
-            let errors = catalog::eform::validate_data(schema, form);
-            if !errors.is_empty() {
-                return Err(Error::Invalid(
-                    errors
-                        .into_iter()
-                        .map(|e| kernel::FieldError::new(format!("formData.{}", e.field.trim_start_matches('/')), e.message))
-                        .collect(),
-                ));
-            }
-        }
-        let n = q("UPDATE dossiers SET form = $2, version = version + 1 WHERE id = $1 AND version = $3")
-            .bind(id)
-            .bind(form.to_string())
-            .bind(d.d.version)
-            .execute(&mut tx)
-            .await?;
-        if n != 1 {
-            return Err(crate::service::stale());
-        }
-        store::append(&mut tx, id, self.now(), (&p.id, &p.name), "form_corrected", None, None, None, None, json!({})).await?;
-        let fresh = store::load(&mut tx, id, false).await?.ok_or_else(|| Error::internal("dossier vanished"))?;
-        tx.commit().await?;
-        Ok(fresh.d)
-    }
 }
