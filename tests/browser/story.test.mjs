@@ -341,6 +341,33 @@ test('the LGSP registry from its pages: a member, subsystems, a service publishe
     assert.ok((await page.locator('#soap').textContent()).includes('http://hotich.gov.vn/ws'));
     await mainPage(page, 'lgsp-service-wsdl');
 
+    // A JSON service offered to SOAP clients, its operations read from its OpenAPI description
+    // (YAML here): the page lists them and says SOAP clients get the WSDL from getWsdl.
+    await page.goto(`${BASE_URL}/admin/lgsp/registry`);
+    await page.selectOption('#v-provider', `VN/GOV/${member}/dancu`);
+    await page.fill('#v-code', 'congdan-openapi');
+    await page.fill('#v-name', 'Tra cứu công dân (OpenAPI)');
+    await page.fill('#v-upstream', 'http://127.0.0.1:9/api');
+    await page.selectOption('#v-kind', 'openapi');
+    await page.fill('#v-description', [
+      'openapi: 3.0.3',
+      'paths:',
+      '  /TraCuu:',
+      '    post:',
+      '      requestBody:',
+      '        content:',
+      '          application/json:',
+      '            schema: {type: object, required: [soDinhDanh], properties: {soDinhDanh: {type: string}, namSinh: {type: integer}}}',
+      '',
+    ].join('\n'));
+    await page.selectOption('#v-soap', 'soap_to_rest');
+    await page.fill('#v-soap-ns', 'urn:thu-nghiem:congdan');
+    await submitForm(page, 'form[action="/admin/lgsp/registry/services"]');
+    const fromOpenapi = await page.locator('#soap-operations').textContent();
+    assert.ok(fromOpenapi.includes('urn:thu-nghiem:congdan/TraCuu') && fromOpenapi.includes('soDinhDanh*'), fromOpenapi);
+    assert.ok((await page.locator('main h3').allTextContents()).some((h) => h.includes('getWsdl')));
+    await mainPage(page, 'lgsp-service-openapi');
+
     // Another province's gateway trusted for the member, listed, then no longer trusted.
     const peer = `lgsp-tinh-ban-${n}-${process.pid}`;
     await page.goto(`${BASE_URL}/admin/lgsp/registry`);
@@ -367,6 +394,7 @@ test('the LGSP registry from its pages: a member, subsystems, a service publishe
     assert.ok((await notice(page)).length > 0);
     const imports = await page.locator('table.imports').first().textContent();
     assert.ok(imports.includes('2026-11-01-ho-kinh-doanh.json') && imports.includes('Đã nhập'), imports);
+    assert.ok((await page.locator('section.replica .last-run').first().textContent()).includes('xong'), 'the last run went through');
     await mainPage(page, 'lgsp-replicas');
 
     // The message log's archives on the monitoring page: a day after today is refused with
@@ -382,6 +410,13 @@ test('the LGSP registry from its pages: a member, subsystems, a service publishe
     assert.ok((await notice(page)).includes('2020-01-01'));
     assert.ok((await page.locator('table.archives').textContent()).includes('Chưa lưu trữ'));
     await mainPage(page, 'lgsp-monitoring-archives');
+
+    // The monitoring figures download as a CSV a spreadsheet opens: a byte order mark, then
+    // the header row in the page's language.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('main a[href*="monitoring.csv"][href*="by=service"]')]);
+    assert.match(download.suggestedFilename(), /^lgsp-theo-dich-vu-24h-.*\.csv$/);
+    const csv = await readFile(await download.path(), 'utf8');
+    assert.ok(csv.startsWith('\uFEFFDịch vụ,Trao đổi,Lỗi,'), csv.slice(0, 80));
 
     // Manual entry into the same registry: a bad code is refused with the form kept; a good
     // record is listed, changed on its page, then deleted.
