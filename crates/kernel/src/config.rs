@@ -87,6 +87,16 @@ pub struct Config {
     /// blocks), read again whenever the file changes. A certificate whose issuer has no list
     /// here is refused. Unset: revocation is not checked.
     pub tls_client_crl: Option<String>,
+    /// Mutual TLS: ask the client CA's OCSP responder about each client certificate once the
+    /// handshake is done, and refuse the connection unless it answers "good" (a revoked or
+    /// unknown certificate, or no answer, is refused). Answers are kept until their next update,
+    /// at most `tls_client_ocsp_max_age_secs`; open connections are asked about again then.
+    pub tls_client_ocsp: bool,
+    /// The OCSP responder to ask. Unset: the one each certificate names (its Authority
+    /// Information Access).
+    pub tls_client_ocsp_url: Option<String>,
+    /// How long an OCSP answer is relied on at most, in seconds.
+    pub tls_client_ocsp_max_age_secs: u64,
     /// Document exchange: the hub API of another deployment that plays the exchange hub
     /// (`https://.../api/docflow/hub`, or an LGSP gateway path leading there). Unset: this
     /// deployment is the hub of its own agencies.
@@ -132,6 +142,9 @@ impl Default for Config {
             tls_key: None,
             tls_client_ca: None,
             tls_client_crl: None,
+            tls_client_ocsp: false,
+            tls_client_ocsp_url: None,
+            tls_client_ocsp_max_age_secs: 300,
             docflow_hub_url: None,
             docflow_hub_client: None,
             docflow_hub_token_url: None,
@@ -142,7 +155,7 @@ impl Default for Config {
 }
 
 /// The settings' names, as keys of `tinhso.toml` and (upper case) of `TINHSO_*` variables.
-const SETTINGS: [&str; 35] = [
+const SETTINGS: [&str; 38] = [
     "listen",
     "public_url",
     "data_dir",
@@ -173,6 +186,9 @@ const SETTINGS: [&str; 35] = [
     "tls_key",
     "tls_client_ca",
     "tls_client_crl",
+    "tls_client_ocsp",
+    "tls_client_ocsp_url",
+    "tls_client_ocsp_max_age_secs",
     "docflow_hub_url",
     "docflow_hub_client",
     "docflow_hub_token_url",

@@ -207,17 +207,67 @@ async fn connection(tcp: TcpStream, addr: SocketAddr, site: Arc<Site>, stop: wat
     let Ok(Ok(tls)) = tokio::time::timeout(HANDSHAKE_TIMEOUT, t.acceptor.accept(tcp)).await else { return };
     let chain: Vec<_> = tls.get_ref().1.peer_certificates().unwrap_or_default().iter().map(|c| c.clone().into_owned()).collect();
     let cert = chain.first().map(|c| HEXLOWER.encode(&Sha256::digest(c.as_ref())));
-    match (&t.revocation, cert.is_some()) {
-        // A connection proven by a certificate lasts only as long as the certificate is not revoked.
-        (Some(r), true) => {
-            let r = r.clone();
-            tokio::select! {
-                _ = serve(tls, Peer { addr, cert }, site, stop) => {}
-                _ = r.until_refused(&chain) => tracing::info!(peer = %addr, "closed a connection whose client certificate was revoked"),
+    if cert.is_none() {
+        return serve(tls, Peer { addr, cert }, site, stop).await;
+    }
+    if let Some(o) = &t.ocsp
+        && let Err(why) = o.check(&chain).await
+    {
+        tracing::info!(peer = %addr, reason = %why, "refused a client certificate the OCSP responder does not vouch for");
+        return refuse(tls, &why).await;
+    }
+    // A connection proven by a certificate lasts only as long as the certificate is good.
+    let (lists, ocsp) = (t.revocation.clone(), t.ocsp.clone());
+    let by_lists = async {
+        match &lists {
+            Some(r) => r.until_refused(&chain).await,
+            None => std::future::pending().await,
+        }
+    };
+    let by_ocsp = async {
+        match &ocsp {
+            Some(o) => o.until_refused(&chain).await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        _ = serve(tls, Peer { addr, cert }, site, stop) => {}
+        _ = by_lists => tracing::info!(peer = %addr, "closed a connection whose client certificate was revoked"),
+        _ = by_ocsp => tracing::info!(peer = %addr, "closed a connection whose client certificate the OCSP responder no longer vouches for"),
+    }
+}
+
+/// Answers a connection whose certificate is refused after the handshake: its first request's
+/// head is read (clients take no answer before they ask), the X-Road error is its answer, and
+/// the connection closes.
+async fn refuse<T: AsyncRead + AsyncWrite + Unpin>(mut io: T, why: &str) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut head = Vec::new();
+    let _ = tokio::time::timeout(HEADER_READ_TIMEOUT, async {
+        let mut buf = [0u8; 4096];
+        while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 64 * 1024 {
+            match io.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => head.extend_from_slice(&buf[..n]),
             }
         }
-        _ => serve(tls, Peer { addr, cert }, site, stop).await,
-    }
+    })
+    .await;
+    let body = serde_json::json!({
+        "type": "Server.ServerProxy.SslAuthenticationFailed",
+        "message": "chứng thư số của máy khách không được chấp nhận (the client certificate is not accepted)",
+        "detail": why,
+    })
+    .to_string();
+    let head = format!(
+        "HTTP/1.1 403 Forbidden\r\ncontent-type: application/json\r\nx-road-error: Server.ServerProxy.SslAuthenticationFailed\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        body.len()
+    );
+    let _ = tokio::time::timeout(Duration::from_secs(5), async {
+        let _ = io.write_all(format!("{head}{body}").as_bytes()).await;
+        let _ = io.shutdown().await;
+    })
+    .await;
 }
 
 /// Serves a connection: first the loop that takes the gateway's calls, then hyper if the

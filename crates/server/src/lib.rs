@@ -8,6 +8,7 @@ mod cores;
 pub mod import;
 mod lane;
 pub mod migrate;
+pub mod ocsp;
 pub mod ops;
 pub mod serve;
 pub mod tls;

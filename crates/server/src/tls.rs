@@ -12,6 +12,9 @@
 //! handshakes, connections open with it are closed, and sessions remembered for resumption are
 //! forgotten, since a resumed session skips the check. Open connections are also checked again
 //! every minute, so one outlives neither its certificate nor the lists that vouch for it.
+//!
+//! With `tls_client_ocsp`, the CA's OCSP responder is asked about each client certificate once
+//! the handshake is done (`ocsp.rs`).
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
@@ -27,18 +30,22 @@ use rustls_pki_types::{CertificateDer, CertificateRevocationListDer, PrivateKeyD
 use tokio::sync::watch;
 use tokio_rustls::TlsAcceptor;
 
-/// HTTPS as configured: the acceptor, and the revocation lists when there are any.
+/// HTTPS as configured: the acceptor, the revocation lists when there are any, and the OCSP
+/// checks when they are on.
 #[derive(Clone)]
 pub struct Tls {
     pub acceptor: TlsAcceptor,
     pub revocation: Option<Arc<Revocation>>,
+    pub ocsp: Option<Arc<crate::ocsp::Ocsp>>,
 }
 
 /// The acceptor for the configured certificate, or None when HTTPS is not configured.
 pub fn acceptor(c: &Config) -> anyhow::Result<Option<Tls>> {
     let (Some(cert), Some(key)) = (&c.tls_cert, &c.tls_key) else {
-        if c.tls_client_ca.is_some() || c.tls_client_crl.is_some() {
-            anyhow::bail!("tls_client_ca and tls_client_crl need tls_cert and tls_key: client certificates come with HTTPS");
+        if c.tls_client_ca.is_some() || c.tls_client_crl.is_some() || c.tls_client_ocsp {
+            anyhow::bail!(
+                "tls_client_ca, tls_client_crl and tls_client_ocsp need tls_cert and tls_key: client certificates come with HTTPS"
+            );
         }
         return Ok(None);
     };
@@ -49,6 +56,15 @@ pub fn acceptor(c: &Config) -> anyhow::Result<Option<Tls>> {
     let key = PrivateKeyDer::from_pem_file(key).map_err(|e| anyhow::anyhow!("tls_key {key}: {e}"))?;
     let builder = rustls::ServerConfig::builder();
     let mut revocation = None;
+    let ocsp = match (&c.tls_client_ca, c.tls_client_ocsp) {
+        (_, false) => None,
+        (None, true) => anyhow::bail!("tls_client_ocsp needs tls_client_ca: the certificates asked about are the client CA's"),
+        (Some(ca), true) => Some(Arc::new(crate::ocsp::Ocsp::new(
+            ca,
+            c.tls_client_ocsp_url.clone(),
+            Duration::from_secs(c.tls_client_ocsp_max_age_secs.max(1)),
+        )?)),
+    };
     let builder = match (&c.tls_client_ca, &c.tls_client_crl) {
         (None, Some(_)) => anyhow::bail!("tls_client_crl needs tls_client_ca: the lists are the client CA's"),
         (None, None) => builder.with_no_client_auth(),
@@ -73,7 +89,7 @@ pub fn acceptor(c: &Config) -> anyhow::Result<Option<Tls>> {
     if let Some(r) = &revocation {
         config.session_storage = Arc::new(Sessions(r.clone()));
     }
-    Ok(Some(Tls { acceptor: TlsAcceptor::from(Arc::new(config)), revocation }))
+    Ok(Some(Tls { acceptor: TlsAcceptor::from(Arc::new(config)), revocation, ocsp }))
 }
 
 /// What identifies one version of the revocation file: when it was written, its size and inode.
