@@ -226,18 +226,38 @@ impl Account {
             eprintln!("skipped: the password sign-in test makes a system account, which needs root");
             return None;
         }
-        let name = format!("tsftp{}", &kernel::id::new_id().to_ascii_lowercase().replace('-', "")[..10]);
-        let ok = Command::new("useradd").args(["-M", "-d", "/", "-s", "/usr/sbin/nologin", &name]).status().unwrap();
-        assert!(ok.success(), "useradd {name}");
+        // The id's random end: tests running at once each get an account of their own.
+        let id = kernel::id::new_id().replace('-', "").to_ascii_lowercase();
+        let name = format!("tsftp{}", &id[id.len() - 10..]);
+        // Two accounts made at the same moment may find the account files locked: try again.
+        let made = (0..20).any(|_| {
+            let ok = Command::new("useradd")
+                .args(["-M", "-d", "/", "-s", "/usr/sbin/nologin", &name])
+                .stderr(Stdio::null())
+                .status()
+                .unwrap()
+                .success();
+            ok || {
+                std::thread::sleep(Duration::from_millis(100));
+                false
+            }
+        });
+        assert!(made, "useradd {name}");
         let account = Account { name };
         account.set_password(password);
         Some(account)
     }
 
     fn set_password(&self, password: &str) {
-        let mut child = Command::new("chpasswd").stdin(Stdio::piped()).spawn().unwrap();
-        std::io::Write::write_all(child.stdin.as_mut().unwrap(), format!("{}:{password}\n", self.name).as_bytes()).unwrap();
-        assert!(child.wait().unwrap().success(), "chpasswd");
+        let set = (0..20).any(|_| {
+            let mut child = Command::new("chpasswd").stdin(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+            std::io::Write::write_all(child.stdin.as_mut().unwrap(), format!("{}:{password}\n", self.name).as_bytes()).unwrap();
+            child.wait().unwrap().success() || {
+                std::thread::sleep(Duration::from_millis(100));
+                false
+            }
+        });
+        assert!(set, "chpasswd {}", self.name);
     }
 }
 
