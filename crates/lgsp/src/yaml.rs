@@ -1,6 +1,7 @@
 //! YAML read into JSON values, for the OpenAPI descriptions services register in YAML. Only
 //! what JSON can hold is read: one document of mappings with scalar keys, sequences and scalars
-//! (plain ones typed by YAML 1.2's core schema: null, booleans, integers, floats, else text).
+//! (plain ones typed by YAML 1.2's core schema: null, booleans, integers, floats, else text;
+//! `!!str` keeps one text). A key given twice in one mapping is refused.
 //! Aliases are refused rather than expanded, so a few lines of anchors cannot grow into a huge
 //! document; nesting and the number of nodes are bounded too.
 
@@ -54,13 +55,18 @@ pub fn to_json(text: &str) -> Result<Value, String> {
                 Some(Open::Mapping(m, _)) => Value::Object(m),
                 None => return Err(format!("YAML: an end without a start at {}", at())),
             },
-            Event::Scalar(text, style, _, _) => {
-                // A mapping's key is its text as written (`200:` is the key "200").
-                if let Some(Open::Mapping(_, key @ None)) = stack.last_mut() {
+            Event::Scalar(text, style, _, tag) => {
+                // A mapping's key is its text as written (`200:` is the key "200"), once.
+                if let Some(Open::Mapping(m, key @ None)) = stack.last_mut() {
+                    if m.contains_key(&text) {
+                        return Err(format!("YAML: the key «{text}» twice in one mapping at {}", at()));
+                    }
                     *key = Some(text);
                     continue;
                 }
-                scalar(text, style)
+                // `!!str` keeps a plain scalar text.
+                let text_tag = tag.is_some_and(|t| (t.handle == "!!" || t.handle.ends_with("tag:yaml.org,2002:")) && t.suffix == "str");
+                if text_tag { Value::String(text) } else { scalar(text, style) }
             }
         };
         nodes += 1;
@@ -92,7 +98,9 @@ fn scalar(text: String, style: TScalarStyle) -> Value {
         _ => {}
     }
     let digits = text.strip_prefix(['+', '-']).unwrap_or(&text);
-    let integer = |s: &str, radix: u32| i64::from_str_radix(s, radix).ok().map(Value::from);
+    let integer = |s: &str, radix: u32| {
+        (!s.is_empty() && s.chars().all(|c| c.is_digit(radix))).then(|| i64::from_str_radix(s, radix).ok().map(Value::from)).flatten()
+    };
     let typed = if let Some(hex) = text.strip_prefix("0x") {
         integer(hex, 16)
     } else if let Some(octal) = text.strip_prefix("0o") {
@@ -154,7 +162,7 @@ paths:
             tra cứu
         default: ~
 x-empty:
-x-numbers: [0x1F, 0o17, -7, +3, .5, 1., 18446744073709551615, .inf, 1e, 12a, "12", null, True]
+x-numbers: [0x1F, 0o17, -7, +3, .5, 1., 18446744073709551615, .inf, 1e, 12a, "12", null, True, 0x-1F, !!str 0x1F]
 "#;
         let v = to_json(text).unwrap();
         assert_eq!(v["info"], json!({"title": "Công dân", "version": "1"}));
@@ -166,7 +174,10 @@ x-numbers: [0x1F, 0o17, -7, +3, .5, 1., 18446744073709551615, .inf, 1e, 12a, "12
         assert_eq!(responses["200"]["description"], "Kết quả\ntra cứu\n", "a numeric key is its text");
         assert_eq!(responses["default"], Value::Null);
         assert_eq!(v["x-empty"], Value::Null);
-        assert_eq!(v["x-numbers"], json!([31, 15, -7, 3, 0.5, 1.0, 18446744073709551615u64, ".inf", "1e", "12a", "12", null, true]));
+        assert_eq!(
+            v["x-numbers"],
+            json!([31, 15, -7, 3, 0.5, 1.0, 18446744073709551615u64, ".inf", "1e", "12a", "12", null, true, "0x-1F", "0x1F"])
+        );
     }
 
     #[test]
@@ -175,6 +186,7 @@ x-numbers: [0x1F, 0o17, -7, +3, .5, 1., 18446744073709551615, .inf, 1e, 12a, "12
         for (text, word) in [
             (bomb.to_owned(), "alias"),
             ("a: 1\n---\nb: 2\n".to_owned(), "second document"),
+            ("a: 1\nb: 2\na: 3\n".to_owned(), "twice"),
             ("? [a, b]\n: 1\n".to_owned(), "not a scalar"),
             ("a: [1, 2\n".to_owned(), "YAML"),
             ("".to_owned(), "no document"),

@@ -266,6 +266,10 @@ async fn refuse<T: AsyncRead + AsyncWrite + Unpin>(mut io: T, why: &str) {
     let _ = tokio::time::timeout(Duration::from_secs(5), async {
         let _ = io.write_all(format!("{head}{body}").as_bytes()).await;
         let _ = io.shutdown().await;
+        // What the client still sends (a request's body) is read and dropped for a moment: closed
+        // with unread data, the socket would reset and the client might lose the answer.
+        let mut sink = [0u8; 4096];
+        let _ = tokio::time::timeout(Duration::from_secs(1), async { while matches!(io.read(&mut sink).await, Ok(n) if n > 0) {} }).await;
     })
     .await;
 }

@@ -133,7 +133,7 @@ impl Ocsp {
     async fn ask(&self, chain: &[CertificateDer<'static>]) -> Result<(Result<(), String>, Duration), String> {
         let cert = Certificate::from_der(chain[0].as_ref()).map_err(der_error("the client certificate"))?;
         let issuer_name = cert.tbs_certificate.issuer.to_der().map_err(der_error("the issuer's name"))?;
-        let issuer = self.issuer_of(&issuer_name, &chain[1..])?;
+        let issuer = self.issuer_of(&cert, &issuer_name, &chain[1..])?;
         let url = match &self.url {
             Some(u) => u.clone(),
             None => responder_named(&cert)?.ok_or("the certificate names no OCSP responder and tls_client_ocsp_url is not set")?,
@@ -166,9 +166,17 @@ impl Ocsp {
         if !sent.status().is_success() {
             return Err(format!("the OCSP responder {url} answered {}", sent.status()));
         }
-        let body = sent.bytes().await.map_err(|e| format!("the OCSP responder {url}: {}", e.without_url()))?;
-        if body.len() > MAX_ANSWER {
-            return Err(format!("the OCSP responder's answer is larger than {MAX_ANSWER} bytes"));
+        let too_large = || format!("the OCSP responder's answer is larger than {MAX_ANSWER} bytes");
+        if sent.content_length().is_some_and(|n| n > MAX_ANSWER as u64) {
+            return Err(too_large());
+        }
+        let mut sent = sent;
+        let mut body = Vec::new();
+        while let Some(chunk) = sent.chunk().await.map_err(|e| format!("the OCSP responder {url}: {}", e.without_url()))? {
+            if body.len() + chunk.len() > MAX_ANSWER {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
         }
         let basic = basic_response(&body)?;
         self.signed_for(&basic, &issuer)?;
@@ -190,8 +198,17 @@ impl Ocsp {
                 }
                 next.duration_since(now).unwrap_or(Duration::ZERO)
             }
-            None => self.max_age,
+            // Without a next update, an answer is as good as it is fresh.
+            None => {
+                if single.this_update.0.to_system_time() + self.max_age + SKEW < now {
+                    return Err("the OCSP answer is too old (it gives no next update)".into());
+                }
+                self.max_age
+            }
         };
+        // An answer just past its next update (within the clocks' leeway) is still kept a few
+        // seconds, so that it is not asked for again on every handshake.
+        let valid_for = valid_for.max(RETRY_AFTER);
         let verdict = match &single.cert_status {
             CertStatus::Good(_) => Ok(()),
             CertStatus::Revoked(info) => Err(format!("the certificate was revoked on {}", info.revocation_time.0.to_date_time())),
@@ -200,20 +217,21 @@ impl Ocsp {
         Ok((verdict, valid_for))
     }
 
-    /// The issuer of a certificate whose issuer's name is `name`: the chain's next certificate
-    /// (an intermediate), or one of the client CA's certificates.
-    fn issuer_of(&self, name: &[u8], rest: &[CertificateDer<'static>]) -> Result<Issuer, String> {
+    /// The issuer of `cert`: among the chain's other certificates (intermediates) and the
+    /// client CA's, the one with its issuer's name whose key signed it. The key must be the
+    /// signer's, not only the name: the request's key hash and the answer's signature rest on
+    /// it, and a client may send any certificate beside its own.
+    fn issuer_of(&self, cert: &Certificate, name: &[u8], rest: &[CertificateDer<'static>]) -> Result<Issuer, String> {
+        let tbs = cert.tbs_certificate.to_der().map_err(der_error("the client certificate"))?;
+        let mut candidates = Vec::new();
         for der in rest {
             let c = Certificate::from_der(der.as_ref()).map_err(der_error("an intermediate certificate"))?;
-            let i = issuer(&c)?;
-            if i.subject == name {
-                return Ok(i);
-            }
+            candidates.push(issuer(&c)?);
         }
-        self.anchors
-            .iter()
-            .find(|a| a.subject == name)
-            .map(|a| Issuer { subject: a.subject.clone(), key: a.key.clone() })
+        candidates.extend(self.anchors.iter().map(|a| Issuer { subject: a.subject.clone(), key: a.key.clone() }));
+        candidates
+            .into_iter()
+            .find(|i| i.subject == name && verify(&i.key, &cert.signature_algorithm, &tbs, cert.signature.raw_bytes()).is_ok())
             .ok_or_else(|| "the certificate's issuer is not among the client CA's certificates".into())
     }
 

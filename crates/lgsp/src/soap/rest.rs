@@ -9,10 +9,14 @@
 //!
 //! Schemas are read as the bridge converts: an object's properties are child elements in the
 //! order written; an array is its item repeated; `integer`, `number`, `boolean` and `string`
-//! (`format: decimal` as an exact decimal) are typed; `allOf` merges its parts; `oneOf`,
-//! `anyOf`, untyped schemas, objects without properties and arrays of arrays are free content.
+//! (`format: decimal` as an exact decimal) are typed; `allOf` merges its parts to any depth,
+//! `required` counting over the whole (and `allOf` around one scalar type is that scalar);
+//! `oneOf`, `anyOf`, untyped schemas, objects without properties and arrays of arrays are free
+//! content. Request bodies, answers, parameters and path items given by `$ref` are followed.
 //! An object that allows other properties (`additionalProperties` true or a schema) leaves
 //! room for them (the field `*`). References are followed within the document only.
+
+use std::collections::HashSet;
 
 use serde_json::Value;
 
@@ -37,11 +41,15 @@ pub fn operations(openapi: &str, namespace: &str) -> Result<Vec<Operation>, Stri
     let mut reader = Reader { doc: &doc, made: 0, within: Vec::new() };
     let mut ops = Vec::new();
     for (path, item) in paths {
-        let Some(post) = item.get("post") else { continue };
         let Some(name) = path.strip_prefix('/').filter(|n| valid_name(n)) else { continue };
         let at = format!("POST {path}");
-        let input = reader.body(name, request_schema(post, item), namespace, &at)?;
-        let output = reader.body(&format!("{name}Response"), answer_schema(post), namespace, &at)?;
+        let within = |e: String| format!("OpenAPI, {at}: {e}");
+        let item = reader.resolve(item).map_err(within)?.0;
+        let Some(post) = item.get("post") else { continue };
+        let request = reader.request_schema(post, item).map_err(within)?;
+        let answer = reader.answer_schema(post).map_err(within)?;
+        let input = reader.body(name, request, namespace, &at)?;
+        let output = reader.body(&format!("{name}Response"), answer, namespace, &at)?;
         ops.push(Operation {
             name: name.to_owned(),
             action: format!("{}/{name}", namespace.trim_end_matches('/')),
@@ -62,34 +70,14 @@ pub fn operations(openapi: &str, namespace: &str) -> Result<Vec<Operation>, Stri
     Ok(ops)
 }
 
-/// The JSON schema of a POST's body: OpenAPI 3's `requestBody` (which a path item's
-/// `parameters` do not change), or Swagger 2.0's `in: body` parameter.
-fn request_schema<'a>(post: &'a Value, item: &'a Value) -> Option<&'a Value> {
-    if let Some(rb) = post.get("requestBody") {
-        return json_content(rb);
-    }
-    [post, item]
-        .into_iter()
-        .filter_map(|v| v.get("parameters").and_then(Value::as_array))
-        .flatten()
-        .find(|p| p.get("in").and_then(Value::as_str) == Some("body"))
-        .and_then(|p| p.get("schema"))
-}
-
-/// The JSON schema of the successful answer: `200`, else the first `2xx`, else `default`.
-fn answer_schema(post: &Value) -> Option<&Value> {
-    let responses = post.get("responses").and_then(Value::as_object)?;
-    let answer = responses
-        .get("200")
-        .or_else(|| responses.iter().find(|(k, _)| k.starts_with('2')).map(|(_, v)| v))
-        .or_else(|| responses.get("default"))?;
-    answer.get("schema").or_else(|| json_content(answer))
-}
-
-/// The schema of the JSON content of a request body or answer (OpenAPI 3).
+/// The schema of the JSON content of a request body or answer (OpenAPI 3): `application/json`,
+/// else the first JSON type.
 fn json_content(v: &Value) -> Option<&Value> {
     let content = v.get("content").and_then(Value::as_object)?;
-    content.iter().find(|(k, _)| k.contains("json")).and_then(|(_, c)| c.get("schema"))
+    content
+        .get("application/json")
+        .or_else(|| content.iter().find(|(k, _)| k.contains("json")).map(|(_, c)| c))
+        .and_then(|c| c.get("schema"))
 }
 
 /// A schema's type: None when it names none, empty when it allows several. OpenAPI 3.1 writes
@@ -105,6 +93,16 @@ fn type_of(s: &Value) -> Option<&str> {
     }
 }
 
+/// An object schema with its `allOf` parts merged.
+#[derive(Default)]
+struct Merged<'a> {
+    properties: Vec<(&'a String, &'a Value)>,
+    required: HashSet<&'a str>,
+    open: bool,
+    /// Parts that are scalar types.
+    scalars: Vec<&'a Value>,
+}
+
 struct Reader<'a> {
     doc: &'a Value,
     /// Fields made so far, against `MAX_FIELDS`.
@@ -117,6 +115,35 @@ struct Reader<'a> {
 type Shape = (&'static str, Vec<Field>);
 
 impl<'a> Reader<'a> {
+    /// The JSON schema of a POST's body: OpenAPI 3's `requestBody` (which a path item's
+    /// `parameters` do not change), or Swagger 2.0's `in: body` parameter; references followed.
+    fn request_schema(&self, post: &'a Value, item: &'a Value) -> Result<Option<&'a Value>, String> {
+        if let Some(rb) = post.get("requestBody") {
+            return Ok(json_content(self.resolve(rb)?.0));
+        }
+        for list in [post, item].into_iter().filter_map(|v| v.get("parameters").and_then(Value::as_array)) {
+            for p in list {
+                let p = self.resolve(p)?.0;
+                if p.get("in").and_then(Value::as_str) == Some("body") {
+                    return Ok(p.get("schema"));
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// The JSON schema of the successful answer: `200`, else the first `2xx`, else `default`.
+    fn answer_schema(&self, post: &'a Value) -> Result<Option<&'a Value>, String> {
+        let Some(responses) = post.get("responses").and_then(Value::as_object) else { return Ok(None) };
+        let answer = responses
+            .get("200")
+            .or_else(|| responses.iter().find(|(k, _)| k.starts_with('2')).map(|(_, v)| v))
+            .or_else(|| responses.get("default"));
+        let Some(answer) = answer else { return Ok(None) };
+        let answer = self.resolve(answer)?.0;
+        Ok(answer.get("schema").or_else(|| json_content(answer)))
+    }
+
     /// The body element `element` with the fields `schema` gives it: none (free content) when
     /// there is no schema or it is not an object.
     fn body(&mut self, element: &str, schema: Option<&'a Value>, namespace: &str, at: &str) -> Result<Body, String> {
@@ -182,37 +209,26 @@ impl<'a> Reader<'a> {
         })
     }
 
-    /// An object's properties (and those of its `allOf` parts) as fields.
+    /// An object's properties, with those of its `allOf` parts (followed to any depth), as
+    /// fields; `required` counts over the whole object. A schema that is only `allOf` around
+    /// one scalar type (a description added to it) is that scalar.
     fn object(&mut self, s: &'a Value, depth: usize) -> Result<Shape, String> {
-        let mut fields: Vec<Field> = Vec::new();
-        let mut open = false;
-        let mut parts = vec![s];
-        if let Some(all) = s.get("allOf").and_then(Value::as_array) {
-            for p in all {
-                parts.push(self.resolve(p)?.0);
+        let mut merged = Merged::default();
+        self.gather(s, depth, &mut merged)?;
+        if merged.properties.is_empty() && !merged.open {
+            return match merged.scalars.as_slice() {
+                [one] => self.unreferenced(one, depth + 1),
+                _ => Ok(("any", Vec::new())),
+            };
+        }
+        let mut fields = Vec::new();
+        for (name, p) in merged.properties {
+            if !valid_name(name) {
+                return Err(format!("the property «{name}» cannot be an XML element name"));
             }
+            fields.push(self.field(name, p, merged.required.contains(name.as_str()), depth + 1)?);
         }
-        for part in parts {
-            let required: Vec<&str> =
-                part.get("required").and_then(Value::as_array).map(|r| r.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
-            if let Some(props) = part.get("properties").and_then(Value::as_object) {
-                for (name, p) in props {
-                    if !valid_name(name) {
-                        return Err(format!("the property «{name}» cannot be an XML element name"));
-                    }
-                    let field = self.field(name, p, required.contains(&name.as_str()), depth + 1)?;
-                    match fields.iter_mut().find(|f| f.name == *name) {
-                        Some(f) => *f = field,
-                        None => fields.push(field),
-                    }
-                }
-            }
-            open |= matches!(part.get("additionalProperties"), Some(Value::Bool(true) | Value::Object(_)));
-        }
-        if fields.is_empty() && !open {
-            return Ok(("any", Vec::new()));
-        }
-        if open {
+        if merged.open {
             fields.push(Field {
                 name: ANY.into(),
                 namespace: String::new(),
@@ -223,6 +239,45 @@ impl<'a> Reader<'a> {
             });
         }
         Ok(("object", fields))
+    }
+
+    /// Adds a schema's properties, required names and openness to `m`, then its `allOf` parts'.
+    fn gather(&mut self, s: &'a Value, depth: usize, m: &mut Merged<'a>) -> Result<(), String> {
+        self.step()?;
+        if depth > MAX_DEPTH {
+            return Ok(());
+        }
+        for (name, p) in s.get("properties").and_then(Value::as_object).into_iter().flatten() {
+            self.step()?;
+            match m.properties.iter_mut().find(|(n, _)| *n == name) {
+                Some(slot) => slot.1 = p,
+                None => m.properties.push((name, p)),
+            }
+        }
+        for name in s.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str) {
+            self.step()?;
+            m.required.insert(name);
+        }
+        m.open |= matches!(s.get("additionalProperties"), Some(Value::Bool(true) | Value::Object(_)));
+        for part in s.get("allOf").and_then(Value::as_array).into_iter().flatten() {
+            let (p, reference) = self.resolve(part)?;
+            if reference.is_some_and(|r| self.within.iter().any(|w| w == r)) {
+                continue;
+            }
+            if matches!(type_of(p), Some(t) if t != "object") {
+                m.scalars.push(p);
+                continue;
+            }
+            if let Some(r) = reference {
+                self.within.push(r.to_owned());
+            }
+            let gathered = self.gather(p, depth + 1, m);
+            if reference.is_some() {
+                self.within.pop();
+            }
+            gathered?;
+        }
+        Ok(())
     }
 
     /// A property as a field: an array is its item repeated.
@@ -314,6 +369,45 @@ mod tests {
         expected.push(f(ANY, "any", false, true, vec![]));
         assert_eq!(ghi.input.fields.as_ref(), Some(&expected));
         assert_eq!(ghi.output.as_ref().map(|b| (b.element.as_str(), b.fields.is_none())), Some(("GhiNhanResponse", true)));
+    }
+
+    #[test]
+    fn parts_references_and_descriptions_of_scalars_are_followed() {
+        let doc = json!({
+            "openapi": "3.0.3",
+            "paths": {"/Nop": {"post": {
+                "requestBody": {"$ref": "#/components/requestBodies/HoSo"},
+                "responses": {"200": {"$ref": "#/components/responses/BienNhan"}}
+            }}},
+            "components": {
+                "requestBodies": {"HoSo": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/HoSo"}}}}},
+                "responses": {"BienNhan": {"description": "ok", "content": {"application/json": {"schema": {"type": "object", "properties": {
+                    "lePhi": {"allOf": [{"$ref": "#/components/schemas/Tien"}], "description": "Lệ phí"}}}}}}},
+                "schemas": {
+                    "Tien": {"type": "string", "format": "decimal"},
+                    "Goc": {"type": "object", "required": ["ma"], "properties": {"ma": {"type": "string"}}},
+                    "Giua": {"allOf": [{"$ref": "#/components/schemas/Goc"}, {"properties": {"ten": {"type": "string"}}}]},
+                    "HoSo": {"allOf": [{"$ref": "#/components/schemas/Giua"}, {"required": ["ten"]}, {"properties": {"soTrang": {"type": "integer"}}}]}
+                }
+            }
+        });
+        let ops = operations(&doc.to_string(), NS).unwrap();
+        assert_eq!(
+            ops[0].input.fields.as_ref(),
+            Some(&vec![
+                f("ma", "string", true, false, vec![]),
+                f("ten", "string", true, false, vec![]),
+                f("soTrang", "integer", false, false, vec![])
+            ]),
+            "the grandparent's field, and a name required by a later part"
+        );
+        assert_eq!(ops[0].output.as_ref().unwrap().fields.as_ref(), Some(&vec![f("lePhi", "decimal", false, false, vec![])]));
+
+        // Lists that would cost much without giving fields count against the budget too.
+        let many: Vec<String> = (0..MAX_FIELDS + 1).map(|i| format!("f{i}")).collect();
+        let big = json!({"paths": {"/X": {"post": {"requestBody": {"content": {"application/json": {"schema":
+            {"type": "object", "required": many, "properties": {"a": {"type": "string"}}}}}}}}}});
+        assert!(operations(&big.to_string(), NS).unwrap_err().contains("more than"));
     }
 
     #[test]

@@ -443,6 +443,11 @@ impl Drop for Responder {
 }
 
 async fn responder(dir: &std::path::Path, port: u16, signer: &str, index: &[(u64, bool)]) -> Responder {
+    responder_for(dir, port, "ca", signer, index).await
+}
+
+/// The same, for the CA whose certificate is `{ca}.pem`.
+async fn responder_for(dir: &std::path::Path, port: u16, ca: &str, signer: &str, index: &[(u64, bool)]) -> Responder {
     let lines: String = index
         .iter()
         .map(|(serial, revoked)| {
@@ -451,16 +456,16 @@ async fn responder(dir: &std::path::Path, port: u16, signer: &str, index: &[(u64
         })
         .collect();
     std::fs::write(dir.join("index.txt"), lines).unwrap();
-    let (dir, signer) = (dir.to_owned(), signer.to_owned());
+    let (dir, signer, ca) = (dir.to_owned(), signer.to_owned(), format!("{ca}.pem"));
     let answer = move |body: axum::body::Bytes| {
-        let (dir, signer) = (dir.clone(), signer.clone());
+        let (dir, signer, ca) = (dir.clone(), signer.clone(), ca.clone());
         async move {
             tokio::task::spawn_blocking(move || {
                 let n = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
                 let (req, resp) = (dir.join(format!("req-{n}.der")), dir.join(format!("resp-{n}.der")));
                 std::fs::write(&req, &body).unwrap();
                 let ok = std::process::Command::new("openssl")
-                    .args(["ocsp", "-index", "index.txt", "-CA", "ca.pem", "-nmin", "1"])
+                    .args(["ocsp", "-index", "index.txt", "-CA", &ca, "-nmin", "1"])
                     .args(["-rsigner", &format!("{signer}.pem"), "-rkey", &format!("{signer}.key")])
                     .arg("-reqin")
                     .arg(&req)
@@ -594,6 +599,21 @@ async fn the_cas_ocsp_responder_vouches_for_each_client_certificate(backend: Bac
     let r = call(&ca_only(Some(&leaf_asking("khong-uy-quyen", 17, Some(&url), &root)))).await.unwrap();
     assert_eq!(r.status(), 403);
     assert!(r.text().await.unwrap().contains("not made for OCSP signing"));
+    drop(_undelegated);
+
+    // A client cannot choose the key answers are checked with: beside its revoked certificate
+    // it sends one of its own bearing the CA's name, and a forger on the way to the responder
+    // signs "good" with that key. The CA's real key is the one that signed the certificate,
+    // so the forged answer does not hold.
+    let forger = ca("CA thử nghiệm tỉnh Thái An");
+    std::fs::write(files.join("forger.pem"), forger.pem()).unwrap();
+    std::fs::write(files.join("forger.key"), forger.key().serialize_pem()).unwrap();
+    let _forging = responder_for(files, port, "forger", "forger", &[(12, false)]).await;
+    let with_forger = (format!("{}{}", revoked.0, forger.pem()), revoked.1.clone());
+    let r = call(&ca_only(Some(&with_forger))).await.unwrap();
+    assert_eq!(r.status(), 403);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("signature"), "{body}");
     app.stop().await;
 }
 
