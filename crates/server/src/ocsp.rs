@@ -7,15 +7,17 @@
 //! unknown to the responder, or no usable answer: refused (fail closed, as with the lists).
 //!
 //! Answers are kept until their next update, at most `tls_client_ocsp_max_age_secs`, so a
-//! busy client does not cost a request to the responder per connection; a failed attempt is
-//! kept a few seconds, so a dead responder is not asked on every handshake. Open connections
-//! ask again when their answer runs out, and close if the certificate is no longer good.
+//! busy client does not cost a request to the responder per connection, and connections that
+//! need the same answer at once share one request; a failed attempt is kept a few seconds, so
+//! a dead responder is not asked on every handshake. Open connections ask again when their
+//! answer runs out, and close if the certificate is no longer good. While the responder gives
+//! no answer, a good answer the CA signed still holds until its own next update.
 //!
 //! Only the client's own certificate is asked about; its intermediates are checked by the
 //! lists (`tls_client_crl`) when those are configured.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use ring::signature::{self, UnparsedPublicKey, VerificationAlgorithm};
@@ -52,12 +54,17 @@ struct Issuer {
     key: SubjectPublicKeyInfoOwned,
 }
 
-/// What the responder said about one certificate, and until when it holds.
+/// What the responder said about one certificate, until when it is relied on before asking
+/// again, and (for a good one) until when it holds as the CA signed it (its next update).
 #[derive(Clone)]
 struct Answer {
     verdict: Result<(), String>,
     until: Instant,
+    good_until: Option<Instant>,
 }
+
+/// One certificate's answer: asked once however many connections wait for it.
+type Slot = Arc<tokio::sync::OnceCell<Answer>>;
 
 /// The OCSP checks of the client certificates, with the answers kept.
 pub struct Ocsp {
@@ -65,7 +72,7 @@ pub struct Ocsp {
     url: Option<String>,
     max_age: Duration,
     http: reqwest::Client,
-    answers: Mutex<HashMap<[u8; 32], Answer>>,
+    answers: Mutex<HashMap<[u8; 32], Slot>>,
 }
 
 fn der_error(what: &str) -> impl Fn(x509_cert::der::Error) -> String + '_ {
@@ -96,24 +103,50 @@ impl Ocsp {
         self.answer(chain).await?.verdict
     }
 
+    /// The certificate's answer: the one kept while it runs, else the responder's. Connections
+    /// that want the same certificate's answer at once wait for one request. When the
+    /// responder gives no usable answer but the last good one still holds (its next update has
+    /// not come), that one stands a few seconds more: a responder's short outage does not close
+    /// every connection, while a revocation it does announce is taken at once.
     async fn answer(&self, chain: &[CertificateDer<'static>]) -> Result<Answer, String> {
         let Some(end) = chain.first() else { return Err("no client certificate".into()) };
         let key: [u8; 32] = Sha256::digest(end.as_ref()).into();
         let now = Instant::now();
-        if let Some(a) = self.answers.lock().unwrap_or_else(|p| p.into_inner()).get(&key).filter(|a| a.until > now) {
-            return Ok(a.clone());
-        }
-        let answer = match self.ask(chain).await {
-            Ok((verdict, valid_for)) => Answer { verdict, until: now + valid_for.min(self.max_age) },
-            Err(why) => {
-                tracing::warn!(error = %why, "no usable OCSP answer for a client certificate");
-                Answer { verdict: Err(why), until: now + RETRY_AFTER }
+        let current = |slot: &Slot| slot.get().is_none_or(|a| a.until > now);
+        let (slot, previous) = {
+            let mut answers = self.answers.lock().unwrap_or_else(|p| p.into_inner());
+            match answers.get(&key).filter(|s| current(s)) {
+                Some(slot) => (slot.clone(), None),
+                None => {
+                    let previous = answers.get(&key).and_then(|s| s.get().cloned());
+                    answers.retain(|_, s| current(s));
+                    let slot = Slot::default();
+                    answers.insert(key, slot.clone());
+                    (slot, previous)
+                }
             }
         };
-        let mut answers = self.answers.lock().unwrap_or_else(|p| p.into_inner());
-        answers.retain(|_, a| a.until > now);
-        answers.insert(key, answer.clone());
-        Ok(answer)
+        let answer = slot
+            .get_or_init(|| async {
+                let now = Instant::now();
+                match self.ask(chain).await {
+                    Ok((verdict, valid_for)) => {
+                        Answer { good_until: verdict.is_ok().then(|| now + valid_for), verdict, until: now + valid_for.min(self.max_age) }
+                    }
+                    Err(why) => match previous.and_then(|p| p.good_until.filter(|g| p.verdict.is_ok() && *g > now)) {
+                        Some(good_until) => {
+                            tracing::warn!(error = %why, "no usable OCSP answer; the last good one still holds");
+                            Answer { verdict: Ok(()), until: (now + RETRY_AFTER).min(good_until), good_until: Some(good_until) }
+                        }
+                        None => {
+                            tracing::warn!(error = %why, "no usable OCSP answer for a client certificate");
+                            Answer { verdict: Err(why), until: now + RETRY_AFTER, good_until: None }
+                        }
+                    },
+                }
+            })
+            .await;
+        Ok(answer.clone())
     }
 
     /// Resolves when the chain's certificate is no longer good; asks again each time the last
@@ -121,7 +154,7 @@ impl Ocsp {
     pub async fn until_refused(&self, chain: &[CertificateDer<'static>]) {
         loop {
             match self.answer(chain).await {
-                Ok(Answer { verdict: Ok(()), until }) => {
+                Ok(Answer { verdict: Ok(()), until, .. }) => {
                     tokio::time::sleep_until(tokio::time::Instant::from_std(until.max(Instant::now() + Duration::from_millis(100)))).await
                 }
                 _ => return,

@@ -434,7 +434,14 @@ fn leaf_asking(cn: &str, serial: u64, responder: Option<&str>, issuer: &Certifie
 /// A CA's OCSP responder on a loopback port: each request is answered by OpenSSL's own OCSP
 /// code (`openssl ocsp -reqin ... -respout ...`), from an index of the certificates the CA
 /// issued (serial, revoked), signed with `signer`'s files. Stopped when dropped.
-struct Responder(tokio::task::JoinHandle<()>);
+struct Responder(tokio::task::JoinHandle<()>, std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+impl Responder {
+    /// How many requests it answered.
+    fn asked(&self) -> usize {
+        self.1.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
 
 impl Drop for Responder {
     fn drop(&mut self) {
@@ -457,8 +464,11 @@ async fn responder_for(dir: &std::path::Path, port: u16, ca: &str, signer: &str,
         .collect();
     std::fs::write(dir.join("index.txt"), lines).unwrap();
     let (dir, signer, ca) = (dir.to_owned(), signer.to_owned(), format!("{ca}.pem"));
+    let asked = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = asked.clone();
     let answer = move |body: axum::body::Bytes| {
         let (dir, signer, ca) = (dir.clone(), signer.clone(), ca.clone());
+        counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         async move {
             tokio::task::spawn_blocking(move || {
                 let n = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
@@ -491,7 +501,7 @@ async fn responder_for(dir: &std::path::Path, port: u16, ca: &str, signer: &str,
             Err(_) => tokio::time::sleep(std::time::Duration::from_millis(50)).await,
         }
     };
-    Responder(tokio::spawn(async move { axum::serve(listener, app).await.unwrap() }))
+    Responder(tokio::spawn(async move { axum::serve(listener, app).await.unwrap() }), asked)
 }
 
 async fn the_cas_ocsp_responder_vouches_for_each_client_certificate(backend: Backend) {
@@ -523,7 +533,7 @@ async fn the_cas_ocsp_responder_vouches_for_each_client_certificate(backend: Bac
     };
     responder_files("delegated", true);
     responder_files("not-delegated", false);
-    let mut running = Some(responder(files, port, "ca", &[(11, false), (12, true), (14, false)]).await);
+    let mut running = Some(responder(files, port, "ca", &[(11, false), (12, true), (14, false), (18, false)]).await);
 
     // Misconfigured: OCSP without the client CA stops the server from starting.
     let path = |name: &str| Some(files.join(name).to_str().unwrap().to_owned());
@@ -570,6 +580,13 @@ async fn the_cas_ocsp_responder_vouches_for_each_client_certificate(backend: Bac
         let body = r.text().await.unwrap();
         assert!(body.contains(why), "{why}: {body}");
     }
+    // Eight connections at once with one certificate: one request to the responder.
+    let busy = leaf_asking("nhieu-ket-noi", 18, Some(&url), &root);
+    let before = running.as_ref().unwrap().asked();
+    let calls: Vec<_> = (0..8).map(|_| ca_only(Some(&busy))).collect();
+    let answers = futures_util::future::join_all(calls.iter().map(|c| call(c))).await;
+    assert!(answers.iter().all(|r| r.as_ref().is_ok_and(|r| r.status() == 401)), "vouched for, though bound to no subsystem");
+    assert_eq!(running.as_ref().unwrap().asked() - before, 1, "the answer was asked for once");
     // Browsers without a certificate are not asked about.
     assert_eq!(ca_only(None).get(app.url("/")).send().await.unwrap().status(), 200);
 
@@ -599,6 +616,10 @@ async fn the_cas_ocsp_responder_vouches_for_each_client_certificate(backend: Bac
     let r = call(&ca_only(Some(&leaf_asking("khong-uy-quyen", 17, Some(&url), &root)))).await.unwrap();
     assert_eq!(r.status(), 403);
     assert!(r.text().await.unwrap().contains("not made for OCSP signing"));
+    // That responder's answers do not hold, but the good answer the delegate signed for the
+    // certificate vouched for before holds for a minute: it stands meanwhile.
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert_eq!(call(&ca_only(Some(&delegated))).await.unwrap().status(), 401, "the last good answer still holds");
     drop(_undelegated);
 
     // A client cannot choose the key answers are checked with: beside its revoked certificate
