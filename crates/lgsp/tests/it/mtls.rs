@@ -584,7 +584,7 @@ async fn the_cas_ocsp_responder_vouches_for_each_client_certificate(backend: Bac
     let busy = leaf_asking("nhieu-ket-noi", 18, Some(&url), &root);
     let before = running.as_ref().unwrap().asked();
     let calls: Vec<_> = (0..8).map(|_| ca_only(Some(&busy))).collect();
-    let answers = futures_util::future::join_all(calls.iter().map(|c| call(c))).await;
+    let answers = futures_util::future::join_all(calls.iter().map(&call)).await;
     assert!(answers.iter().all(|r| r.as_ref().is_ok_and(|r| r.status() == 401)), "vouched for, though bound to no subsystem");
     assert_eq!(running.as_ref().unwrap().asked() - before, 1, "the answer was asked for once");
     // Browsers without a certificate are not asked about.
