@@ -7,6 +7,7 @@ mod federation;
 mod gateway;
 mod http11;
 mod mtls;
+mod ocsp;
 mod pubsub;
 mod quota;
 mod replicas;

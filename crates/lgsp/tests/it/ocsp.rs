@@ -1,0 +1,249 @@
+//! Mutual TLS with the client CA's OCSP responder, on SQLite and PostgreSQL: each client
+//! certificate is vouched for by the responder (answers made by OpenSSL's own OCSP code),
+//! revocations close open connections, a forged answer with a key the client chose is refused.
+
+use rcgen::{CertificateParams, CertifiedIssuer, DnType, KeyPair};
+use serde_json::json;
+use testkit::Backend;
+
+use super::mtls::{CLIENT, ca, members, publish_hello, server_files};
+
+/// A client certificate with a serial number of our choosing that names `responder` as its
+/// CA's OCSP responder (Authority Information Access), when given.
+fn leaf_asking(cn: &str, serial: u64, responder: Option<&str>, issuer: &CertifiedIssuer<'static, KeyPair>) -> (String, String) {
+    let key = KeyPair::generate().unwrap();
+    let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
+    p.distinguished_name.push(DnType::CommonName, cn);
+    p.serial_number = Some(rcgen::SerialNumber::from(serial));
+    if let Some(uri) = responder {
+        // SEQUENCE { SEQUENCE { id-ad-ocsp, [6] uri } }
+        let method = [0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01];
+        let mut access = method.to_vec();
+        access.extend([0x86, uri.len() as u8]);
+        access.extend(uri.as_bytes());
+        let mut description = vec![0x30, access.len() as u8];
+        description.extend(access);
+        let mut aia = vec![0x30, description.len() as u8];
+        aia.extend(description);
+        p.custom_extensions.push(rcgen::CustomExtension::from_oid_content(&[1, 3, 6, 1, 5, 5, 7, 1, 1], aia));
+    }
+    let cert = p.signed_by(&key, issuer).unwrap();
+    (cert.pem(), key.serialize_pem())
+}
+
+/// A CA's OCSP responder on a loopback port: each request is answered by OpenSSL's own OCSP
+/// code (`openssl ocsp -reqin ... -respout ...`), from an index of the certificates the CA
+/// issued (serial, revoked), signed with `signer`'s files. Stopped when dropped.
+struct Responder(tokio::task::JoinHandle<()>, std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+impl Responder {
+    /// How many requests it answered.
+    fn asked(&self) -> usize {
+        self.1.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+impl Drop for Responder {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+async fn responder(dir: &std::path::Path, port: u16, signer: &str, index: &[(u64, bool)]) -> Responder {
+    responder_for(dir, port, "ca", signer, index).await
+}
+
+/// The same, for the CA whose certificate is `{ca}.pem`.
+async fn responder_for(dir: &std::path::Path, port: u16, ca: &str, signer: &str, index: &[(u64, bool)]) -> Responder {
+    let lines: String = index
+        .iter()
+        .map(|(serial, revoked)| {
+            let (status, when) = if *revoked { ("R", "250101000000Z") } else { ("V", "") };
+            format!("{status}\t491231235959Z\t{when}\t{serial:02X}\tunknown\t/CN=n{serial}\n")
+        })
+        .collect();
+    std::fs::write(dir.join("index.txt"), lines).unwrap();
+    let (dir, signer, ca) = (dir.to_owned(), signer.to_owned(), format!("{ca}.pem"));
+    let asked = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = asked.clone();
+    let answer = move |body: axum::body::Bytes| {
+        let (dir, signer, ca) = (dir.clone(), signer.clone(), ca.clone());
+        counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        async move {
+            tokio::task::spawn_blocking(move || {
+                let n = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+                let (req, resp) = (dir.join(format!("req-{n}.der")), dir.join(format!("resp-{n}.der")));
+                std::fs::write(&req, &body).unwrap();
+                let ok = std::process::Command::new("openssl")
+                    .args(["ocsp", "-index", "index.txt", "-CA", &ca, "-nmin", "1"])
+                    .args(["-rsigner", &format!("{signer}.pem"), "-rkey", &format!("{signer}.key")])
+                    .arg("-reqin")
+                    .arg(&req)
+                    .arg("-respout")
+                    .arg(&resp)
+                    .current_dir(&dir)
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::null())
+                    .status()
+                    .unwrap();
+                assert!(ok.success(), "openssl ocsp");
+                ([("content-type", "application/ocsp-response")], std::fs::read(&resp).unwrap())
+            })
+            .await
+            .unwrap()
+        }
+    };
+    let app = axum::Router::new().route("/", axum::routing::post(answer));
+    let listener = loop {
+        // The port of the responder stopped just before may take a moment to be free.
+        match tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
+            Ok(l) => break l,
+            Err(_) => tokio::time::sleep(std::time::Duration::from_millis(50)).await,
+        }
+    };
+    Responder(tokio::spawn(async move { axum::serve(listener, app).await.unwrap() }), asked)
+}
+
+async fn the_cas_ocsp_responder_vouches_for_each_client_certificate(backend: Backend) {
+    kernel::tls::init();
+    if std::process::Command::new("openssl").arg("version").output().is_err() {
+        assert_ne!(std::env::var("TINHSO_REQUIRE_TOOLS").as_deref(), Ok("1"), "openssl is required (Debian's openssl)");
+        return;
+    }
+    let root = ca("CA thử nghiệm tỉnh Thái An");
+    let dir = server_files(&root);
+    let files = dir.path();
+    std::fs::write(files.join("ca.key"), root.key().serialize_pem()).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let url = format!("http://127.0.0.1:{port}");
+    let good = leaf_asking("motcua.phutan", 11, Some(&url), &root);
+    let revoked = leaf_asking("mat-khoa", 12, Some(&url), &root);
+    let unknown = leaf_asking("khong-co-trong-so", 13, Some(&url), &root);
+    let silent = leaf_asking("khong-ghi-noi-hoi", 14, None, &root);
+    let responder_files = |name: &str, eku: bool| {
+        let key = KeyPair::generate().unwrap();
+        let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
+        p.distinguished_name.push(DnType::CommonName, name);
+        if eku {
+            p.extended_key_usages.push(rcgen::ExtendedKeyUsagePurpose::OcspSigning);
+        }
+        let cert = p.signed_by(&key, &root).unwrap();
+        std::fs::write(files.join(format!("{name}.pem")), cert.pem()).unwrap();
+        std::fs::write(files.join(format!("{name}.key")), key.serialize_pem()).unwrap();
+    };
+    responder_files("delegated", true);
+    responder_files("not-delegated", false);
+    let mut running = Some(responder(files, port, "ca", &[(11, false), (12, true), (14, false), (18, false)]).await);
+
+    // Misconfigured: OCSP without the client CA stops the server from starting.
+    let path = |name: &str| Some(files.join(name).to_str().unwrap().to_owned());
+    let c =
+        kernel::config::Config { tls_cert: path("server.pem"), tls_key: path("server.key"), tls_client_ocsp: true, ..Default::default() };
+    let e = server::tls::acceptor(&c).err().expect("OCSP without the client CA").to_string();
+    assert!(e.contains("tls_client_ocsp needs tls_client_ca"), "{e}");
+
+    let Some(app) = testkit::TestApp::start_configured(backend, |c| {
+        c.tls_cert = path("server.pem");
+        c.tls_key = path("server.key");
+        c.tls_client_ca = path("ca.pem");
+        c.tls_client_ocsp = true;
+        c.tls_client_ocsp_max_age_secs = 1;
+    })
+    .await
+    else {
+        return;
+    };
+    members(&app).await;
+    let r = app
+        .post("/api/lgsp/members/VN/GOV/000.00.51.H99/subsystems", &json!({"code": "motcua", "name": "Một cửa", "certificate": good.0}))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let hello = publish_hello(&app, &[CLIENT]).await;
+    let ca_only = |identity: Option<&(String, String)>| {
+        let mut b = reqwest::Client::builder().add_root_certificate(reqwest::Certificate::from_pem(root.pem().as_bytes()).unwrap());
+        if let Some((cert, key)) = identity {
+            b = b.identity(reqwest::Identity::from_pem(format!("{cert}{key}").as_bytes()).unwrap());
+        }
+        b.build().unwrap()
+    };
+    let call = |c: &reqwest::Client| c.get(&hello).header("X-Road-Client", CLIENT).send();
+
+    // The responder says good: the certificate proves the subsystem.
+    let holder = ca_only(Some(&good));
+    let r = call(&holder).await.unwrap();
+    assert_eq!(r.status(), 200);
+    // Revoked, unknown to the responder, or naming no responder: refused with the reason.
+    for (id, why) in [(&revoked, "revoked"), (&unknown, "does not know"), (&silent, "names no OCSP responder")] {
+        let r = call(&ca_only(Some(id))).await.unwrap();
+        assert_eq!(r.status(), 403);
+        assert_eq!(r.headers().get("x-road-error").and_then(|v| v.to_str().ok()), Some("Server.ServerProxy.SslAuthenticationFailed"));
+        let body = r.text().await.unwrap();
+        assert!(body.contains(why), "{why}: {body}");
+    }
+    // Eight connections at once with one certificate: one request to the responder.
+    let busy = leaf_asking("nhieu-ket-noi", 18, Some(&url), &root);
+    let before = running.as_ref().unwrap().asked();
+    let calls: Vec<_> = (0..8).map(|_| ca_only(Some(&busy))).collect();
+    let answers = futures_util::future::join_all(calls.iter().map(&call)).await;
+    assert!(answers.iter().all(|r| r.as_ref().is_ok_and(|r| r.status() == 401)), "vouched for, though bound to no subsystem");
+    assert_eq!(running.as_ref().unwrap().asked() - before, 1, "the answer was asked for once");
+    // Browsers without a certificate are not asked about.
+    assert_eq!(ca_only(None).get(app.url("/")).send().await.unwrap().status(), 200);
+
+    // The CA revokes the certificate: once the answer kept runs out (a second here), the open
+    // connection is closed and new ones are refused.
+    drop(running.take());
+    running = Some(responder(files, port, "ca", &[(11, true), (12, true), (14, false)]).await);
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    let r = call(&holder).await.unwrap();
+    assert_eq!(r.status(), 403, "the kept connection was closed and the new one refused");
+
+    // The responder is down: no answer, refused (fail closed).
+    drop(running.take());
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let fresh = leaf_asking("moi", 15, Some(&url), &root);
+    let r = call(&ca_only(Some(&fresh))).await.unwrap();
+    assert_eq!(r.status(), 403);
+    assert!(r.text().await.unwrap().contains("cannot be reached"));
+
+    // A responder the CA delegated (its certificate made for OCSP signing) is believed; one
+    // with a certificate of the CA's not made for it is not.
+    running = Some(responder(files, port, "delegated", &[(16, false), (17, false)]).await);
+    let delegated = leaf_asking("uy-quyen", 16, Some(&url), &root);
+    assert_eq!(call(&ca_only(Some(&delegated))).await.unwrap().status(), 401, "good, though bound to no subsystem");
+    drop(running.take());
+    let _undelegated = responder(files, port, "not-delegated", &[(16, false), (17, false)]).await;
+    let r = call(&ca_only(Some(&leaf_asking("khong-uy-quyen", 17, Some(&url), &root)))).await.unwrap();
+    assert_eq!(r.status(), 403);
+    assert!(r.text().await.unwrap().contains("not made for OCSP signing"));
+    // That responder's answers do not hold, but the good answer the delegate signed for the
+    // certificate vouched for before holds for a minute: it stands meanwhile.
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert_eq!(call(&ca_only(Some(&delegated))).await.unwrap().status(), 401, "the last good answer still holds");
+    drop(_undelegated);
+
+    // A client cannot choose the key answers are checked with: beside its revoked certificate
+    // it sends one of its own bearing the CA's name, and a forger on the way to the responder
+    // signs "good" with that key. The CA's real key is the one that signed the certificate,
+    // so the forged answer does not hold.
+    let forger = ca("CA thử nghiệm tỉnh Thái An");
+    std::fs::write(files.join("forger.pem"), forger.pem()).unwrap();
+    std::fs::write(files.join("forger.key"), forger.key().serialize_pem()).unwrap();
+    let _forging = responder_for(files, port, "forger", "forger", &[(12, false)]).await;
+    let with_forger = (format!("{}{}", revoked.0, forger.pem()), revoked.1.clone());
+    let r = call(&ca_only(Some(&with_forger))).await.unwrap();
+    assert_eq!(r.status(), 403);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("signature"), "{body}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_cas_ocsp_responder_vouches_for_each_client_certificate_sqlite() {
+    the_cas_ocsp_responder_vouches_for_each_client_certificate(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn the_cas_ocsp_responder_vouches_for_each_client_certificate_postgres() {
+    the_cas_ocsp_responder_vouches_for_each_client_certificate(Backend::Postgres).await;
+}
