@@ -242,13 +242,13 @@ async fn connection(tcp: TcpStream, addr: SocketAddr, site: Arc<Site>, stop: wat
 /// the connection closes.
 async fn refuse<T: AsyncRead + AsyncWrite + Unpin>(mut io: T, why: &str) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut head = Vec::new();
+    let mut request = Vec::new();
     let _ = tokio::time::timeout(HEADER_READ_TIMEOUT, async {
         let mut buf = [0u8; 4096];
-        while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 64 * 1024 {
+        while !request.windows(4).any(|w| w == b"\r\n\r\n") && request.len() < 64 * 1024 {
             match io.read(&mut buf).await {
                 Ok(0) | Err(_) => break,
-                Ok(n) => head.extend_from_slice(&buf[..n]),
+                Ok(n) => request.extend_from_slice(&buf[..n]),
             }
         }
     })
