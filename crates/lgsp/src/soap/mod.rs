@@ -186,9 +186,20 @@ pub fn xml_escape(s: &str) -> String {
     out
 }
 
+/// Whether `n` is a name for an element and a path segment: letters (Vietnamese ones included),
+/// digits, `_ - .`, starting with a letter or `_`, each character one XML allows in names.
 pub(crate) fn valid_name(n: &str) -> bool {
     let mut chars = n.chars();
-    chars.next().is_some_and(|c| c.is_alphabetic() || c == '_') && chars.all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'))
+    chars.next().is_some_and(|c| (c.is_alphabetic() && xml_name_start(c)) || c == '_')
+        && chars.all(|c| (c.is_alphanumeric() && (xml_name_start(c) || c.is_ascii_digit())) || matches!(c, '_' | '-' | '.'))
+}
+
+/// XML 1.0's NameStartChar, but for `:` (names here are unqualified).
+fn xml_name_start(c: char) -> bool {
+    c.is_ascii_alphabetic()
+        || c == '_'
+        || matches!(c as u32, 0xC0..=0xD6 | 0xD8..=0xF6 | 0xF8..=0x2FF | 0x370..=0x37D | 0x37F..=0x1FFF | 0x200C..=0x200D
+            | 0x2070..=0x218F | 0x2C00..=0x2FEF | 0x3001..=0xD7FF | 0xF900..=0xFDCF | 0xFDF0..=0xFFFD | 0x10000..=0xEFFFF)
 }
 
 /// A JSON value as the element `name`: objects as child elements, arrays as the element
@@ -321,6 +332,12 @@ mod tests {
         assert!(read(deep.as_bytes()).unwrap_err().contains("deep"));
         assert!(read(b"<soap:Envelope><soap:Body><a></soap:Body>").is_err());
         assert!(mapping("1.1").free_body("x", &json!({"bad name": 1})).is_err());
+        // Vietnamese names are XML names; characters Unicode calls letters or digits but XML
+        // does not take in names (ª, ²) are not.
+        assert!(valid_name("hoTênĐầyĐủ_2") && valid_name("_x.y-z"));
+        for bad in ["ªa", "a²", "2a", "-a", "a b", "a:b", ""] {
+            assert!(!valid_name(bad), "{bad}");
+        }
         // Many attributes, duplicates, or too many elements: refused before they cost much.
         let many = format!("<a {}/>", (0..300).map(|i| format!("a{i}=\"\"")).collect::<Vec<_>>().join(" "));
         assert!(read(many.as_bytes()).unwrap_err().contains("attributes"));
