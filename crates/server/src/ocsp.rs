@@ -26,7 +26,7 @@ use rustls_pki_types::pem::PemObject;
 use sha2::{Digest, Sha256};
 use x509_cert::Certificate;
 use x509_cert::der::asn1::{Null, ObjectIdentifier, OctetString};
-use x509_cert::der::{Decode, Encode};
+use x509_cert::der::{Decode, Encode, Header, Reader, SliceReader};
 use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::ext::pkix::{AuthorityInfoAccessSyntax, ExtendedKeyUsage};
 use x509_cert::spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned};
@@ -85,8 +85,7 @@ impl Ocsp {
         let mut anchors = Vec::new();
         for der in CertificateDer::pem_file_iter(ca).map_err(|e| anyhow::anyhow!("tls_client_ca {ca}: {e}"))? {
             let der = der.map_err(|e| anyhow::anyhow!("tls_client_ca {ca}: {e}"))?;
-            let cert = Certificate::from_der(der.as_ref()).map_err(|e| anyhow::anyhow!("tls_client_ca {ca}: {e}"))?;
-            anchors.push(issuer(&cert).map_err(|e| anyhow::anyhow!("tls_client_ca {ca}: {e}"))?);
+            anchors.push(issuer(der.as_ref()).map_err(|e| anyhow::anyhow!("tls_client_ca {ca}: {e}"))?);
         }
         if let Some(u) = &url
             && !u.starts_with("http://")
@@ -165,15 +164,15 @@ impl Ocsp {
     /// Asks the responder; gives its verdict and how long it holds, or why there is none.
     async fn ask(&self, chain: &[CertificateDer<'static>]) -> Result<(Result<(), String>, Duration), String> {
         let cert = Certificate::from_der(chain[0].as_ref()).map_err(der_error("the client certificate"))?;
-        let issuer_name = cert.tbs_certificate.issuer.to_der().map_err(der_error("the issuer's name"))?;
-        let issuer = self.issuer_of(&cert, &issuer_name, &chain[1..])?;
+        let raw = RawCert::read(chain[0].as_ref())?;
+        let issuer = self.issuer_of(&cert, &raw, &chain[1..])?;
         let url = match &self.url {
             Some(u) => u.clone(),
             None => responder_named(&cert)?.ok_or("the certificate names no OCSP responder and tls_client_ocsp_url is not set")?,
         };
         let id = CertId {
             hash_algorithm: AlgorithmIdentifierOwned { oid: ObjectIdentifier::new_unwrap(SHA1), parameters: Some(Null.into()) },
-            issuer_name_hash: octets(&sha1(&issuer_name))?,
+            issuer_name_hash: octets(&sha1(raw.issuer))?,
             issuer_key_hash: octets(&sha1(issuer.key.subject_public_key.raw_bytes()))?,
             serial_number: cert.tbs_certificate.serial_number.clone(),
         };
@@ -211,8 +210,8 @@ impl Ocsp {
             }
             body.extend_from_slice(&chunk);
         }
-        let basic = basic_response(&body)?;
-        self.signed_for(&basic, &issuer)?;
+        let (basic, basic_der) = basic_response(&body)?;
+        self.signed_for(&basic, &basic_der, &issuer)?;
         let now = SystemTime::now();
         let single = basic
             .tbs_response_data
@@ -254,62 +253,113 @@ impl Ocsp {
     /// client CA's, the one with its issuer's name whose key signed it. The key must be the
     /// signer's, not only the name: the request's key hash and the answer's signature rest on
     /// it, and a client may send any certificate beside its own.
-    fn issuer_of(&self, cert: &Certificate, name: &[u8], rest: &[CertificateDer<'static>]) -> Result<Issuer, String> {
-        let tbs = cert.tbs_certificate.to_der().map_err(der_error("the client certificate"))?;
+    fn issuer_of(&self, cert: &Certificate, raw: &RawCert, rest: &[CertificateDer<'static>]) -> Result<Issuer, String> {
         let mut candidates = Vec::new();
         for der in rest {
-            let c = Certificate::from_der(der.as_ref()).map_err(der_error("an intermediate certificate"))?;
-            candidates.push(issuer(&c)?);
+            candidates.push(issuer(der.as_ref())?);
         }
         candidates.extend(self.anchors.iter().map(|a| Issuer { subject: a.subject.clone(), key: a.key.clone() }));
         candidates
             .into_iter()
-            .find(|i| i.subject == name && verify(&i.key, &cert.signature_algorithm, &tbs, cert.signature.raw_bytes()).is_ok())
+            .find(|i| i.subject == raw.issuer && verify(&i.key, &cert.signature_algorithm, raw.tbs, cert.signature.raw_bytes()).is_ok())
             .ok_or_else(|| "the certificate's issuer is not among the client CA's certificates".into())
     }
 
     /// Checks the answer is signed by the issuer, or by a responder the issuer delegated.
-    fn signed_for(&self, basic: &BasicOcspResponse, issuer: &Issuer) -> Result<(), String> {
-        let tbs = basic.tbs_response_data.to_der().map_err(der_error("the OCSP answer"))?;
+    fn signed_for(&self, basic: &BasicOcspResponse, der: &[u8], issuer: &Issuer) -> Result<(), String> {
+        let answer = fields(der)?;
+        let tbs = *answer.first().ok_or("the OCSP answer is empty")?;
+        let data = fields(tbs)?;
+        // ResponseData: version [0] (when not v1), then the responder's id: by name [1], by key [2].
+        let responder = data.get(usize::from(data.first().is_some_and(|f| f[0] == 0xA0))).ok_or("the OCSP answer names no responder")?;
+        let by_name = if responder[0] == 0xA1 { fields(responder)?.first().copied() } else { None };
         let names = |subject: &[u8], key: &SubjectPublicKeyInfoOwned| match &basic.tbs_response_data.responder_id {
-            ResponderId::ByName(n) => n.to_der().is_ok_and(|d| d == subject),
+            ResponderId::ByName(_) => by_name == Some(subject),
             ResponderId::ByKey(h) => h.as_bytes() == sha1(key.subject_public_key.raw_bytes()),
         };
         let signer = if names(&issuer.subject, &issuer.key) {
             issuer.key.clone()
         } else {
-            let delegated = basic
-                .certs
-                .iter()
-                .flatten()
-                .find(|c| {
-                    let subject = c.tbs_certificate.subject.to_der().unwrap_or_default();
-                    names(&subject, &c.tbs_certificate.subject_public_key_info)
-                })
-                .ok_or("the OCSP answer is signed by a responder that is neither the CA nor one it delegated")?;
-            delegated_by(delegated, issuer)?;
-            delegated.tbs_certificate.subject_public_key_info.clone()
+            // certs [0] EXPLICIT SEQUENCE OF Certificate, after the signature.
+            let sent = match answer.get(3) {
+                Some(certs) => fields(fields(certs)?.first().ok_or("the OCSP answer's certificates are empty")?)?,
+                None => Vec::new(),
+            };
+            let mut delegated = None;
+            for (c, der) in basic.certs.iter().flatten().zip(sent) {
+                let raw = RawCert::read(der)?;
+                if names(raw.subject, &c.tbs_certificate.subject_public_key_info) {
+                    delegated = Some((c, raw));
+                    break;
+                }
+            }
+            let (c, raw) = delegated.ok_or("the OCSP answer is signed by a responder that is neither the CA nor one it delegated")?;
+            delegated_by(c, &raw, issuer)?;
+            c.tbs_certificate.subject_public_key_info.clone()
         };
-        verify(&signer, &basic.signature_algorithm, &tbs, basic.signature.raw_bytes())
+        verify(&signer, &basic.signature_algorithm, tbs, basic.signature.raw_bytes())
             .map_err(|e| format!("the OCSP answer's signature does not hold: {e}"))
     }
 }
 
 /// A certificate's subject and key, as an issuer.
-fn issuer(c: &Certificate) -> Result<Issuer, String> {
-    Ok(Issuer {
-        subject: c.tbs_certificate.subject.to_der().map_err(der_error("a subject"))?,
-        key: c.tbs_certificate.subject_public_key_info.clone(),
-    })
+fn issuer(der: &[u8]) -> Result<Issuer, String> {
+    let c = Certificate::from_der(der).map_err(der_error("a CA certificate"))?;
+    Ok(Issuer { subject: RawCert::read(der)?.subject.to_vec(), key: c.tbs_certificate.subject_public_key_info })
+}
+
+/// The parts of a certificate that are signed or compared, as received: a signature holds over
+/// the signer's bytes, which a decoded and re-encoded structure need not reproduce (a name
+/// encoded with its attributes out of DER's order, say), and names are compared as the
+/// handshake compared them, byte for byte.
+struct RawCert<'a> {
+    tbs: &'a [u8],
+    issuer: &'a [u8],
+    subject: &'a [u8],
+}
+
+impl<'a> RawCert<'a> {
+    fn read(der: &'a [u8]) -> Result<RawCert<'a>, String> {
+        let tbs = *fields(der)?.first().ok_or("a certificate without content")?;
+        let parts = fields(tbs)?;
+        // TBSCertificate: version [0] (when not v1), serial, signature algorithm, issuer,
+        // validity, subject.
+        let at = usize::from(parts.first().is_some_and(|p| p[0] == 0xA0));
+        match (parts.get(at + 2), parts.get(at + 4)) {
+            (Some(issuer), Some(subject)) => Ok(RawCert { tbs, issuer, subject }),
+            _ => Err("a certificate without its issuer or subject".into()),
+        }
+    }
+}
+
+/// The elements of one constructed DER value (a SEQUENCE, or an explicitly tagged field), each
+/// with its tag and length, as they stand in `tlv`.
+fn fields(tlv: &[u8]) -> Result<Vec<&[u8]>, String> {
+    elements(tlv).map_err(der_error("a DER structure"))
+}
+
+fn elements(tlv: &[u8]) -> x509_cert::der::Result<Vec<&[u8]>> {
+    let mut reader = SliceReader::new(tlv)?;
+    let header = Header::decode(&mut reader)?;
+    if !header.tag.is_constructed() {
+        return Err(header.tag.value_error());
+    }
+    let inner = reader.read_nested(header.length, |r| {
+        let mut parts = Vec::new();
+        while !r.is_finished() {
+            parts.push(r.tlv_bytes()?);
+        }
+        Ok(parts)
+    })?;
+    reader.finish(inner)
 }
 
 /// Checks `c` is a responder certificate the issuer made for signing OCSP answers, and current.
-fn delegated_by(c: &Certificate, issuer: &Issuer) -> Result<(), String> {
-    if c.tbs_certificate.issuer.to_der().map_err(der_error("the responder's issuer"))? != issuer.subject {
+fn delegated_by(c: &Certificate, raw: &RawCert, issuer: &Issuer) -> Result<(), String> {
+    if raw.issuer != issuer.subject {
         return Err("the OCSP responder's certificate is not the CA's".into());
     }
-    let tbs = c.tbs_certificate.to_der().map_err(der_error("the responder's certificate"))?;
-    verify(&issuer.key, &c.signature_algorithm, &tbs, c.signature.raw_bytes())
+    verify(&issuer.key, &c.signature_algorithm, raw.tbs, c.signature.raw_bytes())
         .map_err(|e| format!("the OCSP responder's certificate is not signed by the CA: {e}"))?;
     let for_ocsp = c
         .tbs_certificate
@@ -346,8 +396,9 @@ fn responder_named(c: &Certificate) -> Result<Option<String>, String> {
     Ok(None)
 }
 
-/// The basic answer inside an OCSP response, when the responder answered at all.
-fn basic_response(body: &[u8]) -> Result<BasicOcspResponse, String> {
+/// The basic answer inside an OCSP response, when the responder answered at all: decoded, and
+/// as received.
+fn basic_response(body: &[u8]) -> Result<(BasicOcspResponse, Vec<u8>), String> {
     let r = OcspResponse::from_der(body).map_err(der_error("the OCSP answer"))?;
     if r.response_status != OcspResponseStatus::Successful {
         return Err(format!("the OCSP responder refused to answer ({:?})", r.response_status));
@@ -356,7 +407,8 @@ fn basic_response(body: &[u8]) -> Result<BasicOcspResponse, String> {
     if bytes.response_type.to_string() != BASIC_RESPONSE {
         return Err(format!("the OCSP answer is of an unknown type {}", bytes.response_type));
     }
-    BasicOcspResponse::from_der(bytes.response.as_bytes()).map_err(der_error("the OCSP answer"))
+    let der = bytes.response.as_bytes();
+    Ok((BasicOcspResponse::from_der(der).map_err(der_error("the OCSP answer"))?, der.to_vec()))
 }
 
 /// Whether two certificate ids name the same certificate (the hash algorithm's parameters, NULL
@@ -393,4 +445,48 @@ fn verify(key: &SubjectPublicKeyInfoOwned, algorithm: &AlgorithmIdentifierOwned,
         (other, _) => return Err(format!("the signature algorithm {other} is not supported")),
     };
     UnparsedPublicKey::new(scheme, key.subject_public_key.raw_bytes()).verify(message, sig).map_err(|_| "a bad signature".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A DER value of `tag` around `content`, with a long-form length when it is long.
+    fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+        let mut v = vec![tag];
+        match content.len() {
+            n if n < 128 => v.push(n as u8),
+            n => v.extend([0x82, (n >> 8) as u8, n as u8]),
+        }
+        v.extend_from_slice(content);
+        v
+    }
+
+    #[test]
+    fn fields_are_the_bytes_as_received() {
+        let long = tlv(0x04, &[7; 300]);
+        let inner = tlv(0x30, &[tlv(0x02, &[5]), long.clone()].concat());
+        let explicit = tlv(0xA0, &inner);
+        let outer = tlv(0x30, &[explicit.clone(), tlv(0x05, &[])].concat());
+        let parts = fields(&outer).unwrap();
+        assert_eq!(parts, vec![&explicit[..], &[0x05, 0x00][..]]);
+        assert_eq!(fields(fields(parts[0]).unwrap()[0]).unwrap(), vec![&[0x02, 0x01, 0x05][..], &long[..]]);
+        // A primitive value has no fields; a truncated or over-long value is refused.
+        assert!(fields(&long).is_err());
+        assert!(fields(&outer[..outer.len() - 1]).is_err());
+        assert!(fields(&[outer.clone(), vec![0]].concat()).is_err());
+    }
+
+    #[test]
+    fn a_certificates_signed_part_and_names_are_found_with_or_without_a_version() {
+        let name = |cn: &[u8]| tlv(0x30, &tlv(0x31, &tlv(0x30, &[tlv(0x06, &[0x55, 4, 3]), tlv(0x0C, cn)].concat())));
+        let (issuer, subject) = (name(b"CA"), name(b"client"));
+        let body = [tlv(0x02, &[9]), tlv(0x30, &tlv(0x06, &[0x2B, 101, 112])), issuer.clone(), tlv(0x30, &[]), subject.clone()].concat();
+        for tbs in [tlv(0x30, &body), tlv(0x30, &[tlv(0xA0, &tlv(0x02, &[2])), body.clone()].concat())] {
+            let cert = tlv(0x30, &[tbs.clone(), tlv(0x30, &tlv(0x06, &[0x2B, 101, 112])), tlv(0x03, &[0, 1, 2])].concat());
+            let raw = RawCert::read(&cert).unwrap();
+            assert_eq!((raw.tbs, raw.issuer, raw.subject), (&tbs[..], &issuer[..], &subject[..]));
+        }
+        assert!(RawCert::read(&tlv(0x30, &tlv(0x30, &tlv(0x02, &[9])))).is_err());
+    }
 }

@@ -136,9 +136,29 @@ pub fn wsdl(title: &str, code: &str, address: &str, m: &SoapMapping) -> String {
 /// The anonymous complex type of an element with these fields, in a sequence. A field in the
 /// target namespace is qualified; in no namespace, left unqualified. (Operations read from
 /// OpenAPI have neither attributes nor text beside elements, which WSDLs alone give.)
+///
+/// A sequence that ends in `xs:any` must not let an element match both its own declaration and
+/// the wildcard (XML Schema's Unique Particle Attribution, which strict tools such as JAXB's
+/// enforce): the element just before the wildcard must be required and single. The bridge
+/// reads elements by name in any order, so one such element is moved there; when there is
+/// none, the type is the wildcard alone (any content, read by the bridge as before).
 fn complex_type(fields: &[Field], tns: &str, out: &mut String) {
+    let single = |f: &&Field| f.required && !f.repeated && f.name != ANY;
+    let mut order: Vec<&Field> = fields.iter().collect();
+    if let Some(at) = order.iter().position(|f| f.name == ANY) {
+        let wildcard = order.remove(at);
+        match order.iter().rposition(single) {
+            Some(last) => {
+                let f = order.remove(last);
+                order.push(f);
+                order.push(wildcard);
+            }
+            None if order.is_empty() => order.push(wildcard),
+            None => order = vec![wildcard],
+        }
+    }
     out.push_str("<xs:complexType><xs:sequence>");
-    for f in fields {
+    for f in order {
         let occurs =
             format!("{}{}", if f.required { "" } else { " minOccurs=\"0\"" }, if f.repeated { " maxOccurs=\"unbounded\"" } else { "" });
         if f.name == ANY {

@@ -424,9 +424,33 @@ mod tests {
             let text = crate::soap::described::wsdl("Công dân <&>", "cong dân/1", address, &m);
             let c = crate::soap::wsdl::read(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
             assert_eq!((c.namespace.as_str(), c.bindings.len(), c.location.as_deref()), (NS, 1, Some(address)));
-            assert_eq!(c.operations(version), Some(operations.as_slice()), "{text}");
+            // GhiNhan's open request has its required field moved before the wildcard, so that
+            // no element matches both (Unique Particle Attribution); the rest reads back as made.
+            let mut expected = operations.clone();
+            let open = expected[1].input.fields.as_mut().unwrap();
+            let required = open.remove(0);
+            open.insert(2, required);
+            assert_eq!(c.operations(version), Some(expected.as_slice()), "{text}");
+            assert!(text.contains("<xs:element name=\"soDinhDanh\" type=\"xs:string\"/><xs:any"), "{text}");
             assert!(text.contains("Công dân &lt;&amp;&gt;") && text.contains("name=\"cong_dân_1\""), "{text}");
         }
+
+        // With no required single element to stand before it, the open type is the wildcard alone.
+        let m = crate::soap::SoapMapping {
+            mode: "soap_to_rest".into(),
+            version: "1.1".into(),
+            namespace: NS.into(),
+            operations: super::operations(
+                &json!({"paths": {"/Mo": {"post": {"requestBody": {"content": {"application/json": {"schema":
+                    {"type": "object", "additionalProperties": true, "properties": {"a": {"type": "string"}, "b": {"type": "array", "items": {"type": "string"}}}}}}}}}}})
+                .to_string(),
+                NS,
+            )
+            .unwrap(),
+        };
+        let text = crate::soap::described::wsdl("Mở", "mo", "http://lgsp.example/", &m);
+        let c = crate::soap::wsdl::read(&text).unwrap();
+        assert_eq!(c.operations("1.1").unwrap()[0].input.fields, Some(vec![f(ANY, "any", false, true, vec![])]), "{text}");
     }
 
     #[test]
