@@ -4,7 +4,7 @@
 //! one gets 409 and nothing changes.
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use kernel::Error;
@@ -12,6 +12,7 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+use web::Path;
 use web::paging::{PageQuery, Paged};
 use web::problem::OrProblem;
 use web::{ApiResult, Authed, Json, Problem, Query};

@@ -3,7 +3,7 @@
 //! (metadata only: a client system sees its own exchanges, administrators all), and the
 //! message log (seal, verify, one exchange's evidence).
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use kernel::authz::{Permission, Principal, PrincipalKind};
@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+use web::Path;
 use web::problem::OrProblem;
 use web::{ApiResult, Authed, Json, Problem, Query};
 
@@ -42,7 +43,8 @@ pub fn router() -> OpenApiRouter<Lgsp> {
         .routes(routes!(run_replica))
         .routes(routes!(pin_host_key))
         .routes(routes!(seal))
-        .routes(routes!(archives, archive_now))
+        .routes(routes!(archives))
+        .routes(routes!(archive_now))
         .routes(routes!(verify))
         .routes(routes!(evidence))
 }

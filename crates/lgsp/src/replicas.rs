@@ -182,7 +182,10 @@ impl Source {
 
     async fn read(&self, name: &str) -> Result<Vec<u8>> {
         match self {
-            Source::Local(dir) => std::fs::read(dir.join(name)).map_err(|e| Error::internal(format!("{name}: {e}"))),
+            // The drop's problem (a file left unreadable), not the platform's: said like the
+            // directory's.
+            Source::Local(dir) => std::fs::read(dir.join(name))
+                .map_err(|e| Error::conflict(format!("tệp {name} không đọc được (the file cannot be read): {e}"))),
             Source::Sftp(s) => s.read(name).await.map_err(Error::conflict),
         }
     }

@@ -1,11 +1,12 @@
 //! JSON API: messages with their delivery status, and the outbox queues.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use kernel::authz::{Permission, Principal};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+use web::Path;
 use web::problem::OrProblem;
 use web::{ApiResult, Authed, Json, PageQuery, Paged, Problem, Query};
 

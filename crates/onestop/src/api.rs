@@ -3,13 +3,14 @@
 //! listing each bad field, 403/404 for what the caller may not do or see.
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+use web::Path;
 use web::problem::OrProblem;
 use web::{ApiResult, Authed, Json, PageQuery, Paged, Problem, Query};
 

@@ -138,7 +138,7 @@ pub fn openapi(app: &App) -> utoipa::openapi::OpenApi {
 }
 
 fn api_router(app: &App) -> (Router, utoipa::openapi::OpenApi) {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (router, mut openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(catalog::api::router().with_state(app.catalog.clone()))
         .merge(identity::api::router().with_state(app.identity.clone()))
         .merge(notify::api::router().with_state(app.notify.clone()))
@@ -146,7 +146,39 @@ fn api_router(app: &App) -> (Router, utoipa::openapi::OpenApi) {
         .merge(onestop::registration::router().with_state(app.onestop.clone()))
         .merge(lgsp::api::router().with_state(app.lgsp.clone()))
         .merge(docflow::api::router().with_state(app.docflow.clone()))
-        .split_for_parts()
+        .split_for_parts();
+    problems_described(&mut openapi);
+    (router, openapi)
+}
+
+/// Every failure is a problem (RFC 9457) sent as `application/problem+json`; the handlers'
+/// descriptions name it by its schema only. So each problem answer is filed under that media
+/// type, and each operation also gets a `default` answer: whatever other failure it meets (a
+/// body that is no JSON, a missing sign-in, a rate limit, an outage) is a problem too.
+fn problems_described(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+    const PROBLEM: &str = "application/problem+json";
+    let is_problem = |c: &RefOr<utoipa::openapi::Content>| matches!(c, RefOr::T(c) if matches!(&c.schema, Some(RefOr::Ref(r)) if r.ref_location == "#/components/schemas/Problem"));
+    for item in doc.paths.paths.values_mut() {
+        let ops = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch, &mut item.head, &mut item.options];
+        for op in ops.into_iter().flatten() {
+            for r in op.responses.responses.values_mut() {
+                if let RefOr::T(r) = r
+                    && r.content.get("application/json").is_some_and(is_problem)
+                    && let Some(c) = r.content.shift_remove("application/json")
+                {
+                    r.content.insert(PROBLEM.to_owned(), c);
+                }
+            }
+            op.responses.responses.entry("default".to_owned()).or_insert_with(|| {
+                ResponseBuilder::new()
+                    .description("Any other failure, as a problem: the body unreadable, the caller not signed in or not allowed, too many requests, the platform unavailable")
+                    .content(PROBLEM, ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build())
+                    .build()
+                    .into()
+            });
+        }
+    }
 }
 
 async fn not_found(req: Request) -> Response {

@@ -316,13 +316,21 @@ impl Site {
         if let Some(c) = &peer.cert {
             req.extensions_mut().insert(web::ClientCert(c.clone()));
         }
+        let path = req.uri().path();
+        let api = ["/api/", "/data/", "/r1/"].iter().any(|p| path.starts_with(p));
         let routed = self.router.clone().oneshot(req);
         match self.main.spawn(routed).await {
             Ok(Ok(r)) => r,
             Ok(Err(never)) => match never {},
             Err(e) => {
+                // A handler that panicked: the caller still gets an answer it can read.
                 tracing::error!(error = %e, "a request's handler failed");
-                StatusCode::INTERNAL_SERVER_ERROR.into_response()
+                if api {
+                    web::Problem::new("internal", None).into_response()
+                } else {
+                    (StatusCode::INTERNAL_SERVER_ERROR, "Lỗi hệ thống; hãy thử lại sau. (An internal error; please try again later.)")
+                        .into_response()
+                }
             }
         }
     }

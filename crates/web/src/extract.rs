@@ -70,3 +70,19 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
         }
     }
 }
+
+/// Path parameters (a number out of range, text that is not UTF-8 once decoded).
+pub struct Path<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Path<T> {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(v)) => Ok(Path(v)),
+            Err(e) => {
+                Err(Problem::new("malformed-request", Some(format!("đường dẫn không hợp lệ (bad path parameters): {}", e.body_text()))))
+            }
+        }
+    }
+}

@@ -12,7 +12,7 @@ pub mod paging;
 pub mod problem;
 
 pub use auth::{Admin, Authed, Caller, ClientCert, ClientIp, ImClient};
-pub use extract::{Json, Query};
+pub use extract::{Json, Path, Query};
 pub use lang::Lang;
 pub use page::{Shell, render};
 pub use paging::{PageQuery, Paged};

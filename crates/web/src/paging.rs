@@ -9,9 +9,32 @@ pub const MAX_PER_PAGE: u32 = 200;
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
     /// Page number, from 1.
+    #[serde(default, deserialize_with = "page_number")]
+    #[param(minimum = 1)]
     pub page: Option<u32>,
     /// Items per page, 1 to 200 (default 20).
+    #[serde(default, deserialize_with = "page_size")]
+    #[param(minimum = 1, maximum = 200)]
     pub per_page: Option<u32>,
+}
+
+/// A page number given is 1 or more: 0 is refused rather than read as 1.
+fn page_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    match Option::<u32>::deserialize(d)? {
+        Some(0) => Err(serde::de::Error::custom("page: từ 1 (from 1)")),
+        n => Ok(n),
+    }
+}
+
+/// A page size given is within 1..=MAX_PER_PAGE: a larger one is refused rather than cut down
+/// without a word.
+fn page_size<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    match Option::<u32>::deserialize(d)? {
+        Some(n) if n == 0 || n > MAX_PER_PAGE => {
+            Err(serde::de::Error::custom(format!("per_page: từ 1 đến {MAX_PER_PAGE} (1 to {MAX_PER_PAGE})")))
+        }
+        n => Ok(n),
+    }
 }
 
 impl PageQuery {

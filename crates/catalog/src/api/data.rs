@@ -10,7 +10,7 @@
 
 use std::collections::HashMap;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use kernel::authz::Permission;
@@ -19,6 +19,7 @@ use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+use web::Path;
 use web::problem::OrProblem;
 use web::{Admin, ApiResult, Caller, ImClient, Json, Problem, Query};
 

@@ -1,9 +1,10 @@
 //! Administrative units and agencies.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+use web::Path;
 use web::problem::OrProblem;
 use web::{Admin, ApiResult, Json, PageQuery, Paged, Query};
 

@@ -1,6 +1,6 @@
 //! Officials, their roles, and the security audit log.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use kernel::authz::Permission;
@@ -8,6 +8,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+use web::Path;
 use web::problem::OrProblem;
 use web::{ApiResult, Authed, Json, PageQuery, Paged, Problem, Query};
 

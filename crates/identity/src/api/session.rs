@@ -1,12 +1,13 @@
 //! Registration, sign-in, sessions, password and second factor.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+use web::Path;
 use web::problem::OrProblem;
 use web::{ApiResult, Authed, Caller, ClientIp, Json};
 
@@ -118,13 +119,26 @@ async fn logout(State(id): State<Identity>, caller: Caller, Authed(p): Authed, C
 
 #[derive(Serialize, ToSchema)]
 struct Me {
+    /// The account's fields (as `Account`), beside the others; none for the administrator's
+    /// bootstrap token and the platform's own principals.
     #[serde(flatten)]
+    #[schema(value_type = Object)]
     account: Option<Account>,
     kind: String,
     /// Permissions as granted, by role and agency.
-    #[schema(value_type = Object)]
-    grants: serde_json::Value,
+    grants: Vec<MyGrant>,
     mfa: bool,
+}
+
+/// One role granted in one agency (and, when `include_children`, the agencies under it).
+#[derive(Serialize, ToSchema)]
+struct MyGrant {
+    /// `citizen`, `reception_officer`, `specialist`, `provincial_admin`, ...
+    #[schema(value_type = String)]
+    role: kernel::authz::Role,
+    /// The agency's id; empty for the whole province.
+    agency_id: String,
+    include_children: bool,
 }
 
 /// Who is signed in.
@@ -134,13 +148,8 @@ async fn me(State(id): State<Identity>, Authed(p): Authed) -> ApiResult<Json<Me>
         kernel::authz::PrincipalKind::Bootstrap | kernel::authz::PrincipalKind::System => None,
         _ => Some(id.account(&p.id).await.or_problem()?),
     };
-    let grants = serde_json::to_value(
-        p.grants
-            .iter()
-            .map(|g| serde_json::json!({"role": g.role, "agency_id": g.agency_id, "include_children": g.include_children}))
-            .collect::<Vec<_>>(),
-    )
-    .unwrap_or_default();
+    let grants =
+        p.grants.iter().map(|g| MyGrant { role: g.role, agency_id: g.agency_id.clone(), include_children: g.include_children }).collect();
     Ok(Json(Me { account, kind: format!("{:?}", p.kind).to_lowercase(), grants, mfa: p.mfa }))
 }
 

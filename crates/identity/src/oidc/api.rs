@@ -2,7 +2,7 @@
 //! end-session; and the client registry API for administrators.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -10,6 +10,7 @@ use axum::{Form, Router};
 use kernel::authz::{Permission, PrincipalKind};
 use serde::Deserialize;
 use serde_json::json;
+use web::Path;
 use web::problem::OrProblem;
 use web::{ApiResult, Authed, Caller, Json, Problem, Shell, render};
 

@@ -54,7 +54,7 @@ impl Status {
     }
 
     pub fn from_code(c: i64) -> Option<Status> {
-        usize::try_from(c - 1).ok().and_then(|i| Status::ALL.get(i).copied())
+        c.checked_sub(1).and_then(|i| usize::try_from(i).ok()).and_then(|i| Status::ALL.get(i).copied())
     }
 
     pub fn label(self, en: bool) -> &'static str {

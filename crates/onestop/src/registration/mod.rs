@@ -7,7 +7,7 @@
 mod engine;
 mod services;
 
-use axum::extract::{FromRequest, Multipart, Path, Request, State};
+use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::http::header;
 use kernel::authz::PrincipalKind;
 use kernel::db::q;
@@ -17,6 +17,7 @@ use serde_json::{Map, Value, json};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+use web::Path;
 use web::problem::OrProblem;
 use web::{ApiResult, Authed, Json, Problem, Query};
 

@@ -1,12 +1,13 @@
 //! The service catalogue: services (procedures) and their e-forms.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use kernel::{Error, Result};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+use web::Path;
 use web::problem::OrProblem;
 use web::{ApiResult, Json, Problem, Query};
 

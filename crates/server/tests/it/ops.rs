@@ -39,6 +39,24 @@ storage_test!(openapi_describes_every_api, async |app: &TestApp| {
         assert!(paths.contains_key(p), "{p} missing");
     }
     assert!(doc["components"]["securitySchemes"]["admin"].is_object());
+    // Every operation's failures are problems, described under the media type they are sent as.
+    for (path, item) in paths {
+        for (method, op) in item.as_object().unwrap() {
+            let answers = op["responses"].as_object().unwrap();
+            let default = &answers["default"]["content"];
+            assert!(
+                default["application/problem+json"]["schema"]["$ref"].as_str().is_some_and(|r| r.ends_with("/Problem")),
+                "{method} {path}"
+            );
+            for (status, answer) in answers {
+                let content = answer["content"].as_object();
+                let json_problem = content
+                    .and_then(|c| c.get("application/json"))
+                    .is_some_and(|c| c["schema"]["$ref"].as_str().is_some_and(|r| r.ends_with("/Problem")));
+                assert!(!json_problem, "{method} {path} {status}: a problem described as application/json");
+            }
+        }
+    }
     let docs = app.get("/api/docs/").await;
     assert_eq!(docs.status, 200);
     assert!(docs.text.contains("swagger"), "{}", docs.text);
@@ -54,6 +72,27 @@ storage_test!(every_response_carries_security_headers_and_a_request_id, async |a
     }
     let r = app.raw(app.http.get(app.url("/healthz")).header("x-request-id", "abc-123")).await;
     assert_eq!(r.header("x-request-id"), Some("abc-123"));
+});
+
+storage_test!(unreadable_parameters_get_problem_json_not_a_failure, async |app: &TestApp| {
+    // A path parameter out of its type's range.
+    let r = app.get_admin("/api/procedures/1.000001/versions/9223372036854775808").await;
+    assert_eq!(r.status, 400, "{}", r.text);
+    assert_eq!(r.header("content-type"), Some("application/problem+json"));
+    assert!(r.json()["detail"].as_str().unwrap().contains("bad path parameters"), "{}", r.text);
+    // Paging outside its documented bounds is refused, not silently changed.
+    for (query, field) in [("per_page=201", "per_page"), ("per_page=0", "per_page"), ("page=0", "page"), ("per_page=abc", "per_page")] {
+        let r = app.get_admin(&format!("/api/procedures?{query}")).await;
+        assert_eq!(r.status, 422, "{query}: {}", r.text);
+        assert_eq!(r.header("content-type"), Some("application/problem+json"));
+        assert!(r.json()["detail"].as_str().unwrap().contains(field), "{query}: {}", r.text);
+    }
+    assert_eq!(app.get_admin("/api/procedures?per_page=200&page=2").await.json()["per_page"], 200);
+    // A status code at the bottom of its range (the code less one overflowed).
+    for status in ["-9223372036854775808", "0", "11"] {
+        let r = app.get_admin(&format!("/api/onestop/dossiers?status={status}")).await;
+        assert!(r.status == 200 || r.status == 422, "status={status}: {} {}", r.status, r.text);
+    }
 });
 
 storage_test!(unknown_paths_get_problem_json_or_a_page, async |app: &TestApp| {
