@@ -181,9 +181,14 @@ fn problems_described(doc: &mut utoipa::openapi::OpenApi) {
     }
 }
 
+/// Whether a path is an API's, answered with problems rather than pages.
+pub(crate) fn is_api(path: &str) -> bool {
+    ["/api/", "/data/", "/r1/"].iter().any(|p| path.starts_with(p))
+}
+
 async fn not_found(req: Request) -> Response {
     let path = req.uri().path();
-    if path.starts_with("/api/") || path.starts_with("/data/") || path.starts_with("/r1/") {
+    if is_api(path) {
         Problem::new("not-found", Some(format!("không có đường dẫn {path} (no such endpoint)"))).into_response()
     } else {
         let (mut parts, _) = req.into_parts();

@@ -316,8 +316,7 @@ impl Site {
         if let Some(c) = &peer.cert {
             req.extensions_mut().insert(web::ClientCert(c.clone()));
         }
-        let path = req.uri().path();
-        let api = ["/api/", "/data/", "/r1/"].iter().any(|p| path.starts_with(p));
+        let api = crate::app::is_api(req.uri().path());
         let routed = self.router.clone().oneshot(req);
         match self.main.spawn(routed).await {
             Ok(Ok(r)) => r,
