@@ -4,6 +4,7 @@
 
 use axum::http::{HeaderMap, HeaderName, HeaderValue, header};
 
+use crate::model::SubsystemId;
 use crate::registry::Service;
 
 /// X-Road's headers, their names parsed once.
@@ -104,14 +105,10 @@ pub(crate) fn request_headers(h: &HeaderMap, client: &HeaderValue, xroad_id: &He
     headers
 }
 
-/// `X-Road-Service`: the provider subsystem and the service code, percent-encoded.
+/// `X-Road-Service`: the provider subsystem and the service code, each part percent-encoded as
+/// the path gives it (`ho-kinh-doanh` stays as it is; `/`, `%`, spaces and the like are encoded).
 pub(crate) fn service_header(service: &Service) -> Option<HeaderValue> {
-    HeaderValue::from_str(&format!(
-        "{}/{}",
-        service.provider.encoded(),
-        percent_encoding::utf8_percent_encode(&service.code, percent_encoding::NON_ALPHANUMERIC)
-    ))
-    .ok()
+    HeaderValue::from_str(&format!("{}/{}", service.provider.encoded(), SubsystemId::encode_part(&service.code))).ok()
 }
 
 /// The headers of the answer: the upstream's, less hop-by-hop ones, with X-Road's.

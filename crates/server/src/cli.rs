@@ -238,6 +238,7 @@ async fn serve(mut c: Config, demo: bool) -> anyhow::Result<ExitCode> {
         docflow::seed::demo(&app.docflow).await?;
         lgsp::seed::demo(&app.lgsp, &c.data_dir).await?;
     }
+    let exchange = if demo { Some(crate::serve::demo_exchange(&app, &base, &c.data_dir).await?) } else { None };
     let running = crate::serve::start(app, listener).await?;
     println!("Tỉnh Số is running{}", if demo { " with the demo province (tỉnh Thái An)" } else { "" });
     println!("  portal:        {base}/");
@@ -253,6 +254,9 @@ async fn serve(mut c: Config, demo: bool) -> anyhow::Result<ExitCode> {
         println!("  admin token:   {token}  (kept in {})", c.data_dir.join("admin-token").display());
     }
     println!("  sign in:       {base}/login");
+    if let Some((path, client, file)) = &exchange {
+        println!("  LGSP gateway:  {base}{path}   (client {client}, its OAuth2 credentials in {file}; docs/lgsp.md#the-demos-exchange)");
+    }
     if demo {
         for line in identity::seed::describe() {
             println!("  {line}");

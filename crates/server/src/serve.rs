@@ -48,6 +48,37 @@ pub fn admin_token(config: &Config) -> anyhow::Result<String> {
     Ok(token)
 }
 
+/// The demo's exchange through the LGSP gateway ([`lgsp::seed::demo_exchange`]), with the OAuth2
+/// client its client subsystem signs in as. The client's secret is kept in `DATA/lgsp-demo-client`
+/// (`client_id:secret`, readable by the owner only), like the administrator's token: made on the
+/// first start, read again on the next. Returns the service's gateway path, the client
+/// subsystem and that file.
+pub async fn demo_exchange(app: &App, base: &str, data_dir: &std::path::Path) -> anyhow::Result<(String, String, String)> {
+    const CLIENT_ID: &str = "demo-motcua";
+    let file = data_dir.join("lgsp-demo-client");
+    if identity::oidc::clients::get(&app.db, CLIENT_ID).await?.is_none() {
+        let input = identity::oidc::clients::ClientInput {
+            name: "Một cửa điện tử phường Thái An (demo)".into(),
+            confidential: true,
+            redirect_uris: vec![],
+            post_logout_redirect_uris: vec![],
+            grant_types: vec!["client_credentials".into()],
+            scopes: vec!["lgsp:call".into()],
+        };
+        let (_, secret) = identity::oidc::clients::create(&app.db, &input, Some(CLIENT_ID)).await?;
+        let secret = secret.ok_or_else(|| anyhow::anyhow!("a confidential client without a secret"))?;
+        std::fs::write(&file, format!("{CLIENT_ID}:{secret}\n"))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))?;
+        }
+    }
+    let path = lgsp::seed::demo_exchange(&app.lgsp, base, CLIENT_ID).await?;
+    let c = lgsp::seed::DEMO_CLIENT;
+    Ok((path, format!("{}/{}/{}/{}", c.0, c.1, c.2, c.3), file.display().to_string()))
+}
+
 /// A server that is listening; `shutdown` stops it and `done` resolves when it has stopped.
 pub struct Running {
     pub addr: SocketAddr,

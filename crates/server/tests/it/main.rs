@@ -3,6 +3,7 @@
 
 mod admin_console;
 mod cli;
+mod demo_exchange;
 mod nodes;
 mod ops;
 mod transactions;
