@@ -1,6 +1,21 @@
-"""Schemathesis hooks for scripts/api-test."""
+"""Schemathesis hooks for scripts/api-test.
+
+Besides the PDF serializer, path parameters are drawn half of the time from what the demo
+database holds (agencies, procedures, services, documents, registry records...), so that the
+operations behind an id are exercised past their "not found" answer. The values are read once,
+read-only, from the demo's SQLite file (API_TEST_DB); before that, one call through the LGSP
+gateway as the demo's client system (its credentials in API_TEST_DIR) gives the message log and
+the monitoring something to show.
+"""
+
+import base64
+import json
+import os
+import sqlite3
+import urllib.request
 
 import schemathesis
+from hypothesis import strategies as st
 
 
 @schemathesis.serializer("application/pdf")
@@ -10,3 +25,112 @@ def pdf(ctx, value):
     if isinstance(value, (bytes, bytearray)):
         return bytes(value)
     return b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n" + repr(value).encode()
+
+
+# For each path template, the query giving real values of its parameters (columns named as the
+# parameters). Several parameters of one path come from one row, so that they belong together.
+REAL = {
+    "/api/agencies/{code}": "SELECT code FROM agencies",
+    "/api/docflow/agencies/{code}/certificate": "SELECT code FROM agencies",
+    "/api/docflow/agencies/{code}/key": "SELECT code FROM agencies",
+    "/api/units/{code}": "SELECT code FROM admin_units",
+    "/api/code-lists/{list}/items": 'SELECT code AS "list" FROM code_lists',
+    "/api/holidays/{id}": "SELECT id FROM holidays",
+    "/api/procedures/{code}": "SELECT code FROM procedures",
+    "/api/procedures/{code}/versions": "SELECT code FROM procedures",
+    "/api/procedures/{code}/versions/{version}": "SELECT p.code, v.version FROM procedures p JOIN procedure_versions v ON v.procedure_id = p.id",
+    "/api/onestop/procedures/{code}/process": "SELECT code FROM procedures",
+    "/registration/services/{serviceKey}": 'SELECT code AS "serviceKey" FROM procedures',
+    "/registration/services/{serviceKey}/eForms": 'SELECT code AS "serviceKey" FROM procedures',
+    "/registration/services/{serviceKey}/applications": 'SELECT code AS "serviceKey" FROM procedures',
+    "/api/onestop/internal-processes/{key}/cases": 'SELECT "key" FROM internal_processes',
+    "/api/officials/{id}": "SELECT id FROM accounts WHERE kind = 'official'",
+    "/api/officials/{id}/roles": "SELECT id FROM accounts WHERE kind = 'official'",
+    "/api/officials/{id}/status": "SELECT id FROM accounts WHERE kind = 'official'",
+    "/api/officials/{id}/roles/{grant}": 'SELECT account_id AS id, id AS "grant" FROM role_grants',
+    "/api/identity/sessions/{id}": "SELECT id FROM sessions",
+    "/api/notify/messages/{id}": "SELECT id FROM messages",
+    "/api/docflow/outbox/{id}/retry": "SELECT id FROM docflow_outbox",
+    "/api/docflow/documents/{id}/files/{file}": 'SELECT document_id AS id, id AS "file" FROM document_files',
+    "/api/lgsp/services/{id}/access/{right}": 'SELECT service_id AS id, id AS "right" FROM lgsp_access',
+    "/api/lgsp/log/{request_id}/evidence": "SELECT request_id FROM lgsp_messages",
+    "/api/lgsp/peers/{id}": "SELECT id FROM lgsp_peers",
+    "/api/lgsp/members/{instance}/{member_class}/{code}/subsystems": "SELECT instance, member_class, code FROM lgsp_members",
+    "/data/{registry}/{version}/{id}/delete": "SELECT r.name AS registry, r.version, k.key_value AS id FROM registries r JOIN registry_records k ON k.registry_id = r.id",
+}
+# Whole families: every path under these prefixes takes the same query.
+PREFIXES = {
+    "/api/docflow/documents/{id}": "SELECT id FROM documents",
+    "/api/lgsp/services/{id}": "SELECT id FROM lgsp_services",
+    "/api/lgsp/replicas/{id}": "SELECT id FROM lgsp_replicas",
+    "/api/lgsp/subsystems/{instance}/{member_class}/{member}/{subsystem}": """SELECT m.instance, m.member_class, m.code AS member,
+        s.code AS subsystem FROM lgsp_subsystems s JOIN lgsp_members m ON m.id = s.member_id""",
+    "/api/onestop/dossiers/{id}": "SELECT id FROM dossiers",
+    "/api/onestop/tasks/{id}": "SELECT id FROM tasks",
+    "/data/{registry}/{version}/{id}/read": "SELECT r.name AS registry, r.version, k.key_value AS id FROM registries r JOIN registry_records k ON k.registry_id = r.id",
+    "/data/{registry}/{version}": "SELECT name AS registry, version FROM registries",
+}
+
+_pools = {}
+_ready = False
+
+
+def _call_the_gateway_once():
+    """One exchange through the gateway as the demo's client, so that the log has a record."""
+    directory, base = os.environ.get("API_TEST_DIR"), os.environ.get("API_TEST_BASE")
+    if not directory or not base:
+        return
+    with open(os.path.join(directory, "lgsp-demo-client")) as f:
+        credentials = f.read().strip()
+    request = urllib.request.Request(
+        base + "/oauth/token",
+        data=b"grant_type=client_credentials",
+        headers={"Authorization": "Basic " + base64.b64encode(credentials.encode()).decode()},
+    )
+    with urllib.request.urlopen(request, timeout=20) as r:
+        token = json.load(r)["access_token"]
+    request = urllib.request.Request(
+        base + "/r1/VN/GOV/000.00.14.H99/dkkd/ho-kinh-doanh/1?page_size=1",
+        headers={"Authorization": "Bearer " + token, "X-Road-Client": "VN/GOV/000.00.51.H99/motcua"},
+    )
+    with urllib.request.urlopen(request, timeout=20) as r:
+        if r.status != 200:
+            raise RuntimeError(f"the demo's exchange answered {r.status}")
+
+
+def _load():
+    global _ready
+    if _ready:
+        return
+    _ready = True
+    path = os.environ.get("API_TEST_DB")
+    if not path:
+        return
+    _call_the_gateway_once()
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=20)
+    try:
+        for template, sql in list(REAL.items()) + list(PREFIXES.items()):
+            rows = db.execute(sql + " LIMIT 50")
+            names = [d[0] for d in rows.description]
+            _pools[template] = [dict(zip(names, map(str, row))) for row in rows.fetchall()]
+    finally:
+        db.close()
+
+
+def _pool(path):
+    if path in REAL:
+        return _pools.get(path, [])
+    for prefix in sorted(PREFIXES, key=len, reverse=True):
+        if path == prefix or path.startswith(prefix + "/"):
+            return _pools.get(prefix, [])
+    return []
+
+
+@schemathesis.hook
+def flatmap_path_parameters(ctx, path_parameters):
+    _load()
+    pool = _pool(ctx.operation.path) if ctx.operation is not None else []
+    if not pool:
+        return st.just(path_parameters)
+    real = st.sampled_from(pool).map(lambda row: {**path_parameters, **{k: v for k, v in row.items() if k in path_parameters}})
+    return st.one_of(st.just(path_parameters), real)

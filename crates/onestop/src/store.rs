@@ -117,6 +117,7 @@ pub async fn by_code<'e>(ex: impl Into<Ex<'e>>, code: &str) -> Result<Option<Dos
 
 /// One entry of a dossier's history.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = DossierHistoryEntry)]
 pub struct HistoryEntry {
     pub at: i64,
     pub actor_name: String,

@@ -58,6 +58,7 @@ pub struct HubMember {
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
+#[schema(as = HubMemberInput)]
 pub struct MemberInput {
     pub organ_id: String,
     pub name: String,

@@ -149,6 +149,7 @@ pub struct Assignment {
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = DocumentHistoryEntry)]
 pub struct HistoryEntry {
     pub at: i64,
     pub actor_name: String,

@@ -93,6 +93,7 @@ impl Service {
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = ServiceHistoryEntry)]
 pub struct HistoryEntry {
     pub at: i64,
     pub actor: String,

@@ -91,6 +91,7 @@ impl Status {
 
 /// How the dossier came in (KenhThucHien).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[schema(as = DossierChannel)]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
     /// 1: at the counter.

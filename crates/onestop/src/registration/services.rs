@@ -25,6 +25,7 @@ struct CodeValue {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = RegistrationService)]
 #[serde(rename_all = "camelCase")]
 struct Service {
     id: String,

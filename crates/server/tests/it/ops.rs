@@ -166,3 +166,57 @@ storage_test!(demo pages_render_in_both_languages, async |app: &TestApp| {
     assert_eq!(app.get("/holidays?year=abc").await.status, 422);
     let _ = json!({});
 });
+
+/// The OpenAPI description keeps one schema per name: two types of the same name in different
+/// crates (a dossier's and a service's `HistoryEntry`) would silently share one, and every
+/// answer of the other would be described wrongly. Each type deriving `ToSchema` must have a
+/// name of its own (`#[schema(as = ...)]` renames one).
+#[test]
+fn schema_names_are_unique_across_crates() {
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                out.push(p);
+            }
+        }
+    }
+    let crates = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let mut files = Vec::new();
+    for c in std::fs::read_dir(crates).unwrap().flatten() {
+        if c.path().join("src").is_dir() {
+            walk(&c.path().join("src"), &mut files);
+        }
+    }
+    let mut seen: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap();
+        let mut pending = false;
+        let mut renamed: Option<String> = None;
+        for (n, line) in text.lines().enumerate() {
+            let l = line.trim();
+            if l.starts_with("#[derive(") && l.contains("ToSchema") {
+                pending = true;
+                renamed = None;
+            } else if pending && let Some(rest) = l.strip_prefix("#[schema(as = ") {
+                renamed = Some(rest.trim_end_matches(")]").rsplit("::").next().unwrap().to_owned());
+            } else if pending && !l.starts_with("#[") && !l.starts_with("///") && !l.starts_with("//") {
+                let decl = l.trim_start_matches("pub(crate) ").trim_start_matches("pub ");
+                let name = decl
+                    .strip_prefix("struct ")
+                    .or_else(|| decl.strip_prefix("enum "))
+                    .map(|r| r.split(|c: char| !c.is_alphanumeric() && c != '_').next().unwrap_or_default().to_owned());
+                if let Some(name) = name {
+                    let at = format!("{}:{}", f.strip_prefix(crates).unwrap().display(), n + 1);
+                    seen.entry(renamed.take().unwrap_or(name)).or_default().push(at);
+                }
+                pending = false;
+            }
+        }
+    }
+    assert!(seen.len() > 100, "the scan found only {} schemas", seen.len());
+    let twice: Vec<_> = seen.iter().filter(|(_, at)| at.len() > 1).collect();
+    assert!(twice.is_empty(), "schema names given to more than one type: {twice:?}");
+}
