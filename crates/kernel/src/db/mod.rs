@@ -263,6 +263,11 @@ pub enum Arg {
     Text(Option<String>),
     Bool(Option<bool>),
     Bytes(Option<Vec<u8>>),
+    /// Arrays, for PostgreSQL only (`UNNEST($1::bigint[], ...)` writes many rows in one
+    /// statement); SQLite refuses them.
+    Ints(Vec<Option<i64>>),
+    Texts(Vec<Option<String>>),
+    Blobs(Vec<Option<Vec<u8>>>),
 }
 
 macro_rules! arg_from {
@@ -313,6 +318,9 @@ macro_rules! bound {
                 Arg::Text(v) => query.bind(v),
                 Arg::Bool(v) => query.bind(v),
                 Arg::Bytes(v) => query.bind(v),
+                Arg::Ints(v) => query.bind(v),
+                Arg::Texts(v) => query.bind(v),
+                Arg::Blobs(v) => query.bind(v),
             };
         }
         query

@@ -372,6 +372,9 @@ impl rusqlite::ToSql for Arg {
             Arg::Text(Some(v)) => ToSqlOutput::Borrowed(ValueRef::Text(v.as_bytes())),
             Arg::Bool(Some(v)) => ToSqlOutput::Borrowed(ValueRef::Integer(*v as i64)),
             Arg::Bytes(Some(v)) => ToSqlOutput::Borrowed(ValueRef::Blob(v)),
+            Arg::Ints(_) | Arg::Texts(_) | Arg::Blobs(_) => {
+                return Err(rusqlite::Error::ToSqlConversionFailure("arrays are bound on PostgreSQL only".into()));
+            }
             _ => ToSqlOutput::Borrowed(ValueRef::Null),
         })
     }
