@@ -15,9 +15,15 @@ use crate::registry::{Service, admin};
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct PeerInput {
     /// The OAuth2 client the other gateway signs in with here.
+    #[schema(pattern = r"\S")]
     pub client_id: String,
     /// The member it hosts: `INSTANCE/CLASS/MEMBER`.
+    #[schema(
+        pattern = r"^[^/\\;%:\u0000-\u001F\u007F-\u009F]{1,100}/[^/\\;%:\u0000-\u001F\u007F-\u009F]{1,100}/[^/\\;%:\u0000-\u001F\u007F-\u009F]{1,100}$",
+        example = "VN/GOV/000.00.00.H98"
+    )]
     pub member: String,
+    #[schema(pattern = r"\S")]
     pub name: String,
 }
 

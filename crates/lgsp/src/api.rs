@@ -177,6 +177,7 @@ async fn change_service(
 #[derive(Deserialize, ToSchema)]
 struct StateChange {
     /// testing, published, deprecated, retired (or back to draft from testing).
+    #[schema(pattern = "^(draft|testing|published|deprecated|retired)$")]
     state: String,
     note: Option<String>,
 }

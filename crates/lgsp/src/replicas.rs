@@ -21,6 +21,7 @@ use crate::sftp::Listed;
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct ReplicaInput {
+    #[schema(pattern = r"\S")]
     pub name: String,
     /// Where the files arrive (read only: files are never moved or changed): a directory on
     /// the server, or an SFTP drop `sftp://user@host[:port]/path`.
@@ -41,6 +42,7 @@ pub struct ReplicaInput {
     pub registry: String,
     pub registry_version: String,
     /// How often the directory is looked at (minutes, 1 to 10,080).
+    #[schema(minimum = 1, maximum = 10_080)]
     pub interval_minutes: i64,
 }
 

@@ -17,10 +17,14 @@ pub use subsystems::{Subsystem, SubsystemInput};
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct MemberInput {
+    #[schema(pattern = r"^[^/\\;%:\u0000-\u001F\u007F-\u009F]{1,100}$", example = "VN")]
     pub instance: String,
+    #[schema(pattern = r"^[^/\\;%:\u0000-\u001F\u007F-\u009F]{1,100}$", example = "GOV")]
     pub member_class: String,
     /// The member's code: for agencies, their QĐ 20 code.
+    #[schema(pattern = r"^[^/\\;%:\u0000-\u001F\u007F-\u009F]{1,100}$", example = "000.00.13.H99")]
     pub code: String,
+    #[schema(pattern = r"\S")]
     pub name: String,
 }
 
@@ -35,18 +39,27 @@ pub struct Member {
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct ServiceInput {
+    #[schema(pattern = r"^[^/\\;%:\u0000-\u001F\u007F-\u009F]{1,100}$", example = "persons")]
     pub code: String,
+    #[schema(pattern = r"\S", example = "1.0")]
     pub version: String,
+    #[schema(pattern = r"\S")]
     pub name: String,
     /// Where the gateway forwards calls (http or https).
+    #[schema(pattern = r"^[Hh][Tt][Tt][Pp][Ss]?://[^/?#\s]+", example = "http://10.0.0.5:8080/api")]
     pub upstream_url: String,
     /// `openapi`, `wsdl` or `none`.
+    #[schema(pattern = "^(openapi|wsdl|none)$")]
     pub description_kind: Option<String>,
     /// The OpenAPI (JSON or YAML) or WSDL text.
     pub description: Option<String>,
     /// Keep request and response bodies in the message log (not only their hashes).
     pub log_bodies: Option<bool>,
+    /// How long the upstream may take (ms; 30,000 when absent).
+    #[schema(minimum = 100, maximum = 600_000)]
     pub timeout_ms: Option<i64>,
+    /// The largest request body the service takes (bytes; 50 MiB when absent).
+    #[schema(minimum = 1, maximum = 1_073_741_824)]
     pub max_body_bytes: Option<i64>,
     /// When the upstream is another platform's gateway: how to get a token there.
     pub upstream_auth: Option<UpstreamAuth>,

@@ -14,14 +14,18 @@ use crate::model::{SubsystemId, part_ok};
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct SubsystemInput {
+    #[schema(pattern = r"^[^/\\;%:\u0000-\u001F\u007F-\u009F]{1,100}$", example = "motcua")]
     pub code: String,
+    #[schema(pattern = r"\S")]
     pub name: String,
     /// The OAuth2 client (client credentials grant) that speaks for this subsystem.
     pub client_id: Option<String>,
     /// Requests per minute this subsystem may make as a client; 0 or absent: no limit.
+    #[schema(minimum = 0)]
     pub rate_per_minute: Option<i64>,
     /// Calls this subsystem may make as a client in a calendar day (Vietnam's time), all the
     /// platform's nodes together; 0 or absent: no quota.
+    #[schema(minimum = 0)]
     pub calls_per_day: Option<i64>,
     /// The client certificate (PEM) that proves this subsystem over mutual TLS.
     pub certificate: Option<String>,
