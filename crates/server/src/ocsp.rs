@@ -13,8 +13,11 @@
 //! answer runs out, and close if the certificate is no longer good. While the responder gives
 //! no answer, a good answer the CA signed still holds until its own next update.
 //!
-//! Only the client's own certificate is asked about; its intermediates are checked by the
-//! lists (`tls_client_crl`) when those are configured.
+//! Each intermediate CA's certificate on the way from the client's to the client CA is asked
+//! about too, at the responder it names itself: a revoked intermediate refuses every
+//! certificate under it. An intermediate that names no responder is left to the lists
+//! (`tls_client_crl`), as CAs often vouch for their intermediates in lists only;
+//! `tls_client_ocsp_url` is the responder of the client's own certificate.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -97,9 +100,50 @@ impl Ocsp {
         Ok(Ocsp { anchors, url, max_age, http, answers: Mutex::new(HashMap::new()) })
     }
 
-    /// Whether the responder says the chain's certificate is good (asked, or remembered).
+    /// Whether the responders say the chain's certificate, and each intermediate CA's that
+    /// names a responder, are good (asked, or remembered).
     pub async fn check(&self, chain: &[CertificateDer<'static>]) -> Result<(), String> {
-        self.answer(chain).await?.verdict
+        for (link, own) in self.links(chain)? {
+            self.answer(&link, own).await?.verdict.map_err(|e| if own { e } else { format!("an intermediate CA's certificate: {e}") })?;
+        }
+        Ok(())
+    }
+
+    /// What is asked about, each as a chain whose first certificate is the one in question
+    /// (`true` for the client's own): the client's certificate, then each intermediate CA's
+    /// that issued the one before, as long as it is not the client CA's own and names a
+    /// responder. The issuer is found by name and signature, as in [`Ocsp::issuer_of`], so a
+    /// certificate the client adds beside its chain is never asked about.
+    fn links(&self, chain: &[CertificateDer<'static>]) -> Result<Vec<(Vec<CertificateDer<'static>>, bool)>, String> {
+        if chain.is_empty() {
+            return Err("no client certificate".into());
+        }
+        let mut out = vec![(chain.to_vec(), true)];
+        let mut used = vec![false; chain.len()];
+        let mut at = 0;
+        used[0] = true;
+        for _ in 1..chain.len() {
+            let cert = Certificate::from_der(chain[at].as_ref()).map_err(der_error("a certificate of the client's chain"))?;
+            let raw = RawCert::read(chain[at].as_ref())?;
+            let signed = |i: &Issuer| {
+                i.subject == raw.issuer && verify(&i.key, &cert.signature_algorithm, raw.tbs, cert.signature.raw_bytes()).is_ok()
+            };
+            if self.anchors.iter().any(signed) {
+                break;
+            }
+            let Some(next) = (0..chain.len()).filter(|i| !used[*i]).find(|i| issuer(chain[*i].as_ref()).is_ok_and(|c| signed(&c))) else {
+                break;
+            };
+            used[next] = true;
+            at = next;
+            let intermediate = Certificate::from_der(chain[next].as_ref()).map_err(der_error("an intermediate CA's certificate"))?;
+            if responder_named(&intermediate)?.is_some() {
+                let mut link = vec![chain[next].clone()];
+                link.extend(chain.iter().enumerate().filter(|(i, _)| *i != next).map(|(_, c)| c.clone()));
+                out.push((link, false));
+            }
+        }
+        Ok(out)
     }
 
     /// The certificate's answer: the one kept while it runs, else the responder's. Connections
@@ -107,7 +151,7 @@ impl Ocsp {
     /// responder gives no usable answer but the last good one still holds (its next update has
     /// not come), that one stands a few seconds more: a responder's short outage does not close
     /// every connection, while a revocation it does announce is taken at once.
-    async fn answer(&self, chain: &[CertificateDer<'static>]) -> Result<Answer, String> {
+    async fn answer(&self, chain: &[CertificateDer<'static>], own: bool) -> Result<Answer, String> {
         let Some(end) = chain.first() else { return Err("no client certificate".into()) };
         let key: [u8; 32] = Sha256::digest(end.as_ref()).into();
         let now = Instant::now();
@@ -128,7 +172,7 @@ impl Ocsp {
         let answer = slot
             .get_or_init(|| async {
                 let now = Instant::now();
-                match self.ask(chain).await {
+                match self.ask(chain, own).await {
                     Ok((verdict, valid_for)) => {
                         Answer { good_until: verdict.is_ok().then(|| now + valid_for), verdict, until: now + valid_for.min(self.max_age) }
                     }
@@ -148,25 +192,31 @@ impl Ocsp {
         Ok(answer.clone())
     }
 
-    /// Resolves when the chain's certificate is no longer good; asks again each time the last
-    /// answer runs out.
+    /// Resolves when the chain's certificate, or an intermediate's asked about, is no longer
+    /// good; asks again each time the first of their answers runs out.
     pub async fn until_refused(&self, chain: &[CertificateDer<'static>]) {
+        let Ok(links) = self.links(chain) else { return };
         loop {
-            match self.answer(chain).await {
-                Ok(Answer { verdict: Ok(()), until, .. }) => {
-                    tokio::time::sleep_until(tokio::time::Instant::from_std(until.max(Instant::now() + Duration::from_millis(100)))).await
+            let mut next: Option<Instant> = None;
+            for (link, own) in &links {
+                match self.answer(link, *own).await {
+                    Ok(Answer { verdict: Ok(()), until, .. }) => next = Some(next.map_or(until, |n| n.min(until))),
+                    _ => return,
                 }
-                _ => return,
             }
+            let wake = next.unwrap_or_else(Instant::now).max(Instant::now() + Duration::from_millis(100));
+            tokio::time::sleep_until(tokio::time::Instant::from_std(wake)).await
         }
     }
 
     /// Asks the responder; gives its verdict and how long it holds, or why there is none.
-    async fn ask(&self, chain: &[CertificateDer<'static>]) -> Result<(Result<(), String>, Duration), String> {
+    /// `own`: the client's own certificate, whose responder may be set (`tls_client_ocsp_url`);
+    /// an intermediate's is always the one it names.
+    async fn ask(&self, chain: &[CertificateDer<'static>], own: bool) -> Result<(Result<(), String>, Duration), String> {
         let cert = Certificate::from_der(chain[0].as_ref()).map_err(der_error("the client certificate"))?;
         let raw = RawCert::read(chain[0].as_ref())?;
         let issuer = self.issuer_of(&cert, &raw, &chain[1..])?;
-        let url = match &self.url {
+        let url = match self.url.as_ref().filter(|_| own) {
             Some(u) => u.clone(),
             None => responder_named(&cert)?.ok_or("the certificate names no OCSP responder and tls_client_ocsp_url is not set")?,
         };

@@ -16,19 +16,41 @@ fn leaf_asking(cn: &str, serial: u64, responder: Option<&str>, issuer: &Certifie
     p.distinguished_name.push(DnType::CommonName, cn);
     p.serial_number = Some(rcgen::SerialNumber::from(serial));
     if let Some(uri) = responder {
-        // SEQUENCE { SEQUENCE { id-ad-ocsp, [6] uri } }
-        let method = [0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01];
-        let mut access = method.to_vec();
-        access.extend([0x86, uri.len() as u8]);
-        access.extend(uri.as_bytes());
-        let mut description = vec![0x30, access.len() as u8];
-        description.extend(access);
-        let mut aia = vec![0x30, description.len() as u8];
-        aia.extend(description);
-        p.custom_extensions.push(rcgen::CustomExtension::from_oid_content(&[1, 3, 6, 1, 5, 5, 7, 1, 1], aia));
+        p.custom_extensions.push(naming_responder(uri));
     }
     let cert = p.signed_by(&key, issuer).unwrap();
     (cert.pem(), key.serialize_pem())
+}
+
+/// Authority Information Access naming `uri` as the OCSP responder.
+fn naming_responder(uri: &str) -> rcgen::CustomExtension {
+    // SEQUENCE { SEQUENCE { id-ad-ocsp, [6] uri } }
+    let method = [0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01];
+    let mut access = method.to_vec();
+    access.extend([0x86, uri.len() as u8]);
+    access.extend(uri.as_bytes());
+    let mut description = vec![0x30, access.len() as u8];
+    description.extend(access);
+    let mut aia = vec![0x30, description.len() as u8];
+    aia.extend(description);
+    rcgen::CustomExtension::from_oid_content(&[1, 3, 6, 1, 5, 5, 7, 1, 1], aia)
+}
+
+/// An intermediate CA issued by `issuer`, naming `responder` (the issuer's) when given.
+fn intermediate_asking(
+    cn: &str,
+    serial: u64,
+    responder: Option<&str>,
+    issuer: &CertifiedIssuer<'static, KeyPair>,
+) -> CertifiedIssuer<'static, KeyPair> {
+    let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
+    p.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    p.distinguished_name.push(DnType::CommonName, cn);
+    p.serial_number = Some(rcgen::SerialNumber::from(serial));
+    if let Some(uri) = responder {
+        p.custom_extensions.push(naming_responder(uri));
+    }
+    CertifiedIssuer::signed_by(p, KeyPair::generate().unwrap(), issuer).unwrap()
 }
 
 /// A CA's OCSP responder on a loopback port: each request is answered by OpenSSL's own OCSP
@@ -235,6 +257,50 @@ async fn the_cas_ocsp_responder_vouches_for_each_client_certificate(backend: Bac
     assert_eq!(r.status(), 403);
     let body = r.text().await.unwrap();
     assert!(body.contains("signature"), "{body}");
+
+    // An intermediate CA between the client CA and the client: its certificate names the
+    // client CA's responder, and is asked about there as the client's is at its own CA's.
+    let root_port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let sub_port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let (root_url, sub_url) = (format!("http://127.0.0.1:{root_port}"), format!("http://127.0.0.1:{sub_port}"));
+    let sub = intermediate_asking("CA cấp dưới Phú Tân", 21, Some(&root_url), &root);
+    let quiet = intermediate_asking("CA cấp dưới không ghi nơi hỏi", 22, None, &root);
+    let (root_dir, sub_dir) = (files.join("root-ocsp"), files.join("sub-ocsp"));
+    for (d, name, pem, key) in [
+        (&root_dir, "ca", root.pem(), root.key().serialize_pem()),
+        (&sub_dir, "sub", sub.pem(), sub.key().serialize_pem()),
+        (&sub_dir, "quiet", quiet.pem(), quiet.key().serialize_pem()),
+    ] {
+        std::fs::create_dir_all(d).unwrap();
+        std::fs::write(d.join(format!("{name}.pem")), pem).unwrap();
+        std::fs::write(d.join(format!("{name}.key")), key).unwrap();
+    }
+    let under = |cn: &str, serial: u64, ca: &CertifiedIssuer<'static, KeyPair>| {
+        let (cert, key) = leaf_asking(cn, serial, Some(&sub_url), ca);
+        (format!("{cert}{}", ca.pem()), key)
+    };
+    let mut at_root = Some(responder_for(&root_dir, root_port, "ca", "ca", &[(21, false), (22, false)]).await);
+    let at_sub = responder_for(&sub_dir, sub_port, "sub", "sub", &[(31, false), (32, false)]).await;
+    let r = call(&ca_only(Some(&under("qua-ca-cap-duoi", 31, &sub)))).await.unwrap();
+    assert_eq!(r.status(), 401, "both vouched for, though bound to no subsystem");
+    assert_eq!((at_root.as_ref().unwrap().asked(), at_sub.asked()), (1, 1), "each CA's responder asked about its own certificate");
+    // The client CA revokes the intermediate: certificates under it are refused, whatever
+    // their own CA says of them.
+    drop(at_root.take());
+    at_root = Some(responder_for(&root_dir, root_port, "ca", "ca", &[(21, true), (22, false)]).await);
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await; // the good answer kept runs out
+    let r = call(&ca_only(Some(&under("ca-cap-duoi-bi-thu-hoi", 32, &sub)))).await.unwrap();
+    assert_eq!(r.status(), 403);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("intermediate CA") && body.contains("revoked"), "{body}");
+    // An intermediate that names no responder is left to the lists: its client's certificate
+    // alone is asked about.
+    drop(at_sub);
+    let _at_quiet = responder_for(&sub_dir, sub_port, "quiet", "quiet", &[(33, false)]).await;
+    let before = at_root.as_ref().unwrap().asked();
+    let r = call(&ca_only(Some(&under("duoi-ca-khong-ghi", 33, &quiet)))).await.unwrap();
+    assert_eq!(r.status(), 401, "vouched for by its own CA");
+    assert_eq!(at_root.as_ref().unwrap().asked(), before, "the client CA's responder was not asked");
     app.stop().await;
 }
 
