@@ -69,11 +69,11 @@ pub async fn demo(l: &Lgsp, data_dir: &Path) -> Result<()> {
 }
 
 /// The provider of the demo's service: the Department of Finance's business registration system.
-pub const DEMO_PROVIDER: (&str, &str, &str, &str) = ("VN", "GOV", "000.00.14.H99", "dkkd");
+const DEMO_PROVIDER: (&str, &str, &str, &str) = ("VN", "GOV", "000.00.14.H99", "dkkd");
 /// The demo's client: the one-stop system of Thái An ward, signing in as an OAuth2 client.
-pub const DEMO_CLIENT: (&str, &str, &str, &str) = ("VN", "GOV", "000.00.51.H99", "motcua");
+const DEMO_CLIENT: (&str, &str, &str, &str) = ("VN", "GOV", "000.00.51.H99", "motcua");
 /// The demo's service code.
-pub const DEMO_SERVICE: &str = "ho-kinh-doanh";
+const DEMO_SERVICE: &str = "ho-kinh-doanh";
 
 fn xid(p: (&str, &str, &str, &str)) -> SubsystemId {
     SubsystemId { instance: p.0.into(), member_class: p.1.into(), member: p.2.into(), subsystem: p.3.into() }
@@ -85,8 +85,8 @@ fn xid(p: (&str, &str, &str, &str)) -> SubsystemId {
 /// subsystem, signing in as the OAuth2 client `client_id`, may list it (GET `/1`) and read or
 /// look up one record (POST `/1/read`, `/1/exists`). A later start on another address moves the
 /// service's upstream there (the service's history says so). Returns the gateway path of the
-/// registry's list.
-pub async fn demo_exchange(l: &Lgsp, base: &str, client_id: &str) -> Result<String> {
+/// registry's list and the client subsystem (`INSTANCE/CLASS/MEMBER/SUBSYSTEM`).
+pub async fn demo_exchange(l: &Lgsp, base: &str, client_id: &str) -> Result<(String, String)> {
     let by = Principal::bootstrap();
     let catalog = l.catalog.as_ref().ok_or_else(|| Error::internal("no catalog"))?;
     let members = l.members().await?;
@@ -143,7 +143,7 @@ pub async fn demo_exchange(l: &Lgsp, base: &str, client_id: &str) -> Result<Stri
             l.grant(&by, &service.id, &right).await?;
         }
     }
-    Ok(format!("/r1/{}/{DEMO_SERVICE}/{}", provider.encoded(), REGISTRY.1))
+    Ok((format!("/r1/{}/{DEMO_SERVICE}/{}", provider.encoded(), REGISTRY.1), xid(DEMO_CLIENT).text()))
 }
 
 /// What `getOpenAPI` gives the demo's clients: the registry's list, read and exists, as the

@@ -74,9 +74,8 @@ pub async fn demo_exchange(app: &App, base: &str, data_dir: &std::path::Path) ->
             std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))?;
         }
     }
-    let path = lgsp::seed::demo_exchange(&app.lgsp, base, CLIENT_ID).await?;
-    let c = lgsp::seed::DEMO_CLIENT;
-    Ok((path, format!("{}/{}/{}/{}", c.0, c.1, c.2, c.3), file.display().to_string()))
+    let (path, client) = lgsp::seed::demo_exchange(&app.lgsp, base, CLIENT_ID).await?;
+    Ok((path, client, file.display().to_string()))
 }
 
 /// A server that is listening; `shutdown` stops it and `done` resolves when it has stopped.
