@@ -8,6 +8,7 @@ pub mod documents;
 pub mod model;
 pub mod pages;
 pub mod registration;
+pub mod seed;
 pub mod service;
 pub mod store;
 

@@ -236,6 +236,7 @@ async fn serve(mut c: Config, demo: bool) -> anyhow::Result<ExitCode> {
     let app = crate::App::new(db, c.clone(), token.clone());
     if demo {
         docflow::seed::demo(&app.docflow).await?;
+        crate::serve::demo_dossiers(&app).await?;
         lgsp::seed::demo(&app.lgsp, &c.data_dir).await?;
     }
     let exchange = if demo { Some(crate::serve::demo_exchange(&app, &base, &c.data_dir).await?) } else { None };

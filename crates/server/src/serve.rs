@@ -48,6 +48,24 @@ pub fn admin_token(config: &Config) -> anyhow::Result<String> {
     Ok(token)
 }
 
+/// The demo's dossiers ([`onestop::seed::demo`]), made by the demo accounts as each is when it
+/// signs in with its second factor.
+pub async fn demo_dossiers(app: &App) -> anyhow::Result<()> {
+    let mut who = std::collections::HashMap::new();
+    for login in onestop::seed::ACTORS {
+        let id = kernel::db::q("SELECT id FROM accounts WHERE login = $1")
+            .bind(*login)
+            .fetch_optional(&app.db)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("no demo account {login}"))?
+            .text("id")?;
+        who.insert(*login, app.identity.principal(&id, true).await?);
+    }
+    let find = |login: &str| who.get(login).cloned().ok_or_else(|| kernel::Error::not_found(format!("demo account {login}")));
+    onestop::seed::demo(&app.onestop, &find).await?;
+    Ok(())
+}
+
 /// The demo's exchange through the LGSP gateway ([`lgsp::seed::demo_exchange`]), with the OAuth2
 /// client its client subsystem signs in as. The client's secret is kept in `DATA/lgsp-demo-client`
 /// (`client_id:secret`, readable by the owner only), like the administrator's token: made on the

@@ -3,6 +3,7 @@
 
 mod admin_console;
 mod cli;
+mod demo_dossiers;
 mod demo_exchange;
 mod nodes;
 mod ops;

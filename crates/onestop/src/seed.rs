@@ -1,0 +1,201 @@
+//! Dossiers of the demo province, so that `tinhso demo` opens on one-stop queues that are not
+//! empty: one waiting at reception, one new in the specialist's inbox, one waiting for the
+//! applicant's supplement, one waiting for its fee, one at the head of department's review and
+//! one whose result was returned electronically. Each is made through the same use cases as
+//! the applicants' and officials' own actions (submission, files, acceptance, tasks,
+//! supplement request, return), so its history, deadlines, events and notices are the
+//! engine's; only when the province has no dossier yet.
+
+use serde_json::json;
+
+use kernel::authz::Principal;
+use kernel::db::q;
+use kernel::{Error, Result};
+
+use crate::Onestop;
+use crate::model::{Applicant, Channel, Dossier};
+use crate::service::SubmitInput;
+use crate::service::actions::{ReturnInput, SupplementRequest, Versioned};
+use crate::service::ratings::RatingInput;
+use crate::service::tasks::{Complete, TaskVersion};
+
+/// The judicial record certificate: Department of Justice, 10 working days, a fee.
+const JUDICIAL_RECORD: &str = "2.000505";
+/// Birth registration: every commune and ward, one working day, free.
+const BIRTH: &str = "1.001193";
+/// Marriage registration, likewise at the commune or ward.
+const MARRIAGE: &str = "1.000894";
+const WARD: &str = "000.00.51.H99";
+
+/// The demo accounts the dossiers are made by, in the order of [`demo`]'s `who`.
+pub const ACTORS: &[&str] = &[
+    "001090012345",
+    "079185004321",
+    "094300001122",
+    "tiepnhan.stp",
+    "chuyenvien.stp",
+    "truongphong.stp",
+    "lanhdao.stp",
+    "vanthu.stp",
+    "tiepnhan.pta",
+    "chuyenvien.pta",
+    "truongphong.pta",
+    "lanhdao.pta",
+    "vanthu.pta",
+];
+
+/// A one-page PDF standing for an applicant's form or an agency's result.
+fn paper(title: &str, lines: &[&str]) -> Vec<u8> {
+    let mut doc = pdfdoc::Document::new(title);
+    doc.add_page();
+    doc.text(297.0, 780.0, 11.0, true, pdfdoc::Align::Center, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM");
+    doc.text(297.0, 764.0, 11.0, true, pdfdoc::Align::Center, "Độc lập - Tự do - Hạnh phúc");
+    let mut y = 720.0;
+    for line in doc.wrap(title, 14.0, 460.0) {
+        doc.text(297.0, y, 14.0, true, pdfdoc::Align::Center, &line);
+        y -= 20.0;
+    }
+    y -= 10.0;
+    for l in lines {
+        doc.text(70.0, y, 11.0, false, pdfdoc::Align::Left, l);
+        y -= 16.0;
+    }
+    doc.text(70.0, y - 24.0, 10.0, false, pdfdoc::Align::Left, "(Giấy tờ mẫu của tỉnh Thái An — dữ liệu trình diễn)");
+    doc.finish()
+}
+
+struct Seeder<'a> {
+    o: &'a Onestop,
+    who: &'a dyn Fn(&str) -> Result<Principal>,
+}
+
+impl Seeder<'_> {
+    /// An online submission by the citizen `login`, with its filled-in form as a file.
+    async fn online(&self, login: &str, procedure: &str, agency: Option<&str>, email: &str, form: serde_json::Value) -> Result<Dossier> {
+        let p = (self.who)(login)?;
+        let input = SubmitInput {
+            procedure_code: procedure.into(),
+            agency_code: agency.map(Into::into),
+            channel: Channel::Online,
+            applicant: Some(Applicant {
+                kind: "citizen".into(),
+                name: p.name.clone(),
+                citizen_id: None,
+                tax_code: None,
+                email: Some(email.into()),
+                phone: None,
+                address: None,
+                commune_code: None,
+            }),
+            proxy: None,
+            form,
+        };
+        let d = self.o.submit(&p, &input).await?;
+        let lines = [format!("Người yêu cầu: {}", p.name), format!("Số định danh cá nhân: {}", login)];
+        let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+        self.o.attach(&p, &d.id, "application", Some("TP1"), "to-khai.pdf", "application/pdf", &paper(&format!("TỜ KHAI — {}", d.procedure_name), &lines)).await?;
+        self.fresh(&p, &d.id).await
+    }
+
+    async fn fresh(&self, p: &Principal, id: &str) -> Result<Dossier> {
+        Ok(self.o.dossier(p, id).await?.d)
+    }
+
+    async fn accept(&self, login: &str, d: &Dossier) -> Result<Dossier> {
+        self.o.accept(&(self.who)(login)?, &d.id, &Versioned { version: d.version }).await
+    }
+
+    /// Completes the dossier's open task as `login`, with `outcome`.
+    async fn complete(&self, login: &str, d: &Dossier, outcome: &str, note: Option<&str>) -> Result<Dossier> {
+        let p = (self.who)(login)?;
+        let (task, version) = self.o.open_task_of(&p, &d.id).await?;
+        let t = self.o.claim(&p, &task, &TaskVersion { version }).await?;
+        self.o.complete(&p, &task, &Complete { version: t.version, outcome: outcome.into(), note: note.map(Into::into) }).await
+    }
+}
+
+/// Makes the demo dossiers, when there are none. `who` gives the principal of each login in
+/// [`ACTORS`], as it is when that account signs in (second factor included).
+pub async fn demo(o: &Onestop, who: &dyn Fn(&str) -> Result<Principal>) -> Result<()> {
+    if q("SELECT COUNT(*) FROM dossiers").fetch_i64(&o.db).await? > 0 {
+        return Ok(());
+    }
+    let s = Seeder { o, who };
+    let judicial = |name: &str, number: &str| json!({"ho_ten": name, "so_dinh_danh": number, "dia_chi": "Phường Thái An, tỉnh Thái An"});
+
+    // At reception: submitted online, not yet looked at.
+    s.online("001090012345", JUDICIAL_RECORD, None, "an.nguyen@example.vn", judicial("Nguyễn Văn An", "001090012345")).await?;
+
+    // Accepted: a new task in the specialists' inbox.
+    let d = s.online("079185004321", JUDICIAL_RECORD, None, "binh.tran@example.vn", judicial("Trần Thị Bình", "079185004321")).await?;
+    s.accept("tiepnhan.stp", &d).await?;
+
+    // Accepted, then one supplement request: the applicant has files to add.
+    let d = s.online("094300001122", JUDICIAL_RECORD, None, "chau.le@example.vn", judicial("Lê Hoàng Châu", "094300001122")).await?;
+    let d = s.accept("tiepnhan.stp", &d).await?;
+    let p = (s.who)("chuyenvien.stp")?;
+    let (task, version) = o.open_task_of(&p, &d.id).await?;
+    o.claim(&p, &task, &TaskVersion { version }).await?;
+    let d = s.fresh(&p, &d.id).await?;
+    let request = SupplementRequest {
+        version: d.version,
+        items: vec!["Bản sao Căn cước công dân còn hạn, rõ nét".into(), "Tờ khai có chữ ký của người yêu cầu".into()],
+        reason: Some("Bản sao giấy tờ tùy thân bị mờ, tờ khai chưa ký".into()),
+    };
+    o.request_supplement(&p, &d.id, &request).await?;
+
+    // Processed, approved and numbered: the fee is due, to pay online or at the counter.
+    let d = s.online("079185004321", JUDICIAL_RECORD, None, "binh.tran@example.vn", judicial("Trần Thị Bình", "079185004321")).await?;
+    let d = s.accept("tiepnhan.stp", &d).await?;
+    let d = s.complete("chuyenvien.stp", &d, "done", Some("Đã tra cứu, không có án tích")).await?;
+    let d = s.complete("truongphong.stp", &d, "done", None).await?;
+    let d = s.complete("lanhdao.stp", &d, "approved", None).await?;
+    s.complete("vanthu.stp", &d, "done", None).await?;
+
+    // At the ward's counter, for a walk-in couple: now at the head of department's review.
+    let counter = (s.who)("tiepnhan.pta")?;
+    let walk_in = SubmitInput {
+        procedure_code: MARRIAGE.into(),
+        agency_code: Some(WARD.into()),
+        channel: Channel::InPerson,
+        applicant: Some(Applicant {
+            kind: "citizen".into(),
+            name: "Phạm Minh Đức".into(),
+            citizen_id: Some("001095006789".into()),
+            tax_code: None,
+            email: None,
+            phone: Some("0912345678".into()),
+            address: Some("Tổ 3, phường Thái An".into()),
+            commune_code: None,
+        }),
+        proxy: None,
+        form: json!({"ho_ten": "Phạm Minh Đức", "so_dinh_danh": "001095006789", "ho_ten_nguoi_duoc_dang_ky": "Vũ Thị Hoa"}),
+    };
+    let d = o.submit(&counter, &walk_in).await?;
+    let scan = paper("TỜ KHAI ĐĂNG KÝ KẾT HÔN", &["Bên nam: Phạm Minh Đức", "Bên nữ: Vũ Thị Hoa"]);
+    o.attach(&counter, &d.id, "application", Some("TP1"), "to-khai-ket-hon.pdf", "application/pdf", &scan).await?;
+    let d = s.fresh(&counter, &d.id).await?;
+    let d = s.accept("tiepnhan.pta", &d).await?;
+    s.complete("chuyenvien.pta", &d, "done", Some("Đủ điều kiện kết hôn")).await?;
+
+    // A birth registered at the ward, its certificate returned electronically and rated.
+    let form = json!({"ho_ten": "Nguyễn Văn An", "so_dinh_danh": "001090012345", "ho_ten_nguoi_duoc_dang_ky": "Nguyễn Minh Khang", "gioi_tinh": "Nam", "dan_toc": "Kinh", "quan_he": "Cha"});
+    let d = s.online("001090012345", BIRTH, Some(WARD), "an.nguyen@example.vn", form).await?;
+    let d = s.accept("tiepnhan.pta", &d).await?;
+    let d = s.complete("chuyenvien.pta", &d, "done", None).await?;
+    let d = s.complete("truongphong.pta", &d, "done", None).await?;
+    let d = s.complete("lanhdao.pta", &d, "approved", None).await?;
+    let d = s.complete("vanthu.pta", &d, "done", None).await?;
+    let reception = (s.who)("tiepnhan.pta")?;
+    let code = d.code.clone().ok_or_else(|| Error::internal("an accepted dossier without a code"))?;
+    let certificate = paper(
+        "GIẤY KHAI SINH",
+        &["Họ, chữ đệm, tên: Nguyễn Minh Khang", "Giới tính: Nam    Dân tộc: Kinh", "Họ, chữ đệm, tên người cha: Nguyễn Văn An", &format!("Hồ sơ: {code}")],
+    );
+    o.attach(&reception, &d.id, "result", None, "giay-khai-sinh.pdf", "application/pdf", &certificate).await?;
+    let d = s.fresh(&reception, &d.id).await?;
+    o.return_result(&reception, &d.id, &ReturnInput { version: d.version, method: "electronic".into(), note: None }).await?;
+    let citizen = (s.who)("001090012345")?;
+    o.rate(&citizen, &d.id, &RatingInput { score: 5, comment: Some("Nhanh, cán bộ hướng dẫn tận tình".into()) }).await?;
+    Ok(())
+}

@@ -1,0 +1,111 @@
+//! The demo's dossiers, as `tinhso demo` seeds them and its users find them: each applicant sees
+//! their own dossiers and what is asked of them, each official the work of their role at their
+//! agency; the returned result is genuine; seeding again adds nothing.
+
+use identity::seed::{DEMO_PASSWORD, DEMO_TOTP_SECRET};
+use serde_json::Value;
+use testkit::{Session, TestApp, storage_test};
+
+async fn official(app: &TestApp, login: &str) -> Session {
+    let needs = ["truongphong", "lanhdao", "quantri"].iter().any(|p| login.starts_with(p));
+    let code = needs.then(|| identity::totp::code(DEMO_TOTP_SECRET, identity::totp::now_secs()).unwrap());
+    app.session(login, DEMO_PASSWORD, code.as_deref()).await
+}
+
+/// (procedure code, national status code) of the dossiers `s` sees, sorted.
+async fn seen(app: &TestApp, s: &Session) -> Vec<(String, i64)> {
+    let r = app.get_as(s, "/api/onestop/dossiers?per_page=100").await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let mut out: Vec<(String, i64)> = r.json()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["procedure_code"].as_str().unwrap().to_owned(), d["status_code"].as_i64().unwrap()))
+        .collect();
+    out.sort();
+    out
+}
+
+/// (step, role) of the open tasks in `s`'s inbox, sorted.
+async fn inbox(app: &TestApp, s: &Session) -> Vec<(String, String)> {
+    let r = app.get_as(s, "/api/onestop/tasks?per_page=100").await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let mut out: Vec<(String, String)> = r.json()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (t["step_id"].as_str().unwrap().to_owned(), t["role"].as_str().unwrap().to_owned()))
+        .collect();
+    out.sort();
+    out
+}
+
+fn pair(a: &str, b: impl Into<String>) -> (String, String) {
+    (a.to_owned(), b.into())
+}
+
+storage_test!(demo the_demo_dossiers_fill_every_role_s_queue, async |app: &TestApp| {
+    server::serve::demo_dossiers(&app.app).await.unwrap();
+
+    // Applicants: their own dossiers only.
+    let an = app.session("001090012345", DEMO_PASSWORD, None).await;
+    assert_eq!(seen(app, &an).await, vec![("1.001193".to_owned(), 10), ("2.000505".to_owned(), 1)]);
+    let binh = app.session("079185004321", DEMO_PASSWORD, None).await;
+    assert_eq!(seen(app, &binh).await, vec![("2.000505".to_owned(), 4), ("2.000505".to_owned(), 6)]);
+    let chau = app.session("094300001122", DEMO_PASSWORD, None).await;
+    assert_eq!(seen(app, &chau).await, vec![("2.000505".to_owned(), 5)]);
+
+    // Châu is asked for two documents, in one request.
+    let list = app.get_as(&chau, "/api/onestop/dossiers").await.json();
+    let waiting = &list["items"][0];
+    let id = waiting["id"].as_str().unwrap();
+    let (st, pdf) = app.get_bytes_as(&chau, &format!("/api/onestop/dossiers/{id}/papers/supplement-request")).await;
+    assert_eq!(st, 200);
+    if let Some(text) = testkit::pdf_text(&pdf) {
+        assert!(text.contains("Bản sao Căn cước công dân") && text.contains("Tờ khai có chữ ký"), "{text}");
+    }
+
+    // Bình's fee is due: the exact amount closes the step.
+    let list = app.get_as(&binh, "/api/onestop/dossiers?per_page=100").await.json();
+    let due = list["items"].as_array().unwrap().iter().find(|d| d["status_code"] == 6).unwrap();
+    assert_eq!((due["fee_total"].as_i64(), due["current_step"].as_str()), (Some(200_000), Some("pay")));
+
+    // An's birth certificate: downloaded, and checked genuine by its code and hash.
+    let list = app.get_as(&an, "/api/onestop/dossiers?per_page=100").await.json();
+    let done = list["items"].as_array().unwrap().iter().find(|d| d["status_code"] == 10).unwrap().clone();
+    let id = done["id"].as_str().unwrap();
+    let files = app.get_as(&an, &format!("/api/onestop/dossiers/{id}/attachments")).await.json();
+    let result = files.as_array().unwrap().iter().find(|f| f["purpose"] == "result").expect("the result file").clone();
+    let (st, pdf) = app.get_bytes_as(&an, &format!("/api/onestop/dossiers/{id}/attachments/{}", result["id"].as_str().unwrap())).await;
+    assert_eq!(st, 200);
+    assert!(pdf.starts_with(b"%PDF-"));
+    let code = done["code"].as_str().unwrap();
+    let v = app.get(&format!("/api/onestop/tracking/{code}/verify-result?sha256={}", result["sha256"].as_str().unwrap())).await.json();
+    assert_eq!(v["genuine"], true);
+    let rating = app.get_as(&an, &format!("/api/onestop/dossiers/{id}/rating")).await.json();
+    assert_eq!(rating["score"], 5);
+    let h = app.get_as(&an, &format!("/api/onestop/dossiers/{id}/history")).await.json();
+    let actions: Vec<&str> = h.as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    for a in ["submitted", "accepted", "claimed", "result_returned"] {
+        assert!(actions.contains(&a), "{a} missing from {actions:?}");
+    }
+
+    // Officials: the work of their role, at their agency.
+    let reception = official(app, "tiepnhan.stp").await;
+    let waiting = app.get_as(&reception, "/api/onestop/dossiers?status=1").await.json();
+    assert_eq!(waiting["total"], 1, "{waiting}");
+    let specialist = official(app, "chuyenvien.stp").await;
+    assert_eq!(inbox(app, &specialist).await, vec![pair("process", "specialist"), pair("process", "specialist")]);
+    let cashier = official(app, "thuphi.stp").await;
+    assert_eq!(inbox(app, &cashier).await, vec![pair("pay", "cashier")]);
+    let ward_head = official(app, "truongphong.pta").await;
+    assert_eq!(inbox(app, &ward_head).await, vec![pair("review", "department_head")]);
+    assert!(inbox(app, &official(app, "truongphong.stp").await).await.is_empty());
+    let ward: Vec<(String, i64)> = seen(app, &official(app, "tiepnhan.pta").await).await;
+    assert_eq!(ward, vec![("1.000894".to_owned(), 4), ("1.001193".to_owned(), 10)], "the ward sees its own, not the department's");
+
+    // Once only.
+    server::serve::demo_dossiers(&app.app).await.unwrap();
+    let total: Value = app.get_as(&reception, "/api/onestop/dossiers").await.json()["total"].clone();
+    assert_eq!(total, 4, "the department's four, unchanged");
+});
