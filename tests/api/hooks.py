@@ -43,6 +43,7 @@ REAL = {
     "/registration/services/{serviceKey}": 'SELECT code AS "serviceKey" FROM procedures',
     "/registration/services/{serviceKey}/eForms": 'SELECT code AS "serviceKey" FROM procedures',
     "/registration/services/{serviceKey}/applications": 'SELECT code AS "serviceKey" FROM procedures',
+    "/api/onestop/dossiers/by-code/{code}": "SELECT code FROM dossiers WHERE code IS NOT NULL",
     "/api/onestop/internal-processes/{key}/cases": 'SELECT "key" FROM internal_processes',
     "/api/officials/{id}": "SELECT id FROM accounts WHERE kind = 'official'",
     "/api/officials/{id}/roles": "SELECT id FROM accounts WHERE kind = 'official'",
@@ -67,6 +68,7 @@ PREFIXES = {
         s.code AS subsystem FROM lgsp_subsystems s JOIN lgsp_members m ON m.id = s.member_id""",
     "/api/onestop/dossiers/{id}": "SELECT id FROM dossiers",
     "/api/onestop/tasks/{id}": "SELECT id FROM tasks",
+    "/api/onestop/tracking/{code}": "SELECT code FROM dossiers WHERE code IS NOT NULL",
     "/data/{registry}/{version}/{id}/read": "SELECT r.name AS registry, r.version, k.key_value AS id FROM registries r JOIN registry_records k ON k.registry_id = r.id",
     "/data/{registry}/{version}": "SELECT name AS registry, version FROM registries",
 }

@@ -93,7 +93,17 @@ impl Seeder<'_> {
         let d = self.o.submit(&p, &input).await?;
         let lines = [format!("Người yêu cầu: {}", p.name), format!("Số định danh cá nhân: {}", login)];
         let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
-        self.o.attach(&p, &d.id, "application", Some("TP1"), "to-khai.pdf", "application/pdf", &paper(&format!("TỜ KHAI — {}", d.procedure_name), &lines)).await?;
+        self.o
+            .attach(
+                &p,
+                &d.id,
+                "application",
+                Some("TP1"),
+                "to-khai.pdf",
+                "application/pdf",
+                &paper(&format!("TỜ KHAI — {}", d.procedure_name), &lines),
+            )
+            .await?;
         self.fresh(&p, &d.id).await
     }
 
@@ -190,7 +200,12 @@ pub async fn demo(o: &Onestop, who: &dyn Fn(&str) -> Result<Principal>) -> Resul
     let code = d.code.clone().ok_or_else(|| Error::internal("an accepted dossier without a code"))?;
     let certificate = paper(
         "GIẤY KHAI SINH",
-        &["Họ, chữ đệm, tên: Nguyễn Minh Khang", "Giới tính: Nam    Dân tộc: Kinh", "Họ, chữ đệm, tên người cha: Nguyễn Văn An", &format!("Hồ sơ: {code}")],
+        &[
+            "Họ, chữ đệm, tên: Nguyễn Minh Khang",
+            "Giới tính: Nam    Dân tộc: Kinh",
+            "Họ, chữ đệm, tên người cha: Nguyễn Văn An",
+            &format!("Hồ sơ: {code}"),
+        ],
     );
     o.attach(&reception, &d.id, "result", None, "giay-khai-sinh.pdf", "application/pdf", &certificate).await?;
     let d = s.fresh(&reception, &d.id).await?;

@@ -43,6 +43,8 @@ pub(super) struct DossierPage {
     form_fields: Vec<(String, String)>,
     attachments: Vec<Attachment>,
     history: Vec<HistoryEntry>,
+    /// While a supplement is pending: what was asked for, and why.
+    missing: Option<(Vec<String>, Option<String>)>,
     rating: Option<crate::service::ratings::Rating>,
     notice: Option<String>,
     error: Option<String>,
@@ -421,6 +423,16 @@ pub(super) async fn dossier(
         if row.d.apology_count > 0 {
             papers.push(("apology", t("Phiếu xin lỗi, hẹn lại", "Apology")));
         }
+        let missing = (row.d.status == Status::SupplementRequested)
+            .then(|| history.iter().rev().find(|h| h.action == "supplement_requested"))
+            .flatten()
+            .map(|h| {
+                let items = h.detail["items"].as_array().map(|a| a.iter().filter_map(|i| i.as_str().map(str::to_owned)).collect());
+                let items: Vec<String> = items.unwrap_or_default();
+                // The reason is the items themselves when none was given.
+                let reason = h.reason.clone().filter(|r| *r != items.join("; "));
+                (items, reason)
+            });
         let title = format!("{} {}", shell.t("Hồ sơ", "Dossier"), row.d.code.clone().unwrap_or_default());
         Ok::<_, kernel::Error>(render(&DossierPage {
             shell: shell.clone().titled(title, "dossiers"),
@@ -432,6 +444,7 @@ pub(super) async fn dossier(
             form_fields,
             attachments,
             history,
+            missing,
             rating,
             notice: m.ok,
             error: m.err,
