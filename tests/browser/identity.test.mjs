@@ -270,8 +270,15 @@ test('the provincial administrator registers an OpenID Connect client on its pag
     const row = page.locator('tr', { hasText: clientId });
     assert.ok((await row.textContent()).includes('congthu.example.vn'));
     await noSeriousAxeViolations(page);
-    await Promise.all([page.waitForLoadState('load'), row.locator('button').click()]);
+    // A new secret, shown once in place of the old one.
+    const first = (await page.locator('#new-client-secret').textContent()).trim();
+    await Promise.all([page.waitForLoadState('load'), row.locator(`form[action="/admin/clients/${clientId}/secret"] button`).click()]);
+    assert.equal((await page.locator('#new-client-id').textContent()).trim(), clientId);
+    const second = (await page.locator('#new-client-secret').textContent()).trim();
+    assert.ok(second.length >= 32 && second !== first, 'a different secret is shown');
+    await Promise.all([page.waitForLoadState('load'), page.locator('tr', { hasText: clientId }).locator(`form[action="/admin/clients/${clientId}/disable"] button`).click()]);
     assert.ok((await page.locator('tr', { hasText: clientId }).textContent()).includes('Đã khóa'));
+    assert.equal(await page.locator(`form[action="/admin/clients/${clientId}/secret"]`).count(), 0, 'a disabled client gets no new secret');
   } finally {
     await context.close();
   }

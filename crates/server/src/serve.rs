@@ -69,12 +69,13 @@ pub async fn demo_dossiers(app: &App) -> anyhow::Result<()> {
 /// The demo's exchange through the LGSP gateway ([`lgsp::seed::demo_exchange`]), with the OAuth2
 /// client its client subsystem signs in as. The client's secret is kept in `DATA/lgsp-demo-client`
 /// (`client_id:secret`, readable by the owner only), like the administrator's token: made on the
-/// first start, read again on the next. Returns the service's gateway path, the client
+/// first start, read again on the next; should the file be gone, the client gets a new secret
+/// (the old one cannot be shown again). Returns the service's gateway path, the client
 /// subsystem and that file.
 pub async fn demo_exchange(app: &App, base: &str, data_dir: &std::path::Path) -> anyhow::Result<(String, String, String)> {
     const CLIENT_ID: &str = "demo-motcua";
     let file = data_dir.join("lgsp-demo-client");
-    if identity::oidc::clients::get(&app.db, CLIENT_ID).await?.is_none() {
+    let secret = if identity::oidc::clients::get(&app.db, CLIENT_ID).await?.is_none() {
         let input = identity::oidc::clients::ClientInput {
             name: "Một cửa điện tử phường Thái An (demo)".into(),
             confidential: true,
@@ -84,7 +85,14 @@ pub async fn demo_exchange(app: &App, base: &str, data_dir: &std::path::Path) ->
             scopes: vec!["lgsp:call".into()],
         };
         let (_, secret) = identity::oidc::clients::create(&app.db, &input, Some(CLIENT_ID)).await?;
-        let secret = secret.ok_or_else(|| anyhow::anyhow!("a confidential client without a secret"))?;
+        Some(secret.ok_or_else(|| anyhow::anyhow!("a confidential client without a secret"))?)
+    } else if !file.exists() {
+        // The secret cannot be read back: the file was removed, so the client gets a new one.
+        Some(identity::oidc::clients::renew_secret(&app.db, CLIENT_ID).await?)
+    } else {
+        None
+    };
+    if let Some(secret) = secret {
         std::fs::write(&file, format!("{CLIENT_ID}:{secret}\n"))?;
         #[cfg(unix)]
         {

@@ -12,5 +12,5 @@ use utoipa_axum::router::OpenApiRouter;
 use crate::Identity;
 
 pub fn router() -> OpenApiRouter<Identity> {
-    OpenApiRouter::new().merge(session::router()).merge(officials::router()).merge(verify::router())
+    OpenApiRouter::new().merge(session::router()).merge(officials::router()).merge(verify::router()).merge(crate::oidc::admin::router())
 }

@@ -1,5 +1,5 @@
 //! OpenID Connect endpoints: discovery, JWKS, authorize (with consent), token, userinfo,
-//! end-session; and the client registry API for administrators.
+//! end-session. The client registry API for administrators is `admin.rs`.
 
 use askama::Template;
 use axum::extract::{Query, State};
@@ -7,15 +7,14 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use kernel::authz::{Permission, PrincipalKind};
+use kernel::authz::PrincipalKind;
 use serde::Deserialize;
 use serde_json::json;
-use web::Path;
 use web::problem::OrProblem;
-use web::{ApiResult, Authed, Caller, Json, Problem, Shell, render};
+use web::{Caller, Json, Problem, Shell, render};
 
 use super::OAuthError;
-use super::clients::{self, Client, ClientInput};
+use super::clients::{self, Client};
 use super::flow::{self, CodeRequest};
 use crate::Identity;
 
@@ -27,9 +26,6 @@ pub fn router() -> Router<Identity> {
         .route("/oauth/token", post(token))
         .route("/oauth/userinfo", get(userinfo).post(userinfo))
         .route("/oauth/logout", get(end_session))
-        .route("/api/oidc/clients", get(list_clients).post(create_client))
-        .route("/api/oidc/clients/{id}", axum::routing::delete(disable_client))
-        .route("/api/oidc/keys/rotate", post(rotate_keys))
 }
 
 async fn discovery(State(id): State<Identity>) -> Response {
@@ -398,39 +394,4 @@ fn hint_audience(token: &str) -> Option<String> {
     let bytes = data_encoding::BASE64URL_NOPAD.decode(payload.as_bytes()).ok()?;
     let v: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
     v.get("aud").and_then(|a| a.as_str().map(str::to_owned).or_else(|| a.get(0).and_then(|x| x.as_str()).map(str::to_owned)))
-}
-
-fn clients_admin(p: &kernel::authz::Principal) -> ApiResult<()> {
-    if p.allows(Permission::ClientsManage, None) {
-        Ok(())
-    } else {
-        Err(Problem::new("forbidden", Some("cần quyền quản trị ứng dụng (client administration rights are required)".into())))
-    }
-}
-
-async fn list_clients(State(id): State<Identity>, Authed(p): Authed) -> ApiResult<Json<Vec<Client>>> {
-    clients_admin(&p)?;
-    Ok(Json(clients::all(&id.db).await.or_problem()?))
-}
-
-async fn create_client(State(id): State<Identity>, Authed(p): Authed, Json(input): Json<ClientInput>) -> ApiResult<Response> {
-    clients_admin(&p)?;
-    let (client, secret) = clients::create(&id.db, &input, None).await.or_problem()?;
-    id.audit("oidc.client_registered", None, Some(&p.id), None, json!({"client": client.client_id})).await.or_problem()?;
-    Ok((StatusCode::CREATED, axum::Json(json!({"client": client, "client_secret": secret}))).into_response())
-}
-
-async fn disable_client(State(id): State<Identity>, Authed(p): Authed, Path(cid): Path<String>) -> ApiResult<StatusCode> {
-    clients_admin(&p)?;
-    clients::disable(&id.db, &cid).await.or_problem()?;
-    id.audit("oidc.client_disabled", None, Some(&p.id), None, json!({"client": cid})).await.or_problem()?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-async fn rotate_keys(State(id): State<Identity>, Authed(p): Authed) -> ApiResult<Json<serde_json::Value>> {
-    clients_admin(&p)?;
-    let kid = super::keys::rotate(&id.db).await.or_problem()?;
-    *id.key_cache.lock().unwrap_or_else(|e| e.into_inner()) = None;
-    id.audit("oidc.keys_rotated", None, Some(&p.id), None, json!({"kid": kid})).await.or_problem()?;
-    Ok(Json(json!({"kid": kid})))
 }

@@ -155,6 +155,25 @@ pub async fn disable(db: &Db, client_id: &str) -> Result<()> {
     Ok(())
 }
 
+/// Gives a confidential client a new secret, returned this once; the old one stops working at
+/// once (tokens it already obtained run to their expiry). Refused for a public client, which
+/// has none, and for a disabled one.
+pub async fn renew_secret(db: &Db, client_id: &str) -> Result<String> {
+    let client = get(db, client_id).await?.filter(|c| !c.disabled).ok_or_else(|| Error::not_found(format!("client {client_id}")))?;
+    if !client.confidential {
+        return Err(Error::conflict(format!(
+            "ứng dụng {client_id} là ứng dụng công khai, không có mật khẩu (a public client has no secret)"
+        )));
+    }
+    let secret = kernel::id::random_token(32);
+    q("UPDATE oidc_clients SET secret_hash = $1 WHERE client_id = $2 AND disabled = FALSE")
+        .bind(super::sha256_hex(&secret))
+        .bind(client_id)
+        .execute(db)
+        .await?;
+    Ok(secret)
+}
+
 /// The client, if `secret` is its secret (confidential) or it is public and gave none.
 pub async fn authenticate(db: &Db, client_id: &str, secret: Option<&str>) -> Result<Option<Client>> {
     let row = q(format!("SELECT {COLS} FROM oidc_clients WHERE client_id = $1")).bind(client_id).fetch_optional(db).await?;

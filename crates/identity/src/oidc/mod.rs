@@ -4,6 +4,7 @@
 //! revokes its whole family), userinfo, RP-initiated logout, and a client registry.
 //! Access tokens are JWTs other components (and other deployments) verify with the JWKS.
 
+pub mod admin;
 pub mod api;
 pub mod clients;
 pub mod flow;

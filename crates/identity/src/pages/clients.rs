@@ -18,7 +18,10 @@ use crate::Identity;
 use crate::oidc::clients::{self, Client, ClientInput};
 
 pub fn router() -> Router<Identity> {
-    Router::new().route("/admin/clients", get(page).post(create)).route("/admin/clients/{id}/disable", post(disable))
+    Router::new()
+        .route("/admin/clients", get(page).post(create))
+        .route("/admin/clients/{id}/disable", post(disable))
+        .route("/admin/clients/{id}/secret", post(renew))
 }
 
 #[derive(Template)]
@@ -32,8 +35,8 @@ struct ClientsPage {
     form: ClientForm,
     errors: Vec<(String, String)>,
     notice: Option<String>,
-    /// A client just registered and its secret, shown this once.
-    created: Option<(String, Option<String>)>,
+    /// A client just registered, or given a new secret (true), and its secret, shown this once.
+    created: Option<(String, Option<String>, bool)>,
 }
 
 impl ClientsPage {
@@ -118,7 +121,7 @@ async fn show(
     form: ClientForm,
     errors: Vec<(String, String)>,
     notice: Option<String>,
-    created: Option<(String, Option<String>)>,
+    created: Option<(String, Option<String>, bool)>,
 ) -> Response {
     let title = shell.t("Ứng dụng kết nối (OpenID Connect)", "Connected applications (OpenID Connect)").to_owned();
     match clients::all(&id.db).await {
@@ -165,7 +168,7 @@ async fn create(State(id): State<Identity>, shell: Shell, caller: Caller, body: 
         Ok((client, secret)) => {
             let _ = id.audit("oidc.client_registered", None, Some(&p.id), None, json!({"client": client.client_id})).await;
             let fresh = ClientForm { confidential: true, grant_types: vec!["authorization_code".into()], ..Default::default() };
-            show(&id, shell, &caller, fresh, vec![], None, Some((client.client_id, secret))).await
+            show(&id, shell, &caller, fresh, vec![], None, Some((client.client_id, secret, false))).await
         }
         Err(kernel::Error::Invalid(list)) => {
             let errors = list.into_iter().map(|e| (e.field, e.message)).collect();
@@ -196,6 +199,25 @@ async fn disable(State(id): State<Identity>, shell: Shell, caller: Caller, Path(
             let _ = id.audit("oidc.client_disabled", None, Some(&p.id), None, json!({"client": cid})).await;
             let ok = format!("{} {cid}", shell.t("Đã khóa ứng dụng", "Disabled client"));
             Redirect::to(&format!("/admin/clients?ok={}", enc(&ok))).into_response()
+        }
+        Err(e) => web::page::error_page(shell, e),
+    }
+}
+
+/// A new secret for a confidential client (the old one leaked, or was lost), shown this once.
+async fn renew(State(id): State<Identity>, shell: Shell, caller: Caller, Path(cid): Path<String>, Form(f): Form<CsrfForm>) -> Response {
+    let p = match admin(&caller) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    if !caller.csrf_ok(&f._csrf) {
+        return (StatusCode::FORBIDDEN, "anti-forgery token mismatch").into_response();
+    }
+    match clients::renew_secret(&id.db, &cid).await {
+        Ok(secret) => {
+            let _ = id.audit("oidc.client_secret_renewed", None, Some(&p.id), None, json!({"client": cid})).await;
+            let fresh = ClientForm { confidential: true, grant_types: vec!["authorization_code".into()], ..Default::default() };
+            show(&id, shell, &caller, fresh, vec![], None, Some((cid, Some(secret), true))).await
         }
         Err(e) => web::page::error_page(shell, e),
     }

@@ -213,6 +213,18 @@ storage_test!(systems_get_tokens_with_client_credentials_and_keys_rotate, async 
         jsonwebtoken::decode_header(t2["access_token"].as_str().unwrap()).unwrap().kid,
         jsonwebtoken::decode_header(&access).unwrap().kid
     );
+    // A new secret: shown once; the old one stops working, tokens already issued do not.
+    let renewed = app.post(&format!("/api/oidc/clients/{}/secret", client.0), &json!({})).await;
+    assert_eq!(renewed.status, 200, "{}", renewed.text);
+    let fresh = renewed.json()["client_secret"].as_str().unwrap().to_owned();
+    assert_ne!(fresh, client.1);
+    assert_eq!(token_raw(app, &client, &[("grant_type", "client_credentials")]).await.status, 401, "the old secret is refused");
+    let client = (client.0.clone(), fresh);
+    assert_eq!(token_raw(app, &client, &[("grant_type", "client_credentials")]).await.status, 200);
+    assert_eq!(app.raw(app.http.get(app.url("/api/identity/me")).bearer_auth(&access)).await.status, 200);
+    assert_eq!(app.post("/api/oidc/clients/no-such-client/secret", &json!({})).await.status, 404);
+    let events = app.get_admin("/api/audit/security-events?kind=oidc.client_secret_renewed").await.json();
+    assert_eq!(events["total"], 1, "{events}");
     // Bad registrations and disabled clients.
     let bad = app
         .post(
@@ -224,6 +236,11 @@ storage_test!(systems_get_tokens_with_client_credentials_and_keys_rotate, async 
     assert!(bad.error_fields().len() >= 3, "{}", bad.text);
     assert_eq!(app.delete(&format!("/api/oidc/clients/{}", client.0)).await.status, 204);
     assert_eq!(token_raw(app, &client, &[("grant_type", "client_credentials")]).await.status, 401);
+    assert_eq!(
+        app.post(&format!("/api/oidc/clients/{}/secret", client.0), &json!({})).await.status,
+        404,
+        "a disabled client gets no secret"
+    );
     let disc = app.get("/.well-known/openid-configuration").await.json();
     assert_eq!(disc["issuer"], app.base.as_str());
     assert_eq!(disc["code_challenge_methods_supported"], json!(["S256"]));

@@ -75,6 +75,17 @@ storage_test!(demo the_demo_exchange_reads_the_registry_through_the_gateway, asy
     assert_eq!(described.status, 200, "{}", described.text);
     assert!(described.json()["paths"]["/1/read"]["post"].is_object(), "{}", described.text);
 
+    // The credentials file removed: the next start gives the client a new secret and writes
+    // it there; the old secret no longer works.
+    std::fs::remove_file(&file).unwrap();
+    server::serve::demo_exchange(&app.app, &app.base, data.path()).await.unwrap();
+    let renewed = std::fs::read_to_string(&file).unwrap();
+    assert_ne!(renewed, credentials);
+    let (id, old) = credentials.trim().split_once(':').unwrap();
+    let refused = app.raw(app.http.post(app.url("/oauth/token")).basic_auth(id, Some(old)).form(&[("grant_type", "client_credentials")])).await;
+    assert_eq!(refused.status, 401);
+    token(app, &renewed).await;
+
     // A start on another address moves the upstream there, and the history says so.
     server::serve::demo_exchange(&app.app, "http://127.0.0.1:9", data.path()).await.unwrap();
     let moved = app.get_admin(&format!("/api/lgsp/services/{service_id}")).await;

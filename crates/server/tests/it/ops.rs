@@ -35,6 +35,9 @@ storage_test!(openapi_describes_every_api, async |app: &TestApp| {
         "/api/docflow/registers/export",
         "/api/docflow/hub/packages",
         "/api/docflow/hub/messages/{id}",
+        "/api/oidc/clients",
+        "/api/oidc/clients/{id}/secret",
+        "/api/oidc/keys/rotate",
     ] {
         assert!(paths.contains_key(p), "{p} missing");
     }
