@@ -62,6 +62,15 @@ fn admin(caller: &Caller) -> Result<Arc<Principal>, Response> {
     }
 }
 
+/// The administrator behind a posted form, once the form's anti-forgery token checks.
+fn admin_posting(caller: &Caller, csrf: &str) -> Result<Arc<Principal>, Response> {
+    let p = admin(caller)?;
+    if !caller.csrf_ok(csrf) {
+        return Err((StatusCode::FORBIDDEN, "anti-forgery token mismatch").into_response());
+    }
+    Ok(p)
+}
+
 #[derive(Deserialize, Default)]
 struct Msg {
     ok: Option<String>,
@@ -156,14 +165,11 @@ async fn page(State(id): State<Identity>, shell: Shell, caller: Caller, web::Que
 }
 
 async fn create(State(id): State<Identity>, shell: Shell, caller: Caller, body: String) -> Response {
-    let p = match admin(&caller) {
+    let form = ClientForm::parse(&body);
+    let p = match admin_posting(&caller, &form.csrf) {
         Ok(p) => p,
         Err(r) => return r,
     };
-    let form = ClientForm::parse(&body);
-    if !caller.csrf_ok(&form.csrf) {
-        return (StatusCode::FORBIDDEN, "anti-forgery token mismatch").into_response();
-    }
     match clients::create(&id.db, &form.input(), None).await {
         Ok((client, secret)) => {
             let _ = id.audit("oidc.client_registered", None, Some(&p.id), None, json!({"client": client.client_id})).await;
@@ -187,13 +193,10 @@ struct CsrfForm {
 }
 
 async fn disable(State(id): State<Identity>, shell: Shell, caller: Caller, Path(cid): Path<String>, Form(f): Form<CsrfForm>) -> Response {
-    let p = match admin(&caller) {
+    let p = match admin_posting(&caller, &f._csrf) {
         Ok(p) => p,
         Err(r) => return r,
     };
-    if !caller.csrf_ok(&f._csrf) {
-        return (StatusCode::FORBIDDEN, "anti-forgery token mismatch").into_response();
-    }
     match clients::disable(&id.db, &cid).await {
         Ok(()) => {
             let _ = id.audit("oidc.client_disabled", None, Some(&p.id), None, json!({"client": cid})).await;
@@ -206,13 +209,10 @@ async fn disable(State(id): State<Identity>, shell: Shell, caller: Caller, Path(
 
 /// A new secret for a confidential client (the old one leaked, or was lost), shown this once.
 async fn renew(State(id): State<Identity>, shell: Shell, caller: Caller, Path(cid): Path<String>, Form(f): Form<CsrfForm>) -> Response {
-    let p = match admin(&caller) {
+    let p = match admin_posting(&caller, &f._csrf) {
         Ok(p) => p,
         Err(r) => return r,
     };
-    if !caller.csrf_ok(&f._csrf) {
-        return (StatusCode::FORBIDDEN, "anti-forgery token mismatch").into_response();
-    }
     match clients::renew_secret(&id.db, &cid).await {
         Ok(secret) => {
             let _ = id.audit("oidc.client_secret_renewed", None, Some(&p.id), None, json!({"client": cid})).await;

@@ -12,32 +12,29 @@ async fn official(app: &TestApp, login: &str) -> Session {
     app.session(login, DEMO_PASSWORD, code.as_deref()).await
 }
 
-/// (procedure code, national status code) of the dossiers `s` sees, sorted.
-async fn seen(app: &TestApp, s: &Session) -> Vec<(String, i64)> {
-    let r = app.get_as(s, "/api/onestop/dossiers?per_page=100").await;
+/// What `f` takes of each item `s` finds at `path`, sorted.
+async fn listed<T: Ord>(app: &TestApp, s: &Session, path: &str, f: impl Fn(&Value) -> T) -> Vec<T> {
+    let r = app.get_as(s, path).await;
     assert_eq!(r.status, 200, "{}", r.text);
-    let mut out: Vec<(String, i64)> = r.json()["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| (d["procedure_code"].as_str().unwrap().to_owned(), d["status_code"].as_i64().unwrap()))
-        .collect();
+    let mut out: Vec<T> = r.json()["items"].as_array().unwrap().iter().map(f).collect();
     out.sort();
     out
 }
 
-/// (step, role) of the open tasks in `s`'s inbox, sorted.
+/// (procedure code, national status code) of the dossiers `s` sees.
+async fn seen(app: &TestApp, s: &Session) -> Vec<(String, i64)> {
+    listed(app, s, "/api/onestop/dossiers?per_page=100", |d| {
+        (d["procedure_code"].as_str().unwrap().to_owned(), d["status_code"].as_i64().unwrap())
+    })
+    .await
+}
+
+/// (step, role) of the open tasks in `s`'s inbox.
 async fn inbox(app: &TestApp, s: &Session) -> Vec<(String, String)> {
-    let r = app.get_as(s, "/api/onestop/tasks?per_page=100").await;
-    assert_eq!(r.status, 200, "{}", r.text);
-    let mut out: Vec<(String, String)> = r.json()["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| (t["step_id"].as_str().unwrap().to_owned(), t["role"].as_str().unwrap().to_owned()))
-        .collect();
-    out.sort();
-    out
+    listed(app, s, "/api/onestop/tasks?per_page=100", |t| {
+        (t["step_id"].as_str().unwrap().to_owned(), t["role"].as_str().unwrap().to_owned())
+    })
+    .await
 }
 
 fn pair(a: &str, b: impl Into<String>) -> (String, String) {
