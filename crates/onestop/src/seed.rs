@@ -115,12 +115,18 @@ impl Seeder<'_> {
         self.o.accept(&(self.who)(login)?, &d.id, &Versioned { version: d.version }).await
     }
 
-    /// Completes the dossier's open task as `login`, with `outcome`.
-    async fn complete(&self, login: &str, d: &Dossier, outcome: &str, note: Option<&str>) -> Result<Dossier> {
+    /// Takes the dossier's open task as `login`: (their principal, the task id, its version).
+    async fn claim(&self, login: &str, d: &Dossier) -> Result<(Principal, String, i64)> {
         let p = (self.who)(login)?;
         let (task, version) = self.o.open_task_of(&p, &d.id).await?;
         let t = self.o.claim(&p, &task, &TaskVersion { version }).await?;
-        self.o.complete(&p, &task, &Complete { version: t.version, outcome: outcome.into(), note: note.map(Into::into) }).await
+        Ok((p, task, t.version))
+    }
+
+    /// Completes the dossier's open task as `login`, with `outcome`.
+    async fn complete(&self, login: &str, d: &Dossier, outcome: &str, note: Option<&str>) -> Result<Dossier> {
+        let (p, task, version) = self.claim(login, d).await?;
+        self.o.complete(&p, &task, &Complete { version, outcome: outcome.into(), note: note.map(Into::into) }).await
     }
 }
 
@@ -143,9 +149,7 @@ pub async fn demo(o: &Onestop, who: &dyn Fn(&str) -> Result<Principal>) -> Resul
     // Accepted, then one supplement request: the applicant has files to add.
     let d = s.online("094300001122", JUDICIAL_RECORD, None, "chau.le@example.vn", judicial("Lê Hoàng Châu", "094300001122")).await?;
     let d = s.accept("tiepnhan.stp", &d).await?;
-    let p = (s.who)("chuyenvien.stp")?;
-    let (task, version) = o.open_task_of(&p, &d.id).await?;
-    o.claim(&p, &task, &TaskVersion { version }).await?;
+    let (p, _, _) = s.claim("chuyenvien.stp", &d).await?;
     let d = s.fresh(&p, &d.id).await?;
     let request = SupplementRequest {
         version: d.version,
