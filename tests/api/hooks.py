@@ -8,14 +8,32 @@ gateway as the demo's client system (its credentials in API_TEST_DIR) gives the 
 the monitoring something to show.
 """
 
+import ast
 import base64
 import json
 import os
 import sqlite3
+import threading
 import urllib.request
 
 import schemathesis
 from hypothesis import strategies as st
+
+
+# Python 3.11 keeps one recursion counter per interpreter for building syntax trees, so two
+# threads in ast.parse at once can fail with "SystemError: AST constructor recursion depth
+# mismatch" (CPython gh-106905). Hypothesis parses the source of the filters it describes, and
+# Schemathesis runs two workers: one parse at a time.
+_ast_parse = ast.parse
+_ast_lock = threading.RLock()
+
+
+def _parse_one_at_a_time(*args, **kwargs):
+    with _ast_lock:
+        return _ast_parse(*args, **kwargs)
+
+
+ast.parse = _parse_one_at_a_time
 
 
 @schemathesis.serializer("application/pdf")
@@ -75,6 +93,7 @@ PREFIXES = {
 
 _pools = {}
 _ready = False
+_load_lock = threading.Lock()
 
 
 def _call_the_gateway_once():
@@ -102,9 +121,13 @@ def _call_the_gateway_once():
 
 def _load():
     global _ready
-    if _ready:
-        return
-    _ready = True
+    with _load_lock:  # the two workers: the second waits for the pools the first reads
+        if not _ready:
+            _ready = True  # tried once, whatever comes of it
+            _read_pools()
+
+
+def _read_pools():
     path = os.environ.get("API_TEST_DB")
     if not path:
         return
