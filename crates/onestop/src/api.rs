@@ -57,6 +57,7 @@ pub fn router() -> OpenApiRouter<Onestop> {
         .routes(routes!(paper))
         .routes(routes!(internal_processes))
         .routes(routes!(start_case))
+        .routes(routes!(internal_cases))
 }
 
 type D = ApiResult<Json<Dossier>>;
@@ -399,10 +400,20 @@ async fn internal_processes() -> Json<Vec<crate::service::internal::InternalProc
     Json(crate::service::internal::templates())
 }
 
-/// Open a case of an internal process at the caller's agency.
+/// Internal cases of the agencies whose dossiers the official sees, newest first (officials
+/// only; they are not in the dossier list).
+#[utoipa::path(get, path = "/api/onestop/internal-cases", tag = "onestop", params(PageQuery),
+    responses((status = 200, body = Paged<Dossier>), (status = 401, body = Problem), (status = 403, body = Problem)))]
+async fn internal_cases(State(o): State<Onestop>, Authed(p): Authed, Query(q): Query<PageQuery>) -> ApiResult<Json<Paged<Dossier>>> {
+    let (items, total) = o.internal_cases(&p, q.offset(), q.limit()).await.or_problem()?;
+    Ok(Json(Paged::new(items, total, &q)))
+}
+
+/// Open a case of an internal process at the caller's agency. `data` holds the process's
+/// fields (listed with it) by their kind; other keys are kept as they come.
 #[utoipa::path(post, path = "/api/onestop/internal-processes/{key}/cases", tag = "onestop", params(("key" = String, Path)),
     request_body = crate::service::internal::CaseInput,
-    responses((status = 201, body = Dossier), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, body = Dossier), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn start_case(
     State(o): State<Onestop>,
     Authed(p): Authed,

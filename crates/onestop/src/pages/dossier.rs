@@ -127,8 +127,13 @@ pub(super) async fn forms_for(
         upload: false,
         fields,
     };
-    let pv = o.catalog.procedure_version_by_id(&row.procedure_version_id).await?;
-    let docs: Vec<(String, String)> = pv.body.documents.iter().map(|x| (x.code.clone(), format!("{} — {}", x.code, x.name))).collect();
+    // An internal case has no procedure, so no required documents.
+    let docs: Vec<(String, String)> = if d.kind == "internal" {
+        vec![]
+    } else {
+        let pv = o.catalog.procedure_version_by_id(&row.procedure_version_id).await?;
+        pv.body.documents.iter().map(|x| (x.code.clone(), format!("{} — {}", x.code, x.name))).collect()
+    };
     let reason = |label: String| input("reason", &label, "textarea", true);
     // Applicants.
     if own && matches!(d.status, Status::Submitted | Status::SupplementRequested) {
@@ -386,13 +391,18 @@ pub(super) async fn dossier(
         let def = o.process_by_id(&row.process_id).await?;
         let step_name =
             row.d.current_step.as_deref().filter(|_| !row.d.status.is_final()).and_then(|s| def.step(s)).map(|s| s.name.clone());
-        let pv = o.catalog.procedure_version_by_id(&row.procedure_version_id).await?;
-        let titles: HashMap<String, String> = pv
-            .eform
-            .as_ref()
-            .and_then(|s| s["properties"].as_object())
-            .map(|props| props.iter().map(|(k, v)| (k.clone(), v["title"].as_str().unwrap_or(k).to_owned())).collect())
-            .unwrap_or_default();
+        // The labels of the form's fields: the procedure's e-form, or the internal process's.
+        let titles: HashMap<String, String> = if row.d.kind == "internal" {
+            let fields = crate::service::internal::template(&row.d.procedure_code).map(|t| t.fields).unwrap_or_default();
+            fields.into_iter().map(|f| (f.key, f.label)).collect()
+        } else {
+            let pv = o.catalog.procedure_version_by_id(&row.procedure_version_id).await?;
+            pv.eform
+                .as_ref()
+                .and_then(|s| s["properties"].as_object())
+                .map(|props| props.iter().map(|(k, v)| (k.clone(), v["title"].as_str().unwrap_or(k).to_owned())).collect())
+                .unwrap_or_default()
+        };
         let form_fields = row
             .d
             .form
@@ -402,7 +412,7 @@ pub(super) async fn dossier(
                     .map(|(k, v)| {
                         (
                             titles.get(k).cloned().unwrap_or_else(|| k.clone()),
-                            v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string()),
+                            shown(v),
                         )
                     })
                     .collect()
@@ -451,6 +461,17 @@ pub(super) async fn dossier(
         }))
     };
     run.await.unwrap_or_else(|e| web::page::error_page(shell, e))
+}
+
+/// A value of a dossier's form as a person reads it: text as it is, a list as its items.
+fn shown(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Array(items) if items.iter().all(Value::is_string) => {
+            items.iter().filter_map(Value::as_str).collect::<Vec<_>>().join("; ")
+        }
+        _ => v.to_string(),
+    }
 }
 
 /// The posted fields (urlencoded or multipart) and the uploaded file, if any.

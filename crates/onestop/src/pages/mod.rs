@@ -24,6 +24,7 @@ use crate::service::tasks::{Complete, InboxFilter, SendBack, TaskVersion, may_ac
 use crate::service::{Attachment, SubmitInput};
 use crate::store::{HistoryEntry, Task};
 
+mod cases;
 mod dashboard;
 mod dossier;
 mod entry;
@@ -39,6 +40,8 @@ pub fn router() -> Router<Onestop> {
         .route("/dossiers/{id}/act", post(dossier::act))
         .route("/procedures/{code}/submit", get(entry::submit_page).post(entry::submit_post))
         .route("/counter", get(entry::counter_page).post(entry::counter_post))
+        .route("/cases", get(cases::cases))
+        .route("/cases/new/{key}", get(cases::new_case).post(cases::new_case_post))
         .route("/dashboard", get(dashboard::dashboard))
         .route("/dashboard/export.csv", get(dashboard::dashboard_csv))
         .route("/admin/procedures/{code}/process", get(process::editor).post(process::save))

@@ -23,7 +23,108 @@ pub struct InternalProcess {
     pub name: String,
     /// Time allowed, in working days.
     pub days: f64,
+    /// What a case of it records in its `data`, beside the subject. Keys not named here are
+    /// kept as they come.
+    pub fields: Vec<CaseField>,
     pub definition: ProcessDefinition,
+}
+
+/// One item of a case's data.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CaseField {
+    pub key: String,
+    pub label: String,
+    pub kind: CaseFieldKind,
+    pub required: bool,
+}
+
+/// How a case field is written in `data`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseFieldKind {
+    /// A line of text (at most 500 characters).
+    Text,
+    /// Longer text (at most 5,000 characters).
+    Textarea,
+    /// An array of strings (one per line on the page), at most 100.
+    List,
+    /// A whole number greater than 0.
+    Number,
+    /// A date, `YYYY-MM-DD`.
+    Date,
+}
+
+fn field(key: &str, label: &str, kind: CaseFieldKind, required: bool) -> CaseField {
+    CaseField { key: key.into(), label: label.into(), kind, required }
+}
+
+/// `data` checked against the process's fields: an object, each named field of its kind,
+/// the required ones present; text trimmed and empty items dropped. Errors name `data.<key>`.
+pub fn check_data(fields: &[CaseField], data: &Value) -> Result<Value> {
+    let mut out = match data {
+        Value::Null => serde_json::Map::new(),
+        Value::Object(m) => m.clone(),
+        _ => return Err(Error::invalid("data", "một đối tượng JSON (a JSON object)")),
+    };
+    let mut errors = Vec::new();
+    for f in fields {
+        let bad = |m: &str| kernel::FieldError::new(format!("data.{}", f.key), m);
+        let value = match (f.kind, out.remove(&f.key)) {
+            (_, None | Some(Value::Null)) => None,
+            (CaseFieldKind::Text | CaseFieldKind::Textarea, Some(Value::String(s))) => {
+                let s = s.trim().to_owned();
+                let max = if f.kind == CaseFieldKind::Text { 500 } else { 5000 };
+                if s.chars().count() > max {
+                    errors.push(bad(&format!("tối đa {max} ký tự (at most {max} characters)")));
+                    continue;
+                }
+                Some(s).filter(|s| !s.is_empty()).map(Value::String)
+            }
+            (CaseFieldKind::List, Some(Value::Array(items))) => {
+                let mut list = Vec::new();
+                for i in items {
+                    match i.as_str().map(str::trim) {
+                        Some("") => {}
+                        Some(x) if x.chars().count() <= 500 => list.push(Value::String(x.to_owned())),
+                        _ => {
+                            list.clear();
+                            errors.push(bad("mỗi mục là một dòng chữ, tối đa 500 ký tự (each item a line of text)"));
+                            break;
+                        }
+                    }
+                }
+                if list.len() > 100 {
+                    errors.push(bad("tối đa 100 mục (at most 100 items)"));
+                    continue;
+                }
+                Some(list).filter(|l| !l.is_empty()).map(Value::Array)
+            }
+            (CaseFieldKind::Number, Some(Value::Number(n))) if n.as_u64().is_some_and(|n| n > 0) => Some(Value::Number(n)),
+            (CaseFieldKind::Date, Some(Value::String(s))) if kernel::time::parse_date(s.trim()).is_some() => {
+                Some(Value::String(s.trim().to_owned()))
+            }
+            (kind, Some(_)) => {
+                errors.push(bad(match kind {
+                    CaseFieldKind::Text | CaseFieldKind::Textarea => "một chuỗi ký tự (a string)",
+                    CaseFieldKind::List => "một danh sách chuỗi ký tự (an array of strings)",
+                    CaseFieldKind::Number => "một số nguyên lớn hơn 0 (a whole number greater than 0)",
+                    CaseFieldKind::Date => "một ngày dạng YYYY-MM-DD (a date)",
+                }));
+                continue;
+            }
+        };
+        match value {
+            Some(v) => {
+                out.insert(f.key.clone(), v);
+            }
+            None if f.required => errors.push(bad("bắt buộc (required)")),
+            None => {}
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Error::Invalid(errors));
+    }
+    Ok(Value::Object(out))
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -54,8 +155,14 @@ fn t(from: &str, outcome: &str, to: &str) -> Transition {
     Transition { from: from.into(), outcome: outcome.into(), to: to.into() }
 }
 
+/// The internal process `key`.
+pub fn template(key: &str) -> Option<InternalProcess> {
+    templates().into_iter().find(|x| x.key == key)
+}
+
 /// The internal processes every agency gets.
 pub fn templates() -> Vec<InternalProcess> {
+    use CaseFieldKind as F;
     use Role::*;
     use StepKind::*;
     vec![
@@ -63,6 +170,11 @@ pub fn templates() -> Vec<InternalProcess> {
             key: "outgoing_document".into(),
             name: "Soạn thảo, ký ban hành văn bản đi".into(),
             days: 5.0,
+            fields: vec![
+                field("doc_type", "Loại văn bản (công văn, quyết định, tờ trình...)", F::Text, true),
+                field("recipients", "Nơi nhận", F::List, true),
+                field("summary", "Nội dung chính", F::Textarea, false),
+            ],
             definition: ProcessDefinition {
                 start: "draft".into(),
                 steps: vec![
@@ -86,6 +198,11 @@ pub fn templates() -> Vec<InternalProcess> {
             key: "award_proposal".into(),
             name: "Đề nghị khen thưởng".into(),
             days: 15.0,
+            fields: vec![
+                field("nominees", "Cá nhân, tập thể được đề nghị", F::List, true),
+                field("award", "Hình thức khen thưởng", F::Text, true),
+                field("achievements", "Thành tích", F::Textarea, false),
+            ],
             definition: ProcessDefinition {
                 start: "prepare".into(),
                 steps: vec![
@@ -109,6 +226,13 @@ pub fn templates() -> Vec<InternalProcess> {
             key: "asset_procurement".into(),
             name: "Mua sắm tài sản".into(),
             days: 20.0,
+            fields: vec![
+                field("asset", "Tài sản cần mua", F::Text, true),
+                field("quantity", "Số lượng", F::Number, true),
+                field("estimate_vnd", "Dự toán (đồng)", F::Number, true),
+                field("needed_by", "Cần có trước ngày", F::Date, false),
+                field("reason", "Lý do", F::Textarea, false),
+            ],
             definition: ProcessDefinition {
                 start: "request".into(),
                 steps: vec![
@@ -134,7 +258,7 @@ pub fn templates() -> Vec<InternalProcess> {
 impl Onestop {
     /// The internal process `key`, registered (with its definition as version 1) on first use.
     async fn internal_process(&self, key: &str) -> Result<(String, InternalProcess)> {
-        let tpl = templates().into_iter().find(|x| x.key == key).ok_or_else(|| Error::not_found(format!("quy trình nội bộ {key}")))?;
+        let tpl = template(key).ok_or_else(|| Error::not_found(format!("quy trình nội bộ {key}")))?;
         let legal = (tpl.days * DAY_MINUTES as f64).round() as i64;
         q("INSERT INTO internal_processes (id, key, name, legal_minutes, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (key) DO NOTHING")
             .bind(kernel::id::new_id())
@@ -164,9 +288,23 @@ impl Onestop {
         if p.kind != PrincipalKind::Official {
             return Err(Error::Forbidden("chỉ cán bộ mở quy trình nội bộ (only officials start internal processes)".into()));
         }
+        let tpl = template(key).ok_or_else(|| Error::not_found(format!("quy trình nội bộ {key}")))?;
+        // Every mistake at once: the subject's and the data's.
         let subject = input.subject.split_whitespace().collect::<Vec<_>>().join(" ");
+        let mut errors = Vec::new();
         if subject.chars().count() < 3 || subject.chars().count() > 500 {
-            return Err(Error::invalid("subject", "trích yếu 3–500 ký tự (a subject of 3 to 500 characters)"));
+            errors.push(kernel::FieldError::new("subject", "trích yếu 3–500 ký tự (a subject of 3 to 500 characters)"));
+        }
+        let data = match check_data(&tpl.fields, &input.data) {
+            Ok(data) => data,
+            Err(Error::Invalid(list)) => {
+                errors.extend(list);
+                Value::Null
+            }
+            Err(e) => return Err(e),
+        };
+        if !errors.is_empty() {
+            return Err(Error::Invalid(errors));
         }
         let (pid, tpl) = self.internal_process(key).await?;
         let agency_code = match &input.agency_code {
@@ -222,7 +360,7 @@ impl Onestop {
         .bind(agency_id.as_str())
         .bind(agency_code.as_str())
         .bind(serde_json::to_string(&applicant).map_err(Error::internal)?)
-        .bind(if input.data.is_null() { "{}".to_owned() } else { input.data.to_string() })
+        .bind(data.to_string())
         .bind(tpl.days)
         .bind(now)
         .bind(kernel::time::date_text(received))
@@ -248,5 +386,13 @@ impl Onestop {
         self.status_event(&mut tx, &row.d, None).await?;
         tx.commit().await?;
         Ok(row.d)
+    }
+
+    /// Internal cases of the agencies whose dossiers the official sees, newest first.
+    pub async fn internal_cases(&self, p: &Principal, offset: i64, limit: i64) -> Result<(Vec<Dossier>, i64)> {
+        if p.kind != PrincipalKind::Official {
+            return Err(Error::Forbidden("chỉ cán bộ xem quy trình nội bộ (only officials see internal processes)".into()));
+        }
+        self.dossiers_page(p, "internal", None, offset, limit, true).await
     }
 }

@@ -34,10 +34,15 @@ storage_test!(demo an_outgoing_document_runs_through_the_engine, async |app: &Te
 
     let specialist = official(app, "chuyenvien.stp").await;
     let citizen = app.session("001090012345", DEMO_PASSWORD, None).await;
-    let body = json!({"subject": "Về việc hướng dẫn cấp Phiếu lý lịch tư pháp trực tuyến", "data": {"recipients": ["UBND các xã"]}});
+    let body = json!({"subject": "Về việc hướng dẫn cấp Phiếu lý lịch tư pháp trực tuyến", "data": {"doc_type": "Công văn", "recipients": ["UBND các xã"]}});
     assert_eq!(app.post_as(&citizen, "/api/onestop/internal-processes/outgoing_document/cases", &body).await.status, 403);
     assert_eq!(app.post_as(&specialist, "/api/onestop/internal-processes/nope/cases", &body).await.status, 404);
-    assert_eq!(app.post_as(&specialist, "/api/onestop/internal-processes/outgoing_document/cases", &json!({"subject": "x"})).await.status, 422);
+    // Every mistake at once: a short subject, a missing required field, one of the wrong kind.
+    let bad = json!({"subject": "x", "data": {"recipients": "UBND các xã", "summary": 3}});
+    let r = app.post_as(&specialist, "/api/onestop/internal-processes/outgoing_document/cases", &bad).await;
+    assert_eq!(r.status, 422, "{}", r.text);
+    assert_eq!(r.error_fields(), vec!["subject", "data.doc_type", "data.recipients", "data.summary"], "{}", r.text);
+    assert_eq!(app.get_as(&specialist, "/api/onestop/internal-cases").await.json()["total"], 0, "nothing opened");
     let r = app.post_as(&specialist, "/api/onestop/internal-processes/outgoing_document/cases", &body).await;
     assert_eq!(r.status, 201, "{}", r.text);
     let d = r.json();
@@ -83,4 +88,75 @@ storage_test!(demo an_outgoing_document_runs_through_the_engine, async |app: &Te
     // Officials of another agency do not see it.
     let ward = official(app, "chuyenvien.pta").await;
     assert_eq!(app.get_as(&ward, &format!("/api/onestop/dossiers/{id}")).await.status, 404);
+});
+
+storage_test!(demo officials_open_and_work_internal_cases_from_the_pages, async |app: &TestApp| {
+    let specialist = official(app, "chuyenvien.stp").await;
+    let page = app.get_as(&specialist, "/cases").await;
+    assert_eq!(page.status, 200);
+    for name in ["Soạn thảo, ký ban hành văn bản đi", "Đề nghị khen thưởng", "Mua sắm tài sản", "Chưa có việc nội bộ."] {
+        assert!(page.text.contains(name), "{name} missing from the list page");
+    }
+    assert!(page.text.contains("href=\"/cases/new/asset_procurement\""));
+    let form = app.get_as(&specialist, "/cases/new/asset_procurement").await;
+    assert_eq!(form.status, 200);
+    // The agencies the official works for (the department and its office), their own chosen.
+    assert!(form.text.contains("<option value=\"000.00.13.H99\" selected>"), "{}", form.text);
+    assert!(form.text.contains("<option value=\"000.01.13.H99\" >"), "{}", form.text);
+    assert!(form.text.contains("Dự toán (đồng)") && form.text.contains("name=\"f.needed_by\" type=\"date\""));
+    assert_eq!(app.get_as(&specialist, "/cases/new/nope").await.status, 404);
+
+    // Mistakes: each named beside its field, what was typed kept, nothing opened.
+    let r = app
+        .form_as(&specialist, "/cases/new/asset_procurement", &[("agency", "000.00.13.H99"), ("subject", "Mua máy quét"), ("f.asset", "Máy quét tài liệu A3"), ("f.quantity", "hai"), ("f.needed_by", "31/12/2026")])
+        .await;
+    assert_eq!(r.status, 422, "{}", r.text);
+    assert!(r.text.contains("một số nguyên lớn hơn 0"), "the quantity's error");
+    assert!(r.text.contains("một ngày dạng YYYY-MM-DD"), "the date's error");
+    assert!(r.text.contains("bắt buộc"), "the missing estimate");
+    assert!(r.text.contains("value=\"Máy quét tài liệu A3\"") && r.text.contains("value=\"hai\""), "typed values kept");
+    assert_eq!(app.get_as(&specialist, "/api/onestop/internal-cases").await.json()["total"], 0);
+    // Without the anti-forgery token: refused.
+    let forged = app
+        .raw(app.http.post(app.url("/cases/new/asset_procurement")).header("cookie", &specialist.cookie).form(&[("subject", "Mua máy quét")]))
+        .await;
+    assert_eq!(forged.status, 403);
+
+    // Opened: the amount read with its thousands separators, the list one item per line.
+    let r = app
+        .form_as(
+            &specialist,
+            "/cases/new/asset_procurement",
+            &[("agency", "000.00.13.H99"), ("subject", "Mua máy quét"), ("f.asset", "Máy quét tài liệu A3"), ("f.quantity", "2"), ("f.estimate_vnd", "48.500.000"), ("f.needed_by", "2026-12-31")],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.text);
+    let to = r.header("location").unwrap().to_owned();
+    assert!(to.starts_with("/dossiers/") && to.contains("?ok="), "{to}");
+    let list = app.get_as(&specialist, "/api/onestop/internal-cases").await.json();
+    assert_eq!(list["total"], 1);
+    let case = &list["items"][0];
+    assert_eq!(case["form"], json!({"asset": "Máy quét tài liệu A3", "quantity": 2, "estimate_vnd": 48500000, "needed_by": "2026-12-31"}));
+    assert_eq!(case["subject"], "Mua máy quét");
+    let id = case["id"].as_str().unwrap().to_owned();
+    assert!(to.starts_with(&format!("/dossiers/{id}?")));
+
+    // Its page: the process, the subject, the details by their labels, the step to complete.
+    let page = app.get_as(&specialist, &format!("/dossiers/{id}")).await;
+    assert_eq!(page.status, 200, "{}", page.text);
+    for text in ["Mua sắm tài sản", "Mua máy quét", "Tài sản cần mua", "48500000", "Hoàn thành bước: Đề nghị mua sắm, dự toán", "Người mở"] {
+        assert!(page.text.contains(text), "{text} missing from the case's page");
+    }
+    let list = app.get_as(&specialist, "/cases").await;
+    assert!(list.text.contains(&format!("href=\"/dossiers/{id}\"")) && list.text.contains("Đề nghị mua sắm, dự toán"), "listed at its step");
+
+    // Nobody else sees it: another agency's official, a citizen.
+    let ward = official(app, "chuyenvien.pta").await;
+    assert!(!app.get_as(&ward, "/cases").await.text.contains(&id));
+    assert_eq!(app.get_as(&ward, "/api/onestop/internal-cases").await.json()["total"], 0);
+    let citizen = app.session("001090012345", DEMO_PASSWORD, None).await;
+    assert_eq!(app.get_as(&citizen, "/cases").await.status, 403);
+    assert_eq!(app.get_as(&citizen, "/cases/new/asset_procurement").await.status, 403);
+    assert_eq!(app.get_as(&citizen, "/api/onestop/internal-cases").await.status, 403);
+    assert_eq!(app.get("/cases").await.status, 303, "signing in first");
 });
