@@ -1,7 +1,7 @@
 //! Dossiers of the demo province, so that `tinhso demo` opens on one-stop queues that are not
 //! empty: one waiting at reception, one new in the specialist's inbox, one waiting for the
-//! applicant's supplement, one waiting for its fee, one at the head of department's review and
-//! one whose result was returned electronically. Each is made through the same use cases as
+//! applicant's supplement, one waiting for its fee, one at the head of department's review,
+//! one whose result was returned electronically, and an internal case (an outgoing letter). Each is made through the same use cases as
 //! the applicants' and officials' own actions (submission, files, acceptance, tasks,
 //! supplement request, return), so its history, deadlines, events and notices are the
 //! engine's; only when the province has no dossier yet.
@@ -16,6 +16,7 @@ use crate::Onestop;
 use crate::model::{Applicant, Channel, Dossier};
 use crate::service::SubmitInput;
 use crate::service::actions::{ReturnInput, SupplementRequest, Versioned};
+use crate::service::internal::CaseInput;
 use crate::service::ratings::RatingInput;
 use crate::service::tasks::{Complete, TaskVersion};
 
@@ -216,5 +217,19 @@ pub async fn demo(o: &Onestop, who: &dyn Fn(&str) -> Result<Principal>) -> Resul
     o.return_result(&reception, &d.id, &ReturnInput { version: d.version, method: "electronic".into(), note: None }).await?;
     let citizen = (s.who)("001090012345")?;
     o.rate(&citizen, &d.id, &RatingInput { score: 5, comment: Some("Nhanh, cán bộ hướng dẫn tận tình".into()) }).await?;
+
+    // The department's own work: an outgoing letter drafted, at the head of department's check.
+    let drafter = (s.who)("chuyenvien.stp")?;
+    let letter = CaseInput {
+        subject: "Về việc hướng dẫn cấp Phiếu lý lịch tư pháp trên Cổng dịch vụ công".into(),
+        agency_code: None,
+        data: json!({
+            "doc_type": "Công văn",
+            "recipients": ["UBND các phường, xã", "Công an tỉnh"],
+            "summary": "Hướng dẫn người dân nộp hồ sơ, nộp phí và nhận Phiếu lý lịch tư pháp trực tuyến.",
+        }),
+    };
+    let d = o.start_case(&drafter, "outgoing_document", &letter).await?;
+    s.complete("chuyenvien.stp", &d, "done", Some("Dự thảo kèm theo")).await?;
     Ok(())
 }

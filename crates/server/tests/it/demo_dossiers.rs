@@ -97,7 +97,13 @@ storage_test!(demo the_demo_dossiers_fill_every_role_s_queue, async |app: &TestA
     assert_eq!(inbox(app, &cashier).await, vec![pair("pay", "cashier")]);
     let ward_head = official(app, "truongphong.pta").await;
     assert_eq!(inbox(app, &ward_head).await, vec![pair("review", "department_head")]);
-    assert!(inbox(app, &official(app, "truongphong.stp").await).await.is_empty());
+    // The department's head has its outgoing letter to check (an internal case, in no dossier list).
+    let head = official(app, "truongphong.stp").await;
+    assert_eq!(inbox(app, &head).await, vec![pair("review", "department_head")]);
+    let cases = app.get_as(&head, "/api/onestop/internal-cases").await.json();
+    assert_eq!(cases["total"], 1, "{cases}");
+    assert_eq!((cases["items"][0]["procedure_code"].as_str(), cases["items"][0]["form"]["doc_type"].as_str()), (Some("outgoing_document"), Some("Công văn")));
+    assert_eq!(app.get_as(&official(app, "chuyenvien.pta").await, "/api/onestop/internal-cases").await.json()["total"], 0);
     let ward: Vec<(String, i64)> = seen(app, &official(app, "tiepnhan.pta").await).await;
     assert_eq!(ward, vec![("1.000894".to_owned(), 4), ("1.001193".to_owned(), 10)], "the ward sees its own, not the department's");
 
