@@ -77,3 +77,27 @@ test('the demo officials find work waiting in their inboxes', async () => {
     await ctx.close();
   }
 });
+
+test('the demo shows a dossier overdue at the department and one due soon', async () => {
+  const ctx = await browser.newContext({ bypassCSP: true });
+  const page = await ctx.newPage();
+  const due = async () => (await page.locator('dl.facts dt:text-is("Ngày hẹn trả") + dd').textContent()).trim();
+  try {
+    // The head of department's "Quá hạn" view: the walk-in judicial record never checked.
+    await signIn(page, 'truongphong.stp', true);
+    await page.goto(`${BASE_URL}/dossiers?view=overdue`);
+    const late = page.locator('table:has(caption) tbody tr', { hasText: 'Phiếu lý lịch tư pháp' });
+    assert.ok(await late.count() >= 1, 'listed as overdue');
+    await Promise.all([page.waitForLoadState('load'), late.first().locator('a').click()]);
+    assert.equal((await page.locator('dl.facts dt:text-is("Người nộp") + dd').textContent()).trim(), 'Đỗ Văn Hùng');
+    assert.match(await due(), /quá hạn$/);
+    await ctx.clearCookies();
+
+    // Trần Thị Bình's accepted dossier falls due tomorrow, and her page says so.
+    await signIn(page, '079185004321');
+    await openOwn(page, 'Đang xử lý');
+    assert.match(await due(), /sắp đến hạn$/);
+  } finally {
+    await ctx.close();
+  }
+});

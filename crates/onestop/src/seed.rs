@@ -1,7 +1,8 @@
 //! Dossiers of the demo province, so that `tinhso demo` opens on one-stop queues that are not
 //! empty: one waiting at reception, one new in the specialist's inbox, one waiting for the
-//! applicant's supplement, one waiting for its fee, one at the head of department's review,
-//! one whose result was returned electronically, and an internal case (an outgoing letter). Each is made through the same use cases as
+//! applicant's supplement, one waiting for its fee, one overdue at the head of department's
+//! check, one at the head of department's review at the ward, one whose result was returned
+//! electronically, and an internal case (an outgoing letter). Each is made through the same use cases as
 //! the applicants' and officials' own actions (submission, files, acceptance, tasks,
 //! supplement request, return), so its history, deadlines, events and notices are the
 //! engine's; only when the province has no dossier yet.
@@ -13,7 +14,7 @@ use kernel::db::q;
 use kernel::{Error, Result};
 
 use crate::Onestop;
-use crate::model::{Applicant, Channel, Dossier};
+use crate::model::{Applicant, Channel, Dossier, deadline};
 use crate::service::SubmitInput;
 use crate::service::actions::{ReturnInput, SupplementRequest, Versioned};
 use crate::service::internal::CaseInput;
@@ -27,6 +28,8 @@ const BIRTH: &str = "1.001193";
 /// Marriage registration, likewise at the commune or ward.
 const MARRIAGE: &str = "1.000894";
 const WARD: &str = "000.00.51.H99";
+const DEPARTMENT: &str = "000.00.13.H99";
+const DAY_MS: i64 = 86_400_000;
 
 /// The demo accounts the dossiers are made by, in the order of [`demo`]'s `who`.
 pub const ACTORS: &[&str] = &[
@@ -131,6 +134,23 @@ impl Seeder<'_> {
     }
 }
 
+/// The latest time, a day or more ago, at which a dossier of `procedure` submitted online to
+/// `agency` falls due tomorrow (or today, before a holiday): the inbox's "due soon".
+async fn due_tomorrow(o: &Onestop, procedure: &str, agency: &str) -> Result<i64> {
+    let time = o.catalog.procedure(procedure).await?.processing;
+    let cal = o.calendar(agency).await?;
+    let now = kernel::time::now_ms();
+    let (today, _) = deadline::local(now);
+    for days in 1..90 {
+        let t = now - days * DAY_MS;
+        let due = deadline::due_on(&cal, deadline::received_on(&cal, t), t, time.value, time.unit.as_str());
+        if cal.working_days_between(today, due) <= 1 {
+            return Ok(t);
+        }
+    }
+    Err(Error::internal(format!("no time in the last 90 days makes {procedure} due tomorrow")))
+}
+
 /// Makes the demo dossiers, when there are none. `who` gives the principal of each login in
 /// [`ACTORS`], as it is when that account signs in (second factor included).
 pub async fn demo(o: &Onestop, who: &dyn Fn(&str) -> Result<Principal>) -> Result<()> {
@@ -143,9 +163,13 @@ pub async fn demo(o: &Onestop, who: &dyn Fn(&str) -> Result<Principal>) -> Resul
     // At reception: submitted online, not yet looked at.
     s.online("001090012345", JUDICIAL_RECORD, None, "an.nguyen@example.vn", judicial("Nguyễn Văn An", "001090012345")).await?;
 
-    // Accepted: a new task in the specialists' inbox.
-    let d = s.online("079185004321", JUDICIAL_RECORD, None, "binh.tran@example.vn", judicial("Trần Thị Bình", "079185004321")).await?;
-    s.accept("tiepnhan.stp", &d).await?;
+    // Submitted nine or so working days ago and accepted that day: a new task in the
+    // specialists' inbox, the appointment date tomorrow (due soon; an apology with a new date
+    // may still be sent).
+    let t = due_tomorrow(o, JUDICIAL_RECORD, DEPARTMENT).await?;
+    let (then, later) = (o.at(t), o.at(t + 2 * 3_600_000));
+    let d = Seeder { o: &then, who }.online("079185004321", JUDICIAL_RECORD, None, "binh.tran@example.vn", judicial("Trần Thị Bình", "079185004321")).await?;
+    Seeder { o: &later, who }.accept("tiepnhan.stp", &d).await?;
 
     // Accepted, then one supplement request: the applicant has files to add.
     let d = s.online("094300001122", JUDICIAL_RECORD, None, "chau.le@example.vn", judicial("Lê Hoàng Châu", "094300001122")).await?;
@@ -166,6 +190,37 @@ pub async fn demo(o: &Onestop, who: &dyn Fn(&str) -> Result<Principal>) -> Resul
     let d = s.complete("truongphong.stp", &d, "done", None).await?;
     let d = s.complete("lanhdao.stp", &d, "approved", None).await?;
     s.complete("vanthu.stp", &d, "done", None).await?;
+
+    // Received at the department's counter a month ago and processed the next day, but never
+    // checked by the head of department since: overdue (the inbox's "Quá hạn" view, the
+    // dashboard's overdue list).
+    let month_ago = kernel::time::now_ms() - 30 * DAY_MS;
+    let (then, next_day) = (o.at(month_ago), o.at(month_ago + DAY_MS));
+    let late = Seeder { o: &then, who: s.who };
+    let counter = (s.who)("tiepnhan.stp")?;
+    let walk_in = SubmitInput {
+        procedure_code: JUDICIAL_RECORD.into(),
+        agency_code: None,
+        channel: Channel::InPerson,
+        applicant: Some(Applicant {
+            kind: "citizen".into(),
+            name: "Đỗ Văn Hùng".into(),
+            citizen_id: Some("001088003456".into()),
+            tax_code: None,
+            email: None,
+            phone: Some("0987654321".into()),
+            address: Some("Số 12 đường Lê Lợi, phường Thái An".into()),
+            commune_code: None,
+        }),
+        proxy: None,
+        form: judicial("Đỗ Văn Hùng", "001088003456"),
+    };
+    let d = then.submit(&counter, &walk_in).await?;
+    let scan = paper("TỜ KHAI YÊU CẦU CẤP PHIẾU LÝ LỊCH TƯ PHÁP", &["Người yêu cầu: Đỗ Văn Hùng", "Số định danh cá nhân: 001088003456"]);
+    then.attach(&counter, &d.id, "application", Some("TP1"), "to-khai.pdf", "application/pdf", &scan).await?;
+    let d = late.fresh(&counter, &d.id).await?;
+    let d = late.accept("tiepnhan.stp", &d).await?;
+    Seeder { o: &next_day, who: s.who }.complete("chuyenvien.stp", &d, "done", Some("Đã tra cứu, không có án tích")).await?;
 
     // At the ward's counter, for a walk-in couple: now at the head of department's review.
     let counter = (s.who)("tiepnhan.pta")?;

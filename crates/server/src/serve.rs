@@ -63,6 +63,8 @@ pub async fn demo_dossiers(app: &App) -> anyhow::Result<()> {
     }
     let find = |login: &str| who.get(login).cloned().ok_or_else(|| kernel::Error::not_found(format!("demo account {login}")));
     onestop::seed::demo(&app.onestop, &find).await?;
+    // The overdue one flagged now rather than at the watcher's next round.
+    app.onestop.watch_deadlines().await?;
     Ok(())
 }
 

@@ -49,6 +49,11 @@ storage_test!(demo the_demo_dossiers_fill_every_role_s_queue, async |app: &TestA
     assert_eq!(seen(app, &an).await, vec![("1.001193".to_owned(), 10), ("2.000505".to_owned(), 1)]);
     let binh = app.session("079185004321", DEMO_PASSWORD, None).await;
     assert_eq!(seen(app, &binh).await, vec![("2.000505".to_owned(), 4), ("2.000505".to_owned(), 6)]);
+    // Her accepted one falls due tomorrow (or today), and says so.
+    let list = app.get_as(&binh, "/api/onestop/dossiers?status=4").await.json();
+    let soon = &list["items"][0];
+    assert_eq!((soon["due_soon"].as_bool(), soon["overdue"].as_bool()), (Some(true), Some(false)), "{soon}");
+    assert!(soon["due_on"].as_str().unwrap() >= kernel::time::date_text(kernel::time::today_vn()).as_str(), "{soon}");
     let chau = app.session("094300001122", DEMO_PASSWORD, None).await;
     assert_eq!(seen(app, &chau).await, vec![("2.000505".to_owned(), 5)]);
 
@@ -99,7 +104,13 @@ storage_test!(demo the_demo_dossiers_fill_every_role_s_queue, async |app: &TestA
     assert_eq!(inbox(app, &ward_head).await, vec![pair("review", "department_head")]);
     // The department's head has its outgoing letter to check (an internal case, in no dossier list).
     let head = official(app, "truongphong.stp").await;
-    assert_eq!(inbox(app, &head).await, vec![pair("review", "department_head")]);
+    assert_eq!(inbox(app, &head).await, vec![pair("review", "department_head"), pair("review", "department_head")]);
+    // One of them, received a month ago, is overdue: so are the dossier and the task.
+    let late = app.get_as(&head, "/api/onestop/tasks?view=overdue").await.json();
+    assert_eq!(late["total"], 1, "{late}");
+    let id = late["items"][0]["dossier_id"].as_str().unwrap();
+    let d = app.get_as(&head, &format!("/api/onestop/dossiers/{id}")).await.json();
+    assert_eq!((d["overdue"].as_bool(), d["applicant"]["name"].as_str(), d["channel"].as_str()), (Some(true), Some("Đỗ Văn Hùng"), Some("in_person")));
     let cases = app.get_as(&head, "/api/onestop/internal-cases").await.json();
     assert_eq!(cases["total"], 1, "{cases}");
     assert_eq!((cases["items"][0]["procedure_code"].as_str(), cases["items"][0]["form"]["doc_type"].as_str()), (Some("outgoing_document"), Some("Công văn")));
@@ -110,5 +121,5 @@ storage_test!(demo the_demo_dossiers_fill_every_role_s_queue, async |app: &TestA
     // Once only.
     server::serve::demo_dossiers(&app.app).await.unwrap();
     let total: Value = app.get_as(&reception, "/api/onestop/dossiers").await.json()["total"].clone();
-    assert_eq!(total, 4, "the department's four, unchanged");
+    assert_eq!(total, 5, "the department's five, unchanged");
 });
