@@ -2,9 +2,9 @@
 //! empty: one waiting at reception, one new in the specialist's inbox, one waiting for the
 //! applicant's supplement, one waiting for its fee, one overdue at the head of department's
 //! check, one at the head of department's review at the ward, one whose result was returned
-//! electronically, and an internal case (an outgoing letter). Each is made through the same use cases as
-//! the applicants' and officials' own actions (submission, files, acceptance, tasks,
-//! supplement request, return), so its history, deadlines, events and notices are the
+//! electronically, and an internal case (an outgoing letter). Each is made through the same
+//! use cases as the applicants' and officials' own actions (submission, files, acceptance,
+//! tasks, supplement request, return), so its history, deadlines, events and notices are the
 //! engine's; only when the province has no dossier yet.
 
 use serde_json::json;
@@ -168,7 +168,9 @@ pub async fn demo(o: &Onestop, who: &dyn Fn(&str) -> Result<Principal>) -> Resul
     // may still be sent).
     let t = due_tomorrow(o, JUDICIAL_RECORD, DEPARTMENT).await?;
     let (then, later) = (o.at(t), o.at(t + 2 * 3_600_000));
-    let d = Seeder { o: &then, who }.online("079185004321", JUDICIAL_RECORD, None, "binh.tran@example.vn", judicial("Trần Thị Bình", "079185004321")).await?;
+    let d = Seeder { o: &then, who }
+        .online("079185004321", JUDICIAL_RECORD, None, "binh.tran@example.vn", judicial("Trần Thị Bình", "079185004321"))
+        .await?;
     Seeder { o: &later, who }.accept("tiepnhan.stp", &d).await?;
 
     // Accepted, then one supplement request: the applicant has files to add.

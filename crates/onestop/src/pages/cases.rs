@@ -138,7 +138,8 @@ async fn new_case_view(
             return Err(kernel::Error::Forbidden("bạn không thuộc cơ quan nào (you belong to no agency)".into()));
         }
         let failed = !errors.is_empty();
-        let mut r = render(&NewCasePage { shell: shell.clone(), csrf: caller.csrf.clone().unwrap_or_default(), process, agencies, values, errors });
+        let mut r =
+            render(&NewCasePage { shell: shell.clone(), csrf: caller.csrf.clone().unwrap_or_default(), process, agencies, values, errors });
         if failed {
             *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
         }

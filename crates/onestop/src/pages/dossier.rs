@@ -407,16 +407,7 @@ pub(super) async fn dossier(
             .d
             .form
             .as_object()
-            .map(|m| {
-                m.iter()
-                    .map(|(k, v)| {
-                        (
-                            titles.get(k).cloned().unwrap_or_else(|| k.clone()),
-                            shown(v),
-                        )
-                    })
-                    .collect()
-            })
+            .map(|m| m.iter().map(|(k, v)| (titles.get(k).cloned().unwrap_or_else(|| k.clone()), shown(v))).collect())
             .unwrap_or_default();
         let mut papers = Vec::new();
         let t = |vi: &'static str, e: &'static str| if en { e } else { vi };
@@ -467,9 +458,7 @@ pub(super) async fn dossier(
 fn shown(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
-        Value::Array(items) if items.iter().all(Value::is_string) => {
-            items.iter().filter_map(Value::as_str).collect::<Vec<_>>().join("; ")
-        }
+        Value::Array(items) if items.iter().all(Value::is_string) => items.iter().filter_map(Value::as_str).collect::<Vec<_>>().join("; "),
         _ => v.to_string(),
     }
 }

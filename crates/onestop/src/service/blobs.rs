@@ -89,7 +89,10 @@ impl Onestop {
         let (ct, sha) = self.store_blob(name, content_type, bytes).await?;
         if let Some(code) = document_code {
             if d.d.kind == "internal" {
-                return Err(Error::invalid("document", "việc nội bộ không có thành phần hồ sơ (an internal case has no required documents)"));
+                return Err(Error::invalid(
+                    "document",
+                    "việc nội bộ không có thành phần hồ sơ (an internal case has no required documents)",
+                ));
             }
             let pv = self.catalog.procedure_version_by_id(&d.procedure_version_id).await?;
             if !pv.body.documents.iter().any(|doc| doc.code == code) {

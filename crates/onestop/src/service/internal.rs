@@ -393,6 +393,6 @@ impl Onestop {
         if p.kind != PrincipalKind::Official {
             return Err(Error::Forbidden("chỉ cán bộ xem quy trình nội bộ (only officials see internal processes)".into()));
         }
-        self.dossiers_page(p, "internal", None, offset, limit, true).await
+        self.dossiers_page(p, true, None, offset, limit, true).await
     }
 }

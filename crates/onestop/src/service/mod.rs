@@ -374,14 +374,14 @@ impl Onestop {
     /// Dossiers the caller may see: their own (citizens, businesses), their agencies'
     /// (officials), all (province-wide roles), newest first.
     pub async fn dossiers(&self, p: &Principal, status: Option<Status>, offset: i64, limit: i64) -> Result<(Vec<Dossier>, i64)> {
-        self.dossiers_page(p, "dossier", status, offset, limit, true).await
+        self.dossiers_page(p, false, status, offset, limit, true).await
     }
 
-    /// A page of dossiers (`kind` "dossier") or internal cases ("internal") the caller sees.
+    /// A page of the dossiers, or of the internal cases, the caller sees.
     pub(crate) async fn dossiers_page(
         &self,
         p: &Principal,
-        kind: &str,
+        internal: bool,
         status: Option<Status>,
         offset: i64,
         limit: i64,
@@ -406,8 +406,7 @@ impl Onestop {
             let a = w.arg(s.code());
             w.and(format!("status = {a}"));
         }
-        let k = w.arg(kind);
-        w.and(format!("kind = {k}"));
+        w.and(if internal { "kind = 'internal'" } else { "kind = 'dossier'" });
         let total = if count { w.query(format!("SELECT COUNT(*) FROM dossiers{}", w.sql())).fetch_i64(&self.db).await? } else { -1 };
         let rows = w
             .query(format!(
@@ -425,7 +424,7 @@ impl Onestop {
     /// The most recent dossiers the caller may see, without counting them all (for pages
     /// that show a short list).
     pub async fn recent_dossiers(&self, p: &Principal, status: Option<Status>, limit: i64) -> Result<Vec<Dossier>> {
-        Ok(self.dossiers_page(p, "dossier", status, 0, limit, false).await?.0)
+        Ok(self.dossiers_page(p, false, status, 0, limit, false).await?.0)
     }
 
     pub async fn history(&self, p: &Principal, id: &str) -> Result<Vec<store::HistoryEntry>> {
