@@ -5,7 +5,7 @@
 // screenshots at 1280 and 360 px.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE_URL, launch, noSeriousAxeViolations, pageWeight, shoot, signIn, submitForm } from './helpers.mjs';
+import { BASE_URL, launch, mainPage, noSeriousAxeViolations, signIn, submitForm } from './helpers.mjs';
 
 let browser;
 
@@ -17,13 +17,6 @@ before(async () => {
 after(async () => {
   await browser?.close();
 });
-
-async function mainPage(page, name) {
-  await noSeriousAxeViolations(page);
-  const weight = await pageWeight(page);
-  assert.ok(weight < 100 * 1024, `${name} weighs ${weight} bytes before images`);
-  await shoot(page, name);
-}
 
 async function fact(page, label) {
   return (await page.locator(`dl.facts dt:text-is("${label}") + dd`).textContent()).trim();

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { BASE_URL, launch, noSeriousAxeViolations, pageWeight, shoot, signIn, submitForm } from './helpers.mjs';
+import { BASE_URL, launch, mainPage, noSeriousAxeViolations, shoot, signIn, submitForm } from './helpers.mjs';
 
 const WARD = '000.00.51.H99';
 let browser;
@@ -25,14 +25,6 @@ before(async () => {
 after(async () => {
   await browser?.close();
 });
-
-/// The checks every page gets: accessible, light, readable at both widths.
-async function mainPage(page, name) {
-  await noSeriousAxeViolations(page);
-  const weight = await pageWeight(page);
-  assert.ok(weight < 100 * 1024, `${name} weighs ${weight} bytes before images`);
-  await shoot(page, name);
-}
 
 async function notice(page) {
   return (await page.locator('p.ok[role=status]').textContent()).trim();

@@ -64,6 +64,15 @@ export async function shoot(page, name) {
   await page.setViewportSize({ width: 1280, height: 900 });
 }
 
+/// The checks every main page gets: no serious axe violation, under 100 KB before images,
+/// screenshots at 1280 and 360 px without sideways scrolling.
+export async function mainPage(page, name) {
+  await noSeriousAxeViolations(page);
+  const weight = await pageWeight(page);
+  assert.ok(weight < 100 * 1024, `${name} weighs ${weight} bytes before images`);
+  await shoot(page, name);
+}
+
 /// Submits the form matched by `selector` and waits for the page it leads to.
 export async function submitForm(page, selector) {
   await Promise.all([page.waitForLoadState('load'), page.click(`${selector} button[type=submit]`)]);

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { BASE_URL, launch, noSeriousAxeViolations, pageWeight, shoot, signIn, submitForm, uploaded } from './helpers.mjs';
+import { BASE_URL, launch, mainPage, signIn, submitForm, uploaded } from './helpers.mjs';
 
 let browser;
 
@@ -23,14 +23,6 @@ before(async () => {
 after(async () => {
   await browser?.close();
 });
-
-/// The checks every main page gets: accessible, light, readable at both widths.
-async function mainPage(page, name) {
-  await noSeriousAxeViolations(page);
-  const weight = await pageWeight(page);
-  assert.ok(weight < 100 * 1024, `${name} weighs ${weight} bytes before images`);
-  await shoot(page, name);
-}
 
 async function notice(page) {
   return (await page.locator('p.ok[role=status]').textContent()).trim();
