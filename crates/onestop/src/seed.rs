@@ -68,6 +68,14 @@ fn paper(title: &str, lines: &[&str]) -> Vec<u8> {
     doc.finish()
 }
 
+/// An applicant without an account, at the counter.
+struct WalkIn<'a> {
+    name: &'a str,
+    citizen_id: &'a str,
+    phone: &'a str,
+    address: &'a str,
+}
+
 struct Seeder<'a> {
     o: &'a Onestop,
     who: &'a dyn Fn(&str) -> Result<Principal>,
@@ -109,6 +117,41 @@ impl Seeder<'_> {
             )
             .await?;
         self.fresh(&p, &d.id).await
+    }
+
+    /// A walk-in applicant's dossier received at the counter by `login`: submitted with the
+    /// scan of their form, and accepted.
+    async fn at_counter(
+        &self,
+        login: &str,
+        procedure: &str,
+        agency: Option<&str>,
+        person: &WalkIn<'_>,
+        form: serde_json::Value,
+        (file, scan): (&str, &[u8]),
+    ) -> Result<Dossier> {
+        let counter = (self.who)(login)?;
+        let input = SubmitInput {
+            procedure_code: procedure.into(),
+            agency_code: agency.map(Into::into),
+            channel: Channel::InPerson,
+            applicant: Some(Applicant {
+                kind: "citizen".into(),
+                name: person.name.into(),
+                citizen_id: Some(person.citizen_id.into()),
+                tax_code: None,
+                email: None,
+                phone: Some(person.phone.into()),
+                address: Some(person.address.into()),
+                commune_code: None,
+            }),
+            proxy: None,
+            form,
+        };
+        let d = self.o.submit(&counter, &input).await?;
+        self.o.attach(&counter, &d.id, "application", Some("TP1"), file, "application/pdf", scan).await?;
+        let d = self.fresh(&counter, &d.id).await?;
+        self.accept(login, &d).await
     }
 
     async fn fresh(&self, p: &Principal, id: &str) -> Result<Dossier> {
@@ -199,55 +242,19 @@ pub async fn demo(o: &Onestop, who: &dyn Fn(&str) -> Result<Principal>) -> Resul
     let month_ago = kernel::time::now_ms() - 30 * DAY_MS;
     let (then, next_day) = (o.at(month_ago), o.at(month_ago + DAY_MS));
     let late = Seeder { o: &then, who: s.who };
-    let counter = (s.who)("tiepnhan.stp")?;
-    let walk_in = SubmitInput {
-        procedure_code: JUDICIAL_RECORD.into(),
-        agency_code: None,
-        channel: Channel::InPerson,
-        applicant: Some(Applicant {
-            kind: "citizen".into(),
-            name: "Đỗ Văn Hùng".into(),
-            citizen_id: Some("001088003456".into()),
-            tax_code: None,
-            email: None,
-            phone: Some("0987654321".into()),
-            address: Some("Số 12 đường Lê Lợi, phường Thái An".into()),
-            commune_code: None,
-        }),
-        proxy: None,
-        form: judicial("Đỗ Văn Hùng", "001088003456"),
-    };
-    let d = then.submit(&counter, &walk_in).await?;
+    let person =
+        WalkIn { name: "Đỗ Văn Hùng", citizen_id: "001088003456", phone: "0987654321", address: "12 Lê Lợi, phường Thái An" };
     let scan = paper("TỜ KHAI YÊU CẦU CẤP PHIẾU LÝ LỊCH TƯ PHÁP", &["Người yêu cầu: Đỗ Văn Hùng", "Số định danh cá nhân: 001088003456"]);
-    then.attach(&counter, &d.id, "application", Some("TP1"), "to-khai.pdf", "application/pdf", &scan).await?;
-    let d = late.fresh(&counter, &d.id).await?;
-    let d = late.accept("tiepnhan.stp", &d).await?;
+    let form = judicial(person.name, person.citizen_id);
+    let d = late.at_counter("tiepnhan.stp", JUDICIAL_RECORD, None, &person, form, ("to-khai.pdf", &scan)).await?;
     Seeder { o: &next_day, who: s.who }.complete("chuyenvien.stp", &d, "done", Some("Đã tra cứu, không có án tích")).await?;
 
     // At the ward's counter, for a walk-in couple: now at the head of department's review.
-    let counter = (s.who)("tiepnhan.pta")?;
-    let walk_in = SubmitInput {
-        procedure_code: MARRIAGE.into(),
-        agency_code: Some(WARD.into()),
-        channel: Channel::InPerson,
-        applicant: Some(Applicant {
-            kind: "citizen".into(),
-            name: "Phạm Minh Đức".into(),
-            citizen_id: Some("001095006789".into()),
-            tax_code: None,
-            email: None,
-            phone: Some("0912345678".into()),
-            address: Some("Tổ 3, phường Thái An".into()),
-            commune_code: None,
-        }),
-        proxy: None,
-        form: json!({"ho_ten": "Phạm Minh Đức", "so_dinh_danh": "001095006789", "ho_ten_nguoi_duoc_dang_ky": "Vũ Thị Hoa"}),
-    };
-    let d = o.submit(&counter, &walk_in).await?;
+    let person =
+        WalkIn { name: "Phạm Minh Đức", citizen_id: "001095006789", phone: "0912345678", address: "Tổ 3, phường Thái An" };
     let scan = paper("TỜ KHAI ĐĂNG KÝ KẾT HÔN", &["Bên nam: Phạm Minh Đức", "Bên nữ: Vũ Thị Hoa"]);
-    o.attach(&counter, &d.id, "application", Some("TP1"), "to-khai-ket-hon.pdf", "application/pdf", &scan).await?;
-    let d = s.fresh(&counter, &d.id).await?;
-    let d = s.accept("tiepnhan.pta", &d).await?;
+    let form = json!({"ho_ten": person.name, "so_dinh_danh": person.citizen_id, "ho_ten_nguoi_duoc_dang_ky": "Vũ Thị Hoa"});
+    let d = s.at_counter("tiepnhan.pta", MARRIAGE, Some(WARD), &person, form, ("to-khai-ket-hon.pdf", &scan)).await?;
     s.complete("chuyenvien.pta", &d, "done", Some("Đủ điều kiện kết hôn")).await?;
 
     // A birth registered at the ward, its certificate returned electronically and rated.
