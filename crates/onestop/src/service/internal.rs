@@ -81,18 +81,16 @@ pub fn check_data(fields: &[CaseField], data: &Value) -> Result<Value> {
                 Some(s).filter(|s| !s.is_empty()).map(Value::String)
             }
             (CaseFieldKind::List, Some(Value::Array(items))) => {
-                let mut list = Vec::new();
-                for i in items {
-                    match i.as_str().map(str::trim) {
-                        Some("") => {}
-                        Some(x) if x.chars().count() <= 500 => list.push(Value::String(x.to_owned())),
-                        _ => {
-                            list.clear();
-                            errors.push(bad("mỗi mục là một dòng chữ, tối đa 500 ký tự (each item a line of text)"));
-                            break;
-                        }
-                    }
-                }
+                let list: Option<Vec<Value>> = items
+                    .iter()
+                    .map(|i| i.as_str().map(str::trim))
+                    .filter(|x| *x != Some(""))
+                    .map(|x| x.filter(|x| x.chars().count() <= 500).map(|x| Value::String(x.to_owned())))
+                    .collect();
+                let Some(list) = list else {
+                    errors.push(bad("mỗi mục là một dòng chữ, tối đa 500 ký tự (each item a line of text)"));
+                    continue;
+                };
                 if list.len() > 100 {
                     errors.push(bad("tối đa 100 mục (at most 100 items)"));
                     continue;

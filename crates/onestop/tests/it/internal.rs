@@ -42,6 +42,11 @@ storage_test!(demo an_outgoing_document_runs_through_the_engine, async |app: &Te
     let r = app.post_as(&specialist, "/api/onestop/internal-processes/outgoing_document/cases", &bad).await;
     assert_eq!(r.status, 422, "{}", r.text);
     assert_eq!(r.error_fields(), vec!["subject", "data.doc_type", "data.recipients", "data.summary"], "{}", r.text);
+    // A list with an item that is not a line of text: that one mistake, said once.
+    let bad = json!({"subject": "Về việc thử", "data": {"doc_type": "Công văn", "recipients": ["UBND các xã", 7]}});
+    let r = app.post_as(&specialist, "/api/onestop/internal-processes/outgoing_document/cases", &bad).await;
+    assert_eq!(r.status, 422, "{}", r.text);
+    assert_eq!(r.error_fields(), vec!["data.recipients"], "{}", r.text);
     assert_eq!(app.get_as(&specialist, "/api/onestop/internal-cases").await.json()["total"], 0, "nothing opened");
     let r = app.post_as(&specialist, "/api/onestop/internal-processes/outgoing_document/cases", &body).await;
     assert_eq!(r.status, 201, "{}", r.text);
