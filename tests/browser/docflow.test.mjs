@@ -185,3 +185,37 @@ test('a letter goes from the department to the ward, is handled there, and every
     await ctx.close();
   }
 });
+
+test('the drafter changes a draft\'s subject and recipients before submitting it', { timeout: 90_000 }, async () => {
+  const ctx = await browser.newContext({ bypassCSP: true });
+  const page = await ctx.newPage();
+  const subject = `Về việc lấy ý kiến dự thảo quy chế (${Date.now()})`;
+  try {
+    await signIn(page, 'chuyenvien.stp');
+    await page.goto(`${BASE_URL}/documents/outgoing/new`);
+    await page.fill('#subject', subject);
+    await page.check(`input[name=recipients][value="${WARD}"]`);
+    await page.setInputFiles('#file', pdf);
+    await page.click('form[action="/documents/outgoing/new"] button[type=submit]');
+    await page.waitForURL((u) => u.searchParams.get('ok') === 'drafted', { timeout: 30_000 });
+    const letter = new URL(page.url()).pathname;
+
+    // The draft's form, as the draft stands; one more recipient and a clearer subject.
+    await Promise.all([page.waitForLoadState('load'), page.click(`a[href="${letter}/edit"]`)]);
+    assert.equal(await page.inputValue('#subject'), subject);
+    assert.ok(await page.isChecked(`input[name=recipients][value="${WARD}"]`));
+    await mainPage(page, 'document-edit');
+    const province = await page.locator('input[name=recipients]').evaluateAll((xs) => xs.map((x) => x.value).find((v) => v === '000.00.00.H99'));
+    assert.ok(province, 'the province is among the recipients offered');
+    await page.check(`input[name=recipients][value="${province}"]`);
+    await page.fill('#subject', `${subject}, lần 2`);
+    await submitForm(page, `form[action="${letter}/edit"]`);
+    assert.equal(new URL(page.url()).pathname, letter);
+    assert.equal(await notice(page), 'Đã lưu các thay đổi của dự thảo.');
+    assert.equal((await page.locator('h1').textContent()).trim(), `${subject}, lần 2`);
+    assert.equal(await page.locator('section[aria-labelledby=h-recipients] tbody tr').count(), 2, 'two recipients now');
+    assert.ok((await page.locator('section[aria-labelledby=h-history]').textContent()).includes('Sửa dự thảo'), 'the history says so');
+  } finally {
+    await ctx.close();
+  }
+});

@@ -22,7 +22,7 @@ use crate::model::Direction;
 use crate::service::exchange::OutboxEntry;
 use crate::service::incoming::{AssignInput, IncomingInput, StepInput};
 use crate::service::keys::{KeyInput, TrustInput, TrustedCert};
-use crate::service::outgoing::{IssueInput, OutgoingInput, RecallAnswer};
+use crate::service::outgoing::{DraftEdit, IssueInput, OutgoingInput, RecallAnswer};
 use crate::service::read::DocumentFilter;
 use crate::service::registers::{Register, RegisterInput};
 use crate::service::{Document, DocumentView, FileInfo};
@@ -40,6 +40,7 @@ pub fn router() -> OpenApiRouter<Docflow> {
         .routes(routes!(assign))
         .routes(routes!(opinion))
         .routes(routes!(complete))
+        .routes(routes!(edit_draft))
         .routes(routes!(submit))
         .routes(routes!(send_back))
         .routes(routes!(approve))
@@ -175,6 +176,21 @@ step!(
 );
 step!(complete, "/api/docflow/documents/{id}/complete", StepInput, "Complete the handling (06 to the sender).", |d, p, id, b| d
     .complete(&p, &id, &b));
+/// Change a draft (still a draft, or sent back by the leader): its kind, subject, summary,
+/// recipients, signer, priority and due date, at the version read. The drafter or the
+/// department's head.
+#[utoipa::path(put, path = "/api/docflow/documents/{id}/draft", tag = "docflow", params(("id" = String, Path)), request_body = DraftEdit,
+    responses((status = 200, body = Document), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn edit_draft(
+    State(d): State<Docflow>,
+    Authed(p): Authed,
+    Path(id): Path<String>,
+    Json(b): Json<DraftEdit>,
+) -> ApiResult<Json<crate::service::Document>> {
+    Ok(Json(d.edit_draft(&p, &id, &b).await.or_problem()?))
+}
+
 step!(submit, "/api/docflow/documents/{id}/submit", StepInput, "Submit a draft for the leader's signature.", |d, p, id, b| d
     .submit(&p, &id, &b));
 step!(send_back, "/api/docflow/documents/{id}/send-back", StepInput, "Send a draft back to the drafter with a reason.", |d, p, id, b| d

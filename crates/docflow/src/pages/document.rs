@@ -74,6 +74,8 @@ struct DocumentPage {
     history: Vec<HistoryRow>,
     dossiers: Vec<String>,
     forms: Vec<ActionForm>,
+    /// The caller may change the draft's details (`/documents/{id}/edit`).
+    editable: bool,
     /// A form sends a file: the upload script comes with the page.
     has_upload: bool,
     notice: Option<String>,
@@ -90,6 +92,7 @@ fn action_label(a: &str, en: bool) -> String {
         "opinion" => ("Ý kiến xử lý", "Handler's opinion"),
         "complete" => ("Hoàn thành xử lý", "Handling completed"),
         "draft" => ("Tạo dự thảo", "Draft started"),
+        "edit" => ("Sửa dự thảo", "Draft edited"),
         "file" => ("Thêm tệp", "File added"),
         "submit" => ("Trình ký", "Submitted for signature"),
         "send_back" => ("Trả lại dự thảo", "Sent back to the drafter"),
@@ -114,6 +117,7 @@ fn done_label(action: &str, en: bool) -> Option<&'static str> {
     let (vi, e) = match action {
         "registered" => ("Đã vào sổ văn bản đến.", "The document is registered."),
         "drafted" => ("Đã lưu dự thảo.", "The draft is saved."),
+        "edited" => ("Đã lưu các thay đổi của dự thảo.", "The draft's changes are saved."),
         "accept" => ("Đã vào sổ, cấp số đến.", "Registered and numbered."),
         "reject" => ("Đã từ chối tiếp nhận.", "Refused."),
         "assign" => ("Đã phân công xử lý.", "Assigned."),
@@ -308,6 +312,7 @@ pub(super) async fn page(
             assignments,
             history,
             dossiers: v.dossiers.clone(),
+            editable: super::may_edit_draft(&p, &v.document),
             has_upload: forms.iter().any(|f| f.upload),
             forms,
             notice: m.ok.as_deref().and_then(|k| done_label(k, en)).map(str::to_owned),

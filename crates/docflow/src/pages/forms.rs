@@ -1,6 +1,7 @@
-//! The two forms that create a document: the clerk registers an incoming document typed in or
+//! The forms that create a document: the clerk registers an incoming document typed in or
 //! scanned (`/documents/incoming/new`), and a specialist, leader or clerk starts an outgoing
-//! draft (`/documents/outgoing/new`). A form with problems comes back with each one beside its
+//! draft (`/documents/outgoing/new`); and the same drafting form changes a draft
+//! (`/documents/{id}/edit`). A form with problems comes back with each one beside its
 //! field and what was typed kept; nothing is stored until everything is right, the files
 //! included.
 
@@ -10,13 +11,13 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use kernel::Error;
 use kernel::authz::{Permission, Principal};
-use web::{Caller, Shell, render};
+use web::{Caller, Path, Shell, render};
 
 use super::{ACCEPT, Posted, Upload, check_file, enc, may_draft, official, official_post, own_agency};
 use crate::Docflow;
 use crate::model::{Direction, KINDS, priority_label};
 use crate::service::incoming::IncomingInput;
-use crate::service::outgoing::OutgoingInput;
+use crate::service::outgoing::{DraftEdit, OutgoingInput};
 
 /// What was typed into a form and what is wrong with it, by field name.
 #[derive(Default)]
@@ -199,6 +200,10 @@ pub(super) async fn incoming_post(State(d): State<Docflow>, shell: Shell, caller
 struct OutgoingPage {
     shell: Shell,
     csrf: String,
+    /// Where the form posts: a new draft, or the changes of draft `id`.
+    action: String,
+    /// Changing a draft: its version as read (no files here; they are added on its page).
+    version: Option<i64>,
     agency: String,
     kinds: Vec<(String, &'static str)>,
     priorities: Vec<(String, &'static str)>,
@@ -216,25 +221,39 @@ async fn outgoing_view(d: &Docflow, shell: Shell, caller: &Caller, p: &Principal
         if !may_draft(p, &agency.id) {
             return Err(Error::Forbidden("không soạn được văn bản của cơ quan này (you cannot draft for this agency)".into()));
         }
-        let members =
-            d.known_recipients().await?.into_iter().filter(|m| m.organ_id != agency.organ_id).map(|m| (m.organ_id, m.name)).collect();
-        let failed = form.failed();
-        let r = render(&OutgoingPage {
-            csrf: caller.csrf.clone().unwrap_or_default(),
-            agency: agency.name,
-            kinds: kinds(),
-            priorities: priorities(shell.lang.is_en()),
-            members,
-            accept: ACCEPT,
-            shell: shell.clone(),
-            form,
-        });
-        Ok(answer(r, failed))
+        draft_form(d, shell.clone(), caller, agency, "/documents/outgoing/new".into(), None, form).await
     };
     match run.await {
         Ok(r) => r,
         Err(e) => web::page::error_page(shell, e),
     }
+}
+
+/// The drafting form of `agency`'s outgoing document, posting to `action`.
+async fn draft_form(
+    d: &Docflow,
+    shell: Shell,
+    caller: &Caller,
+    agency: crate::service::AgencyRef,
+    action: String,
+    version: Option<i64>,
+    form: Typed,
+) -> kernel::Result<Response> {
+    let members = d.known_recipients().await?.into_iter().filter(|m| m.organ_id != agency.organ_id).map(|m| (m.organ_id, m.name)).collect();
+    let failed = form.failed();
+    let r = render(&OutgoingPage {
+        csrf: caller.csrf.clone().unwrap_or_default(),
+        action,
+        version,
+        agency: agency.name,
+        kinds: kinds(),
+        priorities: priorities(shell.lang.is_en()),
+        members,
+        accept: ACCEPT,
+        shell,
+        form,
+    });
+    Ok(answer(r, failed))
 }
 
 pub(super) async fn outgoing_page(State(d): State<Docflow>, shell: Shell, caller: Caller) -> Response {
@@ -254,19 +273,7 @@ pub(super) async fn outgoing_post(State(d): State<Docflow>, shell: Shell, caller
         Ok(p) => p,
         Err(r) => return r,
     };
-    let input = OutgoingInput {
-        agency_code: None,
-        kind: posted.get("kind").trim().parse().unwrap_or(0),
-        subject: posted.get("subject").to_owned(),
-        content: posted.opt("content"),
-        recipients: posted.all("recipients"),
-        signer_name: posted.opt("signer_name"),
-        signer_position: posted.opt("signer_position"),
-        priority: posted.opt("priority").map(|s| s.parse().unwrap_or(-1)).unwrap_or(0),
-        due_date: posted.opt("due_date"),
-        business_type: 0,
-        business_of: None,
-    };
+    let input = draft_input(&posted);
     let mut form = Typed { values: posted.fields.iter().filter(|x| x.0 != "_csrf").cloned().collect(), errors: vec![] };
     let main = posted.file("file");
     let attachments: Vec<&Upload> = posted.files.iter().filter(|f| f.field == "attachments").collect();
@@ -282,5 +289,91 @@ pub(super) async fn outgoing_post(State(d): State<Docflow>, shell: Shell, caller
         }
         Err(e @ (Error::Forbidden(_) | Error::Db(_) | Error::Internal(_))) => web::page::error_page(shell, e),
         Err(e) => outgoing_view(&d, shell, &caller, &p, form.with_errors(e)).await,
+    }
+}
+
+/// What the posted drafting form says of the draft (files aside).
+fn draft_input(posted: &Posted) -> OutgoingInput {
+    OutgoingInput {
+        agency_code: None,
+        kind: posted.get("kind").trim().parse().unwrap_or(0),
+        subject: posted.get("subject").to_owned(),
+        content: posted.opt("content"),
+        recipients: posted.all("recipients"),
+        signer_name: posted.opt("signer_name"),
+        signer_position: posted.opt("signer_position"),
+        priority: posted.opt("priority").map(|s| s.parse().unwrap_or(-1)).unwrap_or(0),
+        due_date: posted.opt("due_date"),
+        business_type: 0,
+        business_of: None,
+    }
+}
+
+// ---- a draft's changes ----
+
+async fn edit_view(d: &Docflow, shell: Shell, caller: &Caller, p: &Principal, id: &str, form: Option<Typed>) -> Response {
+    let title = shell.t("Sửa dự thảo", "Edit the draft").to_owned();
+    let shell = shell.titled(title, "documents");
+    let run = async {
+        let v = d.view(p, id).await?;
+        let doc = &v.document;
+        if !super::may_edit_draft(p, doc) {
+            return Err(Error::conflict(
+                "chỉ người soạn hoặc lãnh đạo phòng sửa văn bản đang là dự thảo (only the drafter or the department head edits a draft)",
+            ));
+        }
+        // As it stands, unless the form comes back with its mistakes.
+        let form = form.unwrap_or_else(|| {
+            let mut values: Vec<(String, String)> = [
+                ("kind", doc.kind.to_string()),
+                ("priority", doc.priority.to_string()),
+                ("due_date", doc.due_date.clone().unwrap_or_default()),
+                ("subject", doc.subject.clone()),
+                ("content", doc.content.clone().unwrap_or_default()),
+                ("signer_name", doc.signer_name.clone().unwrap_or_default()),
+                ("signer_position", doc.signer_position.clone().unwrap_or_default()),
+                ("version", doc.version.to_string()),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect();
+            values.extend(v.recipients.iter().map(|r| ("recipients".to_owned(), r.organ_id.clone())));
+            Typed { values, errors: vec![] }
+        });
+        let version = form.value("version").parse().unwrap_or(doc.version);
+        let agency = d.agency_by_id(&doc.agency_id).await?;
+        draft_form(d, shell.clone(), caller, agency, format!("/documents/{id}/edit"), Some(version), form).await
+    };
+    match run.await {
+        Ok(r) => r,
+        Err(e) => web::page::error_page(shell, e),
+    }
+}
+
+pub(super) async fn edit_page(State(d): State<Docflow>, shell: Shell, caller: Caller, Path(id): Path<String>) -> Response {
+    let p = match official(&shell, &caller, &format!("/documents/{id}/edit")) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    edit_view(&d, shell, &caller, &p, &id, None).await
+}
+
+pub(super) async fn edit_post(State(d): State<Docflow>, shell: Shell, caller: Caller, Path(id): Path<String>, req: Request) -> Response {
+    let posted = match Posted::read(req).await {
+        Ok(x) => x,
+        Err(e) => return web::page::error_page(shell, Error::BadRequest(e)),
+    };
+    let p = match official_post(&shell, &caller, &format!("/documents/{id}/edit"), &posted) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let Ok(version) = posted.get("version").trim().parse() else {
+        return web::page::error_page(shell, Error::BadRequest("version".into()));
+    };
+    let form = Typed { values: posted.fields.iter().filter(|x| x.0 != "_csrf").cloned().collect(), errors: vec![] };
+    match d.edit_draft(&p, &id, &DraftEdit { version, draft: draft_input(&posted) }).await {
+        Ok(_) => Redirect::to(&format!("/documents/{id}?ok=edited")).into_response(),
+        Err(e @ (Error::Invalid(_) | Error::Conflict(_))) => edit_view(&d, shell, &caller, &p, &id, Some(form.with_errors(e))).await,
+        Err(e) => web::page::error_page(shell, e),
     }
 }

@@ -33,6 +33,7 @@ pub fn router() -> Router<Docflow> {
         .route("/documents/incoming/new", get(forms::incoming_page).post(forms::incoming_post))
         .route("/documents/outgoing/new", get(forms::outgoing_page).post(forms::outgoing_post))
         .route("/documents/{id}", get(document::page))
+        .route("/documents/{id}/edit", get(forms::edit_page).post(forms::edit_post))
         .route("/documents/{id}/act", get(document::back_to_page).post(actions::act))
         .route("/documents/{id}/files/{file}", get(document::download))
 }
@@ -78,6 +79,14 @@ async fn own_agency(d: &Docflow, p: &Principal) -> kernel::Result<crate::service
         Some(id) => d.agency_by_id(id).await,
         None => Err(Error::Forbidden("tài khoản không thuộc cơ quan nào (the account belongs to no agency)".into())),
     }
+}
+
+/// Whether `p` may change the details of `doc`: a draft, by its drafter or the department's
+/// head (as [`crate::Docflow::edit_draft`] checks).
+fn may_edit_draft(p: &Principal, doc: &Document) -> bool {
+    doc.direction == crate::model::Direction::Outgoing
+        && doc.state == crate::model::DocState::Draft
+        && (doc.created_by == p.id || p.allows(Permission::DossierReview, Some(&doc.agency_id)))
 }
 
 /// True when `p` may start a draft at the agency (the service's rule).

@@ -51,6 +51,37 @@ pub struct RecallAnswer {
     pub note: Option<String>,
 }
 
+/// A draft's new details, at the version they were read.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct DraftEdit {
+    pub version: i64,
+    /// Its kind, subject, summary, recipients, signer, priority and due date, as when drafting
+    /// (the issuing agency and `business_*` cannot change).
+    #[serde(flatten)]
+    pub draft: OutgoingInput,
+}
+
+/// What [`Docflow::check_draft`] gives: the kind (when valid), the subject, the due date and
+/// the recipients as (organ id, name).
+type DraftDetails<'a> = (Option<&'static crate::model::DocKind>, &'a str, Option<String>, Vec<(String, String)>);
+
+fn trim(s: &Option<String>) -> Option<String> {
+    s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned)
+}
+
+/// The recipients of document `id`, written once each.
+async fn add_recipients(tx: &mut kernel::db::Tx, id: &str, recipients: &[(String, String)]) -> Result<()> {
+    for (organ, name) in recipients {
+        q("INSERT INTO document_recipients (document_id, organ_id, name) VALUES ($1, $2, $3)")
+            .bind(id)
+            .bind(organ.as_str())
+            .bind(name.as_str())
+            .execute(&mut *tx)
+            .await?;
+    }
+    Ok(())
+}
+
 impl Docflow {
     /// Starts a draft.
     pub async fn draft(&self, p: &Principal, input: &OutgoingInput) -> Result<Document> {
@@ -62,21 +93,7 @@ impl Docflow {
             return Err(Error::Forbidden("không soạn được văn bản của cơ quan này (you cannot draft for this agency)".into()));
         }
         let mut v = Violations::new();
-        let (k, subject) = super::incoming::check_basics(&mut v, input.kind, &input.subject, input.priority);
-        let due = super::incoming::opt_date(&mut v, "due_date", &input.due_date);
-        let members = self.known_recipients().await?;
-        let mut recipients = Vec::new();
-        for (i, r) in input.recipients.iter().enumerate() {
-            let r = r.trim();
-            match members.iter().find(|m| m.organ_id == r) {
-                Some(m) if m.organ_id == agency.organ_id => {
-                    v.add(format!("recipients[{i}]"), "không gửi cho chính mình (not to the issuing agency itself)")
-                }
-                Some(m) if recipients.iter().any(|(o, _): &(String, String)| *o == m.organ_id) => {}
-                Some(m) => recipients.push((m.organ_id.clone(), m.name.clone())),
-                None => v.add(format!("recipients[{i}]"), format!("không có cơ quan nhận {r} trên trục (no such recipient on the hub)")),
-            }
-        }
+        let (k, subject, due, recipients) = self.check_draft(&mut v, &agency.organ_id, input).await?;
         let business_of = match (input.business_type, input.business_of.as_deref()) {
             (0, _) => None,
             (1..=3, Some(prev)) => {
@@ -96,7 +113,6 @@ impl Docflow {
         };
         v.into_result()?;
         let k = k.ok_or_else(|| Error::internal("kind"))?;
-        let trim = |s: &Option<String>| s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
         let id = kernel::id::new_id();
         let now = kernel::time::now_ms();
         let mut tx = self.db.begin().await?;
@@ -120,17 +136,80 @@ impl Docflow {
         .bind(now)
         .execute(&mut tx)
         .await?;
-        for (organ, name) in &recipients {
-            q("INSERT INTO document_recipients (document_id, organ_id, name) VALUES ($1, $2, $3)")
-                .bind(id.clone())
-                .bind(organ.clone())
-                .bind(name.clone())
-                .execute(&mut tx)
-                .await?;
-        }
+        add_recipients(&mut tx, &id, &recipients).await?;
         trace(&mut tx, &id, Some(p), "draft", None, Some(DocState::Draft), None, None).await?;
         tx.commit().await?;
         self.load(&id).await
+    }
+
+    /// The checks of a draft's details: its kind, subject, priority, due date and recipients
+    /// (members of the exchange, not the issuing agency `own_organ`, each once). Gives the kind,
+    /// the trimmed subject, the due date and the recipients as (organ id, name).
+    async fn check_draft<'a>(&self, v: &mut Violations, own_organ: &str, input: &'a OutgoingInput) -> Result<DraftDetails<'a>> {
+        let (k, subject) = super::incoming::check_basics(v, input.kind, &input.subject, input.priority);
+        let due = super::incoming::opt_date(v, "due_date", &input.due_date);
+        let members = self.known_recipients().await?;
+        let mut recipients = Vec::new();
+        for (i, r) in input.recipients.iter().enumerate() {
+            let r = r.trim();
+            match members.iter().find(|m| m.organ_id == r) {
+                Some(m) if m.organ_id == own_organ => {
+                    v.add(format!("recipients[{i}]"), "không gửi cho chính mình (not to the issuing agency itself)")
+                }
+                Some(m) if recipients.iter().any(|(o, _): &(String, String)| *o == m.organ_id) => {}
+                Some(m) => recipients.push((m.organ_id.clone(), m.name.clone())),
+                None => v.add(format!("recipients[{i}]"), format!("không có cơ quan nhận {r} trên trục (no such recipient on the hub)")),
+            }
+        }
+        Ok((k, subject, due, recipients))
+    }
+
+    /// Changes a draft before it goes for signature (or after the leader sent it back): its
+    /// kind, subject, summary, recipients, signer, priority and due date. By its drafter or the
+    /// department's head, at the version they read; the history keeps who changed it.
+    pub async fn edit_draft(&self, p: &Principal, id: &str, input: &DraftEdit) -> Result<Document> {
+        let d = self.document(p, id).await?;
+        if d.direction != Direction::Outgoing {
+            return Err(Error::conflict("chỉ sửa dự thảo văn bản đi (only outgoing drafts are edited)"));
+        }
+        if !(d.created_by == p.id || p.allows(Permission::DossierReview, Some(&d.agency_id))) {
+            return Err(Error::Forbidden(
+                "chỉ người soạn hoặc lãnh đạo phòng sửa dự thảo (only the drafter or the department head edits)".into(),
+            ));
+        }
+        let own_organ = self.agency_by_id(&d.agency_id).await?.organ_id;
+        let mut v = Violations::new();
+        if input.draft.agency_code.is_some() {
+            v.add("agency_code", "cơ quan ban hành không đổi được (the issuing agency cannot change)");
+        }
+        if input.draft.business_type != 0 || input.draft.business_of.is_some() {
+            v.add("business_type", "không đổi được khi sửa dự thảo (cannot change on a draft)");
+        }
+        let (k, subject, due, recipients) = self.check_draft(&mut v, &own_organ, &input.draft).await?;
+        v.into_result()?;
+        let k = k.ok_or_else(|| Error::internal("kind"))?;
+        let mut tx = self.db.begin().await?;
+        move_state(&mut tx, id, input.version, &[DocState::Draft], DocState::Draft).await?;
+        let x = &input.draft;
+        q("UPDATE documents SET doc_type = $1, type_name = $2, subject = $3, content = $4, signer_name = $5, signer_position = $6,
+             priority = $7, due_date = $8, search = $9 WHERE id = $10")
+        .bind(k.code as i64)
+        .bind(k.name)
+        .bind(subject)
+        .bind(trim(&x.content))
+        .bind(trim(&x.signer_name))
+        .bind(trim(&x.signer_position))
+        .bind(x.priority)
+        .bind(due)
+        .bind(search_text(&[Some(subject)]))
+        .bind(id)
+        .execute(&mut tx)
+        .await?;
+        q("DELETE FROM document_recipients WHERE document_id = $1").bind(id).execute(&mut tx).await?;
+        add_recipients(&mut tx, id, &recipients).await?;
+        trace(&mut tx, id, Some(p), "edit", Some(DocState::Draft), Some(DocState::Draft), None, None).await?;
+        tx.commit().await?;
+        self.load(id).await
     }
 
     /// The drafter submits the draft for the leader's signature.

@@ -3,6 +3,7 @@
 
 mod changes;
 mod common;
+mod drafts;
 mod numbering;
 mod outbox;
 mod pages;
