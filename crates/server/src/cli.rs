@@ -244,6 +244,8 @@ async fn serve(mut c: Config, demo: bool) -> anyhow::Result<ExitCode> {
     println!("Tỉnh Số is running{}", if demo { " with the demo province (tỉnh Thái An)" } else { "" });
     println!("  portal:        {base}/");
     println!("  procedures:    {base}/procedures");
+    println!("  dossiers:      {base}/dossiers    (citizens: their own; officials: the inbox, counter reception)");
+    println!("  internal work: {base}/cases       (officials: outgoing letters, award proposals, purchases)");
     println!("  documents:     {base}/documents   (officials: registers, inbox, exchange)");
     println!("  API docs:      {base}/api/docs");
     println!("  OpenAPI:       {base}/api/openapi.json");
