@@ -201,7 +201,7 @@ pub(super) async fn forms_for(d: &Docflow, p: &Principal, v: &DocumentView, en: 
         }
     }
     if doc.direction == Direction::Outgoing {
-        let drafter = at(Permission::DossierReview) || v.document.created_by == p.id;
+        let drafter = v.document.drafted_by_or_reviewed(p);
         match doc.state {
             DocState::Draft if drafter => {
                 out.push(ActionForm::new(

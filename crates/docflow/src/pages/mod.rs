@@ -84,9 +84,7 @@ async fn own_agency(d: &Docflow, p: &Principal) -> kernel::Result<crate::service
 /// Whether `p` may change the details of `doc`: a draft, by its drafter or the department's
 /// head (as [`crate::Docflow::edit_draft`] checks).
 fn may_edit_draft(p: &Principal, doc: &Document) -> bool {
-    doc.direction == crate::model::Direction::Outgoing
-        && doc.state == crate::model::DocState::Draft
-        && (doc.created_by == p.id || p.allows(Permission::DossierReview, Some(&doc.agency_id)))
+    doc.direction == crate::model::Direction::Outgoing && doc.state == crate::model::DocState::Draft && doc.drafted_by_or_reviewed(p)
 }
 
 /// True when `p` may start a draft at the agency (the service's rule).

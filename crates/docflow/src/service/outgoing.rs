@@ -172,7 +172,7 @@ impl Docflow {
         if d.direction != Direction::Outgoing {
             return Err(Error::conflict("chỉ sửa dự thảo văn bản đi (only outgoing drafts are edited)"));
         }
-        if !(d.created_by == p.id || p.allows(Permission::DossierReview, Some(&d.agency_id))) {
+        if !d.drafted_by_or_reviewed(p) {
             return Err(Error::Forbidden(
                 "chỉ người soạn hoặc lãnh đạo phòng sửa dự thảo (only the drafter or the department head edits)".into(),
             ));
@@ -218,7 +218,7 @@ impl Docflow {
         if d.direction != Direction::Outgoing {
             return Err(Error::conflict("chỉ trình ký văn bản đi (only outgoing documents are submitted)"));
         }
-        if !(d.created_by == p.id || p.allows(Permission::DossierReview, Some(&d.agency_id))) {
+        if !d.drafted_by_or_reviewed(p) {
             return Err(Error::Forbidden(
                 "chỉ người soạn hoặc lãnh đạo phòng trình ký (only the drafter or the department head submits)".into(),
             ));

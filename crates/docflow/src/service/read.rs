@@ -56,6 +56,12 @@ pub struct Document {
 }
 
 impl Document {
+    /// Whether `p` works the draft: its drafter, or a department head (`DossierReview`) of its
+    /// agency. They submit it for signature and change it.
+    pub fn drafted_by_or_reviewed(&self, p: &kernel::authz::Principal) -> bool {
+        self.created_by == p.id || p.allows(kernel::authz::Permission::DossierReview, Some(&self.agency_id))
+    }
+
     /// `123/UBND-VP`, or what is known of it.
     pub fn number_notation(&self) -> String {
         match (&self.code_number, &self.code_notation) {
