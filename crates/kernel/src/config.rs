@@ -97,6 +97,10 @@ pub struct Config {
     pub tls_client_ocsp_url: Option<String>,
     /// How long an OCSP answer is relied on at most, in seconds.
     pub tls_client_ocsp_max_age_secs: u64,
+    /// OCSP stapling: ask the responder that the server's own certificate names whether it is
+    /// good, and send its signed answer to clients in the handshake (they need not ask the CA
+    /// themselves). The issuer's certificate must follow the server's in `tls_cert`.
+    pub tls_ocsp_stapling: bool,
     /// Document exchange: the hub API of another deployment that plays the exchange hub
     /// (`https://.../api/docflow/hub`, or an LGSP gateway path leading there). Unset: this
     /// deployment is the hub of its own agencies.
@@ -145,6 +149,7 @@ impl Default for Config {
             tls_client_ocsp: false,
             tls_client_ocsp_url: None,
             tls_client_ocsp_max_age_secs: 300,
+            tls_ocsp_stapling: false,
             docflow_hub_url: None,
             docflow_hub_client: None,
             docflow_hub_token_url: None,
@@ -155,7 +160,7 @@ impl Default for Config {
 }
 
 /// The settings' names, as keys of `tinhso.toml` and (upper case) of `TINHSO_*` variables.
-const SETTINGS: [&str; 38] = [
+const SETTINGS: [&str; 39] = [
     "listen",
     "public_url",
     "data_dir",
@@ -189,6 +194,7 @@ const SETTINGS: [&str; 38] = [
     "tls_client_ocsp",
     "tls_client_ocsp_url",
     "tls_client_ocsp_max_age_secs",
+    "tls_ocsp_stapling",
     "docflow_hub_url",
     "docflow_hub_client",
     "docflow_hub_token_url",

@@ -11,6 +11,7 @@ pub mod migrate;
 pub mod ocsp;
 pub mod ops;
 pub mod serve;
+pub mod staple;
 pub mod tls;
 
 pub use app::{App, build_router};

@@ -52,7 +52,7 @@ const OCSP_SIGNING: &str = "1.3.6.1.5.5.7.3.9";
 const BASIC_RESPONSE: &str = "1.3.6.1.5.5.7.48.1.1";
 
 /// A certificate that may issue client certificates: its subject and public key.
-struct Issuer {
+pub(crate) struct Issuer {
     subject: Vec<u8>,
     key: SubjectPublicKeyInfoOwned,
 }
@@ -220,83 +220,8 @@ impl Ocsp {
             Some(u) => u.clone(),
             None => responder_named(&cert)?.ok_or("the certificate names no OCSP responder and tls_client_ocsp_url is not set")?,
         };
-        let id = CertId {
-            hash_algorithm: AlgorithmIdentifierOwned { oid: ObjectIdentifier::new_unwrap(SHA1), parameters: Some(Null.into()) },
-            issuer_name_hash: octets(&sha1(raw.issuer))?,
-            issuer_key_hash: octets(&sha1(issuer.key.subject_public_key.raw_bytes()))?,
-            serial_number: cert.tbs_certificate.serial_number.clone(),
-        };
-        let request = OcspRequest {
-            tbs_request: TbsRequest {
-                version: Default::default(),
-                requestor_name: None,
-                request_list: vec![Request { req_cert: id.clone(), single_request_extensions: None }],
-                request_extensions: None,
-            },
-            optional_signature: None,
-        }
-        .to_der()
-        .map_err(der_error("the OCSP request"))?;
-        let sent = self
-            .http
-            .post(&url)
-            .header("content-type", "application/ocsp-request")
-            .body(request)
-            .send()
-            .await
-            .map_err(|e| format!("the OCSP responder {url} cannot be reached: {}", e.without_url()))?;
-        if !sent.status().is_success() {
-            return Err(format!("the OCSP responder {url} answered {}", sent.status()));
-        }
-        let too_large = || format!("the OCSP responder's answer is larger than {MAX_ANSWER} bytes");
-        if sent.content_length().is_some_and(|n| n > MAX_ANSWER as u64) {
-            return Err(too_large());
-        }
-        let mut sent = sent;
-        let mut body = Vec::new();
-        while let Some(chunk) = sent.chunk().await.map_err(|e| format!("the OCSP responder {url}: {}", e.without_url()))? {
-            if body.len() + chunk.len() > MAX_ANSWER {
-                return Err(too_large());
-            }
-            body.extend_from_slice(&chunk);
-        }
-        let (basic, basic_der) = basic_response(&body)?;
-        self.signed_for(&basic, &basic_der, &issuer)?;
-        let now = SystemTime::now();
-        let single = basic
-            .tbs_response_data
-            .responses
-            .iter()
-            .find(|s| same_certificate(&s.cert_id, &id))
-            .ok_or("the OCSP answer is about another certificate")?;
-        if single.this_update.0.to_system_time() > now + SKEW {
-            return Err("the OCSP answer is dated in the future".into());
-        }
-        let valid_for = match &single.next_update {
-            Some(next) => {
-                let next = next.0.to_system_time();
-                if next + SKEW < now {
-                    return Err("the OCSP answer is out of date (its next update has passed)".into());
-                }
-                next.duration_since(now).unwrap_or(Duration::ZERO)
-            }
-            // Without a next update, an answer is as good as it is fresh.
-            None => {
-                if single.this_update.0.to_system_time() + self.max_age + SKEW < now {
-                    return Err("the OCSP answer is too old (it gives no next update)".into());
-                }
-                self.max_age
-            }
-        };
-        // An answer just past its next update (within the clocks' leeway) is still kept a few
-        // seconds, so that it is not asked for again on every handshake.
-        let valid_for = valid_for.max(RETRY_AFTER);
-        let verdict = match &single.cert_status {
-            CertStatus::Good(_) => Ok(()),
-            CertStatus::Revoked(info) => Err(format!("the certificate was revoked on {}", info.revocation_time.0.to_date_time())),
-            CertStatus::Unknown(_) => Err("the OCSP responder does not know the certificate".into()),
-        };
-        Ok((verdict, valid_for))
+        let reply = query(&self.http, &url, chain[0].as_ref(), &issuer, self.max_age).await?;
+        Ok((reply.verdict, reply.valid_for))
     }
 
     /// The issuer of `cert`: among the chain's other certificates (intermediates) and the
@@ -314,46 +239,146 @@ impl Ocsp {
             .find(|i| i.subject == raw.issuer && verify(&i.key, &cert.signature_algorithm, raw.tbs, cert.signature.raw_bytes()).is_ok())
             .ok_or_else(|| "the certificate's issuer is not among the client CA's certificates".into())
     }
+}
 
-    /// Checks the answer is signed by the issuer, or by a responder the issuer delegated.
-    fn signed_for(&self, basic: &BasicOcspResponse, der: &[u8], issuer: &Issuer) -> Result<(), String> {
-        let answer = fields(der)?;
-        let tbs = *answer.first().ok_or("the OCSP answer is empty")?;
-        let data = fields(tbs)?;
-        // ResponseData: version [0] (when not v1), then the responder's id: by name [1], by key [2].
-        let responder = data.get(usize::from(data.first().is_some_and(|f| f[0] == 0xA0))).ok_or("the OCSP answer names no responder")?;
-        let by_name = if responder[0] == 0xA1 { fields(responder)?.first().copied() } else { None };
-        let names = |subject: &[u8], key: &SubjectPublicKeyInfoOwned| match &basic.tbs_response_data.responder_id {
-            ResponderId::ByName(_) => by_name == Some(subject),
-            ResponderId::ByKey(h) => h.as_bytes() == sha1(key.subject_public_key.raw_bytes()),
-        };
-        let signer = if names(&issuer.subject, &issuer.key) {
-            issuer.key.clone()
-        } else {
-            // certs [0] EXPLICIT SEQUENCE OF Certificate, after the signature.
-            let sent = match answer.get(3) {
-                Some(certs) => fields(fields(certs)?.first().ok_or("the OCSP answer's certificates are empty")?)?,
-                None => Vec::new(),
-            };
-            let mut delegated = None;
-            for (c, der) in basic.certs.iter().flatten().zip(sent) {
-                let raw = RawCert::read(der)?;
-                if names(raw.subject, &c.tbs_certificate.subject_public_key_info) {
-                    delegated = Some((c, raw));
-                    break;
-                }
-            }
-            let (c, raw) = delegated.ok_or("the OCSP answer is signed by a responder that is neither the CA nor one it delegated")?;
-            delegated_by(c, &raw, issuer)?;
-            c.tbs_certificate.subject_public_key_info.clone()
-        };
-        verify(&signer, &basic.signature_algorithm, tbs, basic.signature.raw_bytes())
-            .map_err(|e| format!("the OCSP answer's signature does not hold: {e}"))
+/// A responder's answer about one certificate, its signature checked.
+pub(crate) struct Reply {
+    pub verdict: Result<(), String>,
+    /// How long it holds from now: until its next update, else `max_age`.
+    pub valid_for: Duration,
+    /// The OCSP response as the responder sent it (what a server staples).
+    pub der: Vec<u8>,
+}
+
+/// Asks the responder at `url` about the certificate `der`, issued by `issuer`: the request
+/// names it by SHA-1 hashes of its issuer's name and key and its serial, as responders expect.
+/// The answer must be signed by the issuer or a responder it delegated, be about this very
+/// certificate and be current; an answer without a next update holds `max_age` from its date.
+pub(crate) async fn query(http: &reqwest::Client, url: &str, der: &[u8], issuer: &Issuer, max_age: Duration) -> Result<Reply, String> {
+    let cert = Certificate::from_der(der).map_err(der_error("the certificate asked about"))?;
+    let raw = RawCert::read(der)?;
+    let id = CertId {
+        hash_algorithm: AlgorithmIdentifierOwned { oid: ObjectIdentifier::new_unwrap(SHA1), parameters: Some(Null.into()) },
+        issuer_name_hash: octets(&sha1(raw.issuer))?,
+        issuer_key_hash: octets(&sha1(issuer.key.subject_public_key.raw_bytes()))?,
+        serial_number: cert.tbs_certificate.serial_number.clone(),
+    };
+    let request = OcspRequest {
+        tbs_request: TbsRequest {
+            version: Default::default(),
+            requestor_name: None,
+            request_list: vec![Request { req_cert: id.clone(), single_request_extensions: None }],
+            request_extensions: None,
+        },
+        optional_signature: None,
     }
+    .to_der()
+    .map_err(der_error("the OCSP request"))?;
+    let sent = http
+        .post(url)
+        .header("content-type", "application/ocsp-request")
+        .body(request)
+        .send()
+        .await
+        .map_err(|e| format!("the OCSP responder {url} cannot be reached: {}", e.without_url()))?;
+    if !sent.status().is_success() {
+        return Err(format!("the OCSP responder {url} answered {}", sent.status()));
+    }
+    let too_large = || format!("the OCSP responder's answer is larger than {MAX_ANSWER} bytes");
+    if sent.content_length().is_some_and(|n| n > MAX_ANSWER as u64) {
+        return Err(too_large());
+    }
+    let mut sent = sent;
+    let mut body = Vec::new();
+    while let Some(chunk) = sent.chunk().await.map_err(|e| format!("the OCSP responder {url}: {}", e.without_url()))? {
+        if body.len() + chunk.len() > MAX_ANSWER {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let (basic, basic_der) = basic_response(&body)?;
+    signed_for(&basic, &basic_der, issuer)?;
+    let now = SystemTime::now();
+    let single = basic
+        .tbs_response_data
+        .responses
+        .iter()
+        .find(|s| same_certificate(&s.cert_id, &id))
+        .ok_or("the OCSP answer is about another certificate")?;
+    if single.this_update.0.to_system_time() > now + SKEW {
+        return Err("the OCSP answer is dated in the future".into());
+    }
+    let valid_for = match &single.next_update {
+        Some(next) => {
+            let next = next.0.to_system_time();
+            if next + SKEW < now {
+                return Err("the OCSP answer is out of date (its next update has passed)".into());
+            }
+            next.duration_since(now).unwrap_or(Duration::ZERO)
+        }
+        // Without a next update, an answer is as good as it is fresh.
+        None => {
+            if single.this_update.0.to_system_time() + max_age + SKEW < now {
+                return Err("the OCSP answer is too old (it gives no next update)".into());
+            }
+            max_age
+        }
+    };
+    // An answer just past its next update (within the clocks' leeway) is still kept a few
+    // seconds, so that it is not asked for again on every handshake.
+    let valid_for = valid_for.max(RETRY_AFTER);
+    let verdict = match &single.cert_status {
+        CertStatus::Good(_) => Ok(()),
+        CertStatus::Revoked(info) => Err(format!("the certificate was revoked on {}", info.revocation_time.0.to_date_time())),
+        CertStatus::Unknown(_) => Err("the OCSP responder does not know the certificate".into()),
+    };
+    Ok(Reply { verdict, valid_for, der: body })
+}
+
+/// Checks the answer is signed by the issuer, or by a responder the issuer delegated.
+fn signed_for(basic: &BasicOcspResponse, der: &[u8], issuer: &Issuer) -> Result<(), String> {
+    let answer = fields(der)?;
+    let tbs = *answer.first().ok_or("the OCSP answer is empty")?;
+    let data = fields(tbs)?;
+    // ResponseData: version [0] (when not v1), then the responder's id: by name [1], by key [2].
+    let responder = data.get(usize::from(data.first().is_some_and(|f| f[0] == 0xA0))).ok_or("the OCSP answer names no responder")?;
+    let by_name = if responder[0] == 0xA1 { fields(responder)?.first().copied() } else { None };
+    let names = |subject: &[u8], key: &SubjectPublicKeyInfoOwned| match &basic.tbs_response_data.responder_id {
+        ResponderId::ByName(_) => by_name == Some(subject),
+        ResponderId::ByKey(h) => h.as_bytes() == sha1(key.subject_public_key.raw_bytes()),
+    };
+    let signer = if names(&issuer.subject, &issuer.key) {
+        issuer.key.clone()
+    } else {
+        // certs [0] EXPLICIT SEQUENCE OF Certificate, after the signature.
+        let sent = match answer.get(3) {
+            Some(certs) => fields(fields(certs)?.first().ok_or("the OCSP answer's certificates are empty")?)?,
+            None => Vec::new(),
+        };
+        let mut delegated = None;
+        for (c, der) in basic.certs.iter().flatten().zip(sent) {
+            let raw = RawCert::read(der)?;
+            if names(raw.subject, &c.tbs_certificate.subject_public_key_info) {
+                delegated = Some((c, raw));
+                break;
+            }
+        }
+        let (c, raw) = delegated.ok_or("the OCSP answer is signed by a responder that is neither the CA nor one it delegated")?;
+        delegated_by(c, &raw, issuer)?;
+        c.tbs_certificate.subject_public_key_info.clone()
+    };
+    verify(&signer, &basic.signature_algorithm, tbs, basic.signature.raw_bytes())
+        .map_err(|e| format!("the OCSP answer's signature does not hold: {e}"))
+}
+
+/// Whether `by` issued the certificate `der`: its issuer's name, and a signature its key made.
+pub(crate) fn issued(der: &[u8], by: &Issuer) -> bool {
+    let (Ok(cert), Ok(raw)) = (Certificate::from_der(der), RawCert::read(der)) else { return false };
+    by.subject == raw.issuer && verify(&by.key, &cert.signature_algorithm, raw.tbs, cert.signature.raw_bytes()).is_ok()
 }
 
 /// A certificate's subject and key, as an issuer.
-fn issuer(der: &[u8]) -> Result<Issuer, String> {
+pub(crate) fn issuer(der: &[u8]) -> Result<Issuer, String> {
     let c = Certificate::from_der(der).map_err(der_error("a CA certificate"))?;
     Ok(Issuer { subject: RawCert::read(der)?.subject.to_vec(), key: c.tbs_certificate.subject_public_key_info })
 }
@@ -430,7 +455,7 @@ fn delegated_by(c: &Certificate, raw: &RawCert, issuer: &Issuer) -> Result<(), S
 }
 
 /// The OCSP responder a certificate names (HTTP only, as RFC 6960 has them).
-fn responder_named(c: &Certificate) -> Result<Option<String>, String> {
+pub(crate) fn responder_named(c: &Certificate) -> Result<Option<String>, String> {
     for e in c.tbs_certificate.extensions.iter().flatten().filter(|e| e.extn_id.to_string() == AIA) {
         let aia =
             AuthorityInfoAccessSyntax::from_der(e.extn_value.as_bytes()).map_err(der_error("the certificate's access information"))?;

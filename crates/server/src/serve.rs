@@ -134,6 +134,11 @@ pub async fn start(app: App, listener: TcpListener) -> anyhow::Result<Running> {
     if let Some(r) = tls.as_ref().and_then(|t| t.revocation.clone()) {
         tokio::spawn(r.watch(rx.clone()));
     }
+    if let Some(s) = tls.as_ref().and_then(|t| t.stapler.clone()) {
+        // The first answer is asked for before serving, so the first clients get it.
+        let first = s.attempt().await;
+        tokio::spawn(s.keep(first, rx.clone()));
+    }
     let threads = crate::cores::spawn(listener, router, app.clone(), tls, rx.clone())?;
     let done = tokio::spawn(async move {
         // The serving threads end once stopped and done with the requests in hand.

@@ -14,7 +14,8 @@
 //! every minute, so one outlives neither its certificate nor the lists that vouch for it.
 //!
 //! With `tls_client_ocsp`, the CA's OCSP responder is asked about each client certificate once
-//! the handshake is done (`ocsp.rs`).
+//! the handshake is done (`ocsp.rs`). With `tls_ocsp_stapling`, the server's own certificate's
+//! answer is handed to clients in the handshake (`staple.rs`).
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
@@ -37,6 +38,8 @@ pub struct Tls {
     pub acceptor: TlsAcceptor,
     pub revocation: Option<Arc<Revocation>>,
     pub ocsp: Option<Arc<crate::ocsp::Ocsp>>,
+    /// The server's own certificate's OCSP answer, stapled (`tls_ocsp_stapling`).
+    pub stapler: Option<Arc<crate::staple::Stapler>>,
 }
 
 /// The acceptor for the configured certificate, or None when HTTPS is not configured.
@@ -46,6 +49,9 @@ pub fn acceptor(c: &Config) -> anyhow::Result<Option<Tls>> {
             anyhow::bail!(
                 "tls_client_ca, tls_client_crl and tls_client_ocsp need tls_cert and tls_key: client certificates come with HTTPS"
             );
+        }
+        if c.tls_ocsp_stapling {
+            anyhow::bail!("tls_ocsp_stapling needs tls_cert and tls_key: the answer stapled is about the server's certificate");
         }
         return Ok(None);
     };
@@ -84,12 +90,20 @@ pub fn acceptor(c: &Config) -> anyhow::Result<Option<Tls>> {
             }
         }
     };
-    let mut config = builder.with_single_cert(certs, key)?;
+    let mut stapler = None;
+    let mut config = if c.tls_ocsp_stapling {
+        let key = rustls::sign::CertifiedKey::from_der(certs, key, builder.crypto_provider())?;
+        let s = Arc::new(crate::staple::Stapler::new(key)?);
+        stapler = Some(s.clone());
+        builder.with_cert_resolver(s)
+    } else {
+        builder.with_single_cert(certs, key)?
+    };
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     if let Some(r) = &revocation {
         config.session_storage = Arc::new(Sessions(r.clone()));
     }
-    Ok(Some(Tls { acceptor: TlsAcceptor::from(Arc::new(config)), revocation, ocsp }))
+    Ok(Some(Tls { acceptor: TlsAcceptor::from(Arc::new(config)), revocation, ocsp, stapler }))
 }
 
 /// What identifies one version of the revocation file: when it was written, its size and inode.

@@ -313,3 +313,138 @@ async fn the_cas_ocsp_responder_vouches_for_each_client_certificate_sqlite() {
 async fn the_cas_ocsp_responder_vouches_for_each_client_certificate_postgres() {
     the_cas_ocsp_responder_vouches_for_each_client_certificate(Backend::Postgres).await;
 }
+
+/// What `openssl s_client -status` says of the answer stapled in the handshake: the status
+/// read from it, or None when the server sent none.
+async fn stapled_status(port: u16, ca: &std::path::Path) -> Option<String> {
+    let ca = ca.to_owned();
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("openssl")
+            .args(["s_client", "-connect", &format!("127.0.0.1:{port}"), "-servername", "localhost", "-status", "-CAfile"])
+            .arg(&ca)
+            .stdin(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    if text.contains("OCSP response: no response sent") {
+        return None;
+    }
+    assert!(text.contains("OCSP Response Status: successful"), "{text}");
+    let status = text.lines().find_map(|l| l.trim().strip_prefix("Cert Status: ")).unwrap_or_else(|| panic!("{text}"));
+    Some(status.to_owned())
+}
+
+fn port_of(app: &testkit::TestApp) -> u16 {
+    app.url("").rsplit(':').next().and_then(|p| p.parse().ok()).expect("the app's port")
+}
+
+/// The server's certificate (serial 41, issued by `root`, naming `responder`) followed by its
+/// issuer's, with its key: `stapled.pem`, `stapled.key`.
+fn stapled_files(files: &std::path::Path, root: &CertifiedIssuer<'static, KeyPair>, responder: Option<&str>, chain: bool) {
+    let key = KeyPair::generate().unwrap();
+    let mut p = CertificateParams::new(vec!["127.0.0.1".into(), "localhost".into()]).unwrap();
+    p.distinguished_name.push(DnType::CommonName, "tinhso");
+    p.serial_number = Some(rcgen::SerialNumber::from(41u64));
+    if let Some(uri) = responder {
+        p.custom_extensions.push(naming_responder(uri));
+    }
+    let cert = p.signed_by(&key, root).unwrap().pem();
+    let pem = if chain { format!("{cert}{}", root.pem()) } else { cert };
+    std::fs::write(files.join("stapled.pem"), pem).unwrap();
+    std::fs::write(files.join("stapled.key"), key.serialize_pem()).unwrap();
+}
+
+async fn the_servers_own_certificate_has_its_ocsp_answer_stapled(backend: Backend) {
+    kernel::tls::init();
+    if std::process::Command::new("openssl").arg("version").output().is_err() {
+        assert_ne!(std::env::var("TINHSO_REQUIRE_TOOLS").as_deref(), Ok("1"), "openssl is required (Debian's openssl)");
+        return;
+    }
+    let root = ca("CA thử nghiệm tỉnh Thái An");
+    let dir = server_files(&root);
+    let files = dir.path();
+    std::fs::write(files.join("ca.key"), root.key().serialize_pem()).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let url = format!("http://127.0.0.1:{port}");
+    let path = |name: &str| Some(files.join(name).to_str().unwrap().to_owned());
+    let stapling = kernel::config::Config {
+        tls_cert: path("stapled.pem"),
+        tls_key: path("stapled.key"),
+        tls_ocsp_stapling: true,
+        ..Default::default()
+    };
+
+    // Misconfigured, the server does not start: a certificate that names no responder, one
+    // without its issuer after it, stapling without HTTPS.
+    stapled_files(files, &root, None, true);
+    let e = server::tls::acceptor(&stapling).err().expect("no responder named").to_string();
+    assert!(e.contains("names no OCSP responder"), "{e}");
+    stapled_files(files, &root, Some(&url), false);
+    let e = server::tls::acceptor(&stapling).err().expect("no issuer").to_string();
+    assert!(e.contains("issuer's certificate must follow"), "{e}");
+    let plain = kernel::config::Config { tls_ocsp_stapling: true, ..Default::default() };
+    let e = server::tls::acceptor(&plain).err().expect("no HTTPS").to_string();
+    assert!(e.contains("tls_ocsp_stapling needs tls_cert"), "{e}");
+
+    // The responder is down when the server starts: it serves without a staple, and staples
+    // the good answer once the responder is back (asked again after 5 s).
+    stapled_files(files, &root, Some(&url), true);
+    let start = |stapling: bool| {
+        testkit::TestApp::start_configured(backend, move |c| {
+            c.tls_cert = path("stapled.pem");
+            c.tls_key = path("stapled.key");
+            c.tls_ocsp_stapling = stapling;
+        })
+    };
+    let Some(app) = start(true).await else { return };
+    let https = port_of(&app);
+    let ca_pem = files.join("ca.pem");
+    assert_eq!(stapled_status(https, &ca_pem).await, None, "no answer yet");
+    let client =
+        reqwest::Client::builder().add_root_certificate(reqwest::Certificate::from_pem(root.pem().as_bytes()).unwrap()).build().unwrap();
+    assert_eq!(client.get(app.url("/")).send().await.unwrap().status(), 200, "served without a staple");
+    let running = responder(files, port, "ca", &[(41, false)]).await;
+    let mut status = None;
+    for _ in 0..60 {
+        status = stapled_status(https, &ca_pem).await;
+        if status.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    assert_eq!(status.as_deref(), Some("good"), "stapled once the responder answered");
+    assert_eq!(running.asked(), 1, "asked once, not per handshake");
+    assert_eq!(stapled_status(https, &ca_pem).await.as_deref(), Some("good"));
+    assert_eq!(running.asked(), 1);
+    // Clients that do not ask for the status are served as before.
+    assert_eq!(client.get(app.url("/")).send().await.unwrap().status(), 200);
+    app.stop().await;
+
+    // A revoked certificate's answer is not stapled (the server still serves).
+    drop(running);
+    let revoked = responder(files, port, "ca", &[(41, true)]).await;
+    let Some(app) = start(true).await else { return };
+    assert_eq!(revoked.asked(), 1, "asked before serving");
+    assert_eq!(stapled_status(port_of(&app), &ca_pem).await, None);
+    assert_eq!(client.get(app.url("/")).send().await.unwrap().status(), 200);
+    app.stop().await;
+    // Without the setting the responder is not asked.
+    let Some(app) = start(false).await else { return };
+    assert_eq!(stapled_status(port_of(&app), &ca_pem).await, None);
+    assert_eq!(revoked.asked(), 1);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_servers_own_certificate_has_its_ocsp_answer_stapled_sqlite() {
+    the_servers_own_certificate_has_its_ocsp_answer_stapled(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn the_servers_own_certificate_has_its_ocsp_answer_stapled_postgres() {
+    the_servers_own_certificate_has_its_ocsp_answer_stapled(Backend::Postgres).await;
+}
