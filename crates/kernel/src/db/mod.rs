@@ -18,6 +18,7 @@ use sqlx::{AssertSqlSafe, Postgres, Row as _};
 
 use crate::{Error, Result};
 
+mod memory;
 mod reader;
 mod tx;
 mod writer;
@@ -98,7 +99,8 @@ impl SqliteDb {
 
 const WRITE_WAIT: Duration = Duration::from_secs(15);
 
-/// SQLite's process-wide settings, before its first connection: no memory statistics. With
+/// SQLite's process-wide settings, before its first connection: the process's allocator
+/// ([`memory`]), and no memory statistics. With
 /// them on (SQLite's default) every allocation and free inside SQLite takes one global mutex,
 /// which every connection (the writer holding the write turn and the readers beside it)
 /// contends for; nothing here reads those statistics. Too late once SQLite is initialised
@@ -111,6 +113,10 @@ fn configure_sqlite() {
         let rc = unsafe { rusqlite::ffi::sqlite3_config(rusqlite::ffi::SQLITE_CONFIG_MEMSTATUS, 0 as std::ffi::c_int) };
         if rc != rusqlite::ffi::SQLITE_OK {
             tracing::debug!(rc, "SQLite was initialised already; memory statistics stay on");
+        }
+        let rc = memory::install();
+        if rc != rusqlite::ffi::SQLITE_OK {
+            tracing::debug!(rc, "SQLite was initialised already; it keeps the C library's allocator");
         }
     });
 }
