@@ -23,7 +23,6 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
-use ring::signature::{self, UnparsedPublicKey, VerificationAlgorithm};
 use rustls_pki_types::CertificateDer;
 use rustls_pki_types::pem::PemObject;
 use sha2::{Digest, Sha256};
@@ -34,6 +33,9 @@ use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::ext::pkix::{AuthorityInfoAccessSyntax, ExtendedKeyUsage};
 use x509_cert::spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned};
 use x509_ocsp::{BasicOcspResponse, CertId, CertStatus, OcspRequest, OcspResponse, OcspResponseStatus, Request, ResponderId, TbsRequest};
+
+mod verify;
+use verify::verify;
 
 /// How long the responder may take to answer.
 const ASK_TIMEOUT: Duration = Duration::from_secs(5);
@@ -501,25 +503,6 @@ fn sha1(data: &[u8]) -> Vec<u8> {
 
 fn octets(data: &[u8]) -> Result<OctetString, String> {
     OctetString::new(data).map_err(der_error("a hash"))
-}
-
-/// Checks a signature with a public key, for the algorithms CAs sign with: RSA (PKCS #1 v1.5),
-/// ECDSA on P-256 and P-384, Ed25519.
-fn verify(key: &SubjectPublicKeyInfoOwned, algorithm: &AlgorithmIdentifierOwned, message: &[u8], sig: &[u8]) -> Result<(), String> {
-    let curve = key.algorithm.parameters.as_ref().and_then(|p| p.decode_as::<ObjectIdentifier>().ok()).map(|o| o.to_string());
-    let (p256, p384) = ("1.2.840.10045.3.1.7", "1.3.132.0.34");
-    let scheme: &'static dyn VerificationAlgorithm = match (algorithm.oid.to_string().as_str(), curve.as_deref()) {
-        ("1.2.840.113549.1.1.11", _) => &signature::RSA_PKCS1_2048_8192_SHA256,
-        ("1.2.840.113549.1.1.12", _) => &signature::RSA_PKCS1_2048_8192_SHA384,
-        ("1.2.840.113549.1.1.13", _) => &signature::RSA_PKCS1_2048_8192_SHA512,
-        ("1.2.840.10045.4.3.2", Some(c)) if c == p256 => &signature::ECDSA_P256_SHA256_ASN1,
-        ("1.2.840.10045.4.3.2", Some(c)) if c == p384 => &signature::ECDSA_P384_SHA256_ASN1,
-        ("1.2.840.10045.4.3.3", Some(c)) if c == p256 => &signature::ECDSA_P256_SHA384_ASN1,
-        ("1.2.840.10045.4.3.3", Some(c)) if c == p384 => &signature::ECDSA_P384_SHA384_ASN1,
-        ("1.3.101.112", _) => &signature::ED25519,
-        (other, _) => return Err(format!("the signature algorithm {other} is not supported")),
-    };
-    UnparsedPublicKey::new(scheme, key.subject_public_key.raw_bytes()).verify(message, sig).map_err(|_| "a bad signature".into())
 }
 
 #[cfg(test)]

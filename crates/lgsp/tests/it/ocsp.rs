@@ -77,6 +77,11 @@ async fn responder(dir: &std::path::Path, port: u16, signer: &str, index: &[(u64
 
 /// The same, for the CA whose certificate is `{ca}.pem`.
 async fn responder_for(dir: &std::path::Path, port: u16, ca: &str, signer: &str, index: &[(u64, bool)]) -> Responder {
+    responder_signing(dir, port, ca, signer, index, &[]).await
+}
+
+/// The same, with `openssl ocsp`'s signing options `sign` (`-rsigopt ...`).
+async fn responder_signing(dir: &std::path::Path, port: u16, ca: &str, signer: &str, index: &[(u64, bool)], sign: &[&str]) -> Responder {
     let lines: String = index
         .iter()
         .map(|(serial, revoked)| {
@@ -86,10 +91,11 @@ async fn responder_for(dir: &std::path::Path, port: u16, ca: &str, signer: &str,
         .collect();
     std::fs::write(dir.join("index.txt"), lines).unwrap();
     let (dir, signer, ca) = (dir.to_owned(), signer.to_owned(), format!("{ca}.pem"));
+    let sign: Vec<String> = sign.iter().map(|s| s.to_string()).collect();
     let asked = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let counter = asked.clone();
     let answer = move |body: axum::body::Bytes| {
-        let (dir, signer, ca) = (dir.clone(), signer.clone(), ca.clone());
+        let (dir, signer, ca, sign) = (dir.clone(), signer.clone(), ca.clone(), sign.clone());
         counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         async move {
             tokio::task::spawn_blocking(move || {
@@ -98,6 +104,7 @@ async fn responder_for(dir: &std::path::Path, port: u16, ca: &str, signer: &str,
                 std::fs::write(&req, &body).unwrap();
                 let ok = std::process::Command::new("openssl")
                     .args(["ocsp", "-index", "index.txt", "-CA", &ca, "-nmin", "1"])
+                    .args(&sign)
                     .args(["-rsigner", &format!("{signer}.pem"), "-rkey", &format!("{signer}.key")])
                     .arg("-reqin")
                     .arg(&req)
@@ -243,6 +250,49 @@ async fn the_cas_ocsp_responder_vouches_for_each_client_certificate(backend: Bac
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
     assert_eq!(call(&ca_only(Some(&delegated))).await.unwrap().status(), 401, "the last good answer still holds");
     drop(_undelegated);
+
+    // A delegated responder with an RSA key that signs its answers with RSASSA-PSS (SHA-256,
+    // MGF1 over SHA-256, a 32-byte salt) is believed; PSS with a salt shorter than the hash,
+    // which ring does not check, is refused with the reason.
+    let openssl = |args: &[&str]| {
+        let ok = std::process::Command::new("openssl").args(args).current_dir(files).stderr(std::process::Stdio::null()).status().unwrap();
+        assert!(ok.success(), "openssl {args:?}");
+    };
+    std::fs::write(files.join("pss.ext"), "extendedKeyUsage=OCSPSigning\n").unwrap();
+    openssl(&["req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", "pss.key", "-subj", "/CN=pss", "-out", "pss.csr"]);
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "pss.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-set_serial",
+        "77",
+        "-days",
+        "2",
+        "-extfile",
+        "pss.ext",
+        "-out",
+        "pss.pem",
+    ]);
+    let pss = ["-rmd", "sha256", "-rsigopt", "rsa_padding_mode:pss", "-rsigopt", "rsa_pss_saltlen:digest"];
+    let by_pss = responder_signing(files, port, "ca", "pss", &[(19, false), (20, false)], &pss).await;
+    assert_eq!(
+        call(&ca_only(Some(&leaf_asking("pss", 19, Some(&url), &root)))).await.unwrap().status(),
+        401,
+        "good, though bound to no subsystem"
+    );
+    drop(by_pss);
+    let short_salt = ["-rmd", "sha256", "-rsigopt", "rsa_padding_mode:pss", "-rsigopt", "rsa_pss_saltlen:16"];
+    let _by_short = responder_signing(files, port, "ca", "pss", &[(20, false)], &short_salt).await;
+    let r = call(&ca_only(Some(&leaf_asking("pss-ngan", 20, Some(&url), &root)))).await.unwrap();
+    assert_eq!(r.status(), 403);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("RSASSA-PSS") && body.contains("salt of 16 bytes"), "{body}");
+    drop(_by_short);
 
     // A client cannot choose the key answers are checked with: beside its revoked certificate
     // it sends one of its own bearing the CA's name, and a forger on the way to the responder
