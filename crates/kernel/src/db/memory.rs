@@ -115,7 +115,7 @@ mod tests {
     fn blocks_keep_their_size_and_contents_through_growth() {
         unsafe {
             let p = x_malloc(13).cast::<u8>();
-            assert!(!p.is_null() && p as usize % 8 == 0);
+            assert!(!p.is_null() && (p as usize).is_multiple_of(8));
             assert_eq!(x_size(p.cast()), 13);
             for i in 0..13 {
                 p.add(i).write(i as u8);
