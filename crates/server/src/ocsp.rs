@@ -246,8 +246,10 @@ impl Ocsp {
 /// A responder's answer about one certificate, its signature checked.
 pub(crate) struct Reply {
     pub verdict: Result<(), String>,
-    /// How long it holds from now: until its next update, else `max_age`.
+    /// How long it is kept from now: until it runs out (below), but at least a few seconds.
     pub valid_for: Duration,
+    /// When it runs out: its next update, or `max_age` after its date when it gives none.
+    pub holds_until: SystemTime,
     /// The OCSP response as the responder sent it (what a server staples).
     pub der: Vec<u8>,
 }
@@ -256,6 +258,7 @@ pub(crate) struct Reply {
 /// names it by SHA-1 hashes of its issuer's name and key and its serial, as responders expect.
 /// The answer must be signed by the issuer or a responder it delegated, be about this very
 /// certificate and be current; an answer without a next update holds `max_age` from its date.
+/// Its status, revoked or unknown, is the reply's verdict.
 pub(crate) async fn query(http: &reqwest::Client, url: &str, der: &[u8], issuer: &Issuer, max_age: Duration) -> Result<Reply, String> {
     let cert = Certificate::from_der(der).map_err(der_error("the certificate asked about"))?;
     let raw = RawCert::read(der)?;
@@ -310,22 +313,24 @@ pub(crate) async fn query(http: &reqwest::Client, url: &str, der: &[u8], issuer:
     if single.this_update.0.to_system_time() > now + SKEW {
         return Err("the OCSP answer is dated in the future".into());
     }
-    let valid_for = match &single.next_update {
+    let holds_until = match &single.next_update {
         Some(next) => {
             let next = next.0.to_system_time();
             if next + SKEW < now {
                 return Err("the OCSP answer is out of date (its next update has passed)".into());
             }
-            next.duration_since(now).unwrap_or(Duration::ZERO)
+            next
         }
         // Without a next update, an answer is as good as it is fresh.
         None => {
-            if single.this_update.0.to_system_time() + max_age + SKEW < now {
+            let until = single.this_update.0.to_system_time() + max_age;
+            if until + SKEW < now {
                 return Err("the OCSP answer is too old (it gives no next update)".into());
             }
-            max_age
+            until
         }
     };
+    let valid_for = holds_until.duration_since(now).unwrap_or(Duration::ZERO);
     // An answer just past its next update (within the clocks' leeway) is still kept a few
     // seconds, so that it is not asked for again on every handshake.
     let valid_for = valid_for.max(RETRY_AFTER);
@@ -334,7 +339,7 @@ pub(crate) async fn query(http: &reqwest::Client, url: &str, der: &[u8], issuer:
         CertStatus::Revoked(info) => Err(format!("the certificate was revoked on {}", info.revocation_time.0.to_date_time())),
         CertStatus::Unknown(_) => Err("the OCSP responder does not know the certificate".into()),
     };
-    Ok(Reply { verdict, valid_for, der: body })
+    Ok(Reply { verdict, valid_for, holds_until, der: body })
 }
 
 /// Checks the answer is signed by the issuer, or by a responder the issuer delegated.
@@ -373,10 +378,15 @@ fn signed_for(basic: &BasicOcspResponse, der: &[u8], issuer: &Issuer) -> Result<
         .map_err(|e| format!("the OCSP answer's signature does not hold: {e}"))
 }
 
-/// Whether `by` issued the certificate `der`: its issuer's name, and a signature its key made.
-pub(crate) fn issued(der: &[u8], by: &Issuer) -> bool {
-    let (Ok(cert), Ok(raw)) = (Certificate::from_der(der), RawCert::read(der)) else { return false };
-    by.subject == raw.issuer && verify(&by.key, &cert.signature_algorithm, raw.tbs, cert.signature.raw_bytes()).is_ok()
+/// Whether `by` issued the certificate `der`: `Err(None)` when it bears another issuer's name,
+/// `Err(Some(why))` when it bears `by`'s but its signature does not hold with `by`'s key.
+pub(crate) fn issued(der: &[u8], by: &Issuer) -> Result<(), Option<String>> {
+    let cert = Certificate::from_der(der).map_err(|e| Some(e.to_string()))?;
+    let raw = RawCert::read(der).map_err(Some)?;
+    if by.subject != raw.issuer {
+        return Err(None);
+    }
+    verify(&by.key, &cert.signature_algorithm, raw.tbs, cert.signature.raw_bytes()).map_err(Some)
 }
 
 /// A certificate's subject and key, as an issuer.

@@ -1,9 +1,9 @@
 //! SQLite's memory from the process's own allocator (mimalloc in the server) rather than the C
 //! library's `malloc`: the message log's writer spent about a fifth of its time allocating,
 //! much of it inside SQLite binding and stepping its inserts, and glibc's allocator is the
-//! slower of the two on these paths. SQLite keeps each block's size itself (its methods must
-//! tell it back), so every block carries its size in an 8-byte head, which also keeps the
-//! 8-byte alignment SQLite needs.
+//! slower of the two on these paths. SQLite does not keep a block's size (its methods must tell
+//! it back), so every block carries its size in an 8-byte head, which also keeps the 8-byte
+//! alignment SQLite needs; sizes are rounded up to 8 bytes, as SQLite's own methods round them.
 
 use std::alloc::{Layout, alloc, dealloc, realloc};
 use std::ffi::{c_int, c_void};
@@ -12,6 +12,14 @@ use std::ptr::null_mut;
 use rusqlite::ffi;
 
 const HEAD: usize = 8;
+
+/// The size given for a request of `n` bytes: `n` rounded up to a multiple of 8, as SQLite's
+/// own methods do (SQLite compares a block's size with a rounded request to tell whether a
+/// reallocation is needed), or None for a request that cannot be met.
+fn rounded(n: c_int) -> Option<usize> {
+    let n = usize::try_from(n).ok().filter(|n| *n > 0)?;
+    Some(n.checked_add(7)? & !7).filter(|r| *r <= c_int::MAX as usize)
+}
 
 fn layout(n: usize) -> Option<Layout> {
     Layout::from_size_align(n.checked_add(HEAD)?, HEAD).ok()
@@ -30,7 +38,7 @@ unsafe fn head(p: *mut c_void) -> (*mut u8, usize) {
 }
 
 unsafe extern "C" fn x_malloc(n: c_int) -> *mut c_void {
-    let Some(l) = usize::try_from(n).ok().filter(|n| *n > 0).and_then(layout) else { return null_mut() };
+    let Some((n, l)) = rounded(n).and_then(|n| Some((n, layout(n)?))) else { return null_mut() };
     // SAFETY: the layout's size is at least HEAD; a null answer is passed on as SQLite expects.
     unsafe {
         let base = alloc(l);
@@ -58,7 +66,7 @@ unsafe extern "C" fn x_realloc(p: *mut c_void, n: c_int) -> *mut c_void {
         // SAFETY: as for a new block.
         return unsafe { x_malloc(n) };
     }
-    let Some(new) = usize::try_from(n).ok().filter(|n| *n > 0).and_then(layout) else { return null_mut() };
+    let Some((n, new)) = rounded(n).and_then(|n| Some((n, layout(n)?))) else { return null_mut() };
     // SAFETY: `p` is a live block of ours; on failure it stays as it was, as SQLite expects.
     unsafe {
         let (base, old) = head(p);
@@ -80,7 +88,8 @@ unsafe extern "C" fn x_size(p: *mut c_void) -> c_int {
 }
 
 unsafe extern "C" fn x_roundup(n: c_int) -> c_int {
-    n.saturating_add(7) & !7
+    // 0 tells SQLite the request cannot be met.
+    n.checked_add(7).map_or(0, |m| m & !7)
 }
 
 unsafe extern "C" fn x_init(_: *mut c_void) -> c_int {
@@ -116,7 +125,7 @@ mod tests {
         unsafe {
             let p = x_malloc(13).cast::<u8>();
             assert!(!p.is_null() && (p as usize).is_multiple_of(8));
-            assert_eq!(x_size(p.cast()), 13);
+            assert_eq!(x_size(p.cast()), 16, "the size given, rounded as x_roundup rounds");
             for i in 0..13 {
                 p.add(i).write(i as u8);
             }
@@ -125,9 +134,9 @@ mod tests {
             assert!((0..13).all(|i| q.add(i).read() == i as u8));
             x_free(q.cast());
             assert!(x_malloc(0).is_null() && x_malloc(-1).is_null());
-            assert_eq!((x_roundup(1), x_roundup(8), x_roundup(9)), (8, 8, 16));
+            assert_eq!((x_roundup(1), x_roundup(8), x_roundup(9), x_roundup(c_int::MAX)), (8, 8, 16, 0));
             let r = x_realloc(null_mut(), 5);
-            assert_eq!(x_size(r), 5);
+            assert_eq!(x_size(r), 8);
             x_free(r);
             x_free(null_mut());
         }
