@@ -67,6 +67,8 @@ pub struct Inner {
     /// The message log's writer: records queue here and are written in batches.
     writer: Arc<Mutex<Option<std::sync::mpsc::SyncSender<log::Exchange>>>>,
     writer_task: Arc<Mutex<Option<std::thread::JoinHandle<()>>>>,
+    /// Told when this node publishes an event, so its push worker looks at once.
+    pushes: Arc<tokio::sync::Notify>,
     /// Calls forwarded by the direct path (`direct.rs`) since start.
     direct_calls: Arc<std::sync::atomic::AtomicU64>,
     /// The shared catalogs, where file replicas of national data are imported.
@@ -98,6 +100,7 @@ impl Lgsp {
             reloading: Arc::default(),
             writer: Arc::default(),
             writer_task: Arc::default(),
+            pushes: Arc::default(),
             direct_calls: Arc::default(),
             catalog: None,
             retention: None,

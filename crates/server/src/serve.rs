@@ -273,6 +273,7 @@ async fn push_events(app: App, mut stop: watch::Receiver<bool>) {
         if !busy {
             tokio::select! {
                 _ = tokio::time::sleep(poll) => {}
+                _ = app.lgsp.published() => {}
                 _ = stop.wait_for(|v| *v) => return,
             }
         }
