@@ -33,6 +33,10 @@ const NEVER: i64 = i64::MAX;
 /// Push deliveries posted at once by one worker.
 const IN_FLIGHT: usize = 16;
 
+/// A push's outcome: event, subscription, attempts before it, why it failed (None: delivered),
+/// when it ended.
+type Outcome = (String, String, i64, Option<String>, i64);
+
 /// `($2, $3), ($4, $5), ...`: `n` pairs of parameters after the first.
 fn pairs(n: usize) -> String {
     (0..n).map(|i| format!("(${}, ${})", 2 * i + 2, 2 * i + 3)).collect::<Vec<_>>().join(", ")
@@ -209,17 +213,20 @@ impl Lgsp {
             .bind(payload.to_string())
             .execute(&mut tx)
             .await?;
-        q("INSERT INTO lgsp_deliveries (event_id, subscription_id, status, attempts, next_at)
-           SELECT $1, s.id, 'pending', 0, CASE WHEN s.mode = 'push' THEN $2 ELSE $4 END FROM lgsp_subscriptions s WHERE s.event_type_id = $3 AND s.active")
+        let deliveries = q("INSERT INTO lgsp_deliveries (event_id, subscription_id, status, attempts, next_at)
+           SELECT $1, s.id, 'pending', 0, CASE WHEN s.mode = 'push' THEN $2 ELSE $4 END FROM lgsp_subscriptions s WHERE s.event_type_id = $3 AND s.active
+           RETURNING next_at")
         .bind(id.as_str())
         .bind(now)
         .bind(type_id.as_str())
         .bind(NEVER)
-        .execute(&mut tx)
+        .fetch_all(&mut tx)
         .await?;
         tx.commit().await?;
-        // This node's push worker need not wait for its next look.
-        self.pushes.notify_one();
+        // With something to push, this node's push worker need not wait for its next look.
+        if deliveries.iter().any(|d| d.int("next_at").is_ok_and(|n| n < NEVER)) {
+            self.pushes.notify_one();
+        }
         Ok(id)
     }
 
@@ -357,12 +364,16 @@ impl Lgsp {
         Ok(json!({"eventId": event_id, "deliveries": deliveries}))
     }
 
-    /// Pushes the due push deliveries (up to `limit`), the longest due first: each is leased for
-    /// a minute, posted to the subscriber's URL ([`IN_FLIGHT`] at once), then marked delivered
-    /// (one statement for all; the time the last answered), rescheduled with backoff, or dead,
-    /// all in one transaction. Returns how many were attempted.
+    /// Pushes the due push deliveries (up to `limit`), the longest due first among those no
+    /// other node holds: each is leased for a minute, posted to the subscriber's URL
+    /// ([`IN_FLIGHT`] at once), then marked delivered, rescheduled with backoff, or dead
+    /// ([`Lgsp::write_outcomes`]). Returns how many were attempted.
     pub async fn push_due(&self, limit: i64) -> Result<usize> {
         let now = kernel::time::now_ms();
+        // Leased until then; an outcome is written only while the lease holds (the delivery
+        // still pending with this `next_at`): one that took longer, or a subscription ended
+        // meanwhile, leaves the row to whoever holds it now.
+        let lease = now + 60_000;
         let mut tx = self.db.begin().await?;
         let lock = if tx.backend() == Backend::Postgres { " FOR UPDATE OF d SKIP LOCKED" } else { "" };
         let due = q(format!(
@@ -384,6 +395,17 @@ impl Lgsp {
                 lease = lease.bind(r.text("event_id")?).bind(r.text("subscription_id")?);
             }
             lease.execute(&mut tx).await?;
+        }
+        if (due.len() as i64) < limit {
+            // Caught up, so the due range is short: deliveries due though never to be pushed
+            // (a publication that raced an unsubscription, a node not yet upgraded) are set
+            // aside, so that later look-ups do not read them again.
+            q("UPDATE lgsp_deliveries SET next_at = $2 WHERE status = 'pending' AND next_at <= $1 AND subscription_id IN
+               (SELECT id FROM lgsp_subscriptions WHERE mode = 'pull' OR NOT active)")
+            .bind(now)
+            .bind(NEVER)
+            .execute(&mut tx)
+            .await?;
         }
         tx.commit().await?;
         let mut posts = Vec::with_capacity(due.len());
@@ -416,35 +438,55 @@ impl Lgsp {
             });
         }
         let outcomes: Vec<_> = futures_util::stream::iter(posts).buffer_unordered(IN_FLIGHT).collect().await;
+        // The outcomes are written together; a write that fails is tried again (a posted
+        // delivery whose outcome is lost is posted again when its lease runs out).
+        let mut tries = 0;
+        while let Err(e) = self.write_outcomes(&outcomes, lease).await {
+            tries += 1;
+            if tries == 3 {
+                return Err(e);
+            }
+            tracing::warn!(error = %e, "writing push outcomes failed; trying again");
+            tokio::time::sleep(std::time::Duration::from_millis(200 * tries)).await;
+        }
+        Ok(outcomes.len())
+    }
+
+    /// Marks the delivered ones delivered (one statement; the time the last answered) and
+    /// reschedules or buries the failed ones, in one transaction, each only while `lease` holds.
+    async fn write_outcomes(&self, outcomes: &[Outcome], lease: i64) -> Result<()> {
         let mut tx = self.db.begin().await?;
         let delivered: Vec<_> = outcomes.iter().filter(|o| o.3.is_none()).collect();
         if let Some(last) = delivered.iter().map(|o| o.4).max() {
             let mut done = q(format!(
-                "UPDATE lgsp_deliveries SET status = 'delivered', delivered_at = $1, attempts = attempts + 1 WHERE (event_id, subscription_id) IN ({})",
-                pairs(delivered.len())
+                "UPDATE lgsp_deliveries SET status = 'delivered', delivered_at = $1, attempts = attempts + 1
+                 WHERE (event_id, subscription_id) IN ({}) AND status = 'pending' AND next_at = ${}",
+                pairs(delivered.len()),
+                2 * delivered.len() + 2
             ))
             .bind(last);
             for (event_id, sub_id, ..) in &delivered {
                 done = done.bind(event_id.as_str()).bind(sub_id.as_str());
             }
-            done.execute(&mut tx).await?;
+            done.bind(lease).execute(&mut tx).await?;
         }
-        for (event_id, sub_id, attempts, failure, done_at) in &outcomes {
+        for (event_id, sub_id, attempts, failure, done_at) in outcomes {
             let Some(why) = failure else { continue };
             let attempts = attempts + 1;
             let status = if attempts >= MAX_ATTEMPTS { "dead" } else { "pending" };
-            q("UPDATE lgsp_deliveries SET status = $3, attempts = $4, next_at = $5, last_error = $6 WHERE event_id = $1 AND subscription_id = $2")
-                .bind(event_id.as_str())
-                .bind(sub_id.as_str())
-                .bind(status)
-                .bind(attempts)
-                .bind(done_at + backoff_ms(attempts - 1))
-                .bind(why.as_str())
-                .execute(&mut tx)
-                .await?;
+            q("UPDATE lgsp_deliveries SET status = $3, attempts = $4, next_at = $5, last_error = $6
+               WHERE event_id = $1 AND subscription_id = $2 AND status = 'pending' AND next_at = $7")
+            .bind(event_id.as_str())
+            .bind(sub_id.as_str())
+            .bind(status)
+            .bind(attempts)
+            .bind(done_at + backoff_ms(attempts - 1))
+            .bind(why.as_str())
+            .bind(lease)
+            .execute(&mut tx)
+            .await?;
         }
-        tx.commit().await?;
-        Ok(outcomes.len())
+        tx.commit().await
     }
 
     /// Resolves when this node published an event since it last resolved (the push worker's

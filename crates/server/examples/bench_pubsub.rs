@@ -5,8 +5,9 @@
 //! .../pull/v1/{eventType}/{eventId}`). Publishing, pushing and pulling run at once. Prints
 //! the events published per second, the events each subscriber received per second from the
 //! first publication to the last delivery, the time from publishing to the push's arrival
-//! (p50, p99, max), and checks that every event reached both subscribers (duplicates, which
-//! at-least-once delivery allows, are counted).
+//! (p50, p99, max), and checks that every event reached both subscribers and was marked
+//! delivered (duplicates, which at-least-once delivery allows, are counted; the first arrival
+//! is the one timed).
 //!
 //!   bench_pubsub [--events 5000] [--publishers 8] [--database-url postgres://...]
 
@@ -44,8 +45,12 @@ async fn webhook(received: Arc<Mutex<Received>>) -> anyhow::Result<String> {
                 let now = Instant::now();
                 let seq = body["payload"]["seq"].as_u64().unwrap_or(u64::MAX);
                 let mut r = received.lock().unwrap_or_else(|p| p.into_inner());
-                if r.at.insert(seq, now).is_some() {
-                    r.again += 1;
+                // A second delivery counts, but the first arrival is the one timed.
+                match r.at.entry(seq) {
+                    std::collections::hash_map::Entry::Occupied(_) => r.again += 1,
+                    std::collections::hash_map::Entry::Vacant(v) => {
+                        v.insert(now);
+                    }
                 }
                 axum::http::StatusCode::OK
             }
@@ -132,16 +137,17 @@ async fn main() -> anyhow::Result<()> {
                     tokio::time::sleep(Duration::from_millis(5)).await;
                     continue;
                 }
-                for chunk in ids.chunks(8) {
+                // An event offered again after its acknowledgement would be a second delivery.
+                let fresh: Vec<String> = ids.into_iter().filter(|id| !acked.contains(id)).collect();
+                again += (page["events"].as_array().map_or(0, Vec::len) - fresh.len()) as u64;
+                for chunk in fresh.chunks(8) {
                     let acks: Vec<_> = chunk
                         .iter()
                         .map(|id| (id, tokio::spawn(im(PULLER, reqwest::Method::DELETE, format!("pull/v1/{EVENT_TYPE}/{id}"), None))))
                         .collect();
                     for (id, ack) in acks {
                         anyhow::ensure!(ack.await??.status() == 204, "acknowledging {id}");
-                        if !acked.insert(id.clone()) {
-                            again += 1;
-                        }
+                        acked.insert(id.clone());
                     }
                 }
                 last = Instant::now();
@@ -204,8 +210,18 @@ async fn main() -> anyhow::Result<()> {
         pulled.as_secs_f64(),
         rate(pulled)
     );
-    let left = kernel::db::q("SELECT COUNT(*) FROM lgsp_deliveries WHERE status <> 'delivered'").fetch_i64(&app.db).await?;
+    // The push worker writes a batch's outcomes once its last post is answered: give it a
+    // moment, then every delivery must be marked delivered.
+    let mut left = 0;
+    for _ in 0..100 {
+        left = kernel::db::q("SELECT COUNT(*) FROM lgsp_deliveries WHERE status <> 'delivered'").fetch_i64(&app.db).await?;
+        if left == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     println!("[{backend}] deliveries not marked delivered afterwards: {left}");
+    anyhow::ensure!(left == 0, "{left} deliveries were not marked delivered");
     let _ = running.shutdown.send(true);
     let _ = running.done.await;
     Ok(())

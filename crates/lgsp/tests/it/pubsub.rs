@@ -210,12 +210,17 @@ storage_test!(events_reach_every_subscriber_once_acknowledged, async |app: &Test
     };
     // The platform's own worker, told of the event, makes the first attempt; then the
     // delivery is made to have failed nine times, and the next failure is its last.
-    for _ in 0..100 {
-        if push_of(&last).await["attempts"].as_i64() >= Some(1) {
-            break;
+    let attempted = async |id: &str| {
+        for _ in 0..100 {
+            let push = push_of(id).await;
+            if push["attempts"].as_i64() >= Some(1) {
+                return push;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+        panic!("the platform's worker did not attempt the delivery of {id}");
+    };
+    attempted(&last).await;
     kernel::db::q("UPDATE lgsp_deliveries SET attempts = 9, next_at = 0 WHERE event_id = $1")
         .bind(last.as_str())
         .execute(&app.app.db)
@@ -232,8 +237,20 @@ storage_test!(events_reach_every_subscriber_once_acknowledged, async |app: &Test
     }
     assert_eq!(push["status"], "dead", "{push}");
     assert_eq!(push["attempts"], 10, "{push}");
-    // Unsubscribing stops new deliveries.
+    // Unsubscribing stops the deliveries still pending (one failed once, its retry due in 2 s)
+    // and new ones.
+    let waiting = im(app, &room, ROOM, reqwest::Method::POST, "pub/v1/dossier-status", Some(json!({"status": 8}))).await.json()["eventId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(attempted(&waiting).await["attempts"], 1);
     assert_eq!(im(app, &pusher, PUSHER, reqwest::Method::DELETE, "api/v1/subs/dossier-status", None).await.status, 204);
+    w.up.store(true, Ordering::SeqCst);
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    again.push_due(64).await.unwrap();
+    let push = push_of(&waiting).await;
+    assert_eq!((push["status"].as_str(), push["attempts"].as_i64()), (Some("pending"), Some(1)), "not attempted again: {push}");
+    assert!(!w.received.lock().unwrap().contains(&waiting));
     let one_more = im(app, &room, ROOM, reqwest::Method::POST, "pub/v1/dossier-status", Some(json!({"status": 9}))).await.json()["eventId"]
         .as_str()
         .unwrap()
@@ -285,4 +302,40 @@ async fn dossier_status_reaches_the_national_sync_sqlite() {
 #[tokio::test]
 async fn dossier_status_reaches_the_national_sync_postgres() {
     dossier_status_reaches_the_national_sync(testkit::Backend::Postgres).await;
+}
+
+/// A node pushes what it publishes at once, not at its next look for due deliveries (an hour
+/// away here).
+async fn a_publication_is_pushed_at_once(backend: testkit::Backend) {
+    let Some(app) = TestApp::start_configured(backend, |c| c.outbox_poll_ms = 3_600_000).await else { return };
+    let room = member_system(&app, ROOM).await;
+    let pusher = member_system(&app, PUSHER).await;
+    let w = Webhook { up: Arc::new(AtomicBool::new(true)), ..Default::default() };
+    let url = webhook(w.clone()).await;
+    let r = im(&app, &room, ROOM, reqwest::Method::POST, "api/v1/eventType", Some(json!({"eventType": "dossier-status"}))).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let r =
+        im(&app, &pusher, PUSHER, reqwest::Method::POST, "api/v1/subs", Some(json!({"eventType": "dossier-status", "pushUrl": url}))).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    // The worker's first look, at start, is past; it now sleeps for an hour unless told.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let started = std::time::Instant::now();
+    let r = im(&app, &room, ROOM, reqwest::Method::POST, "pub/v1/dossier-status", Some(json!({"status": 4}))).await;
+    assert_eq!(r.status, 202, "{}", r.text);
+    let id = r.json()["eventId"].as_str().unwrap().to_owned();
+    while !w.received.lock().unwrap().contains(&id) {
+        assert!(started.elapsed() < std::time::Duration::from_secs(10), "not pushed at once");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_publication_is_pushed_at_once_sqlite() {
+    a_publication_is_pushed_at_once(testkit::Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_publication_is_pushed_at_once_postgres() {
+    a_publication_is_pushed_at_once(testkit::Backend::Postgres).await;
 }
