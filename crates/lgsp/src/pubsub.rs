@@ -10,7 +10,9 @@
 //! The event and one delivery per subscription are written in one transaction. Push
 //! deliveries are leased by workers (on PostgreSQL with `FOR UPDATE SKIP LOCKED`, so nodes
 //! share them), retried with exponential backoff, dead after ten failures. Delivery is at
-//! least once; every event has an id for subscribers to deduplicate.
+//! least once; every event has an id for subscribers to deduplicate. A delivery's status is
+//! `pending`, `delivered`, `dead`, or `cancelled` (its subscription ended first); a subscription
+//! ended and started again begins anew.
 
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -27,8 +29,8 @@ use crate::registry::Subsystem;
 /// Failures after which a push delivery is given up (dead letter).
 const MAX_ATTEMPTS: i64 = 10;
 /// The `next_at` of deliveries never pushed: those of pull subscriptions (the subscriber
-/// takes them) and of push subscriptions ended. The push worker's look-up of due deliveries
-/// then reads only due push deliveries, however many wait for a puller.
+/// takes them). The push worker's look-up of due deliveries then reads only due push
+/// deliveries, however many wait for a puller. (Those of ended subscriptions are cancelled.)
 const NEVER: i64 = i64::MAX;
 /// Push deliveries posted at once by one worker.
 const IN_FLIGHT: usize = 16;
@@ -247,19 +249,50 @@ impl Lgsp {
             "pull" => {}
             _ => return Err(Error::invalid("mode", "push hoặc pull")),
         }
-        let r = q("INSERT INTO lgsp_subscriptions (id, event_type_id, subscriber_id, mode, push_url, active, created_at) VALUES ($1, $2, $3, $4, $5, TRUE, $6)")
-            .bind(kernel::id::new_id())
+        let push_url = if mode == "push" { i.push_url.clone() } else { None };
+        let now = kernel::time::now_ms();
+        let mut tx = self.db.begin().await?;
+        // A subscription ended before starts again from now, as given: anything of its earlier
+        // time still pending (published as it ended) is cancelled.
+        let ended = q("SELECT id FROM lgsp_subscriptions WHERE event_type_id = $1 AND subscriber_id = $2 AND NOT active")
             .bind(type_id.as_str())
             .bind(caller.id.as_str())
-            .bind(mode.as_str())
-            .bind(if mode == "push" { i.push_url.clone() } else { None })
-            .bind(kernel::time::now_ms())
-            .execute(&self.db)
-            .await;
+            .fetch_optional(&mut tx)
+            .await?;
+        let r = match ended {
+            Some(row) => {
+                let id = row.text("id")?;
+                q("UPDATE lgsp_deliveries SET status = 'cancelled' WHERE subscription_id = $1 AND status = 'pending'")
+                    .bind(id.as_str())
+                    .execute(&mut tx)
+                    .await?;
+                q("UPDATE lgsp_subscriptions SET mode = $2, push_url = $3, active = TRUE, created_at = $4 WHERE id = $1")
+                    .bind(id.as_str())
+                    .bind(mode.as_str())
+                    .bind(push_url)
+                    .bind(now)
+                    .execute(&mut tx)
+                    .await
+            }
+            None => {
+                q("INSERT INTO lgsp_subscriptions (id, event_type_id, subscriber_id, mode, push_url, active, created_at) VALUES ($1, $2, $3, $4, $5, TRUE, $6)")
+                    .bind(kernel::id::new_id())
+                    .bind(type_id.as_str())
+                    .bind(caller.id.as_str())
+                    .bind(mode.as_str())
+                    .bind(push_url)
+                    .bind(now)
+                    .execute(&mut tx)
+                    .await
+            }
+        };
         match r {
             Err(e) if e.is_unique_violation() => Err(Error::conflict("đã đăng ký loại sự kiện này (already subscribed)")),
             Err(e) => Err(e),
-            Ok(_) => Ok(json!({"eventType": i.event_type, "mode": mode, "pushUrl": i.push_url})),
+            Ok(_) => {
+                tx.commit().await?;
+                Ok(json!({"eventType": i.event_type, "mode": mode, "pushUrl": i.push_url}))
+            }
         }
     }
 
@@ -278,13 +311,11 @@ impl Lgsp {
     async fn unsubscribe(&self, room: &Subsystem, caller: &Subsystem, event_type: &str) -> Result<()> {
         let (type_id, _) = self.event_type_id(room, event_type).await?;
         let mut tx = self.db.begin().await?;
-        // What it had not received yet is no longer attempted (it stays pending in the
-        // events' delivery status).
-        q("UPDATE lgsp_deliveries SET next_at = $3 WHERE status = 'pending' AND subscription_id IN
+        // What it had not received yet is cancelled: no longer attempted nor offered.
+        q("UPDATE lgsp_deliveries SET status = 'cancelled' WHERE status = 'pending' AND subscription_id IN
            (SELECT id FROM lgsp_subscriptions WHERE event_type_id = $1 AND subscriber_id = $2 AND active)")
         .bind(type_id.as_str())
         .bind(caller.id.as_str())
-        .bind(NEVER)
         .execute(&mut tx)
         .await?;
         let n = q("UPDATE lgsp_subscriptions SET active = FALSE WHERE event_type_id = $1 AND subscriber_id = $2 AND active")

@@ -249,7 +249,7 @@ storage_test!(events_reach_every_subscriber_once_acknowledged, async |app: &Test
     tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
     again.push_due(64).await.unwrap();
     let push = push_of(&waiting).await;
-    assert_eq!((push["status"].as_str(), push["attempts"].as_i64()), (Some("pending"), Some(1)), "not attempted again: {push}");
+    assert_eq!((push["status"].as_str(), push["attempts"].as_i64()), (Some("cancelled"), Some(1)), "not attempted again: {push}");
     assert!(!w.received.lock().unwrap().contains(&waiting));
     let one_more = im(app, &room, ROOM, reqwest::Method::POST, "pub/v1/dossier-status", Some(json!({"status": 9}))).await.json()["eventId"]
         .as_str()
@@ -257,6 +257,27 @@ storage_test!(events_reach_every_subscriber_once_acknowledged, async |app: &Test
         .to_owned();
     let status = im(app, &room, ROOM, reqwest::Method::GET, &format!("api/v1/events/{one_more}"), None).await.json();
     assert_eq!(status["deliveries"].as_array().unwrap().len(), 1, "only the puller");
+    // Subscribing again starts anew: the next event is pushed, the cancelled one is not.
+    let r =
+        im(app, &pusher, PUSHER, reqwest::Method::POST, "api/v1/subs", Some(json!({"eventType": "dossier-status", "pushUrl": url}))).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let r =
+        im(app, &pusher, PUSHER, reqwest::Method::POST, "api/v1/subs", Some(json!({"eventType": "dossier-status", "pushUrl": url}))).await;
+    assert_eq!(r.status, 409, "subscribed already");
+    let after = im(app, &room, ROOM, reqwest::Method::POST, "pub/v1/dossier-status", Some(json!({"status": 10}))).await.json()["eventId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for _ in 0..100 {
+        if w.received.lock().unwrap().contains(&after) {
+            break;
+        }
+        again.push_due(64).await.unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(w.received.lock().unwrap().contains(&after), "pushed after subscribing again");
+    assert!(!w.received.lock().unwrap().contains(&waiting));
+    assert_eq!(push_of(&waiting).await["status"], "cancelled");
 });
 
 /// Dossier status changes from the one-stop engine reach a national-sync subscriber as
