@@ -266,13 +266,19 @@ impl Lgsp {
                     .bind(id.as_str())
                     .execute(&mut tx)
                     .await?;
-                q("UPDATE lgsp_subscriptions SET mode = $2, push_url = $3, active = TRUE, created_at = $4 WHERE id = $1")
+                // Only while still ended: of two requests at once, the second is told it is
+                // subscribed already.
+                match q("UPDATE lgsp_subscriptions SET mode = $2, push_url = $3, active = TRUE, created_at = $4 WHERE id = $1 AND NOT active")
                     .bind(id.as_str())
                     .bind(mode.as_str())
                     .bind(push_url)
                     .bind(now)
                     .execute(&mut tx)
                     .await
+                {
+                    Ok(0) => return Err(Error::conflict("đã đăng ký loại sự kiện này (already subscribed)")),
+                    r => r,
+                }
             }
             None => {
                 q("INSERT INTO lgsp_subscriptions (id, event_type_id, subscriber_id, mode, push_url, active, created_at) VALUES ($1, $2, $3, $4, $5, TRUE, $6)")
