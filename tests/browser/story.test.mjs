@@ -389,6 +389,16 @@ test('the LGSP registry from its pages: a member, subsystems, a service publishe
     assert.ok((await page.locator('section.replica .last-run').first().textContent()).includes('xong'), 'the last run went through');
     await mainPage(page, 'lgsp-replicas');
 
+    // Pub/sub for the operators: the demo's room publishes dossier status changes as
+    // `dossier-status` events; the page lists the event type with its subscriptions (none yet)
+    // and the dead letters (none).
+    await page.goto(`${BASE_URL}/admin`);
+    await Promise.all([page.waitForLoadState('load'), page.click('main a[href="/admin/lgsp/events"]')]);
+    const types = await page.locator('table.subscriptions tbody').textContent();
+    assert.ok(types.includes('dossier-status') && types.includes('VN/GOV/000.00.00.H99/lgsp'), types);
+    assert.ok((await page.locator('table.dead tbody').textContent()).includes('Không có thư chết'));
+    await mainPage(page, 'lgsp-events');
+
     // The message log's archives on the monitoring page: a day after today is refused with
     // the reason; an old day archives nothing and says so.
     await page.goto(`${BASE_URL}/admin/lgsp`);

@@ -7,6 +7,7 @@ pub mod access;
 pub mod api;
 mod bridge;
 pub mod cache;
+pub mod deliveries;
 pub mod direct;
 mod envelope;
 pub mod gateway;

@@ -1,8 +1,8 @@
 //! The LGSP's pages for administrators: monitoring (`/admin/lgsp`) and the registry's
 //! administration (`/admin/lgsp/registry`: members, subsystems with their limits and daily
 //! usage, services with their lifecycle, SOAP bridge, history and allow-lists, and the other
-//! platforms' gateways trusted here) and the file replicas of national data
-//! (`/admin/lgsp/replicas`). Every form works without
+//! platforms' gateways trusted here), pub/sub's subscriptions and dead letters
+//! (`/admin/lgsp/events`) and the file replicas of national data (`/admin/lgsp/replicas`). Every form works without
 //! JavaScript; bad input comes back with the problems listed, the form as sent and nothing
 //! stored.
 
@@ -18,6 +18,7 @@ use web::{Caller, Shell};
 
 use crate::Lgsp;
 
+mod events;
 mod monitoring;
 mod peers;
 mod registry;
@@ -38,6 +39,8 @@ pub fn router() -> Router<Lgsp> {
         .route("/admin/lgsp/registry/peers", post(peers::add))
         .route("/admin/lgsp/registry/peers/{id}/remove", post(peers::remove))
         .route("/admin/lgsp/subsystems/{instance}/{class}/{member}/{code}", get(registry::subsystem).post(registry::save_subsystem))
+        .route("/admin/lgsp/events", get(events::page))
+        .route("/admin/lgsp/events/redeliver", post(events::redeliver))
         .route("/admin/lgsp/replicas", get(replicas::page).post(replicas::add))
         .route("/admin/lgsp/replicas/{id}/run", post(replicas::run))
         .route("/admin/lgsp/replicas/{id}/host-key", post(replicas::pin))

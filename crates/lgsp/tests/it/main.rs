@@ -3,6 +3,7 @@
 
 mod common;
 mod console;
+mod events_page;
 mod federation;
 mod gateway;
 mod http11;

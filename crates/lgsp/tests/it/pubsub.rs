@@ -12,18 +12,18 @@ use axum::routing::post;
 use serde_json::{Value, json};
 use testkit::{TestApp, storage_test};
 
-const ROOM: &str = "VN/GOV/000.00.00.H99/lgsp";
-const PUSHER: &str = "VN/GOV/000.00.51.H99/motcua";
+pub(super) const ROOM: &str = "VN/GOV/000.00.00.H99/lgsp";
+pub(super) const PUSHER: &str = "VN/GOV/000.00.51.H99/motcua";
 const PULLER: &str = "VN/GOV/000.00.13.H99/tuphap";
 const STRANGER: &str = "VN/GOV/000.00.23.H99/thanhtra";
 
 #[derive(Clone, Default)]
-struct Webhook {
-    up: Arc<AtomicBool>,
-    received: Arc<Mutex<Vec<String>>>,
+pub(super) struct Webhook {
+    pub(super) up: Arc<AtomicBool>,
+    pub(super) received: Arc<Mutex<Vec<String>>>,
 }
 
-async fn webhook(w: Webhook) -> String {
+pub(super) async fn webhook(w: Webhook) -> String {
     let app = Router::new().route(
         "/events",
         post(move |h: HeaderMap, body: axum::Json<Value>| {
@@ -45,7 +45,7 @@ async fn webhook(w: Webhook) -> String {
     format!("http://{addr}/events")
 }
 
-async fn member_system(app: &TestApp, xid: &str) -> String {
+pub(super) async fn member_system(app: &TestApp, xid: &str) -> String {
     let p: Vec<&str> = xid.split('/').collect();
     let r = app.post("/api/oidc/clients", &json!({"name": xid, "grant_types": ["client_credentials"], "scopes": ["lgsp:call"]})).await;
     let (id, secret) =
@@ -61,7 +61,14 @@ async fn member_system(app: &TestApp, xid: &str) -> String {
     t.json()["access_token"].as_str().unwrap().to_owned()
 }
 
-async fn im(app: &TestApp, token: &str, client: &str, method: reqwest::Method, path: &str, body: Option<Value>) -> testkit::Answer {
+pub(super) async fn im(
+    app: &TestApp,
+    token: &str,
+    client: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> testkit::Answer {
     let mut b =
         app.http.request(method, app.url(&format!("/r1/{ROOM}/{path}"))).header("Information-Mediator-Client", client).bearer_auth(token);
     if let Some(v) = body {
