@@ -133,18 +133,25 @@ async fn responder_signing(dir: &std::path::Path, port: u16, ca: &str, signer: &
     Responder(tokio::spawn(async move { axum::serve(listener, app).await.unwrap() }), asked)
 }
 
-async fn the_cas_ocsp_responder_vouches_for_each_client_certificate(backend: Backend) {
+/// The test CA, the server's files with the CA's key beside them (for its responder), and a
+/// free loopback port with its URL for the responder; None when OpenSSL, which plays the
+/// responder, is not here (and not required).
+fn with_ca() -> Option<(CertifiedIssuer<'static, KeyPair>, tempfile::TempDir, u16, String)> {
     kernel::tls::init();
     if std::process::Command::new("openssl").arg("version").output().is_err() {
         assert_ne!(std::env::var("TINHSO_REQUIRE_TOOLS").as_deref(), Ok("1"), "openssl is required (Debian's openssl)");
-        return;
+        return None;
     }
     let root = ca("CA thử nghiệm tỉnh Thái An");
     let dir = server_files(&root);
-    let files = dir.path();
-    std::fs::write(files.join("ca.key"), root.key().serialize_pem()).unwrap();
+    std::fs::write(dir.path().join("ca.key"), root.key().serialize_pem()).unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let url = format!("http://127.0.0.1:{port}");
+    Some((root, dir, port, format!("http://127.0.0.1:{port}")))
+}
+
+async fn the_cas_ocsp_responder_vouches_for_each_client_certificate(backend: Backend) {
+    let Some((root, dir, port, url)) = with_ca() else { return };
+    let files = dir.path();
     let good = leaf_asking("motcua.phutan", 11, Some(&url), &root);
     let revoked = leaf_asking("mat-khoa", 12, Some(&url), &root);
     let unknown = leaf_asking("khong-co-trong-so", 13, Some(&url), &root);
@@ -410,17 +417,8 @@ fn stapled_files(files: &std::path::Path, root: &CertifiedIssuer<'static, KeyPai
 }
 
 async fn the_servers_own_certificate_has_its_ocsp_answer_stapled(backend: Backend) {
-    kernel::tls::init();
-    if std::process::Command::new("openssl").arg("version").output().is_err() {
-        assert_ne!(std::env::var("TINHSO_REQUIRE_TOOLS").as_deref(), Ok("1"), "openssl is required (Debian's openssl)");
-        return;
-    }
-    let root = ca("CA thử nghiệm tỉnh Thái An");
-    let dir = server_files(&root);
+    let Some((root, dir, port, url)) = with_ca() else { return };
     let files = dir.path();
-    std::fs::write(files.join("ca.key"), root.key().serialize_pem()).unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let url = format!("http://127.0.0.1:{port}");
     let path = |name: &str| Some(files.join(name).to_str().unwrap().to_owned());
     let stapling = kernel::config::Config {
         tls_cert: path("stapled.pem"),
