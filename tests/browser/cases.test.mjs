@@ -3,20 +3,11 @@
 // field, opens it, completes the drafting step on the case's page and finds it at the next
 // step in the agency's list. Pages: no serious axe violation, under 100 KB before images,
 // screenshots at 1280 and 360 px.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE_URL, launch, mainPage, noSeriousAxeViolations, signIn, submitForm } from './helpers.mjs';
+import { BASE_URL, mainPage, noSeriousAxeViolations, signIn, submitForm, chromiumForTests } from './helpers.mjs';
 
-let browser;
-
-before(async () => {
-  assert.ok(BASE_URL, 'TINHSO_BASE_URL is not set; run scripts/browser-test');
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-});
+const browser = chromiumForTests();
 
 async function fact(page, label) {
   return (await page.locator(`dl.facts dt:text-is("${label}") + dd`).textContent()).trim();

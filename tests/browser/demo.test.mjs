@@ -2,20 +2,11 @@
 // asked for a supplement sees what to add and where to hand it in; an applicant whose result
 // was returned downloads it; officials find work waiting in their inbox. Other tests add
 // dossiers of their own meanwhile, so this one looks for the demo's, not for counts.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE_URL, launch, noSeriousAxeViolations, signIn } from './helpers.mjs';
+import { BASE_URL, noSeriousAxeViolations, signIn, chromiumForTests } from './helpers.mjs';
 
-let browser;
-
-before(async () => {
-  assert.ok(BASE_URL, 'TINHSO_BASE_URL is not set; run scripts/browser-test');
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-});
+const browser = chromiumForTests();
 
 /// Opens the signed-in applicant's dossier of the procedure named `name`, from their list.
 async function openOwn(page, name) {

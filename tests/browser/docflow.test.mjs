@@ -4,26 +4,20 @@
 // signed, issued, arrives at Thái An ward through the exchange, is registered, assigned,
 // handled and completed there, and every status comes back to the department. Every page:
 // no serious axe violation, under 100 KB before images, screenshots at 1280 and 360 px.
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { BASE_URL, launch, mainPage, noSeriousAxeViolations, shoot, signIn, submitForm } from './helpers.mjs';
+import { BASE_URL, mainPage, noSeriousAxeViolations, shoot, signIn, submitForm, chromiumForTests } from './helpers.mjs';
 
 const WARD = '000.00.51.H99';
-let browser;
+const browser = chromiumForTests();
 let pdf;
 
 before(async () => {
-  assert.ok(BASE_URL, 'TINHSO_BASE_URL is not set; run scripts/browser-test');
-  browser = await launch();
   pdf = path.join(os.tmpdir(), `cong-van-${process.pid}.pdf`);
   await writeFile(pdf, '%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n');
-});
-
-after(async () => {
-  await browser?.close();
 });
 
 async function notice(page) {

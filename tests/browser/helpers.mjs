@@ -1,5 +1,6 @@
 // Shared by the browser tests: second-factor codes and the accessibility check.
 import assert from 'node:assert/strict';
+import { after, before } from 'node:test';
 import { createHmac } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -97,6 +98,20 @@ export async function launch() {
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
+}
+
+/// Debian's Chromium for the calling test file: launched before its tests, closed after them.
+/// Gives what the tests open their browser contexts with.
+export function chromiumForTests() {
+  let browser;
+  before(async () => {
+    assert.ok(BASE_URL, 'TINHSO_BASE_URL is not set; run scripts/browser-test');
+    browser = await launch();
+  });
+  after(async () => {
+    await browser?.close();
+  });
+  return { newContext: (options) => browser.newContext(options) };
 }
 
 /// Waits until an upload sent by the page's script (with its progress bar) has led to the

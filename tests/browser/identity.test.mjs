@@ -1,14 +1,13 @@
 // Browser tests of sign-in, the account page and the OpenID Connect code flow with PKCE, in
 // headless Chromium against `tinhso demo` (started by scripts/browser-test, which also tells
 // where the demo's administrator token is, to register a client).
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, createHmac, randomBytes, webcrypto } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
-import { chromium } from 'playwright-core';
-import { noSeriousAxeViolations, totp } from './helpers.mjs';
+import { chromiumForTests, noSeriousAxeViolations, totp } from './helpers.mjs';
 
 const BASE_URL = (process.env.TINHSO_BASE_URL || '').replace(/\/+$/, '');
 const TOKEN_FILE = process.env.TINHSO_ADMIN_TOKEN_FILE || '';
@@ -17,20 +16,7 @@ const PASSWORD = 'ThaiAn@2026';
 
 const require = createRequire(import.meta.url);
 
-let browser;
-
-before(async () => {
-  assert.ok(BASE_URL, 'TINHSO_BASE_URL is not set; run scripts/browser-test');
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-});
-
-after(async () => {
-  await browser?.close();
-});
+const browser = chromiumForTests();
 
 async function signIn(page, login, password) {
   await page.goto(`${BASE_URL}/login`);

@@ -3,26 +3,17 @@
 // accepts it and opens the receipt; the specialist completes the step from the inbox; anyone
 // tracks the dossier by its code. Accessibility checked with axe-core; screenshots saved at
 // 1280 and 360 px.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { launch, noSeriousAxeViolations, totp, signIn, uploaded, shoot, submitForm, BASE_URL, PASSWORD } from './helpers.mjs';
+import { noSeriousAxeViolations, totp, signIn, uploaded, shoot, submitForm, BASE_URL, PASSWORD, chromiumForTests } from './helpers.mjs';
 
 const require = createRequire(import.meta.url);
 
-let browser;
-
-before(async () => {
-  assert.ok(BASE_URL, 'TINHSO_BASE_URL is not set; run scripts/browser-test');
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-});
+const browser = chromiumForTests();
 
 test('tracking refuses malformed and unknown codes with readable messages', { timeout: 60_000 }, async () => {
   const context = await browser.newContext();

@@ -2,13 +2,13 @@
 // playwright-core. Run them with scripts/browser-test, which starts `tinhso demo` and sets
 // TINHSO_BASE_URL; or by hand against a running demo server:
 //   TINHSO_BASE_URL=http://127.0.0.1:8080 node --test tests/browser/
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { chromiumForTests } from './helpers.mjs';
 
 const require = createRequire(import.meta.url);
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -23,34 +23,12 @@ const AGENCY = '000.00.13.H99'; // Sở Tư pháp in the demo province
 
 const TEST_TIMEOUT = 120_000;
 
-let browser;
+const browser = chromiumForTests();
 
 function url(p) {
   return BASE_URL + p;
 }
 
-before(async () => {
-  if (!BASE_URL) {
-    throw new Error('TINHSO_BASE_URL is not set (e.g. http://127.0.0.1:8080); run scripts/browser-test');
-  }
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-});
-
-after(async () => {
-  if (browser) await browser.close();
-});
 
 // Runs fn with a fresh page in its own browser context, and always closes both.
 async function withPage(contextOptions, fn) {

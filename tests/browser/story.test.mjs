@@ -6,23 +6,14 @@
 // dashboard. Then the administrator's console: procedures, the process editor with its
 // picture, agencies, the calendar. Every main page: no serious axe violation, under 100 KB
 // before images, screenshots at 1280 and 360 px.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { BASE_URL, launch, mainPage, signIn, submitForm, uploaded } from './helpers.mjs';
+import { BASE_URL, mainPage, signIn, submitForm, uploaded, chromiumForTests } from './helpers.mjs';
 
-let browser;
-
-before(async () => {
-  assert.ok(BASE_URL, 'TINHSO_BASE_URL is not set; run scripts/browser-test');
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-});
+const browser = chromiumForTests();
 
 async function notice(page) {
   return (await page.locator('p.ok[role=status]').textContent()).trim();
