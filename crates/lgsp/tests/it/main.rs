@@ -8,6 +8,7 @@ mod federation;
 mod gateway;
 mod http11;
 mod mtls;
+mod nodes;
 mod ocsp;
 mod pubsub;
 mod quota;
