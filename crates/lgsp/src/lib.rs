@@ -65,8 +65,8 @@ pub struct Inner {
     generation: Arc<std::sync::atomic::AtomicU64>,
     /// Held by the one request that reloads a stale snapshot.
     reloading: Arc<tokio::sync::Mutex<()>>,
-    /// The message log's writer: records queue here and are written in batches.
-    writer: Arc<Mutex<Option<std::sync::mpsc::SyncSender<log::Exchange>>>>,
+    /// The message log's journal: records queue here and the writer writes them in batches.
+    journal: Arc<std::sync::OnceLock<Arc<log::journal::Journal>>>,
     writer_task: Arc<Mutex<Option<std::thread::JoinHandle<()>>>>,
     /// Told when this node publishes an event, so its push worker looks at once.
     pushes: Arc<tokio::sync::Notify>,
@@ -99,7 +99,7 @@ impl Lgsp {
             snapshot: Arc::default(),
             generation: Arc::default(),
             reloading: Arc::default(),
-            writer: Arc::default(),
+            journal: Arc::default(),
             writer_task: Arc::default(),
             pushes: Arc::default(),
             direct_calls: Arc::default(),
@@ -151,73 +151,82 @@ impl Lgsp {
         Ok(n)
     }
 
-    /// Starts the message log's writer: records of exchanges are queued and written in
-    /// batches (what came within [`GATHER`], up to 2,000) per transaction, each sealed (signed,
-    /// chained) as it is written, so logging keeps pace with the gateway.
-    pub fn start_log_writer(&self) {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<log::Exchange>(QUEUE_MAX);
+    /// Starts the message log's writer. Records of exchanges are queued in the journal in
+    /// `journal_dir` (`log/journal.rs`) and written in batches (what came within [`GATHER`], up
+    /// to 2,000) per transaction, each sealed (signed, chained) as it is written, so logging
+    /// keeps pace with the gateway. What an earlier run queued and did not write, because it
+    /// was killed or the database was down, is written first, less what is in the log already.
+    pub async fn start_log_writer(&self, journal_dir: &std::path::Path) -> anyhow::Result<()> {
+        let journal = log::journal::Journal::open(journal_dir)
+            .map_err(|e| anyhow::anyhow!("the LGSP message log's journal {}: {e}", journal_dir.display()))?;
         let (db, key) = (self.db.clone(), self.key.clone());
+        let left = replay(&db, &key, &journal).await?;
+        if left > 0 {
+            tracing::warn!(records = left, "the LGSP message log wrote the records an earlier run had answered but not written");
+        }
         // SQLite's writes run in place on the thread that holds the write turn; under the
         // gateway's load this loop writes almost all the time, so it gets a thread of its own.
-        // When the gateway outruns it, the queue fills and the serving threads wait for room.
-        // (A lower priority for this thread was tried: the queue filled at the peak and the
+        // When the gateway outruns it, the rings fill and the serving threads wait for room.
+        // (A lower priority for this thread was tried: the rings filled at the peak and the
         // gateway's p99 there went from 6 to 29 ms. Linux's SCHED_BATCH, its share kept but
         // without preempting on wake-up, made no difference this machine could tell from its noise.)
         let rt = tokio::runtime::Handle::current();
-        let spawned = std::thread::Builder::new().name("tinhso-lgsp-log".into()).spawn(move || {
-            let mut batch = Vec::new();
-            while let Ok(x) = rx.recv() {
-                batch.push(x);
+        let j = journal.clone();
+        let thread = std::thread::Builder::new().name("tinhso-lgsp-log".into()).spawn(move || {
+            loop {
+                if !j.pending() {
+                    if j.stopping() {
+                        break;
+                    }
+                    j.sleep(std::time::Duration::from_secs(1));
+                    continue;
+                }
                 // Gather for a few milliseconds: each transaction writes its pages again, so
                 // fewer, fuller batches cost the database less per record under load. Asleep,
-                // not waiting on the queue: a serving thread queuing a record does not wake
-                // this one (a wake-up per record cost more than writing the record).
-                std::thread::sleep(GATHER);
-                batch.extend(rx.try_iter().take(BATCH_MAX - 1));
-                observe(&batch);
-                rt.block_on(async {
-                    if write_with_retries(&db, &key, &batch, 10).await.is_err() {
-                        // One bad record must not cost the others theirs: one at a time.
-                        for x in &batch {
-                            if let Err(e) = write_with_retries(&db, &key, std::slice::from_ref(x), 3).await {
-                                tracing::error!(error = %e, request_id = %x.request_id, "the LGSP message log could not record an exchange");
-                            }
-                        }
-                    }
-                });
-                batch.clear();
+                // not woken by each record: a wake-up per record cost more than writing it.
+                if !j.stopping() {
+                    std::thread::sleep(GATHER);
+                }
+                let taken = j.take(BATCH_MAX);
+                if rt.block_on(write_batch(&db, &key, &taken.records)) {
+                    observe(&taken.records);
+                    j.done(taken);
+                } else if j.stopping() {
+                    // The database is gone as the server stops: the records stay in the
+                    // journal for the next start.
+                    break;
+                } else {
+                    std::thread::sleep(std::time::Duration::from_secs(1));
+                }
             }
-        });
-        match spawned {
-            Ok(thread) => {
-                *self.writer.lock().unwrap_or_else(|e| e.into_inner()) = Some(tx);
-                *self.writer_task.lock().unwrap_or_else(|e| e.into_inner()) = Some(thread);
-            }
-            Err(e) => tracing::error!(error = %e, "the LGSP message log's writer could not start; exchanges are written one by one"),
+        })?;
+        journal.set_writer(thread.thread().clone());
+        if self.journal.set(journal).is_err() {
+            anyhow::bail!("the LGSP message log's writer was started twice");
         }
+        *self.writer_task.lock().unwrap_or_else(|e| e.into_inner()) = Some(thread);
+        Ok(())
     }
 
-    /// Stops taking records and waits until every queued one is written.
+    /// Stops the writer once every queued record is written (records queued after that stay
+    /// in the journal for the next start).
     pub async fn stop_log_writer(&self) {
-        self.writer.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(j) = self.journal.get() {
+            j.stop();
+        }
         let thread = self.writer_task.lock().unwrap_or_else(|e| e.into_inner()).take();
         if let Some(t) = thread {
             let _ = tokio::task::spawn_blocking(move || t.join()).await;
         }
     }
 
-    /// Queues the record of an exchange, waiting for room when the queue is full (or writes it
-    /// at once when no writer runs).
+    /// Queues the record of an exchange in the journal, waiting for room when the thread's ring
+    /// is full (or writes it at once when no writer runs, or it is too large for a ring).
     pub(crate) fn log(&self, x: log::Exchange) {
-        let sender = self.writer.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        let x = match sender {
-            Some(s) => match s.try_send(x) {
-                Ok(()) => return,
-                Err(std::sync::mpsc::TrySendError::Full(x)) => match s.send(x) {
-                    Ok(()) => return,
-                    Err(std::sync::mpsc::SendError(x)) => x,
-                },
-                Err(std::sync::mpsc::TrySendError::Disconnected(x)) => x,
+        let x = match self.journal.get() {
+            Some(j) => match j.push(x) {
+                None => return,
+                Some(x) => x,
             },
             None => x,
         };
@@ -328,8 +337,6 @@ const GATHER: std::time::Duration = std::time::Duration::from_millis(20);
 
 /// The most records written in one transaction.
 const BATCH_MAX: usize = 2000;
-/// The most records waiting for the writer.
-const QUEUE_MAX: usize = 65_536;
 
 /// Writes and seals records, trying `tries` times a quarter of a second apart.
 async fn write_with_retries(db: &Db, key: &log::SealKey, xs: &[log::Exchange], tries: u32) -> kernel::Result<()> {
@@ -344,4 +351,49 @@ async fn write_with_retries(db: &Db, key: &log::SealKey, xs: &[log::Exchange], t
             }
         }
     }
+}
+
+/// Writes a batch taken from the journal: false when nothing could be written because the
+/// database is unreachable (the records stay in the journal). When the batch fails but the
+/// database answers, each record is tried alone, so one bad record costs only itself.
+async fn write_batch(db: &Db, key: &log::SealKey, xs: &[log::Exchange]) -> bool {
+    if xs.is_empty() || write_with_retries(db, key, xs, 10).await.is_ok() {
+        return true;
+    }
+    if kernel::db::q("SELECT 1").fetch_i64(db).await.is_err() {
+        tracing::error!("the LGSP message log cannot reach the database; the records wait in the journal");
+        return false;
+    }
+    for x in xs {
+        if let Err(e) = write_with_retries(db, key, std::slice::from_ref(x), 3).await {
+            tracing::error!(error = %e, request_id = %x.request_id, "the LGSP message log could not record an exchange");
+        }
+    }
+    true
+}
+
+/// Writes what the journal holds from an earlier run, less the records the log has already
+/// (a run killed between its commit and freeing the journal's room). Returns how many it wrote.
+async fn replay(db: &Db, key: &log::SealKey, journal: &log::journal::Journal) -> anyhow::Result<usize> {
+    let mut wrote = 0;
+    while journal.pending() {
+        let mut taken = journal.take(BATCH_MAX);
+        let (from, to) = taken.records.iter().fold((i64::MAX, i64::MIN), |(a, b), x| (a.min(x.at), b.max(x.at)));
+        let there: std::collections::HashSet<String> = kernel::db::q("SELECT request_id FROM lgsp_messages WHERE at >= $1 AND at <= $2")
+            .bind(from)
+            .bind(to)
+            .fetch_all(db)
+            .await?
+            .iter()
+            .map(|r| r.text("request_id"))
+            .collect::<kernel::Result<_>>()?;
+        taken.records.retain(|x| !there.contains(&x.request_id));
+        if !write_batch(db, key, &taken.records).await {
+            anyhow::bail!("the LGSP message log's journal holds records the database cannot take now");
+        }
+        wrote += taken.records.len();
+        observe(&taken.records);
+        journal.done(taken);
+    }
+    Ok(wrote)
 }

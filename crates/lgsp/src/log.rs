@@ -488,6 +488,7 @@ pub async fn evidence(db: &Db, request_id: &str, key: &SealKey) -> Result<serde_
 mod archive;
 mod hashed;
 mod insert;
+pub mod journal;
 pub use archive::{ArchiveFile, ArchivePlan, Archived, archive, archive_into, archives, verify_archive};
 use hashed::hash_of;
 use insert::insert;

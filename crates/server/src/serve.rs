@@ -122,7 +122,7 @@ pub async fn start(app: App, listener: TcpListener) -> anyhow::Result<Running> {
     let worker = tokio::spawn(background(app.clone(), rx.clone()));
     let consumers = start_consumers(&app, &rx).await?;
     let deadlines = tokio::spawn(deadline_watch(app.clone(), rx.clone()));
-    app.lgsp.start_log_writer();
+    app.lgsp.start_log_writer(&app.config.data_dir.join("lgsp-journal")).await?;
     let sealer = tokio::spawn(seal_log(app.clone(), rx.clone()));
     let archiver = tokio::spawn(archive_log(app.clone(), rx.clone()));
     let quotas = tokio::spawn(sync_quotas(app.clone(), rx.clone()));

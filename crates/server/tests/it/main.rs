@@ -3,6 +3,7 @@
 
 mod admin_console;
 mod cli;
+mod crash;
 mod demo_dossiers;
 mod demo_exchange;
 mod nodes;
