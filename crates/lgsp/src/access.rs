@@ -64,6 +64,30 @@ impl Lgsp {
         if input.client_id.trim().is_empty() || input.name.trim().is_empty() {
             return Err(Error::invalid("client_id", "cần client_id và tên (client_id and name are required)"));
         }
+        let member = self
+            .member_id(parts[0], parts[1], parts[2])
+            .await
+            .map_err(|_| Error::invalid("member", format!("chưa đăng ký thành viên {} (not a registered member)", input.member)))?;
+        // A client that signs in here for a subsystem of its own would, trusted as a gateway,
+        // speak for every system of the member: the peer's client is the other gateway's alone.
+        let bound = q("SELECT COUNT(*) FROM lgsp_subsystems WHERE client_id = $1").bind(input.client_id.trim()).fetch_i64(&self.db).await?;
+        if bound > 0 {
+            return Err(Error::invalid(
+                "client_id",
+                "ứng dụng này đã gắn với một phân hệ ở đây (this client signs in for a subsystem here; a peer's client is the other gateway's own)",
+            ));
+        }
+        // Nor may another gateway speak for a member whose systems sign in here themselves.
+        let own = q("SELECT COUNT(*) FROM lgsp_subsystems WHERE member_id = $1 AND (client_id IS NOT NULL OR cert_sha256 IS NOT NULL)")
+            .bind(member.as_str())
+            .fetch_i64(&self.db)
+            .await?;
+        if own > 0 {
+            return Err(Error::invalid(
+                "member",
+                "thành viên có phân hệ tự đăng nhập ở nền tảng này (the member's systems sign in here themselves)",
+            ));
+        }
         let id = kernel::id::new_id();
         let r = q("INSERT INTO lgsp_peers (id, client_id, instance, member_class, member_code, name, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
             .bind(id.as_str())
@@ -116,7 +140,9 @@ impl Lgsp {
 
     pub async fn grant(&self, by: &Principal, service_id: &str, input: &AccessInput) -> Result<AccessRight> {
         admin(by)?;
-        self.service_by_id(service_id).await?;
+        if self.service_by_id(service_id).await?.state == "retired" {
+            return Err(Error::conflict("dịch vụ đã ngừng hẳn, không cấp thêm quyền (the service is retired)"));
+        }
         let client = SubsystemId::parse(&input.client).ok_or_else(|| Error::invalid("client", "INSTANCE/CLASS/MEMBER/SUBSYSTEM"))?;
         let sub = self
             .subsystem(&client)
@@ -127,19 +153,35 @@ impl Lgsp {
             return Err(Error::invalid("method", "GET, POST, PUT, PATCH, DELETE, HEAD hoặc OPTIONS"));
         }
         let prefix = input.path_prefix.as_deref().map(str::trim).filter(|p| !p.is_empty()).map(str::to_owned);
-        if prefix.as_deref().is_some_and(|p| !p.starts_with('/')) {
-            return Err(Error::invalid("path_prefix", "bắt đầu bằng / (starts with /)"));
+        // A prefix is matched against the decoded path of a call, which has no query, no dot
+        // segments and no control characters: one that has them could never match.
+        if prefix.as_deref().is_some_and(|p| {
+            !p.starts_with('/')
+                || p.chars().count() > 500
+                || p.chars().any(|c| c.is_control() || c.is_whitespace() || matches!(c, '?' | '#'))
+                || p.split('/').any(|seg| seg == "." || seg == "..")
+        }) {
+            return Err(Error::invalid(
+                "path_prefix",
+                "bắt đầu bằng /, tối đa 500 ký tự, không có ? # khoảng trắng hay đoạn . .. (starts with /; at most 500 characters; no ? # spaces or . .. segments)",
+            ));
         }
         let id = kernel::id::new_id();
-        q("INSERT INTO lgsp_access (id, service_id, client_subsystem_id, method, path_prefix, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
-            .bind(id.as_str())
-            .bind(service_id)
-            .bind(sub.id.as_str())
-            .bind(method.clone())
-            .bind(prefix.clone())
-            .bind(kernel::time::now_ms())
-            .execute(&self.db)
-            .await?;
+        // The same right twice would stay open after one of them is withdrawn.
+        let n = q("INSERT INTO lgsp_access (id, service_id, client_subsystem_id, method, path_prefix, created_at)
+                   SELECT $1, $2, $3, $4, $5, $6 WHERE NOT EXISTS (SELECT 1 FROM lgsp_access WHERE service_id = $2
+                       AND client_subsystem_id = $3 AND COALESCE(method, '') = COALESCE($4, '') AND COALESCE(path_prefix, '') = COALESCE($5, ''))")
+        .bind(id.as_str())
+        .bind(service_id)
+        .bind(sub.id.as_str())
+        .bind(method.clone())
+        .bind(prefix.clone())
+        .bind(kernel::time::now_ms())
+        .execute(&self.db)
+        .await?;
+        if n == 0 {
+            return Err(Error::conflict("phân hệ đã có đúng quyền này (the client has this right already)"));
+        }
         self.invalidate();
         Ok(AccessRight { id, client: client.text(), method, path_prefix: prefix })
     }

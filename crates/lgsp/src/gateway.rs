@@ -212,17 +212,37 @@ pub(crate) struct Target {
 
 /// The parts of `/r1/INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE[/rest]` as they stand in the path:
 /// the provider (its four parts with their `/`), the service code, and the rest with its
-/// leading `/` (empty when none). None when a part is missing or the rest has a dot segment
-/// (`.` or `..`, which the upstream would resolve against the service's base path).
+/// leading `/` (empty when none). None when a part is missing or any segment is a dot segment
+/// (`.` or `..`, which the upstream would resolve against the service's base path), written
+/// plainly or percent-encoded (`%2e%2e`, which RFC 3986 makes the same), or hidden behind an
+/// encoded slash or backslash (`..%2F`, which some servers decode before resolving).
 pub(crate) fn split_target(path: &str) -> Option<(&str, &str, &str)> {
     let after = path.strip_prefix("/r1/")?;
+    if after.split('/').any(dot_segment) {
+        return None;
+    }
     let provider_end = after.match_indices('/').nth(3)?.0;
     let (provider, after) = (&after[..provider_end], &after[provider_end + 1..]);
     let (service, rest) = after.find('/').map_or((after, ""), |i| after.split_at(i));
-    if service.is_empty() || rest.split('/').any(|seg| seg == ".." || seg == ".") {
+    if service.is_empty() {
         return None;
     }
     Some((provider, service, rest))
+}
+
+/// Whether a path segment is, or once decoded holds, a `.` or `..` segment.
+fn dot_segment(seg: &str) -> bool {
+    if !seg.contains(['.', '%']) {
+        return false;
+    }
+    if seg == "." || seg == ".." {
+        return true;
+    }
+    if !seg.contains('%') {
+        return false;
+    }
+    let decoded = percent_encoding::percent_decode_str(seg).decode_utf8_lossy();
+    decoded.split(['/', '\\']).any(|p| p == "." || p == "..")
 }
 
 pub(crate) fn parse_target(path: &str) -> Option<Target> {
@@ -536,7 +556,24 @@ mod tests {
         );
         assert_eq!(split_target("/r1/VN/GOV/M/S/svc"), Some(("VN/GOV/M/S", "svc", "")));
         assert_eq!(split_target("/r1/VN/GOV/M/S/svc/"), Some(("VN/GOV/M/S", "svc", "/")));
-        for bad in ["/r1/VN/GOV/M/S", "/r1/VN/GOV/M/S/", "/r2/VN/GOV/M/S/svc", "/r1/VN/GOV/M/S/svc/a/../b", "/r1/VN/GOV/M/S/svc/./b"] {
+        // Dots and encoded slashes that make no dot segment pass.
+        assert_eq!(split_target("/r1/VN/GOV/M/S/svc/a.b/...x/%2e.%2e/a%2Fb"), Some(("VN/GOV/M/S", "svc", "/a.b/...x/%2e.%2e/a%2Fb")));
+        for bad in [
+            "/r1/VN/GOV/M/S",
+            "/r1/VN/GOV/M/S/",
+            "/r2/VN/GOV/M/S/svc",
+            "/r1/VN/GOV/M/S/svc/a/../b",
+            "/r1/VN/GOV/M/S/svc/./b",
+            "/r1/VN/GOV/M/S/svc/a/%2e%2e/b",
+            "/r1/VN/GOV/M/S/svc/a/%2E./b",
+            "/r1/VN/GOV/M/S/svc/a/.%2e",
+            "/r1/VN/GOV/M/S/svc/%2e",
+            "/r1/VN/GOV/M/S/svc/a/..%2Fb",
+            "/r1/VN/GOV/M/S/svc/a%2F..%2F..%2Fadmin",
+            "/r1/VN/GOV/M/S/svc/a%5C..%5Cadmin",
+            "/r1/VN/GOV/../GOV/M/S/svc",
+            "/r1/VN/GOV/M/%2e%2e/svc/x",
+        ] {
             assert_eq!(split_target(bad), None, "{bad}");
         }
         let t = parse_target("/r1/VN/GOV/000.00.13.H99/h%E1%BB%99%20t%E1%BB%8Bch/persons/1").expect("a target");

@@ -73,8 +73,11 @@ impl std::fmt::Display for SubsystemId {
 
 /// Checks one identifier part given by an administrator.
 pub fn part_ok(p: &str) -> bool {
-    valid_part(p)
+    valid_part(p) && p != "." && p != ".." && !p.chars().any(|c| c.is_whitespace() || matches!(c, '?' | '#'))
 }
+
+/// What [`part_ok`] asks of a code, as the registry's forms say it.
+pub const PART_RULE: &str = "bắt buộc, tối đa 100 ký tự, không có khoảng trắng, / \\ ; % : ? #, không là . hay .. (required; at most 100 characters; no spaces, / \\ ; % : ? #; not . or ..)";
 
 /// The life of a service in the registry.
 pub const STATES: [&str; 5] = ["draft", "testing", "published", "deprecated", "retired"];

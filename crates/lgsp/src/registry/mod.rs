@@ -159,11 +159,11 @@ impl Lgsp {
         let mut v = Violations::new();
         for (f, x) in [("instance", &input.instance), ("member_class", &input.member_class), ("code", &input.code)] {
             if !part_ok(x) {
-                v.add(f, "bắt buộc; không chứa / \\ ; % : (required; no / \\ ; % :)");
+                v.add(f, crate::model::PART_RULE);
             }
         }
-        if input.name.trim().is_empty() {
-            v.add("name", "bắt buộc (required)");
+        if input.name.trim().is_empty() || input.name.trim().chars().count() > 300 || input.name.chars().any(char::is_control) {
+            v.add("name", "bắt buộc, tối đa 300 ký tự (required; at most 300 characters)");
         }
         v.into_result()?;
         let id = kernel::id::new_id();
@@ -206,7 +206,7 @@ impl Lgsp {
             .collect()
     }
 
-    pub(super) async fn member_id(&self, instance: &str, class: &str, code: &str) -> Result<String> {
+    pub(crate) async fn member_id(&self, instance: &str, class: &str, code: &str) -> Result<String> {
         q("SELECT id FROM lgsp_members WHERE instance = $1 AND member_class = $2 AND code = $3")
             .bind(instance)
             .bind(class)
@@ -231,7 +231,9 @@ impl Lgsp {
         let sub = self.subsystem(provider).await?.ok_or_else(|| Error::not_found(format!("phân hệ {provider}")))?;
         let mut v = Violations::new();
         if !part_ok(&input.code) {
-            v.add("code", "bắt buộc; không chứa / \\ ; % : (required; no / \\ ; % :)");
+            v.add("code", crate::model::PART_RULE);
+        } else if ["api", "pub", "pull"].iter().any(|r| input.code.eq_ignore_ascii_case(r)) {
+            v.add("code", "api, pub và pull là đường dẫn của pub/sub, không dùng làm mã dịch vụ (reserved for the pub/sub paths)");
         }
         let settings = services::check(input, v)?;
         let id = kernel::id::new_id();

@@ -76,13 +76,32 @@ pub(super) fn check(input: &ServiceInput, mut v: Violations) -> Result<Settings>
     if input.name.trim().is_empty() {
         v.add("name", "bắt buộc (required)");
     }
+    if input.version.trim().chars().count() > 50 {
+        v.add("version", "tối đa 50 ký tự (at most 50 characters)");
+    }
+    if input.name.trim().chars().count() > 300 {
+        v.add("name", "tối đa 300 ký tự (at most 300 characters)");
+    }
     match reqwest::Url::parse(&input.upstream_url) {
-        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
+        // A user or password in the address would be stored and shown with it.
+        Ok(u) if !u.username().is_empty() || u.password().is_some() => v.add(
+            "upstream_url",
+            "không ghi tên hay mật khẩu trong địa chỉ; dùng thông tin đăng nhập nguồn (no user or password in the address; use upstream_auth)",
+        ),
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() && input.upstream_url.len() <= 2000 => {}
         _ => v.add("upstream_url", "địa chỉ http(s) đầy đủ (a full http or https URL)"),
     }
-    let kind = input.description_kind.clone().unwrap_or_else(|| "none".into());
-    if !matches!(kind.as_str(), "openapi" | "wsdl" | "none") {
-        v.add("description_kind", "openapi, wsdl hoặc none");
+    // A kind without a description (a form left with its kind chosen) is no description.
+    let given = input.description.as_deref().is_some_and(|d| !d.trim().is_empty());
+    let kind = input.description_kind.clone().filter(|_| given).unwrap_or_else(|| "none".into());
+    match kind.as_str() {
+        "none" => {}
+        "openapi" | "wsdl" => {
+            if let Err(e) = described(&kind, input.description.as_deref().unwrap_or_default()) {
+                v.add("description", e);
+            }
+        }
+        _ => v.add("description_kind", "openapi, wsdl hoặc none"),
     }
     let timeout = input.timeout_ms.unwrap_or(30_000);
     if !(100..=600_000).contains(&timeout) {
@@ -124,6 +143,23 @@ pub(super) fn check(input: &ServiceInput, mut v: Violations) -> Result<Settings>
         auth: input.upstream_auth.as_ref().map(|a| (a.token_url.trim().to_owned(), a.client_id.trim().to_owned(), a.client_secret.clone())),
         soap,
     })
+}
+
+/// Checks that a description is what its kind says: an OpenAPI (or Swagger) document in JSON
+/// or YAML, or a WSDL the SOAP bridge can read; `getOpenAPI` and `getWsdl` hand it out as such.
+fn described(kind: &str, text: &str) -> Result<(), String> {
+    if kind == "wsdl" {
+        return crate::soap::wsdl::read(text).map(|_| ()).map_err(|e| format!("WSDL: {e}"));
+    }
+    let doc = match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(d) => d,
+        Err(_) => crate::yaml::to_json(text).map_err(|e| format!("OpenAPI: không đọc được JSON hay YAML (neither JSON nor YAML): {e}"))?,
+    };
+    if doc.get("openapi").or_else(|| doc.get("swagger")).is_some_and(serde_json::Value::is_string) {
+        Ok(())
+    } else {
+        Err("OpenAPI: cần trường openapi (hoặc swagger) ở gốc (an openapi or swagger field at the top is required)".into())
+    }
 }
 
 impl Lgsp {

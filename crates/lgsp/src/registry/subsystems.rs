@@ -48,12 +48,39 @@ pub struct Subsystem {
 }
 
 /// The SHA-256 (hex) of a PEM certificate's DER, as TLS shows it.
+/// None unless the PEM holds an X.509 certificate that reads as one.
 fn cert_fingerprint(pem: &str) -> Option<String> {
     use rustls_pki_types::pem::PemObject;
     use sha2::Digest;
+    use x509_cert::der::Decode;
     rustls_pki_types::CertificateDer::from_pem_slice(pem.as_bytes())
         .ok()
+        .filter(|der| x509_cert::Certificate::from_der(der.as_ref()).is_ok())
         .map(|der| data_encoding::HEXLOWER.encode(&sha2::Sha256::digest(der.as_ref())))
+}
+
+impl Lgsp {
+    /// Refuses a client or certificate that proves another subsystem or is a trusted gateway's:
+    /// whoever holds it would be taken for both.
+    async fn bindable(&self, id: Option<&str>, client: Option<&str>, cert: Option<&str>) -> Result<()> {
+        if let Some(c) = client {
+            let peers = q("SELECT COUNT(*) FROM lgsp_peers WHERE client_id = $1").bind(c).fetch_i64(&self.db).await?;
+            if peers > 0 {
+                return Err(Error::conflict("ứng dụng (client_id) là của một cổng LGSP được tin cậy (the client is a trusted gateway's)"));
+            }
+        }
+        if let Some(f) = cert {
+            let others = q("SELECT COUNT(*) FROM lgsp_subsystems WHERE cert_sha256 = $1 AND id <> $2")
+                .bind(f)
+                .bind(id.unwrap_or(""))
+                .fetch_i64(&self.db)
+                .await?;
+            if others > 0 {
+                return Err(Error::conflict("chứng thư số đã gắn với phân hệ khác (the certificate is bound to another subsystem)"));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// The subsystem's limits (rate, daily quota) given as negative numbers, by field name.
@@ -90,7 +117,7 @@ impl Lgsp {
         let member_id = self.member_id(member.0, member.1, member.2).await?;
         let mut v = Violations::new();
         if !part_ok(&input.code) {
-            v.add("code", "bắt buộc; không chứa / \\ ; % : (required; no / \\ ; % :)");
+            v.add("code", crate::model::PART_RULE);
         }
         if input.name.trim().is_empty() {
             v.add("name", "bắt buộc (required)");
@@ -111,6 +138,7 @@ impl Lgsp {
         v.into_result()?;
         let id = kernel::id::new_id();
         let client = input.client_id.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        self.bindable(None, client, cert.as_deref()).await?;
         let r = q("INSERT INTO lgsp_subsystems (id, member_id, code, name, client_id, rate_per_minute, active, created_at, cert_sha256, calls_per_day)
                    VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7, $8, $9)")
         .bind(id.as_str())
@@ -172,11 +200,13 @@ impl Lgsp {
                     .ok_or_else(|| Error::invalid("certificate", "cần một chứng thư số X.509 dạng PEM (a PEM X.509 certificate)"))?,
             ),
         };
+        let client = input.client_id.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        self.bindable(Some(&sub.id), client.filter(|c| sub.client_id.as_deref() != Some(*c)), cert.as_deref()).await?;
         let r =
             q("UPDATE lgsp_subsystems SET name = $2, client_id = $3, rate_per_minute = $4, cert_sha256 = $5, active = $6, calls_per_day = $7 WHERE id = $1")
                 .bind(sub.id.as_str())
                 .bind(input.name.trim())
-                .bind(input.client_id.as_deref().map(str::trim).filter(|s| !s.is_empty()))
+                .bind(client)
                 .bind(input.rate_per_minute.unwrap_or(0))
                 .bind(cert)
                 .bind(input.active.unwrap_or(true))

@@ -194,6 +194,17 @@ storage_test!(demo trusted_gateways_and_bridged_services_from_the_registry_page,
     assert_eq!(bad.status, 422, "{}", bad.text);
     assert!(bad.text.contains("member:") && bad.text.contains(&format!("value=\"{peer_client}\"")), "{}", bad.text);
     assert_eq!(count(app, "SELECT COUNT(*) FROM lgsp_peers").await, 0);
+    // Not for a member whose own systems sign in here (the gateway could speak as them), nor
+    // for one not registered.
+    for (member, why) in [("VN/GOV/000.00.51.H99", "tự đăng nhập"), ("VN/GOV/000.00.77.H99", "chưa đăng ký")] {
+        let r = app.form_as(&admin, "/admin/lgsp/registry/peers", &[("name", "LGSP tỉnh B"), ("client_id", &peer_client), ("member", member)]).await;
+        assert_eq!(r.status, 422, "{member}: {}", r.text);
+        assert!(r.text.contains(why), "{member}: {}", r.text);
+    }
+    assert_eq!(count(app, "SELECT COUNT(*) FROM lgsp_peers").await, 0);
+    // The member's system is reached only through the other province's gateway from now on.
+    let r = app.put("/api/lgsp/subsystems/VN/GOV/000.00.51.H99/motcua", &serde_json::json!({"code": "motcua", "name": "Một cửa điện tử"})).await;
+    assert_eq!(r.status, 200, "{}", r.text);
     let ok = app
         .form_as(&admin, "/admin/lgsp/registry/peers", &[("name", "LGSP tỉnh B"), ("client_id", &peer_client), ("member", "VN/GOV/000.00.51.H99")])
         .await;

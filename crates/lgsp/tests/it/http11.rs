@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use data_encoding::BASE64;
 use serde_json::json;
@@ -141,7 +141,7 @@ storage_test!(the_direct_path_speaks_http_1_1_itself, async |app: &TestApp| {
         .post(
             "/api/lgsp/subsystems/VN/GOV/000.00.13.H99/tuphap/services",
             &json!({"code": "raw", "version": "1.0", "name": "HTTP/1.1 by hand", "upstream_url": raw, "timeout_ms": 2000,
-                    "max_body_bytes": 1_000_000, "description_kind": "openapi", "description": "{}"}),
+                    "max_body_bytes": 1_000_000, "description_kind": "none"}),
         )
         .await;
     assert_eq!(r.status, 201, "{}", r.text);
@@ -292,4 +292,41 @@ storage_test!(the_direct_path_speaks_http_1_1_itself, async |app: &TestApp| {
         .text("response_hash")
         .unwrap();
     assert_eq!(hash, BASE64.encode(&Sha512::digest("xin chào".as_bytes())));
+});
+
+storage_test!(dot_segments_however_written_are_refused_and_nothing_is_forwarded, async |app: &TestApp| {
+    use tokio::io::AsyncWriteExt;
+    let calls = Arc::new(AtomicUsize::new(0));
+    let up = upstream(calls.clone()).await;
+    let (persons, token) = setup(app, &up).await;
+    for to in ["testing", "published"] {
+        assert_eq!(app.post(&format!("/api/lgsp/services/{persons}/state"), &json!({"state": to})).await.status, 200);
+    }
+    let addr = app.base.trim_start_matches("http://").to_owned();
+    // Sent as written (a client library would resolve them before sending): the first call of
+    // the token goes by the routed path, the later ones by the direct path; neither forwards.
+    for (i, path) in [
+        "/r1/VN/GOV/000.00.13.H99/tuphap/persons/persons/%2e%2e/%2e%2e/admin",
+        "/r1/VN/GOV/000.00.13.H99/tuphap/persons/persons/%2E./x",
+        "/r1/VN/GOV/000.00.13.H99/tuphap/persons/persons/.%2e/x",
+        "/r1/VN/GOV/000.00.13.H99/tuphap/persons/persons/a%2F..%2F..%2Fadmin",
+        "/r1/VN/GOV/000.00.13.H99/tuphap/persons/persons/a%5C..%5Cadmin",
+        "/r1/VN/GOV/../GOV/000.00.13.H99/tuphap/persons/persons/1",
+    ]
+    .iter()
+    .enumerate()
+    {
+        for _ in 0..2 {
+            let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
+            let mut buf = Vec::new();
+            let ask = format!("GET {path} HTTP/1.1\r\nHost: x\r\nX-Road-Client: {CLIENT}\r\nAuthorization: Bearer {token}\r\n\r\n");
+            s.write_all(ask.as_bytes()).await.unwrap();
+            let (status, h, _) = read_answer(&mut s, &mut buf, false).await;
+            assert_eq!((status, h.get("x-road-error").map(String::as_str)), (400, Some("Client.InvalidRequestPath")), "case {i}: {path}");
+        }
+    }
+    assert_eq!(calls.load(Ordering::SeqCst), 0, "nothing forwarded");
+    // A call that names the same thing plainly still goes through.
+    let r = app.raw(call(app, reqwest::Method::GET, &format!("{SERVICE}/persons/1"), Some(&token))).await;
+    assert_eq!(r.status, 200, "{}", r.text);
 });

@@ -12,6 +12,7 @@ mod nodes;
 mod ocsp;
 mod pubsub;
 mod quota;
+mod registry_checks;
 mod replicas;
 mod retention;
 mod sftp;

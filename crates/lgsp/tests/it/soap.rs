@@ -54,7 +54,8 @@ async fn service(app: &TestApp, code: &str, upstream: &str, soap: Value, wsdl: O
     let r = app
         .post(
             "/api/lgsp/subsystems/VN/GOV/000.00.13.H99/tuphap/services",
-            &json!({"code": code, "version": "1", "name": code, "upstream_url": upstream, "soap": soap, "description_kind": "wsdl", "description": wsdl}),
+            &json!({"code": code, "version": "1", "name": code, "upstream_url": upstream, "soap": soap,
+                    "description_kind": if wsdl.is_some() { "wsdl" } else { "none" }, "description": wsdl}),
         )
         .await;
     assert_eq!(r.status, 201, "{}", r.text);
