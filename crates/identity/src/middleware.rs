@@ -26,6 +26,9 @@ pub async fn authenticate(State(id): State<Identity>, mut req: Request, next: Ne
         } else {
             match bearer_principal(&id, token).await {
                 Some(p) => caller.principal = Some(Arc::new(p)),
+                // The LGSP gateway answers a caller it cannot authenticate itself, in X-Road's
+                // form (`Client.AuthenticationFailed`), and logs the refused exchange.
+                None if is_gateway_path(parts.uri.path()) => {}
                 None => {
                     let mut r = Problem::new(
                         "unauthorized",
@@ -99,4 +102,9 @@ pub fn session_cookie(token: &str, secure: bool) -> String {
 /// `Set-Cookie` value that removes the session cookie.
 pub fn clear_cookie(secure: bool) -> String {
     format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{}", if secure { "; Secure" } else { "" })
+}
+
+/// The LGSP gateway's paths (X-Road r1 calls, pub/sub, metaservices, envelopes).
+fn is_gateway_path(path: &str) -> bool {
+    path.starts_with("/r1/") || path == "/listClients" || path == "/lgsp/v1/envelopes"
 }

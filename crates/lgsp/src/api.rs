@@ -283,6 +283,7 @@ struct MonitoringQuery {
     /// Before this instant (ms since 1970).
     to: Option<i64>,
     /// At most this many records, newest first (default 100, at most 1000).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
 }
 
@@ -373,8 +374,24 @@ async fn usage(State(l): State<Lgsp>, Authed(p): Authed, Query(f): Query<UsageQu
 /// Operational monitoring: exchanges' metadata (never payloads) and figures per service. A
 /// client system sees only the exchanges it made; administrators see all.
 #[utoipa::path(get, path = "/api/lgsp/monitoring", tag = "lgsp", params(MonitoringQuery),
-    responses((status = 200, body = Monitoring), (status = 403, body = Problem)))]
+    responses((status = 200, body = Monitoring), (status = 403, body = Problem), (status = 422, body = Problem)))]
 async fn monitoring(State(l): State<Lgsp>, Authed(p): Authed, Query(f): Query<MonitoringQuery>) -> ApiResult<Json<Monitoring>> {
+    let mut v = kernel::Violations::new();
+    if f.limit.is_some_and(|n| !(1..=1000).contains(&n)) {
+        v.add("limit", "từ 1 đến 1000 (1 to 1,000)");
+    }
+    if let (Some(a), Some(b)) = (f.from, f.to)
+        && a >= b
+    {
+        v.add("to", "sau from (after from)");
+    }
+    if f.client.as_deref().is_some_and(|c| SubsystemId::parse(c).is_none()) {
+        v.add("client", "INSTANCE/CLASS/MEMBER/SUBSYSTEM");
+    }
+    if f.service.as_deref().is_some_and(|s| s.split('/').count() != 5 || s.split('/').any(str::is_empty)) {
+        v.add("service", "INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE");
+    }
+    v.into_result().or_problem()?;
     let mut w = Where::new();
     if !p.allows(Permission::CatalogManage, None) {
         let own = own_subsystem(&l, &p)

@@ -87,18 +87,24 @@ impl Snapshot {
         self.access
             .get(service_id)
             .and_then(|by_client| by_client.get(client_subsystem_id))
-            .is_some_and(|rights| rights.iter().any(|(m, _)| m.as_deref().is_none_or(|m| m == method)))
+            .is_some_and(|rights| rights.iter().any(|(m, _)| m.as_deref().is_none_or(|m| fits(m, method))))
     }
 
     pub fn allowed(&self, client_subsystem_id: &str, service_id: &str, method: &str, path: &str) -> bool {
         self.access.get(service_id).and_then(|by_client| by_client.get(client_subsystem_id)).is_some_and(|rights| {
             rights.iter().any(|(m, p)| {
-                m.as_deref().is_none_or(|m| m == method)
+                m.as_deref().is_none_or(|m| fits(m, method))
                     && p.as_deref()
                         .is_none_or(|p| path == p || path.strip_prefix(p.trim_end_matches('/')).is_some_and(|rest| rest.starts_with('/')))
             })
         })
     }
+}
+
+/// Whether a right for `granted` covers a call with `method`: HEAD is GET without the body
+/// (RFC 9110, 9.3.2), so a right to GET also lets a client ask for the head alone.
+fn fits(granted: &str, method: &str) -> bool {
+    granted == method || (granted == "GET" && method == "HEAD")
 }
 
 impl Lgsp {

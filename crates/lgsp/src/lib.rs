@@ -315,7 +315,8 @@ enum Turn {
 fn observe(xs: &[log::Exchange]) {
     let mut by_service: HashMap<&str, (HashMap<i64, u64>, Vec<f64>)> = HashMap::new();
     for x in xs {
-        let (statuses, seconds) = by_service.entry(x.service.as_str()).or_default();
+        let service = metric_service(x);
+        let (statuses, seconds) = by_service.entry(service).or_default();
         *statuses.entry(x.status).or_default() += 1;
         seconds.push(x.duration_ms as f64 / 1000.0);
     }
@@ -396,4 +397,41 @@ async fn replay(db: &Db, key: &log::SealKey, journal: &log::journal::Journal) ->
         journal.done(taken);
     }
     Ok(wrote)
+}
+
+/// The service a record is counted under in the metrics. A call refused before its service
+/// was found names whatever its caller wrote: counted under "-", so that nobody can add series
+/// to the metrics by calling made-up services.
+fn metric_service(x: &log::Exchange) -> &str {
+    const UNRESOLVED: [&str; 7] = [
+        "Client.MissingClientHeader",
+        "Client.InvalidClientIdentifier",
+        "Client.UnknownClient",
+        "Client.AuthenticationFailed",
+        "Client.InvalidRequestPath",
+        "Server.ServerProxy.UnknownService",
+        "Server.ServerProxy.UnknownMember",
+    ];
+    match x.error.as_deref() {
+        Some(e) if UNRESOLVED.iter().any(|k| e.starts_with(k)) => "-",
+        _ => &x.service,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn calls_refused_before_their_service_is_known_add_no_series() {
+        let x = |error: Option<&str>| log::Exchange {
+            service: "VN/GOV/M/S/made-up-1234".into(),
+            error: error.map(str::to_owned),
+            ..Default::default()
+        };
+        assert_eq!(metric_service(&x(Some("Server.ServerProxy.UnknownService: không có dịch vụ"))), "-");
+        assert_eq!(metric_service(&x(Some("Client.AuthenticationFailed: cần mã truy cập"))), "-");
+        assert_eq!(metric_service(&x(Some("Server.ServerProxy.AccessDenied: không có quyền"))), "VN/GOV/M/S/made-up-1234");
+        assert_eq!(metric_service(&x(None)), "VN/GOV/M/S/made-up-1234");
+    }
 }

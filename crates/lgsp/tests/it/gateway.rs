@@ -95,6 +95,7 @@ storage_test!(a_member_system_calls_a_service_through_the_gateway, async |app: &
             "Client.UnknownClient",
         ),
         (call(app, reqwest::Method::GET, &format!("{SERVICE}/persons/1"), None), 401, "Client.AuthenticationFailed"),
+        (call(app, reqwest::Method::GET, &format!("{SERVICE}/persons/1"), Some("abc.def.ghi")), 401, "Client.AuthenticationFailed"),
         (call(app, reqwest::Method::GET, "/r1/VN/GOV", Some(&token)), 400, "Client.InvalidRequestPath"),
         (
             call(app, reqwest::Method::GET, "/r1/VN/GOV/000.00.13.H99/tuphap/nothing", Some(&token)),
@@ -124,6 +125,10 @@ storage_test!(a_member_system_calls_a_service_through_the_gateway, async |app: &
     assert_eq!(r.status.as_u16(), 303);
     assert_eq!(r.header("location"), Some("http://127.0.0.1:9/elsewhere"));
     assert_eq!(calls.load(Ordering::SeqCst), 4, "only the slow call reached the service among the refusals");
+    // A right to GET also covers HEAD (the same answer without its body).
+    let r = app.raw(call(app, reqwest::Method::HEAD, &format!("{SERVICE}/persons/1"), Some(&token))).await;
+    assert_eq!((r.status.as_u16(), r.text.as_str()), (200, ""), "{:?}", r.headers);
+    assert_eq!(calls.load(Ordering::SeqCst), 5);
 
     // Metaservices.
     let clients = app.raw(app.http.get(app.url("/listClients"))).await.json();
@@ -138,8 +143,13 @@ storage_test!(a_member_system_calls_a_service_through_the_gateway, async |app: &
     assert_eq!(spec.json()["info"]["title"], "Tra cứu công dân");
 
     // Monitoring: the client sees its own exchanges, never payloads; the administrator sees all.
-    let exchanges = 1 + 3 + 9 + 3;
+    let exchanges = 1 + 3 + 10 + 1 + 3;
     wait_for_log(app, exchanges).await;
+    let unauthenticated = kernel::db::q("SELECT COUNT(*) FROM lgsp_messages WHERE error LIKE 'Client.AuthenticationFailed%'")
+        .fetch_i64(&app.app.db)
+        .await
+        .unwrap();
+    assert_eq!(unauthenticated, 2, "the call without a token and the one with a token that does not verify, both logged");
     let mine = app.raw(app.http.get(app.url("/api/lgsp/monitoring?limit=1000")).bearer_auth(&token)).await;
     assert_eq!(mine.status, 200, "{}", mine.text);
     let mine = mine.json();
@@ -147,6 +157,16 @@ storage_test!(a_member_system_calls_a_service_through_the_gateway, async |app: &
     assert!(records.iter().all(|r| r["client"] == CLIENT), "only its own records");
     assert!(records.iter().any(|r| r["request_id"] == request_id.as_str() && r["status"] == 200));
     assert!(!mine.to_string().contains("Nguyễn Văn An"), "no payloads in monitoring");
+    for (query, field) in [
+        ("limit=0", "limit"),
+        ("limit=1001", "limit"),
+        ("from=2000&to=1000", "to"),
+        ("client=garbage", "client"),
+        ("service=a/b", "service"),
+    ] {
+        let r = app.get_admin(&format!("/api/lgsp/monitoring?{query}")).await;
+        assert_eq!((r.status.as_u16(), r.error_fields()), (422, vec![field.to_owned()]), "{query}: {}", r.text);
+    }
     let all = app.get_admin("/api/lgsp/monitoring?limit=1000").await.json();
     assert!(all["records"].as_array().unwrap().len() > records.len(), "the administrator also sees the refused strangers");
     let persons =
