@@ -61,7 +61,7 @@ fn plain_http(url: &str) -> Option<(String, &str, &str)> {
 }
 
 /// The hash of an empty body, sent as `X-Road-Request-Hash` for calls without one.
-static EMPTY_HASH: LazyLock<String> = LazyLock::new(|| BASE64.encode(&Sha512::digest(b"")));
+pub(crate) static EMPTY_HASH: LazyLock<String> = LazyLock::new(|| BASE64.encode(&Sha512::digest(b"")));
 
 /// What a request body was, counted on its way to the upstream.
 #[derive(Default)]

@@ -331,9 +331,22 @@ async fn handle(State(l): State<Lgsp>, caller: Caller, req: Request) -> Response
     if target.rest.is_empty() && matches!(target.service.as_str(), "listMethods" | "allowedMethods" | "getOpenAPI" | "getWsdl") {
         let which = target.service.clone();
         let (headers, query) = (req.headers().clone(), req.uri().query().map(str::to_owned));
+        // Metaservices are exchanges with the platform itself: logged like any other.
         return match crate::meta::metaservice(&l, &caller, &headers, query.as_deref(), &target.provider, &which).await {
-            Ok(r) => r,
-            Err(f) => f.response(&rid),
+            Ok(mut r) => {
+                x.status = r.status().as_u16() as i64;
+                x.request_hash = crate::direct::EMPTY_HASH.clone();
+                x.duration_ms = started.elapsed().as_millis() as i64;
+                l.log(x);
+                if let Ok(v) = HeaderValue::from_str(&rid) {
+                    r.headers_mut().insert("x-road-request-id", v);
+                }
+                r
+            }
+            Err(f) => {
+                log_failure(&l, x, started, &f).await;
+                f.response(&rid)
+            }
         };
     }
     if matches!(target.service.as_str(), "api" | "pub" | "pull") && target.rest.starts_with("/v1/") {
@@ -345,6 +358,7 @@ async fn handle(State(l): State<Lgsp>, caller: Caller, req: Request) -> Response
         if let Some(r) =
             crate::pubsub::handle(&l, &target.provider, &target.service, &target.rest, parts.method.as_str(), &client, &bytes).await
         {
+            let r = with_request_id(r, &rid, &mut x).await;
             x.client = client.xid.text();
             x.status = r.status().as_u16() as i64;
             x.request_bytes = bytes.len() as i64;
@@ -501,6 +515,27 @@ pub(crate) fn unreachable_failure(e: impl std::fmt::Display) -> Failure {
 
 /// Keeps bodies in the log up to this size when a service asks for bodies.
 pub(crate) const LOGGED_BODY_MAX: usize = 1024 * 1024;
+
+/// A pub/sub answer with the request id in `X-Road-Request-Id` and, for a refusal, in its
+/// body's detail as every other X-Road error has it; a refusal's kind and message go to the
+/// record's error.
+async fn with_request_id(r: Response, rid: &str, x: &mut Exchange) -> Response {
+    let (mut parts, body) = r.into_parts();
+    if let Ok(v) = HeaderValue::from_str(rid) {
+        parts.headers.insert("x-road-request-id", v);
+    }
+    if !parts.headers.contains_key("x-road-error") {
+        return Response::from_parts(parts, body);
+    }
+    let bytes = axum::body::to_bytes(body, 64 * 1024).await.unwrap_or_default();
+    let Ok(mut v) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+        return Response::from_parts(parts, Body::from(bytes));
+    };
+    x.error = Some(format!("{}: {}", v["type"].as_str().unwrap_or_default(), v["message"].as_str().unwrap_or_default()));
+    v["detail"] = json!(rid);
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(serde_json::to_vec(&v).unwrap_or_default()))
+}
 
 pub(crate) async fn log_failure(l: &Lgsp, mut x: Exchange, started: Instant, f: &Failure) {
     x.status = f.status.as_u16() as i64;

@@ -141,15 +141,30 @@ storage_test!(a_member_system_calls_a_service_through_the_gateway, async |app: &
         app.raw(call(app, reqwest::Method::GET, "/r1/VN/GOV/000.00.13.H99/tuphap/getOpenAPI?serviceCode=persons", Some(&token))).await;
     assert_eq!(spec.status, 200);
     assert_eq!(spec.json()["info"]["title"], "Tra cứu công dân");
+    assert!(spec.header("x-road-request-id").is_some());
+    let missing = app.raw(call(app, reqwest::Method::GET, "/r1/VN/GOV/000.00.13.H99/tuphap/getOpenAPI", Some(&token))).await;
+    assert_eq!((missing.status.as_u16(), missing.header("x-road-error")), (400, Some("Client.InvalidRequest")), "{}", missing.text);
+    let refused_meta = missing.json()["detail"].as_str().unwrap().to_owned();
 
     // Monitoring: the client sees its own exchanges, never payloads; the administrator sees all.
-    let exchanges = 1 + 3 + 10 + 1 + 3;
+    let exchanges = 1 + 3 + 10 + 1 + 3 + 4;
     wait_for_log(app, exchanges).await;
     let unauthenticated = kernel::db::q("SELECT COUNT(*) FROM lgsp_messages WHERE error LIKE 'Client.AuthenticationFailed%'")
         .fetch_i64(&app.app.db)
         .await
         .unwrap();
     assert_eq!(unauthenticated, 2, "the call without a token and the one with a token that does not verify, both logged");
+    // Metaservice calls are exchanges too, refused ones under the request id their answer gave.
+    let meta = kernel::db::q(
+        "SELECT COUNT(*) FROM lgsp_messages WHERE service IN ('VN/GOV/000.00.13.H99/tuphap/listMethods',
+             'VN/GOV/000.00.13.H99/tuphap/allowedMethods', 'VN/GOV/000.00.13.H99/tuphap/getOpenAPI')",
+    )
+    .fetch_i64(&app.app.db)
+    .await
+    .unwrap();
+    assert_eq!(meta, 4);
+    let refused = kernel::db::q("SELECT status FROM lgsp_messages WHERE request_id = $1").bind(&refused_meta).fetch_i64(&app.app.db).await;
+    assert_eq!(refused.ok(), Some(400));
     let mine = app.raw(app.http.get(app.url("/api/lgsp/monitoring?limit=1000")).bearer_auth(&token)).await;
     assert_eq!(mine.status, 200, "{}", mine.text);
     let mine = mine.json();

@@ -107,6 +107,19 @@ storage_test!(events_reach_every_subscriber_once_acknowledged, async |app: &Test
     // Only the room publishes; only allowed clients subscribe; a push URL must be a URL.
     let r = im(app, &pusher, PUSHER, reqwest::Method::POST, "pub/v1/dossier-status", Some(json!({"x": 1}))).await;
     assert_eq!((r.status.as_u16(), r.header("x-road-error")), (403, Some("Server.ServerProxy.AccessDenied")));
+    // As every X-Road error: the request id in the header and the detail, the refusal logged.
+    let rid = r.header("x-road-request-id").expect("a request id").to_owned();
+    assert_eq!(r.json()["detail"], rid.as_str());
+    crate::common::wait_for_log(app, 1).await;
+    for _ in 0..50 {
+        let e =
+            kernel::db::q("SELECT error FROM lgsp_messages WHERE request_id = $1").bind(&rid).fetch_optional(&app.app.db).await.unwrap();
+        if let Some(e) = e {
+            assert!(e.opt_text("error").unwrap().is_some_and(|e| e.starts_with("Server.ServerProxy.AccessDenied")));
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     let r =
         im(app, &stranger, STRANGER, reqwest::Method::POST, "api/v1/subs", Some(json!({"eventType": "dossier-status", "mode": "pull"})))
             .await;
