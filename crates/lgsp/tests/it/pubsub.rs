@@ -111,15 +111,17 @@ storage_test!(events_reach_every_subscriber_once_acknowledged, async |app: &Test
     let rid = r.header("x-road-request-id").expect("a request id").to_owned();
     assert_eq!(r.json()["detail"], rid.as_str());
     crate::common::wait_for_log(app, 1).await;
-    for _ in 0..50 {
-        let e =
+    let mut logged = None;
+    for _ in 0..100 {
+        logged =
             kernel::db::q("SELECT error FROM lgsp_messages WHERE request_id = $1").bind(&rid).fetch_optional(&app.app.db).await.unwrap();
-        if let Some(e) = e {
-            assert!(e.opt_text("error").unwrap().is_some_and(|e| e.starts_with("Server.ServerProxy.AccessDenied")));
+        if logged.is_some() {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
+    let error = logged.expect("the refusal logged").opt_text("error").unwrap();
+    assert!(error.as_deref().is_some_and(|e| e.starts_with("Server.ServerProxy.AccessDenied")), "{error:?}");
     let r =
         im(app, &stranger, STRANGER, reqwest::Method::POST, "api/v1/subs", Some(json!({"eventType": "dossier-status", "mode": "pull"})))
             .await;
