@@ -480,7 +480,7 @@ pub async fn evidence(db: &Db, request_id: &str, key: &SealKey) -> Result<serde_
             "record_hashes": b.text("record_hashes")?.split(',').collect::<Vec<_>>(),
             "signed_text": signed_text(b.int("seq")?, b.int("from_seq")?, b.int("to_seq")?, b.int("records")?, &b.text("digest")?, &b.text("previous_signature")?),
         },
-        "algorithm": "Ed25519 over signed_text; digest = SHA-256 of the record hashes joined by commas",
+        "algorithm": "record_hash = lowercase hex SHA-256 of the compact JSON array [seq, request_id, at, client, service, method, path, status, error, request_hash, response_hash, request_bytes, response_bytes, duration_ms, user_id, hex SHA-256 of the request body or \"\", hex SHA-256 of the response body or \"\"] (no spaces; strings JSON-escaped, non-ASCII as UTF-8; null for a missing error or user_id); digest = SHA-256 of the record hashes joined by commas; Ed25519 over signed_text",
         "public_key": BASE64.encode(&key.public()),
     }))
 }

@@ -92,6 +92,16 @@ struct SubscriptionInput {
     push_url: Option<String>,
 }
 
+/// Whether a URL names a link-local address (IPv4 169.254.0.0/16, IPv6 fe80::/10).
+fn link_local(u: &reqwest::Url) -> bool {
+    let host = u.host_str().unwrap_or_default().trim_start_matches('[').trim_end_matches(']');
+    match host.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(a)) => a.is_link_local(),
+        Ok(std::net::IpAddr::V6(a)) => a.is_unicast_link_local() || a.to_ipv4_mapped().is_some_and(|v4| v4.is_link_local()),
+        Err(_) => false,
+    }
+}
+
 /// A request under one of the pub/sub prefixes: `api`, `pub` or `pull` as the "service", the
 /// rest of the path after it. Returns None when the path is not a pub/sub path.
 pub(crate) async fn handle(
@@ -241,6 +251,14 @@ impl Lgsp {
         let mode = i.mode.clone().unwrap_or_else(|| if i.push_url.is_some() { "push".into() } else { "pull".into() });
         match mode.as_str() {
             "push" => match i.push_url.as_deref().map(reqwest::Url::parse) {
+                // The platform posts there itself: not to the machine's link-local addresses
+                // (where clouds answer with the machine's credentials), nor with credentials.
+                Some(Ok(u)) if link_local(&u) || !u.username().is_empty() || u.password().is_some() => {
+                    return Err(Error::invalid(
+                        "pushUrl",
+                        "không nhận địa chỉ link-local (169.254.0.0/16, fe80::/10) hay có tên, mật khẩu (no link-local address, no user or password)",
+                    ));
+                }
                 Some(Ok(u)) if matches!(u.scheme(), "http" | "https") => {}
                 _ => {
                     return Err(Error::invalid("pushUrl", "cần địa chỉ http(s) đầy đủ cho push (a full http(s) URL is required for push)"));

@@ -64,11 +64,24 @@ impl Ring {
             if !create {
                 return Err(std::io::Error::other(format!("{} is not a journal ring of this size", path.display())));
             }
-            file.set_len(len)?;
+            // The blocks allocated now, not when a serving thread first writes to a page (a
+            // write fault that allocates waits on the file system's journal).
+            // SAFETY: fallocate on a descriptor we own.
+            if unsafe { libc::fallocate(file.as_raw_fd(), 0, 0, len as libc::off_t) } != 0 {
+                file.set_len(len)?;
+            }
         }
-        // SAFETY: a shared read-write mapping of the whole file, which has that length.
+        // SAFETY: a shared read-write mapping of the whole file, which has that length; its
+        // pages read in at once (MAP_POPULATE), so that queuing a record does not fault them in.
         let base = unsafe {
-            libc::mmap(std::ptr::null_mut(), len as usize, libc::PROT_READ | libc::PROT_WRITE, libc::MAP_SHARED, file.as_raw_fd(), 0)
+            libc::mmap(
+                std::ptr::null_mut(),
+                len as usize,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_SHARED | libc::MAP_POPULATE,
+                file.as_raw_fd(),
+                0,
+            )
         };
         if base == libc::MAP_FAILED {
             return Err(std::io::Error::last_os_error());

@@ -58,7 +58,7 @@ pub(super) async fn page(State(l): State<Lgsp>, shell: Shell, caller: Caller, we
     if let Err(r) = lgsp_admin(&shell, &caller, HERE) {
         return r;
     }
-    show(&l, shell, &caller, Forms::default(), n.ok).await
+    show(&l, shell, &caller, Forms::default(), n.text()).await
 }
 
 /// Sends one dead letter again.

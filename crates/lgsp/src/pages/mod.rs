@@ -104,7 +104,13 @@ fn posted(shell: &Shell, caller: &Caller, here: &str, body: &str) -> Result<(Arc
     let p = lgsp_admin(shell, caller, here)?;
     let form = Posted(form_urlencoded::parse(body.as_bytes()).map(|(k, v)| (k.into_owned(), v.trim().to_owned())).collect::<Vec<_>>());
     if !caller.csrf_ok(form.get("_csrf")) {
-        return Err((StatusCode::FORBIDDEN, "anti-forgery token mismatch").into_response());
+        return Err(web::page::error_page(
+            shell.clone(),
+            kernel::Error::Forbidden(
+                "biểu mẫu đã cũ hoặc không phải của phiên này; hãy tải lại trang rồi gửi lại (the form is stale or not this session's; reload the page and send it again)"
+                    .into(),
+            ),
+        ));
     }
     Ok((p, form))
 }
@@ -119,15 +125,35 @@ fn problems(e: kernel::Error) -> Vec<String> {
     }
 }
 
-/// The notice a page shows after a form succeeded (`?ok=`).
+/// The notice a page shows after a form succeeded (`?ok=`), with the tag that shows this
+/// server wrote it (`&tag=`): a link made elsewhere cannot put words of its own on the page.
 #[derive(serde::Deserialize, Default)]
 pub(crate) struct Notice {
     ok: Option<String>,
+    tag: Option<String>,
 }
 
-/// Back to `path` with a notice (the page shows `?ok=`).
+impl Notice {
+    /// The notice, when this server wrote it.
+    pub(crate) fn text(self) -> Option<String> {
+        let (ok, tag) = (self.ok?, self.tag?);
+        (tag_of(&ok) == tag).then_some(ok)
+    }
+}
+
+/// A key of this process for the notices' tags (a notice outlives a restart by no more than the
+/// redirect that carries it).
+static NOTICE_KEY: std::sync::LazyLock<ring::hmac::Key> = std::sync::LazyLock::new(|| {
+    ring::hmac::Key::generate(ring::hmac::HMAC_SHA256, &ring::rand::SystemRandom::new()).expect("random bytes for a key")
+});
+
+fn tag_of(notice: &str) -> String {
+    data_encoding::HEXLOWER.encode(&ring::hmac::sign(&NOTICE_KEY, notice.as_bytes()).as_ref()[..16])
+}
+
+/// Back to `path` with a notice (the page shows `?ok=` when its tag is this server's).
 fn done(path: &str, notice: &str) -> Response {
-    Redirect::to(&format!("{path}?ok={}", enc(notice))).into_response()
+    Redirect::to(&format!("{path}?ok={}&tag={}", enc(notice), tag_of(notice))).into_response()
 }
 
 /// 422 when the page shows a form's problems.
@@ -165,6 +191,10 @@ impl Forms {
         for (k, v) in values {
             self.values.entry(k).or_insert(v);
         }
+    }
+
+    fn set(&mut self, key: &str, value: String) {
+        self.values.insert(key.to_owned(), value);
     }
 
     pub fn v(&self, key: &str) -> &str {

@@ -88,6 +88,7 @@ impl MonitoringPage {
 pub(super) struct Period {
     hours: Option<i64>,
     ok: Option<String>,
+    tag: Option<String>,
     /// For the CSV: `service` (the default) or `hour`.
     by: Option<String>,
 }
@@ -219,7 +220,7 @@ pub(super) async fn page(State(l): State<Lgsp>, shell: Shell, caller: Caller, we
     if let Err(r) = super::lgsp_admin(&shell, &caller, HERE) {
         return r;
     }
-    show(&l, shell, &caller, p.hours.unwrap_or(24), p.ok, vec![], None).await
+    show(&l, shell, &caller, p.hours.unwrap_or(24), super::Notice { ok: p.ok, tag: p.tag }.text(), vec![], None).await
 }
 
 const HERE: &str = "/admin/lgsp";

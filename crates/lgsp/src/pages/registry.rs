@@ -112,7 +112,7 @@ pub(super) async fn page(State(l): State<Lgsp>, shell: Shell, caller: Caller, we
     if let Err(r) = lgsp_admin(&shell, &caller, HERE) {
         return r;
     }
-    show(&l, shell, &caller, defaults(), n.ok).await
+    show(&l, shell, &caller, defaults(), n.text()).await
 }
 
 fn defaults() -> Forms {
@@ -316,7 +316,7 @@ pub(super) async fn subsystem(
     if let Err(r) = lgsp_admin(&shell, &caller, &format!("/admin/lgsp/subsystems/{}", x.encoded())) {
         return r;
     }
-    show_subsystem(&l, shell, &caller, &x, None, n.ok).await
+    show_subsystem(&l, shell, &caller, &x, None, n.text()).await
 }
 
 pub(super) async fn save_subsystem(

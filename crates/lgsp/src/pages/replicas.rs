@@ -128,7 +128,7 @@ pub(super) async fn page(State(l): State<Lgsp>, shell: Shell, caller: Caller, we
     if let Err(r) = lgsp_admin(&shell, &caller, HERE) {
         return r;
     }
-    show(&l, shell, &caller, Forms::with(&[("replica.interval_minutes", "60")]), n.ok).await
+    show(&l, shell, &caller, Forms::with(&[("replica.interval_minutes", "60")]), n.text()).await
 }
 
 pub(super) async fn add(State(l): State<Lgsp>, shell: Shell, caller: Caller, body: String) -> Response {

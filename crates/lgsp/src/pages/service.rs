@@ -119,6 +119,7 @@ async fn show(l: &Lgsp, shell: Shell, caller: &Caller, id: &str, forms: Forms, n
         // A settings form that failed comes back as sent (an unticked box stays unticked).
         if forms.failed != "service" {
             forms.fill(settings_of(&s, l.description(id).await?.map(|d| d.1)));
+            forms.fill(vec![("service.seen".to_owned(), l.service_changed_at(id).await?.to_string())]);
         }
         let problems = forms.problems.clone();
         let (max_label, secret_label) = if en {
@@ -161,7 +162,7 @@ pub(super) async fn page(
     if let Err(r) = lgsp_admin(&shell, &caller, &format!("/admin/lgsp/services/{id}")) {
         return r;
     }
-    show(&l, shell, &caller, &id, Forms::default(), n.ok).await
+    show(&l, shell, &caller, &id, Forms::default(), n.text()).await
 }
 
 /// Saves the settings form: the registry records which settings changed.
@@ -180,9 +181,18 @@ pub(super) async fn save(State(l): State<Lgsp>, shell: Shell, caller: Caller, Pa
     if !bad.is_empty() {
         return show(&l, shell, &caller, &id, Forms::sent("service", &f, bad), None).await;
     }
-    match l.change_service(&p, &id, &input, true).await {
+    let seen = f.get("seen").parse::<i64>().ok();
+    match l.change_service_seen(&p, &id, &input, true, seen).await {
         Ok(_) => done(&here, shell.t("Đã lưu thiết lập.", "Settings saved.")),
-        Err(e) => show(&l, shell, &caller, &id, Forms::sent("service", &f, problems(e)), None).await,
+        Err(e) => {
+            // The page that says so shows what was sent, as of the service now: sent again,
+            // it is saved.
+            let mut forms = Forms::sent("service", &f, problems(e));
+            if let Ok(at) = l.service_changed_at(&id).await {
+                forms.set("service.seen", at.to_string());
+            }
+            show(&l, shell, &caller, &id, forms, None).await
+        }
     }
 }
 

@@ -193,6 +193,25 @@ impl Lgsp {
     }
 
     pub async fn change_service(&self, by: &Principal, id: &str, input: &ServiceInput, keep_secret: bool) -> Result<Service> {
+        self.change_service_seen(by, id, input, keep_secret, None).await
+    }
+
+    /// When the service last changed (settings or state), for a form to say what it showed.
+    pub async fn service_changed_at(&self, id: &str) -> Result<i64> {
+        q("SELECT updated_at FROM lgsp_services WHERE id = $1").bind(id).fetch_i64(&self.db).await
+    }
+
+    /// As [`Lgsp::change_service`], refused (409) when the service changed after `seen` (the
+    /// moment of the change a form was filled from), so that an administrator saving a page
+    /// opened earlier does not undo, unseen, what another saved since.
+    pub async fn change_service_seen(
+        &self,
+        by: &Principal,
+        id: &str,
+        input: &ServiceInput,
+        keep_secret: bool,
+        seen: Option<i64>,
+    ) -> Result<Service> {
         admin(by)?;
         let before = self.service_by_id(id).await?;
         let stored = self.stored_settings(id).await?;
@@ -217,8 +236,13 @@ impl Lgsp {
         let update = q("UPDATE lgsp_services SET version = $2, name = $3, upstream_url = $4, description_kind = $5, description = $6,
                           log_bodies = $7, timeout_ms = $8, max_body_bytes = $9, upstream_token_url = $10, upstream_client_id = $11,
                           upstream_client_secret = $12, soap = $13, updated_at = $14
-                        WHERE id = $1");
-        after.bind(update.bind(id)).bind(now).execute(&mut tx).await?;
+                        WHERE id = $1 AND (CAST($15 AS BIGINT) = 0 OR updated_at = CAST($15 AS BIGINT))");
+        let n = after.bind(update.bind(id)).bind(now).bind(seen.unwrap_or(0)).execute(&mut tx).await?;
+        if n == 0 {
+            return Err(Error::conflict(
+                "dịch vụ vừa được người khác thay đổi; hãy xem lại trang rồi lưu lại (the service changed since the page was opened; look again and save again)",
+            ));
+        }
         let note = format!("settings changed: {}", changed.join(", "));
         history(&mut tx, id, now, &by.id, Some(&before.state), &before.state, Some(&note)).await?;
         tx.commit().await?;

@@ -51,6 +51,11 @@ storage_test!(demo the_registry_is_run_from_its_pages, async |app: &TestApp| {
         .form_as(&admin, "/admin/lgsp/registry/members", &[("instance", "VN"), ("member_class", "gov"), ("code", "000.00.88.H99"), ("name", "Sở Thử nghiệm")])
         .await;
     assert_eq!((ok.status.as_u16(), location(&ok).starts_with("/admin/lgsp/registry?ok=")), (303, true), "{}", ok.text);
+    // The notice shows where the form sent the administrator; one written into a link does not.
+    let shown = app.get_as(&admin, &location(&ok)).await.text;
+    assert!(shown.contains("Đã thêm thành viên VN/GOV/000.00.88.H99"), "{shown}");
+    let forged = app.get_as(&admin, "/admin/lgsp/registry?ok=M%E1%BA%ADt+kh%E1%BA%A9u+h%E1%BA%BFt+h%E1%BA%A1n%2C+g%E1%BB%8Di+0900&tag=00").await.text;
+    assert!(!forged.contains("Mật khẩu hết hạn"), "{forged}");
     let again = app
         .form_as(&admin, "/admin/lgsp/registry/members", &[("instance", "VN"), ("member_class", "GOV"), ("code", "000.00.88.H99"), ("name", "Lần hai")])
         .await;
@@ -357,6 +362,28 @@ storage_test!(demo a_services_settings_change_on_its_page_and_the_gateway_follow
     assert_eq!(post(settings(&new_up, "2000")).await.status, 303, "saving unchanged settings is fine");
     let moves = app.get_admin(&format!("/api/lgsp/services/{service_id}")).await.json()["history"].as_array().unwrap().len();
     assert_eq!(moves, 4, "registered, testing, published, one change: nothing recorded for no change");
+
+    // Two administrators with the page open: the one who saves second is told, and undoes
+    // nothing of what the first saved.
+    let seen_of = |page: &str| page.split("name=\"seen\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let opened = seen_of(&app.get_as(&admin, &page_url).await.text);
+    let mut first = settings(&new_up, "3000");
+    first.push(("seen".to_owned(), opened.clone()));
+    assert_eq!(post(first).await.status, 303);
+    let mut stale = settings(&new_up, "2000");
+    stale.push(("seen".to_owned(), opened));
+    let r = post(stale).await;
+    assert_eq!(r.status, 422, "{}", r.text);
+    assert!(r.text.contains("vừa được người khác thay đổi"), "{}", r.text);
+    let stored_now = app.get_admin(&format!("/api/lgsp/services/{service_id}")).await.json();
+    assert_eq!(stored_now["timeout_ms"].as_i64(), Some(3000), "the first save stands");
+    let mut again = settings(&new_up, "2000");
+    again.push(("seen".to_owned(), seen_of(&r.text)));
+    assert_eq!(post(again).await.status, 303, "saved when sent again from the page that told of the change");
+    // A form whose anti-forgery token is not the session's gets a page that says what to do.
+    let forged = app.raw(app.http.post(app.url(&page_url)).header("cookie", &admin.cookie).form(&[("name", "Giả mạo")])).await;
+    assert_eq!(forged.status, 403);
+    assert!(forged.text.contains("tải lại trang") && forged.text.contains("<html"), "{}", forged.text);
 
     // Credentials for an upstream gateway: an empty secret on the page keeps the stored one.
     let mut with_auth = settings(&new_up, "2000");

@@ -136,6 +136,12 @@ storage_test!(events_reach_every_subscriber_once_acknowledged, async |app: &Test
     )
     .await;
     assert_eq!(r.status, 422);
+    // Nor where clouds answer with the machine's credentials, nor with credentials in it.
+    for bad in ["http://169.254.169.254/latest/meta-data", "http://[fe80::1]:8080/x", "http://u:p@127.0.0.1:9/x"] {
+        let body = json!({"eventType": "dossier-status", "pushUrl": bad});
+        let r = im(app, &pusher, PUSHER, reqwest::Method::POST, "api/v1/subs", Some(body)).await;
+        assert_eq!((r.status.as_u16(), r.header("x-road-error")), (422, Some("Client.InvalidRequest")), "{bad}: {}", r.text);
+    }
     let r =
         im(app, &pusher, PUSHER, reqwest::Method::POST, "api/v1/subs", Some(json!({"eventType": "dossier-status", "pushUrl": url}))).await;
     assert_eq!(r.status, 201, "{}", r.text);
