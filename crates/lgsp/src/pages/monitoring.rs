@@ -86,11 +86,18 @@ impl MonitoringPage {
 
 #[derive(Deserialize, Default)]
 pub(super) struct Period {
-    hours: Option<i64>,
+    /// Read leniently: a page given a period it cannot read shows the default (24 hours).
+    hours: Option<String>,
     ok: Option<String>,
     tag: Option<String>,
     /// For the CSV: `service` (the default) or `hour`.
     by: Option<String>,
+}
+
+impl Period {
+    fn hours(&self) -> i64 {
+        self.hours.as_deref().and_then(|h| h.trim().parse().ok()).unwrap_or(24)
+    }
 }
 
 const HOUR: i64 = 3_600_000;
@@ -147,7 +154,7 @@ pub(super) async fn csv(State(l): State<Lgsp>, shell: Shell, caller: Caller, web
     if let Err(r) = super::lgsp_admin(&shell, &caller, HERE) {
         return r;
     }
-    let hours = p.hours.unwrap_or(24).clamp(1, 24 * 31);
+    let hours = p.hours().clamp(1, 24 * 31);
     let from = window(hours);
     let t = |vi: &'static str, en: &'static str| shell.t(vi, en);
     let per_hour = p.by.as_deref() == Some("hour");
@@ -220,7 +227,7 @@ pub(super) async fn page(State(l): State<Lgsp>, shell: Shell, caller: Caller, we
     if let Err(r) = super::lgsp_admin(&shell, &caller, HERE) {
         return r;
     }
-    show(&l, shell, &caller, p.hours.unwrap_or(24), super::Notice { ok: p.ok, tag: p.tag }.text(), vec![], None).await
+    show(&l, shell, &caller, p.hours(), super::Notice { ok: p.ok, tag: p.tag }.text(), vec![], None).await
 }
 
 const HERE: &str = "/admin/lgsp";
@@ -316,7 +323,12 @@ async fn show(
             .services_all()
             .await?
             .into_iter()
-            .map(|s| Registered { service: s.text(), id: s.id, version: s.version, state: s.state })
+            .map(|s| Registered {
+                service: s.text(),
+                id: s.id,
+                version: s.version,
+                state: super::state_name(&s.state, shell.lang.is_en()).to_owned(),
+            })
             .collect::<Vec<_>>();
         let batches = q("SELECT COUNT(*) FROM lgsp_batches").fetch_i64(&l.db).await?;
         let unsealed = q("SELECT COUNT(*) FROM lgsp_messages WHERE batch_seq IS NULL").fetch_i64(&l.db).await?;

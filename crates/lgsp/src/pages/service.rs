@@ -95,6 +95,16 @@ fn settings_of(s: &Service, description: Option<String>) -> Vec<(String, String)
     .collect()
 }
 
+/// A history note the registry wrote itself, in the page's language (an administrator's own
+/// note as written).
+fn note_in(note: &str, en: bool) -> String {
+    match (note, note.strip_prefix("settings changed: ")) {
+        ("registered", _) if !en => "đăng ký".to_owned(),
+        (_, Some(fields)) if !en => format!("đổi thiết lập: {fields}"),
+        _ => note.to_owned(),
+    }
+}
+
 async fn show(l: &Lgsp, shell: Shell, caller: &Caller, id: &str, forms: Forms, notice: Option<String>) -> Response {
     let run = async {
         let s = l.service_by_id(id).await?;
@@ -109,7 +119,7 @@ async fn show(l: &Lgsp, shell: Shell, caller: &Caller, id: &str, forms: Forms, n
                 actor: h.actor_name.unwrap_or(h.actor),
                 from: h.from_state.map(|f| state_name(&f, en).to_owned()).unwrap_or_default(),
                 to: state_name(&h.to_state, en).to_owned(),
-                note: h.note.unwrap_or_default(),
+                note: note_in(&h.note.unwrap_or_default(), en),
             })
             .collect();
         let mut clients: Vec<(String, String)> =

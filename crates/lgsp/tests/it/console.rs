@@ -357,7 +357,7 @@ storage_test!(demo a_services_settings_change_on_its_page_and_the_gateway_follow
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!((old_calls.load(Ordering::SeqCst), new_calls.load(Ordering::SeqCst)), (1, 1), "the call went to the new upstream");
     let page = app.get_as(&admin, &page_url).await.text;
-    assert!(page.contains("settings changed: version, upstream_url, description, timeout_ms"), "the OpenAPI text was dropped too: {page}");
+    assert!(page.contains("đổi thiết lập: version, upstream_url, description, timeout_ms"), "the OpenAPI text was dropped too: {page}");
     assert!(page.contains("<dd>1024 B</dd>"), "the body limit set through the API (not whole MiB) is kept: {page}");
     assert_eq!(post(settings(&new_up, "2000")).await.status, 303, "saving unchanged settings is fine");
     let moves = app.get_admin(&format!("/api/lgsp/services/{service_id}")).await.json()["history"].as_array().unwrap().len();

@@ -189,6 +189,9 @@ storage_test!(a_member_system_calls_a_service_through_the_gateway, async |app: &
     assert!(persons["exchanges"].as_i64().unwrap() >= 10 && persons["errors"].as_i64().unwrap() >= 5, "{persons}");
 
     // The monitoring page: charts and the figures per service, for administrators only.
+    let unreadable = app.get_admin("/admin/lgsp?hours=abc").await;
+    assert_eq!(unreadable.status, 200, "a period the page cannot read shows the default: {}", unreadable.text);
+    assert!(unreadable.text.contains("Đang cung cấp") && !unreadable.text.contains(">published<"), "states by name: {}", unreadable.text);
     let page = app.get_admin("/admin/lgsp?hours=1").await;
     assert_eq!(page.status, 200, "{}", page.text);
     assert!(page.text.contains("VN/GOV/000.00.13.H99/tuphap/persons") && page.text.matches("<svg").count() >= 3, "{}", page.text);
