@@ -272,7 +272,7 @@ test('the LGSP registry from its pages: a member, subsystems, a service publishe
     await page.fill('#v-timeout', '5000');
     await submitForm(page, 'form[aria-labelledby=settings]');
     assert.equal(await page.inputValue('#v-timeout'), '5000');
-    assert.ok((await page.locator('#history').textContent()).includes('settings changed: timeout_ms'));
+    assert.ok((await page.locator('#history').textContent()).includes('đổi thiết lập: timeout_ms'));
     await mainPage(page, 'lgsp-service');
 
     // The calling subsystem's page: its settings, its calls per day.
