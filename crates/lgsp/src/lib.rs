@@ -27,6 +27,7 @@ pub mod seed;
 pub mod sftp;
 pub mod soap;
 pub mod sync;
+mod target;
 mod upstream;
 mod xml;
 pub mod yaml;
