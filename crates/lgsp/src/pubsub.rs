@@ -65,7 +65,17 @@ fn from_error(e: Error) -> Response {
             "Client.InvalidRequest",
             v.into_iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join("; "),
         ),
-        Error::NotFound(m) => refuse(StatusCode::NOT_FOUND, "Server.ServerProxy.UnknownEventType", m),
+        // What is missing, by how this module words it: an event type, a subscription, an event.
+        Error::NotFound(m) => {
+            let kind = if m.starts_with("đăng ký") {
+                "Server.ServerProxy.UnknownSubscription"
+            } else if m.starts_with("sự kiện") {
+                "Server.ServerProxy.UnknownEvent"
+            } else {
+                "Server.ServerProxy.UnknownEventType"
+            };
+            refuse(StatusCode::NOT_FOUND, kind, m)
+        }
         Error::Conflict(m) => refuse(StatusCode::CONFLICT, "Client.Conflict", m),
         Error::Forbidden(m) => refuse(StatusCode::FORBIDDEN, "Server.ServerProxy.AccessDenied", m),
         e => refuse(StatusCode::INTERNAL_SERVER_ERROR, "Server.ServerProxy.InternalError", e.to_string()),
@@ -153,11 +163,29 @@ pub(crate) async fn handle(
             l.acknowledge(&room_sub, caller, event_type, event_id).await.map(|_| StatusCode::NO_CONTENT.into_response())
         }
         _ => {
-            return Some(refuse(
-                StatusCode::NOT_FOUND,
-                "Client.InvalidRequestPath",
-                "không có đường dẫn pub/sub này (no such pub/sub path)",
-            ));
+            // A pub/sub path asked with another method: 405 with the methods it takes.
+            let allow = match (prefix, &parts[1..]) {
+                ("api", ["eventType" | "subs"]) => Some("GET, POST"),
+                ("api", ["subs", _]) => Some("DELETE"),
+                ("api", ["events", _]) | ("pull", [_]) => Some("GET"),
+                ("pub", [_]) => Some("POST"),
+                ("pull", [_, _]) => Some("DELETE, POST"),
+                _ => None,
+            };
+            return Some(match allow {
+                Some(methods) => {
+                    let mut r = refuse(
+                        StatusCode::METHOD_NOT_ALLOWED,
+                        "Client.MethodNotAllowed",
+                        format!("đường dẫn này nhận {methods} (this path takes {methods})"),
+                    );
+                    r.headers_mut().insert(axum::http::header::ALLOW, HeaderValue::from_static(methods));
+                    r
+                }
+                None => {
+                    refuse(StatusCode::BAD_REQUEST, "Client.InvalidRequestPath", "không có đường dẫn pub/sub này (no such pub/sub path)")
+                }
+            });
         }
     };
     Some(r.unwrap_or_else(from_error))
@@ -416,6 +444,18 @@ impl Lgsp {
                 }))
             })
             .collect::<Result<Vec<_>>>()?;
+        if deliveries.is_empty() {
+            let known = q(
+                "SELECT COUNT(*) FROM lgsp_events e JOIN lgsp_event_types t ON t.id = e.event_type_id WHERE e.id = $1 AND t.room_id = $2",
+            )
+            .bind(event_id)
+            .bind(room.id.as_str())
+            .fetch_i64(&self.db)
+            .await?;
+            if known == 0 {
+                return Err(Error::not_found(format!("sự kiện {event_id}")));
+            }
+        }
         Ok(json!({"eventId": event_id, "deliveries": deliveries}))
     }
 

@@ -217,7 +217,12 @@ storage_test!(events_reach_every_subscriber_once_acknowledged, async |app: &Test
         assert_eq!(r.status, 204, "{}", r.text);
     }
     let r = im(app, &puller, PULLER, reqwest::Method::DELETE, &format!("pull/v1/dossier-status/{}", ids[0]), None).await;
-    assert_eq!(r.status, 404, "acknowledged once");
+    assert_eq!((r.status.as_u16(), r.header("x-road-error")), (404, Some("Server.ServerProxy.UnknownEvent")), "acknowledged once");
+    // A pub/sub path asked with another method, and an event the room never published.
+    let r = im(app, &puller, PULLER, reqwest::Method::GET, "pub/v1/dossier-status", None).await;
+    assert_eq!((r.status.as_u16(), r.header("x-road-error"), r.header("allow")), (405, Some("Client.MethodNotAllowed"), Some("POST")));
+    let r = im(app, &room, ROOM, reqwest::Method::GET, "api/v1/events/khong-co", None).await;
+    assert_eq!((r.status.as_u16(), r.header("x-road-error")), (404, Some("Server.ServerProxy.UnknownEvent")), "{}", r.text);
     let rest = im(app, &puller, PULLER, reqwest::Method::GET, "pull/v1/dossier-status", None).await.json();
     assert_eq!(rest["events"].as_array().unwrap().len(), 4);
     assert_eq!(
@@ -225,6 +230,8 @@ storage_test!(events_reach_every_subscriber_once_acknowledged, async |app: &Test
         404,
         "a push subscriber has nothing to pull"
     );
+    let r = im(app, &pusher, PUSHER, reqwest::Method::GET, "pull/v1/dossier-status", None).await;
+    assert_eq!(r.header("x-road-error"), Some("Server.ServerProxy.UnknownSubscription"), "{}", r.text);
 
     // A subscriber that never answers ends among the dead letters.
     w.up.store(false, Ordering::SeqCst);
