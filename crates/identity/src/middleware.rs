@@ -106,5 +106,5 @@ pub fn clear_cookie(secure: bool) -> String {
 
 /// The LGSP gateway's paths (X-Road r1 calls, pub/sub, metaservices, envelopes).
 fn is_gateway_path(path: &str) -> bool {
-    path.starts_with("/r1/") || path == "/listClients" || path == "/lgsp/v1/envelopes"
+    path.starts_with("/r1/") || path == "/r1" || path == "/listClients" || path == "/lgsp/v1/envelopes"
 }

@@ -35,7 +35,19 @@ pub fn router() -> Router<Lgsp> {
     Router::new()
         .route("/listClients", get(crate::meta::list_clients))
         .route("/r1/{*rest}", any(handle))
-        .route("/lgsp/v1/envelopes", axum::routing::post(crate::envelope::envelope))
+        // `/r1` and `/r1/` name no service: the gateway's own refusal, logged, as for any
+        // other path it cannot read.
+        .route("/r1", any(handle))
+        .route("/r1/", any(handle))
+        .route("/lgsp/v1/envelopes", axum::routing::post(crate::envelope::envelope).fallback(envelope_method))
+}
+
+/// Envelopes are posted: any other method is told so in X-Road's form.
+async fn envelope_method() -> Response {
+    let mut r = fail(StatusCode::METHOD_NOT_ALLOWED, "Client.MethodNotAllowed", "phong bì được gửi bằng POST (envelopes are posted)")
+        .response(&new_request_id());
+    r.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
+    r
 }
 
 /// A platform-side failure as X-Road reports it.

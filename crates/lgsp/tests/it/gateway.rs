@@ -97,6 +97,7 @@ storage_test!(a_member_system_calls_a_service_through_the_gateway, async |app: &
         (call(app, reqwest::Method::GET, &format!("{SERVICE}/persons/1"), None), 401, "Client.AuthenticationFailed"),
         (call(app, reqwest::Method::GET, &format!("{SERVICE}/persons/1"), Some("abc.def.ghi")), 401, "Client.AuthenticationFailed"),
         (call(app, reqwest::Method::GET, "/r1/VN/GOV", Some(&token)), 400, "Client.InvalidRequestPath"),
+        (call(app, reqwest::Method::GET, "/r1", Some(&token)), 400, "Client.InvalidRequestPath"),
         (
             call(app, reqwest::Method::GET, "/r1/VN/GOV/000.00.13.H99/tuphap/nothing", Some(&token)),
             404,
@@ -125,6 +126,9 @@ storage_test!(a_member_system_calls_a_service_through_the_gateway, async |app: &
     assert_eq!(r.status.as_u16(), 303);
     assert_eq!(r.header("location"), Some("http://127.0.0.1:9/elsewhere"));
     assert_eq!(calls.load(Ordering::SeqCst), 4, "only the slow call reached the service among the refusals");
+    // Envelopes are posted; another method is told so in X-Road's form (not logged: no call).
+    let r = app.raw(call(app, reqwest::Method::GET, "/lgsp/v1/envelopes", Some(&token))).await;
+    assert_eq!((r.status.as_u16(), r.header("x-road-error"), r.header("allow")), (405, Some("Client.MethodNotAllowed"), Some("POST")));
     // A right to GET also covers HEAD (the same answer without its body).
     let r = app.raw(call(app, reqwest::Method::HEAD, &format!("{SERVICE}/persons/1"), Some(&token))).await;
     assert_eq!((r.status.as_u16(), r.text.as_str()), (200, ""), "{:?}", r.headers);
@@ -147,7 +151,7 @@ storage_test!(a_member_system_calls_a_service_through_the_gateway, async |app: &
     let refused_meta = missing.json()["detail"].as_str().unwrap().to_owned();
 
     // Monitoring: the client sees its own exchanges, never payloads; the administrator sees all.
-    let exchanges = 1 + 3 + 10 + 1 + 3 + 4;
+    let exchanges = 1 + 3 + 11 + 1 + 3 + 4;
     wait_for_log(app, exchanges).await;
     let unauthenticated = kernel::db::q("SELECT COUNT(*) FROM lgsp_messages WHERE error LIKE 'Client.AuthenticationFailed%'")
         .fetch_i64(&app.app.db)
