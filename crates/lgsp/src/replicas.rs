@@ -205,10 +205,17 @@ impl Lgsp {
         let password_file = input.sftp_password_file.as_deref().map(str::trim).filter(|k| !k.is_empty());
         let pinned = input.sftp_host_key.as_deref().map(str::trim).filter(|k| !k.is_empty());
         match &drop {
-            None if !Path::new(&input.directory).is_dir() => {
-                v.add("directory", "không phải thư mục đọc được trên máy chủ hay địa chỉ sftp:// (not a readable directory on the server, nor an sftp:// address)")
+            None => {
+                if !Path::new(&input.directory).is_dir() {
+                    v.add("directory", "không phải thư mục đọc được trên máy chủ hay địa chỉ sftp:// (not a readable directory on the server, nor an sftp:// address)")
+                }
+                // Sign-in settings of a directory would be kept and never used: said, not dropped.
+                for (field, given) in [("sftp_key_file", key_file), ("sftp_password_file", password_file), ("sftp_host_key", pinned)] {
+                    if given.is_some() {
+                        v.add(field, "chỉ dùng với địa chỉ sftp:// (only with an sftp:// address)");
+                    }
+                }
             }
-            None => {}
             Some(Err(e)) => v.add("directory", e.clone()),
             Some(Ok(_)) => {
                 match (key_file, password_file) {
@@ -221,6 +228,14 @@ impl Lgsp {
                         "chọn tệp khóa hoặc tệp mật khẩu, không cả hai (a key file or a password file, not both)",
                     ),
                     _ => {}
+                }
+                for (field, file, what) in [("sftp_key_file", key_file, "key file"), ("sftp_password_file", password_file, "password file")]
+                {
+                    if let Some(f) = file
+                        && std::fs::File::open(f).is_err()
+                    {
+                        v.add(field, format!("tệp {f} không đọc được trên máy chủ (the {what} cannot be read on the server)"));
+                    }
                 }
                 if pinned.is_some_and(|k| !k.starts_with("SHA256:") || k.len() < 20) {
                     v.add("sftp_host_key", "dạng SHA256:... như ssh-keygen -l in ra (SHA256:..., as ssh-keygen -l prints it)");
@@ -252,6 +267,18 @@ impl Lgsp {
             .registry(&input.registry, &input.registry_version)
             .await
             .map_err(|_| Error::invalid("registry", format!("không có cơ sở dữ liệu {}/{}", input.registry, input.registry_version)))?;
+        // Two replicas of one drop into one registry would import each file twice.
+        let same = q("SELECT COUNT(*) FROM lgsp_replicas WHERE directory = $1 AND registry = $2 AND registry_version = $3")
+            .bind(input.directory.trim())
+            .bind(input.registry.as_str())
+            .bind(input.registry_version.as_str())
+            .fetch_i64(&self.db)
+            .await?;
+        if same > 0 {
+            return Err(Error::conflict(
+                "đã có bản sao của thư mục này vào cơ sở dữ liệu này (a replica of this drop into this registry exists)",
+            ));
+        }
         let id = kernel::id::new_id();
         let now = kernel::time::now_ms();
         let r = q("INSERT INTO lgsp_replicas (id, name, directory, registry, registry_version, interval_minutes, next_run_at, created_at,

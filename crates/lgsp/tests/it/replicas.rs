@@ -38,6 +38,20 @@ storage_test!(replica_files_are_imported_once_with_a_record_of_each, async |app:
         .await;
     assert_eq!(rep.status, 201, "{}", rep.text);
     let id = rep.json()["id"].as_str().unwrap().to_owned();
+    // The same drop into the same registry again would import every file twice; sign-in
+    // settings given with a directory would be kept and never used.
+    let twice = app
+        .post("/api/lgsp/replicas", &json!({"name": "dn2", "directory": dir.path().to_str().unwrap(), "registry": "doanh-nghiep", "registry_version": "1.0", "interval_minutes": 60}))
+        .await;
+    assert_eq!(twice.status, 409, "{}", twice.text);
+    let keyed = app
+        .post(
+            "/api/lgsp/replicas",
+            &json!({"name": "dn3", "directory": dir.path().to_str().unwrap(), "registry": "doanh-nghiep", "registry_version": "1.0",
+                                           "interval_minutes": 60, "sftp_key_file": "/etc/hostname"}),
+        )
+        .await;
+    assert_eq!((keyed.status.as_u16(), keyed.error_fields()), (422, vec!["sftp_key_file".to_owned()]), "{}", keyed.text);
 
     let run = app.post(&format!("/api/lgsp/replicas/{id}/run"), &json!({})).await;
     assert_eq!(run.status, 200, "{}", run.text);

@@ -136,7 +136,7 @@ storage_test!(demo an_sftp_drop_is_fetched_with_its_host_key_pinned, async |app:
     for (directory, extra, field, word) in [
         (address.clone(), json!({}), "sftp_key_file", "required"),
         (address.clone(), json!({"sftp_key_file": key_file, "sftp_host_key": "abc"}), "sftp_host_key", "SHA256"),
-        (address.clone(), json!({"sftp_key_file": "/khong/co/khoa"}), "directory", "key file cannot be read"),
+        (address.clone(), json!({"sftp_key_file": "/khong/co/khoa"}), "sftp_key_file", "key file cannot be read"),
         (address.clone(), json!({"sftp_key_file": stranger.display().to_string()}), "directory", "refused the key"),
         (address.clone(), json!({"sftp_key_file": key_file, "sftp_host_key": wrong_print}), "directory", host_print.as_str()),
         (format!("{address}/khong-co"), json!({"sftp_key_file": key_file}), "directory", "cannot be read"),
@@ -299,7 +299,7 @@ storage_test!(demo a_drop_whose_account_has_a_password_is_signed_in_to_with_a_pa
     for (extra, field, word) in [
         (json!({"sftp_key_file": key.display().to_string(), "sftp_password_file": password_file}), "sftp_password_file", "not both"),
         (json!({"sftp_password_file": file("wrong", "sai\n")}), "directory", "refused the password"),
-        (json!({"sftp_password_file": "/khong/co/tep"}), "directory", "password file cannot be read"),
+        (json!({"sftp_password_file": "/khong/co/tep"}), "sftp_password_file", "password file cannot be read"),
         (json!({"sftp_password_file": file("empty", "\n")}), "directory", "one line"),
         (json!({"sftp_password_file": file("two", "a\nb\n")}), "directory", "one line"),
         (json!({"sftp_key_file": key.display().to_string()}), "directory", "refused the key"),
