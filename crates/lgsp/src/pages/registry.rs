@@ -337,6 +337,12 @@ pub(super) async fn save_subsystem(
     let mut bad = Vec::new();
     let mut input = subsystem_input(&f, &x.subsystem, &mut bad);
     input.active = Some(f.checked("active"));
+    if f.checked("unbind_certificate") && input.certificate.as_deref().is_some_and(|c| !c.trim().is_empty()) {
+        bad.push(format!(
+            "certificate: {}",
+            shell.t("gỡ chứng thư số hoặc gắn chứng thư mới, không cả hai", "unbind the certificate or bind a new one, not both")
+        ));
+    }
     if !bad.is_empty() {
         return show_subsystem(&l, shell, &caller, &x, Some(Forms::sent("edit", &f, bad)), None).await;
     }

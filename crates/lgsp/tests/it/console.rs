@@ -85,6 +85,12 @@ storage_test!(demo the_registry_is_run_from_its_pages, async |app: &TestApp| {
     assert!(r.text.contains("value=\"2\""), "the quota shown");
     let bad = app.form_as(&admin, sub_page, &[("name", "Hộ tịch"), ("client_id", &client_id), ("rate_per_minute", "-5"), ("calls_per_day", "2"), ("active", "true")]).await;
     assert_eq!(bad.status, 422, "{}", bad.text);
+    let pem = rcgen::generate_simple_self_signed(vec!["hotich.thaian.gov.vn".to_owned()]).unwrap().cert.pem();
+    let both = app
+        .form_as(&admin, sub_page, &[("name", "Hộ tịch"), ("client_id", &client_id), ("certificate", &pem), ("unbind_certificate", "true"), ("active", "true")])
+        .await;
+    assert_eq!(both.status, 422, "a new certificate and unbinding at once: {}", both.text);
+    assert!(both.text.contains("không cả hai"), "{}", both.text);
     let saved = app.form_as(&admin, sub_page, &[("name", "Hộ tịch"), ("client_id", &client_id), ("rate_per_minute", ""), ("calls_per_day", "2"), ("active", "true")]).await;
     assert_eq!(saved.status, 303, "{}", saved.text);
     assert_eq!(app.get_as(&admin, "/admin/lgsp/subsystems/VN/GOV/000.00.88.H99/nothing").await.status, 404);
