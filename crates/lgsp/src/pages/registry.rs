@@ -148,6 +148,10 @@ pub(super) async fn add_subsystem(State(l): State<Lgsp>, shell: Shell, caller: C
         bad.push(shell.t("Thành viên: hãy chọn một thành viên", "Member: choose a member").to_owned());
     }
     if !bad.is_empty() {
+        // The rest of the form's problems too, all at once.
+        if let Err(e) = crate::registry::subsystems::subsystem_problems(&input).into_result() {
+            bad.extend(problems(e));
+        }
         return show(&l, shell, &caller, Forms::sent("subsystem", &f, bad), None).await;
     }
     match l.create_subsystem(&p, (member[0], member[1], member[2]), &input).await {
@@ -180,6 +184,14 @@ pub(super) async fn add_service(State(l): State<Lgsp>, shell: Shell, caller: Cal
         bad.push(shell.t("Phân hệ cung cấp: hãy chọn một phân hệ", "Provider: choose a subsystem").to_owned());
     }
     let input = service_input(&f, f.get("code"), None, &mut bad);
+    if !bad.is_empty() {
+        if !crate::model::part_ok(&input.code) {
+            bad.push(format!("code: {}", crate::model::PART_RULE));
+        }
+        if let Err(e) = crate::registry::services::problems(&input) {
+            bad.extend(problems(e));
+        }
+    }
     let (Some(provider), true) = (provider, bad.is_empty()) else {
         return show(&l, shell, &caller, Forms::sent("service", &f, bad), None).await;
     };
@@ -344,6 +356,9 @@ pub(super) async fn save_subsystem(
         ));
     }
     if !bad.is_empty() {
+        if let Err(e) = crate::registry::subsystems::subsystem_problems(&input).into_result() {
+            bad.extend(problems(e));
+        }
         return show_subsystem(&l, shell, &caller, &x, Some(Forms::sent("edit", &f, bad)), None).await;
     }
     match l.change_subsystem(&p, &x, &input, !f.checked("unbind_certificate")).await {

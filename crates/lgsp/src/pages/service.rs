@@ -189,6 +189,10 @@ pub(super) async fn save(State(l): State<Lgsp>, shell: Shell, caller: Caller, Pa
     let mut bad = Vec::new();
     let input = super::registry::service_input(&f, &before.code, Some(before.max_body_bytes), &mut bad);
     if !bad.is_empty() {
+        // The rest of the form's problems too, all at once.
+        if let Err(e) = crate::registry::services::problems(&input) {
+            bad.extend(problems(e));
+        }
         return show(&l, shell, &caller, &id, Forms::sent("service", &f, bad), None).await;
     }
     let seen = f.get("seen").parse::<i64>().ok();

@@ -10,8 +10,8 @@ use utoipa::ToSchema;
 use crate::Lgsp;
 use crate::model::{STATES, SubsystemId, part_ok, transition_allowed};
 
-mod services;
-mod subsystems;
+pub(crate) mod services;
+pub(crate) mod subsystems;
 
 pub use subsystems::{Subsystem, SubsystemInput};
 

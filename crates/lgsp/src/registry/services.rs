@@ -145,6 +145,12 @@ pub(super) fn check(input: &ServiceInput, mut v: Violations) -> Result<Settings>
     })
 }
 
+/// What is wrong with a service's settings as given (for a form with other problems of its own,
+/// so that all are listed at once).
+pub(crate) fn problems(input: &ServiceInput) -> Result<()> {
+    check(input, Violations::new()).map(|_| ())
+}
+
 /// Checks that a description is what its kind says: an OpenAPI (or Swagger) document in JSON
 /// or YAML, or a WSDL the SOAP bridge can read; `getOpenAPI` and `getWsdl` hand it out as such.
 fn described(kind: &str, text: &str) -> Result<(), String> {

@@ -111,31 +111,31 @@ fn subsystem_of(r: &Row) -> Result<Subsystem> {
     })
 }
 
+/// What is wrong with a subsystem as given, before the registry is asked (also for a form
+/// that has other problems of its own, so that all are listed at once).
+pub(crate) fn subsystem_problems(input: &SubsystemInput) -> Violations {
+    let mut v = Violations::new();
+    if !part_ok(&input.code) {
+        v.add("code", crate::model::PART_RULE);
+    }
+    if input.name.trim().is_empty() {
+        v.add("name", "bắt buộc (required)");
+    }
+    for field in negative_limits(input) {
+        v.add(field, "không âm (not negative)");
+    }
+    if input.certificate.as_deref().map(str::trim).filter(|c| !c.is_empty()).is_some_and(|pem| cert_fingerprint(pem).is_none()) {
+        v.add("certificate", "cần một chứng thư số X.509 dạng PEM (a PEM X.509 certificate)");
+    }
+    v
+}
+
 impl Lgsp {
     pub async fn create_subsystem(&self, by: &Principal, member: (&str, &str, &str), input: &SubsystemInput) -> Result<Subsystem> {
         admin(by)?;
         let member_id = self.member_id(member.0, member.1, member.2).await?;
-        let mut v = Violations::new();
-        if !part_ok(&input.code) {
-            v.add("code", crate::model::PART_RULE);
-        }
-        if input.name.trim().is_empty() {
-            v.add("name", "bắt buộc (required)");
-        }
-        for field in negative_limits(input) {
-            v.add(field, "không âm (not negative)");
-        }
-        let cert = match input.certificate.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
-            None => None,
-            Some(pem) => {
-                let f = cert_fingerprint(pem);
-                if f.is_none() {
-                    v.add("certificate", "cần một chứng thư số X.509 dạng PEM (a PEM X.509 certificate)");
-                }
-                f
-            }
-        };
-        v.into_result()?;
+        subsystem_problems(input).into_result()?;
+        let cert = input.certificate.as_deref().map(str::trim).filter(|c| !c.is_empty()).and_then(cert_fingerprint);
         let id = kernel::id::new_id();
         let client = input.client_id.as_deref().map(str::trim).filter(|s| !s.is_empty());
         self.bindable(None, client, cert.as_deref()).await?;

@@ -72,6 +72,18 @@ storage_test!(demo the_registry_is_run_from_its_pages, async |app: &TestApp| {
         .await;
     assert_eq!(bad.status, 422, "{}", bad.text);
     assert!(bad.text.contains("calls_per_day"), "{}", bad.text);
+    // A number that does not read does not hide the form's other problems.
+    let all = app
+        .form_as(
+            &admin,
+            "/admin/lgsp/registry/subsystems",
+            &[("member", "VN/GOV/000.00.88.H99"), ("code", ""), ("name", ""), ("rate_per_minute", "x"), ("calls_per_day", "y"), ("certificate", "z")],
+        )
+        .await;
+    assert_eq!(all.status, 422, "{}", all.text);
+    for field in ["code:", "name:", "rate_per_minute", "calls_per_day", "certificate:"] {
+        assert!(all.text.contains(field), "{field}: {}", all.text);
+    }
     for (code, name, quota) in [("hotich", "Hộ tịch", "2"), ("dulieu", "Dữ liệu dân cư", "")] {
         let r = app
             .form_as(&admin, "/admin/lgsp/registry/subsystems", &[("member", "VN/GOV/000.00.88.H99"), ("code", code), ("name", name), ("calls_per_day", quota)])
