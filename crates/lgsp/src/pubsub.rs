@@ -253,8 +253,8 @@ impl Lgsp {
             .bind(payload.to_string())
             .execute(&mut tx)
             .await?;
-        let deliveries = q("INSERT INTO lgsp_deliveries (event_id, subscription_id, status, attempts, next_at)
-           SELECT $1, s.id, 'pending', 0, CASE WHEN s.mode = 'push' THEN $2 ELSE $4 END FROM lgsp_subscriptions s WHERE s.event_type_id = $3 AND s.active
+        let deliveries = q("INSERT INTO lgsp_deliveries (event_id, subscription_id, status, attempts, next_at, mode)
+           SELECT $1, s.id, 'pending', 0, CASE WHEN s.mode = 'push' THEN $2 ELSE $4 END, s.mode FROM lgsp_subscriptions s WHERE s.event_type_id = $3 AND s.active
            RETURNING next_at")
         .bind(id.as_str())
         .bind(now)
@@ -424,7 +424,7 @@ impl Lgsp {
 
     async fn delivery_status(&self, room: &Subsystem, event_id: &str) -> Result<Value> {
         let rows = q(
-            "SELECT m.instance, m.member_class, m.code AS member_code, sb.code, s.mode, d.status, d.attempts, d.last_error, d.delivered_at
+            "SELECT m.instance, m.member_class, m.code AS member_code, sb.code, COALESCE(d.mode, s.mode) AS mode, d.status, d.attempts, d.last_error, d.delivered_at
                       FROM lgsp_deliveries d JOIN lgsp_events e ON e.id = d.event_id JOIN lgsp_event_types t ON t.id = e.event_type_id
                       JOIN lgsp_subscriptions s ON s.id = d.subscription_id JOIN lgsp_subsystems sb ON sb.id = s.subscriber_id
                       JOIN lgsp_members m ON m.id = sb.member_id

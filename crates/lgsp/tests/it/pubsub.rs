@@ -313,6 +313,16 @@ storage_test!(events_reach_every_subscriber_once_acknowledged, async |app: &Test
     assert!(w.received.lock().unwrap().contains(&after), "pushed after subscribing again");
     assert!(!w.received.lock().unwrap().contains(&waiting));
     assert_eq!(push_of(&waiting).await["status"], "cancelled");
+
+    // The puller ends its subscription and starts again by push: how earlier events reached
+    // it stays as it was.
+    assert_eq!(im(app, &puller, PULLER, reqwest::Method::DELETE, "api/v1/subs/dossier-status", None).await.status, 204);
+    let r =
+        im(app, &puller, PULLER, reqwest::Method::POST, "api/v1/subs", Some(json!({"eventType": "dossier-status", "pushUrl": url}))).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let status = im(app, &room, ROOM, reqwest::Method::GET, &format!("api/v1/events/{}", ids[0]), None).await.json();
+    let pulled = status["deliveries"].as_array().unwrap().iter().find(|d| d["subscriber"] == PULLER).cloned().unwrap();
+    assert_eq!((pulled["mode"].as_str(), pulled["status"].as_str()), (Some("pull"), Some("delivered")), "{pulled}");
 });
 
 /// Dossier status changes from the one-stop engine reach a national-sync subscriber as
