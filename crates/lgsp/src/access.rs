@@ -152,7 +152,11 @@ impl Lgsp {
         if method.as_deref().is_some_and(|m| !matches!(m, "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD" | "OPTIONS")) {
             return Err(Error::invalid("method", "GET, POST, PUT, PATCH, DELETE, HEAD hoặc OPTIONS"));
         }
-        let prefix = input.path_prefix.as_deref().map(str::trim).filter(|p| !p.is_empty()).map(str::to_owned);
+        // `/a/` and `/a` match the same calls: kept as one right, without the trailing slash.
+        let prefix = input.path_prefix.as_deref().map(str::trim).filter(|p| !p.is_empty()).map(|p| match p.trim_end_matches('/') {
+            "" => "/".to_owned(),
+            t => t.to_owned(),
+        });
         // A prefix is matched against the decoded path of a call, which has no query, no dot
         // segments and no control characters: one that has them could never match.
         if prefix.as_deref().is_some_and(|p| {
@@ -178,7 +182,12 @@ impl Lgsp {
         .bind(prefix.clone())
         .bind(kernel::time::now_ms())
         .execute(&self.db)
-        .await?;
+        .await;
+        // Two grants at once: the index (migration 0021) refuses the second.
+        let n = match n {
+            Err(e) if e.is_unique_violation() => 0,
+            other => other?,
+        };
         if n == 0 {
             return Err(Error::conflict("phân hệ đã có đúng quyền này (the client has this right already)"));
         }

@@ -293,7 +293,8 @@ async fn handle(State(l): State<Lgsp>, caller: Caller, req: Request) -> Response
         let (headers, query) = (req.headers().clone(), req.uri().query().map(str::to_owned));
         // Metaservices are exchanges with the platform itself: logged like any other.
         return match crate::meta::metaservice(&l, &caller, &headers, query.as_deref(), &target.provider, &which).await {
-            Ok(mut r) => {
+            Ok((mut r, client)) => {
+                x.client = client;
                 x.status = r.status().as_u16() as i64;
                 x.request_hash = crate::direct::EMPTY_HASH.clone();
                 x.duration_ms = started.elapsed().as_millis() as i64;
@@ -488,7 +489,7 @@ async fn with_request_id(r: Response, rid: &str, x: &mut Exchange) -> Response {
         return Response::from_parts(parts, body);
     }
     let bytes = axum::body::to_bytes(body, 64 * 1024).await.unwrap_or_default();
-    let Ok(mut v) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+    let Some(mut v) = serde_json::from_slice::<serde_json::Value>(&bytes).ok().filter(serde_json::Value::is_object) else {
         return Response::from_parts(parts, Body::from(bytes));
     };
     x.error = Some(format!("{}: {}", v["type"].as_str().unwrap_or_default(), v["message"].as_str().unwrap_or_default()));

@@ -29,6 +29,7 @@ pub mod soap;
 pub mod sync;
 mod target;
 mod upstream;
+mod writer;
 mod xml;
 pub mod yaml;
 
@@ -161,7 +162,7 @@ impl Lgsp {
         let journal = log::journal::Journal::open(journal_dir)
             .map_err(|e| anyhow::anyhow!("the LGSP message log's journal {}: {e}", journal_dir.display()))?;
         let (db, key) = (self.db.clone(), self.key.clone());
-        let left = replay(&db, &key, &journal).await?;
+        let left = writer::replay(&db, &key, &journal).await?;
         if left > 0 {
             tracing::warn!(records = left, "the LGSP message log wrote the records an earlier run had answered but not written");
         }
@@ -189,7 +190,7 @@ impl Lgsp {
                     std::thread::sleep(GATHER);
                 }
                 let taken = j.take(BATCH_MAX);
-                if rt.block_on(write_batch(&db, &key, &taken.records)) {
+                if rt.block_on(writer::write_batch(&db, &key, &taken.records)) {
                     observe(&taken.records);
                     j.done(taken);
                 } else if j.stopping() {
@@ -339,66 +340,6 @@ const GATHER: std::time::Duration = std::time::Duration::from_millis(20);
 
 /// The most records written in one transaction.
 const BATCH_MAX: usize = 2000;
-
-/// Writes and seals records, trying `tries` times a quarter of a second apart.
-async fn write_with_retries(db: &Db, key: &log::SealKey, xs: &[log::Exchange], tries: u32) -> kernel::Result<()> {
-    let mut left = tries;
-    loop {
-        match log::record_sealed(db, key, xs).await {
-            Ok(_) => return Ok(()),
-            Err(e) if left <= 1 => return Err(e),
-            Err(_) => {
-                left -= 1;
-                tokio::time::sleep(std::time::Duration::from_millis(250)).await;
-            }
-        }
-    }
-}
-
-/// Writes a batch taken from the journal: false when nothing could be written because the
-/// database is unreachable (the records stay in the journal). When the batch fails but the
-/// database answers, each record is tried alone, so one bad record costs only itself.
-async fn write_batch(db: &Db, key: &log::SealKey, xs: &[log::Exchange]) -> bool {
-    if xs.is_empty() || write_with_retries(db, key, xs, 10).await.is_ok() {
-        return true;
-    }
-    if kernel::db::q("SELECT 1").fetch_i64(db).await.is_err() {
-        tracing::error!("the LGSP message log cannot reach the database; the records wait in the journal");
-        return false;
-    }
-    for x in xs {
-        if let Err(e) = write_with_retries(db, key, std::slice::from_ref(x), 3).await {
-            tracing::error!(error = %e, request_id = %x.request_id, "the LGSP message log could not record an exchange");
-        }
-    }
-    true
-}
-
-/// Writes what the journal holds from an earlier run, less the records the log has already
-/// (a run killed between its commit and freeing the journal's room). Returns how many it wrote.
-async fn replay(db: &Db, key: &log::SealKey, journal: &log::journal::Journal) -> anyhow::Result<usize> {
-    let mut wrote = 0;
-    while journal.pending() {
-        let mut taken = journal.take(BATCH_MAX);
-        let (from, to) = taken.records.iter().fold((i64::MAX, i64::MIN), |(a, b), x| (a.min(x.at), b.max(x.at)));
-        let there: std::collections::HashSet<String> = kernel::db::q("SELECT request_id FROM lgsp_messages WHERE at >= $1 AND at <= $2")
-            .bind(from)
-            .bind(to)
-            .fetch_all(db)
-            .await?
-            .iter()
-            .map(|r| r.text("request_id"))
-            .collect::<kernel::Result<_>>()?;
-        taken.records.retain(|x| !there.contains(&x.request_id));
-        if !write_batch(db, key, &taken.records).await {
-            anyhow::bail!("the LGSP message log's journal holds records the database cannot take now");
-        }
-        wrote += taken.records.len();
-        observe(&taken.records);
-        journal.done(taken);
-    }
-    Ok(wrote)
-}
 
 /// The service a record is counted under in the metrics. A call refused before its service
 /// was found names whatever its caller wrote: counted under "-", so that nobody can add series

@@ -46,8 +46,21 @@ pub(crate) async fn metaservice(
     query: Option<&str>,
     provider: &SubsystemId,
     which: &str,
-) -> Result<Response, Failure> {
+) -> Result<(Response, String), Failure> {
     let client = authenticate(l, caller, headers).await?;
+    let answer = answer(l, headers, query, provider, which, &client).await?;
+    Ok((answer, client.xid.text()))
+}
+
+/// The metaservice's answer to an authenticated client.
+async fn answer(
+    l: &Lgsp,
+    headers: &HeaderMap,
+    query: Option<&str>,
+    provider: &SubsystemId,
+    which: &str,
+    client: &crate::registry::Subsystem,
+) -> Result<Response, Failure> {
     let internal = |e: kernel::Error| fail(StatusCode::INTERNAL_SERVER_ERROR, "Server.ServerProxy.InternalError", e.to_string());
     if l.subsystem(provider).await.map_err(internal)?.is_none() {
         return Err(fail(

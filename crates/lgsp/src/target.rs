@@ -30,19 +30,26 @@ pub(crate) fn split_target(path: &str) -> Option<(&str, &str, &str)> {
     Some((provider, service, rest))
 }
 
-/// Whether a path segment is, or once decoded holds, a `.` or `..` segment.
+/// Whether a path segment must be refused: it is, or once decoded holds, a `.` or `..`
+/// segment (also with `;parameters`, which Java servers strip before resolving); it has a raw
+/// backslash (which URL parsers take for a slash); or its decoding is not UTF-8, holds a NUL,
+/// or is still percent-encoded dots or separators (a second decoding upstream would make them).
 fn dot_segment(seg: &str) -> bool {
-    if !seg.contains(['.', '%']) {
-        return false;
-    }
-    if seg == "." || seg == ".." {
+    if seg.contains('\\') {
         return true;
     }
-    if !seg.contains('%') {
+    if !seg.contains(['.', '%', ';']) {
         return false;
     }
-    let decoded = percent_encoding::percent_decode_str(seg).decode_utf8_lossy();
-    decoded.split(['/', '\\']).any(|p| p == "." || p == "..")
+    let Ok(decoded) = percent_encoding::percent_decode_str(seg).decode_utf8() else { return true };
+    if decoded.contains('\0') {
+        return true;
+    }
+    let lower = decoded.to_ascii_lowercase();
+    if ["%2e", "%2f", "%5c"].iter().any(|e| lower.contains(e)) {
+        return true;
+    }
+    decoded.split(['/', '\\']).any(|p| matches!(p.split(';').next(), Some("." | "..")))
 }
 
 pub(crate) fn parse_target(path: &str) -> Option<Target> {
@@ -85,6 +92,12 @@ mod tests {
             "/r1/VN/GOV/M/S/svc/a%5C..%5Cadmin",
             "/r1/VN/GOV/../GOV/M/S/svc",
             "/r1/VN/GOV/M/%2e%2e/svc/x",
+            "/r1/VN/GOV/M/S/svc/persons/x\\..\\..\\admin",
+            "/r1/VN/GOV/M/S/svc/persons/..;/..;/manager",
+            "/r1/VN/GOV/M/S/svc/persons/%2e%2e;x/y",
+            "/r1/VN/GOV/M/S/svc/a/%252e%252e/b",
+            "/r1/VN/GOV/M/S/svc/a/%c0%ae%c0%ae/b",
+            "/r1/VN/GOV/M/S/svc/a/..%00/b",
         ] {
             assert_eq!(split_target(bad), None, "{bad}");
         }

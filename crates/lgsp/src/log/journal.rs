@@ -54,32 +54,69 @@ impl Drop for Ring {
 }
 
 impl Ring {
-    /// Opens (creating when `create`) and locks a ring file; None when another journal holds it.
-    fn open(path: &Path, create: bool) -> std::io::Result<Option<Ring>> {
-        let file = OpenOptions::new().read(true).write(true).create_new(create).open(path)?;
-        // SAFETY: flock on a descriptor we own.
-        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
-            let e = std::io::Error::last_os_error();
-            return if e.kind() == std::io::ErrorKind::WouldBlock { Ok(None) } else { Err(e) };
+    /// Opens and locks a ring file; None when another journal holds it. An error of kind
+    /// `InvalidData` says the file is not a sound ring (to be set aside); others are the
+    /// system's (tried again at the next start).
+    fn open(path: &Path) -> std::io::Result<Option<Ring>> {
+        let file = OpenOptions::new().read(true).write(true).open(path)?;
+        if !locked(&file)? {
+            return Ok(None);
         }
-        let len = HEAD as u64 + RING;
-        if file.metadata()?.len() != len {
-            if !create {
-                return Err(std::io::Error::other(format!("{} is not a journal ring of this size", path.display())));
+        if file.metadata()?.len() != HEAD as u64 + RING {
+            return Err(damaged(path, "not a journal ring of this size"));
+        }
+        let ring = Ring::map(file, path)?;
+        let header = ring.bytes(0, 16);
+        if &header[..8] != MAGIC || header[8..16] != RING.to_le_bytes() {
+            return Err(damaged(path, "not a journal ring"));
+        }
+        // What a power cut or a hand may have left: a tail past the head, more than a ring
+        // between them, or either not on an entry's boundary.
+        let (head, tail) = (ring.head().load(Ordering::Acquire), ring.tail().load(Ordering::Acquire));
+        if tail > head || head - tail > RING || !head.is_multiple_of(8) || !tail.is_multiple_of(8) {
+            return Err(damaged(path, "its head and tail do not fit"));
+        }
+        Ok(Some(ring))
+    }
+
+    /// Makes a new ring file at `path`: written and locked under a name of its own first, then
+    /// put in place, so that no other server ever finds it half made.
+    fn create(path: &Path) -> std::io::Result<Ring> {
+        use std::os::unix::fs::OpenOptionsExt;
+        let making = path.with_extension(format!("making-{}", std::process::id()));
+        // Readable by the platform alone: the records hold bodies when services ask.
+        let file = OpenOptions::new().read(true).write(true).create_new(true).mode(0o600).open(&making)?;
+        let made = (|| {
+            if !locked(&file)? {
+                return Err(std::io::Error::other("locked by another"));
             }
-            // The blocks allocated now, not when a serving thread first writes to a page (a
-            // write fault that allocates waits on the file system's journal).
+            // The blocks allocated now: a write fault that allocates waits on the file
+            // system's journal, and on a full disk kills the process (SIGBUS). No ring without
+            // them; the record is then written at once instead.
             // SAFETY: fallocate on a descriptor we own.
-            if unsafe { libc::fallocate(file.as_raw_fd(), 0, 0, len as libc::off_t) } != 0 {
-                file.set_len(len)?;
+            if unsafe { libc::fallocate(file.as_raw_fd(), 0, 0, (HEAD as u64 + RING) as libc::off_t) } != 0 {
+                return Err(std::io::Error::last_os_error());
             }
-        }
+            let ring = Ring::map(file.try_clone()?, path)?;
+            let header = ring.bytes(0, 16);
+            header[..8].copy_from_slice(MAGIC);
+            header[8..16].copy_from_slice(&RING.to_le_bytes());
+            if std::fs::hard_link(&making, path).is_err() {
+                return Err(std::io::Error::new(std::io::ErrorKind::AlreadyExists, "taken meanwhile"));
+            }
+            Ok(ring)
+        })();
+        let _ = std::fs::remove_file(&making);
+        made
+    }
+
+    fn map(file: File, path: &Path) -> std::io::Result<Ring> {
         // SAFETY: a shared read-write mapping of the whole file, which has that length; its
         // pages read in at once (MAP_POPULATE), so that queuing a record does not fault them in.
         let base = unsafe {
             libc::mmap(
                 std::ptr::null_mut(),
-                len as usize,
+                HEAD + RING as usize,
                 libc::PROT_READ | libc::PROT_WRITE,
                 libc::MAP_SHARED | libc::MAP_POPULATE,
                 file.as_raw_fd(),
@@ -89,20 +126,12 @@ impl Ring {
         if base == libc::MAP_FAILED {
             return Err(std::io::Error::last_os_error());
         }
-        let ring = Ring { base: base.cast(), path: path.to_owned(), _file: file };
-        let header = ring.bytes(0, 16);
-        if create {
-            header[..8].copy_from_slice(MAGIC);
-            header[8..16].copy_from_slice(&RING.to_le_bytes());
-        } else if &header[..8] != MAGIC || header[8..16] != RING.to_le_bytes() {
-            return Err(std::io::Error::other(format!("{} is not a journal ring", path.display())));
-        }
-        Ok(Some(ring))
+        Ok(Ring { base: base.cast(), path: path.to_owned(), _file: file })
     }
 
     #[allow(clippy::mut_from_ref)] // disjoint parts of shared memory, as the module says
     fn bytes(&self, at: usize, n: usize) -> &mut [u8] {
-        debug_assert!(at + n <= HEAD + RING as usize);
+        assert!(at + n <= HEAD + RING as usize, "a journal ring read out of its bounds");
         // SAFETY: within the mapping; the caller owns this part of it (see the module).
         unsafe { std::slice::from_raw_parts_mut(self.base.add(at), n) }
     }
@@ -139,7 +168,7 @@ impl Ring {
                 return false;
             }
             journal.wake();
-            std::thread::sleep(std::time::Duration::from_micros(if waited < 100 { 200 } else { 5_000 }));
+            pause(std::time::Duration::from_micros(if waited < 100 { 200 } else { 5_000 }));
             waited = waited.saturating_add(1);
         }
         if left < need {
@@ -164,9 +193,15 @@ impl Ring {
         let mut taken = 0;
         while at < end && taken < max {
             let off = (at % RING) as usize;
+            if !off.is_multiple_of(8) {
+                return Err(format!("{}: no entry starts at {at}", self.path.display()));
+            }
             let len = u32::from_le_bytes(self.bytes(HEAD + off, 4).try_into().unwrap_or_default());
             if len == WRAP {
                 at += RING - off as u64;
+                if at > end {
+                    return Err(format!("{}: a wrap at {} past the head", self.path.display(), at - (RING - off as u64)));
+                }
                 continue;
             }
             let n = len as usize;
@@ -186,6 +221,31 @@ impl Ring {
     }
 }
 
+/// Takes the file's lock; false when another journal holds it.
+fn locked(file: &File) -> std::io::Result<bool> {
+    // SAFETY: flock on a descriptor we own.
+    if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
+        return Ok(true);
+    }
+    let e = std::io::Error::last_os_error();
+    if e.kind() == std::io::ErrorKind::WouldBlock { Ok(false) } else { Err(e) }
+}
+
+fn damaged(path: &Path, why: &str) -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::InvalidData, format!("{}: {why}", path.display()))
+}
+
+/// Waits while a ring is full. A worker of a multi-threaded runtime hands its other tasks on
+/// first (`block_in_place`): if every worker of the application's runtime waited here, nothing
+/// would drive the runtime's timers and sockets, which the writer needs to write to the database
+/// and make room. (A serving thread has a runtime of its own, which nothing else needs.)
+fn pause(d: std::time::Duration) {
+    match tokio::runtime::Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => tokio::task::block_in_place(|| std::thread::sleep(d)),
+        _ => std::thread::sleep(d),
+    }
+}
+
 fn pad(n: usize) -> usize {
     (n + 7) & !7
 }
@@ -201,6 +261,8 @@ pub struct Journal {
     idle: AtomicBool,
     /// The server is stopping: a thread whose ring is full writes its record itself.
     stopping: AtomicBool,
+    /// Counts the writer's takes, to start each at another ring.
+    turn: std::sync::atomic::AtomicUsize,
     writer: OnceLock<std::thread::Thread>,
 }
 
@@ -229,19 +291,22 @@ impl Journal {
     /// Opens the journal in `dir`, taking every ring file there that no other server holds
     /// (with what a stopped or crashed run left in them).
     pub fn open(dir: &Path) -> std::io::Result<Arc<Journal>> {
-        std::fs::create_dir_all(dir)?;
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
         let mut rings = Vec::new();
         for entry in std::fs::read_dir(dir)? {
             let path = entry?.path();
             if path.extension().is_some_and(|e| e == "ring") {
-                match Ring::open(&path, false) {
+                match Ring::open(&path) {
                     Ok(Some(r)) => rings.push(Arc::new(r)),
                     Ok(None) => {}
-                    Err(e) => {
-                        // Set aside, not deleted: it may hold records someone wants to read.
-                        tracing::error!(error = %e, file = %path.display(), "an LGSP journal ring cannot be used; set aside as .damaged");
+                    // Set aside, not deleted: it may hold records someone wants to read.
+                    Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+                        tracing::error!(error = %e, file = %path.display(), "an LGSP journal ring is not sound; set aside as .damaged");
                         let _ = std::fs::rename(&path, path.with_extension("damaged"));
                     }
+                    // The system's (no file handles, no memory): left for the next start.
+                    Err(e) => tracing::error!(error = %e, file = %path.display(), "an LGSP journal ring cannot be opened now"),
                 }
             }
         }
@@ -252,6 +317,7 @@ impl Journal {
             rings: Mutex::new(rings),
             idle: AtomicBool::new(false),
             stopping: AtomicBool::new(false),
+            turn: Default::default(),
             writer: OnceLock::new(),
         }))
     }
@@ -301,13 +367,15 @@ impl Journal {
         }
         for n in 0..10_000 {
             let path = self.dir.join(format!("{n:04}.ring"));
-            match Ring::open(&path, true) {
-                Ok(Some(r)) => {
+            if path.exists() {
+                continue;
+            }
+            match Ring::create(&path) {
+                Ok(r) => {
                     let r = Arc::new(r);
                     self.rings.lock().unwrap_or_else(|e| e.into_inner()).push(r.clone());
                     return Some(r);
                 }
-                Ok(None) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
                 Err(e) => {
                     tracing::error!(error = %e, file = %path.display(), "an LGSP journal ring cannot be made; the record is written at once");
@@ -348,7 +416,12 @@ impl Journal {
     /// (to be passed to [`Journal::done`] once they are written). Damaged entries are reported
     /// and passed over, with what follows them in that ring.
     pub fn take(&self, max: usize) -> Taken {
-        let rings = self.rings.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let mut rings = self.rings.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        // Each batch starts at the next ring, so that a busy ring cannot keep the others waiting.
+        if !rings.is_empty() {
+            let first = self.turn.fetch_add(1, Ordering::Relaxed) % rings.len();
+            rings.rotate_left(first);
+        }
         let mut taken = Taken { records: Vec::new(), upto: Vec::new() };
         for r in rings {
             if taken.records.len() >= max {
@@ -363,24 +436,32 @@ impl Journal {
                 }
             };
             if to != from {
-                taken.upto.push((r, to));
+                taken.upto.push((r, from, to));
             }
         }
         taken
     }
 
-    /// Frees the rings' room for records now written.
+    /// Frees the rings' room for records now written, their bytes wiped first (records hold
+    /// bodies when services ask, which the journal is not to keep beyond the log's retention).
     pub fn done(&self, taken: Taken) {
-        for (r, to) in taken.upto {
+        for (r, from, to) in taken.upto {
+            let mut at = from;
+            while at < to {
+                let off = (at % RING) as usize;
+                let n = ((to - at) as usize).min(RING as usize - off);
+                r.bytes(HEAD + off, n).fill(0);
+                at += n as u64;
+            }
             r.tail().store(to, Ordering::Release);
         }
     }
 }
 
-/// Records taken from the journal, and how far in each ring.
+/// Records taken from the journal, and where each ring's reading began and stopped.
 pub struct Taken {
     pub records: Vec<Exchange>,
-    upto: Vec<(Arc<Ring>, u64)>,
+    upto: Vec<(Arc<Ring>, u64, u64)>,
 }
 
 #[cfg(test)]
@@ -465,6 +546,28 @@ mod tests {
         // A record too large for a ring is handed back to be written at once.
         let huge = Exchange { response_body: Some(vec![0; RING as usize]), ..exchange(99, 0) };
         assert!(again.push(huge).is_some());
+    }
+
+    #[test]
+    fn a_ring_whose_head_and_tail_do_not_fit_is_set_aside() {
+        use std::io::{Seek, SeekFrom, Write};
+        let dir = tempfile::tempdir().unwrap();
+        let j = Journal::open(dir.path()).unwrap();
+        assert!(j.push(exchange(1, 0)).is_none());
+        drop(j);
+        HELD.with(|h| h.borrow_mut().clear());
+        let ring = dir.path().join("0000.ring");
+        let mut f = std::fs::OpenOptions::new().write(true).open(&ring).unwrap();
+        f.seek(SeekFrom::Start(128)).unwrap();
+        f.write_all(&u64::MAX.to_le_bytes()).unwrap();
+        drop(f);
+        let again = Journal::open(dir.path()).unwrap();
+        assert!(!again.pending());
+        assert!(dir.path().join("0000.damaged").exists(), "kept for whoever wants to read it");
+        use std::os::unix::fs::PermissionsExt;
+        assert!(again.push(exchange(2, 0)).is_none(), "a new ring made");
+        let mode = std::fs::metadata(dir.path().join("0000.ring")).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "readable by the platform alone");
     }
 
     #[test]

@@ -62,7 +62,22 @@ fn cert_fingerprint(pem: &str) -> Option<String> {
 impl Lgsp {
     /// Refuses a client or certificate that proves another subsystem or is a trusted gateway's:
     /// whoever holds it would be taken for both.
-    async fn bindable(&self, id: Option<&str>, client: Option<&str>, cert: Option<&str>) -> Result<()> {
+    async fn bindable(&self, member: (&str, &str, &str), id: Option<&str>, client: Option<&str>, cert: Option<&str>) -> Result<()> {
+        // A member another platform's gateway speaks for has no systems signing in here: the
+        // gateway could speak as them.
+        if client.is_some() || cert.is_some() {
+            let peers = q("SELECT COUNT(*) FROM lgsp_peers WHERE instance = $1 AND member_class = $2 AND member_code = $3")
+                .bind(member.0)
+                .bind(member.1)
+                .bind(member.2)
+                .fetch_i64(&self.db)
+                .await?;
+            if peers > 0 {
+                return Err(Error::conflict(
+                    "một cổng LGSP được tin cậy nói thay thành viên này; phân hệ của nó không tự đăng nhập ở đây (a trusted gateway speaks for this member; its systems do not sign in here)",
+                ));
+            }
+        }
         if let Some(c) = client {
             let peers = q("SELECT COUNT(*) FROM lgsp_peers WHERE client_id = $1").bind(c).fetch_i64(&self.db).await?;
             if peers > 0 {
@@ -138,7 +153,7 @@ impl Lgsp {
         let cert = input.certificate.as_deref().map(str::trim).filter(|c| !c.is_empty()).and_then(cert_fingerprint);
         let id = kernel::id::new_id();
         let client = input.client_id.as_deref().map(str::trim).filter(|s| !s.is_empty());
-        self.bindable(None, client, cert.as_deref()).await?;
+        self.bindable(member, None, client, cert.as_deref()).await?;
         let r = q("INSERT INTO lgsp_subsystems (id, member_id, code, name, client_id, rate_per_minute, active, created_at, cert_sha256, calls_per_day)
                    VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7, $8, $9)")
         .bind(id.as_str())
@@ -201,7 +216,9 @@ impl Lgsp {
             ),
         };
         let client = input.client_id.as_deref().map(str::trim).filter(|s| !s.is_empty());
-        self.bindable(Some(&sub.id), client.filter(|c| sub.client_id.as_deref() != Some(*c)), cert.as_deref()).await?;
+        let cert_new = cert.as_deref().filter(|c| sub.cert_sha256.as_deref() != Some(*c));
+        let client_new = client.filter(|c| sub.client_id.as_deref() != Some(*c));
+        self.bindable((&x.instance, &x.member_class, &x.member), Some(&sub.id), client_new, cert_new).await?;
         let r =
             q("UPDATE lgsp_subsystems SET name = $2, client_id = $3, rate_per_minute = $4, cert_sha256 = $5, active = $6, calls_per_day = $7 WHERE id = $1")
                 .bind(sub.id.as_str())

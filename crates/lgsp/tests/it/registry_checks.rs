@@ -119,6 +119,12 @@ storage_test!(the_registry_refuses_what_the_gateway_could_not_serve_safely, asyn
     assert_eq!(r.status, 201, "{}", r.text);
     let r = app.post(SUBSYSTEMS, &json!({"code": "gia", "name": "Thử", "client_id": gateway_b})).await;
     assert_eq!(r.status, 409, "{}", r.text);
+    // Nor may a system of the member the gateway speaks for sign in here (in either order).
+    let (own_client, _) = system_token(app, "Hệ thống tỉnh B").await;
+    let r = app
+        .post("/api/lgsp/members/VN/GOV/000.00.98.H98/subsystems", &json!({"code": "rieng", "name": "Thử", "client_id": own_client}))
+        .await;
+    assert_eq!(r.status, 409, "{}", r.text);
 
     // Nothing else was stored.
     assert_eq!(count(app, "SELECT COUNT(*) FROM lgsp_members").await, members + 1);
