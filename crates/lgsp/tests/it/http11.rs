@@ -312,6 +312,9 @@ storage_test!(dot_segments_however_written_are_refused_and_nothing_is_forwarded,
         "/r1/VN/GOV/000.00.13.H99/tuphap/persons/persons/a%2F..%2F..%2Fadmin",
         "/r1/VN/GOV/000.00.13.H99/tuphap/persons/persons/a%5C..%5Cadmin",
         "/r1/VN/GOV/../GOV/000.00.13.H99/tuphap/persons/persons/1",
+        "/r1/VN/GOV/000.00.13.H99/tuphap/persons/persons/x\\..\\..\\admin",
+        "/r1/VN/GOV/000.00.13.H99/tuphap/persons/persons/..;/..;/admin",
+        "/r1/VN/GOV/000.00.13.H99/tuphap/persons/persons/%252e%252e/admin",
     ]
     .iter()
     .enumerate()
