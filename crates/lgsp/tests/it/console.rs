@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use identity::seed::{DEMO_PASSWORD, DEMO_TOTP_SECRET};
 use testkit::{Session, TestApp, storage_test};
 
-use crate::common::{SERVICE, call as gateway_call, setup, system_token, upstream};
+use crate::common::{SERVICE, call as gateway_call, publish, setup, system_token, upstream};
 
 const CLIENT: &str = "VN/GOV/000.00.88.H99/hotich";
 
@@ -202,9 +202,7 @@ storage_test!(demo trusted_gateways_and_bridged_services_from_the_registry_page,
     let calls = Arc::new(AtomicUsize::new(0));
     let up = upstream(calls.clone()).await;
     let (service_id, _) = setup(app, &up).await;
-    for to in ["testing", "published"] {
-        assert_eq!(app.post(&format!("/api/lgsp/services/{service_id}/state"), &serde_json::json!({"state": to})).await.status, 200);
-    }
+    publish(app, &service_id).await;
     // Another platform's gateway, signing in here with a client of its own, presents the
     // client subsystem of a member it hosts: refused until it is trusted.
     let (peer_client, peer_token) = system_token(app, "LGSP tỉnh B").await;
@@ -344,9 +342,7 @@ storage_test!(demo a_services_settings_change_on_its_page_and_the_gateway_follow
     let (old_calls, new_calls) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
     let (old_up, new_up) = (upstream(old_calls.clone()).await, upstream(new_calls.clone()).await);
     let (service_id, token) = setup(app, &old_up).await;
-    for to in ["testing", "published"] {
-        assert_eq!(app.post(&format!("/api/lgsp/services/{service_id}/state"), &serde_json::json!({"state": to})).await.status, 200);
-    }
+    publish(app, &service_id).await;
     let person = async || app.raw(gateway_call(app, reqwest::Method::GET, &format!("{SERVICE}/persons/1"), Some(&token))).await;
     assert_eq!(person().await.status, 200);
     let page_url = format!("/admin/lgsp/services/{service_id}");

@@ -12,6 +12,8 @@ use axum::routing::get;
 use serde_json::{Value, json};
 use testkit::{TestApp, storage_test};
 
+use crate::common::publish;
+
 async fn upstream(calls: Arc<AtomicUsize>) -> String {
     let app = Router::new().route(
         "/persons/{id}",
@@ -38,12 +40,6 @@ async fn ok(app: &TestApp, path: &str, body: Value) -> Value {
     let r = app.post(path, &body).await;
     assert!(r.status.is_success(), "{path}: {} {}", r.status, r.text);
     r.json()
-}
-
-async fn publish(app: &TestApp, id: &str) {
-    for s in ["testing", "published"] {
-        ok(app, &format!("/api/lgsp/services/{id}/state"), json!({"state": s})).await;
-    }
 }
 
 const CLIENT: &str = "VN/GOV/000.00.51.H99/motcua";

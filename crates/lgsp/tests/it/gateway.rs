@@ -24,10 +24,7 @@ storage_test!(a_member_system_calls_a_service_through_the_gateway, async |app: &
     // Not published yet: unknown to callers.
     let r = app.raw(call(app, reqwest::Method::GET, &format!("{SERVICE}/persons/001090012345"), Some(&token))).await;
     assert_eq!((r.status.as_u16(), r.header("x-road-error")), (404, Some("Server.ServerProxy.UnknownService")), "{}", r.text);
-    for to in ["testing", "published"] {
-        let r = app.post(&format!("/api/lgsp/services/{service_id}/state"), &json!({"state": to})).await;
-        assert_eq!(r.status, 200, "{}", r.text);
-    }
+    publish(app, &service_id).await;
     let r = app.post(&format!("/api/lgsp/services/{service_id}/state"), &json!({"state": "draft"})).await;
     assert_eq!(r.status, 409, "published cannot go back to draft");
     let detail = app.get_admin(&format!("/api/lgsp/services/{service_id}")).await.json();
@@ -254,9 +251,7 @@ storage_test!(the_message_log_names_every_edited_inserted_and_deleted_record, as
     let calls = Arc::new(AtomicUsize::new(0));
     let up = upstream(calls.clone()).await;
     let (service_id, token) = setup(app, &up).await;
-    for to in ["testing", "published"] {
-        app.post(&format!("/api/lgsp/services/{service_id}/state"), &json!({"state": to})).await;
-    }
+    publish(app, &service_id).await;
     for i in 0..6 {
         let r = app.raw(call(app, reqwest::Method::GET, &format!("{SERVICE}/persons/{i}"), Some(&token))).await;
         assert_eq!(r.status, 200);

@@ -299,9 +299,7 @@ storage_test!(dot_segments_however_written_are_refused_and_nothing_is_forwarded,
     let calls = Arc::new(AtomicUsize::new(0));
     let up = upstream(calls.clone()).await;
     let (persons, token) = setup(app, &up).await;
-    for to in ["testing", "published"] {
-        assert_eq!(app.post(&format!("/api/lgsp/services/{persons}/state"), &json!({"state": to})).await.status, 200);
-    }
+    publish(app, &persons).await;
     let addr = app.base.trim_start_matches("http://").to_owned();
     // Sent as written (a client library would resolve them before sending): the first call of
     // the token goes by the routed path, the later ones by the direct path; neither forwards.

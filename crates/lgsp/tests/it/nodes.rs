@@ -28,10 +28,7 @@ storage_test!(two_nodes_share_one_log_one_registry_and_one_delivery_of_each_even
     let calls = Arc::new(AtomicUsize::new(0));
     let up = upstream(calls.clone()).await;
     let (service_id, token) = setup(app, &up).await;
-    for to in ["testing", "published"] {
-        let r = app.post(&format!("/api/lgsp/services/{service_id}/state"), &json!({"state": to})).await;
-        assert_eq!(r.status, 200, "{}", r.text);
-    }
+    publish(app, &service_id).await;
     let (other, running) = app.another_node().await;
     let nodes = [app.url(""), other.clone()];
     let logged_before = count(app, "SELECT COUNT(*) FROM lgsp_messages").await;

@@ -16,10 +16,7 @@ async fn published(app: &TestApp) -> (Arc<AtomicUsize>, String, Value) {
     let calls = Arc::new(AtomicUsize::new(0));
     let up = upstream(calls.clone()).await;
     let (service_id, token) = setup(app, &up).await;
-    for to in ["testing", "published"] {
-        let r = app.post(&format!("/api/lgsp/services/{service_id}/state"), &json!({"state": to})).await;
-        assert_eq!(r.status, 200, "{}", r.text);
-    }
+    publish(app, &service_id).await;
     let subs = app.get_admin("/api/lgsp/subsystems").await.json();
     let sub = subs.as_array().unwrap().iter().find(|s| s["xid"]["subsystem"] == "motcua").unwrap().clone();
     (calls, token, sub)

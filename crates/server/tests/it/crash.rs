@@ -36,6 +36,10 @@ async fn ready(http: &reqwest::Client, base: &str) {
     panic!("{base} did not become ready");
 }
 
+async fn json_of(req: reqwest::RequestBuilder) -> Value {
+    req.send().await.unwrap().json().await.unwrap()
+}
+
 async fn killed_while_busy(db_url: Option<&str>) {
     kernel::tls::init();
     let dir = tempfile::tempdir().unwrap();
@@ -46,16 +50,8 @@ async fn killed_while_busy(db_url: Option<&str>) {
     ready(&http, &base).await;
     let client = std::fs::read_to_string(dir.path().join("lgsp-demo-client")).unwrap();
     let (id, secret) = client.trim().split_once(':').unwrap();
-    let t: Value = http
-        .post(format!("{base}/oauth/token"))
-        .basic_auth(id, Some(secret))
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let t =
+        json_of(http.post(format!("{base}/oauth/token")).basic_auth(id, Some(secret)).form(&[("grant_type", "client_credentials")])).await;
     let token = t["access_token"].as_str().unwrap().to_owned();
 
     // Eight callers at once; the server is killed as soon as the last answer is in.
@@ -94,20 +90,16 @@ async fn killed_while_busy(db_url: Option<&str>) {
     let mut server = start("serve", db_url, dir.path(), port);
     ready(&http, &base).await;
     let admin = std::fs::read_to_string(dir.path().join("admin-token")).unwrap();
-    let m: Value = http
-        .get(format!("{base}/api/lgsp/monitoring?service=VN/GOV/000.00.14.H99/dkkd/ho-kinh-doanh&limit=1000"))
-        .bearer_auth(admin.trim())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let m = json_of(
+        http.get(format!("{base}/api/lgsp/monitoring?service=VN/GOV/000.00.14.H99/dkkd/ho-kinh-doanh&limit=1000"))
+            .bearer_auth(admin.trim()),
+    )
+    .await;
     let logged: Vec<&str> = m["records"].as_array().unwrap().iter().map(|r| r["request_id"].as_str().unwrap()).collect();
     let missing: Vec<_> = answered.iter().filter(|id| !logged.contains(&id.as_str())).collect();
     assert!(missing.is_empty(), "{} answered exchanges not in the log: {missing:?}", missing.len());
     assert_eq!(logged.len(), answered.len(), "each exchange logged once");
-    let v: Value = http.get(format!("{base}/api/lgsp/log/verify")).bearer_auth(admin.trim()).send().await.unwrap().json().await.unwrap();
+    let v = json_of(http.get(format!("{base}/api/lgsp/log/verify")).bearer_auth(admin.trim())).await;
     assert_eq!(v["problems"], serde_json::json!([]), "{v}");
     assert_eq!(v["unsealed_records"], 0, "{v}");
     server.kill().unwrap();

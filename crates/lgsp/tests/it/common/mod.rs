@@ -101,6 +101,14 @@ pub async fn setup(app: &TestApp, upstream_url: &str) -> (String, String) {
     (service_id, token)
 }
 
+/// Moves a draft service through testing to published, each move answered 200.
+pub async fn publish(app: &TestApp, service_id: &str) {
+    for to in ["testing", "published"] {
+        let r = app.post(&format!("/api/lgsp/services/{service_id}/state"), &json!({"state": to})).await;
+        assert_eq!(r.status, 200, "{to}: {}", r.text);
+    }
+}
+
 pub fn call(app: &TestApp, method: reqwest::Method, path: &str, token: Option<&str>) -> reqwest::RequestBuilder {
     let mut b = app.http.request(method, app.url(path)).header("X-Road-Client", CLIENT);
     if let Some(t) = token {
