@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use identity::seed::{DEMO_PASSWORD, DEMO_TOTP_SECRET};
 use testkit::{Session, TestApp, storage_test};
 
-use crate::common::{SERVICE, call as gateway_call, publish, setup, system_token, upstream};
+use crate::common::{SERVICE, call as gateway_call, count, publish, setup, system_token, upstream};
 
 const CLIENT: &str = "VN/GOV/000.00.88.H99/hotich";
 
@@ -25,10 +25,6 @@ fn location(a: &testkit::Answer) -> String {
 async fn call(app: &TestApp, token: &str) -> testkit::Answer {
     app.raw(app.http.get(app.url("/r1/VN/GOV/000.00.88.H99/dulieu/persons/persons/1")).header("X-Road-Client", CLIENT).bearer_auth(token))
         .await
-}
-
-async fn count(app: &TestApp, sql: &'static str) -> i64 {
-    kernel::db::q(sql).fetch_i64(&app.app.db).await.unwrap()
 }
 
 storage_test!(demo the_registry_is_run_from_its_pages, async |app: &TestApp| {

@@ -20,10 +20,6 @@ use crate::pubsub::{ROOM, Webhook, member_system, webhook};
 /// which `setup` registers already).
 const SUBSCRIBER: &str = "VN/GOV/000.00.23.H99/thanhtra";
 
-async fn count(app: &TestApp, sql: &'static str) -> i64 {
-    kernel::db::q(sql).fetch_i64(&app.app.db).await.unwrap()
-}
-
 storage_test!(two_nodes_share_one_log_one_registry_and_one_delivery_of_each_event, async |app: &TestApp| {
     let calls = Arc::new(AtomicUsize::new(0));
     let up = upstream(calls.clone()).await;

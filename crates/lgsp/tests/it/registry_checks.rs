@@ -15,10 +15,6 @@ use crate::common::*;
 const SUBSYSTEMS: &str = "/api/lgsp/members/VN/GOV/000.00.13.H99/subsystems";
 const SERVICES: &str = "/api/lgsp/subsystems/VN/GOV/000.00.13.H99/tuphap/services";
 
-async fn count(app: &TestApp, sql: &'static str) -> i64 {
-    kernel::db::q(sql).fetch_i64(&app.app.db).await.unwrap()
-}
-
 storage_test!(the_registry_refuses_what_the_gateway_could_not_serve_safely, async |app: &TestApp| {
     let up = upstream(Arc::new(AtomicUsize::new(0))).await;
     let (service_id, _) = setup(app, &up).await;

@@ -101,6 +101,11 @@ pub async fn setup(app: &TestApp, upstream_url: &str) -> (String, String) {
     (service_id, token)
 }
 
+/// A count the test reads straight from the database.
+pub async fn count(app: &TestApp, sql: &'static str) -> i64 {
+    kernel::db::q(sql).fetch_i64(&app.app.db).await.unwrap()
+}
+
 /// Moves a draft service through testing to published, each move answered 200.
 pub async fn publish(app: &TestApp, service_id: &str) {
     for to in ["testing", "published"] {
